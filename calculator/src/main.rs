@@ -1,0 +1,37 @@
+//! Runs the whole stack: the calculator, and the sidecar beside it unless `SIDECAR_URL` points elsewhere.
+
+use calculator::{Application, Config};
+use tokio::sync::watch;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    telemetry::load_dotenv();
+    let config = Config::from_env()?;
+    telemetry::init(config.log_format);
+
+    // One signal stops both servers, each finishing its in-flight requests.
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let stopped = move |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+
+    let mut tasks = tokio::task::JoinSet::new();
+    if config.sidecar_url.is_none() {
+        let sidecar = sidecar::Application::build(sidecar::Config::from_env()?).await?;
+        tracing::info!(addr = %sidecar.local_addr()?, "embedded sidecar listening");
+        tasks.spawn(sidecar.run_until(stopped(stop_rx.clone())));
+    }
+    let calculator = Application::build(config).await?;
+    tracing::info!(addr = %calculator.local_addr()?, "calculator listening; open it in a browser");
+    tasks.spawn(calculator.run_until(stopped(stop_rx)));
+
+    tokio::select! {
+        () = telemetry::shutdown_signal() => tracing::info!("shutting down"),
+        Some(result) = tasks.join_next() => tracing::error!(?result, "a server stopped unexpectedly"),
+    }
+    let _ = stop_tx.send(true);
+    while let Some(result) = tasks.join_next().await {
+        result??;
+    }
+    Ok(())
+}

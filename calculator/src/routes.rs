@@ -1,0 +1,142 @@
+//! HTTP handlers of the calculator: health, arithmetic and charts.
+
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, header},
+    response::{IntoResponse, Response},
+};
+use base64::Engine;
+use contracts::{
+    BinaryOperands, CalculateRequest, ChartJson, ChartRequest, Health, NumberResult, Operation,
+};
+use telemetry::{ApiJson, ApiQuery};
+
+use crate::{
+    AppError, AppState, arithmetic,
+    chart::{ChartSpec, ImageFormat, render_png, render_svg},
+};
+
+/// Liveness of the calculator process.
+#[utoipa::path(get, path = "/healthz", tag = "health",
+    responses((status = 200, body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health::ok("calculator", env!("CARGO_PKG_VERSION")))
+}
+
+fn compute(op: Operation, operands: BinaryOperands) -> Result<Json<NumberResult>, AppError> {
+    arithmetic::apply(op, operands.a, operands.b).map(|result| Json(NumberResult { result }))
+}
+
+/// Adds `a` and `b`.
+#[utoipa::path(post, path = "/add", tag = "arithmetic", request_body = BinaryOperands,
+    responses((status = 200, body = NumberResult), (status = 422, body = contracts::ApiError)))]
+pub async fn add(
+    body: Result<ApiJson<BinaryOperands>, telemetry::Rejection>,
+) -> Result<Json<NumberResult>, AppError> {
+    compute(Operation::Add, body?.0)
+}
+
+/// Adds `a` and `b` given as query parameters: `GET /add?a=1&b=2`.
+#[utoipa::path(get, path = "/add", tag = "arithmetic", params(BinaryOperands),
+    responses((status = 200, body = NumberResult), (status = 422, body = contracts::ApiError)))]
+pub async fn add_query(
+    query: Result<ApiQuery<BinaryOperands>, telemetry::Rejection>,
+) -> Result<Json<NumberResult>, AppError> {
+    compute(Operation::Add, query?.0)
+}
+
+/// Subtracts `b` from `a`.
+#[utoipa::path(post, path = "/subtract", tag = "arithmetic", request_body = BinaryOperands,
+    responses((status = 200, body = NumberResult), (status = 422, body = contracts::ApiError)))]
+pub async fn subtract(
+    body: Result<ApiJson<BinaryOperands>, telemetry::Rejection>,
+) -> Result<Json<NumberResult>, AppError> {
+    compute(Operation::Subtract, body?.0)
+}
+
+/// Subtracts `b` from `a`, given as query parameters: `GET /subtract?a=5&b=3`.
+#[utoipa::path(get, path = "/subtract", tag = "arithmetic", params(BinaryOperands),
+    responses((status = 200, body = NumberResult), (status = 422, body = contracts::ApiError)))]
+pub async fn subtract_query(
+    query: Result<ApiQuery<BinaryOperands>, telemetry::Rejection>,
+) -> Result<Json<NumberResult>, AppError> {
+    compute(Operation::Subtract, query?.0)
+}
+
+/// Applies `op` (`add`, `subtract`, `multiply`, `divide`) to `a` and `b`.
+#[utoipa::path(post, path = "/calculate", tag = "arithmetic", request_body = CalculateRequest,
+    responses((status = 200, body = NumberResult), (status = 422, body = contracts::ApiError)))]
+pub async fn calculate(
+    body: Result<ApiJson<CalculateRequest>, telemetry::Rejection>,
+) -> Result<Json<NumberResult>, AppError> {
+    let request = body?.0;
+    compute(
+        request.op,
+        BinaryOperands {
+            a: request.a,
+            b: request.b,
+        },
+    )
+}
+
+/// Draws `values` as a line, bar or scatter chart.
+///
+/// `Accept: image/png` answers PNG bytes, `Accept: image/svg+xml` an SVG document, anything else JSON with a
+/// PNG data URL. Series longer than the plot is wide are downsampled (min/max per pixel column).
+#[utoipa::path(post, path = "/chart", tag = "charts", request_body = ChartRequest,
+    responses(
+        (status = 200, description = "The chart", content(
+            (ChartJson = "application/json"),
+            (Vec<u8> = "image/png"),
+            (String = "image/svg+xml"))),
+        (status = 413, body = contracts::ApiError, description = "More than 1,000,000 values"),
+        (status = 422, body = contracts::ApiError)))]
+pub async fn chart(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<ApiJson<ChartRequest>, telemetry::Rejection>,
+) -> Result<Response, AppError> {
+    let (spec, values) = ChartSpec::parse(body?.0)?;
+    let format = ImageFormat::negotiate(headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()));
+    // Rendering is CPU-bound: bound how many run at once and keep them off the async workers.
+    let _permit = state
+        .render_permits
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let points = values.len();
+    let (width, height) = (spec.width, spec.height);
+    let rendered = tokio::task::spawn_blocking(move || match format {
+        ImageFormat::Svg => render_svg(&spec, &values).map(|(svg, n)| (svg.into_bytes(), n)),
+        _ => render_png(&spec, &values),
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?
+    .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    let (bytes, drawn_points) = rendered;
+    Ok(match format {
+        ImageFormat::Png => ([(header::CONTENT_TYPE, "image/png")], bytes).into_response(),
+        ImageFormat::Svg => ([(header::CONTENT_TYPE, "image/svg+xml")], bytes).into_response(),
+        ImageFormat::JsonDataUrl => Json(ChartJson {
+            image: format!(
+                "data:image/png;base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(bytes)
+            ),
+            width,
+            height,
+            points,
+            drawn_points,
+        })
+        .into_response(),
+    })
+}
+
+/// Answers any path that is not an endpoint.
+pub async fn not_found() -> Response {
+    telemetry::error_response(
+        axum::http::StatusCode::NOT_FOUND,
+        "not_found",
+        "no such endpoint; see /docs for the API",
+    )
+}

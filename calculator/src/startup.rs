@@ -1,0 +1,77 @@
+//! Building the calculator's router and binding it: `app(state)` for tests, `Application` for real servers.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use axum::{Router, extract::DefaultBodyLimit};
+use tokio::{net::TcpListener, sync::Semaphore};
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{Config, openapi::ApiDoc, routes};
+
+/// Shared, immutable state of the calculator.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    /// Bounds concurrent chart renders (each holds a full RGB frame in memory).
+    pub render_permits: Arc<Semaphore>,
+}
+
+impl AppState {
+    pub fn new(config: Config) -> Self {
+        let renders = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
+        Self {
+            config: Arc::new(config),
+            render_permits: Arc::new(Semaphore::new(renders)),
+        }
+    }
+}
+
+/// The router with every endpoint, the docs, the body limit and the trace-id layer.
+pub fn app(state: AppState) -> Router {
+    let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(routes::healthz))
+        .routes(routes!(routes::add, routes::add_query))
+        .routes(routes!(routes::subtract, routes::subtract_query))
+        .routes(routes!(routes::calculate))
+        .routes(routes!(routes::chart))
+        .split_for_parts();
+    let body_limit = state.config.max_body_bytes;
+    let router = router
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
+        .fallback(routes::not_found)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state);
+    telemetry::instrument(router)
+}
+
+/// A bound, not yet serving, calculator.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    /// Binds `config.addr` (port 0 picks a free port) and builds the router.
+    pub async fn build(config: Config) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(config.addr).await?;
+        Ok(Self {
+            listener,
+            router: app(AppState::new(config)),
+        })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        telemetry::serve(self.listener, self.router, shutdown).await
+    }
+}

@@ -1,0 +1,131 @@
+//! `/chart`: content negotiation, image validity and size, limits, and long series.
+
+mod common;
+
+use axum::{
+    body::Body,
+    http::{Request, StatusCode},
+};
+use base64::Engine;
+use common::{post_json, router, send};
+use serde_json::json;
+
+fn chart_request(accept: &str, body: &serde_json::Value) -> Request<Body> {
+    Request::post("/chart")
+        .header("content-type", "application/json")
+        .header("accept", accept)
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().expect("a PNG header");
+    let mut buffer = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buffer).expect("a decodable frame");
+    // A chart is not a blank image: the series colour must be somewhere in it.
+    assert!(
+        buffer.chunks(3).any(|px| px == [0x25, 0x63, 0xeb]),
+        "the series is drawn"
+    );
+    (info.width, info.height)
+}
+
+#[tokio::test]
+async fn png_has_the_requested_size_for_each_kind() {
+    for kind in ["line", "bar", "scatter"] {
+        let body = json!({"values": [1, 3, 2, 5, 4], "kind": kind, "title": "Sales", "width": 640, "height": 360});
+        let reply = send(router(), chart_request("image/png", &body)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{kind}");
+        assert_eq!(reply.headers["content-type"], "image/png");
+        assert_eq!(png_size(&reply.body), (640, 360), "{kind}");
+    }
+}
+
+#[tokio::test]
+async fn svg_parses_and_contains_the_title() {
+    let body = json!({"values": [1.5, -2, 3], "title": "Quarterly <result> & more"});
+    let reply = send(router(), chart_request("image/svg+xml", &body)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.headers["content-type"], "image/svg+xml");
+    let svg = String::from_utf8(reply.body.to_vec()).unwrap();
+    let doc = roxmltree::Document::parse(&svg).expect("well-formed SVG");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    assert_eq!(doc.root_element().attribute("width"), Some("800"));
+    assert!(
+        doc.descendants()
+            .any(|n| n.text().map(str::trim) == Some("Quarterly <result> & more"))
+    );
+}
+
+#[tokio::test]
+async fn json_is_the_default_with_a_png_data_url() {
+    let body = json!({"values": [1, 2, 3], "width": 300, "height": 200});
+    let reply = send(router(), post_json("/chart", &body.to_string())).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let json = reply.json();
+    assert_eq!(
+        (
+            json["width"].as_u64(),
+            json["height"].as_u64(),
+            json["points"].as_u64()
+        ),
+        (Some(300), Some(200), Some(3))
+    );
+    let data = json["image"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("data:image/png;base64,")
+        .expect("a PNG data URL");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .unwrap();
+    assert_eq!(png_size(&bytes), (300, 200));
+}
+
+#[tokio::test]
+async fn a_million_points_are_downsampled_and_drawn() {
+    let values: Vec<f64> = (0..1_000_000)
+        .map(|i| ((i as f64) / 5000.0).sin() * 100.0)
+        .collect();
+    let body = json!({"values": values, "kind": "line"});
+    let reply = send(router(), post_json("/chart", &body.to_string())).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let json = reply.json();
+    assert_eq!(json["points"], 1_000_000);
+    let drawn = json["drawn_points"].as_u64().unwrap();
+    assert!(drawn > 100 && drawn <= 2 * 800, "drawn {drawn}");
+}
+
+#[tokio::test]
+async fn limits_are_enforced_with_the_limit_in_the_message() {
+    let too_many = format!(r#"{{"values": [{}0]}}"#, "0,".repeat(1_000_000));
+    let reply = send(router(), post_json("/chart", &too_many)).await;
+    let (code, message) = reply.error(StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(code, "payload_too_large");
+    assert!(message.contains("1000000"), "{message}");
+
+    let cases = [
+        (json!({"values": []}), "`values`"),
+        (json!({"values": [1], "width": 63}), "`width`"),
+        (json!({"values": [1], "height": 5000}), "`height`"),
+        (json!({"values": [1], "kind": "pie"}), "`kind`"),
+        (json!({"values": [1, "x"]}), "`values[1]`"),
+        (json!({"values": [1, null]}), "`values[1]`"),
+        (json!({"values": [1], "title": "t".repeat(201)}), "`title`"),
+        (json!({"values": [1], "colour": "red"}), "`colour`"),
+    ];
+    for (body, mentions) in cases {
+        let reply = send(router(), post_json("/chart", &body.to_string())).await;
+        let (code, message) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(code, "invalid_input");
+        assert!(message.contains(mentions), "{body}: {message}");
+    }
+    let reply = send(router(), post_json("/chart", r#"{"values": [1, 1e999]}"#)).await;
+    assert!(
+        reply
+            .error(StatusCode::UNPROCESSABLE_ENTITY)
+            .1
+            .contains("`values[1]`")
+    );
+}

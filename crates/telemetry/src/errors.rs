@@ -1,0 +1,90 @@
+//! Rendering the one error body, and giving it to error responses that were produced without one
+//! (axum's 405, a fallback, a layer's plain-text 413).
+
+use axum::{
+    Json,
+    http::{HeaderValue, Method, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use contracts::ApiError;
+
+use crate::trace_id::current_trace_id;
+
+/// A stable snake_case code for a status, used when nothing more specific is known.
+pub fn status_code_name(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad_request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        408 => "request_timeout",
+        409 => "conflict",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        422 => "invalid_input",
+        429 => "too_many_requests",
+        500 => "internal_error",
+        502 => "bad_gateway",
+        503 => "service_unavailable",
+        504 => "gateway_timeout",
+        s if s >= 500 => "internal_error",
+        _ => "bad_request",
+    }
+}
+
+/// The error response every handler and extractor answers with: status, `{"error":{code,message,trace_id}}`.
+///
+/// The trace id comes from the request being served (see [`crate::instrument`]).
+pub fn error_response(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    let body = ApiError::new(code, message, current_trace_id().unwrap_or_default());
+    (status, Json(body)).into_response()
+}
+
+fn default_message(status: StatusCode, method: &Method, path: &str) -> String {
+    match status {
+        StatusCode::NOT_FOUND => "no such endpoint; see /docs for the API".to_owned(),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            format!("`{path}` does not accept {method}; the `Allow` header lists what it accepts")
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            "the request body is larger than this server accepts".to_owned()
+        }
+        StatusCode::REQUEST_TIMEOUT => "the request took too long to arrive".to_owned(),
+        other => other
+            .canonical_reason()
+            .unwrap_or("request failed")
+            .to_owned(),
+    }
+}
+
+fn is_json(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"))
+}
+
+/// Replaces the body of an error response that is not already our JSON error body.
+pub(crate) fn ensure_error_body(
+    response: Response,
+    trace_id: &str,
+    method: &Method,
+    path: &str,
+) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) || is_json(&response) {
+        return response;
+    }
+    let message = default_message(status, method, path);
+    let (mut parts, _) = response.into_parts();
+    let body = ApiError::new(status_code_name(status), message, trace_id);
+    let json = serde_json::to_vec(&body).unwrap_or_default();
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(json))
+}

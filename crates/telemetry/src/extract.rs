@@ -1,0 +1,158 @@
+//! `ApiJson` and `ApiQuery`: extractors whose rejections name the offending field and use the one error body.
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, FromRequestParts, Request},
+    http::{StatusCode, header, request::Parts},
+    response::{IntoResponse, Response},
+};
+use serde::de::DeserializeOwned;
+
+use crate::errors::error_response;
+
+/// Why a request could not be extracted; renders as the one error body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Rejection {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        error_response(self.status, self.code, self.message)
+    }
+}
+
+/// Describes a deserialisation error with the path of the field it happened at.
+fn describe<E: std::fmt::Display>(error: &serde_path_to_error::Error<E>) -> String {
+    let inner = error.inner().to_string();
+    let inner = if inner.starts_with("number out of range") {
+        inner.replacen(
+            "number out of range",
+            "number out of range (it overflows to infinity; send a finite number)",
+            1,
+        )
+    } else {
+        inner
+    };
+    let path = error.path().to_string();
+    // `?` is serde_path_to_error's marker for "somewhere we could not name" (e.g. truncated input).
+    if path == "." || path.is_empty() || path == "?" {
+        inner
+    } else {
+        format!("field `{path}`: {inner}")
+    }
+}
+
+/// A JSON body. Requires `Content-Type: application/json`; syntax errors are 400 `malformed_json`, shape
+/// errors 422 `invalid_input` naming the field, an oversized body 413 `payload_too_large`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiJson<T>(pub T);
+
+fn is_json_content_type(parts: &axum::http::HeaderMap) -> bool {
+    parts
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+        .unwrap_or(false)
+}
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Rejection;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json_content_type(request.headers()) {
+            return Err(Rejection::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "expected a JSON body with `Content-Type: application/json`",
+            ));
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Rejection::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                        "the request body is larger than this server accepts (MAX_BODY_BYTES)",
+                    )
+                } else {
+                    Rejection::new(
+                        StatusCode::BAD_REQUEST,
+                        "bad_request",
+                        rejection.body_text(),
+                    )
+                }
+            })?;
+        let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+        let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+            // serde_json reports a number overflowing f64 (`1e309`) as a syntax error, but the JSON is
+            // well formed: it is a bad value, so it is a 422 like any other.
+            let overflow = error.inner().to_string().starts_with("number out of range");
+            let (status, code) = match error.inner().classify() {
+                serde_json::error::Category::Data => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input")
+                }
+                _ if overflow => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
+                _ => (StatusCode::BAD_REQUEST, "malformed_json"),
+            };
+            Rejection::new(status, code, describe(&error))
+        })?;
+        deserializer.end().map_err(|error| {
+            Rejection::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("trailing characters after the JSON value: {error}"),
+            )
+        })?;
+        Ok(ApiJson(value))
+    }
+}
+
+/// Query-string parameters; errors are 422 `invalid_input` naming the parameter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let deserializer =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(deserializer)
+            .map(ApiQuery)
+            .map_err(|error| {
+                Rejection::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_input",
+                    format!("query string: {}", describe(&error)),
+                )
+            })
+    }
+}

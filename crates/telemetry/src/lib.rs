@@ -1,0 +1,19 @@
+//! Cross-cutting HTTP plumbing shared by both services: logging setup, the `X-Trace-Id` layer, the one JSON
+//! error body (with the trace id filled in) and extractors whose rejections use that body.
+
+mod errors;
+mod extract;
+mod logging;
+mod outgoing;
+mod trace_id;
+
+pub use errors::{error_response, status_code_name};
+pub use extract::{ApiJson, ApiQuery, Rejection};
+pub use logging::{LogFormat, init, subscriber};
+pub use outgoing::{TraceIdExt, trace_headers};
+pub use trace_id::{TraceId, current_trace_id, instrument, is_valid_trace_id};
+
+mod config;
+mod server;
+pub use config::{ConfigError, env_opt, env_or, load_dotenv};
+pub use server::{serve, shutdown_signal};
