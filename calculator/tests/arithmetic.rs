@@ -1,13 +1,15 @@
 //! Arithmetic endpoints: happy paths in JSON and query form, and every kind of bad input.
 
-mod common;
-
 use axum::{
     body::Body,
     http::{Request, StatusCode},
 };
-use common::{get, post_json, router, send};
+use testkit::{get, post_json, send};
 use serde_json::json;
+
+fn router() -> axum::Router {
+    calculator::app(calculator::AppState::new(calculator::Config::for_tests()))
+}
 
 #[tokio::test]
 async fn add_and_subtract_in_json_and_query_form() {

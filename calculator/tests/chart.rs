@@ -1,14 +1,16 @@
 //! `/chart`: content negotiation, image validity and size, limits, and long series.
 
-mod common;
-
 use axum::{
     body::Body,
     http::{Request, StatusCode},
 };
 use base64::Engine;
-use common::{post_json, router, send};
+use testkit::{post_json, send};
 use serde_json::json;
+
+fn router() -> axum::Router {
+    calculator::app(calculator::AppState::new(calculator::Config::for_tests()))
+}
 
 fn chart_request(accept: &str, body: &serde_json::Value) -> Request<Body> {
     Request::post("/chart")

@@ -1,13 +1,19 @@
 //! Cross-cutting HTTP behaviour: trace ids, 404/405/413 bodies, health, OpenAPI and the offline docs page.
 
-mod common;
-
 use axum::{
     body::Body,
     http::{Request, StatusCode},
 };
 use calculator::Config;
-use common::{get, post_json, router, router_with, send};
+use testkit::{get, post_json, send};
+
+fn router() -> axum::Router {
+    calculator::app(calculator::AppState::new(calculator::Config::for_tests()))
+}
+
+fn router_with(config: Config) -> axum::Router {
+    calculator::app(calculator::AppState::new(config))
+}
 
 #[tokio::test]
 async fn trace_id_is_echoed_when_valid() {
