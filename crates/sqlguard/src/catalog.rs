@@ -38,7 +38,8 @@ impl Table {
 
     /// True when `word` is this table's name or one of its aliases (case-insensitive, as in SQL).
     pub fn answers_to(&self, word: &str) -> bool {
-        self.name.eq_ignore_ascii_case(word) || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(word))
+        self.name.eq_ignore_ascii_case(word)
+            || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(word))
     }
 
     pub(crate) fn column_names(&self) -> Vec<String> {

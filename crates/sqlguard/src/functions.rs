@@ -146,7 +146,9 @@ const ALLOWED: &[&str] = &[
 
 /// True when `name` (any case) is an allowlisted function.
 pub(crate) fn is_allowed(name: &str) -> bool {
-    ALLOWED.binary_search(&name.to_ascii_lowercase().as_str()).is_ok()
+    ALLOWED
+        .binary_search(&name.to_ascii_lowercase().as_str())
+        .is_ok()
 }
 
 /// Functions whose output length is set by an argument; value = index of that argument.
@@ -187,7 +189,14 @@ mod tests {
 
     #[test]
     fn io_functions_are_absent() {
-        for f in ["read_csv", "read_parquet", "read_ipc", "read_json", "scan_csv", "load_file"] {
+        for f in [
+            "read_csv",
+            "read_parquet",
+            "read_ipc",
+            "read_json",
+            "scan_csv",
+            "load_file",
+        ] {
             assert!(!is_allowed(f), "{f}");
         }
         assert!(is_allowed("COUNT"));

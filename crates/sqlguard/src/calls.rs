@@ -1,0 +1,215 @@
+//! Function calls: allowlist, argument shapes, window clauses and output-size bounds.
+
+use sqlparser::ast::{
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentClause, FunctionArguments,
+    ObjectNamePart, UnaryOperator, Value, WindowFrameBound, WindowType,
+};
+
+use crate::functions;
+use crate::issue::{Location, Rule};
+use crate::relations::location_of;
+use crate::walk::{Output, Walker};
+
+/// The integer value of a literal like `10`, `-3` or `+7`, if that is what `e` is.
+fn integer_literal(e: &Expr) -> Option<i64> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => n.parse::<i64>().ok(),
+            _ => None,
+        },
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr,
+        } => integer_literal(expr).map(|n| -n),
+        Expr::UnaryOp {
+            op: UnaryOperator::Plus,
+            expr,
+        } => integer_literal(expr),
+        Expr::Nested(x) => integer_literal(x),
+        _ => None,
+    }
+}
+
+fn plain_arg(arg: &FunctionArg) -> Option<&Expr> {
+    match arg {
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+        _ => None,
+    }
+}
+
+impl Walker<'_> {
+    pub(crate) fn function(&mut self, f: &mut Function) {
+        let location = location_of(&f.name);
+        let name = match f.name.0.as_slice() {
+            [ObjectNamePart::Identifier(ident)] => ident.value.to_ascii_lowercase(),
+            _ => {
+                let written = f.name.to_string();
+                self.reject(
+                    Rule::FunctionNotAllowed,
+                    format!("`{written}` is not an allowed function: function names cannot be qualified."),
+                    location,
+                );
+                return;
+            }
+        };
+        if !functions::is_allowed(&name) {
+            self.function_not_allowed(&name, location);
+        }
+        if f.uses_odbc_syntax || !matches!(f.parameters, FunctionArguments::None) {
+            self.unsupported(
+                "ODBC `{fn ...}` or parametric function syntax",
+                "call the function plainly.",
+            );
+        }
+        if f.null_treatment.is_some() || !f.within_group.is_empty() {
+            self.unsupported("IGNORE/RESPECT NULLS and WITHIN GROUP", "remove them.");
+        }
+        match &mut f.args {
+            FunctionArguments::None => {}
+            FunctionArguments::Subquery(_) => {
+                self.unsupported("a subquery as the whole argument list", "pass expressions.");
+            }
+            FunctionArguments::List(list) => {
+                self.size_bounds(&name, &list.args, location);
+                let skip = functions::identifier_argument(&name);
+                for (i, arg) in list.args.iter_mut().enumerate() {
+                    match arg {
+                        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => {
+                            // NORMALIZE(x, NFC): the form is a bare word, not a column.
+                            let keyword = skip == Some(i) && matches!(e, Expr::Identifier(_));
+                            if !keyword {
+                                self.expr(e);
+                            }
+                        }
+                        FunctionArg::Unnamed(FunctionArgExpr::Wildcard) => {}
+                        FunctionArg::Unnamed(FunctionArgExpr::QualifiedWildcard(q)) => {
+                            self.qualified_wildcard(q, &mut Output::default());
+                        }
+                        _ => self.unsupported(
+                            "named arguments and `* EXCLUDE` inside a call",
+                            "pass arguments by position.",
+                        ),
+                    }
+                }
+                for clause in &mut list.clauses {
+                    match clause {
+                        FunctionArgumentClause::OrderBy(items) => {
+                            for item in items {
+                                self.expr(&mut item.expr);
+                            }
+                        }
+                        FunctionArgumentClause::Limit(e) => self.expr(e),
+                        _ => self.unsupported("this clause inside a function call", "remove it."),
+                    }
+                }
+            }
+        }
+        if let Some(filter) = f.filter.as_mut() {
+            self.expr(filter);
+        }
+        match f.over.as_mut() {
+            None => {}
+            Some(WindowType::NamedWindow(_)) => {
+                self.unsupported(
+                    "named windows (OVER w)",
+                    "write the window inline: OVER (PARTITION BY ...).",
+                );
+            }
+            Some(WindowType::WindowSpec(spec)) => {
+                if spec.window_name.is_some() {
+                    self.unsupported(
+                        "a window based on a named window",
+                        "write the window inline.",
+                    );
+                }
+                spec.partition_by.iter_mut().for_each(|e| self.expr(e));
+                for item in &mut spec.order_by {
+                    self.expr(&mut item.expr);
+                }
+                if let Some(frame) = spec.window_frame.as_mut() {
+                    for bound in
+                        std::iter::once(&mut frame.start_bound).chain(frame.end_bound.as_mut())
+                    {
+                        if let WindowFrameBound::Preceding(Some(e))
+                        | WindowFrameBound::Following(Some(e)) = bound
+                        {
+                            self.expr(e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn function_not_allowed(&mut self, name: &str, location: Option<Location>) {
+        let io = ["read_", "scan_", "write_", "sink_", "load", "copy"]
+            .iter()
+            .any(|p| name.starts_with(p));
+        let message = if io {
+            format!(
+                "`{name}` reads or writes files and is not allowed; query the registered table instead."
+            )
+        } else {
+            let close = functions::suggestions(name);
+            let hint = match close.as_slice() {
+                [] => String::new(),
+                many => format!(
+                    " Did you mean {}?",
+                    many.iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+            };
+            format!(
+                "`{name}` is not an allowed function.{hint} Use standard aggregates (COUNT, SUM, AVG, MIN, MAX), \
+                 CASE, CAST, and scalar functions such as ROUND, LOWER, UPPER, LENGTH, SUBSTR, COALESCE."
+            )
+        };
+        self.reject(Rule::FunctionNotAllowed, message, location);
+    }
+
+    /// Padding functions allocate the requested length per row, and a huge length aborts the
+    /// engine; likewise REPLACE with an empty pattern inserts the replacement between every
+    /// character. Only small literal lengths and non-empty patterns are accepted.
+    fn size_bounds(&mut self, name: &str, args: &[FunctionArg], location: Option<Location>) {
+        let max = self.limits.max_string_repeat;
+        if let Some(index) = functions::length_argument(name) {
+            let length = args
+                .get(index)
+                .and_then(plain_arg)
+                .and_then(integer_literal);
+            match length {
+                Some(n) if n <= max => {}
+                Some(n) => self.reject(
+                    Rule::OversizedRepeat,
+                    format!("{} length {n} is larger than the limit of {max}; use a smaller length.", name.to_uppercase()),
+                    location,
+                ),
+                None => self.reject(
+                    Rule::OversizedRepeat,
+                    format!(
+                        "{}'s length must be an integer literal no larger than {max} (not a column or expression).",
+                        name.to_uppercase()
+                    ),
+                    location,
+                ),
+            }
+        }
+        if name == "replace" {
+            let empty_pattern = matches!(
+                args.get(1).and_then(plain_arg),
+                Some(Expr::Value(v)) if matches!(&v.value, Value::SingleQuotedString(s) if s.is_empty())
+            );
+            if empty_pattern {
+                self.reject(
+                    Rule::OversizedRepeat,
+                    "REPLACE with an empty search string would insert text between every character; \
+                     search for a non-empty string."
+                        .into(),
+                    location,
+                );
+            }
+        }
+    }
+}

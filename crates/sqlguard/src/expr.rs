@@ -1,0 +1,243 @@
+//! Expressions: allowlisted node kinds and operators, identifier resolution and rewriting.
+
+use sqlparser::ast::{BinaryOperator as B, Expr, UnaryOperator, Value};
+
+use crate::walk::Walker;
+
+fn binary_op_allowed(op: &B) -> bool {
+    matches!(
+        op,
+        B::Plus
+            | B::Minus
+            | B::Multiply
+            | B::Divide
+            | B::Modulo
+            | B::StringConcat
+            | B::Gt
+            | B::Lt
+            | B::GtEq
+            | B::LtEq
+            | B::Spaceship
+            | B::Eq
+            | B::NotEq
+            | B::And
+            | B::Or
+            | B::Xor
+            | B::BitwiseOr
+            | B::BitwiseAnd
+            | B::BitwiseXor
+            | B::DuckIntegerDivide
+            | B::PGRegexMatch
+            | B::PGRegexIMatch
+            | B::PGRegexNotMatch
+            | B::PGRegexNotIMatch
+            | B::PGLikeMatch
+            | B::PGILikeMatch
+            | B::PGNotLikeMatch
+            | B::PGNotILikeMatch
+            | B::PGStartsWith
+    )
+}
+
+impl Walker<'_> {
+    pub(crate) fn expr(&mut self, e: &mut Expr) {
+        self.deeper(|w| w.expr_inner(e));
+    }
+
+    fn expr_inner(&mut self, e: &mut Expr) {
+        match e {
+            Expr::Identifier(ident) => {
+                if let Some(replacement) = self.identifier(ident) {
+                    *e = replacement;
+                }
+            }
+            Expr::CompoundIdentifier(parts) => self.compound(parts),
+            Expr::Value(v) => match &v.value {
+                Value::Number(..)
+                | Value::SingleQuotedString(_)
+                | Value::Boolean(_)
+                | Value::Null => {}
+                other => {
+                    let what = format!("the literal `{other}`");
+                    self.unsupported(
+                        &what,
+                        "use numbers, 'single-quoted strings', TRUE/FALSE or NULL.",
+                    );
+                }
+            },
+            Expr::Nested(x)
+            | Expr::IsFalse(x)
+            | Expr::IsNotFalse(x)
+            | Expr::IsTrue(x)
+            | Expr::IsNotTrue(x)
+            | Expr::IsNull(x)
+            | Expr::IsNotNull(x) => self.expr(x),
+            Expr::IsDistinctFrom(a, b) | Expr::IsNotDistinctFrom(a, b) => {
+                self.expr(a);
+                self.expr(b);
+            }
+            Expr::UnaryOp { op, expr } => {
+                if !matches!(
+                    op,
+                    UnaryOperator::Plus | UnaryOperator::Minus | UnaryOperator::Not
+                ) {
+                    self.unsupported(&format!("the unary operator `{op}`"), "use +, - or NOT.");
+                }
+                self.expr(expr);
+            }
+            Expr::BinaryOp { left, op, right } => {
+                if !binary_op_allowed(op) {
+                    self.unsupported(
+                        &format!("the operator `{op}`"),
+                        "use standard SQL operators.",
+                    );
+                }
+                self.expr(left);
+                self.expr(right);
+            }
+            Expr::InList { expr, list, .. } => {
+                self.expr(expr);
+                list.iter_mut().for_each(|x| self.expr(x));
+            }
+            Expr::InSubquery { expr, subquery, .. } => {
+                self.expr(expr);
+                self.query(subquery);
+            }
+            Expr::Between {
+                expr, low, high, ..
+            } => {
+                self.expr(expr);
+                self.expr(low);
+                self.expr(high);
+            }
+            Expr::Like {
+                expr, pattern, any, ..
+            }
+            | Expr::ILike {
+                expr, pattern, any, ..
+            } => {
+                if *any {
+                    self.unsupported("LIKE ANY", "combine several LIKE conditions with OR.");
+                }
+                self.expr(expr);
+                self.expr(pattern);
+            }
+            Expr::RLike { expr, pattern, .. } => {
+                self.expr(expr);
+                self.expr(pattern);
+            }
+            Expr::AnyOp { left, right, .. } | Expr::AllOp { left, right, .. } => {
+                self.expr(left);
+                self.expr(right);
+            }
+            Expr::Cast {
+                expr,
+                array,
+                format,
+                ..
+            } => {
+                if *array || format.is_some() {
+                    self.unsupported("CAST ... FORMAT / ARRAY", "use a plain CAST(x AS type).");
+                }
+                self.expr(expr);
+            }
+            Expr::Extract { expr, .. } | Expr::Ceil { expr, .. } | Expr::Floor { expr, .. } => {
+                self.expr(expr);
+            }
+            Expr::Position { expr, r#in } => {
+                self.expr(expr);
+                self.expr(r#in);
+            }
+            Expr::Substring {
+                expr,
+                substring_from,
+                substring_for,
+                ..
+            } => {
+                self.expr(expr);
+                if let Some(x) = substring_from {
+                    self.expr(x);
+                }
+                if let Some(x) = substring_for {
+                    self.expr(x);
+                }
+            }
+            Expr::Trim {
+                expr,
+                trim_what,
+                trim_characters,
+                ..
+            } => {
+                self.expr(expr);
+                if let Some(x) = trim_what {
+                    self.expr(x);
+                }
+                if let Some(chars) = trim_characters {
+                    chars.iter_mut().for_each(|x| self.expr(x));
+                }
+            }
+            Expr::TypedString(_) => {}
+            Expr::Interval(iv) => self.expr(&mut iv.value),
+            Expr::Function(f) => self.function(f),
+            Expr::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => {
+                if let Some(x) = operand {
+                    self.expr(x);
+                }
+                for cw in conditions {
+                    self.expr(&mut cw.condition);
+                    self.expr(&mut cw.result);
+                }
+                if let Some(x) = else_result {
+                    self.expr(x);
+                }
+            }
+            Expr::Subquery(q) => {
+                self.query(q);
+            }
+            Expr::Array(arr) => arr.elem.iter_mut().for_each(|x| self.expr(x)),
+            Expr::Exists { .. } => self.unsupported(
+                "EXISTS (...)",
+                "use `column IN (SELECT ...)` or a JOIN instead.",
+            ),
+            other => {
+                let what = describe(other);
+                self.unsupported(&what, "");
+            }
+        }
+    }
+}
+
+/// A short name for a rejected expression kind, for messages.
+fn describe(e: &Expr) -> String {
+    let kind = match e {
+        Expr::JsonAccess { .. } => "JSON access",
+        Expr::CompoundFieldAccess { .. } => "field/element access (`x[1]`, `x.field`)",
+        Expr::Collate { .. } => "COLLATE",
+        Expr::Tuple(_) => "a row tuple `(a, b)`",
+        Expr::Struct { .. } | Expr::Named { .. } | Expr::Dictionary(_) | Expr::Map(_) => {
+            "struct/map literals"
+        }
+        Expr::Lambda(_) => "lambda functions",
+        Expr::MatchAgainst { .. } => "MATCH ... AGAINST",
+        Expr::SimilarTo { .. } => "SIMILAR TO",
+        Expr::Convert { .. } => "CONVERT",
+        Expr::AtTimeZone { .. } => "AT TIME ZONE",
+        Expr::Overlay { .. } => "OVERLAY",
+        Expr::GroupingSets(_) | Expr::Cube(_) | Expr::Rollup(_) => "GROUPING SETS / CUBE / ROLLUP",
+        Expr::Wildcard(_) | Expr::QualifiedWildcard(..) => "`*` inside an expression",
+        Expr::InUnnest { .. } => "IN UNNEST",
+        Expr::Prefixed { .. } => "a prefixed literal",
+        Expr::IsUnknown(_) | Expr::IsNotUnknown(_) => "IS [NOT] UNKNOWN",
+        Expr::IsNormalized { .. } => "IS NORMALIZED",
+        Expr::OuterJoin(_) => "the (+) outer-join marker",
+        Expr::Prior(_) => "PRIOR",
+        Expr::MemberOf(_) => "MEMBER OF",
+        _ => "this expression",
+    };
+    kind.to_string()
+}

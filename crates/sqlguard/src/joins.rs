@@ -1,0 +1,181 @@
+//! Joins: how many, which kinds, and whether each is filtered (no unbounded cross products).
+
+use sqlparser::ast::{
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Join, JoinConstraint, JoinOperator,
+    TableFactor, TableWithJoins,
+};
+
+use crate::issue::Rule;
+use crate::scope::Relation;
+use crate::walk::Walker;
+
+/// The ON/USING part of a join, when the operator has one.
+pub(crate) fn constraint_mut(op: &mut JoinOperator) -> Option<&mut JoinConstraint> {
+    use JoinOperator as J;
+    match op {
+        J::Join(c)
+        | J::Inner(c)
+        | J::Left(c)
+        | J::LeftOuter(c)
+        | J::Right(c)
+        | J::RightOuter(c)
+        | J::FullOuter(c)
+        | J::CrossJoin(c)
+        | J::Semi(c)
+        | J::LeftSemi(c)
+        | J::RightSemi(c)
+        | J::Anti(c)
+        | J::LeftAnti(c)
+        | J::RightAnti(c) => Some(c),
+        _ => None,
+    }
+}
+
+/// Whether an ON condition mentions any column; `ON 1=1` is a cross join in disguise.
+/// Bounded recursion: past the bound we answer "yes", and the main walk rejects the depth anyway.
+pub(crate) fn mentions_column(e: &Expr) -> bool {
+    fn go(e: &Expr, depth: usize) -> bool {
+        if depth > 256 {
+            return true;
+        }
+        match e {
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) => true,
+            Expr::BinaryOp { left, right, .. } => go(left, depth + 1) || go(right, depth + 1),
+            Expr::Nested(x)
+            | Expr::UnaryOp { expr: x, .. }
+            | Expr::IsNull(x)
+            | Expr::IsNotNull(x)
+            | Expr::Cast { expr: x, .. } => go(x, depth + 1),
+            Expr::Between {
+                expr, low, high, ..
+            } => go(expr, depth + 1) || go(low, depth + 1) || go(high, depth + 1),
+            Expr::InList { expr, list, .. } => {
+                go(expr, depth + 1) || list.iter().any(|x| go(x, depth + 1))
+            }
+            Expr::Like { expr, pattern, .. } | Expr::ILike { expr, pattern, .. } => {
+                go(expr, depth + 1) || go(pattern, depth + 1)
+            }
+            Expr::Function(f) => match &f.args {
+                FunctionArguments::List(list) => list.args.iter().any(|a| match a {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => go(x, depth + 1),
+                    _ => false,
+                }),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+    go(e, 0)
+}
+
+impl Walker<'_> {
+    pub(crate) fn count_join(&mut self) {
+        self.joins += 1;
+        if self.joins == self.limits.max_joins + 1 {
+            let max = self.limits.max_joins;
+            self.reject(
+                Rule::TooManyJoins,
+                format!("the query has more than {max} joins; use at most {max}."),
+                None,
+            );
+        }
+    }
+
+    pub(crate) fn cross_join(&mut self, what: &str) {
+        self.reject(
+            Rule::UnfilteredCrossJoin,
+            format!(
+                "{what} joins every row with every row (a cross join) and there is no WHERE clause; \
+                 use JOIN ... ON <matching columns> instead."
+            ),
+            None,
+        );
+    }
+
+    /// Register the relations of one FROM item and check its joins' shapes (not their ON yet).
+    pub(crate) fn walk_from_item(
+        &mut self,
+        twj: &mut TableWithJoins,
+        has_where: bool,
+        relations: &mut Vec<Relation>,
+    ) {
+        self.deeper(|w| {
+            w.table_factor(&mut twj.relation, relations, has_where);
+            for join in &mut twj.joins {
+                w.count_join();
+                w.join_shape(join, has_where);
+                w.table_factor(&mut join.relation, relations, has_where);
+            }
+        });
+    }
+
+    fn join_shape(&mut self, join: &Join, has_where: bool) {
+        use JoinOperator as J;
+        let constraint = match &join.join_operator {
+            J::Join(c)
+            | J::Inner(c)
+            | J::Left(c)
+            | J::LeftOuter(c)
+            | J::Right(c)
+            | J::RightOuter(c)
+            | J::FullOuter(c)
+            | J::CrossJoin(c)
+            | J::Semi(c)
+            | J::LeftSemi(c)
+            | J::RightSemi(c)
+            | J::Anti(c)
+            | J::LeftAnti(c)
+            | J::RightAnti(c) => c,
+            _ => {
+                self.unsupported(
+                    "this join type (APPLY, ASOF, STRAIGHT_JOIN, ARRAY JOIN)",
+                    "use [INNER|LEFT|RIGHT|FULL] JOIN ... ON.",
+                );
+                return;
+            }
+        };
+        let unfiltered = match constraint {
+            JoinConstraint::None => true,
+            JoinConstraint::On(e) => !crate::joins::mentions_column(e),
+            JoinConstraint::Using(_) | JoinConstraint::Natural => false,
+        };
+        if unfiltered && !has_where {
+            self.cross_join("a join without an ON condition on columns");
+        }
+    }
+
+    /// Walk ON / USING once every relation of the SELECT is in scope.
+    pub(crate) fn walk_join_constraints(&mut self, from: &mut [TableWithJoins]) {
+        self.deeper(|w| w.walk_join_constraints_inner(from));
+    }
+
+    fn walk_join_constraints_inner(&mut self, from: &mut [TableWithJoins]) {
+        for twj in from {
+            if let TableFactor::NestedJoin {
+                table_with_joins, ..
+            } = &mut twj.relation
+            {
+                self.walk_join_constraints(std::slice::from_mut(table_with_joins));
+            }
+            for join in &mut twj.joins {
+                if let TableFactor::NestedJoin {
+                    table_with_joins, ..
+                } = &mut join.relation
+                {
+                    self.walk_join_constraints(std::slice::from_mut(table_with_joins));
+                }
+                if let Some(c) = crate::joins::constraint_mut(&mut join.join_operator) {
+                    match c {
+                        JoinConstraint::On(e) => self.expr(e),
+                        JoinConstraint::Using(names) => {
+                            for name in names {
+                                self.using_name(name);
+                            }
+                        }
+                        JoinConstraint::Natural | JoinConstraint::None => {}
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! Name resolution: column identifiers, qualifiers, projections; rewritten to exact spellings.
+
+use sqlparser::ast::{Expr, Ident, ObjectName, SelectItem, SelectItemQualifiedWildcardKind, Value};
+
+use crate::issue::{Location, Rule};
+use crate::relations::single_ident;
+use crate::scope::{Resolved, all_columns, closest, find_relation, list_names, resolve};
+use crate::walk::{Output, Walker};
+
+/// The alias a projection item defines, if any.
+pub(crate) fn item_alias(item: &SelectItem) -> Option<String> {
+    match item {
+        SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.clone()),
+        _ => None,
+    }
+}
+
+/// Quote a column name for output: engine column names are case-sensitive and may hold spaces.
+fn set_column(ident: &mut Ident, real: &str) {
+    real.clone_into(&mut ident.value);
+    ident.quote_style = Some('"');
+}
+
+impl Walker<'_> {
+    /// Resolve a bare identifier; returns a replacement expression when it becomes a literal.
+    pub(crate) fn identifier(&mut self, ident: &mut Ident) -> Option<Expr> {
+        let location = Location::from_span(ident.span);
+        match resolve(&self.scopes, &ident.value, true) {
+            Resolved::Column(real) => {
+                self.corrected(ident, &real, location);
+                set_column(ident, &real);
+                None
+            }
+            Resolved::Alias(real) => {
+                if ident.value != real {
+                    self.corrected(ident, &real, location);
+                    set_column(ident, &real);
+                }
+                None
+            }
+            Resolved::Open => None,
+            Resolved::Unknown if ident.quote_style == Some('"') => {
+                self.note(
+                    Rule::QuotedStringLiteral,
+                    format!(
+                        "\"{0}\" names no column, so it is read as the string '{0}' (as SQLite does); \
+                         write '{0}' for strings.",
+                        ident.value
+                    ),
+                    location,
+                );
+                Some(Expr::value(Value::SingleQuotedString(ident.value.clone())))
+            }
+            Resolved::Unknown => {
+                self.unknown_column(&ident.value, None, location);
+                None
+            }
+        }
+    }
+
+    fn corrected(&mut self, ident: &Ident, real: &str, location: Option<Location>) {
+        if ident.value != real {
+            self.note(
+                Rule::ColumnCaseCorrected,
+                format!("`{}` was read as the column `{real}`.", ident.value),
+                location,
+            );
+        }
+    }
+
+    pub(crate) fn compound(&mut self, parts: &mut [Ident]) {
+        let [qualifier, column] = parts else {
+            let written = parts
+                .iter()
+                .map(|p| p.value.as_str())
+                .collect::<Vec<_>>()
+                .join(".");
+            self.unsupported(
+                &format!("the name `{written}`"),
+                "write `column` or `alias.column`.",
+            );
+            return;
+        };
+        let location = Location::from_span(qualifier.span);
+        let Some(rel) = find_relation(&self.scopes, &qualifier.value).cloned() else {
+            let visible: Vec<String> = self
+                .scopes
+                .iter()
+                .flat_map(|s| s.relations.iter().map(|r| r.visible.clone()))
+                .filter(|v| !v.is_empty())
+                .collect();
+            self.reject(
+                Rule::UnknownQualifier,
+                format!(
+                    "`{}.{}` uses `{}`, which is not a table or alias in this part of the query; \
+                     in scope: {}.",
+                    qualifier.value,
+                    column.value,
+                    qualifier.value,
+                    if visible.is_empty() {
+                        "none".to_string()
+                    } else {
+                        list_names(&visible)
+                    }
+                ),
+                location,
+            );
+            return;
+        };
+        if qualifier.value != rel.visible {
+            qualifier.value.clone_from(&rel.visible);
+            qualifier.quote_style = crate::relations::needs_quotes(&rel.visible).then_some('"');
+        }
+        let location = Location::from_span(column.span);
+        match rel.find_column(&column.value) {
+            Some(real) => {
+                let real = real.to_string();
+                self.corrected(column, &real, location);
+                set_column(column, &real);
+            }
+            None if rel.open => {}
+            None => self.unknown_column(&column.value, Some(&rel), location),
+        }
+    }
+
+    fn unknown_column(
+        &mut self,
+        word: &str,
+        rel: Option<&crate::scope::Relation>,
+        location: Option<Location>,
+    ) {
+        let (columns, place) = match rel {
+            Some(r) => (r.columns.clone(), format!(" in {}", r.describe)),
+            None => {
+                let place = match self.scopes.last().map(|s| s.relations.as_slice()) {
+                    Some([only]) => format!(" in {}", only.describe),
+                    _ => String::new(),
+                };
+                // Aliases defined in this SELECT are valid names too, so suggest them.
+                let mut names = all_columns(&self.scopes);
+                if let Some(scope) = self.scopes.last() {
+                    names.extend(
+                        scope
+                            .aliases
+                            .iter()
+                            .filter(|a| !names.contains(a))
+                            .cloned()
+                            .collect::<Vec<_>>(),
+                    );
+                }
+                (names, place)
+            }
+        };
+        let close = closest(word, columns.iter().map(String::as_str));
+        let hint = match close.as_slice() {
+            [] => ".".to_string(),
+            [one] => format!("; did you mean `{one}`?"),
+            many => format!(
+                "; did you mean one of {}?",
+                many.iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let listing = if columns.is_empty() {
+            " No columns are in scope here.".to_string()
+        } else {
+            format!(" Columns: {}.", list_names(&columns))
+        };
+        self.reject(
+            Rule::UnknownColumn,
+            format!(
+                "unknown column `{word}`{place}{hint}{listing} Use 'single quotes' for strings."
+            ),
+            location,
+        );
+    }
+
+    /// `JOIN ... USING (col)`: the name must be a column; rewrite its spelling.
+    pub(crate) fn using_name(&mut self, name: &mut ObjectName) {
+        let Some(ident) = single_ident(name) else {
+            self.unsupported("a qualified name in USING (...)", "list bare column names.");
+            return;
+        };
+        let location = Location::from_span(ident.span);
+        match resolve(&self.scopes, &ident.value, false) {
+            Resolved::Column(real) => {
+                self.corrected(ident, &real, location);
+                set_column(ident, &real);
+            }
+            Resolved::Open | Resolved::Alias(_) => {}
+            Resolved::Unknown => {
+                let word = ident.value.clone();
+                self.unknown_column(&word, None, location);
+            }
+        }
+    }
+
+    /// The projection: walk each item and compute the output column names.
+    pub(crate) fn projection(&mut self, items: &mut [SelectItem]) -> Output {
+        let mut out = Output::default();
+        for item in items {
+            match item {
+                SelectItem::UnnamedExpr(e) => {
+                    self.expr(e);
+                    match e {
+                        Expr::Identifier(i) => out.columns.push(i.value.clone()),
+                        Expr::CompoundIdentifier(parts) => match parts.last() {
+                            Some(i) => out.columns.push(i.value.clone()),
+                            None => out.open = true,
+                        },
+                        _ => out.open = true,
+                    }
+                }
+                SelectItem::ExprWithAlias { expr, alias } => {
+                    self.expr(expr);
+                    out.columns.push(alias.value.clone());
+                }
+                SelectItem::Wildcard(opts) => {
+                    if opts.opt_replace.is_some()
+                        || opts.opt_alias.is_some()
+                        || opts.opt_ilike.is_some()
+                    {
+                        self.unsupported(
+                            "SELECT * REPLACE / ILIKE / AS",
+                            "list the columns you need.",
+                        );
+                    }
+                    if opts.opt_exclude.is_some()
+                        || opts.opt_except.is_some()
+                        || opts.opt_rename.is_some()
+                    {
+                        out.open = true;
+                    }
+                    if let Some(scope) = self.scopes.last() {
+                        for rel in &scope.relations {
+                            out.columns.extend(rel.columns.iter().cloned());
+                            out.open |= rel.open;
+                        }
+                    }
+                }
+                SelectItem::QualifiedWildcard(kind, opts) => {
+                    if opts.opt_replace.is_some()
+                        || opts.opt_alias.is_some()
+                        || opts.opt_ilike.is_some()
+                    {
+                        self.unsupported("t.* REPLACE / ILIKE / AS", "list the columns you need.");
+                    }
+                    out.open |= opts.opt_exclude.is_some()
+                        || opts.opt_except.is_some()
+                        || opts.opt_rename.is_some();
+                    match kind {
+                        SelectItemQualifiedWildcardKind::ObjectName(name) => {
+                            self.qualified_wildcard(name, &mut out);
+                        }
+                        SelectItemQualifiedWildcardKind::Expr(_) => {
+                            self.unsupported("`expression.*`", "list the fields you need.");
+                        }
+                    }
+                }
+                SelectItem::ExprWithAliases { .. } => {
+                    self.unsupported(
+                        "an expression with several aliases",
+                        "give each column one alias.",
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    pub(crate) fn qualified_wildcard(&mut self, name: &mut ObjectName, out: &mut Output) {
+        let Some(ident) = single_ident(name) else {
+            self.unsupported("a multi-part `a.b.*`", "write `alias.*`.");
+            return;
+        };
+        match find_relation(&self.scopes, &ident.value).cloned() {
+            Some(rel) => {
+                if ident.value != rel.visible {
+                    ident.value.clone_from(&rel.visible);
+                    ident.quote_style = crate::relations::needs_quotes(&rel.visible).then_some('"');
+                }
+                out.columns.extend(rel.columns.iter().cloned());
+                out.open |= rel.open;
+            }
+            None => {
+                let word = ident.value.clone();
+                self.reject(
+                    Rule::UnknownQualifier,
+                    format!("`{word}.*` names no table or alias in this part of the query."),
+                    Location::from_span(ident.span),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! Name scopes: which relations and columns an identifier may refer to at a point in the query.
+
+/// Something in a FROM clause (or a CTE) whose columns can be referenced.
+#[derive(Debug, Clone)]
+pub(crate) struct Relation {
+    /// The name a qualifier must use: the alias, else the table name as written.
+    pub visible: String,
+    /// Output columns we know, exact spelling.
+    pub columns: Vec<String>,
+    /// True when the relation may have columns we cannot name (e.g. `SELECT count(*) ...` in a
+    /// subquery gets an engine-chosen name). Unknown identifiers are then left alone, because
+    /// name resolution is a convenience; safety never depends on it.
+    pub open: bool,
+    /// For messages: "table `data`", "subquery `t`".
+    pub describe: String,
+}
+
+impl Relation {
+    pub fn find_column(&self, word: &str) -> Option<&str> {
+        find_exact_or_ci(&self.columns, word)
+    }
+}
+
+/// The names visible in one SELECT.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SelectScope {
+    pub relations: Vec<Relation>,
+    /// Aliases defined in this SELECT's projection (usable in ORDER BY / GROUP BY / HAVING).
+    pub aliases: Vec<String>,
+}
+
+/// What an unqualified identifier turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Resolved {
+    /// A real column; exact spelling.
+    Column(String),
+    /// A projection alias; exact spelling.
+    Alias(String),
+    /// Nothing matched, but an open relation could supply it: leave as written.
+    Open,
+    Unknown,
+}
+
+/// Prefer an exact match, then a case-insensitive one (SQLite and most LLM output ignore case).
+pub(crate) fn find_exact_or_ci<'a>(names: &'a [String], word: &str) -> Option<&'a str> {
+    names
+        .iter()
+        .find(|n| n.as_str() == word)
+        .or_else(|| names.iter().find(|n| n.eq_ignore_ascii_case(word)))
+        .map(String::as_str)
+}
+
+/// Resolve `word` against scopes, innermost first (correlated subqueries see outer columns).
+pub(crate) fn resolve(scopes: &[SelectScope], word: &str, with_aliases: bool) -> Resolved {
+    let mut any_open = false;
+    for scope in scopes.iter().rev() {
+        for rel in &scope.relations {
+            if let Some(col) = rel.find_column(word) {
+                return Resolved::Column(col.to_string());
+            }
+            any_open |= rel.open;
+        }
+    }
+    let alias = scopes
+        .last()
+        .filter(|_| with_aliases)
+        .and_then(|scope| find_exact_or_ci(&scope.aliases, word));
+    if let Some(alias) = alias {
+        return Resolved::Alias(alias.to_string());
+    }
+    if any_open {
+        Resolved::Open
+    } else {
+        Resolved::Unknown
+    }
+}
+
+/// Find the relation a qualifier names, innermost scope first.
+pub(crate) fn find_relation<'a>(
+    scopes: &'a [SelectScope],
+    qualifier: &str,
+) -> Option<&'a Relation> {
+    let exact = scopes
+        .iter()
+        .rev()
+        .flat_map(|s| s.relations.iter())
+        .find(|r| r.visible == qualifier);
+    exact.or_else(|| {
+        scopes
+            .iter()
+            .rev()
+            .flat_map(|s| s.relations.iter())
+            .find(|r| r.visible.eq_ignore_ascii_case(qualifier))
+    })
+}
+
+/// All column names in scope, innermost first, without duplicates (for messages).
+pub(crate) fn all_columns(scopes: &[SelectScope]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for scope in scopes.iter().rev() {
+        for rel in &scope.relations {
+            for c in &rel.columns {
+                if !out.contains(c) {
+                    out.push(c.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Levenshtein distance on chars; inputs are short identifiers (callers cap the length).
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// Longest identifier we compute suggestions for; beyond it the quadratic distance is not worth it.
+const MAX_SUGGEST_LEN: usize = 64;
+
+/// Up to three candidates close to `word` (case-insensitive), best first.
+pub(crate) fn closest<'a, I>(word: &str, candidates: I) -> Vec<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    if word.chars().count() > MAX_SUGGEST_LEN {
+        return Vec::new();
+    }
+    let lower = word.to_lowercase();
+    let mut scored: Vec<(usize, &'a str)> = candidates
+        .into_iter()
+        .filter(|c| c.chars().count() <= MAX_SUGGEST_LEN)
+        .filter_map(|c| {
+            let cl = c.to_lowercase();
+            let d = edit_distance(&lower, &cl);
+            let budget = (lower.chars().count().max(cl.chars().count()) / 3).max(2);
+            let related =
+                d <= budget || (lower.len() >= 3 && (cl.contains(&lower) || lower.contains(&cl)));
+            related.then_some((d, c))
+        })
+        .collect();
+    scored.sort();
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored.into_iter().take(3).map(|(_, c)| c).collect()
+}
+
+/// "`a`, `b`" style list, capped so that a 2,000-column table does not flood a prompt.
+pub(crate) fn list_names(names: &[String]) -> String {
+    const CAP: usize = 60;
+    let mut s = names
+        .iter()
+        .take(CAP)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > CAP {
+        s.push_str(&format!(", … ({} more)", names.len() - CAP));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distance_and_suggestions() {
+        assert_eq!(edit_distance("nmae", "name"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+        let cols = ["id", "name", "age", "surname"];
+        assert_eq!(closest("nmae", cols.iter().copied()).first(), Some(&"name"));
+        assert!(closest("zzzzzzzz", cols.iter().copied()).is_empty());
+    }
+
+    #[test]
+    fn resolution_prefers_exact() {
+        let rel = Relation {
+            visible: "data".into(),
+            columns: vec!["Name".into(), "name".into()],
+            open: false,
+            describe: "table `data`".into(),
+        };
+        let scopes = vec![SelectScope {
+            relations: vec![rel],
+            aliases: vec!["total".into()],
+        }];
+        assert_eq!(
+            resolve(&scopes, "name", false),
+            Resolved::Column("name".into())
+        );
+        assert_eq!(
+            resolve(&scopes, "NAME", false),
+            Resolved::Column("Name".into())
+        );
+        assert_eq!(
+            resolve(&scopes, "TOTAL", true),
+            Resolved::Alias("total".into())
+        );
+        assert_eq!(resolve(&scopes, "TOTAL", false), Resolved::Unknown);
+    }
+}

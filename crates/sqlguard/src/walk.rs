@@ -1,0 +1,338 @@
+//! The allowlisting walk over queries, SELECTs and FROM clauses; rewrites names in place.
+//!
+//! Every AST node kind is matched explicitly: anything this walker does not know is rejected,
+//! so a new sqlparser node can never slip through unchecked. Recursion is bounded by
+//! `Limits::max_tree_depth` (see `Walker::deeper`).
+
+use sqlparser::ast::{
+    Distinct, GroupByExpr, LimitClause, OrderBy, OrderByKind, Query, Select, SelectFlavor, SetExpr,
+};
+
+use crate::catalog::{Catalog, Limits};
+use crate::issue::{Issue, Location, Rule};
+use crate::scope::{Relation, SelectScope};
+
+/// Output columns of a query or relation: known names, plus whether more may exist.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Output {
+    pub columns: Vec<String>,
+    pub open: bool,
+}
+
+pub(crate) struct Walker<'a> {
+    pub catalog: &'a Catalog,
+    pub limits: &'a Limits,
+    pub issues: Vec<Issue>,
+    pub notes: Vec<Issue>,
+    pub tables: Vec<String>,
+    pub scopes: Vec<SelectScope>,
+    /// CTEs visible at this point, innermost WITH last.
+    pub ctes: Vec<Vec<Relation>>,
+    pub joins: usize,
+    depth: usize,
+    too_deep_reported: bool,
+}
+
+impl<'a> Walker<'a> {
+    pub fn new(catalog: &'a Catalog, limits: &'a Limits) -> Walker<'a> {
+        Walker {
+            catalog,
+            limits,
+            issues: Vec::new(),
+            notes: Vec::new(),
+            tables: Vec::new(),
+            scopes: Vec::new(),
+            ctes: Vec::new(),
+            joins: 0,
+            depth: 0,
+            too_deep_reported: false,
+        }
+    }
+
+    pub fn reject(&mut self, rule: Rule, message: String, location: Option<Location>) {
+        let issue = Issue::new(rule, message).at(location);
+        if !self.issues.contains(&issue) {
+            self.issues.push(issue);
+        }
+    }
+
+    pub fn note(&mut self, rule: Rule, message: String, location: Option<Location>) {
+        let issue = Issue::new(rule, message).at(location);
+        if !self.notes.iter().any(|n| n.message == issue.message) {
+            self.notes.push(issue);
+        }
+    }
+
+    pub fn unsupported(&mut self, what: &str, hint: &str) {
+        let message = if hint.is_empty() {
+            format!("{what} is not supported here; rewrite the query without it.")
+        } else {
+            format!("{what} is not supported here; {hint}")
+        };
+        self.reject(Rule::UnsupportedSyntax, message, None);
+    }
+
+    /// Run `f` one level deeper, or report `too_deep` once and skip it. This is the only guard
+    /// against unbracketed deep trees (`1+1+1+...`), so every recursive step goes through it.
+    pub fn deeper<T: Default>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        if self.depth >= self.limits.max_tree_depth() {
+            if !self.too_deep_reported {
+                self.too_deep_reported = true;
+                let max = self.limits.max_tree_depth();
+                self.reject(
+                    Rule::TooDeep,
+                    format!("the query's expressions are nested more than {max} levels deep; simplify it."),
+                    None,
+                );
+            }
+            return T::default();
+        }
+        self.depth += 1;
+        let out = f(self);
+        self.depth -= 1;
+        out
+    }
+
+    pub fn query(&mut self, q: &mut Query) -> Output {
+        self.deeper(|w| w.query_inner(q))
+    }
+
+    fn query_inner(&mut self, q: &mut Query) -> Output {
+        let mut pushed_ctes = false;
+        if let Some(with) = q.with.as_mut() {
+            if with.recursive {
+                self.unsupported("WITH RECURSIVE", "use a plain WITH clause.");
+            }
+            self.ctes.push(Vec::new());
+            pushed_ctes = true;
+            for cte in &mut with.cte_tables {
+                if cte.from.is_some() || cte.materialized.is_some() {
+                    self.unsupported("a CTE modifier (MATERIALIZED / FROM)", "remove it.");
+                }
+                self.check_shadow(&cte.alias.name, "a WITH (CTE) name", None);
+                let mut out = self.query(&mut cte.query);
+                if !cte.alias.columns.is_empty() {
+                    out = Output {
+                        columns: cte
+                            .alias
+                            .columns
+                            .iter()
+                            .map(|c| c.name.value.clone())
+                            .collect(),
+                        open: false,
+                    };
+                }
+                let rel = Relation {
+                    visible: cte.alias.name.value.clone(),
+                    columns: out.columns,
+                    open: out.open,
+                    describe: format!("WITH query `{}`", cte.alias.name.value),
+                };
+                if let Some(frame) = self.ctes.last_mut() {
+                    frame.push(rel);
+                }
+            }
+        }
+        let out = match q.body.as_mut() {
+            SetExpr::Select(select) => self.select(select, q.order_by.as_mut()),
+            body => {
+                let out = self.set_expr(body);
+                if let Some(order_by) = q.order_by.as_mut() {
+                    // ORDER BY after UNION etc. can only name output columns.
+                    let rel = Relation {
+                        visible: String::new(),
+                        columns: out.columns.clone(),
+                        open: out.open,
+                        describe: "the query result".into(),
+                    };
+                    self.scopes.push(SelectScope {
+                        relations: vec![rel],
+                        aliases: Vec::new(),
+                    });
+                    self.order_by(order_by);
+                    self.scopes.pop();
+                }
+                out
+            }
+        };
+        match q.limit_clause.as_mut() {
+            None => {}
+            Some(LimitClause::LimitOffset {
+                limit,
+                offset,
+                limit_by,
+            }) => {
+                if !limit_by.is_empty() {
+                    self.unsupported("LIMIT ... BY", "use a window function instead.");
+                }
+                if let Some(limit) = limit {
+                    self.expr(limit);
+                }
+                if let Some(offset) = offset {
+                    self.expr(&mut offset.value);
+                }
+            }
+            Some(LimitClause::OffsetCommaLimit { offset, limit }) => {
+                self.expr(offset);
+                self.expr(limit);
+            }
+        }
+        if q.fetch.is_some() {
+            self.unsupported("FETCH FIRST", "use LIMIT instead.");
+        }
+        if !q.locks.is_empty() {
+            self.reject(
+                Rule::ForbiddenClause,
+                "locking clauses (FOR UPDATE / FOR SHARE) are not allowed in a read-only query; remove them.".into(),
+                None,
+            );
+        }
+        if q.for_clause.is_some() || q.settings.is_some() || q.format_clause.is_some() {
+            self.reject(
+                Rule::ForbiddenClause,
+                "FOR XML/JSON, SETTINGS and FORMAT clauses are not allowed; remove them.".into(),
+                None,
+            );
+        }
+        if !q.pipe_operators.is_empty() {
+            self.unsupported("pipe syntax (|>)", "write a plain SELECT.");
+        }
+        if pushed_ctes {
+            self.ctes.pop();
+        }
+        out
+    }
+
+    fn set_expr(&mut self, body: &mut SetExpr) -> Output {
+        self.deeper(|w| match body {
+            SetExpr::Select(select) => w.select(select, None),
+            SetExpr::Query(q) => w.query(q),
+            SetExpr::SetOperation { left, right, .. } => {
+                let out = w.set_expr(left);
+                w.set_expr(right);
+                out
+            }
+            SetExpr::Values(values) => {
+                w.scopes.push(SelectScope::default());
+                for row in &mut values.rows {
+                    for e in &mut row.content {
+                        w.expr(e);
+                    }
+                }
+                w.scopes.pop();
+                Output {
+                    columns: Vec::new(),
+                    open: true,
+                }
+            }
+            SetExpr::Insert(_) | SetExpr::Update(_) | SetExpr::Delete(_) | SetExpr::Merge(_) => {
+                w.reject(
+                    Rule::NotAQuery,
+                    "INSERT/UPDATE/DELETE/MERGE are not allowed: write one read-only SELECT."
+                        .into(),
+                    None,
+                );
+                Output::default()
+            }
+            SetExpr::Table(_) => {
+                w.unsupported("the TABLE statement", "write SELECT * FROM ... instead.");
+                Output::default()
+            }
+        })
+    }
+
+    fn select(&mut self, s: &mut Select, order_by: Option<&mut OrderBy>) -> Output {
+        self.deeper(|w| w.select_inner(s, order_by))
+    }
+
+    fn select_inner(&mut self, s: &mut Select, order_by: Option<&mut OrderBy>) -> Output {
+        if s.into.is_some() {
+            self.reject(
+                Rule::ForbiddenClause,
+                "SELECT ... INTO writes a table and is not allowed; remove the INTO clause.".into(),
+                None,
+            );
+        }
+        if s.top.is_some() {
+            self.unsupported("SELECT TOP", "use LIMIT instead.");
+        }
+        let extras = !s.optimizer_hints.is_empty()
+            || s.select_modifiers.is_some()
+            || s.exclude.is_some()
+            || !s.lateral_views.is_empty()
+            || s.prewhere.is_some()
+            || !s.connect_by.is_empty()
+            || !s.cluster_by.is_empty()
+            || !s.distribute_by.is_empty()
+            || !s.sort_by.is_empty()
+            || !s.named_window.is_empty()
+            || s.value_table_mode.is_some()
+            || !matches!(s.flavor, SelectFlavor::Standard);
+        if extras {
+            self.unsupported(
+                "a dialect-specific SELECT clause (hints, LATERAL VIEW, PREWHERE, CONNECT BY, CLUSTER/DISTRIBUTE/SORT BY, WINDOW, FROM-first)",
+                "use standard SELECT ... FROM ... WHERE ... GROUP BY ... ORDER BY.",
+            );
+        }
+        let has_where = s.selection.is_some();
+        let mut relations = Vec::new();
+        for (i, twj) in s.from.iter_mut().enumerate() {
+            if i > 0 {
+                self.count_join();
+                if !has_where {
+                    self.cross_join("a comma-separated FROM list");
+                }
+            }
+            self.walk_from_item(twj, has_where, &mut relations);
+        }
+        let aliases = s
+            .projection
+            .iter()
+            .filter_map(crate::names::item_alias)
+            .collect();
+        self.scopes.push(SelectScope { relations, aliases });
+        self.walk_join_constraints(&mut s.from);
+        let out = self.projection(&mut s.projection);
+        if let Some(Distinct::On(exprs)) = s.distinct.as_mut() {
+            exprs.iter_mut().for_each(|e| self.expr(e));
+        }
+        if let Some(e) = s.selection.as_mut() {
+            self.expr(e);
+        }
+        match &mut s.group_by {
+            GroupByExpr::All(mods) | GroupByExpr::Expressions(_, mods) if !mods.is_empty() => {
+                self.unsupported(
+                    "GROUP BY modifiers (ROLLUP/CUBE/TOTALS)",
+                    "group by plain expressions.",
+                );
+            }
+            GroupByExpr::All(_) => {}
+            GroupByExpr::Expressions(exprs, _) => exprs.iter_mut().for_each(|e| self.expr(e)),
+        }
+        if let Some(e) = s.having.as_mut() {
+            self.expr(e);
+        }
+        if let Some(e) = s.qualify.as_mut() {
+            self.expr(e);
+        }
+        if let Some(order_by) = order_by {
+            self.order_by(order_by);
+        }
+        self.scopes.pop();
+        out
+    }
+
+    pub fn order_by(&mut self, order_by: &mut OrderBy) {
+        if order_by.interpolate.is_some() {
+            self.unsupported("ORDER BY ... INTERPOLATE", "remove it.");
+        }
+        if let OrderByKind::Expressions(items) = &mut order_by.kind {
+            for item in items {
+                if item.with_fill.is_some() {
+                    self.unsupported("ORDER BY ... WITH FILL", "remove it.");
+                }
+                self.expr(&mut item.expr);
+            }
+        }
+    }
+}

@@ -1,0 +1,367 @@
+//! One or more accepted and rejected cases per rule.
+
+mod common;
+
+use common::{catalog, ok, rejected, rejected_with};
+use sqlguard::{Catalog, Limits, Rule, ValidatedQuery};
+
+#[test]
+fn plain_select_is_accepted_and_normalised() {
+    let q = ok("SELECT name, age FROM data WHERE age > 30 ORDER BY age DESC LIMIT 5;");
+    assert_eq!(
+        q.sql(),
+        r#"SELECT "name", "Age" FROM data WHERE "Age" > 30 ORDER BY "Age" DESC LIMIT 5"#
+    );
+    assert_eq!(q.tables(), ["data"]);
+}
+
+#[test]
+fn table_functions_are_rejected_everywhere() {
+    for sql in [
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "SELECT * FROM read_parquet('/tmp/*.parquet')",
+        "SELECT * FROM read_csv('http://x/y.csv')",
+        "SELECT * FROM read_ipc('/x')",
+        "SELECT * FROM read_json('/x')",
+        "SELECT * FROM data WHERE id IN (SELECT id FROM read_csv('/etc/passwd'))",
+        "SELECT * FROM (SELECT * FROM read_parquet('/tmp/*.parquet')) AS t",
+        "WITH t AS (SELECT * FROM read_csv('http://x/y.csv')) SELECT * FROM t",
+        "SELECT * FROM data JOIN read_csv('/etc/passwd') AS p ON p.id = data.id",
+        "SELECT * FROM READ_CSV('/etc/passwd')",
+        "SELECT * FROM \"read_csv\"('/etc/passwd')",
+    ] {
+        rejected_with(sql, "table_function");
+    }
+    rejected_with("SELECT * FROM UNNEST([1, 2])", "table_function");
+    rejected_with("SELECT * FROM generate_series(1, 10)", "table_function");
+}
+
+#[test]
+fn io_functions_in_expressions_are_rejected() {
+    let issues = rejected_with(
+        "SELECT read_csv('/etc/passwd') FROM data",
+        "function_not_allowed",
+    );
+    assert!(issues[0].message.contains("files"));
+    rejected_with(
+        "SELECT scan_parquet('/x') FROM data",
+        "function_not_allowed",
+    );
+    rejected_with("SELECT x.read_csv('/x') FROM data", "function_not_allowed");
+    rejected_with("SELECT pg_read_file('/etc/passwd')", "function_not_allowed");
+    let issues = rejected_with("SELECT coutn(*) FROM data", "function_not_allowed");
+    assert!(issues[0].message.contains("`count`"), "{issues:?}");
+}
+
+#[test]
+fn statements_other_than_query_are_rejected() {
+    for sql in [
+        "DROP TABLE data",
+        "CREATE TABLE t AS SELECT * FROM data",
+        "EXPLAIN SELECT * FROM data",
+        "SHOW TABLES",
+        "TRUNCATE TABLE data",
+        "DELETE FROM data",
+        "INSERT INTO data VALUES (1)",
+        "UPDATE data SET id = 1",
+        "COPY data TO '/tmp/x.csv'",
+        "ATTACH DATABASE '/tmp/x.db' AS x",
+        "PRAGMA table_info(data)",
+        "SET x = 1",
+    ] {
+        let issues = rejected(sql);
+        assert!(
+            issues
+                .iter()
+                .any(|i| matches!(i.rule, Rule::NotAQuery | Rule::SyntaxError)),
+            "{sql}: {issues:?}"
+        );
+    }
+    let issues = rejected_with("drop table data;", "not_a_query");
+    assert!(issues[0].message.contains("DROP TABLE"), "{issues:?}");
+}
+
+#[test]
+fn exactly_one_statement() {
+    rejected_with("SELECT 1; SELECT 2", "multiple_statements");
+    rejected_with("SELECT 1; DROP TABLE data", "not_a_query");
+    ok("SELECT 1;");
+    rejected_with("", "empty_query");
+    rejected_with("  ;; -- nothing\n", "empty_query");
+}
+
+#[test]
+fn forbidden_clauses() {
+    rejected_with("SELECT * INTO t FROM data", "forbidden_clause");
+    rejected_with("SELECT * FROM data FOR UPDATE", "forbidden_clause");
+}
+
+#[test]
+fn syntax_errors_carry_locations() {
+    let issues = rejected_with("SELECT * FROM data WHERE id = = 1", "syntax_error");
+    assert!(issues[0].location.is_some(), "{issues:?}");
+}
+
+#[test]
+fn unknown_tables() {
+    let issues = rejected_with("SELECT * FROM users", "unknown_table");
+    assert!(issues[0].message.contains("data"));
+    rejected_with("SELECT * FROM main.data", "unknown_table");
+    rejected_with("SELECT * FROM information_schema.tables", "unknown_table");
+}
+
+#[test]
+fn shadowing_registered_tables_is_rejected() {
+    rejected_with("SELECT * FROM (SELECT 1) AS data", "shadowed_table");
+    rejected_with(
+        "WITH data AS (SELECT 1) SELECT * FROM data",
+        "shadowed_table",
+    );
+    rejected_with(
+        "WITH Singer AS (SELECT 1 AS a) SELECT a FROM Singer",
+        "shadowed_table",
+    );
+    ok("SELECT * FROM data AS data");
+    ok("SELECT * FROM data AS singer");
+    let q = ok("WITH t AS (SELECT name FROM data) SELECT NAME FROM t");
+    assert_eq!(
+        q.sql(),
+        r#"WITH t AS (SELECT "name" FROM data) SELECT "name" FROM t"#
+    );
+}
+
+#[test]
+fn cross_joins_need_a_filter() {
+    rejected_with("SELECT * FROM data a, data b", "unfiltered_cross_join");
+    rejected_with(
+        "SELECT * FROM data a CROSS JOIN data b",
+        "unfiltered_cross_join",
+    );
+    rejected_with(
+        "SELECT * FROM data a JOIN data b ON 1 = 1",
+        "unfiltered_cross_join",
+    );
+    ok("SELECT * FROM data a JOIN data b ON a.id = b.id");
+    ok("SELECT a.name FROM data a, data b WHERE a.id = b.id");
+    ok("SELECT * FROM data a JOIN data b USING (id)");
+}
+
+#[test]
+fn join_count_is_bounded() {
+    let five = "SELECT * FROM data a JOIN data b ON a.id=b.id JOIN data c ON a.id=c.id \
+                JOIN data d ON a.id=d.id JOIN data e ON a.id=e.id JOIN data f ON a.id=f.id";
+    rejected_with(five, "too_many_joins");
+    ok("SELECT * FROM data a JOIN data b ON a.id=b.id JOIN data c ON a.id=c.id");
+}
+
+#[test]
+fn case_is_corrected_with_a_note() {
+    let q = ok("SELECT NAME, age FROM DATA WHERE Country = 'France'");
+    assert_eq!(
+        q.sql(),
+        r#"SELECT "name", "Age" FROM data AS "DATA" WHERE "country" = 'France'"#
+    );
+    assert!(
+        q.notes()
+            .iter()
+            .any(|n| n.rule == Rule::ColumnCaseCorrected)
+    );
+    let q = ok("SELECT singer.name FROM singer");
+    assert_eq!(q.sql(), r#"SELECT singer."name" FROM data AS singer"#);
+    let q = ok(r#"SELECT "song name" FROM data"#);
+    assert_eq!(q.sql(), r#"SELECT "Song Name" FROM data"#);
+}
+
+#[test]
+fn unknown_columns_get_suggestions() {
+    let issues = rejected_with("SELECT nmae FROM data", "unknown_column");
+    let m = &issues[0].message;
+    assert!(
+        m.contains("`name`") && m.contains("Columns: id, name"),
+        "{m}"
+    );
+    assert!(issues[0].location.is_some());
+    rejected_with("SELECT d.nmae FROM data d", "unknown_column");
+    rejected_with("SELECT z.name FROM data d", "unknown_qualifier");
+    // All issues are reported, not just the first.
+    let issues = rejected("SELECT foo, bar FROM data");
+    assert_eq!(issues.len(), 2, "{issues:?}");
+}
+
+#[test]
+fn names_defined_by_the_query_are_accepted() {
+    ok("SELECT count(*) AS cnt FROM data GROUP BY country ORDER BY cnt DESC");
+    ok("SELECT count(*) AS Cnt FROM data GROUP BY country ORDER BY cnt");
+    ok("SELECT t.n FROM (SELECT name AS n FROM data) AS t");
+    ok("SELECT n FROM (SELECT name FROM data) AS t(n)");
+    ok("SELECT total FROM (SELECT count(*) AS total FROM data) t");
+    ok("SELECT name FROM data UNION SELECT country FROM data ORDER BY name");
+    ok("SELECT * FROM data WHERE id IN (SELECT id FROM data d2 WHERE d2.age > data.age)");
+}
+
+#[test]
+fn double_quoted_unknown_words_become_strings() {
+    let q = ok(r#"SELECT name FROM data WHERE country = "France""#);
+    assert_eq!(
+        q.sql(),
+        r#"SELECT "name" FROM data WHERE "country" = 'France'"#
+    );
+    assert!(
+        q.notes()
+            .iter()
+            .any(|n| n.rule == Rule::QuotedStringLiteral)
+    );
+}
+
+#[test]
+fn padding_is_bounded() {
+    rejected_with(
+        "SELECT LPAD(name, 100000000, 'x') FROM data",
+        "oversized_repeat",
+    );
+    rejected_with("SELECT RPAD(name, id, 'x') FROM data", "oversized_repeat");
+    rejected_with(
+        "SELECT REPLACE(name, '', 'xxxx') FROM data",
+        "oversized_repeat",
+    );
+    ok("SELECT LPAD(name, 10, 'x') FROM data");
+    let limits = Limits {
+        max_string_repeat: 5,
+        ..Limits::default()
+    };
+    assert!(
+        ValidatedQuery::parse_with("SELECT LPAD(name, 10) FROM data", &catalog(), &limits).is_err()
+    );
+}
+
+#[test]
+fn size_and_depth_are_bounded() {
+    let long = format!("SELECT 1 {}", " ".repeat(30_000));
+    rejected_with(&long, "too_long");
+    let deep = format!("SELECT {}1{}", "(".repeat(100_000), ")".repeat(100_000));
+    let limits = Limits {
+        max_sql_bytes: 1_000_000,
+        ..Limits::default()
+    };
+    let issues = ValidatedQuery::parse_with(&deep, &catalog(), &limits).unwrap_err();
+    assert_eq!(issues[0].rule, Rule::TooDeep);
+    let deep = format!("SELECT {}1{}", "(".repeat(100_000), ")".repeat(100_000));
+    rejected_with(&deep, "too_long");
+    // An unbracketed chain builds a deep tree without any bracket.
+    let chain = format!("SELECT 1{}", "+1".repeat(5_000));
+    rejected_with(&chain, "too_deep");
+    ok(&format!("SELECT 1{}", "+1".repeat(20)));
+    let nested = format!(
+        "SELECT * FROM data WHERE id IN {}",
+        "(SELECT id FROM data WHERE id IN ".repeat(20)
+    );
+    rejected_with(&nested, "too_deep");
+}
+
+#[test]
+fn supported_syntax_passes() {
+    for sql in [
+        "SELECT DISTINCT country FROM data",
+        "SELECT country, AVG(age), MAX(age) FROM data GROUP BY country HAVING COUNT(*) > 1",
+        "SELECT CAST(age AS DOUBLE), TRY_CAST(name AS INT) FROM data",
+        "SELECT EXTRACT(YEAR FROM DATE '2020-01-01')",
+        "SELECT CASE WHEN age > 30 THEN 'old' ELSE 'young' END AS band FROM data",
+        "SELECT name, ROW_NUMBER() OVER (PARTITION BY country ORDER BY age DESC) AS r FROM data",
+        "SELECT SUBSTRING(name FROM 1 FOR 2), TRIM(name), UPPER(name) FROM data",
+        "SELECT * FROM data WHERE name LIKE 'A%' AND age BETWEEN 20 AND 30 AND id IS NOT NULL",
+        "SELECT * FROM data WHERE country IN ('France', 'Spain')",
+        "SELECT COUNT(DISTINCT country) FROM data",
+        "SELECT STRING_AGG(name, ',' ORDER BY name) FROM data",
+        "SELECT * FROM data ORDER BY age DESC NULLS LAST LIMIT 10 OFFSET 5",
+        "SELECT name, age, a, FROM data",
+        "WITH t AS (SELECT country, COUNT(*) AS n FROM data GROUP BY country) SELECT * FROM t WHERE n > 1",
+        "SELECT * FROM data LEFT JOIN (SELECT id AS i2 FROM data) AS s ON data.id = s.i2",
+        "VALUES (1, 2)",
+        "SELECT age::VARCHAR FROM data",
+        "SELECT data.* FROM data",
+    ] {
+        let q = ok(sql);
+        // The normalised SQL is a fixed point.
+        let again = ok(q.sql());
+        assert_eq!(again.sql(), q.sql(), "{sql}");
+    }
+}
+
+#[test]
+fn issues_serialise_with_rule_ids() {
+    let issues = rejected("DROP TABLE data");
+    let json = serde_json::to_value(&issues).unwrap();
+    assert_eq!(json[0]["rule"], "not_a_query");
+    for rule in Rule::ALL {
+        assert_eq!(rule.to_string(), rule.id());
+    }
+}
+
+#[test]
+fn multi_table_catalog() {
+    let cat = Catalog::new(vec![
+        sqlguard::Table::new("data", vec![], vec![sqlguard::Column::new("id", "i64")]),
+        sqlguard::Table::new("other", vec![], vec![sqlguard::Column::new("k", "i64")]),
+    ]);
+    let q = ValidatedQuery::parse("SELECT * FROM data d JOIN other o ON d.id = o.k", &cat).unwrap();
+    assert_eq!(q.tables(), ["data", "other"]);
+    let e = ValidatedQuery::parse("SELECT * FROM data AS other", &cat).unwrap_err();
+    assert_eq!(e[0].rule, Rule::ShadowedTable);
+}
+
+#[test]
+fn more_escape_attempts_are_rejected() {
+    for sql in [
+        "SELECT * FROM data, LATERAL read_csv('/etc/passwd')",
+        "SELECT * FROM data WHERE name = (SELECT read_csv('/x'))",
+        "SELECT * FROM data UNION SELECT * FROM read_csv('x')",
+        "WITH RECURSIVE t AS (SELECT 1 AS n) SELECT * FROM t",
+        "SELECT * FROM read_csv",
+        "SELECT * FROM data AS t(a, b)",
+        "SELECT * FROM (WITH t AS (SELECT 1 AS n) SELECT * FROM t) s JOIN t ON s.n = t.n",
+        "COPY (SELECT 1) TO '/tmp/x'",
+        "SELECT * FROM data; DROP TABLE data",
+        "SELECT $1 FROM data",
+        "SELECT * FROM data WHERE EXISTS (SELECT 1)",
+        "SELECT * FROM data TABLESAMPLE (10)",
+        "SELECT * FROM data FOR SHARE",
+        "SELECT 1 INTO OUTFILE '/tmp/x'",
+        "SELECT * FROM data a JOIN LATERAL (SELECT * FROM read_csv('/x')) b ON TRUE",
+        "SELECT * FROM data PIVOT (SUM(id) FOR name IN ('a'))",
+        "SELECT * FROM (SELECT * FROM data) AS x",
+    ] {
+        rejected(sql);
+    }
+}
+
+#[test]
+fn hostile_column_names_cannot_inject() {
+    let evil = r#"a" , read_csv('/etc/passwd') AS "b"#;
+    let cat = Catalog::single("data", &[], &[(evil, "str"), ("id", "i64")]);
+    for sql in [
+        format!("SELECT \"{}\" FROM data", evil.replace('"', "\"\"")),
+        "SELECT * FROM data".to_string(),
+        "SELECT id FROM data".to_string(),
+    ] {
+        if let Ok(q) = ValidatedQuery::parse(&sql, &cat) {
+            assert!(
+                !q.sql().to_lowercase().contains("read_csv(") || q.sql().contains("\"\""),
+                "{}",
+                q.sql()
+            );
+            let again = ValidatedQuery::parse(q.sql(), &cat).expect("normalised SQL validates");
+            assert_eq!(again.sql(), q.sql());
+        }
+    }
+    // A case-insensitive match onto a hostile name must come out escaped.
+    let q = ValidatedQuery::parse(
+        &format!(
+            "SELECT \"{}\" FROM data",
+            evil.to_uppercase().replace('"', "\"\"")
+        ),
+        &cat,
+    );
+    if let Ok(q) = q {
+        assert!(q.sql().contains("\"\""), "{}", q.sql());
+    }
+}
