@@ -7,7 +7,7 @@ use tokio::sync::watch;
 async fn main() -> anyhow::Result<()> {
     telemetry::load_dotenv();
     let config = Config::from_env()?;
-    telemetry::init(config.log_format);
+    let _log_guard = telemetry::init(config.log_format);
 
     // One signal stops both servers, each finishing its in-flight requests.
     let (stop_tx, stop_rx) = watch::channel(false);

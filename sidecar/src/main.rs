@@ -6,7 +6,7 @@ use sidecar::{Application, Config};
 async fn main() -> anyhow::Result<()> {
     telemetry::load_dotenv();
     let config = Config::from_env()?;
-    telemetry::init(config.log_format);
+    let _log_guard = telemetry::init(config.log_format);
     let app = Application::build(config).await?;
     tracing::info!(addr = %app.local_addr()?, "sidecar listening");
     app.run_until(telemetry::shutdown_signal()).await?;

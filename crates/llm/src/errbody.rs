@@ -118,10 +118,13 @@ fn from_error_object(obj: &serde_json::Map<String, Value>) -> ErrorBody {
     } else {
         text
     };
-    let extras: Vec<String> = [out.kind.clone(), out.code.clone().map(|c| format!("code {c}"))]
-        .into_iter()
-        .flatten()
-        .collect();
+    let extras: Vec<String> = [
+        out.kind.clone(),
+        out.code.clone().map(|c| format!("code {c}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     if !extras.is_empty() {
         message = format!("{message} [{}]", extras.join(", "));
     }
@@ -230,4 +233,90 @@ fn strip_tags(s: &str) -> String {
         }
     }
     out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn retry_hint_takes_the_largest() {
+        let body = ErrorBody {
+            retry_delay: Some(Duration::from_millis(1500)),
+            ..ErrorBody::default()
+        };
+        let h = headers(&[("retry-after-ms", "250"), ("retry-after", "1")]);
+        assert_eq!(retry_hint(&h, &body), Some(Duration::from_millis(1500)));
+        let h = headers(&[("retry-after-ms", "2500.5")]);
+        assert_eq!(
+            retry_hint(&h, &ErrorBody::default()),
+            Some(Duration::from_micros(2_500_500))
+        );
+        assert_eq!(retry_hint(&HeaderMap::new(), &ErrorBody::default()), None);
+    }
+
+    #[test]
+    fn retry_after_http_date() {
+        let when = SystemTime::now() + Duration::from_secs(30);
+        let h = headers(&[("retry-after", &httpdate::fmt_http_date(when))]);
+        let d = retry_hint(&h, &ErrorBody::default()).unwrap();
+        assert!(
+            d > Duration::from_secs(28) && d <= Duration::from_secs(30),
+            "{d:?}"
+        );
+        // A date in the past means "now".
+        let h = headers(&[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")]);
+        assert_eq!(retry_hint(&h, &ErrorBody::default()), Some(Duration::ZERO));
+        let h = headers(&[("retry-after", "soon")]);
+        assert_eq!(retry_hint(&h, &ErrorBody::default()), None);
+    }
+
+    #[test]
+    fn proto_durations() {
+        assert_eq!(
+            parse_proto_duration("57.2s"),
+            Some(Duration::from_millis(57_200))
+        );
+        assert_eq!(parse_proto_duration("3s"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_proto_duration("3"), None);
+        assert_eq!(parse_proto_duration("-1s"), None);
+    }
+
+    #[test]
+    fn status_mapping_and_sanitizing() {
+        let e = error_from_status(
+            422,
+            &HeaderMap::new(),
+            r#"{"detail":[{"msg":"field required"}]}"#,
+            None,
+        );
+        assert!(
+            matches!(e, LlmError::BadRequest { status: 422, ref message } if message.contains("field required"))
+        );
+        let e = error_from_status(502, &HeaderMap::new(), "bad gateway", None);
+        assert!(e.is_retryable());
+        let e = error_from_status(501, &HeaderMap::new(), "nope", None);
+        assert!(!e.is_retryable() && e.upstream_status() == Some(501));
+        assert!(error_from_status(408, &HeaderMap::new(), "", None).is_retryable());
+        assert!(error_from_status(409, &HeaderMap::new(), "", None).is_retryable());
+        let e = error_from_status(
+            401,
+            &HeaderMap::new(),
+            r#"{"error":"bad key sk-abcdef"}"#,
+            Some("sk-abcdef"),
+        );
+        assert_eq!(
+            e.to_string(),
+            "LLM provider rejected the credentials (HTTP 401): bad key [REDACTED]"
+        );
+    }
 }

@@ -20,8 +20,8 @@ pub enum LlmError {
     /// 400/422: the provider rejected the request; `message` is the provider's explanation.
     #[error("LLM provider rejected the request (HTTP {status}): {message}")]
     BadRequest { status: u16, message: String },
-    /// 429. `daily_quota` means the quota will not come back soon (Gemini `PerDay`, OpenAI
-    /// `insufficient_quota`), so it is not retried.
+    /// HTTP 429; `daily_quota` means the quota will not come back soon (a Gemini `PerDay` quota
+    /// or OpenAI's `insufficient_quota`), so it is not retried.
     #[error("LLM provider rate limit{}: {message}", if *.daily_quota { " (quota exhausted)" } else { "" })]
     RateLimited {
         retry_after: Option<Duration>,

@@ -81,6 +81,16 @@ impl ChatRequest {
         self.max_tokens = Some(max_tokens);
         self
     }
+
+    /// Adds an output-repair turn (a budget separate from transport retries): the bad reply
+    /// stays in the history, followed by a user message listing the exact issues.
+    pub fn push_repair(&mut self, bad_reply: impl Into<String>, issues: &[String]) {
+        let list: String = issues.iter().map(|i| format!("\n- {i}")).collect();
+        self.messages.push(Message::assistant(bad_reply));
+        self.messages.push(Message::user(format!(
+            "Your previous answer has these issues:{list}\nFix them and answer again."
+        )));
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -120,4 +130,23 @@ pub enum StreamEvent {
     Delta(String),
     /// End of stream: the whole accumulated answer. Always the last item on success.
     Done(ChatResponse),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repair_turn_keeps_bad_reply() {
+        let mut req = ChatRequest::new("t", vec![Message::user("q")]);
+        req.push_repair(
+            "SELEC 1",
+            &["syntax error at SELEC".into(), "no LIMIT".into()],
+        );
+        assert_eq!(req.messages[1], Message::assistant("SELEC 1"));
+        assert_eq!(
+            req.messages[2].content,
+            "Your previous answer has these issues:\n- syntax error at SELEC\n- no LIMIT\nFix them and answer again."
+        );
+    }
 }

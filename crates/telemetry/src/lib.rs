@@ -3,13 +3,15 @@
 
 mod errors;
 mod extract;
+mod format;
 mod logging;
 mod outgoing;
+mod scope;
 mod trace_id;
 
 pub use errors::{error_response, status_code_name};
 pub use extract::{ApiJson, ApiQuery, Rejection};
-pub use logging::{LogFormat, init, subscriber};
+pub use logging::{LogFormat, LogGuard, init, subscriber};
 pub use outgoing::{TraceIdExt, trace_headers};
 pub use trace_id::{TraceId, current_trace_id, instrument, is_valid_trace_id};
 

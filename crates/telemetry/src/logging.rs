@@ -3,6 +3,8 @@
 use std::str::FromStr;
 
 use tracing::Subscriber;
+
+use crate::format::WithTraceId;
 use tracing_subscriber::{
     EnvFilter, fmt::MakeWriter, layer::SubscriberExt, util::SubscriberInitExt,
 };
@@ -31,12 +33,16 @@ impl FromStr for LogFormat {
     }
 }
 
-/// Builds a subscriber writing to `writer`; tests pass a buffer and install it with `set_default`.
-pub fn subscriber<W>(
-    format: LogFormat,
-    filter: &str,
-    writer: W,
-) -> Box<dyn Subscriber + Send + Sync>
+/// Builds a subscriber writing to `writer` without colours; tests pass a buffer and install it with
+/// `set_default`.
+pub fn subscriber<W>(format: LogFormat, filter: &str, writer: W) -> Box<dyn Subscriber + Send + Sync>
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
+    build(format, filter, writer, false)
+}
+
+fn build<W>(format: LogFormat, filter: &str, writer: W, ansi: bool) -> Box<dyn Subscriber + Send + Sync>
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
@@ -46,29 +52,49 @@ where
         LogFormat::Pretty => Box::new(
             registry.with(
                 tracing_subscriber::fmt::layer()
-                    .with_writer(writer)
-                    .with_target(false),
+                    .event_format(WithTraceId {
+                        inner: tracing_subscriber::fmt::format().with_target(true),
+                        json: false,
+                    })
+                    .with_ansi(ansi)
+                    .with_writer(writer),
             ),
         ),
         LogFormat::Json => Box::new(
             registry.with(
                 tracing_subscriber::fmt::layer()
                     .json()
-                    .with_current_span(true)
-                    .with_span_list(false)
+                    .event_format(WithTraceId {
+                        inner: tracing_subscriber::fmt::format()
+                            .json()
+                            .with_current_span(true)
+                            .with_span_list(false),
+                        json: true,
+                    })
                     .with_writer(writer),
             ),
         ),
     }
 }
 
+/// Keeps the background log writer alive; dropping it flushes what is still queued.
+#[must_use = "logs written after this guard drops are lost"]
+pub struct LogGuard {
+    _worker: Option<tracing_appender::non_blocking::WorkerGuard>,
+}
+
 /// Installs the global subscriber writing to stdout, with `RUST_LOG` (default `info`) as the filter.
 ///
-/// Returns `false` when a global subscriber was already installed (a second call, or a test harness), which is
-/// not an error: the first one stays.
-pub fn init(format: LogFormat) -> bool {
+/// Lines are formatted on the request's thread but written by a background thread through a buffer, so a
+/// request never waits on a `write(2)`; under overload lines are dropped rather than slowing requests. A second
+/// call (or a test harness that installed its own subscriber) keeps the first subscriber.
+pub fn init(format: LogFormat) -> LogGuard {
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned());
-    subscriber(format, &filter, std::io::stdout)
-        .try_init()
-        .is_ok()
+    let buffered = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout());
+    let (writer, guard) = tracing_appender::non_blocking(buffered);
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    match build(format, &filter, writer, ansi).try_init() {
+        Ok(()) => LogGuard { _worker: Some(guard) },
+        Err(_) => LogGuard { _worker: None },
+    }
 }

@@ -3,9 +3,8 @@
 
 use axum::{
     Router,
-    extract::{FromRequestParts, Request},
+    extract::FromRequestParts,
     http::{HeaderName, HeaderValue, request::Parts},
-    middleware::{self, Next},
     response::Response,
 };
 use contracts::TRACE_ID_HEADER;
@@ -14,15 +13,13 @@ use tower_http::{
     request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
     trace::TraceLayer,
 };
-use tracing::Level;
-
-use crate::errors;
+use crate::{
+    errors::ensure_error_body,
+    scope::{CURRENT_REQUEST, RequestScopeLayer},
+};
 
 const MAX_TRACE_ID_LEN: usize = 128;
 
-tokio::task_local! {
-    static CURRENT_TRACE_ID: String;
-}
 
 /// Whether a caller-supplied trace id is acceptable: 1 to 128 characters of `[A-Za-z0-9._-]`.
 pub fn is_valid_trace_id(value: &str) -> bool {
@@ -35,7 +32,9 @@ pub fn is_valid_trace_id(value: &str) -> bool {
 
 /// The trace id of the request being served, when called inside one (handlers, error rendering, clients).
 pub fn current_trace_id() -> Option<String> {
-    CURRENT_TRACE_ID.try_with(Clone::clone).ok()
+    CURRENT_REQUEST
+        .try_with(|context| context.trace_id.clone())
+        .ok()
 }
 
 #[derive(Clone, Copy, Default)]
@@ -49,7 +48,7 @@ impl MakeRequestId for MakeUuid {
 }
 
 /// Drops a malformed caller id before `SetRequestIdLayer` runs, so that layer replaces it with a fresh one.
-async fn reject_malformed_trace_id(mut request: Request, next: Next) -> Response {
+fn reject_malformed_trace_id<B>(mut request: axum::http::Request<B>) -> axum::http::Request<B> {
     let malformed = request
         .headers()
         .get(TRACE_ID_HEADER)
@@ -57,20 +56,10 @@ async fn reject_malformed_trace_id(mut request: Request, next: Next) -> Response
     if malformed {
         request.headers_mut().remove(TRACE_ID_HEADER);
     }
-    next.run(request).await
+    request
 }
 
-/// Runs the rest of the request with its trace id in scope, then gives bodiless error responses the error body.
-async fn scope_trace_id(request: Request, next: Next) -> Response {
-    let trace_id = header_trace_id(request.headers()).unwrap_or_default();
-    let (method, uri) = (request.method().clone(), request.uri().clone());
-    let response = CURRENT_TRACE_ID
-        .scope(trace_id.clone(), next.run(request))
-        .await;
-    errors::ensure_error_body(response, &trace_id, &method, uri.path())
-}
-
-fn header_trace_id(headers: &axum::http::HeaderMap) -> Option<String> {
+pub(crate) fn header_trace_id(headers: &axum::http::HeaderMap) -> Option<String> {
     headers
         .get(TRACE_ID_HEADER)
         .and_then(|value| value.to_str().ok())
@@ -80,6 +69,10 @@ fn header_trace_id(headers: &axum::http::HeaderMap) -> Option<String> {
 /// Wraps a router in the trace-id machinery (tower-http's request-id layers plus a request span).
 ///
 /// Apply it last, so it also covers the fallback (404), method-not-allowed (405) and body-limit (413) answers.
+/// Every log line written while serving the request carries its trace id (the log formatter reads it from the
+/// task-local). The `request` span (trace id, method, path) is at debug level, and so is the access line of a
+/// successful request (target `access`; client errors at info, server errors at error), so that logging at
+/// info costs a busy service almost nothing; `RUST_LOG=info,access=debug` logs every request.
 pub fn instrument<S>(router: Router<S>) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
@@ -87,14 +80,20 @@ where
     let header = HeaderName::from_static(TRACE_ID_HEADER);
     router.layer(
         ServiceBuilder::new()
-            .layer(middleware::from_fn(reject_malformed_trace_id))
+            .map_request(reject_malformed_trace_id)
             .layer(SetRequestIdLayer::new(header.clone(), MakeUuid))
             .layer(PropagateRequestIdLayer::new(header))
+            // Outside the TraceLayer so that its access line is written with the trace id in scope.
+            .layer(RequestScopeLayer)
             .layer(
                 TraceLayer::new_for_http()
                     .make_span_with(|request: &axum::http::Request<_>| {
-                        let trace_id = header_trace_id(request.headers()).unwrap_or_default();
-                        tracing::info_span!(
+                        let trace_id = request
+                            .headers()
+                            .get(TRACE_ID_HEADER)
+                            .and_then(|value| value.to_str().ok())
+                            .unwrap_or_default();
+                        tracing::debug_span!(
                             "request",
                             trace_id = %trace_id,
                             method = %request.method(),
@@ -102,15 +101,23 @@ where
                         )
                     })
                     .on_request(())
-                    .on_response(
-                        tower_http::trace::DefaultOnResponse::new()
-                            .level(Level::INFO)
-                            .latency_unit(tower_http::LatencyUnit::Micros),
-                    )
+                    .on_response(log_access)
                     .on_failure(()),
             )
-            .layer(middleware::from_fn(scope_trace_id)),
+            .map_response(ensure_error_body),
     )
+}
+
+fn log_access(response: &Response, latency: std::time::Duration, _span: &tracing::Span) {
+    let status = response.status().as_u16();
+    let micros = latency.as_micros() as u64;
+    if status >= 500 {
+        tracing::error!(target: "access", status, latency_us = micros, "request failed");
+    } else if status >= 400 {
+        tracing::info!(target: "access", status, latency_us = micros, "request rejected");
+    } else {
+        tracing::debug!(target: "access", status, latency_us = micros, "request served");
+    }
 }
 
 /// Extracts the request's trace id in a handler (always present under [`instrument`]).

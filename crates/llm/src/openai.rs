@@ -1,0 +1,306 @@
+//! OpenAI-compatible chat completions adapter (vLLM, Ollama, LM Studio, OpenAI, Azure OpenAI).
+
+use std::fmt;
+
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::config::{ProviderConfig, ProviderKind, StructuredMode, TokenParam};
+use crate::error::LlmError;
+use crate::provider::{Provider, f32_json};
+use crate::stream::{self, Decoder, Step, in_band_error, parse_chunk};
+use crate::structured::{schema_instruction, with_instruction};
+use crate::transport::{Call, Transport, trace_id_or_new};
+use crate::types::{ChatRequest, ChatResponse, ModelInfo, StreamEvent, Usage};
+
+pub(crate) struct OpenAiProvider {
+    transport: Transport,
+    chat_url: String,
+    models_url: String,
+}
+
+impl OpenAiProvider {
+    pub(crate) fn new(cfg: ProviderConfig) -> Result<Self, LlmError> {
+        let base = cfg.base_url.trim().trim_end_matches('/').to_string();
+        let (auth, chat_url, models_url) = match &cfg.kind {
+            ProviderKind::AzureOpenAi {
+                deployment,
+                api_version,
+            } => (
+                ("api-key", ""),
+                format!(
+                    "{base}/openai/deployments/{deployment}/chat/completions?api-version={api_version}"
+                ),
+                format!("{base}/openai/models?api-version={api_version}"),
+            ),
+            _ => (
+                ("authorization", "Bearer "),
+                format!("{base}/chat/completions"),
+                format!("{base}/models"),
+            ),
+        };
+        reqwest::Url::parse(&chat_url)
+            .map_err(|e| LlmError::NotConfigured(format!("invalid endpoint URL: {e}")))?;
+        Ok(Self {
+            transport: Transport::new(cfg, "openai", auth)?,
+            chat_url,
+            models_url,
+        })
+    }
+}
+
+impl fmt::Debug for OpenAiProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenAiProvider")
+            .field("chat_url", &self.chat_url)
+            .field("config", &self.transport.cfg)
+            .finish()
+    }
+}
+
+/// The exact JSON body for `POST /chat/completions`.
+pub(crate) fn request_body(cfg: &ProviderConfig, req: &ChatRequest, stream: bool) -> Value {
+    let messages = match (&req.schema, cfg.structured) {
+        (Some(schema), StructuredMode::JsonObject | StructuredMode::PromptOnly) => {
+            with_instruction(&req.messages, &schema_instruction(schema))
+        }
+        _ => req.messages.clone(),
+    };
+    let mut body = json!({
+        "model": cfg.model,
+        "messages": messages,
+        "temperature": f32_json(cfg.temperature),
+    });
+    let token_field = match cfg.token_param {
+        TokenParam::MaxTokens => "max_tokens",
+        TokenParam::MaxCompletionTokens => "max_completion_tokens",
+    };
+    body[token_field] = json!(req.max_tokens.unwrap_or(cfg.max_tokens));
+    match (&req.schema, cfg.structured) {
+        (Some(schema), StructuredMode::JsonSchema) => {
+            body["response_format"] = json!({
+                "type": "json_schema",
+                "json_schema": {"name": schema.name, "strict": true, "schema": schema.schema},
+            });
+        }
+        (Some(_), StructuredMode::JsonObject) => {
+            body["response_format"] = json!({"type": "json_object"});
+        }
+        _ => {}
+    }
+    if stream {
+        body["stream"] = json!(true);
+    }
+    body
+}
+
+/// `message.content` is usually a string; some servers send an array of text parts.
+fn content_text(content: &Value) -> String {
+    match content {
+        Value::String(s) => s.clone(),
+        Value::Array(parts) => parts
+            .iter()
+            .filter_map(|p| p.get("text").and_then(Value::as_str))
+            .collect(),
+        _ => String::new(),
+    }
+}
+
+fn usage(v: &Value) -> Option<Usage> {
+    let u = v.get("usage").filter(|u| u.is_object())?;
+    let n = |k: &str| u.get(k).and_then(Value::as_u64).unwrap_or(0) as u32;
+    Some(Usage {
+        prompt_tokens: n("prompt_tokens"),
+        completion_tokens: n("completion_tokens"),
+        total_tokens: n("total_tokens"),
+    })
+}
+
+/// Turns finish reason / refusal into errors; shared by plain and streamed responses.
+fn check(text: &str, finish: Option<&str>, refusal: Option<&str>) -> Result<(), LlmError> {
+    if let Some(r) = refusal.filter(|r| !r.trim().is_empty()) {
+        return Err(LlmError::Refusal(r.to_string()));
+    }
+    match finish {
+        Some("length") => Err(LlmError::Truncated {
+            partial: text.to_string(),
+        }),
+        Some("content_filter") => Err(LlmError::Blocked {
+            reason: "content_filter".into(),
+        }),
+        _ if text.trim().is_empty() => Err(LlmError::BadOutput(format!(
+            "empty answer (finish_reason: {})",
+            finish.unwrap_or("none")
+        ))),
+        _ => Ok(()),
+    }
+}
+
+pub(crate) fn parse_response(v: &Value, fallback_model: &str) -> Result<ChatResponse, LlmError> {
+    if let Some(LlmError::Stream(m)) = in_band_error(v) {
+        return Err(LlmError::BadOutput(format!(
+            "provider returned an error with 2xx status: {m}"
+        )));
+    }
+    let choice = v
+        .get("choices")
+        .and_then(|c| c.get(0))
+        .ok_or_else(|| LlmError::BadOutput("response has no choices".into()))?;
+    let message = choice.get("message").unwrap_or(&Value::Null);
+    // `message.reasoning` / `reasoning_content` are deliberately ignored.
+    let text = content_text(message.get("content").unwrap_or(&Value::Null));
+    let finish = choice.get("finish_reason").and_then(Value::as_str);
+    check(
+        &text,
+        finish,
+        message.get("refusal").and_then(Value::as_str),
+    )?;
+    Ok(ChatResponse {
+        text,
+        model: v
+            .get("model")
+            .and_then(Value::as_str)
+            .unwrap_or(fallback_model)
+            .to_string(),
+        finish_reason: finish.map(str::to_owned),
+        usage: usage(v),
+    })
+}
+
+/// Accumulates `chat.completion.chunk`s.
+struct ChunkDecoder {
+    text: String,
+    refusal: String,
+    finish: Option<String>,
+    usage: Option<Usage>,
+    model: String,
+}
+
+impl Decoder for ChunkDecoder {
+    fn whole(&self, body: &Value) -> Result<ChatResponse, LlmError> {
+        parse_response(body, &self.model)
+    }
+
+    fn on_data(&mut self, event: &str, data: &str) -> Result<Step, LlmError> {
+        if data.trim() == "[DONE]" {
+            return Ok(Step::End);
+        }
+        if event == "error" {
+            return Err(LlmError::Stream(
+                crate::errbody::parse_error_body(data).message,
+            ));
+        }
+        let chunk = parse_chunk(data)?;
+        if let Some(err) = in_band_error(&chunk) {
+            return Err(err);
+        }
+        if let Some(m) = chunk.get("model").and_then(Value::as_str) {
+            self.model = m.to_string();
+        }
+        if let Some(u) = usage(&chunk) {
+            self.usage = Some(u);
+        }
+        let Some(choice) = chunk.get("choices").and_then(|c| c.get(0)) else {
+            return Ok(Step::Skip);
+        };
+        if let Some(f) = choice.get("finish_reason").and_then(Value::as_str) {
+            self.finish = Some(f.to_string());
+        }
+        let delta = choice.get("delta").unwrap_or(&Value::Null);
+        if let Some(r) = delta.get("refusal").and_then(Value::as_str) {
+            self.refusal.push_str(r);
+        }
+        let piece = content_text(delta.get("content").unwrap_or(&Value::Null));
+        self.text.push_str(&piece);
+        Ok(Step::Delta(piece))
+    }
+
+    fn finish(&mut self, explicit_end: bool) -> Result<ChatResponse, LlmError> {
+        if !explicit_end && self.finish.is_none() {
+            return Err(LlmError::Stream(
+                "stream ended before [DONE] and without a finish_reason".into(),
+            ));
+        }
+        check(&self.text, self.finish.as_deref(), Some(&self.refusal))?;
+        Ok(ChatResponse {
+            text: std::mem::take(&mut self.text),
+            model: self.model.clone(),
+            finish_reason: self.finish.clone(),
+            usage: self.usage,
+        })
+    }
+}
+
+impl Provider for OpenAiProvider {
+    fn chat(&self, request: ChatRequest) -> BoxFuture<'_, Result<ChatResponse, LlmError>> {
+        Box::pin(async move {
+            let cfg = &self.transport.cfg;
+            let trace_id = trace_id_or_new(&request.trace_id);
+            let body = request_body(cfg, &request, false);
+            let call = Call {
+                method: Method::POST,
+                url: &self.chat_url,
+                body: Some(&body),
+                trace_id: &trace_id,
+                streaming: false,
+            };
+            let v = self.transport.json(&call).await?;
+            parse_response(&v, &cfg.model).map_err(|e| self.transport.scrub(e))
+        })
+    }
+
+    fn chat_stream(
+        &self,
+        request: ChatRequest,
+    ) -> BoxStream<'static, Result<StreamEvent, LlmError>> {
+        let cfg = &self.transport.cfg;
+        let body = request_body(cfg, &request, true);
+        let model = cfg.model.clone();
+        stream::open(
+            self.transport.clone(),
+            self.chat_url.clone(),
+            body,
+            trace_id_or_new(&request.trace_id),
+            move || ChunkDecoder {
+                text: String::new(),
+                refusal: String::new(),
+                finish: None,
+                usage: None,
+                model: model.clone(),
+            },
+        )
+    }
+
+    fn list_models(&self) -> BoxFuture<'_, Result<Vec<ModelInfo>, LlmError>> {
+        Box::pin(async move {
+            let trace_id = trace_id_or_new("");
+            let call = Call {
+                method: Method::GET,
+                url: &self.models_url,
+                body: None,
+                trace_id: &trace_id,
+                streaming: false,
+            };
+            let v = self.transport.json(&call).await?;
+            let data = v
+                .get("data")
+                .and_then(Value::as_array)
+                .ok_or_else(|| LlmError::BadOutput("model list has no `data` array".into()))?;
+            Ok(data
+                .iter()
+                .filter_map(|m| m.get("id").and_then(Value::as_str))
+                .map(|id| ModelInfo { id: id.to_string() })
+                .collect())
+        })
+    }
+
+    fn model(&self) -> &str {
+        &self.transport.cfg.model
+    }
+
+    fn kind(&self) -> &ProviderKind {
+        &self.transport.cfg.kind
+    }
+}

@@ -1,0 +1,185 @@
+//! Protocol-neutral SSE streaming: connect with retries, decode events, accumulate the answer.
+
+use eventsource_stream::{EventStreamError, Eventsource};
+use futures::stream::{self, BoxStream, StreamExt};
+use reqwest::Method;
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::error::LlmError;
+use crate::transport::{Call, Transport};
+use crate::types::{ChatResponse, StreamEvent};
+
+/// What one SSE `data:` payload meant.
+pub(crate) enum Step {
+    Delta(String),
+    /// Nothing to forward (role-only chunk, usage-only chunk, thought part, ...).
+    Skip,
+    /// Explicit end marker (OpenAI `[DONE]`).
+    End,
+}
+
+/// Per-protocol interpretation of SSE payloads.
+pub(crate) trait Decoder: Send + 'static {
+    fn on_data(&mut self, event: &str, data: &str) -> Result<Step, LlmError>;
+    /// Called once at the end (explicit or end-of-body): final checks + accumulated response.
+    fn finish(&mut self, explicit_end: bool) -> Result<ChatResponse, LlmError>;
+    /// A server that ignored `stream` and sent one plain JSON response.
+    fn whole(&self, body: &Value) -> Result<ChatResponse, LlmError>;
+}
+
+/// How the connection phase ended.
+enum Started<D> {
+    Sse(StreamEvent, Reader<D>),
+    Whole(ChatResponse),
+}
+
+type Events =
+    BoxStream<'static, Result<eventsource_stream::Event, EventStreamError<reqwest::Error>>>;
+
+/// One open SSE body being decoded.
+struct Reader<D> {
+    events: Events,
+    decoder: D,
+    transport: Transport,
+    deadline: Instant,
+    done: bool,
+}
+
+impl<D: Decoder> Reader<D> {
+    async fn next(&mut self) -> Option<Result<StreamEvent, LlmError>> {
+        if self.done {
+            return None;
+        }
+        let item = loop {
+            let next = match tokio::time::timeout_at(self.deadline, self.events.next()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    break Err(LlmError::Timeout {
+                        deadline: true,
+                        message: "overall deadline exceeded while streaming".into(),
+                    });
+                }
+            };
+            match next {
+                None => break self.decoder.finish(false).map(StreamEvent::Done),
+                Some(Err(EventStreamError::Transport(e))) => {
+                    break Err(self.transport.scrub(LlmError::from_reqwest(&e)));
+                }
+                Some(Err(e)) => break Err(LlmError::Stream(format!("invalid SSE: {e}"))),
+                Some(Ok(ev)) => match self.decoder.on_data(&ev.event, &ev.data) {
+                    Ok(Step::Delta(text)) if !text.is_empty() => {
+                        break Ok(StreamEvent::Delta(text));
+                    }
+                    Ok(Step::Delta(_) | Step::Skip) => continue,
+                    Ok(Step::End) => break self.decoder.finish(true).map(StreamEvent::Done),
+                    Err(e) => break Err(self.transport.scrub(e)),
+                },
+            }
+        };
+        if !matches!(item, Ok(StreamEvent::Delta(_))) {
+            self.done = true;
+        }
+        Some(item)
+    }
+}
+
+/// Starts a streaming call. Connecting and reading up to the first event is retried like a
+/// normal request; once an event has been handed downstream nothing is retried.
+pub(crate) fn open<D, F>(
+    transport: Transport,
+    url: String,
+    body: Value,
+    trace_id: String,
+    new_decoder: F,
+) -> BoxStream<'static, Result<StreamEvent, LlmError>>
+where
+    D: Decoder,
+    F: Fn() -> D + Send + Sync + 'static,
+{
+    let deadline = Instant::now() + transport.cfg.deadline;
+    let first = async move {
+        let call = Call {
+            method: Method::POST,
+            url: &url,
+            body: Some(&body),
+            trace_id: &trace_id,
+            streaming: true,
+        };
+        let attempt = |n| {
+            let call = &call;
+            let transport = &transport;
+            let new_decoder = &new_decoder;
+            async move {
+                let resp = transport.send_once(call, n).await?;
+                let is_json = resp
+                    .headers()
+                    .get(reqwest::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|ct| ct.starts_with("application/json"));
+                if is_json {
+                    let bytes = resp
+                        .bytes()
+                        .await
+                        .map_err(|e| transport.scrub(LlmError::from_reqwest(&e)))?;
+                    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+                        LlmError::BadOutput(format!("malformed JSON in provider response ({e})"))
+                    })?;
+                    return new_decoder()
+                        .whole(&value)
+                        .map(Started::Whole)
+                        .map_err(|e| transport.scrub(e));
+                }
+                let mut reader = Reader {
+                    events: resp.bytes_stream().eventsource().boxed(),
+                    decoder: new_decoder(),
+                    transport: transport.clone(),
+                    deadline,
+                    done: false,
+                };
+                match reader.next().await {
+                    Some(Ok(event)) => Ok(Started::Sse(event, reader)),
+                    Some(Err(e)) => Err(e),
+                    None => Err(LlmError::Stream("stream ended without data".into())),
+                }
+            }
+        };
+        transport.run(&trace_id, deadline, attempt).await
+    };
+    stream::once(first)
+        .flat_map(|started| match started {
+            Ok(Started::Whole(resp)) => stream::iter([
+                Ok(StreamEvent::Delta(resp.text.clone())),
+                Ok(StreamEvent::Done(resp)),
+            ])
+            .boxed(),
+            Ok(Started::Sse(event, reader)) => {
+                let rest = stream::unfold(reader, |mut r| async move {
+                    r.next().await.map(|item| (item, r))
+                });
+                stream::once(async move { Ok(event) }).chain(rest).boxed()
+            }
+            Err(e) => stream::once(async move { Err(e) }).boxed(),
+        })
+        .boxed()
+}
+
+/// Parses one SSE payload as JSON, reporting bad payloads as stream errors.
+pub(crate) fn parse_chunk(data: &str) -> Result<Value, LlmError> {
+    serde_json::from_str(data).map_err(|e| {
+        LlmError::Stream(format!(
+            "malformed stream chunk ({e}): {:?}",
+            data.chars().take(200).collect::<String>()
+        ))
+    })
+}
+
+/// In-band error object (vLLM sends `data: {"error": {...}}` after a 200).
+pub(crate) fn in_band_error(chunk: &Value) -> Option<LlmError> {
+    let err = chunk.get("error")?;
+    if err.is_null() {
+        return None;
+    }
+    let parsed = crate::errbody::parse_error_body(&chunk.to_string());
+    Some(LlmError::Stream(parsed.message))
+}

@@ -1,0 +1,93 @@
+//! Shared fixtures for the integration tests: configs pointing at wiremock, canned bodies.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::time::Duration;
+
+use llm::{ChatRequest, Message, ProviderConfig, RetryPolicy};
+use serde_json::{Value, json};
+use wiremock::{MockServer, ResponseTemplate};
+
+pub const KEY: &str = "sk-test-SECRET-9f8e7d6c5b4a";
+
+/// Fast retries so tests run in milliseconds; the cap still allows second-scale hints.
+pub fn quick(mut cfg: ProviderConfig) -> ProviderConfig {
+    cfg.retry = RetryPolicy {
+        max_retries: 2,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_secs(2),
+    };
+    cfg.timeout = Duration::from_secs(3);
+    cfg.deadline = Duration::from_secs(10);
+    cfg
+}
+
+pub fn openai_cfg(server: &MockServer) -> ProviderConfig {
+    quick(
+        ProviderConfig::openai_compatible(format!("{}/v1", server.uri()), "qwen-7b")
+            .with_api_key(KEY),
+    )
+}
+
+pub fn gemini_cfg(server: &MockServer) -> ProviderConfig {
+    quick(
+        ProviderConfig::gemini("gemini-2.5-flash", KEY)
+            .with_base_url(format!("{}/v1beta", server.uri())),
+    )
+}
+
+pub fn schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {"sql": {"type": "string"}, "summary": {"type": "string"}},
+        "required": ["sql", "summary"],
+        "additionalProperties": false
+    })
+}
+
+pub fn sql_request(trace: &str) -> ChatRequest {
+    ChatRequest::new(
+        trace,
+        vec![
+            Message::system("You write SQL."),
+            Message::user("Count the customers."),
+        ],
+    )
+    .with_schema("sql_answer", schema())
+}
+
+pub fn plain_request(trace: &str) -> ChatRequest {
+    ChatRequest::new(trace, vec![Message::user("Count the customers.")])
+}
+
+pub fn openai_ok(content: &str) -> Value {
+    openai_finish(content, "stop")
+}
+
+pub fn openai_finish(content: &str, finish: &str) -> Value {
+    json!({
+        "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "qwen-7b",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content, "refusal": null},
+                     "finish_reason": finish}],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+    })
+}
+
+pub fn gemini_ok(text: &str) -> Value {
+    gemini_finish(text, "STOP")
+}
+
+pub fn gemini_finish(text: &str, finish: &str) -> Value {
+    json!({
+        "candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": finish, "index": 0}],
+        "usageMetadata": {"promptTokenCount": 12, "candidatesTokenCount": 7, "totalTokenCount": 19},
+        "modelVersion": "gemini-2.5-flash"
+    })
+}
+
+/// An SSE body from `data:` payloads.
+pub fn sse(payloads: &[&str]) -> ResponseTemplate {
+    let body: String = payloads.iter().map(|p| format!("data: {p}\n\n")).collect();
+    ResponseTemplate::new(200).set_body_raw(body, "text/event-stream")
+}
+
+pub const ANSWER: &str = r#"{"sql":"SELECT COUNT(*) FROM customers","summary":"count"}"#;
