@@ -5,7 +5,9 @@ use axum::{Json, Router, routing::post};
 use contracts::{BinaryOperands, NumberResult};
 
 async fn add(Json(operands): Json<BinaryOperands>) -> Json<NumberResult> {
-    Json(NumberResult { result: operands.a + operands.b })
+    Json(NumberResult {
+        result: operands.a + operands.b,
+    })
 }
 
 #[tokio::main]

@@ -11,8 +11,11 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn main() {
-    let values: Vec<f64> = (0..1_000_000).map(|i| ((i as f64) / 5000.0).sin() * 100.0 + (i % 97) as f64).collect();
-    let body = serde_json::json!({ "values": values, "kind": "line", "title": "1M points" }).to_string();
+    let values: Vec<f64> = (0..1_000_000)
+        .map(|i| ((i as f64) / 5000.0).sin() * 100.0 + (i % 97) as f64)
+        .collect();
+    let body =
+        serde_json::json!({ "values": values, "kind": "line", "title": "1M points" }).to_string();
     let (mut render, mut parse) = (Vec::new(), Vec::new());
     for _ in 0..15 {
         let start = Instant::now();

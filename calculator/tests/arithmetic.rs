@@ -4,8 +4,8 @@ use axum::{
     body::Body,
     http::{Request, StatusCode},
 };
-use testkit::{get, post_json, send};
 use serde_json::json;
+use testkit::{get, post_json, send};
 
 fn router() -> axum::Router {
     calculator::app(calculator::AppState::new(calculator::Config::for_tests()))

@@ -5,8 +5,8 @@ use axum::{
     http::{Request, StatusCode},
 };
 use base64::Engine;
-use testkit::{post_json, send};
 use serde_json::json;
+use testkit::{post_json, send};
 
 fn router() -> axum::Router {
     calculator::app(calculator::AppState::new(calculator::Config::for_tests()))

@@ -25,7 +25,11 @@ async fn json_log_lines_of_a_request_carry_its_trace_id() {
     for line in &lines {
         assert_eq!(line["trace_id"], "log-capture-7f3a", "{line}");
     }
-    assert!(lines.iter().any(|l| l["fields"]["status"] == 422), "{}", logs.text());
+    assert!(
+        lines.iter().any(|l| l["fields"]["status"] == 422),
+        "{}",
+        logs.text()
+    );
 }
 
 #[tokio::test]
@@ -46,7 +50,8 @@ async fn debug_logging_adds_the_request_span_and_access_lines() {
 async fn text_log_lines_of_a_request_carry_its_trace_id() {
     let captured = testkit::CapturedLogs::default();
     let sink = captured.clone();
-    let subscriber = telemetry::subscriber(telemetry::LogFormat::Pretty, "info", move || sink.clone());
+    let subscriber =
+        telemetry::subscriber(telemetry::LogFormat::Pretty, "info", move || sink.clone());
     let _guard = tracing::subscriber::set_default(subscriber);
     send(router(), rejected_add("text-trace-42")).await;
     let text = captured.text();

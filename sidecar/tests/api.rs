@@ -1,6 +1,9 @@
 //! The sidecar skeleton: health, trace ids and the error body on unknown routes.
 
-use axum::{body::Body, http::{Request, StatusCode}};
+use axum::{
+    body::Body,
+    http::{Request, StatusCode},
+};
 use testkit::{get, send};
 
 fn router() -> axum::Router {
@@ -20,9 +23,18 @@ async fn healthz_names_the_service_and_its_llm() {
 
 #[tokio::test]
 async fn trace_id_is_echoed_or_generated() {
-    let request = Request::get("/healthz").header("x-trace-id", "from-calculator-1").body(Body::empty()).unwrap();
-    assert_eq!(send(router(), request).await.trace_id(), "from-calculator-1");
-    let request = Request::get("/healthz").header("x-trace-id", "bad id!").body(Body::empty()).unwrap();
+    let request = Request::get("/healthz")
+        .header("x-trace-id", "from-calculator-1")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        send(router(), request).await.trace_id(),
+        "from-calculator-1"
+    );
+    let request = Request::get("/healthz")
+        .header("x-trace-id", "bad id!")
+        .body(Body::empty())
+        .unwrap();
     let replaced = send(router(), request).await.trace_id();
     assert_eq!(replaced.len(), 36, "{replaced}");
 }
@@ -32,7 +44,13 @@ async fn unknown_route_and_wrong_method_use_the_error_body() {
     let reply = send(router(), get("/ai/nothing")).await;
     assert_eq!(reply.error(StatusCode::NOT_FOUND).0, "not_found");
     let request = Request::post("/healthz").body(Body::empty()).unwrap();
-    assert_eq!(send(router(), request).await.error(StatusCode::METHOD_NOT_ALLOWED).0, "method_not_allowed");
+    assert_eq!(
+        send(router(), request)
+            .await
+            .error(StatusCode::METHOD_NOT_ALLOWED)
+            .0,
+        "method_not_allowed"
+    );
 }
 
 #[tokio::test]

@@ -5,7 +5,10 @@ use integration_tests::spawn_stack;
 #[tokio::test]
 async fn both_services_answer_over_real_http() {
     let stack = spawn_stack().await;
-    for (base, service) in [(&stack.calculator, "calculator"), (&stack.sidecar, "sidecar")] {
+    for (base, service) in [
+        (&stack.calculator, "calculator"),
+        (&stack.sidecar, "sidecar"),
+    ] {
         let response = stack
             .client
             .get(format!("{base}/healthz"))

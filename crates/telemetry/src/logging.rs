@@ -35,14 +35,23 @@ impl FromStr for LogFormat {
 
 /// Builds a subscriber writing to `writer` without colours; tests pass a buffer and install it with
 /// `set_default`.
-pub fn subscriber<W>(format: LogFormat, filter: &str, writer: W) -> Box<dyn Subscriber + Send + Sync>
+pub fn subscriber<W>(
+    format: LogFormat,
+    filter: &str,
+    writer: W,
+) -> Box<dyn Subscriber + Send + Sync>
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
     build(format, filter, writer, false)
 }
 
-fn build<W>(format: LogFormat, filter: &str, writer: W, ansi: bool) -> Box<dyn Subscriber + Send + Sync>
+fn build<W>(
+    format: LogFormat,
+    filter: &str,
+    writer: W,
+    ansi: bool,
+) -> Box<dyn Subscriber + Send + Sync>
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
@@ -94,7 +103,9 @@ pub fn init(format: LogFormat) -> LogGuard {
     let (writer, guard) = tracing_appender::non_blocking(buffered);
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
     match build(format, &filter, writer, ansi).try_init() {
-        Ok(()) => LogGuard { _worker: Some(guard) },
+        Ok(()) => LogGuard {
+            _worker: Some(guard),
+        },
         Err(_) => LogGuard { _worker: None },
     }
 }

@@ -1,6 +1,10 @@
 //! The `X-Trace-Id` layer: accept a caller's id when it is well formed, otherwise generate a UUID; record it on
 //! the request span, make it available to handlers and outgoing calls, and echo it on every response.
 
+use crate::{
+    errors::ensure_error_body,
+    scope::{CURRENT_REQUEST, RequestScopeLayer},
+};
 use axum::{
     Router,
     extract::FromRequestParts,
@@ -13,13 +17,8 @@ use tower_http::{
     request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
     trace::TraceLayer,
 };
-use crate::{
-    errors::ensure_error_body,
-    scope::{CURRENT_REQUEST, RequestScopeLayer},
-};
 
 const MAX_TRACE_ID_LEN: usize = 128;
-
 
 /// Whether a caller-supplied trace id is acceptable: 1 to 128 characters of `[A-Za-z0-9._-]`.
 pub fn is_valid_trace_id(value: &str) -> bool {

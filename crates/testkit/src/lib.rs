@@ -44,7 +44,11 @@ impl Reply {
         let json = self.json();
         let error = json["error"].as_object().expect("an `error` object");
         assert_eq!(error.len(), 3, "exactly code, message, trace_id: {json}");
-        assert_eq!(json.as_object().map(|o| o.len()), Some(1), "nothing beside `error`: {json}");
+        assert_eq!(
+            json.as_object().map(|o| o.len()),
+            Some(1),
+            "nothing beside `error`: {json}"
+        );
         assert_eq!(error["trace_id"], self.trace_id());
         let field = |name: &str| error[name].as_str().expect("a string").to_owned();
         assert!(!field("message").is_empty(), "a message: {json}");
@@ -54,7 +58,10 @@ impl Reply {
 
 /// Sends one request through `router` in-process.
 pub async fn send(router: Router, request: Request<Body>) -> Reply {
-    let response = router.oneshot(request).await.expect("routers are infallible");
+    let response = router
+        .oneshot(request)
+        .await
+        .expect("routers are infallible");
     let status = response.status();
     let headers = response.headers().clone();
     let body = response
@@ -63,7 +70,11 @@ pub async fn send(router: Router, request: Request<Body>) -> Reply {
         .await
         .expect("a readable body")
         .to_bytes();
-    Reply { status, headers, body }
+    Reply {
+        status,
+        headers,
+        body,
+    }
 }
 
 pub fn post_json(uri: &str, body: &str) -> Request<Body> {
@@ -74,7 +85,9 @@ pub fn post_json(uri: &str, body: &str) -> Request<Body> {
 }
 
 pub fn get(uri: &str) -> Request<Body> {
-    Request::get(uri).body(Body::empty()).expect("a valid request")
+    Request::get(uri)
+        .body(Body::empty())
+        .expect("a valid request")
 }
 
 /// An in-memory log sink; pair it with [`capture_logs`].
@@ -109,6 +122,7 @@ impl std::io::Write for CapturedLogs {
 pub fn capture_logs(filter: &str) -> (CapturedLogs, tracing::subscriber::DefaultGuard) {
     let captured = CapturedLogs::default();
     let sink = captured.clone();
-    let subscriber = telemetry::subscriber(telemetry::LogFormat::Json, filter, move || sink.clone());
+    let subscriber =
+        telemetry::subscriber(telemetry::LogFormat::Json, filter, move || sink.clone());
     (captured, tracing::subscriber::set_default(subscriber))
 }
