@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::SqlIssue;
+
 /// `{"error": {"code", "message", "trace_id"}}` — the only error shape either service sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ApiError {
@@ -11,6 +13,10 @@ pub struct ApiError {
 }
 
 /// The details of an error.
+///
+/// `code`, `message` and `trace_id` are always present. Errors about SQL (`validation_failed`,
+/// `codegen_failed`) also carry the validator's `issues`, and `codegen_failed` the model's last `sql` and how
+/// many `attempts` it had.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
     /// A stable, machine-readable code such as `invalid_input`, `division_by_zero` or `not_found`.
@@ -22,6 +28,15 @@ pub struct ErrorBody {
     /// The request's trace id (the `X-Trace-Id` response header), for finding its log lines.
     #[schema(example = "9f1c0c2e-4f2b-4a53-9a0e-2f8a1b7c3d4e")]
     pub trace_id: String,
+    /// Every issue the SQL validator found (SQL errors only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<SqlIssue>,
+    /// The last SQL the model proposed (`codegen_failed` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql: Option<String>,
+    /// How many answers the model gave before giving up (`codegen_failed` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<u32>,
 }
 
 impl ApiError {
@@ -35,7 +50,16 @@ impl ApiError {
                 code: code.into(),
                 message: message.into(),
                 trace_id: trace_id.into(),
+                issues: Vec::new(),
+                sql: None,
+                attempts: None,
             },
         }
+    }
+
+    /// Attaches the validator's issues.
+    pub fn with_issues(mut self, issues: Vec<SqlIssue>) -> Self {
+        self.error.issues = issues;
+        self
     }
 }

@@ -167,3 +167,21 @@ impl fmt::Display for Issue {
 }
 
 impl std::error::Error for Issue {}
+
+impl From<&Issue> for contracts::SqlIssue {
+    fn from(issue: &Issue) -> Self {
+        contracts::SqlIssue {
+            rule: issue.rule.id().to_owned(),
+            message: issue.message.clone(),
+            location: issue.location.map(|l| contracts::SqlLocation {
+                line: l.line,
+                column: l.column,
+            }),
+        }
+    }
+}
+
+/// The issues as they travel on the wire.
+pub fn to_wire(issues: &[Issue]) -> Vec<contracts::SqlIssue> {
+    issues.iter().map(contracts::SqlIssue::from).collect()
+}

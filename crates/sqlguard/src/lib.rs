@@ -25,7 +25,7 @@ use sqlparser::parser::{Parser, ParserOptions};
 
 pub use catalog::{Catalog, Column, Limits, Table};
 pub use functions::allowed_functions;
-pub use issue::{Issue, Location, Rule};
+pub use issue::{Issue, Location, Rule, to_wire};
 
 /// A query that passed every rule. It can only be obtained from [`ValidatedQuery::parse`] or
 /// [`ValidatedQuery::parse_with`], so holding one is proof of validation.
