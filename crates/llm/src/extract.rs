@@ -4,6 +4,9 @@ use serde_json::Value;
 
 use crate::error::LlmError;
 
+/// Most `{` positions tried as the start of an embedded object.
+const MAX_EMBEDDED_CANDIDATES: usize = 64;
+
 /// How the JSON object was found; useful to monitor how well a model follows instructions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Extraction {
@@ -33,7 +36,9 @@ pub fn extract_json(text: &str) -> Result<ExtractedJson, LlmError> {
             return found(v, Extraction::Fenced);
         }
     }
-    for (start, _) in t.match_indices('{') {
+    // Each candidate is scanned to its balanced end, so bound the candidates: adversarial text full of `{`
+    // would otherwise cost quadratic time.
+    for (start, _) in t.match_indices('{').take(MAX_EMBEDDED_CANDIDATES) {
         if let Some(v) = balanced_end(t, start).and_then(|end| parse_object(&t[start..end])) {
             return found(v, Extraction::Embedded);
         }

@@ -241,6 +241,7 @@ impl Provider for GeminiProvider {
         Box::pin(async move {
             let cfg = &self.transport.cfg;
             let trace_id = trace_id_or_new(&request.trace_id);
+            let request_id = request.request_id_base(&trace_id);
             let body = request_body(cfg, &request);
             let url = format!("{}/{}:generateContent", self.base, self.model_path);
             let call = Call {
@@ -248,6 +249,7 @@ impl Provider for GeminiProvider {
                 url: &url,
                 body: Some(&body),
                 trace_id: &trace_id,
+                request_id: &request_id,
                 streaming: false,
             };
             let v = self.transport.json(&call).await?;
@@ -262,6 +264,7 @@ impl Provider for GeminiProvider {
         let cfg = &self.transport.cfg;
         let body = request_body(cfg, &request);
         let model = cfg.model.clone();
+        let trace_id = trace_id_or_new(&request.trace_id);
         stream::open(
             self.transport.clone(),
             format!(
@@ -269,14 +272,18 @@ impl Provider for GeminiProvider {
                 self.base, self.model_path
             ),
             body,
-            trace_id_or_new(&request.trace_id),
+            request.request_id_base(&trace_id),
+            trace_id,
             move || Accumulator::new(&model),
         )
     }
 
-    fn list_models(&self) -> BoxFuture<'_, Result<Vec<ModelInfo>, LlmError>> {
+    fn list_models_traced<'a>(
+        &'a self,
+        trace_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<ModelInfo>, LlmError>> {
         Box::pin(async move {
-            let trace_id = trace_id_or_new("");
+            let trace_id = trace_id_or_new(trace_id);
             let mut models = Vec::new();
             let mut page_token: Option<String> = None;
             for _ in 0..MAX_MODEL_PAGES {
@@ -290,6 +297,7 @@ impl Provider for GeminiProvider {
                     url: url.as_str(),
                     body: None,
                     trace_id: &trace_id,
+                    request_id: &trace_id,
                     streaming: false,
                 };
                 let v = self.transport.json(&call).await?;

@@ -238,12 +238,14 @@ impl Provider for OpenAiProvider {
         Box::pin(async move {
             let cfg = &self.transport.cfg;
             let trace_id = trace_id_or_new(&request.trace_id);
+            let request_id = request.request_id_base(&trace_id);
             let body = request_body(cfg, &request, false);
             let call = Call {
                 method: Method::POST,
                 url: &self.chat_url,
                 body: Some(&body),
                 trace_id: &trace_id,
+                request_id: &request_id,
                 streaming: false,
             };
             let v = self.transport.json(&call).await?;
@@ -258,11 +260,13 @@ impl Provider for OpenAiProvider {
         let cfg = &self.transport.cfg;
         let body = request_body(cfg, &request, true);
         let model = cfg.model.clone();
+        let trace_id = trace_id_or_new(&request.trace_id);
         stream::open(
             self.transport.clone(),
             self.chat_url.clone(),
             body,
-            trace_id_or_new(&request.trace_id),
+            request.request_id_base(&trace_id),
+            trace_id,
             move || ChunkDecoder {
                 text: String::new(),
                 refusal: String::new(),
@@ -273,14 +277,18 @@ impl Provider for OpenAiProvider {
         )
     }
 
-    fn list_models(&self) -> BoxFuture<'_, Result<Vec<ModelInfo>, LlmError>> {
+    fn list_models_traced<'a>(
+        &'a self,
+        trace_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<ModelInfo>, LlmError>> {
         Box::pin(async move {
-            let trace_id = trace_id_or_new("");
+            let trace_id = trace_id_or_new(trace_id);
             let call = Call {
                 method: Method::GET,
                 url: &self.models_url,
                 body: None,
                 trace_id: &trace_id,
+                request_id: &trace_id,
                 streaming: false,
             };
             let v = self.transport.json(&call).await?;

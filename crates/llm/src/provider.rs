@@ -25,7 +25,16 @@ pub trait Provider: Send + Sync + fmt::Debug {
     ) -> BoxStream<'static, Result<StreamEvent, LlmError>>;
 
     /// Models the endpoint offers (ids usable as [`ProviderConfig::model`]).
-    fn list_models(&self) -> BoxFuture<'_, Result<Vec<ModelInfo>, LlmError>>;
+    fn list_models(&self) -> BoxFuture<'_, Result<Vec<ModelInfo>, LlmError>> {
+        self.list_models_traced("")
+    }
+
+    /// [`Self::list_models`] on behalf of a request: its trace id goes out as `X-Trace-Id` and in
+    /// `X-Request-Id` (empty: a fresh one).
+    fn list_models_traced<'a>(
+        &'a self,
+        trace_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<ModelInfo>, LlmError>>;
 
     /// The configured model.
     fn model(&self) -> &str;

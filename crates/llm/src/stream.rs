@@ -90,6 +90,7 @@ pub(crate) fn open<D, F>(
     transport: Transport,
     url: String,
     body: Value,
+    request_id: String,
     trace_id: String,
     new_decoder: F,
 ) -> BoxStream<'static, Result<StreamEvent, LlmError>>
@@ -104,6 +105,7 @@ where
             url: &url,
             body: Some(&body),
             trace_id: &trace_id,
+            request_id: &request_id,
             streaming: true,
         };
         let attempt = |n| {

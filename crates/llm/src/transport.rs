@@ -31,6 +31,8 @@ pub(crate) struct Call<'a> {
     pub url: &'a str,
     pub body: Option<&'a Value>,
     pub trace_id: &'a str,
+    /// Base of `X-Request-Id`; each attempt sends `{request_id}-{attempt}`.
+    pub request_id: &'a str,
     pub streaming: bool,
 }
 
@@ -109,7 +111,7 @@ impl Transport {
         let mut rb = self
             .client
             .request(call.method.clone(), call.url)
-            .header("x-request-id", format!("{}-{attempt}", call.trace_id))
+            .header("x-request-id", format!("{}-{attempt}", call.request_id))
             .header("x-trace-id", call.trace_id);
         if let Some((name, value)) = &self.auth {
             rb = rb.header(name.clone(), value.clone());

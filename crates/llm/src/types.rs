@@ -57,6 +57,9 @@ pub struct ChatRequest {
     pub trace_id: String,
     /// Overrides [`crate::ProviderConfig::max_tokens`] for this request.
     pub max_tokens: Option<u32>,
+    /// Base of `X-Request-Id` (`{base}-{attempt}`) when it should differ from `trace_id`: a caller that
+    /// makes several calls for one trace (output repairs) keeps every engine request id distinct.
+    pub request_id: Option<String>,
 }
 
 impl ChatRequest {
@@ -66,6 +69,21 @@ impl ChatRequest {
             schema: None,
             trace_id: trace_id.into(),
             max_tokens: None,
+            request_id: None,
+        }
+    }
+
+    /// Sets the base of `X-Request-Id` (see [`Self::request_id`]).
+    pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
+        self.request_id = Some(request_id.into());
+        self
+    }
+
+    /// The base of this request's `X-Request-Id`s: the explicit one, else the trace id.
+    pub(crate) fn request_id_base(&self, trace_id: &str) -> String {
+        match &self.request_id {
+            Some(id) if !id.trim().is_empty() => id.clone(),
+            _ => trace_id.to_owned(),
         }
     }
 

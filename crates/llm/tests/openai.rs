@@ -238,3 +238,30 @@ fn invalid_config_is_not_configured() {
         Err(LlmError::NotConfigured(_))
     ));
 }
+
+#[tokio::test]
+async fn explicit_request_id_base_and_traced_model_list() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(header("x-request-id", "trace-r1-1"))
+        .and(header("x-trace-id", "trace"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(openai_ok(ANSWER)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/models"))
+        .and(header("x-request-id", "trace-7-1"))
+        .and(header("x-trace-id", "trace-7"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": [{"id": "m"}]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let provider = build_provider(openai_cfg(&server)).unwrap();
+    provider
+        .chat(sql_request("trace").with_request_id("trace-r1"))
+        .await
+        .unwrap();
+    let models = provider.list_models_traced("trace-7").await.unwrap();
+    assert_eq!(models[0].id, "m");
+}
