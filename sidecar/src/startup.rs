@@ -2,45 +2,94 @@
 
 use std::{net::SocketAddr, sync::Arc};
 
-use axum::{Json, Router, routing::get};
-use tokio::net::TcpListener;
-use utoipa::OpenApi;
+use axum::{Json, Router, middleware, routing::get};
+use llm::ProviderKind;
+use tokio::net::{TcpListener, TcpSocket};
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{Config, routes};
+use crate::{Config, auth, prompts::Prompts, routes, stream};
 
 #[derive(OpenApi)]
-#[openapi(info(
-    title = "csv-ask sidecar",
-    description = "LLM code generation and SQL validation."
-))]
+#[openapi(
+    info(
+        title = "csv-ask sidecar",
+        description = "LLM code generation (one read-only Polars SQL query per question, validated by sqlguard \
+                       and repaired by the model when rejected), SQL validation with an advisory LLM review, and \
+                       model listing. When `SIDECAR_TOKEN` is set every route but `/healthz` needs \
+                       `Authorization: Bearer <token>`."
+    ),
+    modifiers(&BearerScheme)
+)]
 struct ApiDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
 
 /// Shared, immutable state of the sidecar.
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
+    pub prompts: Arc<Prompts>,
 }
 
 impl AppState {
     pub fn new(config: Config) -> Self {
         Self {
             config: Arc::new(config),
+            // The templates are compiled into the binary and rendered by the unit tests.
+            prompts: Arc::new(Prompts::new().expect("the compiled-in prompt templates are valid")),
         }
     }
 }
 
-/// The router with every endpoint and the trace-id layer.
+/// The name `/healthz` and `/ai/models` use for a provider's protocol.
+pub fn provider_name(kind: &ProviderKind) -> &'static str {
+    match kind {
+        ProviderKind::OpenAiCompatible => "openai",
+        ProviderKind::AzureOpenAi { .. } => "azure",
+        ProviderKind::Gemini => "gemini",
+    }
+}
+
+/// The router with every endpoint, the token check (when configured) and the trace-id layer.
 pub fn app(state: AppState) -> Router {
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(routes::healthz))
+        .routes(routes!(routes::codegen))
+        .routes(routes!(stream::codegen_stream))
+        .routes(routes!(routes::validate))
+        .routes(routes!(routes::models))
         .split_for_parts();
-    let router = router
+    let token = state.config.token.clone();
+    let mut router = router
         .route("/openapi.json", get(move || async move { Json(api) }))
         .fallback(routes::not_found)
         .with_state(state);
+    if let Some(token) = token {
+        router = router.layer(middleware::from_fn_with_state(
+            auth::Token(token),
+            auth::require_token,
+        ));
+    }
     telemetry::instrument(router)
 }
+
+/// Pending connections the kernel queues for us: a burst of thousands of concurrent calls must not overflow
+/// tokio's default of 1,024 (clients would then wait out a SYN retransmit).
+const LISTEN_BACKLOG: u32 = 4096;
 
 /// A bound, not yet serving, sidecar.
 pub struct Application {
@@ -51,7 +100,14 @@ pub struct Application {
 impl Application {
     /// Binds `config.addr` (port 0 picks a free port) and builds the router.
     pub async fn build(config: Config) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(config.addr).await?;
+        let socket = if config.addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        socket.bind(config.addr)?;
+        let listener = socket.listen(LISTEN_BACKLOG)?;
         Ok(Self {
             listener,
             router: app(AppState::new(config)),

@@ -1,0 +1,220 @@
+//! Code generation with a repair loop: ask the model, validate its SQL with `sqlguard`, and feed a rejection back
+//! (bad answer kept in the history, then the exact issues) until an answer passes or the budget is spent.
+//!
+//! Only SQL that passed the validator leaves this module; nothing the model says can widen what it allows.
+
+use std::sync::Arc;
+
+use contracts::{
+    CodegenRequest, CodegenResponse, PreviousAttempt, RepairNotice, SqlIssue, TokenDelta,
+    TokenUsage,
+};
+use futures::{SinkExt, StreamExt, channel::mpsc};
+use llm::{ChatRequest, ChatResponse, LlmError, Message, Provider, StreamEvent};
+use serde_json::json;
+use sqlguard::{Catalog, ValidatedQuery};
+
+use crate::{
+    answer::{self, Answer},
+    dataset,
+    error::SidecarError,
+    prompts::{Prompts, answer_schema},
+};
+
+/// Longest previous SQL or engine error accepted in `previous_attempt`.
+const MAX_PREVIOUS_CHARS: usize = 20_000;
+
+/// What a streaming caller hears while the loop runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    Delta(TokenDelta),
+    Repair(RepairNotice),
+}
+
+/// One code generation: the provider, the prompts and the limits it runs with.
+pub struct Codegen<'a> {
+    pub provider: &'a Arc<dyn Provider>,
+    pub prompts: &'a Prompts,
+    pub max_repairs: u32,
+    pub sample_rows: usize,
+    pub trace_id: String,
+}
+
+/// An answer the validator turned down, to be fed back.
+struct Rejection {
+    reply: String,
+    sql: Option<String>,
+    issues: Vec<SqlIssue>,
+}
+
+/// Rejects a request the loop should not start on, naming the field.
+pub fn check(request: &CodegenRequest) -> Result<(), SidecarError> {
+    dataset::check_question("question", &request.question)?;
+    dataset::check(&request.dataset)?;
+    if let Some(previous) = &request.previous_attempt {
+        let has_issues = previous.issues.as_ref().is_some_and(|i| !i.is_empty());
+        let has_error = previous.error.as_ref().is_some_and(|e| !e.trim().is_empty());
+        if !has_issues && !has_error {
+            return Err(SidecarError::Invalid(
+                "field `previous_attempt`: give the `issues` the validator found or the engine's `error`"
+                    .into(),
+            ));
+        }
+        let long = |s: &str| s.chars().count() > MAX_PREVIOUS_CHARS;
+        if long(&previous.code) || previous.error.as_deref().is_some_and(long) {
+            return Err(SidecarError::Invalid(format!(
+                "field `previous_attempt`: `code` and `error` must be at most {MAX_PREVIOUS_CHARS} characters"
+            )));
+        }
+    }
+    Ok(())
+}
+
+impl Codegen<'_> {
+    /// Runs the loop. With `progress`, answers are streamed and each delta and repair is reported on it.
+    pub async fn run(
+        &self,
+        request: &CodegenRequest,
+        mut progress: Option<mpsc::Sender<Progress>>,
+    ) -> Result<CodegenResponse, SidecarError> {
+        let catalog = dataset::catalog(&request.dataset);
+        let mut chat = self.conversation(request)?;
+        let budget = 1 + self.max_repairs;
+        let mut usage: Option<TokenUsage> = None;
+        let mut last: Option<Rejection> = None;
+        for attempt in 1..=budget {
+            // Distinct engine request ids per answer: `<trace>-1`, then `<trace>-r1-1`, ...
+            chat.request_id =
+                (attempt > 1).then(|| format!("{}-r{}", self.trace_id, attempt - 1));
+            let rejection = match self.ask(&chat, attempt, progress.as_mut()).await {
+                Ok(reply) => {
+                    add_usage(&mut usage, &reply);
+                    match judge(&reply.text, &catalog) {
+                        Ok((answer, query)) => {
+                            tracing::debug!(trace_id = %self.trace_id, attempt, "code generation passed");
+                            return Ok(CodegenResponse {
+                                code: query.sql().to_owned(),
+                                language: "sql".into(),
+                                summary: answer.summary,
+                                chart: answer.chart,
+                                model: reply.model,
+                                attempts: attempt,
+                                usage,
+                            });
+                        }
+                        Err((sql, issues)) => Rejection {
+                            reply: reply.text,
+                            sql,
+                            issues,
+                        },
+                    }
+                }
+                // A truncated answer is the model's fault, not the transport's: ask again, more briefly.
+                Err(LlmError::Truncated { partial }) => Rejection {
+                    sql: answer::read_answer(&partial).ok().map(|a| a.sql),
+                    reply: partial,
+                    issues: vec![answer::truncated()],
+                },
+                Err(other) => return Err(other.into()),
+            };
+            tracing::info!(
+                trace_id = %self.trace_id,
+                attempt,
+                rules = ?rejection.issues.iter().map(|i| i.rule.as_str()).collect::<Vec<_>>(),
+                "model answer rejected"
+            );
+            if attempt < budget {
+                if let Some(tx) = progress.as_mut() {
+                    let notice = RepairNotice {
+                        attempt,
+                        code: rejection.sql.clone(),
+                        issues: rejection.issues.clone(),
+                    };
+                    // A closed channel means the client left; the caller drops this future then.
+                    let _ = tx.send(Progress::Repair(notice)).await;
+                }
+                chat.messages.push(Message::assistant(rejection.reply.clone()));
+                chat.messages
+                    .push(Message::user(self.prompts.repair(&rejection.issues, None)?));
+            }
+            last = Some(rejection);
+        }
+        let last = last.unwrap_or_else(|| Rejection {
+            reply: String::new(),
+            sql: None,
+            issues: Vec::new(),
+        });
+        Err(SidecarError::CodegenFailed {
+            issues: last.issues,
+            sql: last.sql,
+            attempts: budget,
+        })
+    }
+
+    /// System prompt, the question with the dataset block, and a caller's failed attempt when there is one.
+    fn conversation(&self, request: &CodegenRequest) -> Result<ChatRequest, SidecarError> {
+        let block = dataset::dataset_block(&request.dataset, self.sample_rows);
+        let mut messages = vec![
+            Message::system(self.prompts.codegen_system()),
+            Message::user(self.prompts.question(&block, &request.question)?),
+        ];
+        if let Some(PreviousAttempt {
+            code,
+            issues,
+            error,
+        }) = &request.previous_attempt
+        {
+            messages.push(Message::assistant(json!({ "sql": code }).to_string()));
+            let issues = issues.as_deref().unwrap_or_default();
+            let error = error.as_deref().filter(|e| !e.trim().is_empty());
+            // Validator issues are the more precise feedback when both are given.
+            let error = if issues.is_empty() { error } else { None };
+            messages.push(Message::user(self.prompts.repair(issues, error)?));
+        }
+        Ok(ChatRequest::new(self.trace_id.clone(), messages)
+            .with_schema("sql_answer", answer_schema()))
+    }
+
+    /// One model answer, streamed when a progress channel listens.
+    async fn ask(
+        &self,
+        chat: &ChatRequest,
+        attempt: u32,
+        progress: Option<&mut mpsc::Sender<Progress>>,
+    ) -> Result<ChatResponse, LlmError> {
+        let Some(tx) = progress else {
+            return self.provider.chat(chat.clone()).await;
+        };
+        let mut events = self.provider.chat_stream(chat.clone());
+        while let Some(event) = events.next().await {
+            match event? {
+                StreamEvent::Delta(text) => {
+                    let _ = tx.send(Progress::Delta(TokenDelta { attempt, text })).await;
+                }
+                StreamEvent::Done(reply) => return Ok(reply),
+            }
+        }
+        Err(LlmError::Stream("the stream ended without an answer".into()))
+    }
+}
+
+/// Reads and validates one answer: the answer and its validated query, or what to feed back.
+#[allow(clippy::result_large_err)]
+fn judge(
+    text: &str,
+    catalog: &Catalog,
+) -> Result<(Answer, ValidatedQuery), (Option<String>, Vec<SqlIssue>)> {
+    let answer = answer::read_answer(text).map_err(|issue| (None, vec![issue]))?;
+    match ValidatedQuery::parse(&answer.sql, catalog) {
+        Ok(query) => Ok((answer, query)),
+        Err(issues) => Err((Some(answer.sql), sqlguard::to_wire(&issues))),
+    }
+}
+
+fn add_usage(total: &mut Option<TokenUsage>, reply: &ChatResponse) {
+    let Some(u) = reply.usage else { return };
+    let sum = total.get_or_insert_with(TokenUsage::default);
+    sum.prompt_tokens = sum.prompt_tokens.saturating_add(u.prompt_tokens);
+    sum.completion_tokens = sum.completion_tokens.saturating_add(u.completion_tokens);
+    sum.total_tokens = sum.total_tokens.saturating_add(u.total_tokens);
+}
