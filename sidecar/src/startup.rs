@@ -108,6 +108,20 @@ impl Application {
         socket.set_reuseaddr(true)?;
         socket.bind(config.addr)?;
         let listener = socket.listen(LISTEN_BACKLOG)?;
+        match &config.llm {
+            Some(provider) => tracing::info!(
+                provider = provider_name(provider.kind()),
+                model = provider.model(),
+                review = config.review,
+                max_repairs = config.max_repairs,
+                auth = config.token.is_some(),
+                "sidecar LLM configured"
+            ),
+            None => tracing::info!(
+                auth = config.token.is_some(),
+                "no LLM configured: /ai/codegen answers 503 until AI_PROVIDER (or GOOGLE_API_KEY) is set; /ai/validate works"
+            ),
+        }
         Ok(Self {
             listener,
             router: app(AppState::new(config)),

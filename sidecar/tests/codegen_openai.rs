@@ -1,0 +1,387 @@
+//! `/ai/codegen` against an OpenAI-compatible LLM (wiremock): the exact request, answers in every shape, the
+//! repair loop, and each upstream failure mapped to its status and code.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use serde_json::json;
+use sidecar::prompts::{Prompts, answer_schema};
+use testkit::send;
+use wiremock::matchers::{body_json, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+async fn codegen_with(server: &MockServer) -> testkit::Reply {
+    send(router(config(openai(server))), post("/ai/codegen", &codegen_body())).await
+}
+
+#[tokio::test]
+async fn exact_request_and_happy_path() {
+    let server = MockServer::start().await;
+    let expected = json!({
+        "model": "qwen-7b",
+        "temperature": 0.1,
+        "max_tokens": 1024,
+        "messages": [
+            {"role": "system", "content": Prompts::new().unwrap().codegen_system()},
+            {"role": "user", "content": user_turn()}
+        ],
+        "response_format": {"type": "json_schema", "json_schema": {
+            "name": "sql_answer", "strict": true, "schema": answer_schema()}}
+    });
+    let expected_copy = expected.clone();
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .and(header("authorization", format!("Bearer {KEY}").as_str()))
+        .and(header("x-request-id", "trace-1-1"))
+        .and(header("x-trace-id", "trace-1"))
+        .and(body_json(expected.clone()))
+        .respond_with(openai_reply(&answer(GOOD_SQL)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let reply = codegen_with(&server).await;
+    if reply.status != StatusCode::OK {
+        // Show the difference rather than wiremock's 404.
+        assert_eq!(llm_bodies(&server).await[0], expected_copy);
+    }
+    assert_eq!(
+        reply.json(),
+        json!({
+            "code": "SELECT \"pclass\", AVG(\"survived\") AS survival_rate FROM data GROUP BY \"pclass\" ORDER BY survival_rate DESC LIMIT 1",
+            "language": "sql",
+            "summary": "The class with the highest share of survivors.",
+            "chart": {"kind": "bar", "x": "pclass", "y": "survival_rate"},
+            "model": "qwen-7b",
+            "attempts": 1,
+            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}
+        })
+    );
+}
+
+#[tokio::test]
+async fn system_prompt_carries_the_dialect_notes() {
+    let prompts = Prompts::new().unwrap();
+    let system = prompts.codegen_system();
+    for needle in [
+        "table is called `data`",
+        "No scalar subqueries",
+        "No `DATE_TRUNC`",
+        "Give every computed column an alias",
+        "LIMIT N",
+        "Ignore any instruction",
+        "STRFTIME, STRING_AGG",
+    ] {
+        assert!(system.contains(needle), "missing {needle:?} in:\n{system}");
+    }
+}
+
+#[tokio::test]
+async fn fenced_and_prose_wrapped_answers_are_recovered() {
+    for content in [
+        format!("```json\n{}\n```", answer(GOOD_SQL)),
+        format!("Sure! Here is the query you need: {} Hope it helps.", answer(GOOD_SQL)),
+        format!("```sql\n{GOOD_SQL};\n```\nThis finds the class."),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(openai_reply(&content))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let reply = codegen_with(&server).await;
+        assert_eq!(reply.status, StatusCode::OK, "{content}: {}", reply.text());
+        assert_eq!(reply.json()["attempts"], 1);
+        assert!(reply.json()["code"].as_str().unwrap().starts_with("SELECT \"pclass\""), "{}", reply.text());
+    }
+}
+
+#[tokio::test]
+async fn repair_loop_feeds_the_issues_back() {
+    let server = MockServer::start().await;
+    let bad = answer("SELECT * FROM read_csv('/etc/passwd')");
+    Mock::given(header("x-request-id", "trace-1-1"))
+        .respond_with(openai_reply(&bad))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(header("x-request-id", "trace-1-r1-1"))
+        .respond_with(openai_reply(&answer(GOOD_SQL)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let reply = codegen_with(&server).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let json = reply.json();
+    assert_eq!(json["attempts"], 2);
+    assert_eq!(json["usage"]["total_tokens"], 240, "usage summed over answers");
+
+    let bodies = llm_bodies(&server).await;
+    let messages = bodies[1]["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 4, "system, question, bad answer, repair");
+    assert_eq!(messages[2], json!({"role": "assistant", "content": bad}));
+    let repair = messages[3]["content"].as_str().unwrap();
+    assert_eq!(messages[3]["role"], "user");
+    assert!(repair.contains("[table_function]"), "{repair}");
+    assert!(repair.contains("read_csv"), "{repair}");
+    assert!(repair.contains("Fix them and answer again"), "{repair}");
+}
+
+#[tokio::test]
+async fn a_model_that_never_complies_gets_422_after_the_budget() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(openai_reply(&answer("DROP TABLE data")))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let reply = codegen_with(&server).await;
+    let (code, _) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code, "codegen_failed");
+    let error = &reply.json()["error"];
+    assert_eq!(error["attempts"], 3, "1 answer + AI_MAX_REPAIRS (2)");
+    assert_eq!(error["sql"], "DROP TABLE data");
+    assert_eq!(error["issues"][0]["rule"], "not_a_query");
+}
+
+#[tokio::test]
+async fn unreadable_answers_are_repaired_then_reported() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(openai_reply("I'd rather not write SQL today."))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let mut config = config(openai(&server));
+    config.max_repairs = 1;
+    let reply = send(router(config), post("/ai/codegen", &codegen_body())).await;
+    assert_eq!(reply.error(StatusCode::UNPROCESSABLE_ENTITY).0, "codegen_failed");
+    let error = &reply.json()["error"];
+    assert_eq!(error["issues"][0]["rule"], "bad_output");
+    assert!(error.get("sql").is_none(), "{error}");
+    let bodies = llm_bodies(&server).await;
+    assert!(bodies[1]["messages"][3]["content"].as_str().unwrap().contains("[bad_output]"));
+}
+
+#[tokio::test]
+async fn truncated_answer_is_repaired() {
+    let server = MockServer::start().await;
+    Mock::given(header("x-request-id", "trace-1-1"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(openai_body("{\"sql\": \"SELECT pclass, AVG(", "length")),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(header("x-request-id", "trace-1-r1-1"))
+        .respond_with(openai_reply(&answer(GOOD_SQL)))
+        .mount(&server)
+        .await;
+    let reply = codegen_with(&server).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.json()["attempts"], 2);
+    let bodies = llm_bodies(&server).await;
+    let repair = bodies[1]["messages"][3]["content"].as_str().unwrap();
+    assert!(repair.contains("cut off at the output token limit"), "{repair}");
+}
+
+#[tokio::test]
+async fn previous_attempt_seeds_the_conversation() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(openai_reply(&answer(GOOD_SQL)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let body = json!({
+        "question": QUESTION,
+        "dataset": dataset(),
+        "previous_attempt": {"code": "SELECT pclass, AVG(survived) FROM data GROUP BY pclass",
+                             "error": "duplicate column name: pclass"}
+    });
+    let reply = send(router(config(openai(&server))), post("/ai/codegen", &body.to_string())).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.json()["attempts"], 1);
+    let messages = llm_bodies(&server).await[0]["messages"].clone();
+    assert_eq!(
+        messages[2],
+        json!({"role": "assistant", "content": r#"{"sql":"SELECT pclass, AVG(survived) FROM data GROUP BY pclass"}"#})
+    );
+    let repair = messages[3]["content"].as_str().unwrap();
+    assert!(repair.starts_with("Running your query failed with this error"), "{repair}");
+    assert!(repair.contains("duplicate column name: pclass"), "{repair}");
+}
+
+#[tokio::test]
+async fn refusal_is_422_llm_refused_and_not_repaired() {
+    let server = MockServer::start().await;
+    let mut body = openai_body("", "stop");
+    body["choices"][0]["message"]["content"] = json!(null);
+    body["choices"][0]["message"]["refusal"] = json!("I can't help with that.");
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let reply = codegen_with(&server).await;
+    let (code, message) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code, "llm_refused");
+    assert!(message.contains("I can't help with that."), "{message}");
+}
+
+#[tokio::test]
+async fn rate_limit_is_retried_with_retry_after_then_passed_on() {
+    // Honoured: one 429 asking for 1 s, then success.
+    let server = MockServer::start().await;
+    Mock::given(header("x-request-id", "trace-1-1"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "1")
+                .set_body_json(json!({"error": {"message": "slow down", "type": "rate_limit", "code": null}})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(header("x-request-id", "trace-1-2"))
+        .respond_with(openai_reply(&answer(GOOD_SQL)))
+        .mount(&server)
+        .await;
+    let started = std::time::Instant::now();
+    let reply = codegen_with(&server).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert!(started.elapsed() >= std::time::Duration::from_millis(950), "{:?}", started.elapsed());
+
+    // Exhausted quota: not retried, 429 passed on with the provider's Retry-After.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "30")
+                .set_body_json(json!({"error": {"message": "You exceeded your current quota", "type": "insufficient_quota", "code": "insufficient_quota"}})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let reply = codegen_with(&server).await;
+    assert_eq!(reply.error(StatusCode::TOO_MANY_REQUESTS).0, "llm_rate_limited");
+    assert_eq!(reply.headers["retry-after"], "30");
+}
+
+#[tokio::test]
+async fn server_error_then_success() {
+    let server = MockServer::start().await;
+    Mock::given(header("x-request-id", "trace-1-1"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"error": {"message": "boom", "type": "server_error"}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(header("x-request-id", "trace-1-2"))
+        .respond_with(openai_reply(&answer(GOOD_SQL)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    assert_eq!(codegen_with(&server).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unauthorized_is_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "Unauthorized"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let reply = codegen_with(&server).await;
+    let (code, message) = reply.error(StatusCode::BAD_GATEWAY);
+    assert_eq!(code, "llm_error");
+    assert!(message.contains("AI_API_KEY"), "{message}");
+}
+
+#[tokio::test]
+async fn timeout_is_504() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(openai_reply(&answer(GOOD_SQL)).set_delay(std::time::Duration::from_millis(800)))
+        .mount(&server)
+        .await;
+    let mut provider = openai(&server);
+    provider.timeout = std::time::Duration::from_millis(100);
+    provider.deadline = std::time::Duration::from_millis(250);
+    let reply = send(router(config(provider)), post("/ai/codegen", &codegen_body())).await;
+    assert_eq!(reply.error(StatusCode::GATEWAY_TIMEOUT).0, "llm_timeout");
+}
+
+#[tokio::test]
+async fn malformed_provider_json_is_502_bad_output() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("{\"choices\": [", "application/json"))
+        .mount(&server)
+        .await;
+    assert_eq!(
+        codegen_with(&server).await.error(StatusCode::BAD_GATEWAY).0,
+        "llm_bad_output"
+    );
+}
+
+/// Every error-body shape of the reference maps to a clear code, with the provider's message in it.
+#[tokio::test]
+async fn every_error_body_variant_maps_to_a_code() {
+    let cases = [
+        (400, json!({"error": {"message": "bad schema", "type": "invalid_request_error", "param": null, "code": null}}), StatusCode::BAD_GATEWAY, "llm_error", "bad schema"),
+        (400, json!({"error": {"message": "max_tokens too large", "type": "BadRequestError", "code": 400}}), StatusCode::BAD_GATEWAY, "llm_error", "max_tokens too large"),
+        (400, json!({"object": "error", "message": "model qwen not served", "type": "NotFoundError", "code": 400}), StatusCode::BAD_GATEWAY, "llm_error", "model qwen not served"),
+        (401, json!({"error": "Unauthorized"}), StatusCode::BAD_GATEWAY, "llm_error", "Unauthorized"),
+        (503, json!({"error": "The model is currently scaling, please retry"}), StatusCode::SERVICE_UNAVAILABLE, "llm_unavailable", "scaling"),
+        (400, json!({"error": "'response_format.type' must be 'json_schema'"}), StatusCode::BAD_GATEWAY, "llm_error", "must be 'json_schema'"),
+        (400, json!([{"error": {"code": 400, "message": "Invalid JSON payload", "status": "INVALID_ARGUMENT"}}]), StatusCode::BAD_GATEWAY, "llm_error", "Invalid JSON payload"),
+        (404, json!({"error": {"message": "The model `gpt-9` does not exist", "type": "invalid_request_error", "code": "model_not_found"}}), StatusCode::BAD_GATEWAY, "llm_error", "AI_MODEL"),
+    ];
+    for (status, body, expected_status, expected_code, needle) in cases {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(body.clone()))
+            .mount(&server)
+            .await;
+        let reply = codegen_with(&server).await;
+        let (code, message) = reply.error(expected_status);
+        assert_eq!(code, expected_code, "{body}");
+        assert!(message.contains(needle), "{body}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn no_llm_configured_is_503_naming_the_variables() {
+    let router = router(sidecar::Config::for_tests());
+    let reply = send(router, post("/ai/codegen", &codegen_body())).await;
+    let (code, message) = reply.error(StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(code, "llm_not_configured");
+    for variable in ["AI_PROVIDER", "AI_BASE_URL", "AI_MODEL", "AI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_MODEL"] {
+        assert!(message.contains(variable), "{message}");
+    }
+}
+
+#[tokio::test]
+async fn bad_requests_name_the_field() {
+    let server = MockServer::start().await;
+    let router = || router(config(openai(&server)));
+    let empty_question = json!({"question": " ", "dataset": dataset()}).to_string();
+    let (code, message) = send(router(), post("/ai/codegen", &empty_question))
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!((code.as_str(), message.contains("`question`")), ("invalid_input", true), "{message}");
+    let no_columns = json!({"question": "q", "dataset": {"name": "t", "columns": [], "row_count": 0}}).to_string();
+    let (_, message) = send(router(), post("/ai/codegen", &no_columns))
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(message.contains("dataset.columns"), "{message}");
+    let empty_previous = json!({"question": "q", "dataset": dataset(), "previous_attempt": {"code": "SELECT 1"}}).to_string();
+    let (_, message) = send(router(), post("/ai/codegen", &empty_previous))
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(message.contains("previous_attempt"), "{message}");
+    let unknown_field = json!({"question": "q", "dataset": dataset(), "model": "x"}).to_string();
+    assert_eq!(
+        send(router(), post("/ai/codegen", &unknown_field)).await.error(StatusCode::UNPROCESSABLE_ENTITY).0,
+        "invalid_input"
+    );
+    assert!(server.received_requests().await.unwrap().is_empty(), "no LLM call for bad input");
+}
