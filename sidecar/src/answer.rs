@@ -71,7 +71,13 @@ pub fn truncated() -> SqlIssue {
 /// A chart spec when the value has the expected shape, `None` otherwise (never an error: the chart is optional).
 fn chart_spec(value: &Value) -> Option<ChartSpec> {
     let object = value.as_object()?;
-    let kind = match object.get("kind")?.as_str()?.trim().to_ascii_lowercase().as_str() {
+    let kind = match object
+        .get("kind")?
+        .as_str()?
+        .trim()
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "bar" => ChartSpecKind::Bar,
         "line" => ChartSpecKind::Line,
         "scatter" => ChartSpecKind::Scatter,
@@ -95,7 +101,11 @@ fn chart_spec(value: &Value) -> Option<ChartSpec> {
     let y = name(object.get("y").unwrap_or(&Value::Null))?;
     match (kind, y) {
         (ChartSpecKind::Histogram, _) => Some(ChartSpec { kind, x, y: None }),
-        (_, Some(y)) => Some(ChartSpec { kind, x, y: Some(y) }),
+        (_, Some(y)) => Some(ChartSpec {
+            kind,
+            x,
+            y: Some(y),
+        }),
         // A bar, line or scatter chart needs both axes.
         (_, None) => None,
     }
@@ -173,7 +183,10 @@ mod tests {
             let issue = read_answer(text).unwrap_err();
             assert_eq!(issue.rule, BAD_OUTPUT, "{text}");
         }
-        let long = format!(r#"{{"sql": "SELECT 1 AS a FROM data", "summary": "{}"}}"#, "s".repeat(5000));
+        let long = format!(
+            r#"{{"sql": "SELECT 1 AS a FROM data", "summary": "{}"}}"#,
+            "s".repeat(5000)
+        );
         assert_eq!(
             read_answer(&long).unwrap().summary.chars().count(),
             MAX_SUMMARY_CHARS + 1

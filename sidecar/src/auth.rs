@@ -43,8 +43,7 @@ pub async fn require_token(State(token): State<Token>, request: Request, next: N
             r#"Bearer realm="sidecar""#,
         ),
     };
-    let mut response =
-        telemetry::error_response(StatusCode::UNAUTHORIZED, "unauthorized", message);
+    let mut response = telemetry::error_response(StatusCode::UNAUTHORIZED, "unauthorized", message);
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static(challenge),

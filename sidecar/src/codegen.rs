@@ -53,7 +53,10 @@ pub fn check(request: &CodegenRequest) -> Result<(), SidecarError> {
     dataset::check(&request.dataset)?;
     if let Some(previous) = &request.previous_attempt {
         let has_issues = previous.issues.as_ref().is_some_and(|i| !i.is_empty());
-        let has_error = previous.error.as_ref().is_some_and(|e| !e.trim().is_empty());
+        let has_error = previous
+            .error
+            .as_ref()
+            .is_some_and(|e| !e.trim().is_empty());
         if !has_issues && !has_error {
             return Err(SidecarError::Invalid(
                 "field `previous_attempt`: give the `issues` the validator found or the engine's `error`"
@@ -84,8 +87,7 @@ impl Codegen<'_> {
         let mut last: Option<Rejection> = None;
         for attempt in 1..=budget {
             // Distinct engine request ids per answer: `<trace>-1`, then `<trace>-r1-1`, ...
-            chat.request_id =
-                (attempt > 1).then(|| format!("{}-r{}", self.trace_id, attempt - 1));
+            chat.request_id = (attempt > 1).then(|| format!("{}-r{}", self.trace_id, attempt - 1));
             let rejection = match self.ask(&chat, attempt, progress.as_mut()).await {
                 Ok(reply) => {
                     add_usage(&mut usage, &reply);
@@ -133,7 +135,8 @@ impl Codegen<'_> {
                     // A closed channel means the client left; the caller drops this future then.
                     let _ = tx.send(Progress::Repair(notice)).await;
                 }
-                chat.messages.push(Message::assistant(rejection.reply.clone()));
+                chat.messages
+                    .push(Message::assistant(rejection.reply.clone()));
                 chat.messages
                     .push(Message::user(self.prompts.repair(&rejection.issues, None)?));
             }
@@ -194,7 +197,9 @@ impl Codegen<'_> {
                 StreamEvent::Done(reply) => return Ok(reply),
             }
         }
-        Err(LlmError::Stream("the stream ended without an answer".into()))
+        Err(LlmError::Stream(
+            "the stream ended without an answer".into(),
+        ))
     }
 }
 

@@ -114,7 +114,9 @@ impl SidecarError {
         match self {
             Self::Internal(detail) => tracing::error!(trace_id, error = %detail, "internal error"),
             Self::Llm(error) => tracing::warn!(trace_id, error = %error, "LLM call failed"),
-            Self::CodegenFailed { attempts, issues, .. } => tracing::warn!(
+            Self::CodegenFailed {
+                attempts, issues, ..
+            } => tracing::warn!(
                 trace_id,
                 attempts,
                 rules = ?issues.iter().map(|i| i.rule.as_str()).collect::<Vec<_>>(),

@@ -73,7 +73,13 @@ pub async fn review(
 /// The review in a model answer, if it has the expected shape.
 pub fn parse_review(text: &str) -> Option<Review> {
     let value = llm::extract_json(text).ok()?.value;
-    let verdict = match value.get("verdict")?.as_str()?.trim().to_ascii_lowercase().as_str() {
+    let verdict = match value
+        .get("verdict")?
+        .as_str()?
+        .trim()
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "answers" => Verdict::Answers,
         "doubtful" => Verdict::Doubtful,
         "wrong" => Verdict::Wrong,
@@ -106,7 +112,10 @@ mod tests {
         assert_eq!(review.comments, "No filter.");
         assert!(parse_review("{\"verdict\": \"approved\"}").is_none());
         assert!(parse_review("looks fine").is_none());
-        let long = format!("{{\"verdict\": \"wrong\", \"comments\": \"{}\"}}", "c".repeat(3000));
+        let long = format!(
+            "{{\"verdict\": \"wrong\", \"comments\": \"{}\"}}",
+            "c".repeat(3000)
+        );
         assert_eq!(
             parse_review(&long).unwrap().comments.chars().count(),
             MAX_COMMENTS_CHARS + 1

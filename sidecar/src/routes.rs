@@ -71,7 +71,11 @@ pub async fn codegen(
     ApiJson(request): ApiJson<CodegenRequest>,
 ) -> Result<Json<CodegenResponse>, SidecarError> {
     codegen::check(&request)?;
-    let provider = state.config.llm.as_ref().ok_or(SidecarError::NotConfigured)?;
+    let provider = state
+        .config
+        .llm
+        .as_ref()
+        .ok_or(SidecarError::NotConfigured)?;
     let generator = Codegen {
         provider,
         prompts: &state.prompts,
@@ -157,7 +161,11 @@ pub async fn validate(
     security((), ("bearer" = []))
 )]
 pub async fn models(State(state): State<AppState>) -> Result<Json<ModelList>, SidecarError> {
-    let provider = state.config.llm.as_ref().ok_or(SidecarError::NotConfigured)?;
+    let provider = state
+        .config
+        .llm
+        .as_ref()
+        .ok_or(SidecarError::NotConfigured)?;
     let trace_id = telemetry::current_trace_id().unwrap_or_default();
     let models = provider.list_models_traced(&trace_id).await?;
     Ok(Json(ModelList {

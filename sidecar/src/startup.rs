@@ -22,6 +22,8 @@ use crate::{Config, auth, prompts::Prompts, routes, stream};
                        model listing. When `SIDECAR_TOKEN` is set every route but `/healthz` needs \
                        `Authorization: Bearer <token>`."
     ),
+    // The SSE events' data types are no request or response body: list them so clients can find them.
+    components(schemas(contracts::TokenDelta, contracts::RepairNotice, contracts::CodegenResponse, contracts::ApiError)),
     modifiers(&BearerScheme)
 )]
 struct ApiDoc;

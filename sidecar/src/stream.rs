@@ -67,7 +67,12 @@ pub async fn codegen_stream(
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
 
-async fn run(state: AppState, request: CodegenRequest, trace_id: String, mut tx: mpsc::Sender<Item>) {
+async fn run(
+    state: AppState,
+    request: CodegenRequest,
+    trace_id: String,
+    mut tx: mpsc::Sender<Item>,
+) {
     let Some(provider) = state.config.llm.as_ref() else {
         return;
     };

@@ -1,4 +1,6 @@
-//! The sidecar skeleton: health, trace ids and the error body on unknown routes.
+//! Health, trace ids, the error body on unknown routes, the OpenAPI document and `SIDECAR_TOKEN`.
+
+mod common;
 
 use axum::{
     body::Body,
@@ -18,7 +20,21 @@ async fn healthz_names_the_service_and_its_llm() {
     assert_eq!(json["status"], "ok");
     assert_eq!(json["service"], "sidecar");
     assert_eq!(json["version"], env!("CARGO_PKG_VERSION"));
-    assert!(json["details"]["llm"].is_object(), "{json}");
+    assert_eq!(
+        json["details"]["llm"],
+        serde_json::json!({"provider": null, "model": null, "configured": false})
+    );
+
+    let server = wiremock::MockServer::start().await;
+    let reply = send(
+        common::router(common::config(common::gemini(&server))),
+        get("/healthz"),
+    )
+    .await;
+    assert_eq!(
+        reply.json()["details"]["llm"],
+        serde_json::json!({"provider": "gemini", "model": "gemini-2.5-flash", "configured": true})
+    );
 }
 
 #[tokio::test]
@@ -57,5 +73,107 @@ async fn unknown_route_and_wrong_method_use_the_error_body() {
 async fn openapi_document_is_served() {
     let reply = send(router(), get("/openapi.json")).await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert!(reply.json()["paths"]["/healthz"].is_object());
+    let doc = reply.json();
+    for (path, verb) in [
+        ("/healthz", "get"),
+        ("/ai/codegen", "post"),
+        ("/ai/codegen/stream", "post"),
+        ("/ai/validate", "post"),
+        ("/ai/models", "get"),
+    ] {
+        assert!(doc["paths"][path][verb].is_object(), "{path} missing");
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    assert!(
+        doc["paths"]["/ai/codegen/stream"]["post"]["responses"]["200"]["content"]["text/event-stream"].is_object()
+    );
+    for schema in [
+        "CodegenRequest",
+        "CodegenResponse",
+        "ValidateResponse",
+        "TokenDelta",
+        "RepairNotice",
+        "ApiError",
+    ] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "{schema} missing"
+        );
+    }
+}
+
+fn with_token() -> axum::Router {
+    sidecar::app(sidecar::AppState::new(
+        sidecar::Config::for_tests().with_token("s3cret-token"),
+    ))
+}
+
+fn authorized(uri: &str, authorization: Option<&str>) -> Request<Body> {
+    let mut builder = Request::get(uri);
+    if let Some(value) = authorization {
+        builder = builder.header("authorization", value);
+    }
+    builder.body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn token_guards_every_route_but_healthz() {
+    assert_eq!(
+        send(with_token(), get("/healthz")).await.status,
+        StatusCode::OK
+    );
+    for uri in ["/openapi.json", "/ai/models", "/ai/nothing"] {
+        let reply = send(with_token(), authorized(uri, None)).await;
+        assert_eq!(
+            reply.error(StatusCode::UNAUTHORIZED).0,
+            "unauthorized",
+            "{uri}"
+        );
+        assert_eq!(
+            reply.headers["www-authenticate"],
+            r#"Bearer realm="sidecar""#
+        );
+        for wrong in [
+            "Bearer s3cret-tokeN",
+            "Bearer s3cret-token-and-more",
+            "Basic czNjcmV0LXRva2Vu",
+            "s3cret-token",
+        ] {
+            let reply = send(with_token(), authorized(uri, Some(wrong))).await;
+            assert_eq!(
+                reply.error(StatusCode::UNAUTHORIZED).0,
+                "unauthorized",
+                "{uri} {wrong}"
+            );
+        }
+    }
+    let reply = send(
+        with_token(),
+        authorized("/ai/models", Some("Bearer s3cret-token")),
+    )
+    .await;
+    assert_eq!(
+        reply.error(StatusCode::SERVICE_UNAVAILABLE).0,
+        "llm_not_configured"
+    );
+    let reply = send(
+        with_token(),
+        authorized("/openapi.json", Some("bearer s3cret-token")),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let reply = send(
+        with_token(),
+        common::post(
+            "/ai/validate",
+            &serde_json::json!({"code": "SELECT 1 AS one FROM data", "dataset": common::dataset()})
+                .to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(reply.error(StatusCode::UNAUTHORIZED).0, "unauthorized");
+    assert_eq!(reply.trace_id(), "trace-1");
 }

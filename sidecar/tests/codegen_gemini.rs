@@ -16,7 +16,11 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const GENERATE: &str = "/v1beta/models/gemini-2.5-flash:generateContent";
 
 async fn codegen_with(server: &MockServer) -> testkit::Reply {
-    send(router(config(gemini(server))), post("/ai/codegen", &codegen_body())).await
+    send(
+        router(config(gemini(server))),
+        post("/ai/codegen", &codegen_body()),
+    )
+    .await
 }
 
 fn quota(status: &str, quota_id: &str, delay: &str) -> ResponseTemplate {
@@ -59,7 +63,13 @@ async fn exact_request_and_happy_path() {
     assert_eq!(json["attempts"], 1);
     assert_eq!(json["model"], "gemini-2.5-flash");
     assert_eq!(json["usage"]["total_tokens"], 120);
-    assert!(json["code"].as_str().unwrap().starts_with("SELECT \"pclass\""), "{json}");
+    assert!(
+        json["code"]
+            .as_str()
+            .unwrap()
+            .starts_with("SELECT \"pclass\""),
+        "{json}"
+    );
     let received = &server.received_requests().await.unwrap()[0];
     assert!(received.headers.get("authorization").is_none());
 }
@@ -79,10 +89,16 @@ async fn repair_turns_use_the_model_role() {
     let reply = codegen_with(&server).await;
     assert_eq!(reply.json()["attempts"], 2, "{}", reply.text());
     let contents = llm_bodies(&server).await[1]["contents"].clone();
-    assert_eq!(contents[1], json!({"role": "model", "parts": [{"text": bad}]}));
+    assert_eq!(
+        contents[1],
+        json!({"role": "model", "parts": [{"text": bad}]})
+    );
     assert_eq!(contents[2]["role"], "user");
     let repair = contents[2]["parts"][0]["text"].as_str().unwrap();
-    assert!(repair.contains("[table_function]") && repair.contains("read_csv"), "{repair}");
+    assert!(
+        repair.contains("[table_function]") && repair.contains("read_csv"),
+        "{repair}"
+    );
 }
 
 #[tokio::test]
@@ -115,7 +131,11 @@ async fn blocked_prompt_and_safety_stop_are_422_llm_refused() {
             .mount(&server)
             .await;
         let reply = codegen_with(&server).await;
-        assert_eq!(reply.error(StatusCode::UNPROCESSABLE_ENTITY).0, "llm_refused", "{body}");
+        assert_eq!(
+            reply.error(StatusCode::UNPROCESSABLE_ENTITY).0,
+            "llm_refused",
+            "{body}"
+        );
     }
 }
 
@@ -141,7 +161,11 @@ async fn max_tokens_without_content_is_repaired() {
 async fn retry_info_is_honoured() {
     let server = MockServer::start().await;
     Mock::given(header("x-request-id", "trace-1-1"))
-        .respond_with(quota("RESOURCE_EXHAUSTED", "GenerateRequestsPerMinutePerProjectPerModel-FreeTier", "0.6s"))
+        .respond_with(quota(
+            "RESOURCE_EXHAUSTED",
+            "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+            "0.6s",
+        ))
         .mount(&server)
         .await;
     Mock::given(header("x-request-id", "trace-1-2"))
@@ -151,14 +175,22 @@ async fn retry_info_is_honoured() {
     let started = Instant::now();
     let reply = codegen_with(&server).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-    assert!(started.elapsed() >= Duration::from_millis(550), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(550),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
 async fn per_day_quota_is_429_with_retry_after() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(quota("RESOURCE_EXHAUSTED", "GenerateRequestsPerDayPerProjectPerModel-FreeTier", "57.2s"))
+        .respond_with(quota(
+            "RESOURCE_EXHAUSTED",
+            "GenerateRequestsPerDayPerProjectPerModel-FreeTier",
+            "57.2s",
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -191,7 +223,10 @@ async fn unavailable_then_success_and_bad_key_not_retried() {
     let reply = codegen_with(&server).await;
     let (code, message) = reply.error(StatusCode::BAD_GATEWAY);
     assert_eq!(code, "llm_error");
-    assert!(message.contains("API key not valid") && message.contains("GOOGLE_API_KEY"), "{message}");
+    assert!(
+        message.contains("API key not valid") && message.contains("GOOGLE_API_KEY"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
@@ -204,13 +239,22 @@ async fn timeout_and_malformed_json() {
     let mut provider = gemini(&server);
     provider.timeout = Duration::from_millis(100);
     provider.deadline = Duration::from_millis(250);
-    let reply = send(router(config(provider)), post("/ai/codegen", &codegen_body())).await;
+    let reply = send(
+        router(config(provider)),
+        post("/ai/codegen", &codegen_body()),
+    )
+    .await;
     assert_eq!(reply.error(StatusCode::GATEWAY_TIMEOUT).0, "llm_timeout");
 
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw("{\"candidates\": [{", "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw("{\"candidates\": [{", "application/json"),
+        )
         .mount(&server)
         .await;
-    assert_eq!(codegen_with(&server).await.error(StatusCode::BAD_GATEWAY).0, "llm_bad_output");
+    assert_eq!(
+        codegen_with(&server).await.error(StatusCode::BAD_GATEWAY).0,
+        "llm_bad_output"
+    );
 }

@@ -12,7 +12,11 @@ use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 async fn codegen_with(server: &MockServer) -> testkit::Reply {
-    send(router(config(openai(server))), post("/ai/codegen", &codegen_body())).await
+    send(
+        router(config(openai(server))),
+        post("/ai/codegen", &codegen_body()),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -80,7 +84,10 @@ async fn system_prompt_carries_the_dialect_notes() {
 async fn fenced_and_prose_wrapped_answers_are_recovered() {
     for content in [
         format!("```json\n{}\n```", answer(GOOD_SQL)),
-        format!("Sure! Here is the query you need: {} Hope it helps.", answer(GOOD_SQL)),
+        format!(
+            "Sure! Here is the query you need: {} Hope it helps.",
+            answer(GOOD_SQL)
+        ),
         format!("```sql\n{GOOD_SQL};\n```\nThis finds the class."),
     ] {
         let server = MockServer::start().await;
@@ -92,7 +99,14 @@ async fn fenced_and_prose_wrapped_answers_are_recovered() {
         let reply = codegen_with(&server).await;
         assert_eq!(reply.status, StatusCode::OK, "{content}: {}", reply.text());
         assert_eq!(reply.json()["attempts"], 1);
-        assert!(reply.json()["code"].as_str().unwrap().starts_with("SELECT \"pclass\""), "{}", reply.text());
+        assert!(
+            reply.json()["code"]
+                .as_str()
+                .unwrap()
+                .starts_with("SELECT \"pclass\""),
+            "{}",
+            reply.text()
+        );
     }
 }
 
@@ -114,7 +128,10 @@ async fn repair_loop_feeds_the_issues_back() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     let json = reply.json();
     assert_eq!(json["attempts"], 2);
-    assert_eq!(json["usage"]["total_tokens"], 240, "usage summed over answers");
+    assert_eq!(
+        json["usage"]["total_tokens"], 240,
+        "usage summed over answers"
+    );
 
     let bodies = llm_bodies(&server).await;
     let messages = bodies[1]["messages"].as_array().unwrap();
@@ -155,12 +172,20 @@ async fn unreadable_answers_are_repaired_then_reported() {
     let mut config = config(openai(&server));
     config.max_repairs = 1;
     let reply = send(router(config), post("/ai/codegen", &codegen_body())).await;
-    assert_eq!(reply.error(StatusCode::UNPROCESSABLE_ENTITY).0, "codegen_failed");
+    assert_eq!(
+        reply.error(StatusCode::UNPROCESSABLE_ENTITY).0,
+        "codegen_failed"
+    );
     let error = &reply.json()["error"];
     assert_eq!(error["issues"][0]["rule"], "bad_output");
     assert!(error.get("sql").is_none(), "{error}");
     let bodies = llm_bodies(&server).await;
-    assert!(bodies[1]["messages"][3]["content"].as_str().unwrap().contains("[bad_output]"));
+    assert!(
+        bodies[1]["messages"][3]["content"]
+            .as_str()
+            .unwrap()
+            .contains("[bad_output]")
+    );
 }
 
 #[tokio::test]
@@ -168,7 +193,8 @@ async fn truncated_answer_is_repaired() {
     let server = MockServer::start().await;
     Mock::given(header("x-request-id", "trace-1-1"))
         .respond_with(
-            ResponseTemplate::new(200).set_body_json(openai_body("{\"sql\": \"SELECT pclass, AVG(", "length")),
+            ResponseTemplate::new(200)
+                .set_body_json(openai_body("{\"sql\": \"SELECT pclass, AVG(", "length")),
         )
         .mount(&server)
         .await;
@@ -181,7 +207,10 @@ async fn truncated_answer_is_repaired() {
     assert_eq!(reply.json()["attempts"], 2);
     let bodies = llm_bodies(&server).await;
     let repair = bodies[1]["messages"][3]["content"].as_str().unwrap();
-    assert!(repair.contains("cut off at the output token limit"), "{repair}");
+    assert!(
+        repair.contains("cut off at the output token limit"),
+        "{repair}"
+    );
 }
 
 #[tokio::test]
@@ -198,7 +227,11 @@ async fn previous_attempt_seeds_the_conversation() {
         "previous_attempt": {"code": "SELECT pclass, AVG(survived) FROM data GROUP BY pclass",
                              "error": "duplicate column name: pclass"}
     });
-    let reply = send(router(config(openai(&server))), post("/ai/codegen", &body.to_string())).await;
+    let reply = send(
+        router(config(openai(&server))),
+        post("/ai/codegen", &body.to_string()),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     assert_eq!(reply.json()["attempts"], 1);
     let messages = llm_bodies(&server).await[0]["messages"].clone();
@@ -207,7 +240,10 @@ async fn previous_attempt_seeds_the_conversation() {
         json!({"role": "assistant", "content": r#"{"sql":"SELECT pclass, AVG(survived) FROM data GROUP BY pclass"}"#})
     );
     let repair = messages[3]["content"].as_str().unwrap();
-    assert!(repair.starts_with("Running your query failed with this error"), "{repair}");
+    assert!(
+        repair.starts_with("Running your query failed with this error"),
+        "{repair}"
+    );
     assert!(repair.contains("duplicate column name: pclass"), "{repair}");
 }
 
@@ -236,7 +272,9 @@ async fn rate_limit_is_retried_with_retry_after_then_passed_on() {
         .respond_with(
             ResponseTemplate::new(429)
                 .insert_header("retry-after", "1")
-                .set_body_json(json!({"error": {"message": "slow down", "type": "rate_limit", "code": null}})),
+                .set_body_json(
+                    json!({"error": {"message": "slow down", "type": "rate_limit", "code": null}}),
+                ),
         )
         .mount(&server)
         .await;
@@ -247,7 +285,11 @@ async fn rate_limit_is_retried_with_retry_after_then_passed_on() {
     let started = std::time::Instant::now();
     let reply = codegen_with(&server).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-    assert!(started.elapsed() >= std::time::Duration::from_millis(950), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
 
     // Exhausted quota: not retried, 429 passed on with the provider's Retry-After.
     let server = MockServer::start().await;
@@ -261,7 +303,10 @@ async fn rate_limit_is_retried_with_retry_after_then_passed_on() {
         .mount(&server)
         .await;
     let reply = codegen_with(&server).await;
-    assert_eq!(reply.error(StatusCode::TOO_MANY_REQUESTS).0, "llm_rate_limited");
+    assert_eq!(
+        reply.error(StatusCode::TOO_MANY_REQUESTS).0,
+        "llm_rate_limited"
+    );
     assert_eq!(reply.headers["retry-after"], "30");
 }
 
@@ -269,7 +314,10 @@ async fn rate_limit_is_retried_with_retry_after_then_passed_on() {
 async fn server_error_then_success() {
     let server = MockServer::start().await;
     Mock::given(header("x-request-id", "trace-1-1"))
-        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"error": {"message": "boom", "type": "server_error"}})))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .set_body_json(json!({"error": {"message": "boom", "type": "server_error"}})),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -299,13 +347,19 @@ async fn unauthorized_is_not_retried() {
 async fn timeout_is_504() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(openai_reply(&answer(GOOD_SQL)).set_delay(std::time::Duration::from_millis(800)))
+        .respond_with(
+            openai_reply(&answer(GOOD_SQL)).set_delay(std::time::Duration::from_millis(800)),
+        )
         .mount(&server)
         .await;
     let mut provider = openai(&server);
     provider.timeout = std::time::Duration::from_millis(100);
     provider.deadline = std::time::Duration::from_millis(250);
-    let reply = send(router(config(provider)), post("/ai/codegen", &codegen_body())).await;
+    let reply = send(
+        router(config(provider)),
+        post("/ai/codegen", &codegen_body()),
+    )
+    .await;
     assert_eq!(reply.error(StatusCode::GATEWAY_TIMEOUT).0, "llm_timeout");
 }
 
@@ -313,7 +367,9 @@ async fn timeout_is_504() {
 async fn malformed_provider_json_is_502_bad_output() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw("{\"choices\": [", "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw("{\"choices\": [", "application/json"),
+        )
         .mount(&server)
         .await;
     assert_eq!(
@@ -326,14 +382,62 @@ async fn malformed_provider_json_is_502_bad_output() {
 #[tokio::test]
 async fn every_error_body_variant_maps_to_a_code() {
     let cases = [
-        (400, json!({"error": {"message": "bad schema", "type": "invalid_request_error", "param": null, "code": null}}), StatusCode::BAD_GATEWAY, "llm_error", "bad schema"),
-        (400, json!({"error": {"message": "max_tokens too large", "type": "BadRequestError", "code": 400}}), StatusCode::BAD_GATEWAY, "llm_error", "max_tokens too large"),
-        (400, json!({"object": "error", "message": "model qwen not served", "type": "NotFoundError", "code": 400}), StatusCode::BAD_GATEWAY, "llm_error", "model qwen not served"),
-        (401, json!({"error": "Unauthorized"}), StatusCode::BAD_GATEWAY, "llm_error", "Unauthorized"),
-        (503, json!({"error": "The model is currently scaling, please retry"}), StatusCode::SERVICE_UNAVAILABLE, "llm_unavailable", "scaling"),
-        (400, json!({"error": "'response_format.type' must be 'json_schema'"}), StatusCode::BAD_GATEWAY, "llm_error", "must be 'json_schema'"),
-        (400, json!([{"error": {"code": 400, "message": "Invalid JSON payload", "status": "INVALID_ARGUMENT"}}]), StatusCode::BAD_GATEWAY, "llm_error", "Invalid JSON payload"),
-        (404, json!({"error": {"message": "The model `gpt-9` does not exist", "type": "invalid_request_error", "code": "model_not_found"}}), StatusCode::BAD_GATEWAY, "llm_error", "AI_MODEL"),
+        (
+            400,
+            json!({"error": {"message": "bad schema", "type": "invalid_request_error", "param": null, "code": null}}),
+            StatusCode::BAD_GATEWAY,
+            "llm_error",
+            "bad schema",
+        ),
+        (
+            400,
+            json!({"error": {"message": "max_tokens too large", "type": "BadRequestError", "code": 400}}),
+            StatusCode::BAD_GATEWAY,
+            "llm_error",
+            "max_tokens too large",
+        ),
+        (
+            400,
+            json!({"object": "error", "message": "model qwen not served", "type": "NotFoundError", "code": 400}),
+            StatusCode::BAD_GATEWAY,
+            "llm_error",
+            "model qwen not served",
+        ),
+        (
+            401,
+            json!({"error": "Unauthorized"}),
+            StatusCode::BAD_GATEWAY,
+            "llm_error",
+            "Unauthorized",
+        ),
+        (
+            503,
+            json!({"error": "The model is currently scaling, please retry"}),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "llm_unavailable",
+            "scaling",
+        ),
+        (
+            400,
+            json!({"error": "'response_format.type' must be 'json_schema'"}),
+            StatusCode::BAD_GATEWAY,
+            "llm_error",
+            "must be 'json_schema'",
+        ),
+        (
+            400,
+            json!([{"error": {"code": 400, "message": "Invalid JSON payload", "status": "INVALID_ARGUMENT"}}]),
+            StatusCode::BAD_GATEWAY,
+            "llm_error",
+            "Invalid JSON payload",
+        ),
+        (
+            404,
+            json!({"error": {"message": "The model `gpt-9` does not exist", "type": "invalid_request_error", "code": "model_not_found"}}),
+            StatusCode::BAD_GATEWAY,
+            "llm_error",
+            "AI_MODEL",
+        ),
     ];
     for (status, body, expected_status, expected_code, needle) in cases {
         let server = MockServer::start().await;
@@ -354,7 +458,14 @@ async fn no_llm_configured_is_503_naming_the_variables() {
     let reply = send(router, post("/ai/codegen", &codegen_body())).await;
     let (code, message) = reply.error(StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(code, "llm_not_configured");
-    for variable in ["AI_PROVIDER", "AI_BASE_URL", "AI_MODEL", "AI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_MODEL"] {
+    for variable in [
+        "AI_PROVIDER",
+        "AI_BASE_URL",
+        "AI_MODEL",
+        "AI_API_KEY",
+        "GOOGLE_API_KEY",
+        "GOOGLE_GEMINI_MODEL",
+    ] {
         assert!(message.contains(variable), "{message}");
     }
 }
@@ -367,21 +478,35 @@ async fn bad_requests_name_the_field() {
     let (code, message) = send(router(), post("/ai/codegen", &empty_question))
         .await
         .error(StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!((code.as_str(), message.contains("`question`")), ("invalid_input", true), "{message}");
-    let no_columns = json!({"question": "q", "dataset": {"name": "t", "columns": [], "row_count": 0}}).to_string();
+    assert_eq!(
+        (code.as_str(), message.contains("`question`")),
+        ("invalid_input", true),
+        "{message}"
+    );
+    let no_columns =
+        json!({"question": "q", "dataset": {"name": "t", "columns": [], "row_count": 0}})
+            .to_string();
     let (_, message) = send(router(), post("/ai/codegen", &no_columns))
         .await
         .error(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(message.contains("dataset.columns"), "{message}");
-    let empty_previous = json!({"question": "q", "dataset": dataset(), "previous_attempt": {"code": "SELECT 1"}}).to_string();
+    let empty_previous =
+        json!({"question": "q", "dataset": dataset(), "previous_attempt": {"code": "SELECT 1"}})
+            .to_string();
     let (_, message) = send(router(), post("/ai/codegen", &empty_previous))
         .await
         .error(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(message.contains("previous_attempt"), "{message}");
     let unknown_field = json!({"question": "q", "dataset": dataset(), "model": "x"}).to_string();
     assert_eq!(
-        send(router(), post("/ai/codegen", &unknown_field)).await.error(StatusCode::UNPROCESSABLE_ENTITY).0,
+        send(router(), post("/ai/codegen", &unknown_field))
+            .await
+            .error(StatusCode::UNPROCESSABLE_ENTITY)
+            .0,
         "invalid_input"
     );
-    assert!(server.received_requests().await.unwrap().is_empty(), "no LLM call for bad input");
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "no LLM call for bad input"
+    );
 }

@@ -27,7 +27,8 @@ fn openai_chunks(text: &str) -> Vec<String> {
         .iter()
         .map(|p| json!({"model": "qwen-7b", "choices": [{"index": 0, "delta": {"content": p}, "finish_reason": null}]}).to_string())
         .collect();
-    chunks.push(json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}).to_string());
+    chunks
+        .push(json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}).to_string());
     chunks.push("[DONE]".into());
     chunks
 }
@@ -54,14 +55,25 @@ async fn openai_deltas_repair_then_result() {
         .expect(1)
         .mount(&server)
         .await;
-    let reply = send(router(config(openai(&server))), post("/ai/codegen/stream", &codegen_body())).await;
+    let reply = send(
+        router(config(openai(&server))),
+        post("/ai/codegen/stream", &codegen_body()),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-    assert!(reply.headers["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    assert!(
+        reply.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
     let events = sse_events(&reply.text());
     let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
-        ["delta", "delta", "delta", "repair", "delta", "delta", "delta", "result"],
+        [
+            "delta", "delta", "delta", "repair", "delta", "delta", "delta", "result"
+        ],
         "{}",
         reply.text()
     );
@@ -73,7 +85,13 @@ async fn openai_deltas_repair_then_result() {
     assert_eq!(repair["issues"][0]["rule"], "table_function");
     let result = &events[7].1;
     assert_eq!(result["attempts"], 2);
-    assert!(result["code"].as_str().unwrap().starts_with("SELECT \"pclass\""), "{result}");
+    assert!(
+        result["code"]
+            .as_str()
+            .unwrap()
+            .starts_with("SELECT \"pclass\""),
+        "{result}"
+    );
     let bodies = llm_bodies(&server).await;
     assert_eq!(bodies[0]["stream"], true);
     assert_eq!(bodies[1]["messages"][2]["content"], bad);
@@ -90,14 +108,20 @@ async fn gemini_stream_happy_path() {
                "usageMetadata": {"promptTokenCount": 90, "candidatesTokenCount": 30, "totalTokenCount": 120}}).to_string(),
     ];
     Mock::given(method("POST"))
-        .and(path("/v1beta/models/gemini-2.5-flash:streamGenerateContent"))
+        .and(path(
+            "/v1beta/models/gemini-2.5-flash:streamGenerateContent",
+        ))
         .and(query_param("alt", "sse"))
         .and(header("x-goog-api-key", KEY))
         .respond_with(sse(&chunks))
         .expect(1)
         .mount(&server)
         .await;
-    let reply = send(router(config(gemini(&server))), post("/ai/codegen/stream", &codegen_body())).await;
+    let reply = send(
+        router(config(gemini(&server))),
+        post("/ai/codegen/stream", &codegen_body()),
+    )
+    .await;
     let events = sse_events(&reply.text());
     assert_eq!(deltas(&events, 1), text);
     let (name, result) = events.last().unwrap();
@@ -119,14 +143,23 @@ async fn in_band_error_becomes_an_error_event() {
         .expect(1)
         .mount(&server)
         .await;
-    let reply = send(router(config(openai(&server))), post("/ai/codegen/stream", &codegen_body())).await;
+    let reply = send(
+        router(config(openai(&server))),
+        post("/ai/codegen/stream", &codegen_body()),
+    )
+    .await;
     let events = sse_events(&reply.text());
     assert_eq!(events[0].0, "delta");
     let (name, error) = events.last().unwrap();
     assert_eq!(name, "error", "{}", reply.text());
     assert_eq!(error["error"]["code"], "llm_error");
     assert_eq!(error["error"]["trace_id"], "trace-1");
-    assert!(error["error"]["message"].as_str().unwrap().contains("CUDA out of memory"));
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("CUDA out of memory")
+    );
 }
 
 #[tokio::test]
@@ -137,7 +170,11 @@ async fn never_complying_model_ends_with_codegen_failed() {
         .expect(3)
         .mount(&server)
         .await;
-    let reply = send(router(config(openai(&server))), post("/ai/codegen/stream", &codegen_body())).await;
+    let reply = send(
+        router(config(openai(&server))),
+        post("/ai/codegen/stream", &codegen_body()),
+    )
+    .await;
     let events = sse_events(&reply.text());
     let repairs = events.iter().filter(|(n, _)| n == "repair").count();
     assert_eq!(repairs, 2, "a repair event per answer fed back");
@@ -150,12 +187,26 @@ async fn never_complying_model_ends_with_codegen_failed() {
 
 #[tokio::test]
 async fn problems_before_the_stream_are_plain_json_errors() {
-    let reply = send(router(sidecar::Config::for_tests()), post("/ai/codegen/stream", &codegen_body())).await;
-    assert_eq!(reply.error(StatusCode::SERVICE_UNAVAILABLE).0, "llm_not_configured");
+    let reply = send(
+        router(sidecar::Config::for_tests()),
+        post("/ai/codegen/stream", &codegen_body()),
+    )
+    .await;
+    assert_eq!(
+        reply.error(StatusCode::SERVICE_UNAVAILABLE).0,
+        "llm_not_configured"
+    );
     let server = MockServer::start().await;
     let bad = json!({"question": "", "dataset": dataset()}).to_string();
-    let reply = send(router(config(openai(&server))), post("/ai/codegen/stream", &bad)).await;
-    assert_eq!(reply.error(StatusCode::UNPROCESSABLE_ENTITY).0, "invalid_input");
+    let reply = send(
+        router(config(openai(&server))),
+        post("/ai/codegen/stream", &bad),
+    )
+    .await;
+    assert_eq!(
+        reply.error(StatusCode::UNPROCESSABLE_ENTITY).0,
+        "invalid_input"
+    );
 }
 
 /// A raw TCP "LLM" that streams one chunk, then holds the response open and reports when the sidecar closes
@@ -176,7 +227,11 @@ async fn hanging_llm() -> (String, tokio::sync::oneshot::Receiver<()>) {
             if let Some(end) = text.find("\r\n\r\n") {
                 let length: usize = text
                     .lines()
-                    .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse().unwrap())
+                    })
                     .unwrap_or(0);
                 if request.len() >= end + 4 + length {
                     break;
@@ -225,7 +280,10 @@ async fn client_disconnect_stops_the_upstream_call() {
         .expect("a first event")
         .unwrap()
         .unwrap();
-    assert!(String::from_utf8_lossy(&first).contains("event: delta"), "{first:?}");
+    assert!(
+        String::from_utf8_lossy(&first).contains("event: delta"),
+        "{first:?}"
+    );
     drop(response);
     drop(client);
     tokio::time::timeout(Duration::from_secs(5), closed)

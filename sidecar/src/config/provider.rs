@@ -109,7 +109,9 @@ pub fn provider_config_from_env() -> Result<Option<ProviderConfig>, ConfigError>
         Some(other) => {
             return Err(wrong(
                 "AI_PROVIDER",
-                format!("unknown provider `{other}`; use `openai` (also vLLM, Ollama, LM Studio), `gemini` or `azure`"),
+                format!(
+                    "unknown provider `{other}`; use `openai` (also vLLM, Ollama, LM Studio), `gemini` or `azure`"
+                ),
             ));
         }
         None if google_key.is_some() || gemini_model.is_some() => Kind::Gemini,

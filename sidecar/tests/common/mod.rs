@@ -24,15 +24,23 @@ pub fn quick(mut config: ProviderConfig) -> ProviderConfig {
 }
 
 pub fn openai(server: &MockServer) -> ProviderConfig {
-    quick(ProviderConfig::openai_compatible(format!("{}/v1", server.uri()), "qwen-7b").with_api_key(KEY))
+    quick(
+        ProviderConfig::openai_compatible(format!("{}/v1", server.uri()), "qwen-7b")
+            .with_api_key(KEY),
+    )
 }
 
 pub fn gemini(server: &MockServer) -> ProviderConfig {
-    quick(ProviderConfig::gemini("gemini-2.5-flash", KEY).with_base_url(format!("{}/v1beta", server.uri())))
+    quick(
+        ProviderConfig::gemini("gemini-2.5-flash", KEY)
+            .with_base_url(format!("{}/v1beta", server.uri())),
+    )
 }
 
 pub fn config(provider: ProviderConfig) -> Config {
-    Config::for_tests().with_llm(provider).expect("a valid provider")
+    Config::for_tests()
+        .with_llm(provider)
+        .expect("a valid provider")
 }
 
 pub fn router(config: Config) -> Router {
@@ -83,8 +91,7 @@ pub fn post(uri: &str, body: &str) -> Request<Body> {
         .expect("a valid request")
 }
 
-pub const GOOD_SQL: &str =
-    "SELECT pclass, AVG(survived) AS survival_rate FROM data GROUP BY pclass ORDER BY survival_rate DESC LIMIT 1";
+pub const GOOD_SQL: &str = "SELECT pclass, AVG(survived) AS survival_rate FROM data GROUP BY pclass ORDER BY survival_rate DESC LIMIT 1";
 
 /// A well-formed JSON answer.
 pub fn answer(sql: &str) -> String {

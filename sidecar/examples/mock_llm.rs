@@ -1,0 +1,89 @@
+//! A mock OpenAI-compatible LLM for the sidecar benchmark: every chat completion answers after a fixed latency
+//! with a valid SQL answer; `/stats` reports how many calls it served and the most it had in flight at once.
+//!
+//! `cargo run --release -p sidecar --example mock_llm -- [ADDR] [LATENCY_MS]` (defaults `127.0.0.1:0`, 200);
+//! prints `listening on <addr>` once bound. Written on axum rather than wiremock so it holds thousands of
+//! concurrent calls cheaply.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use axum::{
+    Json, Router,
+    extract::State,
+    routing::{get, post},
+};
+use serde_json::{Value, json};
+
+#[derive(Default)]
+struct Stats {
+    served: AtomicU64,
+    in_flight: AtomicU64,
+    max_in_flight: AtomicU64,
+}
+
+#[derive(Clone)]
+struct Mock {
+    latency: Duration,
+    stats: Arc<Stats>,
+}
+
+const ANSWER: &str = r#"{"sql": "SELECT pclass, AVG(survived) AS survival_rate FROM data GROUP BY pclass ORDER BY survival_rate DESC LIMIT 1", "summary": "The class with the highest share of survivors.", "chart": {"kind": "bar", "x": "pclass", "y": "survival_rate"}}"#;
+
+async fn chat(State(mock): State<Mock>, Json(_request): Json<Value>) -> Json<Value> {
+    let now = mock.stats.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+    mock.stats.max_in_flight.fetch_max(now, Ordering::Relaxed);
+    tokio::time::sleep(mock.latency).await;
+    mock.stats.in_flight.fetch_sub(1, Ordering::Relaxed);
+    mock.stats.served.fetch_add(1, Ordering::Relaxed);
+    Json(json!({
+        "id": "chatcmpl-bench", "object": "chat.completion", "created": 1, "model": "mock",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": ANSWER}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 1500, "completion_tokens": 60, "total_tokens": 1560}
+    }))
+}
+
+async fn stats(State(mock): State<Mock>) -> Json<Value> {
+    Json(json!({
+        "served": mock.stats.served.load(Ordering::Relaxed),
+        "in_flight": mock.stats.in_flight.load(Ordering::Relaxed),
+        "max_in_flight": mock.stats.max_in_flight.swap(0, Ordering::Relaxed),
+    }))
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let addr: std::net::SocketAddr = args
+        .next()
+        .unwrap_or_else(|| "127.0.0.1:0".into())
+        .parse()
+        .expect("an address such as 127.0.0.1:0");
+    let latency_ms: u64 = args
+        .next()
+        .map_or(200, |ms| ms.parse().expect("milliseconds"));
+    let mock = Mock {
+        latency: Duration::from_millis(latency_ms),
+        stats: Arc::default(),
+    };
+    let app = Router::new()
+        .route("/v1/chat/completions", post(chat))
+        .route(
+            "/v1/models",
+            get(|| async { Json(json!({"object": "list", "data": [{"id": "mock"}]})) }),
+        )
+        .route("/stats", get(stats))
+        .with_state(mock);
+    // A deep accept queue: the benchmark opens thousands of connections at once.
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    let listener = socket.listen(8192)?;
+    println!("listening on {}", listener.local_addr()?);
+    axum::serve(listener, app).await
+}

@@ -1,0 +1,154 @@
+//! Configuration from the environment, tested on the real binary (environment variables are per process): a
+//! setting that is set but wrong stops startup naming the variable, and secrets never reach its output.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+const KEY: &str = "sk-config-SECRET-31c9";
+
+/// The sidecar with only `vars` set, in an empty directory (no `.env` picked up).
+fn sidecar(vars: &[(&str, &str)]) -> Command {
+    let dir = std::env::temp_dir().join(format!("sidecar-config-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sidecar"));
+    command
+        .env_clear()
+        .current_dir(dir)
+        .env("SIDECAR_ADDR", "127.0.0.1:0")
+        .env("LOG_FORMAT", "json")
+        .envs(vars.iter().copied())
+        .stdin(Stdio::null());
+    command
+}
+
+#[test]
+fn wrong_settings_stop_startup_naming_the_variable() {
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (
+            &[("AI_PROVIDER", "bogus"), ("AI_API_KEY", KEY)],
+            "AI_PROVIDER",
+        ),
+        (
+            &[
+                ("AI_PROVIDER", "openai"),
+                ("AI_BASE_URL", "http://localhost:8000/v1"),
+            ],
+            "AI_MODEL",
+        ),
+        (
+            &[("AI_BASE_URL", "localhost:8000"), ("AI_MODEL", "m")],
+            "AI_BASE_URL",
+        ),
+        (
+            &[("AI_PROVIDER", "openai"), ("AI_MODEL", "gpt-4o-mini")],
+            "AI_API_KEY",
+        ),
+        (
+            &[
+                ("AI_PROVIDER", "azure"),
+                ("AI_BASE_URL", "https://res.openai.azure.com"),
+                ("AI_MODEL", "dep"),
+            ],
+            "AI_API_KEY",
+        ),
+        (
+            &[("AI_PROVIDER", "azure"), ("AI_API_KEY", KEY)],
+            "AI_BASE_URL",
+        ),
+        (&[("AI_PROVIDER", "gemini")], "GOOGLE_API_KEY"),
+        (
+            &[("GOOGLE_API_KEY", KEY), ("AI_STRUCTURED", "xml")],
+            "AI_STRUCTURED",
+        ),
+        (
+            &[("GOOGLE_API_KEY", KEY), ("AI_TIMEOUT", "0")],
+            "AI_TIMEOUT",
+        ),
+        (
+            &[("GOOGLE_API_KEY", KEY), ("AI_MAX_TOKENS", "lots")],
+            "AI_MAX_TOKENS",
+        ),
+        (
+            &[("GOOGLE_API_KEY", KEY), ("AI_TEMPERATURE", "7")],
+            "AI_TEMPERATURE",
+        ),
+        (&[("AI_MAX_REPAIRS", "99")], "AI_MAX_REPAIRS"),
+        (&[("AI_SAMPLE_ROWS", "-1")], "AI_SAMPLE_ROWS"),
+        (&[("AI_REVIEW", "on")], "AI_REVIEW"),
+        (&[("AI_REVIEW", "maybe")], "AI_REVIEW"),
+    ];
+    for (vars, variable) in cases {
+        let output = sidecar(vars).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(!output.status.success(), "{vars:?} started");
+        assert!(
+            stderr.contains(variable),
+            "{vars:?}: expected {variable} in {stderr}"
+        );
+        assert!(
+            !stderr.contains(KEY) && !stdout.contains(KEY),
+            "key printed for {vars:?}: {stderr}{stdout}"
+        );
+    }
+}
+
+/// Starts the binary with `vars`, returns the first log line that mentions `needle` (then stops it).
+fn first_line_with(vars: &[(&str, &str)], needle: &str) -> String {
+    let mut child = sidecar(vars)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = Vec::new();
+    let found = loop {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) if line.contains(needle) => break Some(line),
+            Ok(line) => seen.push(line),
+            Err(_) => break None,
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    found.unwrap_or_else(|| panic!("no line with {needle:?}; saw {seen:?}"))
+}
+
+#[test]
+fn unconfigured_is_normal_and_a_configured_key_is_never_logged() {
+    let line = first_line_with(&[], "no LLM configured");
+    assert!(line.contains("\"level\":\"INFO\""), "{line}");
+
+    let vars = [
+        ("AI_PROVIDER", "openai"),
+        ("AI_BASE_URL", "http://127.0.0.1:9/v1"),
+        ("AI_MODEL", "qwen-7b"),
+        ("AI_API_KEY", KEY),
+        ("SIDECAR_TOKEN", "tok-config-SECRET"),
+    ];
+    let line = first_line_with(&vars, "sidecar LLM configured");
+    assert!(
+        line.contains("qwen-7b") && line.contains("\"auth\":true"),
+        "{line}"
+    );
+    assert!(
+        !line.contains(KEY) && !line.contains("tok-config-SECRET"),
+        "{line}"
+    );
+    let line = first_line_with(&[("GOOGLE_API_KEY", KEY)], "sidecar LLM configured");
+    assert!(
+        line.contains("gemini-2.5-flash") && line.contains("\"provider\":\"gemini\""),
+        "{line}"
+    );
+}
