@@ -7,6 +7,7 @@ pub mod error;
 mod openapi;
 mod routes;
 pub mod startup;
+mod ui;
 
 pub use config::Config;
 pub use error::AppError;

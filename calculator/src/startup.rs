@@ -40,6 +40,7 @@ pub fn app(state: AppState) -> Router {
     let body_limit = state.config.max_body_bytes;
     let router = router
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
+        .merge(crate::ui::router())
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state);

@@ -1,0 +1,96 @@
+// The answer card: the question, the summary, the validator's verdict (rule ids) and the review's opinion,
+// and where the time went. Used for a fresh analysis and for one reopened from the history.
+
+import { $, el, formatMs, relativeTime, showError, traceIdChip } from "./dom.js";
+import { issueItem } from "./sql-editor.js";
+
+const OUTCOME_LABEL = {
+  answered: "Answered",
+  rejected: "Rejected",
+  failed: "Failed",
+  unavailable: "Unavailable",
+};
+
+const REVIEW_LABEL = {
+  answers: "Answers the question",
+  doubtful: "Doubtful",
+  wrong: "Does not answer it",
+};
+
+/** The static verdict (authoritative) and the LLM review (advisory), or a plain note when absent. */
+export function renderVerdict(container, validation, editor) {
+  if (!validation) {
+    container.replaceChildren();
+    return;
+  }
+  const valid = validation.is_valid;
+  const parts = [
+    el("div", { class: `verdict-row ${valid ? "verdict-ok" : "verdict-bad"}` },
+      el("span", { class: "verdict-icon", "aria-hidden": "true" }, valid ? "✓" : "✕"),
+      el("div", {},
+        el("strong", {}, valid ? "Passed the SQL validator" : "Rejected by the SQL validator"),
+        el("p", { class: "muted small" }, valid
+          ? "One read-only query over the table data, with allowlisted functions only."
+          : "It was not executed."))),
+  ];
+  if (validation.issues && validation.issues.length) {
+    parts.push(el("ul", { class: "issue-list", "aria-label": valid ? "Validator notes" : "Validation issues" },
+      validation.issues.map((i) => issueItem(i, editor, valid ? "note" : "error"))));
+  }
+  const review = validation.review;
+  parts.push(review
+    ? el("div", { class: `review review-${review.verdict}` },
+        el("span", { class: "review-title" }, "LLM review"),
+        el("span", { class: `badge badge-review-${review.verdict}` }, REVIEW_LABEL[review.verdict] || review.verdict),
+        el("p", { class: "review-comments" }, review.comments || ""),
+        el("p", { class: "muted small" }, "Advisory: the review can flag a query, never approve one the validator rejects."))
+    : el("div", { class: "review review-none" },
+        el("span", { class: "review-title" }, "LLM review"),
+        el("span", { class: "muted small" }, "Not given for this query.")));
+  container.replaceChildren(...parts);
+}
+
+function metaItem(label, value) {
+  if (value === undefined || value === null || value === "") return [];
+  return [el("dt", {}, label), el("dd", {}, value)];
+}
+
+/**
+ * Fills the answer card from an AnalyzeResponse (`source: "live"`) or an AnalysisRecord (`source: "history"`).
+ * `error` is an ApiError when the analysis did not answer.
+ */
+export function renderAnswer({ question, summary, outcome, validation, model, attempts, timings, traceId, createdAt, notes, error, rowCount }, editor) {
+  $("answer-card").hidden = false;
+  $("answer-question").textContent = question || "";
+  $("answer-summary").textContent = summary || "";
+  $("answer-summary").hidden = !summary;
+  const badge = $("answer-outcome");
+  badge.textContent = OUTCOME_LABEL[outcome] || outcome || "";
+  badge.className = `badge badge-outcome-${outcome}`;
+
+  const t = timings || {};
+  const timing = t.total_ms !== undefined
+    ? `${formatMs(t.total_ms)} (model ${formatMs(t.codegen_ms)}, checks ${formatMs(t.validate_ms)}, query ${formatMs(t.execute_ms)})`
+    : "";
+  $("answer-meta").replaceChildren(
+    ...metaItem("Model", model),
+    ...metaItem("Model answers", attempts ? String(attempts) : ""),
+    ...metaItem("Rows", rowCount !== undefined && rowCount !== null ? Number(rowCount).toLocaleString("en-US") : ""),
+    ...metaItem("Time", timing),
+    ...metaItem("Asked", createdAt ? el("time", { datetime: createdAt, title: createdAt }, relativeTime(createdAt)) : ""),
+    ...metaItem("Trace", traceId ? traceIdChip(traceId) : ""),
+  );
+
+  renderVerdict($("verdict"), validation, editor);
+
+  const list = $("answer-notes");
+  const items = [...(notes || []).map((n) => el("li", {}, n))];
+  list.replaceChildren(...items);
+  list.hidden = items.length === 0;
+
+  showError($("answer-error"), error || null);
+}
+
+export function hideAnswer() {
+  $("answer-card").hidden = true;
+}

@@ -1,0 +1,112 @@
+// Entry point: wires the panels together, the tabs, the LLM status and the URL (`#/datasets/<id>`).
+
+import { createAsk } from "./ask.js";
+import { createCalculator } from "./calculator.js";
+import { createDatasets } from "./datasets.js";
+import { $ } from "./dom.js";
+import { createHistory } from "./history.js";
+import { describeReadiness } from "./readiness.js";
+
+const TABS = ["data", "ask", "history"];
+
+function selectTab(name, { focus = false } = {}) {
+  for (const tab of TABS) {
+    const button = $(`tab-${tab}`);
+    const selected = tab === name;
+    button.setAttribute("aria-selected", String(selected));
+    button.tabIndex = selected ? 0 : -1;
+    $(`panel-${tab}`).hidden = !selected;
+    if (selected && focus) button.focus();
+  }
+}
+
+function wireTabs(onChange) {
+  TABS.forEach((name, index) => {
+    const button = $(`tab-${name}`);
+    button.addEventListener("click", () => {
+      selectTab(name);
+      onChange(name);
+    });
+    // The WAI-ARIA tabs pattern: arrows move between tabs, Home/End jump to the ends.
+    button.addEventListener("keydown", (event) => {
+      const moves = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: TABS.length - 1 };
+      if (!(event.key in moves)) return;
+      event.preventDefault();
+      const next = TABS[(moves[event.key] + TABS.length) % TABS.length];
+      selectTab(next, { focus: true });
+      onChange(next);
+    });
+  });
+}
+
+function datasetIdFromHash() {
+  const match = /^#\/datasets\/([^/]+)/.exec(location.hash);
+  return match ? decodeURIComponent(match[1]) : null;
+}
+
+async function checkReadiness(ask) {
+  const pill = $("llm-status");
+  let status = 0;
+  let body = null;
+  try {
+    const response = await fetch("/readyz", { headers: { accept: "application/json" } });
+    status = response.status;
+    body = await response.json().catch(() => null);
+  } catch {
+    status = 0;
+  }
+  const state = describeReadiness(status, body);
+  pill.dataset.state = state.state;
+  pill.querySelector(".pill-text").textContent = state.label;
+  pill.title = state.message || state.label;
+  if (state.state === "off") ask.setLlm({ ready: false, message: state.message });
+  else ask.setLlm({ ready: true });
+  return state;
+}
+
+async function main() {
+  const history = createHistory({
+    onOpen: (record) => {
+      selectTab("ask");
+      ask.openRecord(record);
+    },
+  });
+  const ask = createAsk({
+    getDataset: () => datasets.current,
+    onAnalysisDone: () => history.load(),
+    onRecheck: () => checkReadiness(ask),
+  });
+  const datasets = createDatasets({
+    onSelect: (dataset) => {
+      window.history.replaceState(null, "", `#/datasets/${encodeURIComponent(dataset.id)}`);
+      selectTab("data");
+      ask.reset(dataset);
+      history.load(dataset.id);
+    },
+    onCleared: () => {
+      window.history.replaceState(null, "", "#");
+      ask.reset(null);
+      history.clear();
+    },
+  });
+  createCalculator();
+  wireTabs((name) => {
+    if (name === "history") history.load();
+  });
+
+  // Tests and people can tell when the first load is over.
+  document.body.dataset.ready = "false";
+  const [list] = await Promise.all([datasets.refresh(), checkReadiness(ask)]);
+  const wanted = datasetIdFromHash();
+  const initial = list.find((d) => d.id === wanted) || list[0];
+  if (initial) await datasets.select(initial.id);
+  selectTab("data");
+  document.body.dataset.ready = "true";
+
+  window.addEventListener("hashchange", () => {
+    const id = datasetIdFromHash();
+    if (id && id !== datasets.current?.id) datasets.select(id);
+  });
+}
+
+main();

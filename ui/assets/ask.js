@@ -1,0 +1,353 @@
+// The Ask panel: a question streamed through generate → validate → run, the answer it produced, the SQL
+// editor (run through `/query`, the same validator), the result table and the chart.
+
+import { ApiError, api, streamAnalyze } from "./api.js";
+import { hideAnswer, renderAnswer, renderVerdict } from "./answer.js";
+import { drawChart, numericColumns, numericValues } from "./charts.js";
+import { $, el, formatCount, formatMs, showError } from "./dom.js";
+import { SqlEditor, renderIssues } from "./sql-editor.js";
+import { renderTable } from "./table.js";
+
+const STAGES = ["codegen", "validation", "execution"];
+
+export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
+  const editor = new SqlEditor($("sql-editor"), { onRun: () => runSql() });
+  let controller = null;
+  let lastTable = null;
+
+  // ---- stages ----
+  function stage(name) {
+    return $("stages").querySelector(`[data-stage="${name}"]`);
+  }
+
+  function setStage(name, state, detail = "") {
+    const item = stage(name);
+    item.className = `stage-${state}`;
+    item.querySelector(".stage-detail").textContent = detail;
+    if (state === "active") item.setAttribute("aria-current", "step");
+    else item.removeAttribute("aria-current");
+  }
+
+  function resetStages() {
+    $("stages").hidden = false;
+    for (const name of STAGES) setStage(name, "pending");
+    $("tokens").textContent = "";
+    $("token-box").hidden = true;
+    $("stage-log").replaceChildren();
+    $("stage-log").hidden = true;
+  }
+
+  function log(text, kind = "info") {
+    $("stage-log").append(el("li", { class: `log-${kind}` }, text));
+    $("stage-log").hidden = false;
+  }
+
+  function failActiveStage(detail) {
+    const active = STAGES.find((name) => stage(name).classList.contains("stage-active"));
+    if (active) setStage(active, "failed", detail);
+  }
+
+  // ---- asking ----
+  function setBusy(busy) {
+    $("ask-button").disabled = busy || $("ask-button").dataset.llm === "off";
+    $("ask-button").classList.toggle("loading", busy);
+    $("ask-button").textContent = busy ? "Asking…" : "Ask";
+    $("ask-cancel").hidden = !busy;
+    $("question").readOnly = busy;
+  }
+
+  async function ask() {
+    const dataset = getDataset();
+    const question = $("question").value.trim();
+    if (!dataset) return;
+    if (!question) {
+      showError($("ask-error"), new ApiError({ code: "", message: "Type a question about the data first." }));
+      $("question").focus();
+      return;
+    }
+    showError($("ask-error"), null);
+    resetStages();
+    hideAnswer();
+    controller = new AbortController();
+    setBusy(true);
+    setStage("codegen", "active", "waiting for the model…");
+    let finished = false;
+    const handle = (type, data) => {
+      if (type === "result") finished = true;
+      if (type === "error") finished = true;
+      onEvent(type, data, question);
+    };
+    try {
+      await streamAnalyze(dataset.id, question, handle, controller.signal);
+      if (!finished) throw new ApiError({ code: "stream_ended", message: "The answer stream ended before a result arrived; try again." });
+    } catch (error) {
+      if (error.name === "AbortError") {
+        failActiveStage("stopped");
+        log("Stopped. The server finishes the query on its own; the History tab will list it.", "warn");
+      } else {
+        failActiveStage("");
+        showFailure(error, question);
+      }
+    } finally {
+      controller = null;
+      setBusy(false);
+      onAnalysisDone();
+    }
+  }
+
+  function onEvent(type, data, question) {
+    if (type === "codegen") onCodegen(data);
+    else if (type === "validation") {
+      setStage("validation", data.is_valid ? "done" : "failed", data.is_valid ? "passed" : "rejected");
+      if (data.is_valid) setStage("execution", "active", "starting…");
+    } else if (type === "execution") onExecution(data);
+    else if (type === "result") showAnalysis(data);
+    else if (type === "error") {
+      failActiveStage("");
+      showFailure(ApiError.fromBody(0, data, "", ""), question);
+    }
+  }
+
+  function onCodegen(data) {
+    const tokens = $("tokens");
+    switch (data.type) {
+      case "started":
+        setStage("codegen", "active", data.attempt > 1 ? `repairing (answer ${data.attempt})` : "the model is writing SQL…");
+        if (data.attempt > 1) {
+          setStage("validation", "pending");
+          setStage("execution", "pending");
+          if (tokens.textContent) tokens.append(el("span", { class: "token-sep" }, `\n— answer ${data.attempt} —\n`));
+        }
+        break;
+      case "delta":
+        $("token-box").hidden = false;
+        $("token-box").open = true;
+        tokens.append(data.text);
+        tokens.scrollTop = tokens.scrollHeight;
+        break;
+      case "repair":
+        log(`Answer ${data.attempt} was rejected (${data.issues.map((i) => i.rule).join(", ") || "unreadable"}); asking the model to fix it.`, "warn");
+        if (tokens.textContent) tokens.append(el("span", { class: "token-sep" }, `\n— answer ${data.attempt + 1} —\n`));
+        setStage("codegen", "active", `repairing (answer ${data.attempt + 1})`);
+        break;
+      case "done":
+        setStage("codegen", "done", `${data.attempts} ${data.attempts === 1 ? "answer" : "answers"}`);
+        setStage("validation", "active", "checking the SQL…");
+        editor.value = data.code;
+        $("token-box").open = false;
+        break;
+      default:
+        break;
+    }
+  }
+
+  function onExecution(data) {
+    if (data.type === "started") setStage("execution", "active", "running the query…");
+    else if (data.type === "done") setStage("execution", "done", `${formatCount(data.row_count)} rows · ${formatMs(data.elapsed_ms)}`);
+    else if (data.type === "failed") {
+      setStage("execution", data.repairing ? "retry" : "failed", data.repairing ? "failed; repairing" : "failed");
+      log(`The query failed: ${data.message}${data.repairing ? " — asking the model to fix it." : ""}`, data.repairing ? "warn" : "error");
+    }
+  }
+
+  function showAnalysis(response) {
+    for (const name of STAGES) if (!stage(name).classList.contains("stage-done")) setStage(name, "done");
+    renderAnswer({
+      question: response.question,
+      summary: response.summary,
+      outcome: "answered",
+      validation: response.validation,
+      model: response.model,
+      attempts: response.attempts,
+      timings: response.timings,
+      traceId: response.trace_id,
+      notes: response.notes,
+      rowCount: response.result.row_count,
+    }, editor);
+    editor.value = response.code;
+    renderIssues($("sql-issues"), {});
+    showResult(response.result, `${formatCount(response.result.row_count)} rows · query ${formatMs(response.timings.execute_ms)}`);
+    if (response.chart) {
+      const { spec, image } = response.chart;
+      showChartImage(image, `${spec.kind} chart of ${spec.y || spec.x}${spec.y ? ` by ${spec.x}` : ""}`,
+        `${spec.kind} of ${spec.y ? `${spec.y} by ${spec.x}` : spec.x}, as the model proposed it`);
+      if (spec.y) $("result-chart-column").value = spec.y;
+    }
+  }
+
+  /** An analysis that did not answer: the server's message and trace id, and the SQL and issues if any. */
+  function showFailure(error, question) {
+    const rejected = error.issues && error.issues.length;
+    renderAnswer({
+      question,
+      outcome: rejected ? "rejected" : error.code === "query_failed" ? "failed" : "unavailable",
+      validation: rejected ? { is_valid: false, issues: error.issues } : null,
+      attempts: error.attempts,
+      traceId: error.traceId,
+      error,
+    }, editor);
+    if (error.sql) {
+      editor.value = error.sql;
+      editor.setIssues(error.issues || []);
+    }
+    if (error.code === "llm_not_configured") setLlm({ ready: false, message: error.message });
+  }
+
+  // ---- running SQL by hand ----
+  async function runSql() {
+    const dataset = getDataset();
+    const sql = editor.value.trim();
+    if (!dataset || !sql) return null;
+    const button = $("sql-run");
+    button.disabled = true;
+    button.classList.add("loading");
+    try {
+      const result = await api(`/datasets/${encodeURIComponent(dataset.id)}/query`, { method: "POST", json: { sql } });
+      editor.setIssues([]);
+      renderIssues($("sql-issues"), { notes: result.notes || [], editor });
+      showResult(result, `${formatCount(result.row_count)} rows · ${formatMs(result.elapsed_ms)}`);
+      $("chart-figure").hidden = true;
+      return result;
+    } catch (error) {
+      const box = el("div", { class: "alert alert-error", role: "alert" });
+      showError(box, error);
+      renderIssues($("sql-issues"), { error, issues: error.issues || [], editor, errorNode: box });
+      editor.setIssues(error.issues || []);
+      $("result-card").hidden = true;
+      $("chart-card").hidden = true;
+      return null;
+    } finally {
+      button.disabled = false;
+      button.classList.remove("loading");
+    }
+  }
+
+  // ---- result and chart ----
+  function showResult(table, meta) {
+    lastTable = table;
+    $("result-card").hidden = false;
+    $("result-meta").textContent = meta;
+    renderTable($("result-table"), table, { label: "Query result", source: "rows produced" });
+    const numeric = numericColumns(table.columns);
+    $("result-chart-column").replaceChildren(...numeric.map((c) => el("option", { value: c.name }, c.name)));
+    $("result-chart-form").hidden = numeric.length === 0 || table.rows.length === 0;
+    showError($("chart-error"), null);
+    $("chart-figure").hidden = true;
+    $("chart-card").hidden = $("result-chart-form").hidden;
+  }
+
+  function showChartImage(src, alt, caption) {
+    $("answer-chart").src = src;
+    $("answer-chart").alt = alt;
+    $("chart-caption").textContent = caption;
+    $("chart-figure").hidden = false;
+    $("chart-card").hidden = false;
+  }
+
+  async function drawResultColumn(column, kind, captionPrefix = "") {
+    if (!lastTable) return;
+    const index = lastTable.columns.findIndex((c) => c.name === column);
+    if (index < 0) return;
+    const { values, skipped } = numericValues(lastTable.rows, index);
+    showError($("chart-error"), null);
+    try {
+      const chart = await drawChart({ values, kind, title: column, xLabel: "row", yLabel: column });
+      const parts = [`${captionPrefix}${formatCount(values.length)} values of ${column}`];
+      if (skipped) parts.push(`${formatCount(skipped)} empty skipped`);
+      showChartImage(chart.image, `${kind} chart of ${column}`, parts.join(" · "));
+    } catch (error) {
+      showError($("chart-error"), error);
+    }
+  }
+
+  $("result-chart-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    drawResultColumn($("result-chart-column").value, $("result-chart-kind").value);
+  });
+
+  // ---- wiring ----
+  $("ask-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!controller) ask();
+  });
+  $("question").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      if (!controller && !$("ask-button").disabled) ask();
+    }
+  });
+  $("ask-cancel").addEventListener("click", () => controller && controller.abort());
+  $("sql-run").addEventListener("click", () => runSql());
+
+  /** Shows an analysis from the audit trail again, re-running its SQL for the table. */
+  async function openRecord(record) {
+    $("question").value = record.question;
+    $("stages").hidden = true;
+    $("token-box").hidden = true;
+    $("stage-log").hidden = true;
+    showError($("ask-error"), null);
+    renderAnswer({
+      question: record.question,
+      summary: record.summary,
+      outcome: record.outcome,
+      validation: record.validation,
+      model: record.model,
+      attempts: record.attempts,
+      timings: record.timings,
+      traceId: record.trace_id,
+      createdAt: record.created_at,
+      rowCount: record.row_count,
+      error: record.error ? ApiError.fromBody(0, record.error, record.trace_id, "") : null,
+    }, editor);
+    editor.value = record.code || "";
+    renderIssues($("sql-issues"), {});
+    $("result-card").hidden = true;
+    $("chart-card").hidden = true;
+    if (record.outcome === "answered" && record.code) {
+      const result = await runSql();
+      const spec = record.chart;
+      if (result && spec && spec.y && spec.kind !== "histogram" && numericColumns(result.columns).some((c) => c.name === spec.y)) {
+        $("result-chart-column").value = spec.y;
+        $("result-chart-kind").value = spec.kind;
+        await drawResultColumn(spec.y, spec.kind, "Redrawn from the re-run: ");
+      }
+    } else if (!record.validation?.is_valid && record.validation) {
+      editor.setIssues(record.validation.issues);
+    }
+  }
+
+  function reset(dataset) {
+    if (controller) controller.abort();
+    $("question").value = "";
+    $("stages").hidden = true;
+    $("token-box").hidden = true;
+    $("stage-log").hidden = true;
+    showError($("ask-error"), null);
+    hideAnswer();
+    renderVerdict($("verdict"), null);
+    editor.value = dataset ? "SELECT *\nFROM data\nLIMIT 100" : "";
+    renderIssues($("sql-issues"), {});
+    $("result-card").hidden = true;
+    $("chart-card").hidden = true;
+    lastTable = null;
+  }
+
+  /** No LLM: say so and what to set; the SQL editor keeps working. */
+  function setLlm({ ready, message }) {
+    const notice = $("llm-notice");
+    $("ask-button").dataset.llm = ready ? "on" : "off";
+    $("ask-button").disabled = !ready || Boolean(controller);
+    if (ready) {
+      notice.hidden = true;
+      return;
+    }
+    notice.replaceChildren(
+      el("strong", {}, "No language model is configured, so questions cannot be answered yet."),
+      el("p", {}, message || ""),
+      el("p", { class: "small" }, "You can still write SQL below and run it: it goes through the same validator."),
+      el("button", { type: "button", class: "btn btn-ghost btn-small", onclick: () => onRecheck && onRecheck() }, "Check again"));
+    notice.hidden = false;
+  }
+
+  return { reset, openRecord, setLlm, editor };
+}

@@ -1,0 +1,231 @@
+// Datasets: uploading (drag-and-drop or picker, byte progress), the list, and the selected dataset's schema,
+// preview and quick chart.
+
+import { api, uploadDataset } from "./api.js";
+import { chartDatasetColumn, numericColumns } from "./charts.js";
+import { $, confirmDialog, el, formatBytes, formatCount, relativeTime, showError, toast } from "./dom.js";
+import { renderSchema, renderTable } from "./table.js";
+
+const PREVIEW_ROWS = 100;
+
+export function createDatasets({ onSelect, onCleared }) {
+  let datasets = [];
+  let current = null;
+  let uploading = null;
+
+  // ---- upload ----
+  const dropzone = $("dropzone");
+  const fileInput = $("file-input");
+
+  async function uploadFiles(files) {
+    for (const file of files) {
+      // One at a time: the progress bar describes one file, and the server parses them one by one anyway.
+      const ok = await uploadOne(file);
+      if (!ok) break;
+    }
+  }
+
+  async function uploadOne(file) {
+    showError($("upload-error"), null);
+    const bar = $("upload-bar");
+    $("upload-name").textContent = file.name;
+    $("upload-text").textContent = `0 of ${formatBytes(file.size)}`;
+    bar.value = 0;
+    $("upload-progress").hidden = false;
+    dropzone.classList.add("busy");
+    uploading = uploadDataset(file, ({ loaded, total, done }) => {
+      if (done) {
+        bar.removeAttribute("value"); // indeterminate: the server is reading the CSV now
+        $("upload-text").textContent = `Sent ${formatBytes(total)} · reading the CSV and storing it…`;
+        return;
+      }
+      const share = total ? Math.min(100, (loaded / total) * 100) : 0;
+      bar.value = share;
+      $("upload-text").textContent = `${formatBytes(loaded)} of ${formatBytes(total)} · ${share.toFixed(0)}%`;
+    });
+    try {
+      const dataset = await uploading.promise;
+      toast(`Uploaded “${dataset.name}”: ${formatCount(dataset.row_count)} rows, ${dataset.columns.length} columns`, "success");
+      await refresh();
+      await select(dataset.id);
+      return true;
+    } catch (error) {
+      if (error.name !== "AbortError") showError($("upload-error"), error);
+      return false;
+    } finally {
+      uploading = null;
+      $("upload-progress").hidden = true;
+      dropzone.classList.remove("busy");
+      fileInput.value = "";
+    }
+  }
+
+  fileInput.addEventListener("change", () => uploadFiles([...fileInput.files]));
+  $("upload-cancel").addEventListener("click", () => uploading && uploading.abort());
+  for (const type of ["dragenter", "dragover"]) {
+    dropzone.addEventListener(type, (event) => {
+      event.preventDefault();
+      dropzone.classList.add("dragging");
+    });
+  }
+  for (const type of ["dragleave", "dragend"]) dropzone.addEventListener(type, () => dropzone.classList.remove("dragging"));
+  dropzone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    dropzone.classList.remove("dragging");
+    const files = [...(event.dataTransfer?.files || [])];
+    if (files.length) uploadFiles(files);
+  });
+  // A file dropped anywhere else must not navigate away from the page.
+  window.addEventListener("dragover", (event) => event.preventDefault());
+  window.addEventListener("drop", (event) => event.preventDefault());
+
+  // ---- list ----
+  function renderList() {
+    const list = $("dataset-list");
+    list.replaceChildren(...datasets.map((d) => el("li", {},
+      el("button", {
+        type: "button",
+        class: d.id === current?.id ? "dataset-item active" : "dataset-item",
+        "aria-current": d.id === current?.id ? "true" : undefined,
+        dataset: { id: d.id },
+        onclick: () => select(d.id),
+      },
+      el("span", { class: "dataset-name", title: d.name }, d.name),
+      el("span", { class: "dataset-sub" }, `${formatCount(d.row_count)} rows · ${d.columns.length} cols · ${formatBytes(d.source_bytes)}`)))));
+    $("datasets-empty").hidden = datasets.length > 0;
+    $("dataset-count").textContent = datasets.length ? String(datasets.length) : "";
+  }
+
+  async function refresh() {
+    try {
+      const list = await api("/datasets");
+      datasets = list.datasets || [];
+      showError($("datasets-error"), null);
+    } catch (error) {
+      showError($("datasets-error"), error);
+    }
+    renderList();
+    return datasets;
+  }
+
+  // ---- the selected dataset ----
+  async function select(id) {
+    let dataset;
+    try {
+      dataset = await api(`/datasets/${encodeURIComponent(id)}`);
+    } catch (error) {
+      showError($("datasets-error"), error);
+      return null;
+    }
+    current = dataset;
+    renderList();
+    renderOverview(dataset);
+    onSelect(dataset);
+    loadPreview(dataset);
+    return dataset;
+  }
+
+  function renderOverview(d) {
+    $("welcome").hidden = true;
+    $("dataset-view").hidden = false;
+    $("ds-name").textContent = d.name;
+    const meta = [
+      `${formatCount(d.row_count)} rows`,
+      `${d.columns.length} columns`,
+      `${formatBytes(d.source_bytes)} CSV → ${formatBytes(d.stored_bytes)} Parquet`,
+      `${d.encoding}, “${d.delimiter === "\t" ? "tab" : d.delimiter}”-separated`,
+      `table ${d.table_name}`,
+    ];
+    $("ds-meta").replaceChildren(meta.join(" · "), " · ", el("time", { datetime: d.created_at, title: d.created_at }, `uploaded ${relativeTime(d.created_at)}`));
+    const notes = $("ds-notes");
+    notes.replaceChildren(...(d.notes || []).map((n) => el("li", {}, n)));
+    notes.hidden = !(d.notes && d.notes.length);
+    renderSchema($("schema-table"), d, (column) => {
+      $("quick-column").value = column;
+      drawQuick();
+    });
+    const numeric = numericColumns(d.columns);
+    $("quick-column").replaceChildren(...numeric.map((c) => el("option", { value: c.name }, c.name)));
+    $("quick-form").hidden = numeric.length === 0;
+    $("quick-none").hidden = numeric.length > 0;
+    $("quick-figure").hidden = true;
+    showError($("quick-error"), null);
+  }
+
+  async function loadPreview(d) {
+    const box = $("preview-table");
+    box.replaceChildren(el("p", { class: "muted small loading" }, "Loading the first rows…"));
+    try {
+      const preview = await api(`/datasets/${encodeURIComponent(d.id)}/preview?limit=${PREVIEW_ROWS}`);
+      if (current?.id !== d.id) return;
+      renderTable(box, preview, { rowNumbers: true, pageSize: 25, label: `First rows of ${d.name}`, source: "rows in the dataset" });
+      showError($("preview-error"), null);
+    } catch (error) {
+      box.replaceChildren();
+      showError($("preview-error"), error);
+    }
+  }
+
+  async function drawQuick() {
+    if (!current) return;
+    const column = $("quick-column").value;
+    const kind = $("quick-kind").value;
+    const button = $("quick-draw");
+    button.disabled = true;
+    button.classList.add("loading");
+    showError($("quick-error"), null);
+    try {
+      const { chart, caption } = await chartDatasetColumn(current, column, kind);
+      const image = $("quick-image");
+      image.src = chart.image;
+      image.alt = `${kind} chart of ${column}`;
+      $("quick-caption").textContent = caption;
+      $("quick-figure").hidden = false;
+    } catch (error) {
+      showError($("quick-error"), error);
+    } finally {
+      button.disabled = false;
+      button.classList.remove("loading");
+    }
+  }
+  $("quick-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    drawQuick();
+  });
+
+  $("ds-delete").addEventListener("click", async () => {
+    if (!current) return;
+    const d = current;
+    const ok = await confirmDialog({
+      title: `Delete “${d.name}”?`,
+      text: `Its ${formatCount(d.row_count)} rows are removed from the server. This cannot be undone.`,
+    });
+    if (!ok) return;
+    try {
+      await api(`/datasets/${encodeURIComponent(d.id)}`, { method: "DELETE" });
+    } catch (error) {
+      showError($("datasets-error"), error);
+      return;
+    }
+    toast(`Deleted “${d.name}”`, "success");
+    current = null;
+    await refresh();
+    if (datasets.length) await select(datasets[0].id);
+    else {
+      $("dataset-view").hidden = true;
+      $("welcome").hidden = false;
+      onCleared();
+    }
+  });
+
+  return {
+    refresh,
+    select,
+    get current() {
+      return current;
+    },
+    get list() {
+      return datasets;
+    },
+  };
+}
