@@ -3,8 +3,15 @@
 use calculator::{Application, Config};
 use tokio::sync::watch;
 
+fn main() -> anyhow::Result<()> {
+    // The query engine's worker processes are this binary started with a hidden argument; that mode runs
+    // polars, so it must begin before the async runtime or any thread exists (it never returns).
+    engine::run_worker_if_requested();
+    serve()
+}
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn serve() -> anyhow::Result<()> {
     telemetry::load_dotenv();
     let config = Config::from_env()?;
     let _log_guard = telemetry::init(config.log_format);

@@ -1,0 +1,79 @@
+//! What can go wrong in the engine, in words a person can act on (never paths, backtraces or internals).
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::ByteSize;
+
+/// Every failure of an ingest, query or preview. All but `Internal` are the caller's input being unusable
+/// (a 4xx); `Internal` is our fault (a 500 whose message is for the logs only).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum EngineError {
+    /// The job ran past its wall-clock limit and its worker was stopped.
+    #[error(
+        "the query was stopped after {} s, its time limit; filter or aggregate more so it finishes sooner",
+        limit.as_secs_f64()
+    )]
+    Timeout { limit: Duration },
+    /// The job needed more memory than a worker may use, and its worker was stopped.
+    #[error(
+        "the query needed more memory than the {} it may use and was stopped; filter earlier, \
+         aggregate, or avoid joins that multiply rows",
+        ByteSize(*limit_bytes)
+    )]
+    TooLarge { limit_bytes: u64 },
+    /// The query is valid SQL but failed while running (unknown function for these types, bad cast, ...).
+    #[error("{0}")]
+    Query(String),
+    /// The CSV could not be read: ragged rows, unbalanced quotes, a value that breaks its column's type.
+    #[error("{}", csv_message(message, *line))]
+    Csv { message: String, line: Option<u64> },
+    /// The bytes are not text in an encoding we read.
+    #[error("{0}")]
+    Encoding(String),
+    /// Nothing to read: the file is empty (or holds only a byte-order mark or blank lines).
+    #[error("the file is empty; upload a CSV with a header row and at least one column")]
+    EmptyFile,
+    /// A fault in the engine itself; the message is for the logs, not for clients.
+    #[error("engine failure: {0}")]
+    Internal(String),
+}
+
+fn csv_message(message: &str, line: Option<u64>) -> String {
+    match line {
+        Some(line) => format!("line {line}: {message}"),
+        None => message.to_owned(),
+    }
+}
+
+impl EngineError {
+    /// True for failures caused by the request (a 4xx); false for our own faults.
+    pub fn is_client_error(&self) -> bool {
+        !matches!(self, EngineError::Internal(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_limit_and_the_line() {
+        let timeout = EngineError::Timeout {
+            limit: Duration::from_secs(30),
+        };
+        assert!(timeout.to_string().contains("30 s"), "{timeout}");
+        let large = EngineError::TooLarge {
+            limit_bytes: 512 << 20,
+        };
+        assert!(large.to_string().contains("512 MiB"), "{large}");
+        let csv = EngineError::Csv {
+            message: "expected 3 fields, found 4".into(),
+            line: Some(7),
+        };
+        assert_eq!(csv.to_string(), "line 7: expected 3 fields, found 4");
+        assert!(!EngineError::Internal("x".into()).is_client_error());
+        assert!(EngineError::EmptyFile.is_client_error());
+    }
+}

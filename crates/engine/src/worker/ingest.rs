@@ -1,0 +1,281 @@
+//! CSV → Parquet in one streaming pass, with per-column statistics computed from the same scan.
+//!
+//! The happy path reads the file once: polars' streaming engine parses the CSV, writes Parquet and
+//! aggregates the statistics together, so memory stays far below the file's size. Everything costly
+//! (re-inference over the whole file, Latin-1 transcoding, finding the line of a bad row) happens only
+//! after polars has failed.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use polars::prelude::*;
+
+use super::clean;
+use super::headers;
+use super::locate;
+use super::sniff::{self, Sniffed};
+use super::stats;
+use crate::{EngineError, IngestReport};
+
+/// Rows polars looks at to infer column types before falling back to reading the whole file.
+const INFER_ROWS: usize = 1000;
+
+/// How polars should read the file this time.
+struct Plan<'a> {
+    source: &'a Path,
+    sniffed: &'a Sniffed,
+    names: &'a [String],
+    keep_text: &'a [bool],
+    has_header: bool,
+    infer_all: bool,
+}
+
+pub(crate) fn ingest(csv: &Path, parquet: &Path) -> Result<IngestReport, EngineError> {
+    let sniffed = sniff::sniff(csv)?;
+    let has_header = !headers::first_row_is_data(&sniffed.header, &sniffed.rows);
+    let (names, mut notes) = if has_header {
+        headers::clean(&sniffed.header)
+    } else {
+        let names: Vec<String> = (1..=sniffed.header.len())
+            .map(|i| format!("column_{i}"))
+            .collect();
+        let note = format!(
+            "the first row looks like data, not a header, so it was kept as a row; the columns are called \
+             column_1 to column_{}.",
+            names.len()
+        );
+        (names, vec![note])
+    };
+    let mut sample = sniffed.rows.clone();
+    if !has_header {
+        sample.push(sniffed.header.clone());
+    }
+    let keep_text = headers::keep_as_text(&sample, names.len());
+    let mut transcoded: Option<TempFile> = None;
+    if !sniffed.utf8 {
+        transcoded = Some(transcode(csv)?);
+    }
+    let mut infer_all = false;
+    loop {
+        let source = transcoded.as_ref().map_or(csv, |t| t.0.as_path());
+        let plan = Plan {
+            source,
+            sniffed: &sniffed,
+            names: &names,
+            keep_text: &keep_text,
+            has_header,
+            infer_all,
+        };
+        let error = match write(&plan, parquet) {
+            Ok((row_count, columns)) => {
+                // Polars pads short rows with nulls. Only when the last column has nulls can that have
+                // happened, so only then is the file read again to look for a short row.
+                let last_has_nulls = columns.last().is_some_and(|c| c.null_count > 0);
+                let short = last_has_nulls
+                    .then(|| locate::ragged_row(source, sniffed.delimiter, names.len()))
+                    .flatten();
+                if let Some((line, found)) = short {
+                    let _ = std::fs::remove_file(parquet);
+                    return Err(ragged(line, found, names.len(), sniffed.delimiter));
+                }
+                if transcoded.is_some() {
+                    notes.push(
+                        "the file is not valid UTF-8; it was read as Latin-1 (Windows-1252)."
+                            .into(),
+                    );
+                }
+                if row_count == 0 {
+                    notes.push("the file has a header but no rows.".into());
+                }
+                let stored_bytes = std::fs::metadata(parquet).map(|m| m.len()).unwrap_or(0);
+                return Ok(IngestReport {
+                    row_count,
+                    columns,
+                    delimiter: sniffed.delimiter,
+                    encoding: if transcoded.is_some() {
+                        "latin-1"
+                    } else {
+                        "utf-8"
+                    }
+                    .into(),
+                    notes,
+                    stored_bytes,
+                });
+            }
+            Err(error) => error,
+        };
+        let _ = std::fs::remove_file(parquet);
+        let text = error.to_string();
+        if transcoded.is_none() && is_utf8_error(&text) {
+            transcoded = Some(transcode(csv)?);
+        } else if !infer_all && is_type_error(&text) {
+            infer_all = true;
+        } else {
+            return Err(explain(
+                &error,
+                &plan_source(csv, transcoded.as_ref()),
+                &sniffed,
+                &names,
+            ));
+        }
+    }
+}
+
+fn plan_source(csv: &Path, transcoded: Option<&TempFile>) -> PathBuf {
+    transcoded.map_or_else(|| csv.to_path_buf(), |t| t.0.clone())
+}
+
+fn is_utf8_error(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    lower.contains("utf-8") || lower.contains("utf8")
+}
+
+fn is_type_error(text: &str) -> bool {
+    text.contains("could not parse") || text.contains("as dtype")
+}
+
+/// The lazy scan, with our column names and type overrides applied to polars' inferred schema.
+fn scan(plan: &Plan<'_>) -> PolarsResult<LazyFrame> {
+    let path = plan.source.to_str().ok_or_else(
+        || polars_err!(ComputeError: "the upload's temporary path is not valid UTF-8"),
+    )?;
+    let names = plan.names;
+    let keep_text = plan.keep_text;
+    LazyCsvReader::new(PlRefPath::new(path))
+        .with_separator(plan.sniffed.delimiter)
+        .with_has_header(plan.has_header)
+        .with_try_parse_dates(true)
+        .with_glob(false)
+        .with_missing_is_null(true)
+        .with_raise_if_empty(false)
+        .with_infer_schema_length(if plan.infer_all {
+            None
+        } else {
+            Some(INFER_ROWS)
+        })
+        .with_schema_modify(|inferred: Schema| {
+            // Rename by position (the header as we parsed it, made unique) and keep leading-zero columns text.
+            let mut schema = Schema::with_capacity(inferred.len());
+            for (i, (name, dtype)) in inferred.iter().enumerate() {
+                let name = names
+                    .get(i)
+                    .map_or_else(|| name.clone(), |n| n.as_str().into());
+                let dtype = if keep_text.get(i).copied().unwrap_or(false) && dtype.is_integer() {
+                    DataType::String
+                } else {
+                    dtype.clone()
+                };
+                schema.with_column(name, dtype);
+            }
+            Ok(schema)
+        })?
+        .finish()
+}
+
+/// One streaming pass: CSV → Parquet file, and CSV → one row of statistics.
+fn write(plan: &Plan<'_>, parquet: &Path) -> PolarsResult<(u64, Vec<contracts::ColumnStats>)> {
+    let mut lf = scan(plan)?;
+    let schema = lf.collect_schema()?;
+    let target = parquet.to_str().ok_or_else(
+        || polars_err!(ComputeError: "the dataset's temporary path is not valid UTF-8"),
+    )?;
+    let options = ParquetWriteOptions {
+        // LZ4 costs little CPU on write and read, and still shrinks repetitive columns well.
+        compression: ParquetCompression::Lz4Raw,
+        statistics: StatisticsOptions::full(),
+        row_group_size: None,
+        data_page_size: None,
+        key_value_metadata: None,
+        arrow_schema: None,
+        compat_level: None,
+    };
+    let sink = lf.clone().sink(
+        SinkDestination::File {
+            target: SinkTarget::Path(PlRefPath::new(target)),
+        },
+        FileWriteFormat::Parquet(Arc::new(options)),
+        UnifiedSinkArgs::default(),
+    )?;
+    let aggregates = lf.select(stats::expressions(&schema));
+    let opt_state = sink.get_current_optimizations();
+    let mut frames = LazyFrame::collect_all_with_engine(
+        vec![sink.logical_plan, aggregates.logical_plan],
+        Engine::Streaming,
+        opt_state,
+    )?;
+    let summary = frames
+        .pop()
+        .ok_or_else(|| polars_err!(ComputeError: "the statistics pass returned nothing"))?;
+    stats::read(&schema, &summary)
+}
+
+/// Why polars failed, in terms of the file: the line of a ragged row or of the value that broke a column.
+fn explain(error: &PolarsError, source: &Path, sniffed: &Sniffed, names: &[String]) -> EngineError {
+    let text = clean::message(error, &[source]);
+    if let Some((line, found)) = locate::ragged_row(source, sniffed.delimiter, names.len()) {
+        return ragged(line, found, names.len(), sniffed.delimiter);
+    }
+    match locate::bad_value(&text) {
+        // Polars reads from an unmatched quote to the end of the file as one value.
+        Some((value, _)) if value.starts_with('"') => EngineError::Csv {
+            message:
+                "a quoted value is never closed (a `\"` without its partner); close the quote, or \
+                      double quotes inside quoted values (`\"\"`)"
+                    .into(),
+            line: locate::raw_line(source, value.lines().next().unwrap_or_default()),
+        },
+        Some((value, column)) => {
+            let index = column.and_then(|c| names.iter().position(|n| *n == c));
+            EngineError::Csv {
+                message: format!("the file could not be read as CSV: {text}"),
+                line: locate::value_line(source, sniffed.delimiter, &value, index),
+            }
+        }
+        None => EngineError::Csv {
+            message: format!("the file could not be read as CSV: {text}"),
+            line: None,
+        },
+    }
+}
+
+fn ragged(line: u64, found: usize, expected: usize, delimiter: u8) -> EngineError {
+    EngineError::Csv {
+        message: format!(
+            "this row has {found} fields but the header has {expected}; every row needs one value per \
+             column (quote values that contain the delimiter `{}`)",
+            char::from(delimiter).escape_default()
+        ),
+        line: Some(line),
+    }
+}
+
+/// A file removed when dropped.
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Decode the whole file as Windows-1252 into a UTF-8 copy beside it (single-byte: chunks decode alone).
+fn transcode(csv: &Path) -> Result<TempFile, EngineError> {
+    use std::io::{BufWriter, Read, Write};
+    let mut name = csv.file_name().unwrap_or_default().to_os_string();
+    name.push(".utf8");
+    let out = TempFile(csv.with_file_name(name));
+    let failed = |e: std::io::Error| EngineError::Internal(format!("transcoding failed: {e}"));
+    let mut input = std::fs::File::open(csv).map_err(failed)?;
+    let mut output = BufWriter::new(std::fs::File::create(&out.0).map_err(failed)?);
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        let n = input.read(&mut chunk).map_err(failed)?;
+        if n == 0 {
+            break;
+        }
+        let text = sniff::decode(&chunk[..n], false);
+        output.write_all(text.as_bytes()).map_err(failed)?;
+    }
+    output.flush().map_err(failed)?;
+    Ok(out)
+}

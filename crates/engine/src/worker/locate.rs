@@ -1,0 +1,134 @@
+//! Finding where a CSV went wrong, after polars has failed (so the happy path never pays for it).
+
+use std::path::Path;
+
+fn reader(path: &Path, delimiter: u8) -> Option<csv::Reader<std::fs::File>> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_path(path)
+        .ok()
+}
+
+/// The 1-based line of the first record whose field count differs from `expected`, and that count.
+/// A blank line is not a record; a record that the CSV grammar cannot parse (a stray quote) counts too.
+pub(crate) fn ragged_row(path: &Path, delimiter: u8, expected: usize) -> Option<(u64, usize)> {
+    let mut reader = reader(path, delimiter)?;
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => return None,
+            Ok(true) if record.len() != expected => {
+                let line = record.position().map_or(0, |p| p.line());
+                return Some((line, record.len()));
+            }
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                return Some((line, 0)).filter(|_| line > 0);
+            }
+        }
+    }
+}
+
+/// From polars' "could not parse `VALUE` as dtype `T` at column 'NAME'", the value and the column name.
+pub(crate) fn bad_value(message: &str) -> Option<(String, Option<String>)> {
+    let after = message.split("could not parse `").nth(1)?;
+    let (value, rest) = after.split_once('`')?;
+    let column = rest
+        .split("at column '")
+        .nth(1)
+        .and_then(|r| r.split_once('\''))
+        .map(|(c, _)| c.to_owned());
+    Some((value.to_owned(), column))
+}
+
+/// The 1-based line of the first record holding `value` (in column `index` when known), header skipped.
+pub(crate) fn value_line(
+    path: &Path,
+    delimiter: u8,
+    value: &str,
+    index: Option<usize>,
+) -> Option<u64> {
+    let mut reader = reader(path, delimiter)?;
+    let mut record = csv::ByteRecord::new();
+    let mut first = true;
+    while reader.read_byte_record(&mut record).ok()? {
+        if std::mem::take(&mut first) {
+            continue;
+        }
+        let hit = match index {
+            Some(i) => record.get(i) == Some(value.as_bytes()),
+            None => record.iter().any(|f| f == value.as_bytes()),
+        };
+        if hit {
+            return record.position().map(|p| p.line());
+        }
+    }
+    None
+}
+
+/// The 1-based line of the first line of the file that contains `needle` (a raw text search).
+pub(crate) fn raw_line(path: &Path, needle: &str) -> Option<u64> {
+    use std::io::BufRead;
+    if needle.is_empty() {
+        return None;
+    }
+    let file = std::io::BufReader::new(std::fs::File::open(path).ok()?);
+    let mut line_number = 0u64;
+    for line in file.split(b'\n') {
+        line_number += 1;
+        let line = line.ok()?;
+        if line.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+            return Some(line_number);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> (tempfile_path::Guard, std::path::PathBuf) {
+        tempfile_path::write(text)
+    }
+
+    mod tempfile_path {
+        pub struct Guard(pub std::path::PathBuf);
+        impl Drop for Guard {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_file(&self.0);
+            }
+        }
+        pub fn write(text: &str) -> (Guard, std::path::PathBuf) {
+            use std::sync::atomic::{AtomicUsize, Ordering};
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let path = std::env::temp_dir().join(format!(
+                "engine-locate-{}-{}.csv",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            ));
+            std::fs::write(&path, text).unwrap();
+            (Guard(path.clone()), path)
+        }
+    }
+
+    #[test]
+    fn ragged_rows_are_found_by_line() {
+        let (_g, path) = file("a,b\n1,2\n\"multi\nline\",3\n4,5,6\n");
+        assert_eq!(ragged_row(&path, b',', 2), Some((5, 3)));
+        let (_g2, fine) = file("a,b\n1,2\n");
+        assert_eq!(ragged_row(&fine, b',', 2), None);
+    }
+
+    #[test]
+    fn bad_values_are_found_by_column() {
+        let msg = "could not parse `abc` as dtype `i64` at column 'n' (column number 2)";
+        assert_eq!(bad_value(msg), Some(("abc".into(), Some("n".into()))));
+        let (_g, path) = file("s,n\nabc,1\nx,abc\n");
+        assert_eq!(value_line(&path, b',', "abc", Some(1)), Some(3));
+        assert_eq!(value_line(&path, b',', "abc", None), Some(2));
+    }
+}

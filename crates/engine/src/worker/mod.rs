@@ -1,0 +1,131 @@
+//! The worker process: sets its memory limit, then answers one job at a time over stdin/stdout.
+
+mod clean;
+mod headers;
+mod ingest;
+mod locate;
+mod query;
+mod sniff;
+mod stats;
+mod values;
+
+use std::io::{self, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Instant;
+
+use crate::protocol::{Payload, Reply, Request, read_frame, write_frame};
+use crate::{EngineError, QueryOutput};
+
+/// Environment variable carrying the worker's address-space limit in bytes (set by the parent).
+pub(crate) const MEMORY_LIMIT_ENV: &str = "CSV_ASK_ENGINE_MEMORY_LIMIT";
+/// Environment variable: `1` to keep the last dataset in memory between jobs.
+pub(crate) const CACHE_ENV: &str = "CSV_ASK_ENGINE_CACHE";
+
+/// When this process was started as a worker (its first argument is [`crate::WORKER_ARG`]), run as one and
+/// exit; otherwise return at once. Call it first thing in `main`, before any runtime or thread starts.
+pub fn run_worker_if_requested() {
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == crate::WORKER_ARG)
+    {
+        worker_main();
+    }
+}
+
+/// Run as an engine worker until the parent closes stdin. Call it first thing in `main` (before any async
+/// runtime or thread starts) when the process was started with [`crate::WORKER_ARG`].
+pub fn worker_main() -> ! {
+    let limit = std::env::var(MEMORY_LIMIT_ENV)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(Err(e)) = limit.map(apply_memory_limit) {
+        eprintln!("engine worker: cannot set the memory limit: {e}");
+        std::process::exit(3);
+    }
+    let cache = std::env::var(CACHE_ENV).as_deref() == Ok("1");
+    let mut state = query::State::new(cache, limit);
+    let mut input = io::stdin().lock();
+    let mut output = io::stdout().lock();
+    loop {
+        let request: Request = match read_frame(&mut input) {
+            Ok(Some(request)) => request,
+            Ok(None) => std::process::exit(0),
+            Err(e) => {
+                eprintln!("engine worker: unreadable request: {e}");
+                std::process::exit(2);
+            }
+        };
+        let reply = match catch_unwind(AssertUnwindSafe(|| handle(&mut state, request))) {
+            Ok(result) => Reply {
+                result,
+                retire: false,
+            },
+            // Polars state after a panic is unknown: answer, then exit so the parent starts a fresh worker.
+            Err(panic) => Reply {
+                result: Err(panic_error(panic.as_ref(), limit)),
+                retire: true,
+            },
+        };
+        if write_frame(&mut output, &reply).is_err() {
+            std::process::exit(2);
+        }
+        if reply.retire {
+            let _ = output.flush();
+            std::process::exit(1);
+        }
+    }
+}
+
+fn apply_memory_limit(limit: u64) -> io::Result<()> {
+    use rlimit::Resource;
+    let (_, hard) = Resource::AS.get()?;
+    let limit = limit.min(hard);
+    Resource::AS.set(limit, limit)
+}
+
+fn handle(state: &mut query::State, request: Request) -> Result<Payload, EngineError> {
+    let started = Instant::now();
+    let elapsed = || started.elapsed().as_millis().try_into().unwrap_or(u64::MAX);
+    match request {
+        Request::Ingest {
+            csv_path,
+            parquet_path,
+        } => ingest::ingest(&csv_path, &parquet_path).map(Payload::Ingested),
+        Request::Query {
+            parquet_path,
+            sql,
+            limit,
+        } => {
+            let table = state.query(&parquet_path, &sql, limit)?;
+            Ok(Payload::Table(QueryOutput {
+                table,
+                elapsed_ms: elapsed(),
+            }))
+        }
+        Request::Preview {
+            parquet_path,
+            limit,
+        } => {
+            let table = state.preview(&parquet_path, limit)?;
+            Ok(Payload::Table(QueryOutput {
+                table,
+                elapsed_ms: elapsed(),
+            }))
+        }
+    }
+}
+
+fn panic_error(panic: &(dyn std::any::Any + Send), limit: Option<u64>) -> EngineError {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    let memory = ["capacity overflow", "memory allocation", "out of memory"]
+        .iter()
+        .any(|needle| message.contains(needle));
+    match limit {
+        Some(limit_bytes) if memory => EngineError::TooLarge { limit_bytes },
+        _ => EngineError::Internal(format!("the engine panicked: {message}")),
+    }
+}

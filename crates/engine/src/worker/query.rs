@@ -1,0 +1,118 @@
+//! Running validated SQL and previews over a stored dataset, optionally kept in memory between jobs.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use contracts::ResultTable;
+use polars::prelude::*;
+use polars::sql::SQLContext;
+
+use super::{clean, values};
+use crate::EngineError;
+
+/// What identifies a dataset file's contents without reading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp {
+    path: PathBuf,
+    modified: Option<SystemTime>,
+    len: u64,
+}
+
+/// A worker's memory between jobs: at most one dataset.
+pub(crate) struct State {
+    cache_enabled: bool,
+    memory_limit: Option<u64>,
+    cached: Option<(Stamp, DataFrame)>,
+}
+
+impl State {
+    pub(crate) fn new(cache_enabled: bool, memory_limit: Option<u64>) -> State {
+        State {
+            cache_enabled,
+            memory_limit,
+            cached: None,
+        }
+    }
+
+    /// Run `sql` with the dataset registered as `data`; the first `limit` rows and the full count.
+    pub(crate) fn query(
+        &mut self,
+        path: &Path,
+        sql: &str,
+        limit: usize,
+    ) -> Result<ResultTable, EngineError> {
+        let frame = self.frame(path, true)?;
+        let mut context = SQLContext::new();
+        context.register("data", frame);
+        let failed = |e: PolarsError| EngineError::Query(clean::message(&e, &[path]));
+        let result = context
+            .execute(sql)
+            .map_err(failed)?
+            .collect()
+            .map_err(failed)?;
+        let rows = result.height() as u64;
+        Ok(values::table(&result, limit, rows))
+    }
+
+    /// The first `limit` rows, without loading the rest.
+    pub(crate) fn preview(
+        &mut self,
+        path: &Path,
+        limit: usize,
+    ) -> Result<ResultTable, EngineError> {
+        let frame = self.frame(path, false)?;
+        let failed = |e: PolarsError| EngineError::Query(clean::message(&e, &[path]));
+        let rows = frame
+            .clone()
+            .select([len()])
+            .collect()
+            .and_then(|df| {
+                df.column("len")?
+                    .get(0)
+                    .map(|v| v.extract::<u64>().unwrap_or(0))
+            })
+            .map_err(failed)?;
+        let head = frame
+            .slice(0, u32::try_from(limit).unwrap_or(u32::MAX) as IdxSize)
+            .collect()
+            .map_err(failed)?;
+        Ok(values::table(&head, limit, rows))
+    }
+
+    /// The dataset as a lazy frame: from memory when cached, else a Parquet scan (cached afterwards when
+    /// `load` and it fits comfortably in the memory limit).
+    fn frame(&mut self, path: &Path, load: bool) -> Result<LazyFrame, EngineError> {
+        let meta = std::fs::metadata(path).map_err(|_| {
+            EngineError::Query("the dataset's data file is missing; upload it again".into())
+        })?;
+        let stamp = Stamp {
+            path: path.to_path_buf(),
+            modified: meta.modified().ok(),
+            len: meta.len(),
+        };
+        if let Some((_, frame)) = self.cached.as_ref().filter(|(cached, _)| *cached == stamp) {
+            return Ok(frame.clone().lazy());
+        }
+        let text = path
+            .to_str()
+            .ok_or_else(|| EngineError::Internal("the dataset path is not valid UTF-8".into()))?;
+        let args = ScanArgsParquet {
+            glob: false,
+            ..ScanArgsParquet::default()
+        };
+        let failed = |e: PolarsError| EngineError::Query(clean::message(&e, &[path]));
+        let scan = LazyFrame::scan_parquet(PlRefPath::new(text), args).map_err(failed)?;
+        // Parquet with LZ4 expands roughly 2-4x in memory; only load what leaves most of the limit to queries.
+        let budget = self.memory_limit.map_or(u64::MAX, |limit| limit / 4);
+        if !(self.cache_enabled && load) || stamp.len.saturating_mul(5) > budget {
+            return Ok(scan);
+        }
+        // Free the previous dataset before reading the next.
+        self.cached = None;
+        let frame = scan.collect().map_err(failed)?;
+        if (frame.estimated_size() as u64) <= budget {
+            self.cached = Some((stamp, frame.clone()));
+        }
+        Ok(frame.lazy())
+    }
+}

@@ -1,0 +1,192 @@
+//! Looking at the first kilobytes of a CSV: byte-order mark, encoding, delimiter, header and a sample of rows.
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::EngineError;
+
+/// How much of the file the sniffer reads.
+const SAMPLE_BYTES: usize = 256 * 1024;
+/// Records compared when choosing the delimiter.
+const DELIMITER_RECORDS: usize = 50;
+/// Candidates, in order of preference when they score the same. `:` is last: times contain colons.
+const DELIMITERS: [u8; 5] = [b',', b';', b'\t', b'|', b':'];
+
+/// What the start of the file says about it.
+#[derive(Debug, Clone)]
+pub(crate) struct Sniffed {
+    pub delimiter: u8,
+    /// The sample is valid UTF-8 (an incomplete character cut off at the end of the sample is fine).
+    pub utf8: bool,
+    /// Header fields as written (decoded as UTF-8 or Latin-1 to match `utf8`).
+    pub header: Vec<String>,
+    /// Up to a few hundred records after the header, decoded the same way (for type hints).
+    pub rows: Vec<Vec<String>>,
+}
+
+pub(crate) fn sniff(path: &Path) -> Result<Sniffed, EngineError> {
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| EngineError::Internal(format!("cannot open the upload: {e}")))?;
+    let mut sample = Vec::with_capacity(SAMPLE_BYTES);
+    (&mut file)
+        .take(SAMPLE_BYTES as u64 + 1)
+        .read_to_end(&mut sample)
+        .map_err(|e| EngineError::Internal(format!("cannot read the upload: {e}")))?;
+    let complete = sample.len() <= SAMPLE_BYTES;
+    sample.truncate(SAMPLE_BYTES);
+    sniff_bytes(&sample, complete)
+}
+
+pub(crate) fn sniff_bytes(sample: &[u8], complete: bool) -> Result<Sniffed, EngineError> {
+    let body = sample.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(sample);
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(EngineError::EmptyFile);
+    }
+    let utf8 = match std::str::from_utf8(body) {
+        Ok(_) => true,
+        // `error_len() == None`: the sample ends inside a character, which says nothing about the file.
+        Err(e) => e.error_len().is_none() && !complete,
+    };
+    let delimiter = detect_delimiter(body, complete);
+    let mut records = parse_records(body, delimiter, complete, utf8);
+    let header = if records.is_empty() {
+        Vec::new()
+    } else {
+        records.remove(0)
+    };
+    Ok(Sniffed {
+        delimiter,
+        utf8,
+        header,
+        rows: records,
+    })
+}
+
+/// Field count of each of the first records under `delimiter`, honouring double quotes.
+fn field_counts(body: &[u8], delimiter: u8, complete: bool) -> Vec<usize> {
+    let mut counts = Vec::new();
+    let (mut fields, mut quoted, mut any) = (1usize, false, false);
+    for &b in body {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => {
+                if any {
+                    counts.push(fields);
+                    if counts.len() == DELIMITER_RECORDS {
+                        return counts;
+                    }
+                }
+                (fields, any) = (1, false);
+            }
+            b'\r' if !quoted => {}
+            _ if b == delimiter && !quoted => {
+                fields += 1;
+                any = true;
+            }
+            _ => any = true,
+        }
+    }
+    // The last record counts only if the sample holds the whole file (otherwise it may be cut short).
+    if any && (complete || counts.is_empty()) {
+        counts.push(fields);
+    }
+    counts
+}
+
+/// The candidate that splits the header into the most fields while splitting the other records the same
+/// way; `,` when none splits the header at all (a one-column file).
+fn detect_delimiter(body: &[u8], complete: bool) -> u8 {
+    let mut best = (b',', 0usize, 0usize);
+    for candidate in DELIMITERS {
+        let counts = field_counts(body, candidate, complete);
+        let Some(&header) = counts.first() else {
+            continue;
+        };
+        if header < 2 {
+            continue;
+        }
+        // Share of records agreeing with the header, in per-mille, so small disagreements still lose.
+        let agree = counts.iter().filter(|&&c| c == header).count() * 1000 / counts.len();
+        if (agree, header) > (best.1, best.2) {
+            best = (candidate, agree, header);
+        }
+    }
+    best.0
+}
+
+/// Records of the sample with the `csv` crate (the last one dropped unless the sample is the whole file).
+fn parse_records(body: &[u8], delimiter: u8, complete: bool, utf8: bool) -> Vec<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body);
+    let mut records = Vec::new();
+    for record in reader.byte_records().take(1000) {
+        let Ok(record) = record else { break };
+        records.push(record.iter().map(|f| decode(f, utf8)).collect::<Vec<_>>());
+    }
+    if !complete && records.len() > 1 {
+        records.pop();
+    }
+    records
+}
+
+/// Bytes as text: UTF-8 (lossy), or Windows-1252 (what "Latin-1" means on the web) when the file is not UTF-8.
+pub(crate) fn decode(bytes: &[u8], utf8: bool) -> String {
+    if utf8 {
+        String::from_utf8_lossy(bytes).into_owned()
+    } else {
+        encoding_rs::WINDOWS_1252
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delimiter(text: &str) -> char {
+        sniff_bytes(text.as_bytes(), true).unwrap().delimiter as char
+    }
+
+    #[test]
+    fn delimiters_are_detected_respecting_quotes() {
+        assert_eq!(delimiter("a,b,c\n1,2,3\n"), ',');
+        assert_eq!(delimiter("a;b\n1,5;2,5\n3,0;4\n"), ';');
+        assert_eq!(delimiter("a\tb\tc\n1\t2\t3\n"), '\t');
+        assert_eq!(delimiter("a|b\n\"x|y|z\"|2\n"), '|');
+        assert_eq!(delimiter("city:region\nA:B\n"), ':');
+        assert_eq!(delimiter("\"a;b;c\",d\n\"1;2;3\",4\n"), ',');
+        assert_eq!(delimiter("single\n1\n2\n"), ',');
+        assert_eq!(delimiter("t,when\n1,10:30:00\n"), ',');
+    }
+
+    #[test]
+    fn bom_encoding_and_emptiness() {
+        let s = sniff_bytes(b"\xEF\xBB\xBFa;b\n1;2\n", true).unwrap();
+        assert_eq!(
+            (s.delimiter, s.header.clone(), s.utf8),
+            (b';', vec!["a".into(), "b".into()], true)
+        );
+        let latin = sniff_bytes(b"name,city\nJos\xE9,Z\xFCrich\n", true).unwrap();
+        assert!(!latin.utf8);
+        assert_eq!(latin.rows[0], vec!["José".to_string(), "Zürich".into()]);
+        // A sample cut inside a two-byte character is still UTF-8.
+        assert!(
+            sniff_bytes("a\nJosé".as_bytes().split_last().unwrap().1, false)
+                .unwrap()
+                .utf8
+        );
+        assert!(matches!(
+            sniff_bytes(b"", true),
+            Err(EngineError::EmptyFile)
+        ));
+        assert!(matches!(
+            sniff_bytes(b"\xEF\xBB\xBF \r\n", true),
+            Err(EngineError::EmptyFile)
+        ));
+    }
+}

@@ -1,0 +1,91 @@
+//! Per-column statistics (null count; min/max/mean of numbers; min/max of dates) as one aggregation.
+
+use contracts::ColumnStats;
+use polars::prelude::*;
+
+use super::values;
+
+fn is_number(dtype: &DataType) -> bool {
+    dtype.is_primitive_numeric()
+}
+
+fn is_date_like(dtype: &DataType) -> bool {
+    matches!(dtype, DataType::Date | DataType::Datetime(..))
+}
+
+/// The aggregations, named by column position so that no column name can collide with them.
+pub(crate) fn expressions(schema: &Schema) -> Vec<Expr> {
+    let mut exprs = vec![len().alias("rows")];
+    for (i, (name, dtype)) in schema.iter().enumerate() {
+        let column = col(name.clone());
+        exprs.push(column.clone().null_count().alias(format!("{i}:nulls")));
+        if is_number(dtype) || is_date_like(dtype) {
+            exprs.push(column.clone().min().alias(format!("{i}:min")));
+            exprs.push(column.clone().max().alias(format!("{i}:max")));
+        }
+        if is_number(dtype) {
+            exprs.push(
+                column
+                    .cast(DataType::Float64)
+                    .mean()
+                    .alias(format!("{i}:mean")),
+            );
+        }
+    }
+    exprs
+}
+
+/// The row count and each column's statistics from the one-row result of [`expressions`].
+pub(crate) fn read(schema: &Schema, summary: &DataFrame) -> PolarsResult<(u64, Vec<ColumnStats>)> {
+    let cell = |name: &str| -> PolarsResult<Option<serde_json::Value>> {
+        match summary.column(name) {
+            Ok(c) => Ok(Some(values::json(&c.get(0)?))),
+            Err(_) => Ok(None),
+        }
+    };
+    let rows = cell("rows")?.and_then(|v| v.as_u64()).unwrap_or(0);
+    let mut columns = Vec::with_capacity(schema.len());
+    for (i, (name, dtype)) in schema.iter().enumerate() {
+        let present = |v: Option<serde_json::Value>| v.filter(|v| !v.is_null());
+        columns.push(ColumnStats {
+            name: name.to_string(),
+            dtype: values::dtype_name(dtype),
+            null_count: cell(&format!("{i}:nulls"))?
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0),
+            min: present(cell(&format!("{i}:min"))?),
+            max: present(cell(&format!("{i}:max"))?),
+            mean: present(cell(&format!("{i}:mean"))?).and_then(|v| v.as_f64()),
+        });
+    }
+    Ok((rows, columns))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statistics_of_numbers_dates_and_text() {
+        let df = df!(
+            "n" => [Some(1i64), None, Some(3)],
+            "s" => [Some("a"), Some("b"), None],
+        )
+        .unwrap()
+        .lazy()
+        .with_column(lit(19_723i32).cast(DataType::Date).alias("d"))
+        .collect()
+        .unwrap();
+        let schema = df.schema().clone();
+        let summary = df.lazy().select(expressions(&schema)).collect().unwrap();
+        let (rows, columns) = read(&schema, &summary).unwrap();
+        assert_eq!(rows, 3);
+        assert_eq!(columns[0].null_count, 1);
+        assert_eq!(columns[0].min, Some(1.into()));
+        assert_eq!(columns[0].max, Some(3.into()));
+        assert_eq!(columns[0].mean, Some(2.0));
+        assert_eq!((columns[1].null_count, &columns[1].min), (1, &None));
+        assert_eq!(columns[2].min, Some("2024-01-01".into()));
+        assert_eq!(columns[2].mean, None);
+    }
+}

@@ -1,0 +1,73 @@
+//! Shared helpers: an engine whose workers are the `engine-worker` binary, and temporary CSV files.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use engine::{Engine, EngineConfig, IngestJob, IngestReport, QueryJob, QueryOutput};
+use sqlguard::{Catalog, ValidatedQuery};
+
+pub fn config() -> EngineConfig {
+    let mut config = EngineConfig::new(env!("CARGO_BIN_EXE_engine-worker"), Vec::new());
+    config.memory_limit_bytes = 2 << 30;
+    config.query_timeout = Duration::from_secs(20);
+    config.ingest_timeout = Duration::from_secs(60);
+    config
+}
+
+pub fn engine() -> Engine {
+    Engine::new(config())
+}
+
+/// The shared corpora directory (`../shared/corpora` beside the repository).
+pub fn corpora() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora")
+}
+
+/// A temporary directory holding `name` with `bytes`; returns the directory guard and the file path.
+pub fn csv_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).expect("write csv");
+    (dir, path)
+}
+
+/// Ingest `csv` into `<its dir>/data.parquet`.
+pub async fn ingest(
+    engine: &Engine,
+    csv: &Path,
+) -> (Result<IngestReport, engine::EngineError>, PathBuf) {
+    let parquet = csv.with_file_name("data.parquet");
+    let job = IngestJob {
+        csv_path: csv.to_path_buf(),
+        parquet_path: parquet.clone(),
+    };
+    (engine.ingest(job).await, parquet)
+}
+
+/// The catalog sqlguard needs for a dataset ingested as `report`, registered as `data` (and `aliases`).
+pub fn catalog(report: &IngestReport, aliases: &[&str]) -> Catalog {
+    let columns: Vec<(&str, &str)> = report
+        .columns
+        .iter()
+        .map(|c| (c.name.as_str(), c.dtype.as_str()))
+        .collect();
+    Catalog::single("data", aliases, &columns)
+}
+
+pub async fn query(
+    engine: &Engine,
+    parquet: &Path,
+    catalog: &Catalog,
+    sql: &str,
+) -> Result<QueryOutput, engine::EngineError> {
+    let query = ValidatedQuery::parse(sql, catalog)
+        .unwrap_or_else(|issues| panic!("sqlguard rejected `{sql}`: {issues:#?}"));
+    engine
+        .query(QueryJob {
+            parquet_path: parquet.to_path_buf(),
+            query,
+            limit: 10_000,
+        })
+        .await
+}
