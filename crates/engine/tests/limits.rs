@@ -1,0 +1,87 @@
+//! Runaway queries: memory blow-ups and long runs stop with TooLarge / Timeout, and the pool recovers.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use engine::{Engine, EngineError};
+
+/// A 1,000,000-row dataset (`id`, `x`) in a temporary directory.
+async fn million_rows(
+    engine: &Engine,
+) -> (tempfile::TempDir, std::path::PathBuf, sqlguard::Catalog) {
+    let mut text = String::from("id,x\n");
+    for i in 0..1_000_000u32 {
+        text.push_str(&format!("{i},{}\n", i % 7));
+    }
+    let (dir, path) = csv_file("big.csv", text.as_bytes());
+    let (report, parquet) = ingest(engine, &path).await;
+    let report = report.expect("ingest 1M rows");
+    assert_eq!(report.row_count, 1_000_000);
+    let catalog = catalog(&report, &["big"]);
+    (dir, parquet, catalog)
+}
+
+/// A self join that sqlguard accepts (its ON condition names a column) but that pairs each of the
+/// 1,000,000 rows with 4,000 others: 4·10^9 rows (just under polars' 2^32-row cap on joins).
+const CROSS: &str = "SELECT a.id, b.x FROM data a JOIN data b ON b.id < 4000";
+
+/// Heavy on CPU, light on memory: forty passes building and counting a million strings.
+fn slow_query() -> String {
+    (0..40)
+        .map(|i| format!("SELECT count(DISTINCT concat(id, '-', x, '-{i}')) AS n FROM data"))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ")
+}
+
+#[tokio::test]
+async fn a_self_cross_join_is_stopped_and_the_pool_keeps_answering() {
+    let mut config = config();
+    config.memory_limit_bytes = 512 << 20;
+    config.query_timeout = Duration::from_secs(20);
+    config.workers = 1;
+    let engine = Engine::new(config);
+    let (_dir, parquet, catalog) = million_rows(&engine).await;
+    let started = Instant::now();
+    match query(&engine, &parquet, &catalog, CROSS).await {
+        Err(EngineError::TooLarge { limit_bytes }) => assert_eq!(limit_bytes, 512 << 20),
+        Err(EngineError::Timeout { .. }) => {}
+        other => panic!("expected TooLarge or Timeout, got {other:?}"),
+    }
+    println!("cross join stopped after {:?}", started.elapsed());
+    // The same (only) worker slot answers the next query.
+    let ok = query(
+        &engine,
+        &parquet,
+        &catalog,
+        "SELECT count(*) AS n FROM data WHERE x = 3",
+    )
+    .await
+    .expect("the engine answers after a runaway query");
+    assert_eq!(ok.table.rows, vec![vec![serde_json::json!(142_857)]]);
+}
+
+#[tokio::test]
+async fn a_long_query_times_out_and_the_pool_recovers() {
+    let mut config = config();
+    config.query_timeout = Duration::from_millis(1000);
+    config.workers = 1;
+    let engine = Engine::new(config);
+    let (_dir, parquet, catalog) = million_rows(&engine).await;
+    let started = Instant::now();
+    let result = query(&engine, &parquet, &catalog, &slow_query()).await;
+    let took = started.elapsed();
+    assert!(
+        matches!(result, Err(EngineError::Timeout { limit }) if limit == Duration::from_millis(1000)),
+        "{result:?}"
+    );
+    assert!(
+        took < Duration::from_secs(5),
+        "the timeout fired after {took:?}"
+    );
+    let ok = query(&engine, &parquet, &catalog, "SELECT max(id) AS m FROM data")
+        .await
+        .expect("the engine answers after a timeout");
+    assert_eq!(ok.table.rows, vec![vec![serde_json::json!(999_999)]]);
+}
