@@ -3,7 +3,7 @@
 # measured against direct calls to the mock in the same run), 2,000 concurrent codegen calls, sidecar RSS idle
 # and under load. Release build in CARGO_TARGET_DIR (default target/).
 #
-#   bash bench/sidecar.sh            # BENCH_BURST=2000 BENCH_CALLS=400 BENCH_CONCURRENCY=8 LATENCY_MS=200
+#   bash bench/sidecar.sh            # BENCH_BURST=2000 BENCH_CALLS=400 BENCH_CONCURRENCY=4 LATENCY_MS=200
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +12,10 @@ TARGET="${CARGO_TARGET_DIR:-target}"
 # Thousands of sockets per process (client side, server side and the sidecar's upstream pool).
 ulimit -n "$(ulimit -Hn)"
 
-cargo build --release -p sidecar --bin sidecar --example mock_llm --example codegen_load
+# BENCH_NO_BUILD=1 reuses the binaries already built.
+if [ -z "${BENCH_NO_BUILD:-}" ]; then
+  cargo build --release -p sidecar --bin sidecar --example mock_llm --example codegen_load
+fi
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }

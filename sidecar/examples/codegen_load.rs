@@ -3,7 +3,7 @@
 //! concurrent codegen calls; the sidecar's resident memory idle and under load.
 //!
 //! Environment: `SIDECAR_URL`, `MOCK_URL` (the mock's base, e.g. `http://127.0.0.1:9000`), `SIDECAR_PID`;
-//! optional `BENCH_CALLS` (400 per side), `BENCH_CONCURRENCY` (8), `BENCH_BURST` (2000).
+//! optional `BENCH_CALLS` (400 per side), `BENCH_CONCURRENCY` (4), `BENCH_BURST` (2000).
 
 use std::{
     sync::{
@@ -77,6 +77,22 @@ fn dataset() -> DatasetDescription {
 
 const QUESTION: &str = "Which class had the highest survival rate?";
 
+/// CPU time (user + system) the process has used, in seconds, from /proc.
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
+    // USER_HZ is 100 on Linux.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 /// Resident set size and its peak, in MiB, from /proc.
 fn rss_mib(pid: &str) -> (f64, f64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -135,7 +151,7 @@ async fn main() {
     let mock = env("MOCK_URL", None);
     let pid = env("SIDECAR_PID", None);
     let calls: usize = env("BENCH_CALLS", Some("400")).parse().unwrap();
-    let concurrency: usize = env("BENCH_CONCURRENCY", Some("8")).parse().unwrap();
+    let concurrency: usize = env("BENCH_CONCURRENCY", Some("4")).parse().unwrap();
     let burst: usize = env("BENCH_BURST", Some("2000")).parse().unwrap();
 
     let client = reqwest::Client::builder()
@@ -165,9 +181,12 @@ async fn main() {
 
     // Latency: alternate blocks of direct and sidecar calls so both see the same machine state.
     let (mut direct, mut via) = (Vec::new(), Vec::new());
+    let mut sidecar_cpu = 0.0;
     for _ in 0..calls.div_ceil(concurrency) {
         direct.extend(block(&client, &direct_url, &direct_body, concurrency).await);
+        let before = cpu_seconds(&pid);
         via.extend(block(&client, &codegen_url, &codegen_body, concurrency).await);
+        sidecar_cpu += cpu_seconds(&pid) - before;
     }
     direct.sort_by(f64::total_cmp);
     via.sort_by(f64::total_cmp);
@@ -189,10 +208,19 @@ async fn main() {
         })
     };
     let started = Instant::now();
+    let outstanding = Arc::new(AtomicU64::new(0));
+    let max_outstanding = Arc::new(AtomicU64::new(0));
     let tasks: Vec<_> = (0..burst)
         .map(|_| {
             let (client, url, body) = (client.clone(), codegen_url.clone(), codegen_body.clone());
-            tokio::spawn(async move { timed(&client, &url, &body).await })
+            let (outstanding, max_outstanding) = (outstanding.clone(), max_outstanding.clone());
+            tokio::spawn(async move {
+                let now = outstanding.fetch_add(1, Ordering::Relaxed) + 1;
+                max_outstanding.fetch_max(now, Ordering::Relaxed);
+                let result = timed(&client, &url, &body).await;
+                outstanding.fetch_sub(1, Ordering::Relaxed);
+                result
+            })
         })
         .collect();
     let mut latencies = Vec::with_capacity(burst);
@@ -233,11 +261,16 @@ async fn main() {
         s99 - d99,
         s50 / d50
     );
+    println!(
+        "  sidecar CPU time per codegen call: {:.0} µs (user + system, both HTTP hops, validation)",
+        sidecar_cpu / via.len() as f64 * 1e6
+    );
     println!();
     println!("burst phase: {burst} concurrent /ai/codegen calls");
     println!(
-        "  errors {}, max in flight at the mock {}, wall {:.2} s",
+        "  errors {}, max in flight: {} sent and unanswered at the client, {} at the mock LLM; wall {:.2} s",
         errors.len(),
+        max_outstanding.load(Ordering::Relaxed),
         stats["max_in_flight"],
         wall.as_secs_f64()
     );

@@ -81,14 +81,13 @@ impl Codegen<'_> {
         mut progress: Option<mpsc::Sender<Progress>>,
     ) -> Result<CodegenResponse, SidecarError> {
         let catalog = dataset::catalog(&request.dataset);
-        let mut chat = self.conversation(request)?;
+        let mut turns = self.turns(request)?;
         let budget = 1 + self.max_repairs;
         let mut usage: Option<TokenUsage> = None;
         let mut last: Option<Rejection> = None;
         for attempt in 1..=budget {
-            // Distinct engine request ids per answer: `<trace>-1`, then `<trace>-r1-1`, ...
-            chat.request_id = (attempt > 1).then(|| format!("{}-r{}", self.trace_id, attempt - 1));
-            let rejection = match self.ask(&chat, attempt, progress.as_mut()).await {
+            let chat = self.chat_request(&turns, attempt);
+            let rejection = match self.ask(chat, attempt, progress.as_mut()).await {
                 Ok(reply) => {
                     add_usage(&mut usage, &reply);
                     match judge(&reply.text, &catalog) {
@@ -135,10 +134,8 @@ impl Codegen<'_> {
                     // A closed channel means the client left; the caller drops this future then.
                     let _ = tx.send(Progress::Repair(notice)).await;
                 }
-                chat.messages
-                    .push(Message::assistant(rejection.reply.clone()));
-                chat.messages
-                    .push(Message::user(self.prompts.repair(&rejection.issues, None)?));
+                turns.push(Message::assistant(rejection.reply.clone()));
+                turns.push(Message::user(self.prompts.repair(&rejection.issues, None)?));
             }
             last = Some(rejection);
         }
@@ -154,13 +151,13 @@ impl Codegen<'_> {
         })
     }
 
-    /// System prompt, the question with the dataset block, and a caller's failed attempt when there is one.
-    fn conversation(&self, request: &CodegenRequest) -> Result<ChatRequest, SidecarError> {
+    /// The conversation after the system prompt: the question with the dataset block, and a caller's failed
+    /// attempt when there is one.
+    fn turns(&self, request: &CodegenRequest) -> Result<Vec<Message>, SidecarError> {
         let block = dataset::dataset_block(&request.dataset, self.sample_rows);
-        let mut messages = vec![
-            Message::system(self.prompts.codegen_system()),
-            Message::user(self.prompts.question(&block, &request.question)?),
-        ];
+        let mut messages = vec![Message::user(
+            self.prompts.question(&block, &request.question)?,
+        )];
         if let Some(PreviousAttempt {
             code,
             issues,
@@ -174,21 +171,35 @@ impl Codegen<'_> {
             let error = if issues.is_empty() { error } else { None };
             messages.push(Message::user(self.prompts.repair(issues, error)?));
         }
-        Ok(ChatRequest::new(self.trace_id.clone(), messages)
-            .with_schema("sql_answer", answer_schema()))
+        Ok(messages)
+    }
+
+    /// The request for one answer. Built afresh each time and handed over, so that only the short `turns`,
+    /// not a copy of the long system prompt, stay in memory while the LLM thinks.
+    fn chat_request(&self, turns: &[Message], attempt: u32) -> ChatRequest {
+        let mut messages = Vec::with_capacity(turns.len() + 1);
+        messages.push(Message::system(self.prompts.codegen_system()));
+        messages.extend_from_slice(turns);
+        let chat = ChatRequest::new(self.trace_id.clone(), messages)
+            .with_schema("sql_answer", answer_schema());
+        // Distinct engine request ids per answer: `<trace>-1`, then `<trace>-r1-1`, ...
+        match attempt {
+            1 => chat,
+            n => chat.with_request_id(format!("{}-r{}", self.trace_id, n - 1)),
+        }
     }
 
     /// One model answer, streamed when a progress channel listens.
     async fn ask(
         &self,
-        chat: &ChatRequest,
+        chat: ChatRequest,
         attempt: u32,
         progress: Option<&mut mpsc::Sender<Progress>>,
     ) -> Result<ChatResponse, LlmError> {
         let Some(tx) = progress else {
-            return self.provider.chat(chat.clone()).await;
+            return self.provider.chat(chat).await;
         };
-        let mut events = self.provider.chat_stream(chat.clone());
+        let mut events = self.provider.chat_stream(chat);
         while let Some(event) = events.next().await {
             match event? {
                 StreamEvent::Delta(text) => {

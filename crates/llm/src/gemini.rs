@@ -12,7 +12,7 @@ use crate::error::LlmError;
 use crate::provider::{Provider, f32_json};
 use crate::stream::{self, Decoder, Step, in_band_error, parse_chunk};
 use crate::structured::{schema_instruction, with_instruction};
-use crate::transport::{Call, Transport, trace_id_or_new};
+use crate::transport::{Call, Transport, json_body, trace_id_or_new};
 use crate::types::{ChatRequest, ChatResponse, ModelInfo, Role, StreamEvent, Usage};
 
 /// Finish reasons meaning the provider's filters stopped the answer.
@@ -242,7 +242,9 @@ impl Provider for GeminiProvider {
             let cfg = &self.transport.cfg;
             let trace_id = trace_id_or_new(&request.trace_id);
             let request_id = request.request_id_base(&trace_id);
-            let body = request_body(cfg, &request);
+            let body = json_body(&request_body(cfg, &request));
+            // Not held across the call: a busy server has thousands of requests waiting on the LLM.
+            drop(request);
             let url = format!("{}/{}:generateContent", self.base, self.model_path);
             let call = Call {
                 method: Method::POST,
@@ -262,7 +264,7 @@ impl Provider for GeminiProvider {
         request: ChatRequest,
     ) -> BoxStream<'static, Result<StreamEvent, LlmError>> {
         let cfg = &self.transport.cfg;
-        let body = request_body(cfg, &request);
+        let body = json_body(&request_body(cfg, &request));
         let model = cfg.model.clone();
         let trace_id = trace_id_or_new(&request.trace_id);
         stream::open(

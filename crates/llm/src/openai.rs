@@ -12,7 +12,7 @@ use crate::error::LlmError;
 use crate::provider::{Provider, f32_json};
 use crate::stream::{self, Decoder, Step, in_band_error, parse_chunk};
 use crate::structured::{schema_instruction, with_instruction};
-use crate::transport::{Call, Transport, trace_id_or_new};
+use crate::transport::{Call, Transport, json_body, trace_id_or_new};
 use crate::types::{ChatRequest, ChatResponse, ModelInfo, StreamEvent, Usage};
 
 pub(crate) struct OpenAiProvider {
@@ -239,7 +239,9 @@ impl Provider for OpenAiProvider {
             let cfg = &self.transport.cfg;
             let trace_id = trace_id_or_new(&request.trace_id);
             let request_id = request.request_id_base(&trace_id);
-            let body = request_body(cfg, &request, false);
+            let body = json_body(&request_body(cfg, &request, false));
+            // Not held across the call: a busy server has thousands of requests waiting on the LLM.
+            drop(request);
             let call = Call {
                 method: Method::POST,
                 url: &self.chat_url,
@@ -258,7 +260,7 @@ impl Provider for OpenAiProvider {
         request: ChatRequest,
     ) -> BoxStream<'static, Result<StreamEvent, LlmError>> {
         let cfg = &self.transport.cfg;
-        let body = request_body(cfg, &request, true);
+        let body = json_body(&request_body(cfg, &request, true));
         let model = cfg.model.clone();
         let trace_id = trace_id_or_new(&request.trace_id);
         stream::open(

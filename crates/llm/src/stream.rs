@@ -89,7 +89,7 @@ impl<D: Decoder> Reader<D> {
 pub(crate) fn open<D, F>(
     transport: Transport,
     url: String,
-    body: Value,
+    body: bytes::Bytes,
     request_id: String,
     trace_id: String,
     new_decoder: F,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use backon::{ExponentialBuilder, Retryable};
+use bytes::Bytes;
 use reqwest::header::{HeaderName, HeaderValue};
 use reqwest::{Method, Response};
 use secrecy::ExposeSecret;
@@ -29,7 +30,8 @@ pub(crate) struct Transport {
 pub(crate) struct Call<'a> {
     pub method: Method,
     pub url: &'a str,
-    pub body: Option<&'a Value>,
+    /// The JSON body, serialised once (see [`json_body`]): every attempt shares it.
+    pub body: Option<&'a Bytes>,
     pub trace_id: &'a str,
     /// Base of `X-Request-Id`; each attempt sends `{request_id}-{attempt}`.
     pub request_id: &'a str,
@@ -120,7 +122,9 @@ impl Transport {
             rb = rb.timeout(self.cfg.timeout);
         }
         if let Some(body) = call.body {
-            rb = rb.json(body);
+            rb = rb
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone());
         }
         let started = Instant::now();
         let result = rb.send().await;
@@ -211,6 +215,11 @@ impl Transport {
             }),
         }
     }
+}
+
+/// Serialises a request body once. Serialising a `Value` cannot fail (its keys are strings).
+pub(crate) fn json_body(value: &Value) -> Bytes {
+    Bytes::from(serde_json::to_vec(value).unwrap_or_default())
 }
 
 /// The trace id to use: the caller's, or a fresh one so attempts stay correlated.
