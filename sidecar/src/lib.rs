@@ -13,6 +13,7 @@ pub mod error;
 pub mod prompts;
 pub mod review;
 mod routes;
+mod serve;
 pub mod startup;
 mod stream;
 

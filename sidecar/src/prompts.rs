@@ -103,7 +103,10 @@ impl Prompts {
     }
 
     fn render(&self, name: &str, ctx: minijinja::Value) -> Result<String, minijinja::Error> {
-        self.env.get_template(name)?.render(ctx)
+        let mut text = self.env.get_template(name)?.render(ctx)?;
+        // Rendered turns live as long as the call (repairs resend them): no spare capacity.
+        text.shrink_to_fit();
+        Ok(text)
     }
 }
 

@@ -149,6 +149,6 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        telemetry::serve(self.listener, self.router, shutdown).await
+        crate::serve::serve(self.listener, self.router, shutdown).await
     }
 }

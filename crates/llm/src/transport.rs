@@ -218,8 +218,13 @@ impl Transport {
 }
 
 /// Serialises a request body once. Serialising a `Value` cannot fail (its keys are strings).
+///
+/// Shrunk to fit: the body stays in memory for the whole call (retries resend it), and the serialiser's
+/// doubling buffer is up to twice its size — thousands of calls waiting on a slow LLM add that up.
 pub(crate) fn json_body(value: &Value) -> Bytes {
-    Bytes::from(serde_json::to_vec(value).unwrap_or_default())
+    let mut bytes = serde_json::to_vec(value).unwrap_or_default();
+    bytes.shrink_to_fit();
+    Bytes::from(bytes)
 }
 
 /// The trace id to use: the caller's, or a fresh one so attempts stay correlated.
