@@ -1,9 +1,10 @@
 //! Serving the sidecar: HTTP/1.1 with small per-connection buffers and `TCP_NODELAY`, graceful shutdown.
 //!
 //! Why not `telemetry::serve` (axum's `serve`): the sidecar holds a connection open for every call while the LLM
-//! thinks, so thousands of idle-but-open connections are its normal load. axum's server negotiates HTTP/1 or
-//! HTTP/2 per connection and lets the read buffer grow, about 24 KB per connection that does nothing; only
-//! the calculator (HTTP/1.1, small JSON bodies) talks to the sidecar. Measured in `bench/sidecar.sh`.
+//! thinks, so thousands of waiting connections are its normal load. axum's server negotiates HTTP/1 or HTTP/2
+//! per connection (an 8 KB detection state each) and lets the read buffer double; only the calculator
+//! (HTTP/1.1, small JSON bodies) talks to the sidecar. With this loop `bench/sidecar.sh` measured the peak RSS
+//! at 2,000 concurrent calls about 10 % lower (113 → 102 MiB).
 
 use std::{future::Future, time::Duration};
 

@@ -15,14 +15,6 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const GENERATE: &str = "/v1beta/models/gemini-2.5-flash:generateContent";
 
-async fn codegen_with(server: &MockServer) -> testkit::Reply {
-    send(
-        router(config(gemini(server))),
-        post("/ai/codegen", &codegen_body()),
-    )
-    .await
-}
-
 fn quota(status: &str, quota_id: &str, delay: &str) -> ResponseTemplate {
     ResponseTemplate::new(429).set_body_json(json!({"error": {
         "code": 429, "message": "Resource has been exhausted (e.g. check quota).", "status": status,
@@ -55,7 +47,7 @@ async fn exact_request_and_happy_path() {
         .expect(1)
         .mount(&server)
         .await;
-    let reply = codegen_with(&server).await;
+    let reply = codegen_gemini(&server).await;
     if reply.status != StatusCode::OK {
         assert_eq!(llm_bodies(&server).await[0], expected);
     }
@@ -86,7 +78,7 @@ async fn repair_turns_use_the_model_role() {
         .respond_with(gemini_reply(&answer(GOOD_SQL)))
         .mount(&server)
         .await;
-    let reply = codegen_with(&server).await;
+    let reply = codegen_gemini(&server).await;
     assert_eq!(reply.json()["attempts"], 2, "{}", reply.text());
     let contents = llm_bodies(&server).await[1]["contents"].clone();
     assert_eq!(
@@ -114,7 +106,7 @@ async fn fenced_and_thought_parts() {
         .respond_with(ResponseTemplate::new(200).set_body_json(body))
         .mount(&server)
         .await;
-    let reply = codegen_with(&server).await;
+    let reply = codegen_gemini(&server).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
 }
 
@@ -130,7 +122,7 @@ async fn blocked_prompt_and_safety_stop_are_422_llm_refused() {
             .expect(1)
             .mount(&server)
             .await;
-        let reply = codegen_with(&server).await;
+        let reply = codegen_gemini(&server).await;
         assert_eq!(
             reply.error(StatusCode::UNPROCESSABLE_ENTITY).0,
             "llm_refused",
@@ -153,7 +145,7 @@ async fn max_tokens_without_content_is_repaired() {
         .respond_with(gemini_reply(&answer(GOOD_SQL)))
         .mount(&server)
         .await;
-    let reply = codegen_with(&server).await;
+    let reply = codegen_gemini(&server).await;
     assert_eq!(reply.json()["attempts"], 2, "{}", reply.text());
 }
 
@@ -173,7 +165,7 @@ async fn retry_info_is_honoured() {
         .mount(&server)
         .await;
     let started = Instant::now();
-    let reply = codegen_with(&server).await;
+    let reply = codegen_gemini(&server).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     assert!(
         started.elapsed() >= Duration::from_millis(550),
@@ -194,7 +186,7 @@ async fn per_day_quota_is_429_with_retry_after() {
         .expect(1)
         .mount(&server)
         .await;
-    let reply = codegen_with(&server).await;
+    let reply = codegen_gemini(&server).await;
     let (code, message) = reply.error(StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(code, "llm_rate_limited");
     assert!(message.contains("quota"), "{message}");
@@ -212,7 +204,7 @@ async fn unavailable_then_success_and_bad_key_not_retried() {
         .respond_with(gemini_reply(&answer(GOOD_SQL)))
         .mount(&server)
         .await;
-    assert_eq!(codegen_with(&server).await.status, StatusCode::OK);
+    assert_eq!(codegen_gemini(&server).await.status, StatusCode::OK);
 
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -220,7 +212,7 @@ async fn unavailable_then_success_and_bad_key_not_retried() {
         .expect(1)
         .mount(&server)
         .await;
-    let reply = codegen_with(&server).await;
+    let reply = codegen_gemini(&server).await;
     let (code, message) = reply.error(StatusCode::BAD_GATEWAY);
     assert_eq!(code, "llm_error");
     assert!(
@@ -254,7 +246,10 @@ async fn timeout_and_malformed_json() {
         .mount(&server)
         .await;
     assert_eq!(
-        codegen_with(&server).await.error(StatusCode::BAD_GATEWAY).0,
+        codegen_gemini(&server)
+            .await
+            .error(StatusCode::BAD_GATEWAY)
+            .0,
         "llm_bad_output"
     );
 }

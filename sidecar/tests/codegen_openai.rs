@@ -11,14 +11,6 @@ use testkit::send;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-async fn codegen_with(server: &MockServer) -> testkit::Reply {
-    send(
-        router(config(openai(server))),
-        post("/ai/codegen", &codegen_body()),
-    )
-    .await
-}
-
 #[tokio::test]
 async fn exact_request_and_happy_path() {
     let server = MockServer::start().await;
@@ -44,7 +36,7 @@ async fn exact_request_and_happy_path() {
         .expect(1)
         .mount(&server)
         .await;
-    let reply = codegen_with(&server).await;
+    let reply = codegen_openai(&server).await;
     if reply.status != StatusCode::OK {
         // Show the difference rather than wiremock's 404.
         assert_eq!(llm_bodies(&server).await[0], expected_copy);
@@ -96,7 +88,7 @@ async fn fenced_and_prose_wrapped_answers_are_recovered() {
             .expect(1)
             .mount(&server)
             .await;
-        let reply = codegen_with(&server).await;
+        let reply = codegen_openai(&server).await;
         assert_eq!(reply.status, StatusCode::OK, "{content}: {}", reply.text());
         assert_eq!(reply.json()["attempts"], 1);
         assert!(
@@ -124,7 +116,7 @@ async fn repair_loop_feeds_the_issues_back() {
         .expect(1)
         .mount(&server)
         .await;
-    let reply = codegen_with(&server).await;
+    let reply = codegen_openai(&server).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     let json = reply.json();
     assert_eq!(json["attempts"], 2);
@@ -152,7 +144,7 @@ async fn a_model_that_never_complies_gets_422_after_the_budget() {
         .expect(3)
         .mount(&server)
         .await;
-    let reply = codegen_with(&server).await;
+    let reply = codegen_openai(&server).await;
     let (code, _) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(code, "codegen_failed");
     let error = &reply.json()["error"];
@@ -202,7 +194,7 @@ async fn truncated_answer_is_repaired() {
         .respond_with(openai_reply(&answer(GOOD_SQL)))
         .mount(&server)
         .await;
-    let reply = codegen_with(&server).await;
+    let reply = codegen_openai(&server).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     assert_eq!(reply.json()["attempts"], 2);
     let bodies = llm_bodies(&server).await;

@@ -10,14 +10,6 @@ use testkit::send;
 use wiremock::matchers::{header, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-async fn codegen_with(server: &MockServer) -> testkit::Reply {
-    send(
-        router(config(openai(server))),
-        post("/ai/codegen", &codegen_body()),
-    )
-    .await
-}
-
 #[tokio::test]
 async fn refusal_is_422_llm_refused_and_not_repaired() {
     let server = MockServer::start().await;
@@ -29,7 +21,7 @@ async fn refusal_is_422_llm_refused_and_not_repaired() {
         .expect(1)
         .mount(&server)
         .await;
-    let reply = codegen_with(&server).await;
+    let reply = codegen_openai(&server).await;
     let (code, message) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(code, "llm_refused");
     assert!(message.contains("I can't help with that."), "{message}");
@@ -54,7 +46,7 @@ async fn rate_limit_is_retried_with_retry_after_then_passed_on() {
         .mount(&server)
         .await;
     let started = std::time::Instant::now();
-    let reply = codegen_with(&server).await;
+    let reply = codegen_openai(&server).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     assert!(
         started.elapsed() >= std::time::Duration::from_millis(950),
@@ -73,7 +65,7 @@ async fn rate_limit_is_retried_with_retry_after_then_passed_on() {
         .expect(1)
         .mount(&server)
         .await;
-    let reply = codegen_with(&server).await;
+    let reply = codegen_openai(&server).await;
     assert_eq!(
         reply.error(StatusCode::TOO_MANY_REQUESTS).0,
         "llm_rate_limited"
@@ -97,7 +89,7 @@ async fn server_error_then_success() {
         .expect(1)
         .mount(&server)
         .await;
-    assert_eq!(codegen_with(&server).await.status, StatusCode::OK);
+    assert_eq!(codegen_openai(&server).await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -108,7 +100,7 @@ async fn unauthorized_is_not_retried() {
         .expect(1)
         .mount(&server)
         .await;
-    let reply = codegen_with(&server).await;
+    let reply = codegen_openai(&server).await;
     let (code, message) = reply.error(StatusCode::BAD_GATEWAY);
     assert_eq!(code, "llm_error");
     assert!(message.contains("AI_API_KEY"), "{message}");
@@ -144,7 +136,10 @@ async fn malformed_provider_json_is_502_bad_output() {
         .mount(&server)
         .await;
     assert_eq!(
-        codegen_with(&server).await.error(StatusCode::BAD_GATEWAY).0,
+        codegen_openai(&server)
+            .await
+            .error(StatusCode::BAD_GATEWAY)
+            .0,
         "llm_bad_output"
     );
 }
@@ -216,7 +211,7 @@ async fn every_error_body_variant_maps_to_a_code() {
             .respond_with(ResponseTemplate::new(status).set_body_json(body.clone()))
             .mount(&server)
             .await;
-        let reply = codegen_with(&server).await;
+        let reply = codegen_openai(&server).await;
         let (code, message) = reply.error(expected_status);
         assert_eq!(code, expected_code, "{body}");
         assert!(message.contains(needle), "{body}: {message}");

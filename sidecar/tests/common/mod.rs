@@ -47,6 +47,24 @@ pub fn router(config: Config) -> Router {
     sidecar::app(AppState::new(config))
 }
 
+/// `POST /ai/codegen` with the standard question, the LLM an OpenAI-compatible server at `server`.
+pub async fn codegen_openai(server: &MockServer) -> testkit::Reply {
+    testkit::send(
+        router(config(openai(server))),
+        post("/ai/codegen", &codegen_body()),
+    )
+    .await
+}
+
+/// `POST /ai/codegen` with the standard question, the LLM Gemini at `server`.
+pub async fn codegen_gemini(server: &MockServer) -> testkit::Reply {
+    testkit::send(
+        router(config(gemini(server))),
+        post("/ai/codegen", &codegen_body()),
+    )
+    .await
+}
+
 /// The dataset every test asks about (a slice of the Titanic data).
 pub fn dataset() -> Value {
     json!({
