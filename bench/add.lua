@@ -8,6 +8,7 @@ function done(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write
     + summary.errors.status + summary.errors.timeout
   io.write(string.format(
-    '{"rps": %.1f, "p50_us": %d, "p99_us": %d, "requests": %d, "errors": %d}\n',
-    summary.requests / seconds, latency:percentile(50), latency:percentile(99), summary.requests, errors))
+    '{"rps": %.1f, "p50_us": %d, "p99_us": %d, "requests": %d, "errors": %d, "bytes_per_response": %.1f}\n',
+    summary.requests / seconds, latency:percentile(50), latency:percentile(99), summary.requests, errors,
+    summary.bytes / math.max(summary.requests, 1)))
 end

@@ -1,8 +1,13 @@
 //! The calculator's configuration, read once from the environment (and `.env`) and passed in.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+
+use engine::{EngineConfig, Seconds};
+use secrecy::SecretString;
 
 use telemetry::{ConfigError, LogFormat, env_opt, env_or};
+
+const DEFAULT_SIDECAR_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Everything the calculator needs to start.
 #[derive(Debug, Clone)]
@@ -11,10 +16,26 @@ pub struct Config {
     pub addr: SocketAddr,
     /// Largest request body accepted on JSON endpoints (`MAX_BODY_BYTES`, default 32 MiB: a 1M-point chart).
     pub max_body_bytes: usize,
-    /// The sidecar's base URL (`SIDECAR_URL`); unset means the embedded sidecar started beside the calculator.
+    /// The sidecar's base URL (`SIDECAR_URL`); unset means the embedded sidecar started beside the calculator
+    /// (whose address `main` fills in once it is bound).
     pub sidecar_url: Option<String>,
+    /// Sent as `Authorization: Bearer` to the sidecar (`SIDECAR_TOKEN`; the embedded sidecar requires the same).
+    pub sidecar_token: Option<SecretString>,
+    /// Longest wait for a sidecar answer, repairs and LLM retries included; for streams, the longest silence
+    /// (`SIDECAR_TIMEOUT`, default 300 s).
+    pub sidecar_timeout: Duration,
     /// `LOG_FORMAT`: `pretty` or `json`.
     pub log_format: LogFormat,
+    /// Where datasets are stored (`DATA_DIR`, default `./data`); one calculator process per directory.
+    pub data_dir: PathBuf,
+    /// Largest CSV upload in bytes (`MAX_UPLOAD_BYTES`, default 1 GiB); `MAX_BODY_BYTES` does not apply to uploads.
+    pub max_upload_bytes: u64,
+    /// The query engine: worker processes and their limits (`QUERY_WORKERS`, `QUERY_MEMORY_LIMIT`,
+    /// `QUERY_TIMEOUT`, `INGEST_TIMEOUT`, `MAX_RESULT_ROWS`).
+    pub engine: EngineConfig,
+    /// Keeps the temporary `DATA_DIR` of [`Config::for_tests`] alive while any clone of the config is; the
+    /// directory is deleted when the last one drops. `None` outside tests.
+    pub temp_data_dir: Option<Arc<tempfile::TempDir>>,
 }
 
 impl Config {
@@ -24,17 +45,47 @@ impl Config {
             addr: env_or("CALCULATOR_ADDR", SocketAddr::from(([127, 0, 0, 1], 8000)))?,
             max_body_bytes: env_or("MAX_BODY_BYTES", 32 * 1024 * 1024)?,
             sidecar_url: env_opt("SIDECAR_URL")?,
+            sidecar_token: env_opt::<String>("SIDECAR_TOKEN")?.map(SecretString::from),
+            sidecar_timeout: env_or("SIDECAR_TIMEOUT", Seconds(DEFAULT_SIDECAR_TIMEOUT))?.0,
             log_format: env_or("LOG_FORMAT", LogFormat::Pretty)?,
+            data_dir: env_or("DATA_DIR", PathBuf::from("./data"))?,
+            max_upload_bytes: env_or("MAX_UPLOAD_BYTES", 1 << 30)?,
+            engine: EngineConfig::from_env()?,
+            temp_data_dir: None,
         })
     }
 
-    /// A configuration for tests: an ephemeral loopback port and defaults elsewhere.
+    /// A configuration for tests: an ephemeral loopback port, a fresh temporary `DATA_DIR` (removed when the
+    /// last clone of this config drops; clone the config to reopen the same directory), the calculator binary
+    /// built beside the test executable as the engine's worker, and defaults elsewhere.
     pub fn for_tests() -> Self {
+        let temp = tempfile::Builder::new()
+            .prefix("csv-ask-test-data-")
+            .tempdir()
+            .expect("a temporary DATA_DIR for a test");
         Self {
+            data_dir: temp.path().to_path_buf(),
+            max_upload_bytes: 1 << 30,
+            engine: EngineConfig::new(test_worker_program(), vec![engine::WORKER_ARG.to_owned()]),
+            temp_data_dir: Some(Arc::new(temp)),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             max_body_bytes: 32 * 1024 * 1024,
             sidecar_url: None,
+            sidecar_token: None,
+            sidecar_timeout: DEFAULT_SIDECAR_TIMEOUT,
             log_format: LogFormat::Pretty,
         }
     }
+}
+
+/// The calculator binary that cargo builds beside a test executable: tests run from `target/<profile>/deps/`,
+/// binaries live in `target/<profile>/`. (Integration tests of this crate can also use
+/// `env!("CARGO_BIN_EXE_calculator")`.)
+fn test_worker_program() -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    let mut dir = exe.parent().map(PathBuf::from).unwrap_or_default();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    dir.join(format!("calculator{}", std::env::consts::EXE_SUFFIX))
 }

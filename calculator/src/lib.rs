@@ -1,10 +1,13 @@
 //! The calculator service as a library: `app(state)` builds the router, `Application` binds and serves it.
 
+pub mod analyze;
 pub mod arithmetic;
 pub mod chart;
 pub mod config;
+pub mod datasets;
 pub mod error;
 mod openapi;
+pub mod query;
 mod routes;
 pub mod startup;
 mod ui;

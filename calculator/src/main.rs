@@ -13,7 +13,7 @@ fn main() -> anyhow::Result<()> {
 #[tokio::main]
 async fn serve() -> anyhow::Result<()> {
     telemetry::load_dotenv();
-    let config = Config::from_env()?;
+    let mut config = Config::from_env()?;
     let _log_guard = telemetry::init(config.log_format);
 
     // One signal stops both servers, each finishing its in-flight requests.
@@ -25,7 +25,9 @@ async fn serve() -> anyhow::Result<()> {
     let mut tasks = tokio::task::JoinSet::new();
     if config.sidecar_url.is_none() {
         let sidecar = sidecar::Application::build(sidecar::Config::from_env()?).await?;
-        tracing::info!(addr = %sidecar.local_addr()?, "embedded sidecar listening");
+        let addr = sidecar.local_addr()?;
+        tracing::info!(%addr, "embedded sidecar listening");
+        config.sidecar_url = Some(reachable_url(addr));
         tasks.spawn(sidecar.run_until(stopped(stop_rx.clone())));
     }
     let calculator = Application::build(config).await?;
@@ -41,4 +43,12 @@ async fn serve() -> anyhow::Result<()> {
         result??;
     }
     Ok(())
+}
+
+/// The URL to call a server bound to `addr` on: a wildcard bind (`0.0.0.0`, `::`) is reached over loopback.
+fn reachable_url(mut addr: std::net::SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    format!("http://{addr}")
 }

@@ -13,6 +13,7 @@ use utoipa::OpenApi;
         (name = "health", description = "Liveness"),
         (name = "arithmetic", description = "Finite-number arithmetic"),
         (name = "charts", description = "PNG and SVG charts"),
+        (name = "datasets", description = "CSV datasets stored as Parquet, and read-only SQL queries over them"),
     )
 )]
 pub struct ApiDoc;

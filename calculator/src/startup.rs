@@ -16,15 +16,34 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Bounds concurrent chart renders (each holds a full RGB frame in memory).
     pub render_permits: Arc<Semaphore>,
+    /// The stored datasets under `DATA_DIR`.
+    pub datasets: crate::datasets::Store,
+    /// Worker processes that run every polars job (ingest, query, preview).
+    pub engine: engine::Engine,
+    /// The sidecar client, the audit trail and the sample-row cache of analyze.
+    pub analyses: crate::analyze::Analyses,
 }
 
 impl AppState {
+    /// [`AppState::try_new`], for tests: panics when `DATA_DIR` cannot be opened.
     pub fn new(config: Config) -> Self {
+        Self::try_new(config).unwrap_or_else(|e| panic!("cannot open DATA_DIR: {e}"))
+    }
+
+    /// Opens the dataset store under `config.data_dir` (clearing unfinished uploads) and prepares the engine
+    /// (its workers start on first use).
+    pub fn try_new(config: Config) -> std::io::Result<Self> {
         let renders = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
-        Self {
+        let datasets = crate::datasets::Store::open(&config.data_dir)?;
+        let engine = engine::Engine::new(config.engine.clone());
+        let analyses = crate::analyze::Analyses::open(&config)?;
+        Ok(Self {
             config: Arc::new(config),
             render_permits: Arc::new(Semaphore::new(renders)),
-        }
+            datasets,
+            engine,
+            analyses,
+        })
     }
 }
 
@@ -36,6 +55,8 @@ pub fn app(state: AppState) -> Router {
         .routes(routes!(routes::subtract, routes::subtract_query))
         .routes(routes!(routes::calculate))
         .routes(routes!(routes::chart))
+        .merge(crate::datasets::router())
+        .merge(crate::analyze::router())
         .split_for_parts();
     let body_limit = state.config.max_body_bytes;
     let router = router
@@ -57,9 +78,11 @@ impl Application {
     /// Binds `config.addr` (port 0 picks a free port) and builds the router.
     pub async fn build(config: Config) -> std::io::Result<Self> {
         let listener = TcpListener::bind(config.addr).await?;
+        let state = AppState::try_new(config)?;
+        state.analyses.audit.spawn_syncer();
         Ok(Self {
             listener,
-            router: app(AppState::new(config)),
+            router: app(state),
         })
     }
 

@@ -1,13 +1,13 @@
 //! Both services over real HTTP: they start on free ports, answer health checks and keep trace ids.
 
-use integration_tests::spawn_stack;
+use integration_tests::{StackOptions, spawn_stack, worker};
 
 #[tokio::test]
 async fn both_services_answer_over_real_http() {
-    let stack = spawn_stack().await;
+    let stack = spawn_stack(StackOptions::new(worker!())).await;
     for (base, service) in [
         (&stack.calculator, "calculator"),
-        (&stack.sidecar, "sidecar"),
+        (stack.sidecar.as_ref().unwrap(), "sidecar"),
     ] {
         let response = stack
             .client
@@ -25,7 +25,7 @@ async fn both_services_answer_over_real_http() {
 
 #[tokio::test]
 async fn arithmetic_over_real_http() {
-    let stack = spawn_stack().await;
+    let stack = spawn_stack(StackOptions::new(worker!())).await;
     let body: serde_json::Value = stack
         .client
         .post(format!("{}/add", stack.calculator))

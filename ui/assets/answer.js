@@ -38,6 +38,11 @@ export function renderVerdict(container, validation, editor) {
       validation.issues.map((i) => issueItem(i, editor, valid ? "note" : "error"))));
   }
   const review = validation.review;
+  // A rejected query is never reviewed; saying so adds nothing.
+  if (!valid && !review) {
+    container.replaceChildren(...parts);
+    return;
+  }
   parts.push(review
     ? el("div", { class: `review review-${review.verdict}` },
         el("span", { class: "review-title" }, "LLM review"),
@@ -78,7 +83,8 @@ export function renderAnswer({ question, summary, outcome, validation, model, at
     ...metaItem("Rows", rowCount !== undefined && rowCount !== null ? Number(rowCount).toLocaleString("en-US") : ""),
     ...metaItem("Time", timing),
     ...metaItem("Asked", createdAt ? el("time", { datetime: createdAt, title: createdAt }, relativeTime(createdAt)) : ""),
-    ...metaItem("Trace", traceId ? traceIdChip(traceId) : ""),
+    // A failed analysis shows its trace id with the error instead.
+    ...metaItem("Trace id", traceId && !error ? traceIdChip(traceId, { label: "" }) : ""),
   );
 
   renderVerdict($("verdict"), validation, editor);

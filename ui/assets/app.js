@@ -58,8 +58,9 @@ async function checkReadiness(ask) {
   const state = describeReadiness(status, body);
   pill.dataset.state = state.state;
   pill.querySelector(".pill-text").textContent = state.label;
-  pill.title = state.message || state.label;
-  if (state.state === "off") ask.setLlm({ ready: false, message: state.message });
+  pill.title = [state.title, state.message].filter(Boolean).join(" ") || state.label;
+  // Only a known problem disables asking; when readiness is unknown the server's answer will tell.
+  if (state.state === "off" || state.state === "down") ask.setLlm({ ready: false, title: state.title, message: state.message });
   else ask.setLlm({ ready: true });
   return state;
 }

@@ -5,7 +5,7 @@ import { ApiError, api, streamAnalyze } from "./api.js";
 import { hideAnswer, renderAnswer, renderVerdict } from "./answer.js";
 import { drawChart, numericColumns, numericValues } from "./charts.js";
 import { $, el, formatCount, formatMs, showError } from "./dom.js";
-import { SqlEditor, renderIssues } from "./sql-editor.js";
+import { SqlEditor, formatSql, renderIssues } from "./sql-editor.js";
 import { renderTable } from "./table.js";
 
 const STAGES = ["codegen", "validation", "execution"];
@@ -68,6 +68,10 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
     showError($("ask-error"), null);
     resetStages();
     hideAnswer();
+    // What is on screen belongs to the previous question.
+    $("result-card").hidden = true;
+    $("chart-card").hidden = true;
+    renderIssues($("sql-issues"), {});
     controller = new AbortController();
     setBusy(true);
     setStage("codegen", "active", "waiting for the model…");
@@ -85,7 +89,7 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
         failActiveStage("stopped");
         log("Stopped. The server finishes the query on its own; the History tab will list it.", "warn");
       } else {
-        failActiveStage("");
+        failActiveStage(error.code ? error.code.replaceAll("_", " ") : "");
         showFailure(error, question);
       }
     } finally {
@@ -103,7 +107,7 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
     } else if (type === "execution") onExecution(data);
     else if (type === "result") showAnalysis(data);
     else if (type === "error") {
-      failActiveStage("");
+      failActiveStage(data?.error?.code ? data.error.code.replaceAll("_", " ") : "");
       showFailure(ApiError.fromBody(0, data, "", ""), question);
     }
   }
@@ -133,7 +137,7 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
       case "done":
         setStage("codegen", "done", `${data.attempts} ${data.attempts === 1 ? "answer" : "answers"}`);
         setStage("validation", "active", "checking the SQL…");
-        editor.value = data.code;
+        editor.value = formatSql(data.code);
         $("token-box").open = false;
         break;
       default:
@@ -164,7 +168,7 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
       notes: response.notes,
       rowCount: response.result.row_count,
     }, editor);
-    editor.value = response.code;
+    editor.value = formatSql(response.code);
     renderIssues($("sql-issues"), {});
     showResult(response.result, `${formatCount(response.result.row_count)} rows · query ${formatMs(response.timings.execute_ms)}`);
     if (response.chart) {
@@ -299,7 +303,8 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
       rowCount: record.row_count,
       error: record.error ? ApiError.fromBody(0, record.error, record.trace_id, "") : null,
     }, editor);
-    editor.value = record.code || "";
+    // The SQL that ran is laid out for reading; rejected SQL stays as written, so issue locations match it.
+    editor.value = record.outcome === "answered" ? formatSql(record.code) : record.code || "";
     renderIssues($("sql-issues"), {});
     $("result-card").hidden = true;
     $("chart-card").hidden = true;
@@ -326,6 +331,8 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
     hideAnswer();
     renderVerdict($("verdict"), null);
     editor.value = dataset ? "SELECT *\nFROM data\nLIMIT 100" : "";
+    $("sql-tables").replaceChildren("the table is ", el("code", {}, "data"),
+      ...(dataset && dataset.table_name !== "data" ? [" (or ", el("code", {}, dataset.table_name), ")"] : []));
     renderIssues($("sql-issues"), {});
     $("result-card").hidden = true;
     $("chart-card").hidden = true;
@@ -333,7 +340,7 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
   }
 
   /** No LLM: say so and what to set; the SQL editor keeps working. */
-  function setLlm({ ready, message }) {
+  function setLlm({ ready, title, message }) {
     const notice = $("llm-notice");
     $("ask-button").dataset.llm = ready ? "on" : "off";
     $("ask-button").disabled = !ready || Boolean(controller);
@@ -342,7 +349,7 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
       return;
     }
     notice.replaceChildren(
-      el("strong", {}, "No language model is configured, so questions cannot be answered yet."),
+      el("strong", {}, title || "No language model is configured, so questions cannot be answered yet."),
       el("p", {}, message || ""),
       el("p", { class: "small" }, "You can still write SQL below and run it: it goes through the same validator."),
       el("button", { type: "button", class: "btn btn-ghost btn-small", onclick: () => onRecheck && onRecheck() }, "Check again"));

@@ -7,6 +7,7 @@ import { $, confirmDialog, el, formatBytes, formatCount, relativeTime, showError
 import { renderSchema, renderTable } from "./table.js";
 
 const PREVIEW_ROWS = 100;
+const DELIMITER_NAMES = { ",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe" };
 
 export function createDatasets({ onSelect, onCleared }) {
   let datasets = [];
@@ -133,7 +134,7 @@ export function createDatasets({ onSelect, onCleared }) {
       `${formatCount(d.row_count)} rows`,
       `${d.columns.length} columns`,
       `${formatBytes(d.source_bytes)} CSV → ${formatBytes(d.stored_bytes)} Parquet`,
-      `${d.encoding}, “${d.delimiter === "\t" ? "tab" : d.delimiter}”-separated`,
+      `${d.encoding}, ${DELIMITER_NAMES[d.delimiter] || `“${d.delimiter}”`}-separated`,
       `table ${d.table_name}`,
     ];
     $("ds-meta").replaceChildren(meta.join(" · "), " · ", el("time", { datetime: d.created_at, title: d.created_at }, `uploaded ${relativeTime(d.created_at)}`));

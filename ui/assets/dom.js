@@ -94,7 +94,7 @@ export function showError(box, error) {
 }
 
 /** The trace id, selectable, with a copy button: what a person quotes when reporting a problem. */
-export function traceIdChip(traceId) {
+export function traceIdChip(traceId, { label = "trace id " } = {}) {
   const copy = el("button", { type: "button", class: "copy-btn", "aria-label": `Copy trace id ${traceId}` }, "Copy");
   copy.addEventListener("click", async () => {
     try {
@@ -105,7 +105,7 @@ export function traceIdChip(traceId) {
     }
     setTimeout(() => (copy.textContent = "Copy"), 1500);
   });
-  return el("span", { class: "trace" }, "trace id ", el("code", { class: "trace-id" }, traceId), copy);
+  return el("span", { class: "trace" }, label, el("code", { class: "trace-id" }, traceId), copy);
 }
 
 /** A short-lived message in the corner (for successes; errors stay in their panels). */

@@ -1,30 +1,43 @@
-// Reading `GET /readyz`: is there a language model to answer questions, and is the sidecar reachable?
+// Reading `GET /readyz` (`contracts::Readiness`): can questions be answered now, and if not, what to do.
 
 /**
- * `{state, label, message}` from the readiness answer. `state` is `ready` (an LLM is configured and reachable),
- * `off` (no LLM configured: `message` says what to set), `down` (the sidecar or LLM is unreachable) or
- * `unknown` (no answer).
+ * `{state, label, title, message}` from the readiness answer. `state` is `ready` (the sidecar answers and has an
+ * LLM), `off` (no LLM configured), `down` (the sidecar is unreachable) or `unknown` (no usable answer).
+ * `message` is the server's hint: what to set or start.
  */
 export function describeReadiness(status, body) {
-  if (!body || typeof body !== "object") {
-    return { state: "unknown", label: "Status unknown", message: status ? `/readyz answered ${status}` : "The server did not answer /readyz." };
+  if (!body || typeof body !== "object" || !body.sidecar || !body.llm) {
+    return {
+      state: "unknown",
+      label: "Status unknown",
+      title: "The server's readiness is unknown",
+      message: status ? `/readyz answered ${status}.` : "The server did not answer /readyz.",
+    };
   }
-  const llm = body.llm || body.checks?.llm || {};
-  const sidecar = body.sidecar || body.checks?.sidecar || {};
-  const llmStatus = String(llm.status || "").toLowerCase();
-  const sidecarStatus = String(sidecar.status || "").toLowerCase();
-  const model = llm.model || body.model || "";
-  if (llmStatus === "not_configured" || llm.configured === false) {
-    return { state: "off", label: "No LLM configured", message: llm.message || llm.hint || "" };
+  const { sidecar, llm, hint } = body;
+  if (!sidecar.reachable) {
+    return {
+      state: "down",
+      label: "Sidecar unavailable",
+      title: "The AI sidecar cannot be reached, so questions cannot be answered right now.",
+      message: [hint, sidecar.error ? `(${sidecar.error})` : ""].filter(Boolean).join(" "),
+    };
   }
-  if (sidecarStatus && !["ok", "up", "ready"].includes(sidecarStatus)) {
-    return { state: "down", label: "Sidecar unavailable", message: sidecar.message || sidecar.error || "" };
+  if (!llm.configured) {
+    return {
+      state: "off",
+      label: "No LLM configured",
+      title: "No language model is configured, so questions cannot be answered yet.",
+      message: hint || "Configure an LLM for the sidecar (see .env.example).",
+    };
   }
-  if (llmStatus && !["ok", "up", "ready", "configured"].includes(llmStatus)) {
-    return { state: "down", label: "LLM unavailable", message: llm.message || llm.error || "" };
-  }
-  if (status >= 200 && status < 300) {
-    return { state: "ready", label: model ? `LLM: ${model}` : "LLM ready", message: [llm.provider, model].filter(Boolean).join(" · ") };
-  }
-  return { state: "down", label: "Not ready", message: body.error?.message || `/readyz answered ${status}` };
+  const model = llm.model || "LLM";
+  return {
+    state: "ready",
+    label: `LLM: ${model}`,
+    title: "",
+    message: [llm.provider, llm.model, sidecar.latency_ms !== undefined ? `sidecar ${sidecar.latency_ms} ms` : ""]
+      .filter(Boolean)
+      .join(" · "),
+  };
 }

@@ -41,6 +41,37 @@ function highlight(sql) {
   return out;
 }
 
+// Clauses that start a new line when a one-line query is laid out for reading.
+const BREAK_BEFORE = new Set(["from", "where", "group", "having", "order", "limit", "offset", "union", "except",
+  "intersect", "join", "left", "right", "inner", "full", "cross", "window", "qualify"]);
+// ...unless the word before makes them part of something else (`LEFT OUTER JOIN`, `IS DISTINCT FROM`, ...).
+const NO_BREAK_AFTER = new Set(["left", "right", "inner", "full", "cross", "outer", "natural", "distinct", "within"]);
+
+/**
+ * Lays a one-line query out with its clauses on separate lines. Only whitespace outside strings, quoted names
+ * and parentheses changes, so the query means the same; SQL that already has line breaks is left alone.
+ */
+export function formatSql(sql) {
+  if (!sql || sql.includes("\n") || sql.length < 60) return sql || "";
+  let out = "";
+  let depth = 0;
+  let last = 0;
+  let previous = "";
+  for (const m of sql.matchAll(TOKEN)) {
+    out += sql.slice(last, m.index);
+    const word = (m[5] || m[6] || "").toLowerCase();
+    if (word && depth === 0 && BREAK_BEFORE.has(word) && !NO_BREAK_AFTER.has(previous) && out.trim()) {
+      out = out.replace(/[ \t]+$/, "") + "\n";
+    }
+    if (m[7]) for (const ch of m[0]) depth += ch === "(" ? 1 : ch === ")" ? -1 : 0;
+    out += m[0];
+    last = m.index + m[0].length;
+    if (word) previous = word;
+    else if (!m[7]) previous = "";
+  }
+  return out + sql.slice(last);
+}
+
 export class SqlEditor {
   constructor(root, { onRun } = {}) {
     this.root = root;

@@ -11,11 +11,11 @@ use plotters::{
 
 use super::{ChartSpec, downsample::min_max_per_column};
 
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 const SERIES: RGBColor = RGBColor(0x25, 0x63, 0xeb);
 
 /// Registers the embedded font once: the host may have no system fonts at all.
-fn ensure_font() -> Result<(), String> {
+pub(crate) fn ensure_font() -> Result<(), String> {
     static REGISTERED: OnceLock<Result<(), String>> = OnceLock::new();
     REGISTERED
         .get_or_init(|| {
@@ -147,6 +147,11 @@ pub fn render_png(spec: &ChartSpec, values: &[f64]) -> Result<(Vec<u8>, usize), 
         spec,
         values,
     )?;
+    Ok((encode_png(&rgb, w, h)?, drawn))
+}
+
+/// Encodes an RGB frame as PNG.
+pub(crate) fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, String> {
     let mut png_bytes = Vec::with_capacity(rgb.len() / 8);
     {
         let mut encoder = png::Encoder::new(&mut png_bytes, w, h);
@@ -155,9 +160,9 @@ pub fn render_png(spec: &ChartSpec, values: &[f64]) -> Result<(Vec<u8>, usize), 
         // Charts are flat colour: fast compression is nearly as small and several times quicker.
         encoder.set_compression(png::Compression::Fast);
         let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
-        writer.write_image_data(&rgb).map_err(|e| e.to_string())?;
+        writer.write_image_data(rgb).map_err(|e| e.to_string())?;
     }
-    Ok((png_bytes, drawn))
+    Ok(png_bytes)
 }
 
 /// Renders an SVG document; returns it with the number of points drawn.

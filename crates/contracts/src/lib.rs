@@ -28,7 +28,7 @@ pub use datasets::{
     ColumnStats, Dataset, DatasetList, Preview, QueryRequest, QueryResult, ResultTable,
 };
 pub use error::{ApiError, ErrorBody};
-pub use health::Health;
+pub use health::{Health, LlmStatus, Readiness, SidecarStatus};
 pub use sql::{ColumnSchema, SqlIssue, SqlLocation};
 
 /// The header that carries the trace id through both services and on to the LLM.

@@ -113,6 +113,12 @@ impl Engine {
         }
     }
 
+    /// Process ids of the idle workers (for metrics and benchmarks: their peak memory, for instance).
+    pub fn idle_worker_pids(&self) -> Vec<u32> {
+        let idle = self.inner.idle.lock().unwrap_or_else(|p| p.into_inner());
+        idle.iter().filter_map(|w| w.child.id()).collect()
+    }
+
     /// One job on one worker. Dropping this future (a client went away) drops the worker, which kills it.
     async fn run(
         &self,

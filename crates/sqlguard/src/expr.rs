@@ -121,6 +121,7 @@ impl Walker<'_> {
                 }
                 self.expr(expr);
                 self.expr(pattern);
+                crate::compat::like_ignores_case(e);
             }
             Expr::RLike { expr, pattern, .. } => {
                 self.expr(expr);

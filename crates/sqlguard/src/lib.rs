@@ -7,6 +7,7 @@
 
 mod calls;
 mod catalog;
+mod compat;
 mod defensive;
 mod expr;
 mod functions;
@@ -86,7 +87,9 @@ impl ValidatedQuery {
     }
 }
 
-fn parse_statements(sql: &str) -> Result<Vec<Statement>, sqlparser::parser::ParserError> {
+pub(crate) fn parse_statements(
+    sql: &str,
+) -> Result<Vec<Statement>, sqlparser::parser::ParserError> {
     // The engine (polars-sql) parses with exactly these settings; matching them means the
     // validator and the engine see the same tree.
     Parser::new(&GenericDialect)

@@ -203,6 +203,7 @@ impl Walker<'_> {
         for item in items {
             match item {
                 SelectItem::UnnamedExpr(e) => {
+                    let written = e.to_string();
                     self.expr(e);
                     match e {
                         Expr::Identifier(i) => out.columns.push(i.value.clone()),
@@ -210,7 +211,17 @@ impl Walker<'_> {
                             Some(i) => out.columns.push(i.value.clone()),
                             None => out.open = true,
                         },
-                        _ => out.open = true,
+                        _ => {
+                            // Polars names an expression after its first column, so `avg(age), max(age)`
+                            // is two columns called `age` (an error); name it by its text, as SQLite does.
+                            let alias = crate::compat::expression_alias(&written, &out.columns);
+                            out.columns.push(alias.clone());
+                            let expr = std::mem::replace(e, Expr::value(Value::Null));
+                            *item = SelectItem::ExprWithAlias {
+                                expr,
+                                alias: Ident::with_quote('"', alias),
+                            };
+                        }
                     }
                 }
                 SelectItem::ExprWithAlias { expr, alias } => {

@@ -200,6 +200,7 @@ impl<'a> Walker<'a> {
         if pushed_ctes {
             self.ctes.pop();
         }
+        crate::compat::order_by_aggregates(q);
         out
     }
 

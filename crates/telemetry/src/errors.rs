@@ -8,7 +8,7 @@ use axum::{
 };
 use contracts::ApiError;
 
-use crate::{scope::CURRENT_REQUEST, trace_id::current_trace_id};
+use crate::trace_id::current_trace_id;
 
 /// A stable snake_case code for a status, used when nothing more specific is known.
 pub fn status_code_name(status: StatusCode) -> &'static str {
@@ -67,17 +67,17 @@ fn is_json(response: &Response) -> bool {
 }
 
 /// Replaces the body of an error response that is not already our JSON error body.
-pub(crate) fn ensure_error_body(response: Response) -> Response {
+pub(crate) fn ensure_error_body(
+    response: Response,
+    method: &Method,
+    path: &str,
+    trace_id: &str,
+) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) || is_json(&response) {
         return response;
     }
-    let (trace_id, message) = CURRENT_REQUEST
-        .try_with(|context| {
-            let message = default_message(status, &context.method, context.uri.path());
-            (context.trace_id.clone(), message)
-        })
-        .unwrap_or_else(|_| (String::new(), default_message(status, &Method::GET, "")));
+    let message = default_message(status, method, path);
     let (mut parts, _) = response.into_parts();
     let body = ApiError::new(status_code_name(status), message, trace_id);
     let json = serde_json::to_vec(&body).unwrap_or_default();

@@ -1,7 +1,8 @@
 //! Puts the request's trace id on every log line written while serving it, pretty or JSON.
 //!
-//! The id comes from the task-local the trace-id layer sets, not from a span: an enabled span per request
-//! costs more than the rest of the request handling, while this costs nothing for requests that log nothing.
+//! The request span carries the id too, but a filter can leave the span out (`RUST_LOG=warn` disables the
+//! info-level span, not the warning), and work spawned off the request may run outside it; the task-local the
+//! trace-id layer sets is there in both cases.
 
 use std::fmt;
 

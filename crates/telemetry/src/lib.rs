@@ -3,6 +3,7 @@
 
 mod errors;
 mod extract;
+mod fields;
 mod format;
 mod logging;
 mod outgoing;
@@ -13,7 +14,10 @@ pub use errors::{error_response, status_code_name};
 pub use extract::{ApiJson, ApiQuery, Rejection};
 pub use logging::{LogFormat, LogGuard, init, subscriber};
 pub use outgoing::{TraceIdExt, trace_headers};
-pub use trace_id::{TraceId, current_trace_id, instrument, is_valid_trace_id};
+pub use scope::in_request_scope;
+pub use trace_id::{
+    TraceId, current_trace_id, instrument, instrument_with_body_limit, is_valid_trace_id,
+};
 
 mod config;
 mod server;

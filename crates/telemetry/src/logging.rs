@@ -4,7 +4,7 @@ use std::str::FromStr;
 
 use tracing::Subscriber;
 
-use crate::format::WithTraceId;
+use crate::{fields::JsonSpanFields, format::WithTraceId};
 use tracing_subscriber::{
     EnvFilter, fmt::MakeWriter, layer::SubscriberExt, util::SubscriberInitExt,
 };
@@ -73,6 +73,7 @@ where
             registry.with(
                 tracing_subscriber::fmt::layer()
                     .json()
+                    .fmt_fields(JsonSpanFields)
                     .event_format(WithTraceId {
                         inner: tracing_subscriber::fmt::format()
                             .json()

@@ -1,63 +1,222 @@
-//! The request context task-local: the trace id (for log lines, error bodies and outgoing calls) and the
-//! method and URI (for error messages), in scope for the whole time a request is served.
+//! The request layer: for the whole time a request is served, its trace id is in a task-local (for log lines,
+//! error bodies and outgoing calls) and its `request{trace_id,method,path}` span is entered; when the response
+//! is ready it gets the trace id header, the error body if it lacks one, and the access log line. A streamed
+//! body (server-sent events) is produced in the same scope and span, so its log lines carry the id too.
 //!
-//! Hand-written rather than `axum::middleware::from_fn` because it runs on every request and `from_fn` clones
-//! and boxes the inner service each time; this one adds no allocation beyond the context itself.
+//! One hand-written layer rather than tower-http's `SetRequestId` + `PropagateRequestId` + `TraceLayer` and two
+//! `map_*` closures: that stack cost more CPU per request than the `/add` handler itself (`bench/http.sh`;
+//! the figures are in the CHANGELOG) — two extension maps, cloned and reformatted ids, a boxed response body
+//! and five nested futures. This one allocates at most the generated id and adds one future.
 
-use std::task::{Context, Poll};
+use std::{
+    future::Future,
+    pin::Pin,
+    task::{Context, Poll, ready},
+    time::{Duration, Instant},
+};
 
-use axum::http::{Method, Request, Uri};
+use axum::{
+    body::{Body, Bytes, HttpBody},
+    http::{HeaderValue, Method, Request, StatusCode, Uri},
+    response::Response,
+};
+use http_body::{Frame, SizeHint};
 use tokio::task::futures::TaskLocalFuture;
 use tower::{Layer, Service};
+use tracing::{Instrument, Span};
 
-use crate::trace_id::header_trace_id;
+use crate::{
+    errors::ensure_error_body,
+    trace_id::{TRACE_ID, accept_or_assign},
+};
 
 /// What the rest of the request can know about it without being handed the request.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct RequestContext {
-    pub(crate) trace_id: String,
-    pub(crate) method: Method,
-    pub(crate) uri: Uri,
+    /// The request's trace id: the caller's when well formed, otherwise a generated UUID.
+    pub(crate) trace_id: HeaderValue,
 }
 
 tokio::task_local! {
     pub(crate) static CURRENT_REQUEST: RequestContext;
 }
 
+/// Applies [`RequestService`] to a router's routes (see [`crate::instrument`]).
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct RequestScopeLayer;
+pub(crate) struct RequestLayer;
 
-impl<S> Layer<S> for RequestScopeLayer {
-    type Service = RequestScope<S>;
+impl<S> Layer<S> for RequestLayer {
+    type Service = RequestService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        RequestScope { inner }
+        RequestService { inner }
     }
 }
 
 #[derive(Clone, Debug)]
-pub(crate) struct RequestScope<S> {
+pub(crate) struct RequestService<S> {
     inner: S,
 }
 
-impl<S, B> Service<Request<B>> for RequestScope<S>
+impl<S, B> Service<Request<B>> for RequestService<S>
 where
-    S: Service<Request<B>>,
+    S: Service<Request<B>, Response = Response>,
 {
-    type Response = S::Response;
+    type Response = Response;
     type Error = S::Error;
-    type Future = TaskLocalFuture<RequestContext, S::Future>;
+    type Future = TaskLocalFuture<RequestContext, ResponseFuture<S::Future>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request<B>) -> Self::Future {
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        let start = Instant::now();
+        let trace_id = accept_or_assign(request.headers_mut());
+        let span = tracing::info_span!(
+            "request",
+            trace_id = trace_id.to_str().unwrap_or_default(),
+            method = request.method().as_str(),
+            path = request.uri().path(),
+        );
+        // Kept for the message of a 405 that the router answers without a body.
+        let (method, uri) = (request.method().clone(), request.uri().clone());
+        let inner = self.inner.call(request);
         let context = RequestContext {
-            trace_id: header_trace_id(request.headers()).unwrap_or_default(),
-            method: request.method().clone(),
-            uri: request.uri().clone(),
+            trace_id: trace_id.clone(),
         };
-        CURRENT_REQUEST.scope(context, self.inner.call(request))
+        CURRENT_REQUEST.scope(
+            context,
+            ResponseFuture {
+                inner,
+                span,
+                trace_id: Some(trace_id),
+                method,
+                uri,
+                start,
+            },
+        )
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// Runs the inner service in the request span, then finishes the response.
+    pub struct ResponseFuture<F> {
+        #[pin]
+        inner: F,
+        span: Span,
+        trace_id: Option<HeaderValue>,
+        method: Method,
+        uri: Uri,
+        start: Instant,
+    }
+}
+
+impl<F, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<Response, E>>,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let _entered = this.span.enter();
+        let response = ready!(this.inner.poll(cx))?;
+        let trace_id = this
+            .trace_id
+            .take()
+            .unwrap_or_else(|| HeaderValue::from_static(""));
+        let mut response = ensure_error_body(
+            response,
+            this.method,
+            this.uri.path(),
+            trace_id.to_str().unwrap_or_default(),
+        );
+        // A handler that set the header itself (a proxied answer, say) keeps its value.
+        if !response.headers().contains_key(&TRACE_ID) {
+            response.headers_mut().insert(TRACE_ID, trace_id.clone());
+        }
+        log_access(response.status(), this.start.elapsed());
+        // A body of known length is already there; one that is produced as it is sent gets the scope.
+        if response.body().size_hint().exact().is_none() {
+            let context = RequestContext { trace_id };
+            let span = this.span.clone();
+            response = response.map(|inner| {
+                Body::new(ScopedBody {
+                    inner,
+                    span,
+                    context,
+                })
+            });
+        }
+        Poll::Ready(Ok(response))
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A response body polled in its request's span and trace-id scope.
+    struct ScopedBody {
+        #[pin]
+        inner: Body,
+        span: Span,
+        context: RequestContext,
+    }
+}
+
+impl HttpBody for ScopedBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let this = self.project();
+        let _entered = this.span.enter();
+        let inner = this.inner;
+        CURRENT_REQUEST.sync_scope(this.context.clone(), || inner.poll_frame(cx))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// The access line: server errors at error, client errors at info, successes at debug (target `access`), so
+/// that a busy service logging at info writes a line per problem, not per request.
+fn log_access(status: StatusCode, latency: Duration) {
+    let status = status.as_u16();
+    let latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+    if status >= 500 {
+        tracing::error!(target: "access", status, latency_us, "request failed");
+    } else if status >= 400 {
+        tracing::info!(target: "access", status, latency_us, "request rejected");
+    } else {
+        tracing::debug!(target: "access", status, latency_us, "request served");
+    }
+}
+
+/// Runs `future` — typically one handed to `tokio::spawn` — in the request context of the caller, so that its
+/// log lines, error bodies and outgoing calls carry the same trace id (and its log lines the request span).
+/// Outside a request it runs as it is.
+pub fn in_request_scope<F: std::future::Future>(
+    future: F,
+) -> impl std::future::Future<Output = F::Output> {
+    let context = CURRENT_REQUEST.try_with(RequestContext::clone).ok();
+    let span = Span::current();
+    async move {
+        match context {
+            Some(context) => {
+                CURRENT_REQUEST
+                    .scope(context, future)
+                    .instrument(span)
+                    .await
+            }
+            None => future.instrument(span).await,
+        }
     }
 }

@@ -1,122 +1,91 @@
-//! The `X-Trace-Id` layer: accept a caller's id when it is well formed, otherwise generate a UUID; record it on
+//! The `X-Trace-Id` rules: accept a caller's id when it is well formed, otherwise generate a UUID; record it on
 //! the request span, make it available to handlers and outgoing calls, and echo it on every response.
 
-use crate::{
-    errors::ensure_error_body,
-    scope::{CURRENT_REQUEST, RequestScopeLayer},
-};
 use axum::{
     Router,
-    extract::FromRequestParts,
-    http::{HeaderName, HeaderValue, request::Parts},
-    response::Response,
+    body::Bytes,
+    extract::{DefaultBodyLimit, FromRequestParts},
+    http::{HeaderMap, HeaderName, HeaderValue, request::Parts},
 };
 use contracts::TRACE_ID_HEADER;
 use tower::ServiceBuilder;
-use tower_http::{
-    request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
-    trace::TraceLayer,
-};
+
+use crate::scope::{CURRENT_REQUEST, RequestLayer};
 
 const MAX_TRACE_ID_LEN: usize = 128;
 
+/// The `X-Trace-Id` header name, built once.
+pub(crate) const TRACE_ID: HeaderName = HeaderName::from_static(TRACE_ID_HEADER);
+
 /// Whether a caller-supplied trace id is acceptable: 1 to 128 characters of `[A-Za-z0-9._-]`.
 pub fn is_valid_trace_id(value: &str) -> bool {
+    is_valid_trace_id_bytes(value.as_bytes())
+}
+
+fn is_valid_trace_id_bytes(value: &[u8]) -> bool {
     !value.is_empty()
         && value.len() <= MAX_TRACE_ID_LEN
         && value
-            .bytes()
+            .iter()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 /// The trace id of the request being served, when called inside one (handlers, error rendering, clients).
 pub fn current_trace_id() -> Option<String> {
     CURRENT_REQUEST
-        .try_with(|context| context.trace_id.clone())
+        .try_with(|context| context.trace_id.to_str().ok().map(str::to_owned))
         .ok()
+        .flatten()
 }
 
-#[derive(Clone, Copy, Default)]
-struct MakeUuid;
+/// A fresh random (v4) UUID as a header value: formatted without `fmt`, in one allocation that clones share.
+fn new_trace_id() -> HeaderValue {
+    let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    uuid::Uuid::new_v4().hyphenated().encode_lower(&mut text);
+    HeaderValue::from_maybe_shared(Bytes::from_owner(text))
+        .expect("a hyphenated UUID is a valid header value")
+}
 
-impl MakeRequestId for MakeUuid {
-    fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
-        let id = uuid::Uuid::new_v4().to_string();
-        HeaderValue::from_str(&id).ok().map(RequestId::new)
+/// The request's trace id: the caller's `X-Trace-Id` when well formed, otherwise a generated UUID.
+///
+/// A malformed header is replaced by the generated id, so nothing downstream can pick it up; an absent one is
+/// left absent (handlers ask [`TraceId`] or [`current_trace_id`], which know the generated id).
+pub(crate) fn accept_or_assign(headers: &mut HeaderMap) -> HeaderValue {
+    match headers.get(&TRACE_ID) {
+        Some(id) if is_valid_trace_id_bytes(id.as_bytes()) => id.clone(),
+        Some(_) => {
+            let id = new_trace_id();
+            headers.insert(TRACE_ID, id.clone());
+            id
+        }
+        None => new_trace_id(),
     }
 }
 
-/// Drops a malformed caller id before `SetRequestIdLayer` runs, so that layer replaces it with a fresh one.
-fn reject_malformed_trace_id<B>(mut request: axum::http::Request<B>) -> axum::http::Request<B> {
-    let malformed = request
-        .headers()
-        .get(TRACE_ID_HEADER)
-        .is_some_and(|value| !value.to_str().is_ok_and(is_valid_trace_id));
-    if malformed {
-        request.headers_mut().remove(TRACE_ID_HEADER);
-    }
-    request
-}
-
-pub(crate) fn header_trace_id(headers: &axum::http::HeaderMap) -> Option<String> {
-    headers
-        .get(TRACE_ID_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned)
-}
-
-/// Wraps a router in the trace-id machinery (tower-http's request-id layers plus a request span).
+/// Wraps a router in the trace-id machinery: every request gets its trace id (validated or generated), a
+/// `request{trace_id,method,path}` span at info that every log line of the request carries, the id in its error
+/// bodies and on its response, and an access line (server errors at error, client errors at info, successes at
+/// debug under target `access`: `RUST_LOG=info,access=debug` logs every request).
 ///
 /// Apply it last, so it also covers the fallback (404), method-not-allowed (405) and body-limit (413) answers.
-/// Every log line written while serving the request carries its trace id (the log formatter reads it from the
-/// task-local). The `request` span (trace id, method, path) is at debug level, and so is the access line of a
-/// successful request (target `access`; client errors at info, server errors at error), so that logging at
-/// info costs a busy service almost nothing; `RUST_LOG=info,access=debug` logs every request.
 pub fn instrument<S>(router: Router<S>) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    let header = HeaderName::from_static(TRACE_ID_HEADER);
-    router.layer(
-        ServiceBuilder::new()
-            .map_request(reject_malformed_trace_id)
-            .layer(SetRequestIdLayer::new(header.clone(), MakeUuid))
-            .layer(PropagateRequestIdLayer::new(header))
-            // Outside the TraceLayer so that its access line is written with the trace id in scope.
-            .layer(RequestScopeLayer)
-            .layer(
-                TraceLayer::new_for_http()
-                    .make_span_with(|request: &axum::http::Request<_>| {
-                        let trace_id = request
-                            .headers()
-                            .get(TRACE_ID_HEADER)
-                            .and_then(|value| value.to_str().ok())
-                            .unwrap_or_default();
-                        tracing::debug_span!(
-                            "request",
-                            trace_id = %trace_id,
-                            method = %request.method(),
-                            path = %request.uri().path(),
-                        )
-                    })
-                    .on_request(())
-                    .on_response(log_access)
-                    .on_failure(()),
-            )
-            .map_response(ensure_error_body),
-    )
+    router.layer(RequestLayer)
 }
 
-fn log_access(response: &Response, latency: std::time::Duration, _span: &tracing::Span) {
-    let status = response.status().as_u16();
-    let micros = latency.as_micros() as u64;
-    if status >= 500 {
-        tracing::error!(target: "access", status, latency_us = micros, "request failed");
-    } else if status >= 400 {
-        tracing::info!(target: "access", status, latency_us = micros, "request rejected");
-    } else {
-        tracing::debug!(target: "access", status, latency_us = micros, "request served");
-    }
+/// [`instrument`], plus a JSON body limit of `max_body_bytes` (axum's [`DefaultBodyLimit`]) in the same layer:
+/// each `Router::layer` adds a boxed service clone and a boxed future to every request.
+pub fn instrument_with_body_limit<S>(router: Router<S>, max_body_bytes: usize) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    router.layer(
+        ServiceBuilder::new()
+            .layer(RequestLayer)
+            .layer(DefaultBodyLimit::max(max_body_bytes)),
+    )
 }
 
 /// Extracts the request's trace id in a handler (always present under [`instrument`]).
@@ -127,10 +96,15 @@ impl<S: Send + Sync> FromRequestParts<S> for TraceId {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let from_header = || {
+            parts
+                .headers
+                .get(&TRACE_ID)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned)
+        };
         Ok(TraceId(
-            header_trace_id(&parts.headers)
-                .or_else(current_trace_id)
-                .unwrap_or_default(),
+            current_trace_id().or_else(from_header).unwrap_or_default(),
         ))
     }
 }

@@ -2,6 +2,10 @@
 
 use std::collections::HashSet;
 
+/// Cell texts read as null (besides empty cells): what databases and spreadsheets write for a missing
+/// value. `NA` and `None` are not among them: they are real values too often (Namibia, North America).
+pub(crate) const NULL_TOKENS: &[&str] = &["NULL", "null", "Null", "N/A", "n/a", "#N/A"];
+
 /// Names for every column: blank ones become `column_N`, repeated ones get `_2`, `_3`, ...; with a note each.
 pub(crate) fn clean(raw: &[String]) -> (Vec<String>, Vec<String>) {
     let mut notes = Vec::new();
@@ -73,7 +77,7 @@ enum Kind {
 
 fn kind(value: &str) -> Kind {
     let v = value.trim();
-    if v.is_empty() {
+    if v.is_empty() || NULL_TOKENS.contains(&v) {
         Kind::Empty
     } else if v.parse::<f64>().is_ok() {
         Kind::Number

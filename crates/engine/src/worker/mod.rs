@@ -7,6 +7,7 @@ mod locate;
 mod query;
 mod sniff;
 mod stats;
+mod subqueries;
 mod values;
 
 use std::io::{self, Write};

@@ -7,8 +7,42 @@ use contracts::ResultTable;
 use polars::prelude::*;
 use polars::sql::SQLContext;
 
-use super::{clean, values};
+use super::{clean, subqueries, values};
 use crate::EngineError;
+
+/// Run `sql` over `frame` registered as `data`, in a fresh context (a query's aliases and CTEs must not
+/// outlive it).
+fn run(frame: LazyFrame, sql: &str) -> PolarsResult<DataFrame> {
+    let mut context = SQLContext::new();
+    context.register("data", frame);
+    context.execute(sql)?.collect()
+}
+
+/// The value of a scalar subquery as a literal: its first row's only column, NULL without rows.
+fn scalar(frame: &LazyFrame, sql: &str) -> Option<sqlparser::ast::Expr> {
+    let mut context = SQLContext::new();
+    context.register("data", frame.clone());
+    let df = context.execute(sql).ok()?.limit(1).collect().ok()?;
+    if df.width() != 1 {
+        return None;
+    }
+    let value = match df.height() {
+        0 => AnyValue::Null,
+        _ => df.columns()[0].get(0).ok()?.into_static(),
+    };
+    subqueries::literal(&value)
+}
+
+/// A polars error as a message for the query's author.
+fn query_message(error: &PolarsError, path: &Path) -> String {
+    let message = clean::message(error, &[path]);
+    if message.contains("unexpected subquery") {
+        return "a subquery that refers to the outer query's columns (a correlated subquery) cannot run \
+                here; rewrite it with a JOIN or a WITH clause"
+            .into();
+    }
+    message
+}
 
 /// What identifies a dataset file's contents without reading it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,14 +76,10 @@ impl State {
         limit: usize,
     ) -> Result<ResultTable, EngineError> {
         let frame = self.frame(path, true)?;
-        let mut context = SQLContext::new();
-        context.register("data", frame);
-        let failed = |e: PolarsError| EngineError::Query(clean::message(&e, &[path]));
-        let result = context
-            .execute(sql)
-            .map_err(failed)?
-            .collect()
-            .map_err(failed)?;
+        let mut evaluate = |sub: &str| scalar(&frame, sub);
+        let sql = subqueries::inline(sql, &mut evaluate).unwrap_or_else(|| sql.to_owned());
+        let failed = |e: PolarsError| EngineError::Query(query_message(&e, path));
+        let result = run(frame, &sql).map_err(failed)?;
         let rows = result.height() as u64;
         Ok(values::table(&result, limit, rows))
     }

@@ -1,0 +1,410 @@
+//! The analysis pipeline: question → sidecar codegen → sidecar verdict (with the LLM review) → local
+//! re-validation → isolated execution, with one repair round when execution fails → chart. Progress goes to an
+//! optional listener (the SSE route), and every analysis leaves an audit record, whatever its outcome.
+
+use std::{sync::Arc, time::Instant};
+
+use base64::Engine as _;
+use contracts::{
+    AnalysisRecord, AnalyzeChart, AnalyzeResponse, ChartSpec, CodegenRequest, CodegenResponse,
+    CodegenStage, ColumnSchema, Dataset, DatasetDescription, ExecutionStage, Outcome,
+    PreviousAttempt, QueryResult, Timings, TokenDelta, ValidateRequest, Validation,
+};
+use futures::StreamExt;
+use sqlguard::ValidatedQuery;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::{
+    chart,
+    sidecar_client::{CodegenEvent, SidecarError},
+};
+use crate::{AppError, AppState, query};
+
+/// Sample rows sent to the sidecar (which trims them further to `AI_SAMPLE_ROWS`).
+const SAMPLE_ROWS: usize = 5;
+
+/// A stage of an analysis as the streaming route reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StageEvent {
+    Codegen(CodegenStage),
+    Validation(Validation),
+    Execution(ExecutionStage),
+}
+
+/// Where progress goes: nowhere (the plain route), or to the SSE route's channel.
+#[derive(Debug, Clone, Default)]
+pub struct Listener(Option<UnboundedSender<StageEvent>>);
+
+impl Listener {
+    pub fn new(sender: UnboundedSender<StageEvent>) -> Self {
+        Self(Some(sender))
+    }
+
+    fn wants_tokens(&self) -> bool {
+        self.0.is_some()
+    }
+
+    fn send(&self, event: StageEvent) {
+        if let Some(sender) = &self.0 {
+            // A listener that hung up does not stop the analysis: it still finishes and is recorded.
+            let _ = sender.send(event);
+        }
+    }
+}
+
+/// What is known so far; becomes the audit record whatever happens.
+#[derive(Debug, Default)]
+struct Trail {
+    model: Option<String>,
+    code: Option<String>,
+    summary: Option<String>,
+    validation: Option<Validation>,
+    chart: Option<ChartSpec>,
+    row_count: Option<u64>,
+    attempts: u32,
+    timings: Timings,
+    /// The one repair round after an execution failure has been spent.
+    repaired: bool,
+}
+
+/// One analysis of one dataset.
+pub struct Analysis {
+    pub state: AppState,
+    pub dataset: Arc<Dataset>,
+    pub question: String,
+    pub trace_id: String,
+    pub listener: Listener,
+}
+
+impl Analysis {
+    /// Runs the analysis and appends its audit record.
+    pub async fn run(self) -> Result<AnalyzeResponse, AppError> {
+        let started = Instant::now();
+        let mut trail = Trail::default();
+        let result = self.answer(&mut trail).await;
+        trail.timings.total_ms = millis(started);
+        let record = self.record(trail, &result);
+        tracing::info!(
+            dataset = %record.dataset_id,
+            outcome = ?record.outcome,
+            attempts = record.attempts,
+            total_ms = record.timings.total_ms,
+            "analysis finished"
+        );
+        if let Err(error) = self.state.analyses.audit.append(&record) {
+            tracing::error!(%error, "could not append the analysis to the audit log");
+        }
+        result.map(|mut response| {
+            response.timings.total_ms = record.timings.total_ms;
+            response
+        })
+    }
+
+    async fn answer(&self, trail: &mut Trail) -> Result<AnalyzeResponse, AppError> {
+        let description = self.describe().await?;
+        let mut previous = None;
+        loop {
+            let generated = self.generate(&description, previous.take(), trail).await?;
+            let (validation, validated) = self.validate(&description, &generated, trail).await?;
+            self.listener
+                .send(StageEvent::Execution(ExecutionStage::Started {
+                    sql: validated.sql().to_owned(),
+                }));
+            let started = Instant::now();
+            let executed = query::run(&self.state, &self.dataset, validated.sql(), None).await;
+            trail.timings.execute_ms += millis(started);
+            match executed {
+                Ok(result) => return Ok(self.respond(generated, validation, result, trail).await),
+                Err(error) if is_repairable(&error) && !trail.repaired => {
+                    trail.repaired = true;
+                    let message = error.to_string();
+                    self.listener
+                        .send(StageEvent::Execution(ExecutionStage::Failed {
+                            message: message.clone(),
+                            repairing: true,
+                        }));
+                    previous = Some(PreviousAttempt {
+                        code: validated.sql().to_owned(),
+                        issues: None,
+                        error: Some(message),
+                    });
+                }
+                Err(error) => {
+                    self.listener
+                        .send(StageEvent::Execution(ExecutionStage::Failed {
+                            message: error.to_string(),
+                            repairing: false,
+                        }));
+                    return Err(error);
+                }
+            }
+        }
+    }
+
+    /// The schema, size and a few rows of the dataset, as the model sees it.
+    async fn describe(&self) -> Result<DatasetDescription, AppError> {
+        let sample_rows = self
+            .state
+            .analyses
+            .samples(&self.state, &self.dataset, SAMPLE_ROWS)
+            .await?;
+        Ok(DatasetDescription {
+            name: self.dataset.table_name.clone(),
+            columns: self
+                .dataset
+                .columns
+                .iter()
+                .map(|c| ColumnSchema::new(&c.name, &c.dtype))
+                .collect(),
+            row_count: self.dataset.row_count,
+            sample_rows: Some(sample_rows.as_ref().clone()),
+        })
+    }
+
+    /// Asks the sidecar for SQL (streaming tokens to the listener when there is one).
+    async fn generate(
+        &self,
+        description: &DatasetDescription,
+        previous_attempt: Option<PreviousAttempt>,
+        trail: &mut Trail,
+    ) -> Result<CodegenResponse, AppError> {
+        let offset = trail.attempts;
+        self.listener
+            .send(StageEvent::Codegen(CodegenStage::Started {
+                attempt: offset + 1,
+            }));
+        let request = CodegenRequest {
+            question: self.question.clone(),
+            dataset: description.clone(),
+            previous_attempt,
+        };
+        let started = Instant::now();
+        let generated = if self.listener.wants_tokens() {
+            self.generate_streaming(&request, offset).await
+        } else {
+            self.state
+                .analyses
+                .sidecar
+                .codegen(&self.trace_id, &request)
+                .await
+        };
+        trail.timings.codegen_ms += millis(started);
+        let generated = generated.inspect_err(|error| {
+            if let SidecarError::Upstream { body, .. } = error {
+                trail.attempts += body.error.attempts.unwrap_or(0);
+                trail.code = body.error.sql.clone().or(trail.code.take());
+            }
+        })?;
+        trail.attempts += generated.attempts;
+        trail.model = Some(generated.model.clone());
+        trail.code = Some(generated.code.clone());
+        trail.summary = Some(generated.summary.clone());
+        trail.chart = generated.chart.clone();
+        self.listener.send(StageEvent::Codegen(CodegenStage::Done {
+            code: generated.code.clone(),
+            summary: generated.summary.clone(),
+            attempts: trail.attempts,
+        }));
+        Ok(generated)
+    }
+
+    async fn generate_streaming(
+        &self,
+        request: &CodegenRequest,
+        offset: u32,
+    ) -> Result<CodegenResponse, SidecarError> {
+        let mut events = std::pin::pin!(
+            self.state
+                .analyses
+                .sidecar
+                .codegen_stream(&self.trace_id, request)
+                .await?
+        );
+        while let Some(event) = events.next().await {
+            match event? {
+                CodegenEvent::Delta(delta) => {
+                    self.listener
+                        .send(StageEvent::Codegen(CodegenStage::Delta(TokenDelta {
+                            attempt: offset + delta.attempt,
+                            text: delta.text,
+                        })))
+                }
+                CodegenEvent::Repair(repair) => {
+                    self.listener
+                        .send(StageEvent::Codegen(CodegenStage::Repair {
+                            attempt: offset + repair.attempt,
+                            issues: repair.issues,
+                        }))
+                }
+                CodegenEvent::Result(response) => return Ok(*response),
+            }
+        }
+        Err(SidecarError::BadResponse(
+            "the stream ended without a result".into(),
+        ))
+    }
+
+    /// The sidecar's verdict and review, then the calculator's own check: it never trusts the network.
+    async fn validate(
+        &self,
+        description: &DatasetDescription,
+        generated: &CodegenResponse,
+        trail: &mut Trail,
+    ) -> Result<(Validation, ValidatedQuery), AppError> {
+        let started = Instant::now();
+        let request = ValidateRequest {
+            code: generated.code.clone(),
+            dataset: description.clone(),
+            question: Some(self.question.clone()),
+        };
+        let remote = self
+            .state
+            .analyses
+            .sidecar
+            .validate(&self.trace_id, &request)
+            .await;
+        let local = ValidatedQuery::parse(&generated.code, &query::catalog_for(&self.dataset));
+        trail.timings.validate_ms += millis(started);
+        let (remote_valid, review) = match remote {
+            Ok(verdict) => (verdict.is_valid, verdict.review),
+            // The review is advisory and the static verdict is ours: a failed call costs only the review.
+            Err(error) => {
+                tracing::warn!(%error, "the sidecar's validation failed; using the local verdict alone");
+                (true, None)
+            }
+        };
+        let validation = Validation {
+            is_valid: local.is_ok() && remote_valid,
+            issues: match &local {
+                Ok(query) => sqlguard::to_wire(query.notes()),
+                Err(issues) => sqlguard::to_wire(issues),
+            },
+            review,
+        };
+        trail.validation = Some(validation.clone());
+        self.listener
+            .send(StageEvent::Validation(validation.clone()));
+        match local {
+            Ok(query) if remote_valid => Ok((validation, query)),
+            Ok(_) => Err(AppError::ValidationFailed(validation.issues)),
+            Err(issues) => Err(AppError::ValidationFailed(sqlguard::to_wire(&issues))),
+        }
+    }
+
+    async fn respond(
+        &self,
+        generated: CodegenResponse,
+        validation: Validation,
+        result: QueryResult,
+        trail: &mut Trail,
+    ) -> AnalyzeResponse {
+        self.listener
+            .send(StageEvent::Execution(ExecutionStage::Done {
+                row_count: result.table.row_count,
+                elapsed_ms: result.elapsed_ms,
+            }));
+        trail.row_count = Some(result.table.row_count);
+        let mut notes = Vec::new();
+        let chart = match &generated.chart {
+            Some(spec) => self.draw(spec, &result, &mut notes).await,
+            None => None,
+        };
+        if chart.is_none() {
+            trail.chart = None;
+        }
+        AnalyzeResponse {
+            question: self.question.clone(),
+            code: result.sql,
+            summary: generated.summary,
+            validation,
+            result: result.table,
+            chart,
+            notes,
+            model: generated.model,
+            attempts: trail.attempts,
+            timings: trail.timings,
+            trace_id: self.trace_id.clone(),
+        }
+    }
+
+    /// Draws the spec off the async workers, under the same bound as `/chart`; a failure only drops the chart.
+    async fn draw(
+        &self,
+        spec: &ChartSpec,
+        result: &QueryResult,
+        notes: &mut Vec<String>,
+    ) -> Option<AnalyzeChart> {
+        let _permit = self.state.render_permits.acquire().await.ok()?;
+        let (spec_owned, table) = (spec.clone(), result.table.clone());
+        match tokio::task::spawn_blocking(move || chart::render(&spec_owned, &table)).await {
+            Ok(Ok((png, chart_notes))) => {
+                notes.extend(chart_notes);
+                let image = format!(
+                    "data:image/png;base64,{}",
+                    base64::engine::general_purpose::STANDARD.encode(png)
+                );
+                Some(AnalyzeChart {
+                    spec: spec.clone(),
+                    image,
+                })
+            }
+            Ok(Err(why)) => {
+                notes.push(why);
+                None
+            }
+            Err(error) => {
+                tracing::error!(%error, "chart rendering panicked");
+                notes.push("the chart could not be drawn".into());
+                None
+            }
+        }
+    }
+
+    fn record(&self, trail: Trail, result: &Result<AnalyzeResponse, AppError>) -> AnalysisRecord {
+        let (outcome, error) = match result {
+            Ok(_) => (Outcome::Answered, None),
+            Err(error) => (outcome_of(error), Some(error.body(&self.trace_id))),
+        };
+        AnalysisRecord {
+            trace_id: self.trace_id.clone(),
+            dataset_id: self.dataset.id.clone(),
+            question: self.question.clone(),
+            created_at: humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
+            outcome,
+            model: trail.model,
+            code: trail.code,
+            summary: trail.summary,
+            validation: trail.validation,
+            chart: trail.chart,
+            row_count: trail.row_count,
+            error,
+            attempts: trail.attempts,
+            timings: trail.timings,
+        }
+    }
+}
+
+/// Execution failures worth one repair: the model can write a query that works or costs less.
+fn is_repairable(error: &AppError) -> bool {
+    matches!(
+        error,
+        AppError::QueryFailed(_) | AppError::QueryTimeout(_) | AppError::QueryTooLarge(_)
+    )
+}
+
+fn outcome_of(error: &AppError) -> Outcome {
+    match error {
+        AppError::ValidationFailed(_) => Outcome::Rejected,
+        AppError::Sidecar(SidecarError::Upstream { body, .. })
+            if body.error.code == "codegen_failed" =>
+        {
+            Outcome::Rejected
+        }
+        AppError::Sidecar(_) => Outcome::Unavailable,
+        _ => Outcome::Failed,
+    }
+}
+
+fn millis(since: Instant) -> u64 {
+    since.elapsed().as_millis() as u64
+}

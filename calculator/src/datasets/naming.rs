@@ -1,0 +1,265 @@
+//! Names: the dataset's display name, the uploaded file's name, and the SQL table name derived from them.
+
+/// Longest display name.
+const NAME_MAX_CHARS: usize = 200;
+/// Longest table name (PostgreSQL's identifier limit).
+const TABLE_NAME_MAX: usize = 63;
+
+/// Words that cannot stand alone as a table name in PostgreSQL-style SQL (and a few Polars SQL adds).
+/// A name that sanitises to one of these gets a `_table` suffix.
+const RESERVED: &[&str] = &[
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "between",
+    "both",
+    "by",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "column",
+    "constraint",
+    "create",
+    "cross",
+    "current_date",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "default",
+    "deferrable",
+    "delete",
+    "desc",
+    "distinct",
+    "do",
+    "drop",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "explain",
+    "false",
+    "fetch",
+    "filter",
+    "for",
+    "foreign",
+    "from",
+    "full",
+    "grant",
+    "group",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "insert",
+    "intersect",
+    "interval",
+    "into",
+    "is",
+    "join",
+    "lateral",
+    "leading",
+    "left",
+    "like",
+    "limit",
+    "natural",
+    "not",
+    "null",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "outer",
+    "over",
+    "partition",
+    "placing",
+    "primary",
+    "qualify",
+    "references",
+    "returning",
+    "right",
+    "rlike",
+    "select",
+    "semi",
+    "anti",
+    "session_user",
+    "set",
+    "show",
+    "similar",
+    "some",
+    "symmetric",
+    "table",
+    "tablesample",
+    "then",
+    "to",
+    "trailing",
+    "true",
+    "truncate",
+    "union",
+    "unique",
+    "update",
+    "user",
+    "using",
+    "values",
+    "when",
+    "where",
+    "window",
+    "with",
+];
+
+/// A display name from `?name=` or the `name` form field: trimmed, non-empty, short, printable.
+pub fn parse_name(raw: &str) -> Result<String, String> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if name.chars().count() > NAME_MAX_CHARS {
+        return Err(format!("longer than {NAME_MAX_CHARS} characters"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(name.to_owned())
+}
+
+/// The uploaded file's own name, without any directory part a client put in it; `None` when nothing usable
+/// is left. Only ever stored as metadata, never used as a path.
+pub fn clean_file_name(raw: &str) -> Option<String> {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(255).collect();
+    let cleaned = cleaned.trim();
+    (!cleaned.is_empty() && cleaned != "." && cleaned != "..").then(|| cleaned.to_owned())
+}
+
+/// The display name when none was given: the file name without its extension, else `dataset`.
+pub fn default_name(file_name: Option<&str>) -> String {
+    file_name
+        .map(|f| match f.rsplit_once('.') {
+            Some((stem, _)) if !stem.trim().is_empty() => stem.trim(),
+            _ => f,
+        })
+        .and_then(|stem| parse_name(stem).ok())
+        .unwrap_or_else(|| "dataset".to_owned())
+}
+
+/// The SQL name a dataset answers to besides `data`: `[a-z0-9_]`, not starting with a digit, not a
+/// reserved word, at most 63 characters. `My Sales (2024).csv` → `my_sales_2024`.
+pub fn table_name_for(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('_') {
+            // Runs of anything else (spaces, punctuation, non-ASCII letters) become one underscore.
+            out.push('_');
+        }
+    }
+    let mut out = out.trim_matches('_').to_owned();
+    if out.is_empty() {
+        out = "dataset".into();
+    }
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert_str(0, "t_");
+    }
+    out.truncate(TABLE_NAME_MAX);
+    let mut out = out.trim_end_matches('_').to_owned();
+    if RESERVED.contains(&out.as_str()) || !usable_as_table(&out) {
+        out.push_str("_table");
+    }
+    out
+}
+
+/// Whether the validator reads `SELECT * FROM <name>` as a query of that table: the ground truth for
+/// "not a keyword here", whatever the word list above misses.
+fn usable_as_table(name: &str) -> bool {
+    let catalog = sqlguard::Catalog::single("data", &[name], &[("x", "i64")]);
+    sqlguard::ValidatedQuery::parse(&format!("SELECT x FROM {name} WHERE x > 0"), &catalog).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_names_are_sql_identifiers() {
+        for (name, table) in [
+            ("titanic", "titanic"),
+            ("My Sales (2024)", "my_sales_2024"),
+            ("2024 sales", "t_2024_sales"),
+            ("select", "select_table"),
+            ("ORDER", "order_table"),
+            ("données-brutes", "donn_es_brutes"),
+            ("___", "dataset"),
+            ("Ünïcödé", "n_c_d"),
+            ("data", "data"),
+            ("a--b..c", "a_b_c"),
+        ] {
+            assert_eq!(table_name_for(name), table, "{name}");
+        }
+        let long = table_name_for(&"x".repeat(300));
+        assert_eq!(long.len(), 63);
+        for name in ["1", "-", "select", "a b", &"é".repeat(80), &"9_".repeat(40)] {
+            let t = table_name_for(name);
+            assert!(
+                t.len() <= 63
+                    && !t.starts_with(|c: char| c.is_ascii_digit())
+                    && t.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                    && !RESERVED.contains(&t.as_str()),
+                "{name:?} -> {t:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_that_are_sql_keywords_elsewhere_still_work() {
+        // Not reserved in PostgreSQL, but keywords to the parser somewhere; whatever the name, the table
+        // name must be usable in FROM.
+        for word in [
+            "year", "date", "name", "value", "data", "time", "count", "sum", "row", "rows",
+        ] {
+            let table = table_name_for(word);
+            assert!(usable_as_table(&table), "{word} -> {table}");
+        }
+    }
+
+    #[test]
+    fn every_reserved_word_is_escaped() {
+        for word in RESERVED {
+            assert_eq!(table_name_for(word), format!("{word}_table"));
+        }
+    }
+
+    #[test]
+    fn names_and_file_names() {
+        assert_eq!(parse_name("  sales  "), Ok("sales".into()));
+        assert!(parse_name("   ").is_err());
+        assert!(parse_name("a\nb").is_err());
+        assert!(parse_name(&"x".repeat(201)).is_err());
+
+        assert_eq!(
+            clean_file_name("C:\\Users\\me\\sales.csv").as_deref(),
+            Some("sales.csv")
+        );
+        assert_eq!(
+            clean_file_name("../../etc/passwd").as_deref(),
+            Some("passwd")
+        );
+        assert_eq!(clean_file_name("dir/"), None);
+        assert_eq!(clean_file_name(".."), None);
+
+        assert_eq!(default_name(Some("titanic.csv")), "titanic");
+        assert_eq!(default_name(Some("archive.tar.csv")), "archive.tar");
+        assert_eq!(default_name(Some(".csv")), ".csv");
+        assert_eq!(default_name(Some("noext")), "noext");
+        assert_eq!(default_name(None), "dataset");
+    }
+}

@@ -1,0 +1,198 @@
+//! HTTP handlers of `/datasets`: upload, list, describe, preview, delete.
+
+use std::sync::Arc;
+
+use axum::{
+    Json,
+    extract::{Path, Request, State, rejection::PathRejection},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use contracts::{ColumnSchema, Dataset, DatasetList, Preview};
+use serde::Deserialize;
+use telemetry::{ApiQuery, Rejection};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{DatasetId, ingest, naming::parse_name};
+use crate::{AppError, AppState, query::engine_error};
+
+/// Rows a preview shows unless `limit` says otherwise.
+const PREVIEW_DEFAULT: usize = 20;
+/// Most rows a preview shows.
+const PREVIEW_MAX: usize = 1000;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct UploadParams {
+    /// Display name (default: the file name without its extension); the SQL table name is derived from it.
+    name: Option<String>,
+}
+
+/// The multipart form of an upload.
+#[derive(ToSchema)]
+#[allow(dead_code)] // documentation only: the body is streamed, never deserialised into this
+pub struct UploadForm {
+    /// The CSV file.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// Display name (instead of `?name=`).
+    name: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewParams {
+    /// Rows to show: 0 to 1000, default 20.
+    limit: Option<usize>,
+}
+
+/// The stored dataset named by a request path, or a 404 naming the id (malformed ids included).
+pub fn find(
+    state: &AppState,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<(DatasetId, Arc<Dataset>), AppError> {
+    let raw = id.map(|Path(raw)| raw).unwrap_or_default();
+    raw.parse::<DatasetId>()
+        .ok()
+        .and_then(|id| state.datasets.get(&id).map(|dataset| (id, dataset)))
+        .ok_or_else(|| AppError::DatasetNotFound(raw.chars().take(64).collect()))
+}
+
+/// Uploads a CSV and stores it as a dataset.
+///
+/// Send `multipart/form-data` with the file in the `file` field (`curl -F file=@sales.csv`), or the raw CSV
+/// with `Content-Type: text/csv` (also `application/csv`, `text/plain`, `text/tab-separated-values`,
+/// `application/octet-stream`). The body is streamed to disk, up to `MAX_UPLOAD_BYTES` (default 1 GiB);
+/// `MAX_BODY_BYTES` does not apply. Delimiter (`,` `;` tab `|`), header row, quoting, a UTF-8 BOM and column
+/// types are detected; bytes that are not UTF-8 are read as Latin-1 and the answer says so in `encoding` and
+/// `notes`. Answers 201 with the dataset and its `Location`.
+#[utoipa::path(post, path = "/datasets", tag = "datasets", params(UploadParams),
+    request_body(content(
+        (UploadForm = "multipart/form-data"),
+        (String = "text/csv"))),
+    responses(
+        (status = 201, body = Dataset, headers(("location" = String, description = "/datasets/{id}"))),
+        (status = 400, body = contracts::ApiError, description = "`bad_request`: a malformed multipart body"),
+        (status = 413, body = contracts::ApiError, description = "`payload_too_large`: over MAX_UPLOAD_BYTES"),
+        (status = 415, body = contracts::ApiError, description = "`unsupported_media_type`"),
+        (status = 422, body = contracts::ApiError, description = "`invalid_csv` (with the line), `invalid_encoding`, \
+            `ingest_limit_exceeded`, `invalid_input` (e.g. no `file` field)")))]
+pub async fn upload(
+    State(state): State<AppState>,
+    params: Result<ApiQuery<UploadParams>, Rejection>,
+    request: Request,
+) -> Result<Response, AppError> {
+    let name = params?
+        .0
+        .name
+        .map(|raw| {
+            parse_name(&raw)
+                .map_err(|why| AppError::InvalidInput(format!("query string: `name` {why}")))
+        })
+        .transpose()?;
+    let dataset = ingest::create(&state, name, request).await?;
+    tracing::info!(dataset = %dataset.id, rows = dataset.row_count, bytes = dataset.source_bytes, "dataset stored");
+    let location = format!("/datasets/{}", dataset.id);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(dataset.as_ref().clone()),
+    )
+        .into_response())
+}
+
+/// Lists every stored dataset, newest first.
+#[utoipa::path(get, path = "/datasets", tag = "datasets",
+    responses((status = 200, body = DatasetList)))]
+pub async fn list(State(state): State<AppState>) -> Json<DatasetList> {
+    let datasets = state
+        .datasets
+        .list()
+        .iter()
+        .map(|d| d.as_ref().clone())
+        .collect();
+    Json(DatasetList { datasets })
+}
+
+/// Describes a dataset: schema, row count, and per-column null count and min/max/mean.
+#[utoipa::path(get, path = "/datasets/{id}", tag = "datasets",
+    params(("id" = String, Path, description = "Dataset id")),
+    responses(
+        (status = 200, body = Dataset),
+        (status = 404, body = contracts::ApiError, description = "`dataset_not_found`")))]
+pub async fn describe(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Dataset>, AppError> {
+    Ok(Json(find(&state, id)?.1.as_ref().clone()))
+}
+
+/// The first rows of a dataset (`limit`: 0 to 1000, default 20).
+#[utoipa::path(get, path = "/datasets/{id}/preview", tag = "datasets",
+    params(("id" = String, Path, description = "Dataset id"), PreviewParams),
+    responses(
+        (status = 200, body = Preview),
+        (status = 404, body = contracts::ApiError, description = "`dataset_not_found`"),
+        (status = 422, body = contracts::ApiError, description = "`invalid_input`: `limit` out of range")))]
+pub async fn preview(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    params: Result<ApiQuery<PreviewParams>, Rejection>,
+) -> Result<Json<Preview>, AppError> {
+    let (id, dataset) = find(&state, id)?;
+    let limit = params?.0.limit.unwrap_or(PREVIEW_DEFAULT);
+    if limit > PREVIEW_MAX {
+        return Err(AppError::InvalidInput(format!(
+            "query string: `limit` must be at most {PREVIEW_MAX} (got {limit}); use POST /datasets/{{id}}/query for more rows"
+        )));
+    }
+    let output = state
+        .engine
+        .preview(state.datasets.parquet_path(&id), limit)
+        .await
+        .map_err(|error| match state.datasets.get(&id) {
+            None => AppError::DatasetNotFound(dataset.id.clone()),
+            Some(_) => engine_error(error),
+        })?;
+    // The stored schema is authoritative for the column list, even when there are no rows to show.
+    let columns = if output.table.columns.is_empty() {
+        dataset
+            .columns
+            .iter()
+            .map(|c| ColumnSchema::new(&c.name, &c.dtype))
+            .collect()
+    } else {
+        output.table.columns
+    };
+    Ok(Json(Preview {
+        columns,
+        rows: output.table.rows,
+        row_count: dataset.row_count,
+    }))
+}
+
+/// Deletes a dataset and its files.
+#[utoipa::path(delete, path = "/datasets/{id}", tag = "datasets",
+    params(("id" = String, Path, description = "Dataset id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, body = contracts::ApiError, description = "`dataset_not_found`")))]
+pub async fn delete(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<StatusCode, AppError> {
+    let (id, _) = find(&state, id)?;
+    let removed = state
+        .datasets
+        .delete(&id)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("deleting a dataset")))?;
+    if !removed {
+        // Another request deleted it between the lookup and now.
+        return Err(AppError::DatasetNotFound(id.to_string()));
+    }
+    tracing::info!(dataset = %id, "dataset deleted");
+    Ok(StatusCode::NO_CONTENT)
+}

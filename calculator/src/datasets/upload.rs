@@ -1,0 +1,302 @@
+//! Receiving an upload — a raw CSV body or the `file` field of a multipart form — streamed to a file while
+//! its size is checked against `MAX_UPLOAD_BYTES` and its BLAKE3 hash computed. Never held in memory whole.
+
+use std::path::Path;
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, Multipart, Request, multipart::MultipartError},
+    http::{HeaderMap, StatusCode, header},
+};
+use futures::{Stream, StreamExt};
+use tokio::io::{AsyncWriteExt, BufWriter};
+
+use super::naming::{clean_file_name, parse_name};
+use crate::AppError;
+
+/// Media types accepted as a raw CSV body (spreadsheets and browsers label CSV files in all these ways).
+pub const RAW_MEDIA_TYPES: &[&str] = &[
+    "text/csv",
+    "application/csv",
+    "text/plain",
+    "text/tab-separated-values",
+    "application/vnd.ms-excel",
+    "application/octet-stream",
+];
+
+/// Room for multipart boundaries, part headers and the `name` field on top of the file itself.
+const MULTIPART_OVERHEAD: u64 = 64 * 1024;
+/// Longest `name` form field read.
+const NAME_FIELD_MAX: usize = 1024;
+
+/// What arrived: the file on disk, its size and hash, and the names that came with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    pub bytes: u64,
+    /// BLAKE3 of the bytes, hex.
+    pub content_hash: String,
+    /// The uploaded file's name (multipart only), without any directory part.
+    pub file_name: Option<String>,
+    /// A `name` form field, when the multipart body had one.
+    pub name: Option<String>,
+}
+
+/// Streams the request's CSV to `dest`. Leaves a partial file behind on error: the caller's staging
+/// directory removes it.
+pub async fn receive(request: Request, dest: &Path, limit: u64) -> Result<Received, AppError> {
+    let media_type = media_type(request.headers());
+    let declared = declared_length(request.headers());
+    match media_type.as_deref() {
+        Some("multipart/form-data") => {
+            if declared.is_some_and(|n| n > limit.saturating_add(MULTIPART_OVERHEAD)) {
+                return Err(too_large(limit));
+            }
+            receive_multipart(request, dest, limit).await
+        }
+        Some(raw) if RAW_MEDIA_TYPES.contains(&raw) => {
+            if declared.is_some_and(|n| n > limit) {
+                return Err(too_large(limit));
+            }
+            let stream = request.into_body().into_data_stream();
+            let (bytes, content_hash) = save(stream, dest, limit).await.map_err(|e| {
+                e.into_app_error(limit, |e| {
+                    AppError::BadRequest(format!("the upload stopped before its end: {e}"))
+                })
+            })?;
+            Ok(Received {
+                bytes,
+                content_hash,
+                file_name: None,
+                name: None,
+            })
+        }
+        other => Err(AppError::UnsupportedMediaType(format!(
+            "cannot read a `{}` body as a CSV upload; send `multipart/form-data` with the file in the `file` \
+             field, or the raw CSV with `Content-Type: text/csv`",
+            other.unwrap_or("(no Content-Type)")
+        ))),
+    }
+}
+
+async fn receive_multipart(
+    request: Request,
+    dest: &Path,
+    limit: u64,
+) -> Result<Received, AppError> {
+    let mut form = Multipart::from_request(request, &())
+        .await
+        .map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+    let mut received: Option<Received> = None;
+    let mut name = None;
+    while let Some(field) = form.next_field().await.map_err(multipart_error)? {
+        match field.name() {
+            Some("file") => {
+                if received.is_some() {
+                    return Err(AppError::InvalidInput(
+                        "multipart field `file` appears twice; upload one CSV per request".into(),
+                    ));
+                }
+                let file_name = field.file_name().and_then(clean_file_name);
+                let (bytes, content_hash) = save(field, dest, limit)
+                    .await
+                    .map_err(|e| e.into_app_error(limit, multipart_error))?;
+                received = Some(Received {
+                    bytes,
+                    content_hash,
+                    file_name,
+                    name: None,
+                });
+            }
+            Some("name") => name = Some(small_text(field).await?),
+            other => {
+                return Err(AppError::InvalidInput(format!(
+                    "unexpected multipart field `{}`: send the CSV in `file` (and optionally the dataset's \
+                     name in `name`)",
+                    other.unwrap_or_default()
+                )));
+            }
+        }
+    }
+    let mut received = received.ok_or_else(|| {
+        AppError::InvalidInput(
+            "multipart field `file` is missing: send the CSV as the `file` field (curl -F file=@data.csv)"
+                .into(),
+        )
+    })?;
+    received.name = name;
+    Ok(received)
+}
+
+/// Reads the `name` field, refusing anything long (it is a label, not a payload).
+async fn small_text(mut field: axum::extract::multipart::Field<'_>) -> Result<String, AppError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        bytes.extend_from_slice(&chunk);
+        if bytes.len() > NAME_FIELD_MAX {
+            return Err(AppError::InvalidInput(format!(
+                "multipart field `name`: longer than {NAME_FIELD_MAX} bytes"
+            )));
+        }
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| AppError::InvalidInput("multipart field `name`: not UTF-8 text".into()))?;
+    parse_name(&text)
+        .map_err(|why| AppError::InvalidInput(format!("multipart field `name`: {why}")))
+}
+
+fn multipart_error(error: MultipartError) -> AppError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        // Only reachable if a body limit is put back on this route; say which one.
+        return AppError::TooLarge("the multipart body is larger than this server accepts".into());
+    }
+    AppError::BadRequest(format!("malformed multipart body: {}", error.body_text()))
+}
+
+/// Why [`save`] stopped.
+#[derive(Debug)]
+pub enum SaveError<E> {
+    TooLarge,
+    Body(E),
+    Io(std::io::Error),
+}
+
+impl<E> SaveError<E> {
+    fn into_app_error(self, limit: u64, body: impl FnOnce(E) -> AppError) -> AppError {
+        match self {
+            Self::TooLarge => too_large(limit),
+            Self::Body(e) => body(e),
+            Self::Io(e) => AppError::Internal(anyhow::Error::new(e).context("writing an upload")),
+        }
+    }
+}
+
+/// Copies `stream` to a new file at `dest`, hashing as it goes; stops at the first byte past `limit`.
+/// Returns the size and the BLAKE3 hash (hex).
+pub async fn save<S, E>(stream: S, dest: &Path, limit: u64) -> Result<(u64, String), SaveError<E>>
+where
+    S: Stream<Item = Result<Bytes, E>>,
+{
+    let mut stream = std::pin::pin!(stream);
+    let file = tokio::fs::File::create(dest).await.map_err(SaveError::Io)?;
+    // Large buffer: every tokio file write is a trip to the blocking pool.
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let mut hasher = blake3::Hasher::new();
+    let mut total: u64 = 0;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(SaveError::Body)?;
+        total = total.saturating_add(chunk.len() as u64);
+        if total > limit {
+            return Err(SaveError::TooLarge);
+        }
+        hasher.update(&chunk);
+        out.write_all(&chunk).await.map_err(SaveError::Io)?;
+    }
+    out.flush().await.map_err(SaveError::Io)?;
+    Ok((total, hasher.finalize().to_hex().to_string()))
+}
+
+/// The 413 for an upload over the limit; the message states the limit.
+pub fn too_large(limit: u64) -> AppError {
+    AppError::TooLarge(format!(
+        "the upload is larger than MAX_UPLOAD_BYTES ({limit} bytes = {}); split the file or raise the limit",
+        human_bytes(limit)
+    ))
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} bytes")
+    } else {
+        format!("{value:.1} {}", UNITS[unit]).replace(".0 ", " ")
+    }
+}
+
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let mime = value.split(';').next()?.trim().to_ascii_lowercase();
+    (!mime.is_empty()).then_some(mime)
+}
+
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks(parts: &[&'static [u8]]) -> impl Stream<Item = Result<Bytes, std::io::Error>> {
+        futures::stream::iter(
+            parts
+                .iter()
+                .map(|p| Ok(Bytes::from_static(p)))
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    #[tokio::test]
+    async fn save_streams_hashes_and_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("x.csv");
+        let (n, hash) = save(chunks(&[b"a,b\n", b"1,2\n", b""]), &dest, 100)
+            .await
+            .unwrap();
+        assert_eq!(n, 8);
+        assert_eq!(std::fs::read(&dest).unwrap(), b"a,b\n1,2\n");
+        assert_eq!(hash, blake3::hash(b"a,b\n1,2\n").to_hex().to_string());
+    }
+
+    #[tokio::test]
+    async fn save_stops_past_the_limit_and_at_body_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("x.csv");
+        let exact = save(chunks(&[b"1234", b"5678"]), &dest, 8).await;
+        assert_eq!(exact.unwrap().0, 8, "exactly the limit is fine");
+        let over = save(chunks(&[b"1234", b"56789"]), &dest, 8).await;
+        assert!(matches!(over, Err(SaveError::TooLarge)));
+
+        let failing = futures::stream::iter(vec![
+            Ok(Bytes::from_static(b"a")),
+            Err(std::io::Error::other("reset")),
+        ]);
+        assert!(matches!(
+            save(failing, &dest, 8).await,
+            Err(SaveError::Body(_))
+        ));
+    }
+
+    #[test]
+    fn limits_read_well() {
+        assert_eq!(human_bytes(1 << 30), "1 GiB");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(100), "100 bytes");
+        let message = too_large(1 << 30).to_string();
+        assert!(
+            message.contains("MAX_UPLOAD_BYTES (1073741824 bytes = 1 GiB)"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn media_types_are_normalised() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(media_type(&headers), None);
+        headers.insert(
+            header::CONTENT_TYPE,
+            "Text/CSV; charset=utf-8".parse().unwrap(),
+        );
+        assert_eq!(media_type(&headers).as_deref(), Some("text/csv"));
+    }
+}

@@ -1,0 +1,14 @@
+//! Datasets and queries end to end, through the router: uploads, listing, previews, deletion, restarts, SQL
+//! queries, hostile SQL, runaway queries and the CSV corpus — real Parquet on disk, real engine workers.
+//!
+//! One test binary on purpose: every calculator test binary links polars (over a gigabyte in a debug
+//! build, and a long link), so these modules share one.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod adversarial;
+mod csv_corpus;
+mod errors;
+mod query;
+mod routes;

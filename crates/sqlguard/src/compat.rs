@@ -1,0 +1,147 @@
+//! Rewrites of SQL that SQLite and PostgreSQL users write (and LLMs learned from them) into forms that
+//! Polars SQL runs with the meaning they intended. Each rewrite only rearranges an already validated
+//! tree; the result is validated again like any other query (see `recheck`), so none widens what may run.
+
+use sqlparser::ast::{Expr, GroupByExpr, Ident, OrderByKind, Query, SelectItem, SetExpr, Value};
+
+/// Longest generated column name; longer expression texts are cut (with `…`).
+const MAX_ALIAS_CHARS: usize = 100;
+
+/// The name for an unnamed expression column: its SQL text, made unique among `taken`.
+pub(crate) fn expression_alias(written: &str, taken: &[String]) -> String {
+    let mut base: String = written.chars().take(MAX_ALIAS_CHARS).collect();
+    if written.chars().count() > MAX_ALIAS_CHARS {
+        base.push('…');
+    }
+    if !taken.contains(&base) {
+        return base;
+    }
+    (2..)
+        .map(|n| format!("{base} ({n})"))
+        .find(|candidate| !taken.contains(candidate))
+        .unwrap_or(base)
+}
+
+/// `LIKE` matches case-insensitively, as in SQLite and MySQL (people asking for names "containing al"
+/// mean Al and al alike); Polars' `LIKE` is case-sensitive, its `ILIKE` is not.
+pub(crate) fn like_ignores_case(e: &mut Expr) {
+    if let Expr::Like { .. } = e {
+        let Expr::Like {
+            negated,
+            any,
+            expr,
+            pattern,
+            escape_char,
+        } = std::mem::replace(e, Expr::value(Value::Null))
+        else {
+            return;
+        };
+        *e = Expr::ILike {
+            negated,
+            any,
+            expr,
+            pattern,
+            escape_char,
+        };
+    }
+}
+
+fn is_grouped(select: &sqlparser::ast::Select) -> bool {
+    let grouped = match &select.group_by {
+        GroupByExpr::All(_) => true,
+        GroupByExpr::Expressions(exprs, _) => !exprs.is_empty(),
+    };
+    (grouped || select.having.is_some()) && select.distinct.is_none()
+}
+
+/// Polars cannot sort a grouped result by an expression it does not output
+/// (`SELECT a FROM t GROUP BY a ORDER BY count(*) DESC LIMIT 1`). Sort by the output column that
+/// computes the same expression, or else compute the key as a hidden column and drop it outside:
+/// `SELECT * EXCLUDE ("__order_1") FROM (SELECT a, count(*) AS "__order_1" ... ORDER BY "__order_1" DESC
+/// LIMIT 1) AS "__ordered"`.
+pub(crate) fn order_by_aggregates(q: &mut Query) {
+    let SetExpr::Select(select) = q.body.as_mut() else {
+        return;
+    };
+    if !is_grouped(select) {
+        return;
+    }
+    let Some(order_by) = q.order_by.as_mut() else {
+        return;
+    };
+    let OrderByKind::Expressions(items) = &mut order_by.kind else {
+        return;
+    };
+    let mut hidden: Vec<String> = Vec::new();
+    for item in items.iter_mut() {
+        if matches!(
+            item.expr,
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Value(_)
+        ) {
+            continue;
+        }
+        let same = select.projection.iter().find_map(|p| match p {
+            SelectItem::ExprWithAlias { expr, alias } if *expr == item.expr => {
+                Some(Expr::Identifier(alias.clone()))
+            }
+            SelectItem::UnnamedExpr(expr) if *expr == item.expr => Some(expr.clone()),
+            _ => None,
+        });
+        if let Some(output) = same {
+            item.expr = output;
+            continue;
+        }
+        let name = format!("__order_{}", hidden.len() + 1);
+        let key = std::mem::replace(
+            &mut item.expr,
+            Expr::Identifier(Ident::with_quote('"', name.clone())),
+        );
+        select.projection.push(SelectItem::ExprWithAlias {
+            expr: key,
+            alias: Ident::with_quote('"', name.clone()),
+        });
+        hidden.push(name);
+    }
+    if hidden.is_empty() {
+        return;
+    }
+    // The WITH clause stays outside so that the sorted query is a plain subquery.
+    let with = q.with.take();
+    let excluded = hidden
+        .iter()
+        .map(|h| format!("\"{h}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let wrapper = format!("SELECT * EXCLUDE ({excluded}) FROM ({q}) AS \"__ordered\"");
+    match crate::parse_statements(&wrapper)
+        .ok()
+        .and_then(|mut s| s.pop())
+    {
+        Some(sqlparser::ast::Statement::Query(mut wrapped)) => {
+            wrapped.with = with;
+            *q = *wrapped;
+        }
+        // Cannot happen (the text is built from a parsed query); keep the original, which then fails
+        // in the engine with its own message rather than running something else.
+        _ => q.with = with,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_are_unique_and_bounded() {
+        assert_eq!(expression_alias("avg(age)", &[]), "avg(age)");
+        assert_eq!(
+            expression_alias("count(*)", &["count(*)".into()]),
+            "count(*) (2)"
+        );
+        let long = "x".repeat(300);
+        assert_eq!(
+            expression_alias(&long, &[]).chars().count(),
+            MAX_ALIAS_CHARS + 1
+        );
+    }
+}

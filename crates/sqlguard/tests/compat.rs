@@ -1,0 +1,74 @@
+//! Rewrites that let SQLite/PostgreSQL-style SQL run on Polars with its intended meaning.
+
+mod common;
+
+use common::{ok, rejected_with};
+
+#[test]
+fn unnamed_expressions_are_named_by_their_text() {
+    let q = ok("SELECT avg(age), max(age), name FROM data");
+    assert_eq!(
+        q.sql(),
+        r#"SELECT avg("Age") AS "avg(age)", max("Age") AS "max(age)", "name" FROM data"#
+    );
+    // Repeats get a suffix instead of colliding.
+    let q = ok("SELECT count(*), count(*) FROM data");
+    assert!(q.sql().contains(r#"AS "count(*) (2)""#), "{}", q.sql());
+}
+
+#[test]
+fn grouped_results_sort_by_aggregates() {
+    // The aggregate is an output column: sort by it.
+    let q = ok("SELECT country, count(*) FROM singer GROUP BY country ORDER BY count(*) DESC");
+    assert!(
+        q.sql().ends_with(r#"ORDER BY "count(*)" DESC"#),
+        "{}",
+        q.sql()
+    );
+    // It is not: compute it as a hidden column and drop it outside.
+    let q = ok("SELECT country FROM singer GROUP BY country ORDER BY count(*) DESC LIMIT 1");
+    assert_eq!(
+        q.sql(),
+        r#"SELECT * EXCLUDE ("__order_1") FROM (SELECT "country", count(*) AS "__order_1" FROM data AS singer GROUP BY "country" ORDER BY "__order_1" DESC LIMIT 1) AS "__ordered""#
+    );
+    // Inside a subquery, and with a WITH clause kept outermost.
+    let q = ok(
+        "WITH t AS (SELECT * FROM data) SELECT name FROM t WHERE country IN (SELECT country FROM t GROUP BY country ORDER BY avg(age) LIMIT 1) GROUP BY name ORDER BY sum(a)",
+    );
+    assert!(q.sql().starts_with("WITH t AS"), "{}", q.sql());
+    assert!(
+        q.sql().contains(r#"avg("Age") AS "__order_1""#),
+        "{}",
+        q.sql()
+    );
+    // Ungrouped queries are left alone: polars sorts them by any expression.
+    let q = ok("SELECT name FROM data ORDER BY age * 2");
+    assert!(!q.sql().contains("__order"), "{}", q.sql());
+}
+
+#[test]
+fn like_ignores_case_as_in_sqlite() {
+    let q = ok("SELECT name FROM data WHERE name LIKE '%al%' AND country NOT LIKE 'x%'");
+    assert!(q.sql().contains(r#""name" ILIKE '%al%'"#), "{}", q.sql());
+    assert!(
+        q.sql().contains(r#""country" NOT ILIKE 'x%'"#),
+        "{}",
+        q.sql()
+    );
+}
+
+#[test]
+fn rewrites_open_no_hole() {
+    rejected_with(
+        "SELECT country FROM read_csv('/etc/passwd') GROUP BY country ORDER BY count(*)",
+        "table_function",
+    );
+    rejected_with(
+        "SELECT * FROM (SELECT 1 AS x) AS data GROUP BY x ORDER BY count(*)",
+        "shadowed_table",
+    );
+    rejected_with(
+        "SELECT country FROM data GROUP BY country ORDER BY read_parquet('x')",
+        "function_not_allowed",
+    );
+}
