@@ -54,7 +54,8 @@ impl Store {
             .map_err(context("cannot create DATA_DIR directory", &tmp_dir))?;
         clear_dir(&tmp_dir).map_err(context("cannot clear", &tmp_dir))?;
         let index = load_index(&datasets_dir).map_err(context("cannot read", &datasets_dir))?;
-        tracing::info!(datasets = index.len(), dir = %data_dir.display(), "dataset store opened");
+        // Debug: this runs before any request, and every info line is expected to carry a trace id.
+        tracing::debug!(datasets = index.len(), dir = %data_dir.display(), "dataset store opened");
         Ok(Self {
             inner: Arc::new(Inner {
                 datasets_dir,
