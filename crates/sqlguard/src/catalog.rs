@@ -45,6 +45,23 @@ impl Table {
     pub(crate) fn column_names(&self) -> Vec<String> {
         self.columns.iter().map(|c| c.name.clone()).collect()
     }
+
+    /// Names of the columns whose dtype is a number (`i64`, `u32`, `f64`, `decimal[..]`).
+    pub(crate) fn numeric_columns(&self) -> Vec<String> {
+        self.columns
+            .iter()
+            .filter(|c| is_numeric_dtype(&c.dtype))
+            .map(|c| c.name.clone())
+            .collect()
+    }
+}
+
+/// True for polars' numeric dtype names: `i8`..`i128`, `u8`..`u64`, `f32`, `f64`, `decimal[p,s]`.
+pub(crate) fn is_numeric_dtype(dtype: &str) -> bool {
+    let numbered = matches!(dtype.as_bytes().first(), Some(b'i' | b'u' | b'f'))
+        && dtype.len() > 1
+        && dtype[1..].bytes().all(|b| b.is_ascii_digit());
+    numbered || dtype.starts_with("decimal")
 }
 
 /// The set of registered tables a query may reference.

@@ -2,7 +2,12 @@
 //! Polars SQL runs with the meaning they intended. Each rewrite only rearranges an already validated
 //! tree; the result is validated again like any other query (see `recheck`), so none widens what may run.
 
-use sqlparser::ast::{Expr, GroupByExpr, Ident, OrderByKind, Query, SelectItem, SetExpr, Value};
+use sqlparser::ast::{
+    BinaryOperator, Expr, GroupByExpr, Ident, OrderByExpr, OrderByKind, OrderByOptions, Query,
+    SelectItem, SetExpr, Value,
+};
+
+use crate::scope::{SelectScope, find_relation};
 
 /// Longest generated column name; longer expression texts are cut (with `…`).
 const MAX_ALIAS_CHARS: usize = 100;
@@ -46,6 +51,59 @@ pub(crate) fn like_ignores_case(e: &mut Expr) {
     }
 }
 
+fn is_numeric_column(scopes: &[SelectScope], e: &Expr) -> bool {
+    match e {
+        Expr::Identifier(ident) => scopes
+            .iter()
+            .rev()
+            .flat_map(|s| s.relations.iter())
+            .find(|r| r.columns.contains(&ident.value))
+            .is_some_and(|r| r.numeric.contains(&ident.value)),
+        Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+            [qualifier, column] => find_relation(scopes, &qualifier.value)
+                .is_some_and(|r| r.numeric.contains(&column.value)),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// `population = '80000'`: SQLite compares a number column with a numeric string as numbers, Polars
+/// refuses to compare them at all. The string becomes the number it spells (only when it spells one).
+pub(crate) fn numeric_comparison(
+    scopes: &[SelectScope],
+    left: &mut Expr,
+    op: &BinaryOperator,
+    right: &mut Expr,
+) {
+    use BinaryOperator as B;
+    if !matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq) {
+        return;
+    }
+    if is_numeric_column(scopes, left) {
+        number_literal(right);
+    }
+    if is_numeric_column(scopes, right) {
+        number_literal(left);
+    }
+}
+
+/// A string literal that spells a number, turned into that number.
+fn number_literal(e: &mut Expr) {
+    let Expr::Value(v) = e else { return };
+    let Value::SingleQuotedString(text) = &v.value else {
+        return;
+    };
+    let number = text.trim();
+    let spells_number = number.parse::<f64>().is_ok_and(f64::is_finite)
+        && number
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+    if spells_number {
+        v.value = Value::Number(number.to_owned(), false);
+    }
+}
+
 fn is_grouped(select: &sqlparser::ast::Select) -> bool {
     let grouped = match &select.group_by {
         GroupByExpr::All(_) => true,
@@ -54,7 +112,7 @@ fn is_grouped(select: &sqlparser::ast::Select) -> bool {
     (grouped || select.having.is_some()) && select.distinct.is_none()
 }
 
-/// Polars cannot sort a grouped result by an expression it does not output
+/// Sorting a grouped result. Polars cannot sort one by an expression it does not output
 /// (`SELECT a FROM t GROUP BY a ORDER BY count(*) DESC LIMIT 1`). Sort by the output column that
 /// computes the same expression, or else compute the key as a hidden column and drop it outside:
 /// `SELECT * EXCLUDE ("__order_1") FROM (SELECT a, count(*) AS "__order_1" ... ORDER BY "__order_1" DESC
@@ -101,6 +159,43 @@ pub(crate) fn order_by_aggregates(q: &mut Query) {
             alias: Ident::with_quote('"', name.clone()),
         });
         hidden.push(name);
+    }
+    // Ties: SQLite emits groups in key order, and its sorter keeps that order for an ascending sort and
+    // reverses it for a descending one; polars emits groups in no particular order. Breaking ties by the
+    // group keys in the direction of the last sort key gives the same, deterministic, answer.
+    let ascending = items.last().is_none_or(|i| i.options.asc != Some(false));
+    let keys = match &select.group_by {
+        GroupByExpr::Expressions(keys, _) => keys.clone(),
+        GroupByExpr::All(_) => Vec::new(),
+    };
+    for key in keys {
+        if matches!(key, Expr::Value(_)) || items.iter().any(|i| i.expr == key) {
+            continue;
+        }
+        let output = select.projection.iter().find_map(|p| match p {
+            SelectItem::ExprWithAlias { expr, alias } if *expr == key => {
+                Some(Expr::Identifier(alias.clone()))
+            }
+            SelectItem::UnnamedExpr(expr) if *expr == key => Some(expr.clone()),
+            _ => None,
+        });
+        let expr = output.unwrap_or_else(|| {
+            let name = format!("__order_{}", hidden.len() + 1);
+            select.projection.push(SelectItem::ExprWithAlias {
+                expr: key,
+                alias: Ident::with_quote('"', name.clone()),
+            });
+            hidden.push(name.clone());
+            Expr::Identifier(Ident::with_quote('"', name))
+        });
+        items.push(OrderByExpr {
+            expr,
+            options: OrderByOptions {
+                asc: Some(ascending),
+                nulls_first: None,
+            },
+            with_fill: None,
+        });
     }
     if hidden.is_empty() {
         return;

@@ -94,6 +94,7 @@ impl Walker<'_> {
                 }
                 self.expr(left);
                 self.expr(right);
+                crate::compat::numeric_comparison(&self.scopes, left, op, right);
             }
             Expr::InList { expr, list, .. } => {
                 self.expr(expr);

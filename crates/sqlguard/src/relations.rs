@@ -93,6 +93,7 @@ impl Walker<'_> {
                     visible,
                     columns: out.columns,
                     open: out.open,
+                    numeric: Vec::new(),
                 });
             }
             TableFactor::NestedJoin {
@@ -168,6 +169,7 @@ impl Walker<'_> {
             return None;
         };
         let (canonical, columns) = (table.name.clone(), table.column_names());
+        let numeric = table.numeric_columns();
         let written = std::mem::replace(&mut ident.value, canonical.clone());
         ident.quote_style = needs_quotes(&canonical).then_some('"');
         if !self.tables.contains(&canonical) {
@@ -213,6 +215,7 @@ impl Walker<'_> {
             visible,
             columns,
             open: false,
+            numeric,
         })
     }
 

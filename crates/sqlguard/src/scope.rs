@@ -13,6 +13,8 @@ pub(crate) struct Relation {
     pub open: bool,
     /// For messages: "table `data`", "subquery `t`".
     pub describe: String,
+    /// Columns known to hold numbers (registered tables only), for SQLite-style `col = '42'`.
+    pub numeric: Vec<String>,
 }
 
 impl Relation {
@@ -189,6 +191,7 @@ mod tests {
             columns: vec!["Name".into(), "name".into()],
             open: false,
             describe: "table `data`".into(),
+            numeric: Vec::new(),
         };
         let scopes = vec![SelectScope {
             relations: vec![rel],

@@ -127,6 +127,7 @@ impl<'a> Walker<'a> {
                     columns: out.columns,
                     open: out.open,
                     describe: format!("WITH query `{}`", cte.alias.name.value),
+                    numeric: Vec::new(),
                 };
                 if let Some(frame) = self.ctes.last_mut() {
                     frame.push(rel);
@@ -144,6 +145,7 @@ impl<'a> Walker<'a> {
                         columns: out.columns.clone(),
                         open: out.open,
                         describe: "the query result".into(),
+                        numeric: Vec::new(),
                     };
                     self.scopes.push(SelectScope {
                         relations: vec![rel],

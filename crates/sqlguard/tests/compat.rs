@@ -21,15 +21,16 @@ fn grouped_results_sort_by_aggregates() {
     // The aggregate is an output column: sort by it.
     let q = ok("SELECT country, count(*) FROM singer GROUP BY country ORDER BY count(*) DESC");
     assert!(
-        q.sql().ends_with(r#"ORDER BY "count(*)" DESC"#),
-        "{}",
+        q.sql()
+            .ends_with(r#"ORDER BY "count(*)" DESC, "country" DESC"#),
+        "ties are broken by the group key, in the sort's direction: {}",
         q.sql()
     );
     // It is not: compute it as a hidden column and drop it outside.
     let q = ok("SELECT country FROM singer GROUP BY country ORDER BY count(*) DESC LIMIT 1");
     assert_eq!(
         q.sql(),
-        r#"SELECT * EXCLUDE ("__order_1") FROM (SELECT "country", count(*) AS "__order_1" FROM data AS singer GROUP BY "country" ORDER BY "__order_1" DESC LIMIT 1) AS "__ordered""#
+        r#"SELECT * EXCLUDE ("__order_1") FROM (SELECT "country", count(*) AS "__order_1" FROM data AS singer GROUP BY "country" ORDER BY "__order_1" DESC, "country" DESC LIMIT 1) AS "__ordered""#
     );
     // Inside a subquery, and with a WITH clause kept outermost.
     let q = ok(
@@ -44,6 +45,17 @@ fn grouped_results_sort_by_aggregates() {
     // Ungrouped queries are left alone: polars sorts them by any expression.
     let q = ok("SELECT name FROM data ORDER BY age * 2");
     assert!(!q.sql().contains("__order"), "{}", q.sql());
+}
+
+#[test]
+fn numeric_strings_compare_as_numbers_with_number_columns() {
+    let q = ok("SELECT name FROM data WHERE Age = \"80000\" AND '30' < a AND name = '12'");
+    assert!(q.sql().contains(r#""Age" = 80000"#), "{}", q.sql());
+    assert!(q.sql().contains(r#"30 < "a""#), "{}", q.sql());
+    // Text columns and non-numeric strings keep their strings.
+    assert!(q.sql().contains(r#""name" = '12'"#), "{}", q.sql());
+    let q = ok("SELECT name FROM data WHERE a = '1; DROP TABLE x'");
+    assert!(q.sql().contains("'1; DROP TABLE x'"), "{}", q.sql());
 }
 
 #[test]
