@@ -45,6 +45,16 @@ const CHROMIUM_FLAGS: &[&str] = &[
     "--mute-audio",
 ];
 
+/// The most one browser test may take: a hung WebDriver call or server becomes a failure, not a stuck run.
+pub const TEST_LIMIT: Duration = Duration::from_secs(120);
+
+/// Runs a test's body within [`TEST_LIMIT`].
+pub async fn within<T>(test: &str, body: impl Future<Output = T>) -> T {
+    tokio::time::timeout(TEST_LIMIT, body)
+        .await
+        .unwrap_or_else(|_| panic!("{test}: did not finish within {TEST_LIMIT:?}"))
+}
+
 /// True when running in CI, where a missing browser is a failure rather than a skip.
 pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
@@ -118,10 +128,12 @@ pub async fn launch(test: &str, base: &str) -> Option<Browser> {
         "browserName": "chrome",
         "goog:chromeOptions": { "binary": chromium, "args": args },
     });
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities.as_object().expect("an object").clone())
-        .connect(&webdriver)
+    let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+    builder.capabilities(capabilities.as_object().expect("an object").clone());
+    let connect = builder.connect(&webdriver);
+    let client = tokio::time::timeout(Duration::from_secs(60), connect)
         .await
+        .expect("Chromium started within 60 s")
         .unwrap_or_else(|e| panic!("cannot open a Chromium session through chromedriver: {e}"));
     Some(Browser {
         client,

@@ -8,7 +8,7 @@
 #[path = "../src/browser_harness.rs"]
 mod browser_harness;
 
-use browser_harness::launch;
+use browser_harness::{launch, within};
 use integration_tests::{PASSENGERS_CSV, StackOptions, spawn_stack, worker};
 
 /// One browser at a time: the machine has two cores, and parallel sessions make timings flaky.
@@ -57,48 +57,55 @@ fn voyage_csv() -> String {
 #[tokio::test]
 async fn calculator_panel_adds_subtracts_and_shows_server_errors() {
     let _turn = ONE_BROWSER.lock().await;
-    let stack = spawn_stack(StackOptions::new(worker!())).await;
-    let Some(browser) = launch("calculator_panel", &stack.calculator).await else {
-        return;
-    };
-    browser.open("/").await;
-    // The empty state: no dataset yet, the welcome card explains the product.
-    browser.wait_visible("#welcome").await;
-    browser.shot("01-welcome").await;
+    within(
+        "calculator_panel_adds_subtracts_and_shows_server_errors",
+        async {
+            let stack = spawn_stack(StackOptions::new(worker!())).await;
+            let Some(browser) = launch("calculator_panel", &stack.calculator).await else {
+                return;
+            };
+            browser.open("/").await;
+            // The empty state: no dataset yet, the welcome card explains the product.
+            browser.wait_visible("#welcome").await;
+            browser.shot("01-welcome").await;
 
-    browser.fill("#calc-a", "40").await;
-    browser.fill("#calc-b", "2").await;
-    browser.click("#calc-submit").await;
-    browser.wait_text("#calc-result", "42").await;
+            browser.fill("#calc-a", "40").await;
+            browser.fill("#calc-b", "2").await;
+            browser.click("#calc-submit").await;
+            browser.wait_text("#calc-result", "42").await;
 
-    let op = browser.find("#calc-op").await;
-    op.select_by_value("subtract").await.unwrap();
-    browser.fill("#calc-a", "10.5").await;
-    browser.fill("#calc-b", "0.25").await;
-    // The keyboard works too: Enter in a field submits the form.
-    browser
-        .find("#calc-b")
-        .await
-        .send_keys(ENTER)
-        .await
-        .unwrap();
-    browser.wait_text("#calc-result", "10.25").await;
-    browser.shot("02-calculator").await;
+            let op = browser.find("#calc-op").await;
+            op.select_by_value("subtract").await.unwrap();
+            browser.fill("#calc-a", "10.5").await;
+            browser.fill("#calc-b", "0.25").await;
+            // The keyboard works too: Enter in a field submits the form.
+            browser
+                .find("#calc-b")
+                .await
+                .send_keys(ENTER)
+                .await
+                .unwrap();
+            browser.wait_text("#calc-result", "10.25").await;
+            browser.shot("02-calculator").await;
 
-    // A number out of range: the server's own message and the trace id are shown.
-    browser.fill("#calc-a", "1e309").await;
-    browser.click("#calc-submit").await;
-    let error = browser.wait_text("#calc-error", "out of range").await;
-    assert!(error.contains("field `a`"), "{error}");
-    let trace = browser.text("#calc-error .trace-id").await;
-    assert_eq!(trace.len(), 36, "a UUID trace id is shown: {trace:?}");
-    browser.shot("03-calculator-error").await;
-    browser.close().await;
+            // A number out of range: the server's own message and the trace id are shown.
+            browser.fill("#calc-a", "1e309").await;
+            browser.click("#calc-submit").await;
+            let error = browser.wait_text("#calc-error", "out of range").await;
+            assert!(error.contains("field `a`"), "{error}");
+            let trace = browser.text("#calc-error .trace-id").await;
+            assert_eq!(trace.len(), 36, "a UUID trace id is shown: {trace:?}");
+            browser.shot("03-calculator-error").await;
+            browser.close().await;
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn uploading_a_csv_shows_progress_schema_preview_and_a_quick_chart() {
     let _turn = ONE_BROWSER.lock().await;
+    within("uploading_a_csv_shows_progress_schema_preview_and_a_quick_chart", async {
     let stack = spawn_stack(StackOptions::new(worker!())).await;
     let Some(browser) = launch("upload", &stack.calculator).await else {
         return;
@@ -233,55 +240,65 @@ async fn uploading_a_csv_shows_progress_schema_preview_and_a_quick_chart() {
     let (_, list) = stack.get("/datasets").await;
     assert_eq!(list["datasets"], serde_json::json!([]));
     browser.close().await;
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_rejected_upload_shows_the_servers_message_and_trace_id() {
     let _turn = ONE_BROWSER.lock().await;
-    let stack = spawn_stack(StackOptions::new(worker!())).await;
-    let Some(browser) = launch("bad_upload", &stack.calculator).await else {
-        return;
-    };
-    // Ragged rows: the third line has more fields than the header.
-    let bad = "city,population\nOslo,709000\nBergen,291000,extra,fields\nTrondheim,212000\n";
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("ragged.csv");
-    std::fs::write(&file, bad).unwrap();
-    // What the server says about these bytes, asked directly.
-    let direct = stack
-        .client
-        .post(format!("{}/datasets?name=ragged", stack.calculator))
-        .header("content-type", "text/csv")
-        .body(bad)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(direct.status(), 422);
-    let direct: serde_json::Value = direct.json().await.unwrap();
-    let message = direct["error"]["message"].as_str().unwrap().to_owned();
+    within(
+        "a_rejected_upload_shows_the_servers_message_and_trace_id",
+        async {
+            let stack = spawn_stack(StackOptions::new(worker!())).await;
+            let Some(browser) = launch("bad_upload", &stack.calculator).await else {
+                return;
+            };
+            // Ragged rows: the third line has more fields than the header.
+            let bad =
+                "city,population\nOslo,709000\nBergen,291000,extra,fields\nTrondheim,212000\n";
+            let dir = tempfile::tempdir().unwrap();
+            let file = dir.path().join("ragged.csv");
+            std::fs::write(&file, bad).unwrap();
+            // What the server says about these bytes, asked directly.
+            let direct = stack
+                .client
+                .post(format!("{}/datasets?name=ragged", stack.calculator))
+                .header("content-type", "text/csv")
+                .body(bad)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(direct.status(), 422);
+            let direct: serde_json::Value = direct.json().await.unwrap();
+            let message = direct["error"]["message"].as_str().unwrap().to_owned();
 
-    browser.open("/").await;
-    browser
-        .find("#file-input")
-        .await
-        .send_keys(&file.display().to_string())
-        .await
-        .unwrap();
-    let shown = browser.wait_text("#upload-error", &message).await;
-    assert!(
-        shown.contains(direct["error"]["code"].as_str().unwrap()),
-        "{shown}"
-    );
-    let trace = browser.text("#upload-error .trace-id").await;
-    assert_eq!(trace.len(), 36, "the trace id is shown: {trace:?}");
-    assert!(browser.find("#welcome").await.is_displayed().await.unwrap());
-    browser.shot("08-upload-error").await;
-    browser.close().await;
+            browser.open("/").await;
+            browser
+                .find("#file-input")
+                .await
+                .send_keys(&file.display().to_string())
+                .await
+                .unwrap();
+            let shown = browser.wait_text("#upload-error", &message).await;
+            assert!(
+                shown.contains(direct["error"]["code"].as_str().unwrap()),
+                "{shown}"
+            );
+            let trace = browser.text("#upload-error .trace-id").await;
+            assert_eq!(trace.len(), 36, "the trace id is shown: {trace:?}");
+            assert!(browser.find("#welcome").await.is_displayed().await.unwrap());
+            browser.shot("08-upload-error").await;
+            browser.close().await;
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn edited_sql_shows_the_validators_issues_inline_and_runs_when_fixed() {
     let _turn = ONE_BROWSER.lock().await;
+    within("edited_sql_shows_the_validators_issues_inline_and_runs_when_fixed", async {
     // No LLM configured: the Ask panel says so and what to set, and the SQL editor still works.
     let stack = spawn_stack(StackOptions::new(worker!())).await;
     stack.upload_csv("passengers", PASSENGERS_CSV).await;
@@ -384,11 +401,14 @@ async fn edited_sql_shows_the_validators_issues_inline_and_runs_when_fixed() {
     );
     browser.shot("10-sql-result").await;
     browser.close().await;
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn the_event_stream_parser_handles_split_lines_comments_and_multiline_data() {
     let _turn = ONE_BROWSER.lock().await;
+    within("the_event_stream_parser_handles_split_lines_comments_and_multiline_data", async {
     let stack = spawn_stack(StackOptions::new(worker!())).await;
     let Some(browser) = launch("sse_parser", &stack.calculator).await else {
         return;
@@ -418,4 +438,6 @@ async fn the_event_stream_parser_handles_split_lines_comments_and_multiline_data
         ])
     );
     browser.close().await;
+    })
+    .await;
 }

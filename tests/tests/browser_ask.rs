@@ -10,7 +10,7 @@ mod browser_harness;
 
 use std::time::Duration;
 
-use browser_harness::launch;
+use browser_harness::{launch, within};
 use integration_tests::{
     PASSENGERS_CSV, StackOptions,
     llm_mock::{MockLlm, answer, review},
@@ -45,6 +45,7 @@ async fn slow_review(llm: &MockLlm, delay: Duration) {
 
 #[tokio::test]
 async fn a_question_streams_its_stages_then_shows_sql_verdict_table_chart_and_history() {
+    within("a_question_streams_its_stages_then_shows_sql_verdict_table_chart_and_history", async {
     let good = answer(
         "SELECT class, ROUND(AVG(fare), 2) AS mean_fare, COUNT(*) AS passengers \
          FROM passengers GROUP BY class ORDER BY class",
@@ -224,4 +225,6 @@ async fn a_question_streams_its_stages_then_shows_sql_verdict_table_chart_and_hi
     );
     browser.shot("15-history-reopened").await;
     browser.close().await;
+    })
+    .await;
 }

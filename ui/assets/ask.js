@@ -248,14 +248,21 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
     $("chart-card").hidden = false;
   }
 
-  async function drawResultColumn(column, kind, captionPrefix = "") {
+  async function drawResultColumn(column, kind, captionPrefix = "", xColumn = "") {
     if (!lastTable) return;
     const index = lastTable.columns.findIndex((c) => c.name === column);
     if (index < 0) return;
     const { values, skipped } = numericValues(lastTable.rows, index);
     showError($("chart-error"), null);
     try {
-      const chart = await drawChart({ values, kind, title: column, xLabel: "row", yLabel: column });
+      // `/chart` draws values against their position; name the x column when the rows follow it.
+      const chart = await drawChart({
+        values,
+        kind,
+        title: xColumn ? `${column} by ${xColumn}` : column,
+        xLabel: xColumn ? `${xColumn} (row order)` : "row",
+        yLabel: column,
+      });
       const parts = [`${captionPrefix}${formatCount(values.length)} values of ${column}`];
       if (skipped) parts.push(`${formatCount(skipped)} empty skipped`);
       showChartImage(chart.image, `${kind} chart of ${column}`, parts.join(" · "));
@@ -314,7 +321,7 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
       if (result && spec && spec.y && spec.kind !== "histogram" && numericColumns(result.columns).some((c) => c.name === spec.y)) {
         $("result-chart-column").value = spec.y;
         $("result-chart-kind").value = spec.kind;
-        await drawResultColumn(spec.y, spec.kind, "Redrawn from the re-run: ");
+        await drawResultColumn(spec.y, spec.kind, "Redrawn from the re-run: ", spec.x);
       }
     } else if (!record.validation?.is_valid && record.validation) {
       editor.setIssues(record.validation.issues);

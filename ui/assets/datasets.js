@@ -51,7 +51,7 @@ export function createDatasets({ onSelect, onCleared }) {
       await select(dataset.id);
       return true;
     } catch (error) {
-      if (error.name !== "AbortError") showError($("upload-error"), error);
+      if (error.name !== "AbortError") showError($("upload-error"), error, { title: `“${file.name}” was not stored` });
       return false;
     } finally {
       uploading = null;

@@ -81,12 +81,13 @@ export function relativeTime(iso) {
 }
 
 /** Puts an ApiError (message as the server phrased it, and its trace id) into an alert box. */
-export function showError(box, error) {
+export function showError(box, error, { title = "" } = {}) {
   box.replaceChildren();
   if (!error) {
     box.hidden = true;
     return;
   }
+  if (title) box.append(el("p", { class: "alert-title" }, title));
   box.append(el("p", { class: "alert-message" }, error.message || String(error)));
   if (error.code && error.code !== "error") box.append(el("span", { class: "alert-code" }, error.code));
   if (error.traceId) box.append(traceIdChip(error.traceId));
