@@ -58,6 +58,8 @@ pub enum Rule {
     QuotedStringLiteral,
     /// Note: a table name was rewritten to the registered table name.
     TableNameRewritten,
+    /// Note: a column neither grouped nor aggregated was given SQLite's value for it.
+    BareColumn,
 }
 
 impl Rule {
@@ -84,6 +86,7 @@ impl Rule {
         Rule::ColumnCaseCorrected,
         Rule::QuotedStringLiteral,
         Rule::TableNameRewritten,
+        Rule::BareColumn,
     ];
 
     /// Stable snake_case id.
@@ -110,6 +113,7 @@ impl Rule {
             Rule::ColumnCaseCorrected => "column_case_corrected",
             Rule::QuotedStringLiteral => "quoted_string_literal",
             Rule::TableNameRewritten => "table_name_rewritten",
+            Rule::BareColumn => "bare_column",
         }
     }
 
@@ -117,7 +121,10 @@ impl Rule {
     pub fn is_note(&self) -> bool {
         matches!(
             self,
-            Rule::ColumnCaseCorrected | Rule::QuotedStringLiteral | Rule::TableNameRewritten
+            Rule::ColumnCaseCorrected
+                | Rule::QuotedStringLiteral
+                | Rule::TableNameRewritten
+                | Rule::BareColumn
         )
     }
 }

@@ -5,6 +5,7 @@
 //! (identifiers resolved to the schema's exact spelling) that is what gets executed. Anything
 //! else yields [`Issue`]s with stable [`Rule`] ids and messages a model can act on.
 
+mod bare;
 mod calls;
 mod catalog;
 mod compat;
@@ -96,6 +97,16 @@ pub(crate) fn parse_statements(
         .with_options(ParserOptions::new().with_trailing_commas(true))
         .try_with_sql(sql)?
         .parse_statements()
+}
+
+/// One expression, parsed as the engine would (for rewrites built from text).
+pub(crate) fn parse_expression(sql: &str) -> Option<sqlparser::ast::Expr> {
+    Parser::new(&GenericDialect)
+        .with_options(ParserOptions::new().with_trailing_commas(true))
+        .try_with_sql(sql)
+        .ok()?
+        .parse_expr()
+        .ok()
 }
 
 /// Parse and insist on exactly one `Query` statement.

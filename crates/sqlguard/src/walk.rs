@@ -321,6 +321,7 @@ impl<'a> Walker<'a> {
         if let Some(order_by) = order_by {
             self.order_by(order_by);
         }
+        self.bare_columns(s);
         self.scopes.pop();
         out
     }

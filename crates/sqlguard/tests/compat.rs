@@ -6,10 +6,10 @@ use common::{ok, rejected_with};
 
 #[test]
 fn unnamed_expressions_are_named_by_their_text() {
-    let q = ok("SELECT avg(age), max(age), name FROM data");
+    let q = ok("SELECT avg(age), max(age), name FROM data GROUP BY name");
     assert_eq!(
         q.sql(),
-        r#"SELECT avg("Age") AS "avg(age)", max("Age") AS "max(age)", "name" FROM data"#
+        r#"SELECT avg("Age") AS "avg(age)", max("Age") AS "max(age)", "name" FROM data GROUP BY "name""#
     );
     // Repeats get a suffix instead of colliding.
     let q = ok("SELECT count(*), count(*) FROM data");
@@ -56,6 +56,46 @@ fn numeric_strings_compare_as_numbers_with_number_columns() {
     assert!(q.sql().contains(r#""name" = '12'"#), "{}", q.sql());
     let q = ok("SELECT name FROM data WHERE a = '1; DROP TABLE x'");
     assert!(q.sql().contains("'1; DROP TABLE x'"), "{}", q.sql());
+}
+
+#[test]
+fn bare_columns_get_sqlites_values_with_a_note() {
+    // With one min/max: the row holding it.
+    let q = ok("SELECT name, country, max(age) FROM data GROUP BY country");
+    assert!(
+        q.sql().starts_with(r#"SELECT array_get(array_agg("name" ORDER BY "Age" DESC NULLS LAST), 1) AS "name", "country""#),
+        "{}",
+        q.sql()
+    );
+    assert!(
+        q.notes().iter().any(|n| n.rule.id() == "bare_column"),
+        "{:?}",
+        q.notes()
+    );
+    // Without GROUP BY too (one row, as in SQLite).
+    let q = ok("SELECT min(a), name FROM data");
+    assert!(
+        q.sql()
+            .contains(r#"ORDER BY "a" ASC NULLS LAST), 1) AS "name""#),
+        "{}",
+        q.sql()
+    );
+    // Otherwise the first row of the group.
+    let q = ok("SELECT id FROM data GROUP BY country HAVING count(*) > 2");
+    assert!(
+        q.sql().starts_with(r#"SELECT first("id") AS "id""#),
+        "{}",
+        q.sql()
+    );
+    // Grouped columns (however qualified), plain queries and window functions are left alone.
+    let q = ok("SELECT d.country, count(*) FROM data AS d GROUP BY country");
+    assert!(!q.sql().contains("first("), "{}", q.sql());
+    let q = ok("SELECT name, rank() OVER (ORDER BY age) FROM data");
+    assert!(
+        q.notes().iter().all(|n| n.rule.id() != "bare_column"),
+        "{}",
+        q.sql()
+    );
 }
 
 #[test]
