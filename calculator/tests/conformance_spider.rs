@@ -29,7 +29,13 @@ async fn spider_queries_over_http_match_sqlite() {
         }
         let bytes = std::fs::read(dir.join(&case.csv)).expect("table CSV");
         let reply = app.upload_raw(&case.table, bytes).await;
-        assert_eq!(reply.status, StatusCode::CREATED, "{}: {}", case.csv, reply.text());
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "{}: {}",
+            case.csv,
+            reply.text()
+        );
         let id = reply.json()["id"].as_str().expect("dataset id").to_owned();
         ids.insert(case.csv.as_str(), id);
     }
@@ -45,20 +51,33 @@ async fn spider_queries_over_http_match_sqlite() {
     for (case, reply) in answers {
         let body: Value = reply.json();
         if reply.status == StatusCode::OK {
-            let rows: Vec<Vec<Value>> = serde_json::from_value(body["rows"].clone()).unwrap_or_default();
+            let rows: Vec<Vec<Value>> =
+                serde_json::from_value(body["rows"].clone()).unwrap_or_default();
             if spider::matches(&rows, &case.expected, case.ordered) {
                 tally.pass();
             } else {
                 let head = |r: &[Vec<Value>]| format!("{:?}", &r[..r.len().min(4)]);
                 tally.fail(
                     "wrong result",
-                    format!("{} {}\n      got {}\n      want {}", case.id, case.sql, head(&rows), head(&case.expected)),
+                    format!(
+                        "{} {}\n      got {}\n      want {}",
+                        case.id,
+                        case.sql,
+                        head(&rows),
+                        head(&case.expected)
+                    ),
                 );
             }
         } else {
             let code = body["error"]["code"].as_str().unwrap_or("?").to_owned();
-            let message = body["error"]["message"].as_str().unwrap_or_default().to_owned();
-            let rule = body["error"]["issues"][0]["rule"].as_str().unwrap_or_default().to_owned();
+            let message = body["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let rule = body["error"]["issues"][0]["rule"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
             let cause = if rule.is_empty() {
                 spider::cause_of(&format!("{} {code}", reply.status.as_u16()), &message)
             } else {
@@ -69,5 +88,9 @@ async fn spider_queries_over_http_match_sqlite() {
     }
     tally.print("spider (HTTP)");
     assert!(tally.total >= 500, "only {} cases", tally.total);
-    assert!(tally.percent() >= 97.0, "only {:.1}% of Spider queries match SQLite", tally.percent());
+    assert!(
+        tally.percent() >= 97.0,
+        "only {:.1}% of Spider queries match SQLite",
+        tally.percent()
+    );
 }

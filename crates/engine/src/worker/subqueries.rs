@@ -10,7 +10,8 @@ use std::ops::ControlFlow;
 
 use polars::prelude::AnyValue;
 use sqlparser::ast::{
-    DataType, Expr, Statement, TimezoneInfo, TypedString, UnaryOperator, Value, VisitMut, VisitorMut,
+    DataType, Expr, Statement, TimezoneInfo, TypedString, UnaryOperator, Value, VisitMut,
+    VisitorMut,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::{Parser, ParserOptions};

@@ -212,8 +212,16 @@ mod tests {
             false
         ));
         assert!(!matches(&rows(json!([["1"]])), &rows(json!([[1]])), false));
-        assert!(matches(&rows(json!([[2016]])), &rows(json!([["2016"]])), false));
-        assert!(!matches(&rows(json!([[2016]])), &rows(json!([["2016a"]])), false));
+        assert!(matches(
+            &rows(json!([[2016]])),
+            &rows(json!([["2016"]])),
+            false
+        ));
+        assert!(!matches(
+            &rows(json!([[2016]])),
+            &rows(json!([["2016a"]])),
+            false
+        ));
         assert!(matches(
             &rows(json!([["2018-03-09T19:03:39"]])),
             &rows(json!([["2018-03-09 19:03:39"]])),
