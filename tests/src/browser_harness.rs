@@ -45,11 +45,16 @@ const CHROMIUM_FLAGS: &[&str] = &[
     "--mute-audio",
 ];
 
-/// The most one browser test may take: a hung WebDriver call or server becomes a failure, not a stuck run.
+/// The most one browser test may take.
 pub const TEST_LIMIT: Duration = Duration::from_secs(120);
 
-/// Runs a test's body within [`TEST_LIMIT`].
-pub async fn within<T>(test: &str, body: impl Future<Output = T>) -> T {
+/// One browser at a time: the machine has two cores, and parallel sessions make timings flaky.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Runs a test's body alone (no other browser test of this binary at the same time) and within
+/// [`TEST_LIMIT`], so a hung WebDriver call or server fails the test instead of stalling the run.
+pub async fn one_at_a_time<T>(test: &str, body: impl Future<Output = T>) -> T {
+    let _turn = ONE_BROWSER.lock().await;
     tokio::time::timeout(TEST_LIMIT, body)
         .await
         .unwrap_or_else(|_| panic!("{test}: did not finish within {TEST_LIMIT:?}"))
@@ -187,6 +192,16 @@ impl Browser {
         self.find(css).await.text().await.unwrap_or_default()
     }
 
+    /// The current value of an input, select or textarea.
+    pub async fn value(&self, css: &str) -> String {
+        self.find(css)
+            .await
+            .prop("value")
+            .await
+            .unwrap_or_else(|e| panic!("no value for `{css}`: {e}"))
+            .unwrap_or_default()
+    }
+
     /// Evaluates a JavaScript expression.
     pub async fn eval(&self, expression: &str) -> Value {
         self.client
@@ -308,6 +323,45 @@ impl Browser {
     /// Ends the session (the browser closes; chromedriver ends when `self` drops).
     pub async fn close(self) {
         let _ = self.client.close().await;
+    }
+}
+
+/// A Chrome DevTools Protocol command, sent through chromedriver's `goog/cdp/execute` endpoint.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+impl Browser {
+    /// Makes the page see `prefers-color-scheme: dark` (or light again).
+    pub async fn emulate_dark(&self, dark: bool) {
+        let scheme = if dark { "dark" } else { "light" };
+        self.client
+            .issue_cmd(Cdp {
+                cmd: "Emulation.setEmulatedMedia",
+                params: json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] }),
+            })
+            .await
+            .expect("chromedriver passes DevTools commands on");
     }
 }
 

@@ -8,11 +8,8 @@
 #[path = "../src/browser_harness.rs"]
 mod browser_harness;
 
-use browser_harness::{launch, within};
+use browser_harness::{launch, one_at_a_time};
 use integration_tests::{PASSENGERS_CSV, StackOptions, spawn_stack, worker};
-
-/// One browser at a time: the machine has two cores, and parallel sessions make timings flaky.
-static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// WebDriver's key code for Enter.
 const ENTER: &str = "\u{E007}";
@@ -56,56 +53,51 @@ fn voyage_csv() -> String {
 
 #[tokio::test]
 async fn calculator_panel_adds_subtracts_and_shows_server_errors() {
-    let _turn = ONE_BROWSER.lock().await;
-    within(
-        "calculator_panel_adds_subtracts_and_shows_server_errors",
-        async {
-            let stack = spawn_stack(StackOptions::new(worker!())).await;
-            let Some(browser) = launch("calculator_panel", &stack.calculator).await else {
-                return;
-            };
-            browser.open("/").await;
-            // The empty state: no dataset yet, the welcome card explains the product.
-            browser.wait_visible("#welcome").await;
-            browser.shot("01-welcome").await;
+    one_at_a_time("calculator panel", async {
+        let stack = spawn_stack(StackOptions::new(worker!())).await;
+        let Some(browser) = launch("calculator_panel", &stack.calculator).await else {
+            return;
+        };
+        browser.open("/").await;
+        // The empty state: no dataset yet, the welcome card explains the product.
+        browser.wait_visible("#welcome").await;
+        browser.shot("01-welcome").await;
 
-            browser.fill("#calc-a", "40").await;
-            browser.fill("#calc-b", "2").await;
-            browser.click("#calc-submit").await;
-            browser.wait_text("#calc-result", "42").await;
+        browser.fill("#calc-a", "40").await;
+        browser.fill("#calc-b", "2").await;
+        browser.click("#calc-submit").await;
+        browser.wait_text("#calc-result", "42").await;
 
-            let op = browser.find("#calc-op").await;
-            op.select_by_value("subtract").await.unwrap();
-            browser.fill("#calc-a", "10.5").await;
-            browser.fill("#calc-b", "0.25").await;
-            // The keyboard works too: Enter in a field submits the form.
-            browser
-                .find("#calc-b")
-                .await
-                .send_keys(ENTER)
-                .await
-                .unwrap();
-            browser.wait_text("#calc-result", "10.25").await;
-            browser.shot("02-calculator").await;
+        let op = browser.find("#calc-op").await;
+        op.select_by_value("subtract").await.unwrap();
+        browser.fill("#calc-a", "10.5").await;
+        browser.fill("#calc-b", "0.25").await;
+        // The keyboard works too: Enter in a field submits the form.
+        browser
+            .find("#calc-b")
+            .await
+            .send_keys(ENTER)
+            .await
+            .unwrap();
+        browser.wait_text("#calc-result", "10.25").await;
+        browser.shot("02-calculator").await;
 
-            // A number out of range: the server's own message and the trace id are shown.
-            browser.fill("#calc-a", "1e309").await;
-            browser.click("#calc-submit").await;
-            let error = browser.wait_text("#calc-error", "out of range").await;
-            assert!(error.contains("field `a`"), "{error}");
-            let trace = browser.text("#calc-error .trace-id").await;
-            assert_eq!(trace.len(), 36, "a UUID trace id is shown: {trace:?}");
-            browser.shot("03-calculator-error").await;
-            browser.close().await;
-        },
-    )
+        // A number out of range: the server's own message and the trace id are shown.
+        browser.fill("#calc-a", "1e309").await;
+        browser.click("#calc-submit").await;
+        let error = browser.wait_text("#calc-error", "out of range").await;
+        assert!(error.contains("field `a`"), "{error}");
+        let trace = browser.text("#calc-error .trace-id").await;
+        assert_eq!(trace.len(), 36, "a UUID trace id is shown: {trace:?}");
+        browser.shot("03-calculator-error").await;
+        browser.close().await;
+    })
     .await;
 }
 
 #[tokio::test]
 async fn uploading_a_csv_shows_progress_schema_preview_and_a_quick_chart() {
-    let _turn = ONE_BROWSER.lock().await;
-    within("uploading_a_csv_shows_progress_schema_preview_and_a_quick_chart", async {
+    one_at_a_time("upload", async {
     let stack = spawn_stack(StackOptions::new(worker!())).await;
     let Some(browser) = launch("upload", &stack.calculator).await else {
         return;
@@ -246,59 +238,53 @@ async fn uploading_a_csv_shows_progress_schema_preview_and_a_quick_chart() {
 
 #[tokio::test]
 async fn a_rejected_upload_shows_the_servers_message_and_trace_id() {
-    let _turn = ONE_BROWSER.lock().await;
-    within(
-        "a_rejected_upload_shows_the_servers_message_and_trace_id",
-        async {
-            let stack = spawn_stack(StackOptions::new(worker!())).await;
-            let Some(browser) = launch("bad_upload", &stack.calculator).await else {
-                return;
-            };
-            // Ragged rows: the third line has more fields than the header.
-            let bad =
-                "city,population\nOslo,709000\nBergen,291000,extra,fields\nTrondheim,212000\n";
-            let dir = tempfile::tempdir().unwrap();
-            let file = dir.path().join("ragged.csv");
-            std::fs::write(&file, bad).unwrap();
-            // What the server says about these bytes, asked directly.
-            let direct = stack
-                .client
-                .post(format!("{}/datasets?name=ragged", stack.calculator))
-                .header("content-type", "text/csv")
-                .body(bad)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(direct.status(), 422);
-            let direct: serde_json::Value = direct.json().await.unwrap();
-            let message = direct["error"]["message"].as_str().unwrap().to_owned();
+    one_at_a_time("rejected upload", async {
+        let stack = spawn_stack(StackOptions::new(worker!())).await;
+        let Some(browser) = launch("bad_upload", &stack.calculator).await else {
+            return;
+        };
+        // Ragged rows: the third line has more fields than the header.
+        let bad = "city,population\nOslo,709000\nBergen,291000,extra,fields\nTrondheim,212000\n";
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ragged.csv");
+        std::fs::write(&file, bad).unwrap();
+        // What the server says about these bytes, asked directly.
+        let direct = stack
+            .client
+            .post(format!("{}/datasets?name=ragged", stack.calculator))
+            .header("content-type", "text/csv")
+            .body(bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(direct.status(), 422);
+        let direct: serde_json::Value = direct.json().await.unwrap();
+        let message = direct["error"]["message"].as_str().unwrap().to_owned();
 
-            browser.open("/").await;
-            browser
-                .find("#file-input")
-                .await
-                .send_keys(&file.display().to_string())
-                .await
-                .unwrap();
-            let shown = browser.wait_text("#upload-error", &message).await;
-            assert!(
-                shown.contains(direct["error"]["code"].as_str().unwrap()),
-                "{shown}"
-            );
-            let trace = browser.text("#upload-error .trace-id").await;
-            assert_eq!(trace.len(), 36, "the trace id is shown: {trace:?}");
-            assert!(browser.find("#welcome").await.is_displayed().await.unwrap());
-            browser.shot("08-upload-error").await;
-            browser.close().await;
-        },
-    )
+        browser.open("/").await;
+        browser
+            .find("#file-input")
+            .await
+            .send_keys(&file.display().to_string())
+            .await
+            .unwrap();
+        let shown = browser.wait_text("#upload-error", &message).await;
+        assert!(
+            shown.contains(direct["error"]["code"].as_str().unwrap()),
+            "{shown}"
+        );
+        let trace = browser.text("#upload-error .trace-id").await;
+        assert_eq!(trace.len(), 36, "the trace id is shown: {trace:?}");
+        assert!(browser.find("#welcome").await.is_displayed().await.unwrap());
+        browser.shot("08-upload-error").await;
+        browser.close().await;
+    })
     .await;
 }
 
 #[tokio::test]
 async fn edited_sql_shows_the_validators_issues_inline_and_runs_when_fixed() {
-    let _turn = ONE_BROWSER.lock().await;
-    within("edited_sql_shows_the_validators_issues_inline_and_runs_when_fixed", async {
+    one_at_a_time("sql editor", async {
     // No LLM configured: the Ask panel says so and what to set, and the SQL editor still works.
     let stack = spawn_stack(StackOptions::new(worker!())).await;
     stack.upload_csv("passengers", PASSENGERS_CSV).await;
@@ -407,8 +393,7 @@ async fn edited_sql_shows_the_validators_issues_inline_and_runs_when_fixed() {
 
 #[tokio::test]
 async fn the_event_stream_parser_handles_split_lines_comments_and_multiline_data() {
-    let _turn = ONE_BROWSER.lock().await;
-    within("the_event_stream_parser_handles_split_lines_comments_and_multiline_data", async {
+    one_at_a_time("sse parser", async {
     let stack = spawn_stack(StackOptions::new(worker!())).await;
     let Some(browser) = launch("sse_parser", &stack.calculator).await else {
         return;
@@ -419,12 +404,12 @@ async fn the_event_stream_parser_handles_split_lines_comments_and_multiline_data
         .client
         .execute_async(
             "const done = arguments[0]; import('/assets/sse.js').then(({ SseParser }) => { \
-               const parser = new SseParser(); const events = []; \
-               const chunks = ['event: codegen\\r', '\\ndata: {\"type\":\"sta', 'rted\"}\\r\\n\\r\\n', \
-                 ': keep-alive\\n\\n', 'event: result\\ndata: line 1\\ndata:line 2\\n\\n', \
-                 'data: no type\\n\\nevent: cut\\ndata: never finished']; \
-               for (const c of chunks) events.push(...parser.push(c)); \
-               events.push(...parser.finish()); done(events); });",
+             const parser = new SseParser(); const events = []; \
+             const chunks = ['event: codegen\\r', '\\ndata: {\"type\":\"sta', 'rted\"}\\r\\n\\r\\n', \
+             ': keep-alive\\n\\n', 'event: result\\ndata: line 1\\ndata:line 2\\n\\n', \
+             'data: no type\\n\\nevent: cut\\ndata: never finished']; \
+             for (const c of chunks) events.push(...parser.push(c)); \
+             events.push(...parser.finish()); done(events); });",
             vec![],
         )
         .await
