@@ -63,6 +63,9 @@ pub enum AppError {
         .0 / (1024 * 1024)
     )]
     QueryTooLarge(u64),
+    /// The server's disk is full: an upload could not be stored (nothing was kept).
+    #[error("{0}")]
+    InsufficientStorage(String),
     /// No analysis in the audit trail has this trace id.
     #[error(
         "no analysis with trace id `{0}`; GET /datasets/{{id}}/analyses lists a dataset's analyses"
@@ -102,6 +105,9 @@ impl AppError {
             Self::QueryFailed(_) => (StatusCode::UNPROCESSABLE_ENTITY, "query_failed"),
             Self::QueryTimeout(_) => (StatusCode::UNPROCESSABLE_ENTITY, "query_timeout"),
             Self::QueryTooLarge(_) => (StatusCode::UNPROCESSABLE_ENTITY, "query_too_large"),
+            Self::InsufficientStorage(_) => {
+                (StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage")
+            }
             Self::AnalysisNotFound(_) => (StatusCode::NOT_FOUND, "analysis_not_found"),
             Self::Sidecar(error) => match error {
                 SidecarError::Unreachable { .. } => {

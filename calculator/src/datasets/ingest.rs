@@ -22,7 +22,7 @@ pub async fn create(
     let staging = state
         .datasets
         .stage()
-        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("staging an upload")))?;
+        .map_err(|e| io_failure(e, "staging an upload"))?;
     let limit = state.config.max_upload_bytes;
     let received = upload::receive(request, &staging.source_path(), limit).await?;
     if received.bytes == 0 {
@@ -38,7 +38,7 @@ pub async fn create(
         .datasets
         .publish(staging, dataset)
         .await
-        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("publishing a dataset")))
+        .map_err(|e| io_failure(e, "publishing a dataset"))
 }
 
 fn describe(
@@ -86,6 +86,61 @@ fn ingest_error(error: EngineError) -> AppError {
             "reading the CSV needed more memory than QUERY_MEMORY_LIMIT ({} MiB) and was stopped",
             limit_bytes / (1024 * 1024)
         )),
+        // The engine reports I/O failures as text; a full disk is worth telling the client about.
+        EngineError::Internal(ref message) if is_disk_full(message) => disk_full(),
         EngineError::Internal(_) => AppError::Internal(anyhow::Error::new(error).context("ingest")),
+    }
+}
+
+/// A file-system failure while storing an upload: a full disk is the server's 507 with a clear message,
+/// anything else a 500 (details logged, never sent).
+pub(super) fn io_failure(error: std::io::Error, doing: &'static str) -> AppError {
+    if error.kind() == std::io::ErrorKind::StorageFull || is_disk_full(&error.to_string()) {
+        return disk_full();
+    }
+    AppError::Internal(anyhow::Error::new(error).context(doing))
+}
+
+fn is_disk_full(message: &str) -> bool {
+    message.contains("No space left on device") || message.contains("os error 28")
+}
+
+fn disk_full() -> AppError {
+    AppError::InsufficientStorage(
+        "the server's disk is full, so the upload was not stored (nothing was kept); free space under \
+         DATA_DIR or delete datasets, then upload again"
+            .into(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_507_and_other_io_failures_500() {
+        let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        assert_eq!(
+            io_failure(full, "x").status_and_code().1,
+            "insufficient_storage"
+        );
+        let raw = std::io::Error::from_raw_os_error(28);
+        assert_eq!(
+            io_failure(raw, "x").status_and_code().1,
+            "insufficient_storage"
+        );
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        assert_eq!(
+            io_failure(denied, "x").status_and_code().1,
+            "internal_error"
+        );
+        let engine =
+            EngineError::Internal("writing Parquet: No space left on device (os error 28)".into());
+        assert_eq!(
+            ingest_error(engine).status_and_code().1,
+            "insufficient_storage"
+        );
+        let engine = EngineError::Internal("worker crashed".into());
+        assert_eq!(ingest_error(engine).status_and_code().1, "internal_error");
     }
 }

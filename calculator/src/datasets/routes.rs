@@ -78,7 +78,8 @@ pub fn find(
         (status = 413, body = contracts::ApiError, description = "`payload_too_large`: over MAX_UPLOAD_BYTES"),
         (status = 415, body = contracts::ApiError, description = "`unsupported_media_type`"),
         (status = 422, body = contracts::ApiError, description = "`invalid_csv` (with the line), `invalid_encoding`, \
-            `ingest_limit_exceeded`, `invalid_input` (e.g. no `file` field)")))]
+            `ingest_limit_exceeded`, `invalid_input` (e.g. no `file` field)"),
+        (status = 507, body = contracts::ApiError, description = "`insufficient_storage`: the server's disk is full")))]
 pub async fn upload(
     State(state): State<AppState>,
     params: Result<ApiQuery<UploadParams>, Rejection>,

@@ -165,7 +165,7 @@ impl<E> SaveError<E> {
         match self {
             Self::TooLarge => too_large(limit),
             Self::Body(e) => body(e),
-            Self::Io(e) => AppError::Internal(anyhow::Error::new(e).context("writing an upload")),
+            Self::Io(e) => super::ingest::io_failure(e, "writing an upload"),
         }
     }
 }
