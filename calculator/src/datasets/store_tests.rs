@@ -39,6 +39,17 @@ fn staged(store: &Store) -> Staging {
     staging
 }
 
+/// Stages and publishes a dataset created at `created_at`; returns its id.
+async fn published(store: &Store, created_at: &str) -> DatasetId {
+    let staging = staged(store);
+    let id = staging.id().clone();
+    store
+        .publish(staging, dataset(&id, created_at))
+        .await
+        .unwrap();
+    id
+}
+
 fn entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)
         .unwrap()
@@ -54,18 +65,8 @@ async fn publish_lists_and_survives_a_reopen() {
     let store = Store::open(dir.path()).unwrap();
     assert!(store.list().is_empty());
 
-    let first = staged(&store);
-    let first_id = first.id().clone();
-    store
-        .publish(first, dataset(&first_id, "2026-01-01T00:00:00.000Z"))
-        .await
-        .unwrap();
-    let second = staged(&store);
-    let second_id = second.id().clone();
-    store
-        .publish(second, dataset(&second_id, "2026-01-02T00:00:00.000Z"))
-        .await
-        .unwrap();
+    let first_id = published(&store, "2026-01-01T00:00:00.000Z").await;
+    let second_id = published(&store, "2026-01-02T00:00:00.000Z").await;
 
     let ids: Vec<String> = store.list().iter().map(|d| d.id.clone()).collect();
     assert_eq!(
@@ -135,12 +136,7 @@ async fn publish_without_a_parquet_file_fails_and_lists_nothing() {
 async fn delete_removes_the_directory_once() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    let staging = staged(&store);
-    let id = staging.id().clone();
-    store
-        .publish(staging, dataset(&id, "2026-01-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let id = published(&store, "2026-01-01T00:00:00Z").await;
 
     assert!(store.delete(&id).await.unwrap());
     assert!(store.get(&id).is_none());
@@ -154,12 +150,7 @@ async fn delete_removes_the_directory_once() {
 async fn open_clears_leftovers_and_skips_unreadable_entries_without_deleting_them() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    let staging = staged(&store);
-    let good = staging.id().clone();
-    store
-        .publish(staging, dataset(&good, "2026-01-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let good = published(&store, "2026-01-01T00:00:00Z").await;
 
     // What a crash mid-upload or mid-delete leaves in tmp/.
     let tmp = dir.path().join("tmp");
@@ -212,12 +203,7 @@ async fn concurrent_publishes_and_deletes_keep_the_index_and_disk_in_step() {
     for i in 0..16 {
         let store = store.clone();
         tasks.spawn(async move {
-            let staging = staged(&store);
-            let id = staging.id().clone();
-            store
-                .publish(staging, dataset(&id, "2026-01-01T00:00:00Z"))
-                .await
-                .unwrap();
+            let id = published(&store, "2026-01-01T00:00:00Z").await;
             if i % 2 == 0 {
                 // Two deletes race; exactly one wins.
                 let (a, b) = tokio::join!(store.delete(&id), store.delete(&id));

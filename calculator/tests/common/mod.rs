@@ -31,6 +31,13 @@ impl TestApp {
         Self::with(config())
     }
 
+    /// An app on [`config`] changed by `change` (limits, mostly).
+    pub fn configured(change: impl FnOnce(&mut Config)) -> Self {
+        let mut config = config();
+        change(&mut config);
+        Self::with(config)
+    }
+
     pub fn with(config: Config) -> Self {
         let router = calculator::app(AppState::new(config.clone()));
         Self { config, router }
@@ -201,4 +208,15 @@ pub fn rules(reply: &Reply) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Asserts a 422 `validation_failed` whose issues include `rule`.
+pub fn assert_rejected_by(reply: &Reply, rule: &str, sql: &str) {
+    let (code, _) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code, "validation_failed", "{sql}");
+    let found = rules(reply);
+    assert!(
+        found.iter().any(|r| r == rule),
+        "{sql}: {found:?}, expected {rule}"
+    );
 }

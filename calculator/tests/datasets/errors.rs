@@ -2,7 +2,7 @@
 
 use std::convert::Infallible;
 
-use crate::common::{Part, TestApp, config, multipart};
+use crate::common::{Part, TestApp, multipart};
 use axum::{
     body::{Body, Bytes},
     http::{Request, StatusCode},
@@ -99,9 +99,7 @@ async fn latin1_bytes_are_read_and_reported() {
 
 #[tokio::test]
 async fn uploads_over_max_upload_bytes_are_413_and_leave_no_partial_file() {
-    let mut config = config();
-    config.max_upload_bytes = 10_000;
-    let app = TestApp::with(config);
+    let app = TestApp::configured(|config| config.max_upload_bytes = 10_000);
 
     // Streamed without a Content-Length: stopped once past the limit.
     let reply = app.upload_raw("big", streamed(50, 1000)).await;
@@ -164,9 +162,7 @@ async fn an_upload_cut_off_mid_body_leaves_nothing_behind() {
 
 #[tokio::test]
 async fn the_json_body_limit_does_not_apply_to_uploads() {
-    let mut config = config();
-    config.max_body_bytes = 1024;
-    let app = TestApp::with(config);
+    let app = TestApp::configured(|config| config.max_body_bytes = 1024);
     let reply = app.upload_raw("wide", streamed(40, 1000)).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
     assert_eq!(reply.json()["row_count"], 20_000);

@@ -1,6 +1,6 @@
 //! `POST /datasets/{id}/query`: validated SQL run by engine workers; results, caps and every failure mode.
 
-use crate::common::{TestApp, config, rules};
+use crate::common::{TestApp, assert_rejected_by, rules};
 use axum::{body::Body, http::Request, http::StatusCode};
 use serde_json::json;
 
@@ -99,16 +99,7 @@ async fn rejected_sql_is_422_with_every_issue() {
         ("DELETE FROM data", "not_a_query"),
         ("SELECT nope FROM data", "unknown_column"),
     ] {
-        let reply = app.query(&id, sql).await;
-        assert_eq!(
-            reply.error(StatusCode::UNPROCESSABLE_ENTITY).0,
-            "validation_failed"
-        );
-        assert!(
-            rules(&reply).contains(&rule.to_owned()),
-            "{sql}: {:?}",
-            rules(&reply)
-        );
+        assert_rejected_by(&app.query(&id, sql).await, rule, sql);
     }
 }
 
@@ -134,9 +125,7 @@ async fn engine_errors_are_422_query_failed_and_the_service_keeps_serving() {
 
 #[tokio::test]
 async fn results_are_capped_by_limit_and_max_result_rows() {
-    let mut config = config();
-    config.engine.max_result_rows = 5;
-    let app = TestApp::with(config);
+    let app = TestApp::configured(|config| config.engine.max_result_rows = 5);
     let csv: String = std::iter::once("i\n".to_owned())
         .chain((0..30).map(|i| format!("{i}\n")))
         .collect();
