@@ -72,8 +72,14 @@ impl TestApp {
 
     /// `POST /datasets` as a multipart form with the file in `file`.
     pub async fn upload_file(&self, file_name: &str, bytes: &[u8]) -> Reply {
-        let (content_type, body) = multipart(&[Part::file("file", file_name, bytes)]);
-        let request = Request::post("/datasets")
+        self.upload_form("/datasets", &[Part::file("file", file_name, bytes)])
+            .await
+    }
+
+    /// `POST uri` with a multipart form of `parts`.
+    pub async fn upload_form(&self, uri: &str, parts: &[Part<'_>]) -> Reply {
+        let (content_type, body) = multipart(parts);
+        let request = Request::post(uri)
             .header("content-type", content_type)
             .body(Body::from(body))
             .unwrap();

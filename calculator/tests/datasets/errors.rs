@@ -194,40 +194,26 @@ async fn bad_requests_name_what_to_send() {
         );
     }
 
-    let (content_type, body) = multipart(&[Part::text("name", "x")]);
-    let request = Request::post("/datasets")
-        .header("content-type", content_type)
-        .body(Body::from(body));
-    let reply = app.send(request.unwrap()).await;
-    let (code, message) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(code, "invalid_input");
-    assert!(message.contains("`file`"), "{message}");
-
-    let (content_type, body) = multipart(&[Part::file("upload", "a.csv", b"x\n1\n")]);
-    let request = Request::post("/datasets")
-        .header("content-type", content_type)
-        .body(Body::from(body));
-    let (_, message) = app
-        .send(request.unwrap())
-        .await
-        .error(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        message.contains("`upload`") && message.contains("`file`"),
-        "{message}"
-    );
-
-    let (content_type, body) = multipart(&[
-        Part::file("file", "a.csv", b"x\n1\n"),
-        Part::file("file", "b.csv", b"x\n2\n"),
-    ]);
-    let request = Request::post("/datasets")
-        .header("content-type", content_type)
-        .body(Body::from(body));
-    let (_, message) = app
-        .send(request.unwrap())
-        .await
-        .error(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(message.contains("twice"), "{message}");
+    // Forms without exactly one `file`: 422 naming what to send.
+    for (form, expected) in [
+        (vec![Part::text("name", "x")], &["`file`"][..]),
+        (
+            vec![Part::file("upload", "a.csv", b"x\n1\n")],
+            &["`upload`", "`file`"][..],
+        ),
+        (
+            vec![
+                Part::file("file", "a.csv", b"x\n1\n"),
+                Part::file("file", "b.csv", b"x\n2\n"),
+            ],
+            &["twice"][..],
+        ),
+    ] {
+        let reply = app.upload_form("/datasets", &form).await;
+        let (code, message) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(code, "invalid_input");
+        assert!(expected.iter().all(|e| message.contains(e)), "{message}");
+    }
 
     // A multipart body without its boundary, or cut short.
     let request = Request::post("/datasets")

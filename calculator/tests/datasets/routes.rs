@@ -1,7 +1,7 @@
 //! `/datasets` end to end through the router: uploads (multipart and raw), list, describe, preview, delete,
 //! restarts — real Parquet on disk, real engine worker processes.
 
-use crate::common::{Part, TestApp, multipart};
+use crate::common::{Part, TestApp};
 use axum::{body::Body, http::Request, http::StatusCode};
 use serde_json::{Value, json};
 
@@ -118,35 +118,23 @@ async fn a_raw_upload_takes_its_name_from_the_query_string() {
 #[tokio::test]
 async fn names_come_from_the_form_field_the_query_string_or_the_file_name() {
     let app = TestApp::new();
-    let (content_type, body) = multipart(&[
+    let form = [
         Part::text("name", "Quarterly report"),
         Part::file("file", "C:\\Users\\me\\q3.csv", b"x\n1\n"),
-    ]);
-    let request = Request::post("/datasets")
-        .header("content-type", content_type)
-        .body(Body::from(body))
-        .unwrap();
-    let dataset = app.send(request).await.json();
+    ];
+    let dataset = app.upload_form("/datasets", &form).await.json();
     assert_eq!(dataset["name"], "Quarterly report");
     assert_eq!(dataset["table_name"], "quarterly_report");
     assert_eq!(dataset["file_name"], "q3.csv", "no directory part is kept");
 
-    let (content_type, body) = multipart(&[Part::file("file", "2024 select.csv", b"x\n1\n")]);
-    let request = Request::post("/datasets?name=select")
-        .header("content-type", content_type.clone())
-        .body(Body::from(body.clone()))
-        .unwrap();
-    let dataset = app.send(request).await.json();
+    let form = [Part::file("file", "2024 select.csv", b"x\n1\n")];
+    let dataset = app.upload_form("/datasets?name=select", &form).await.json();
     assert_eq!(
         (dataset["name"].as_str(), dataset["table_name"].as_str()),
         (Some("select"), Some("select_table")),
         "?name= wins, and a reserved word is escaped"
     );
-    let request = Request::post("/datasets")
-        .header("content-type", content_type)
-        .body(Body::from(body))
-        .unwrap();
-    let dataset = app.send(request).await.json();
+    let dataset = app.upload_form("/datasets", &form).await.json();
     assert_eq!(dataset["name"], "2024 select");
     assert_eq!(dataset["table_name"], "t_2024_select");
 
