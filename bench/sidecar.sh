@@ -4,10 +4,14 @@
 # and under load. Release build in CARGO_TARGET_DIR (default target/).
 #
 #   bash bench/sidecar.sh            # BENCH_BURST=2000 BENCH_CALLS=400 BENCH_CONCURRENCY=4 LATENCY_MS=200
+#
+# AI_MAX_CONCURRENCY defaults to the burst size here, so all 2,000 calls are in flight at the mock LLM at once
+# (the service's default of 64 would queue most of them in the sidecar); set it to measure another bound.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 LATENCY_MS="${LATENCY_MS:-200}"
+MAX_CONCURRENCY="${AI_MAX_CONCURRENCY:-${BENCH_BURST:-2000}}"
 TARGET="${CARGO_TARGET_DIR:-target}"
 # Thousands of sockets per process (client side, server side and the sidecar's upstream pool).
 ulimit -n "$(ulimit -Hn)"
@@ -31,6 +35,7 @@ sidecar_log="$(mktemp)"
 # Logs at warn: the benchmark measures the service, not the terminal.
 env -i PATH="$PATH" SIDECAR_ADDR=127.0.0.1:0 LOG_FORMAT=json RUST_LOG=warn,sidecar=info \
   AI_PROVIDER=openai AI_BASE_URL="http://$mock_addr/v1" AI_MODEL=mock AI_TIMEOUT=60 \
+  AI_MAX_CONCURRENCY="$MAX_CONCURRENCY" \
   "$TARGET/release/sidecar" >"$sidecar_log" 2>&1 &
 sidecar_pid=$!
 pids+=("$sidecar_pid")

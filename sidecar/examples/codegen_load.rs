@@ -77,8 +77,22 @@ fn dataset() -> DatasetDescription {
 
 const QUESTION: &str = "Which class had the highest survival rate?";
 
-/// CPU time (user + system) the process has used, in seconds, from /proc.
+/// CPU time the process has used, in seconds: the sum of its threads' run time from `/proc/<pid>/task/*/schedstat`
+/// (nanoseconds), or user + system ticks from `/proc/<pid>/stat` (10 ms steps) where schedstat is missing.
 fn cpu_seconds(pid: &str) -> f64 {
+    let threads = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten();
+    let nanos: Option<u64> = threads
+        .flatten()
+        .map(|task| {
+            let stat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+            stat.split_whitespace().next()?.parse::<u64>().ok()
+        })
+        .sum();
+    if let Some(nanos) = nanos.filter(|&n| n > 0) {
+        return nanos as f64 / 1e9;
+    }
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);

@@ -19,6 +19,7 @@ use crate::{
     dataset,
     error::SidecarError,
     prompts::{Prompts, answer_schema},
+    slots::LlmSlots,
 };
 
 /// Longest previous SQL or engine error accepted in `previous_attempt`.
@@ -35,6 +36,8 @@ pub enum Progress {
 pub struct Codegen<'a> {
     pub provider: &'a Arc<dyn Provider>,
     pub prompts: &'a Prompts,
+    /// Bounds concurrent LLM calls; one slot is held for the whole loop.
+    pub slots: &'a LlmSlots,
     pub max_repairs: u32,
     pub sample_rows: usize,
     pub trace_id: String,
@@ -80,6 +83,8 @@ impl Codegen<'_> {
         request: &CodegenRequest,
         mut progress: Option<mpsc::Sender<Progress>>,
     ) -> Result<CodegenResponse, SidecarError> {
+        // Waiting comes first: a queued request holds nothing it builds below.
+        let _slot = self.slots.acquire(&self.trace_id).await;
         let catalog = dataset::catalog(&request.dataset);
         let mut turns = self.turns(request)?;
         let budget = 1 + self.max_repairs;

@@ -14,6 +14,7 @@ pub mod prompts;
 pub mod review;
 mod routes;
 mod serve;
+pub mod slots;
 pub mod startup;
 mod stream;
 

@@ -41,6 +41,7 @@ pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
             "llm": llm,
             "review": state.config.review,
             "max_repairs": state.config.max_repairs,
+            "llm_calls": {"max": state.llm_slots.max(), "in_flight": state.llm_slots.in_use()},
             "prompts": PROMPT_VERSION,
             "auth": state.config.token.is_some(),
         })),
@@ -79,6 +80,7 @@ pub async fn codegen(
     let generator = Codegen {
         provider,
         prompts: &state.prompts,
+        slots: &state.llm_slots,
         max_repairs: state.config.max_repairs,
         sample_rows: state.config.sample_rows,
         trace_id: telemetry::current_trace_id().unwrap_or_default(),
@@ -120,6 +122,7 @@ pub async fn validate(
         return Ok(Json(verdict).into_response());
     };
     let trace_id = telemetry::current_trace_id().unwrap_or_default();
+    let _slot = state.llm_slots.acquire(&trace_id).await;
     let outcome = review::review(
         provider,
         &state.prompts,
@@ -167,6 +170,7 @@ pub async fn models(State(state): State<AppState>) -> Result<Json<ModelList>, Si
         .as_ref()
         .ok_or(SidecarError::NotConfigured)?;
     let trace_id = telemetry::current_trace_id().unwrap_or_default();
+    let _slot = state.llm_slots.acquire(&trace_id).await;
     let models = provider.list_models_traced(&trace_id).await?;
     Ok(Json(ModelList {
         provider: provider_name(provider.kind()).to_owned(),

@@ -11,7 +11,7 @@ use utoipa::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{Config, auth, prompts::Prompts, routes, stream};
+use crate::{Config, auth, prompts::Prompts, routes, slots::LlmSlots, stream};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -45,11 +45,14 @@ impl Modify for BearerScheme {
 pub struct AppState {
     pub config: Arc<Config>,
     pub prompts: Arc<Prompts>,
+    /// The bound on concurrent LLM calls (`AI_MAX_CONCURRENCY`).
+    pub llm_slots: Arc<LlmSlots>,
 }
 
 impl AppState {
     pub fn new(config: Config) -> Self {
         Self {
+            llm_slots: Arc::new(LlmSlots::new(config.max_concurrency)),
             config: Arc::new(config),
             // The templates are compiled into the binary and rendered by the unit tests.
             prompts: Arc::new(Prompts::new().expect("the compiled-in prompt templates are valid")),
@@ -125,6 +128,7 @@ impl Application {
                 model = provider.model(),
                 review = config.review,
                 max_repairs = config.max_repairs,
+                max_concurrency = config.max_concurrency,
                 auth = config.token.is_some(),
                 "sidecar LLM configured"
             ),

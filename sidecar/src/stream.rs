@@ -80,6 +80,7 @@ async fn run(
     let generator = Codegen {
         provider,
         prompts: &state.prompts,
+        slots: &state.llm_slots,
         max_repairs: state.config.max_repairs,
         sample_rows: state.config.sample_rows,
         trace_id: trace_id.clone(),

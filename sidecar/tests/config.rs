@@ -77,6 +77,8 @@ fn wrong_settings_stop_startup_naming_the_variable() {
         ),
         (&[("AI_MAX_REPAIRS", "99")], "AI_MAX_REPAIRS"),
         (&[("AI_SAMPLE_ROWS", "-1")], "AI_SAMPLE_ROWS"),
+        (&[("AI_MAX_CONCURRENCY", "0")], "AI_MAX_CONCURRENCY"),
+        (&[("AI_MAX_CONCURRENCY", "many")], "AI_MAX_CONCURRENCY"),
         (&[("AI_REVIEW", "on")], "AI_REVIEW"),
         (&[("AI_REVIEW", "maybe")], "AI_REVIEW"),
     ];

@@ -43,6 +43,9 @@ const CHROMIUM_FLAGS: &[&str] = &[
     "--hide-scrollbars",
     "--lang=en-US",
     "--mute-audio",
+    // No crash reporter: its handler detaches from the browser and would outlive the test.
+    "--disable-crash-reporter",
+    "--disable-breakpad",
 ];
 
 /// The most one browser test may take.
@@ -89,7 +92,7 @@ pub fn screenshot_dir() -> PathBuf {
 pub struct Browser {
     pub client: Client,
     base: String,
-    _driver: Child,
+    driver: Child,
     _profile: tempfile::TempDir,
 }
 
@@ -119,6 +122,8 @@ pub async fn launch(test: &str, base: &str) -> Option<Browser> {
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
+        // Its own process group, which Chromium's processes join: see `Drop for Browser`.
+        .process_group(0)
         .kill_on_drop(true)
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {}: {e}", driver.display()));
@@ -143,7 +148,7 @@ pub async fn launch(test: &str, base: &str) -> Option<Browser> {
     Some(Browser {
         client,
         base: base.trim_end_matches('/').to_owned(),
-        _driver: child,
+        driver: child,
         _profile: profile,
     })
 }
@@ -322,7 +327,7 @@ impl Browser {
 
     /// Ends the session (the browser closes; chromedriver ends when `self` drops).
     pub async fn close(self) {
-        let _ = self.client.close().await;
+        let _ = self.client.clone().close().await;
     }
 }
 
@@ -362,6 +367,19 @@ impl Browser {
             })
             .await
             .expect("chromedriver passes DevTools commands on");
+    }
+}
+
+impl Drop for Browser {
+    /// A test that panics never reaches `close`, and killing chromedriver alone leaves Chromium running:
+    /// end the whole process group (chromedriver and every browser process) instead.
+    fn drop(&mut self) {
+        if let Some(pid) = self.driver.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stderr(Stdio::null())
+                .status();
+        }
     }
 }
 

@@ -23,7 +23,8 @@ impl<'writer> FormatFields<'writer> for JsonSpanFields {
         mut writer: Writer<'writer>,
         fields: R,
     ) -> fmt::Result {
-        // Built in one right-sized string: writing piece by piece through `Writer` regrows its buffer.
+        // Built in a right-sized string and handed over in one piece: writing bit by bit through `Writer`
+        // regrows the span's string several times.
         let mut visitor = ObjectWriter {
             out: String::with_capacity(128),
             result: Ok(()),
@@ -31,10 +32,7 @@ impl<'writer> FormatFields<'writer> for JsonSpanFields {
         fields.record(&mut visitor);
         visitor.result?;
         let mut out = visitor.out;
-        if out.is_empty() {
-            out.push('{');
-        }
-        out.push('}');
+        out.push_str(if out.is_empty() { "{}" } else { "}" });
         writer.write_str(&out)
     }
 
@@ -67,20 +65,19 @@ struct ObjectWriter {
 }
 
 impl ObjectWriter {
-    /// Writes `,"name":` (or `{"name":` first), then the value.
-    fn entry(&mut self, field: &Field, value: impl FnOnce(&mut String) -> fmt::Result) {
-        if self.result.is_err() {
-            return;
-        }
-        self.key(field);
-        self.result = value(&mut self.out);
+    /// Writes `{"name":` for the first field and `,"name":` for the others.
+    fn key(&mut self, field: &Field) {
+        self.out
+            .push_str(if self.out.is_empty() { "{\"" } else { ",\"" });
+        escape_into(&mut self.out, field.name());
+        self.out.push_str("\":");
     }
 
-    fn key(&mut self, field: &Field) {
-        let out = &mut self.out;
-        out.push_str(if out.is_empty() { "{\"" } else { ",\"" });
-        escape_into(out, field.name());
-        out.push_str("\":");
+    fn entry(&mut self, field: &Field, value: fmt::Arguments<'_>) {
+        if self.result.is_ok() {
+            self.key(field);
+            self.result = self.out.write_fmt(value);
+        }
     }
 }
 
@@ -88,49 +85,43 @@ impl Visit for ObjectWriter {
     fn record_str(&mut self, field: &Field, value: &str) {
         if self.result.is_ok() {
             self.key(field);
-            write_json_str(&mut self.out, value);
+            self.out.push('"');
+            escape_into(&mut self.out, value);
+            self.out.push('"');
         }
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.entry(field, |out| write!(out, "{value}"));
+        self.entry(field, format_args!("{value}"));
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.entry(field, |out| write!(out, "{value}"));
+        self.entry(field, format_args!("{value}"));
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.entry(field, |out| write!(out, "{value}"));
+        self.entry(field, format_args!("{value}"));
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
         // JSON has no NaN or infinity; serde_json writes them as null too.
-        self.entry(field, |out| {
-            if value.is_finite() {
-                write!(out, "{value}")
-            } else {
-                out.write_str("null")
-            }
-        });
+        if value.is_finite() {
+            self.entry(field, format_args!("{value}"));
+        } else {
+            self.entry(field, format_args!("null"));
+        }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.entry(field, |out| {
-            out.write_char('"')?;
-            write!(Escaped(out), "{value:?}")?;
-            out.write_char('"')
-        });
+        if self.result.is_ok() {
+            self.key(field);
+            self.out.push('"');
+            self.result = write!(Escaped(&mut self.out), "{value:?}");
+            self.out.push('"');
+        }
     }
 }
 
-fn write_json_str(out: &mut String, value: &str) {
-    out.push('"');
-    escape_into(out, value);
-    out.push('"');
-}
-
-#[inline]
 fn needs_escape(byte: u8) -> bool {
     byte == b'"' || byte == b'\\' || byte < 0x20
 }
@@ -241,6 +232,18 @@ mod tests {
         assert_eq!(second["later"], "recorded");
         assert_eq!(second["int"], 4);
         assert_eq!(second["text"], first["text"]);
+    }
+
+    #[test]
+    fn long_fields_are_kept_whole() {
+        let long = format!("{}\"middle\"{}", "é".repeat(150), "x".repeat(300));
+        let spans = span_fields(|| {
+            let _entered =
+                tracing::info_span!("long", first = long.as_str(), second = "after").entered();
+            tracing::info!("inside");
+        });
+        assert_eq!(spans[0]["first"], long.as_str());
+        assert_eq!(spans[0]["second"], "after");
     }
 
     #[test]

@@ -40,12 +40,19 @@ pub struct Config {
     pub review: bool,
     /// `SIDECAR_TOKEN`: when set, every route but `/healthz` needs `Authorization: Bearer <token>`.
     pub token: Option<SecretString>,
+    /// `AI_MAX_CONCURRENCY`: most LLM calls in flight at once; further requests wait their turn (default 64).
+    pub max_concurrency: usize,
 }
 
 /// Most repairs allowed: each one is a full LLM round trip.
 const MAX_REPAIRS_CAP: u32 = 10;
 /// Most sample rows allowed: they are untrusted text in the prompt, and cost tokens.
 const SAMPLE_ROWS_CAP: usize = 50;
+/// Default bound on concurrent LLM calls: enough to keep a batching server (vLLM) busy, few enough not to
+/// bury a small one, and it keeps the sidecar's memory flat under a burst (see `slots.rs`).
+pub const DEFAULT_MAX_CONCURRENCY: usize = 64;
+/// Most concurrent LLM calls allowed.
+const MAX_CONCURRENCY_CAP: usize = 10_000;
 
 impl Config {
     /// Reads the configuration from the process environment.
@@ -78,6 +85,13 @@ impl Config {
                 message: format!("{sample_rows} is more than the cap of {SAMPLE_ROWS_CAP}"),
             });
         }
+        let max_concurrency: usize = env_or("AI_MAX_CONCURRENCY", DEFAULT_MAX_CONCURRENCY)?;
+        if !(1..=MAX_CONCURRENCY_CAP).contains(&max_concurrency) {
+            return Err(ConfigError {
+                variable: "AI_MAX_CONCURRENCY".into(),
+                message: format!("{max_concurrency} is outside 1 to {MAX_CONCURRENCY_CAP}"),
+            });
+        }
         // A String parse cannot fail, so the token never appears in a ConfigError message.
         let token = env_opt::<String>("SIDECAR_TOKEN")?.map(SecretString::from);
         Ok(Self {
@@ -88,6 +102,7 @@ impl Config {
             sample_rows,
             review,
             token,
+            max_concurrency,
         })
     }
 
@@ -101,6 +116,7 @@ impl Config {
             sample_rows: 3,
             review: false,
             token: None,
+            max_concurrency: DEFAULT_MAX_CONCURRENCY,
         }
     }
 

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The issue-3 benchmark end to end, in one run: the db-benchmark groupby table (N rows, K groups) uploaded
+# to the release calculator over HTTP as `?name=x`, then the ten groupby questions through
+# `POST /datasets/{id}/query` — against polars in-process on the same data (the `groupby_bench` example's
+# reference modes: polars' own CSV read, and the same SQL on the stored Parquet loaded into memory).
+#
+#   bench/groupby.sh                 # N=1e7 K=100: the standard 509 MB table (generated once, cached)
+#   N=1e6 bench/groupby.sh           # a smaller run
+#   BENCH_NO_BUILD=1 bench/groupby.sh
+#
+# Reports upload time and peak RSS of the calculator and of its worker processes, each question's wall
+# time through HTTP (isolation, validation and JSON included), and the ratios against the reference.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N="${N:-1e7}"
+K="${K:-100}"
+OUT="${BENCH_DIR:-target/bench}"
+CSV="${CSV:-$OUT/G1_${N}_${K}.csv}"
+QUESTIONS="${QUESTIONS:-../shared/corpora/db-benchmark/groupby-questions.sql}"
+PORT="${PORT:-18090}"
+BIN=target/release
+
+[ -f "$QUESTIONS" ] || { echo "skipped: corpus absent ($QUESTIONS)"; exit 0; }
+if [ -z "${BENCH_NO_BUILD:-}" ]; then
+    cargo build --release -q -p calculator --bin calculator
+    cargo build --release -q -p engine --example groupby_gen --example groupby_bench
+fi
+mkdir -p "$OUT"
+[ -f "$CSV" ] || "$BIN/examples/groupby_gen" "$CSV" "$N" "$K"
+CSV_MB=$(( $(stat -c %s "$CSV") / 1000000 ))
+
+DATA="$(mktemp -d)"
+cleanup() { [ -n "${PID:-}" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$DATA"; }
+trap cleanup EXIT
+
+peak_mb() { awk '/^VmHWM:/ { printf "%d", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo "?"; }
+workers_peak() {
+    local out=""
+    for child in $(pgrep -P "$PID" || true); do out="$out $(peak_mb "$child")"; done
+    echo "${out# }"
+}
+
+# Warm the page cache so that neither side pays for the disk.
+cat "$CSV" > /dev/null
+
+echo "== reference: polars' own CSV read of $CSV ($CSV_MB MB), in-process"
+REF_READ=$("$BIN/examples/groupby_bench" reference-read "$CSV")
+echo "   $REF_READ"
+REF_READ_S=$(sed -E 's/.*"seconds":([0-9.]+).*/\1/' <<<"$REF_READ")
+
+echo "== calculator: upload over HTTP"
+CALCULATOR_ADDR="127.0.0.1:$PORT" DATA_DIR="$DATA" LOG_FORMAT=json RUST_LOG=warn \
+    "$BIN/calculator" > "$OUT/calculator.log" 2>&1 &
+PID=$!
+for _ in $(seq 100); do curl -fsS "localhost:$PORT/healthz" > /dev/null 2>&1 && break; sleep 0.1; done
+UPLOAD=$(curl -sS -X POST "localhost:$PORT/datasets?name=x" -H 'content-type: text/csv' \
+    --data-binary @"$CSV" -w '\n%{time_total}')
+UPLOAD_S=$(tail -n1 <<<"$UPLOAD")
+ID=$(head -n1 <<<"$UPLOAD" | sed -E 's/.*"id":"([^"]+)".*/\1/')
+[ -n "$ID" ] && [ "$ID" != "$(head -n1 <<<"$UPLOAD")" ] || { echo "upload failed: $UPLOAD"; exit 1; }
+echo "   upload ${UPLOAD_S}s; calculator peak RSS $(peak_mb "$PID") MB; worker peak RSS $(workers_peak) MB"
+PARQUET=$(find "$DATA/datasets/$ID" -name '*.parquet' | head -n1)
+
+# The ten questions, one per line (comments dropped).
+mapfile -t SQL < <(grep -v '^\s*--' "$QUESTIONS" | tr '\n' ' ' | tr ';' '\n' | sed -E 's/^ +| +$//g' | grep -v '^$')
+
+echo "== calculator: the ten questions over HTTP, twice"
+declare -a HTTP_RUN
+for run in 1 2; do
+    total=0
+    for i in "${!SQL[@]}"; do
+        body=$(printf '{"sql": "%s", "limit": 10}' "${SQL[$i]}")
+        reply=$(curl -sS -X POST "localhost:$PORT/datasets/$ID/query" -H 'content-type: application/json' \
+            -d "$body" -w '\n%{http_code} %{time_total}')
+        read -r code secs <<<"$(tail -n1 <<<"$reply")"
+        [ "$code" = 200 ] || { echo "q$((i + 1)) failed ($code): $(head -n1 <<<"$reply")"; exit 1; }
+        rows=$(head -n1 <<<"$reply" | sed -E 's/.*"row_count":([0-9]+).*/\1/')
+        printf '   run %d q%-2d %7.3fs  %9s rows\n' "$run" $((i + 1)) "$secs" "$rows"
+        total=$(awk -v a="$total" -v b="$secs" 'BEGIN { print a + b }')
+    done
+    HTTP_RUN[$run]=$total
+    echo "   run $run total ${total}s"
+done
+echo "   calculator peak RSS $(peak_mb "$PID") MB; worker peak RSS $(workers_peak) MB"
+
+echo "== reference: the same SQL on the stored Parquet, in-process polars (loaded into memory first)"
+REF_Q=$("$BIN/examples/groupby_bench" reference-queries "$PARQUET" "$QUESTIONS")
+REF_LOAD=$(sed -E 's/.*"load_seconds":([0-9.]+).*/\1/' <<<"$REF_Q")
+read -r REF1 REF2 <<<"$(sed -E 's/.*"totals":\[([0-9.]+),([0-9.]+)\].*/\1 \2/' <<<"$REF_Q")"
+echo "   load ${REF_LOAD}s; run 1 ${REF1}s; run 2 ${REF2}s"
+
+awk -v up="$UPLOAD_S" -v rd="$REF_READ_S" -v h1="${HTTP_RUN[1]}" -v h2="${HTTP_RUN[2]}" \
+    -v l="$REF_LOAD" -v r1="$REF1" -v r2="$REF2" 'BEGIN {
+    printf "== summary\n   upload / polars CSV read: %.2fx (%.2fs vs %.2fs)\n", up / rd, up, rd
+    printf "   ten questions, first run (reference incl. its Parquet load): %.2fx (%.2fs vs %.2fs)\n", h1 / (l + r1), h1, l + r1
+    printf "   ten questions, second run: %.2fx (%.2fs vs %.2fs)\n", h2 / r2, h2, r2 }'
