@@ -17,8 +17,11 @@ TARGET="${CARGO_TARGET_DIR:-target}"
 CSV="../shared/corpora/csv/seaborn-data/titanic.csv"
 [ -f "$CSV" ] || { echo "skipped: $CSV is absent (the shared corpora are needed for this benchmark)"; exit 0; }
 
-cargo build --release -q -p calculator --bin calculator
-cargo build --release -q -p sidecar --example mock_llm
+# BENCH_NO_BUILD=1 reuses the binaries already built (one `cargo build` per package set rebuilds polars when
+# the features unify differently).
+if [ -z "${BENCH_NO_BUILD:-}" ]; then
+  cargo build --release -q -p calculator --bin calculator -p sidecar --example mock_llm
+fi
 
 work="$(mktemp -d)"
 pids=()

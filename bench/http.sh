@@ -18,7 +18,7 @@ ROUNDS=${ROUNDS:-5}
 command -v wrk >/dev/null || { echo "wrk is not installed (Debian: apt-get install wrk)" >&2; exit 1; }
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 
-cargo build --release -q -p calculator --bin calculator --example bare_add
+[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release -q -p calculator --bin calculator --example bare_add
 
 workdir=$(mktemp -d)
 cleanup() { kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$workdir"; }
@@ -31,7 +31,7 @@ fi
 
 BARE_ADDR=127.0.0.1:18100 "${pin_server[@]}" "$TARGET_DIR/release/examples/bare_add" &
 bare_pid=$!
-DATA_DIR="$workdir/data" LOG_FORMAT=json RUST_LOG=info CALCULATOR_ADDR=127.0.0.1:18200 \
+DATA_DIR="$workdir/data" LOG_FORMAT=json RUST_LOG="${CALCULATOR_RUST_LOG:-info}" CALCULATOR_ADDR=127.0.0.1:18200 \
   SIDECAR_ADDR=127.0.0.1:18201 "${pin_server[@]}" "$TARGET_DIR/release/calculator" > "$workdir/calculator.log" 2>&1 &
 calculator_pid=$!
 

@@ -2,7 +2,7 @@
 
 use std::{net::SocketAddr, sync::Arc};
 
-use axum::{Router, extract::DefaultBodyLimit};
+use axum::Router;
 use tokio::{net::TcpListener, sync::Semaphore};
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -63,9 +63,9 @@ pub fn app(state: AppState) -> Router {
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .merge(crate::ui::router())
         .fallback(routes::not_found)
-        .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state);
-    telemetry::instrument(router)
+    // One layer for both: each `Router::layer` adds a boxed service clone and a boxed future per request.
+    telemetry::instrument_with_body_limit(router, body_limit)
 }
 
 /// A bound, not yet serving, calculator.

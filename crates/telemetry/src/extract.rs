@@ -66,9 +66,16 @@ fn is_json_content_type(parts: &axum::http::HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .map(|mime| {
-            let mime = mime.trim().to_ascii_lowercase();
-            mime == "application/json"
-                || (mime.starts_with("application/") && mime.ends_with("+json"))
+            // Compared without lowercasing a copy: this runs on every JSON request.
+            let mime = mime.trim().as_bytes();
+            let has = |range: std::ops::Range<usize>, text: &str| {
+                mime.get(range)
+                    .is_some_and(|part| part.eq_ignore_ascii_case(text.as_bytes()))
+            };
+            mime.eq_ignore_ascii_case(b"application/json")
+                || (mime.len() > "application/+json".len()
+                    && has(0.."application/".len(), "application/")
+                    && has(mime.len() - "+json".len()..mime.len(), "+json"))
         })
         .unwrap_or(false)
 }
@@ -154,5 +161,43 @@ where
                     format!("query string: {}", describe(&error)),
                 )
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderValue, header};
+
+    use super::is_json_content_type;
+
+    fn with(content_type: &'static str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        headers
+    }
+
+    #[test]
+    fn json_media_types_are_recognised_in_any_case_with_parameters() {
+        for accepted in [
+            "application/json",
+            "Application/JSON",
+            "application/json; charset=utf-8",
+            " application/json ;charset=utf-8",
+            "application/problem+json",
+            "application/VND.api+JSON",
+        ] {
+            assert!(is_json_content_type(&with(accepted)), "{accepted}");
+        }
+        for refused in [
+            "text/json",
+            "application/jsonx",
+            "application/+json",
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "",
+        ] {
+            assert!(!is_json_content_type(&with(refused)), "{refused}");
+        }
+        assert!(!is_json_content_type(&HeaderMap::new()));
     }
 }
