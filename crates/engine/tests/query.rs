@@ -147,3 +147,30 @@ async fn bad_csvs_are_clear_errors() {
         ));
     }
 }
+
+#[tokio::test]
+async fn qualify_sees_source_columns_the_projection_renamed() {
+    // db-benchmark groupby question 8, the largest two v3 per id6: polars evaluates QUALIFY after the
+    // projection, where `v3` is gone; sqlguard's rewrite gives it DuckDB's meaning.
+    let csv = b"id6,v1,v3\n1,1,5.0\n1,2,9.0\n1,3,7.0\n2,4,1.0\n2,5,\n3,6,4.0\n3,7,8.0\n3,8,6.0\n";
+    let engine = engine();
+    let (_dir, path) = csv_file("x.csv", csv);
+    let (report, parquet) = ingest(&engine, &path).await;
+    let catalog = catalog(&report.unwrap(), &["x"]);
+    let q8 = "SELECT id6, v3 AS largest2_v3 FROM x WHERE v3 IS NOT NULL \
+              QUALIFY row_number() OVER (PARTITION BY id6 ORDER BY v3 DESC) <= 2 ORDER BY id6, largest2_v3 DESC";
+    let out = query(&engine, &parquet, &catalog, q8).await.unwrap().table;
+    let names: Vec<&str> = out.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["id6", "largest2_v3"]);
+    let expected = [(1, 9.0), (1, 7.0), (2, 1.0), (3, 8.0), (3, 6.0)];
+    let expected: Vec<_> = expected
+        .iter()
+        .map(|(i, v)| vec![json!(i), json!(v)])
+        .collect();
+    assert_eq!(out.rows, expected);
+    // Sorting by a source column that is not an output, and LIMIT, apply to the filtered rows.
+    let sql = "SELECT v3 AS best FROM x QUALIFY rank() OVER (PARTITION BY id6 ORDER BY v1) = 1 \
+               ORDER BY v1 DESC LIMIT 2";
+    let out = query(&engine, &parquet, &catalog, sql).await.unwrap().table;
+    assert_eq!(out.rows, vec![vec![json!(4.0)], vec![json!(1.0)]]);
+}

@@ -54,7 +54,7 @@ fn function_name(f: &Function) -> Option<String> {
 }
 
 /// Aggregate calls in `e` (not looking inside them), bounded in depth like everything else here.
-fn aggregates<'e>(e: &'e Expr, found: &mut Vec<&'e Function>, depth: usize) {
+pub(crate) fn aggregates<'e>(e: &'e Expr, found: &mut Vec<&'e Function>, depth: usize) {
     if depth > 64 {
         return;
     }

@@ -200,25 +200,36 @@ pub(crate) fn order_by_aggregates(q: &mut Query) {
     if hidden.is_empty() {
         return;
     }
-    // The WITH clause stays outside so that the sorted query is a plain subquery.
-    let with = q.with.take();
+    if let Some(wrapped) = hide_columns(q.clone(), &hidden, "__ordered", None) {
+        *q = wrapped;
+    }
+    // Otherwise (cannot happen: the text is built from a parsed query) keep the query, which then fails
+    // in the engine with its own message rather than running something else.
+}
+
+/// `SELECT * EXCLUDE (hidden) FROM (inner) AS "alias" [WHERE filter]`: the rows of `inner` without the
+/// helper columns a rewrite added to it. Inner's WITH clause moves outside, so that `inner` is a plain
+/// subquery. `None` only if the text fails to parse again, which a parsed query cannot cause.
+pub(crate) fn hide_columns(
+    mut inner: Query,
+    hidden: &[String],
+    alias: &str,
+    filter: Option<&Expr>,
+) -> Option<Query> {
+    let with = inner.with.take();
     let excluded = hidden
         .iter()
         .map(|h| format!("\"{h}\""))
         .collect::<Vec<_>>()
         .join(", ");
-    let wrapper = format!("SELECT * EXCLUDE ({excluded}) FROM ({q}) AS \"__ordered\"");
-    match crate::parse_statements(&wrapper)
-        .ok()
-        .and_then(|mut s| s.pop())
-    {
-        Some(sqlparser::ast::Statement::Query(mut wrapped)) => {
+    let filter = filter.map(|f| format!(" WHERE {f}")).unwrap_or_default();
+    let wrapper = format!("SELECT * EXCLUDE ({excluded}) FROM ({inner}) AS \"{alias}\"{filter}");
+    match crate::parse_statements(&wrapper).ok()?.pop()? {
+        sqlparser::ast::Statement::Query(mut wrapped) => {
             wrapped.with = with;
-            *q = *wrapped;
+            Some(*wrapped)
         }
-        // Cannot happen (the text is built from a parsed query); keep the original, which then fails
-        // in the engine with its own message rather than running something else.
-        _ => q.with = with,
+        _ => None,
     }
 }
 

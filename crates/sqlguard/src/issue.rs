@@ -60,6 +60,8 @@ pub enum Rule {
     TableNameRewritten,
     /// Note: a column neither grouped nor aggregated was given SQLite's value for it.
     BareColumn,
+    /// Note: QUALIFY was evaluated before the projection, via a derived table with hidden columns.
+    QualifyRewritten,
 }
 
 impl Rule {
@@ -87,6 +89,7 @@ impl Rule {
         Rule::QuotedStringLiteral,
         Rule::TableNameRewritten,
         Rule::BareColumn,
+        Rule::QualifyRewritten,
     ];
 
     /// Stable snake_case id.
@@ -114,6 +117,7 @@ impl Rule {
             Rule::QuotedStringLiteral => "quoted_string_literal",
             Rule::TableNameRewritten => "table_name_rewritten",
             Rule::BareColumn => "bare_column",
+            Rule::QualifyRewritten => "qualify_rewritten",
         }
     }
 
@@ -125,6 +129,7 @@ impl Rule {
                 | Rule::QuotedStringLiteral
                 | Rule::TableNameRewritten
                 | Rule::BareColumn
+                | Rule::QualifyRewritten
         )
     }
 }

@@ -16,6 +16,7 @@ mod issue;
 mod joins;
 mod names;
 mod prescan;
+mod qualify;
 mod relations;
 mod scope;
 mod walk;

@@ -29,6 +29,8 @@ pub(crate) struct Walker<'a> {
     /// CTEs visible at this point, innermost WITH last.
     pub ctes: Vec<Vec<Relation>>,
     pub joins: usize,
+    /// The scope of the SELECT just walked, when it has a QUALIFY (see `qualify.rs`).
+    pub qualify_scope: Option<SelectScope>,
     depth: usize,
     too_deep_reported: bool,
 }
@@ -44,6 +46,7 @@ impl<'a> Walker<'a> {
             scopes: Vec::new(),
             ctes: Vec::new(),
             joins: 0,
+            qualify_scope: None,
             depth: 0,
             too_deep_reported: false,
         }
@@ -134,8 +137,14 @@ impl<'a> Walker<'a> {
                 }
             }
         }
+        self.qualify_scope = None;
+        let mut qualify_scope = None;
         let out = match q.body.as_mut() {
-            SetExpr::Select(select) => self.select(select, q.order_by.as_mut()),
+            SetExpr::Select(select) => {
+                let out = self.select(select, q.order_by.as_mut());
+                qualify_scope = self.qualify_scope.take();
+                out
+            }
             body => {
                 let out = self.set_expr(body);
                 if let Some(order_by) = q.order_by.as_mut() {
@@ -201,6 +210,9 @@ impl<'a> Walker<'a> {
         }
         if pushed_ctes {
             self.ctes.pop();
+        }
+        if let Some(scope) = qualify_scope {
+            self.qualify(q, &scope);
         }
         crate::compat::order_by_aggregates(q);
         out
@@ -322,7 +334,8 @@ impl<'a> Walker<'a> {
             self.order_by(order_by);
         }
         self.bare_columns(s);
-        self.scopes.pop();
+        let scope = self.scopes.pop();
+        self.qualify_scope = scope.filter(|_| s.qualify.is_some());
         out
     }
 
