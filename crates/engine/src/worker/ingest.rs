@@ -1,7 +1,7 @@
-//! CSV → Parquet in one streaming pass, with per-column statistics computed from the same scan.
+//! CSV → Parquet in one streaming pass, then per-column statistics read back from the Parquet file.
 //!
-//! The happy path reads the file once: polars' streaming engine parses the CSV, writes Parquet and
-//! aggregates the statistics together, so memory stays far below the file's size. Everything costly
+//! The happy path parses the CSV once: polars' streaming engine writes Parquet, then the statistics are
+//! aggregated from the typed columns, so memory stays far below the file's size. Everything costly
 //! (re-inference over the whole file, Latin-1 transcoding, finding the line of a bad row) happens only
 //! after polars has failed.
 
@@ -175,7 +175,7 @@ fn scan(plan: &Plan<'_>) -> PolarsResult<LazyFrame> {
         .finish()
 }
 
-/// One streaming pass: CSV → Parquet file, and CSV → one row of statistics.
+/// One streaming pass CSV → Parquet file, then one row of statistics from the Parquet file.
 fn write(plan: &Plan<'_>, parquet: &Path) -> PolarsResult<(u64, Vec<contracts::ColumnStats>)> {
     let mut lf = scan(plan)?;
     let schema = lf.collect_schema()?;
@@ -192,17 +192,21 @@ fn write(plan: &Plan<'_>, parquet: &Path) -> PolarsResult<(u64, Vec<contracts::C
         arrow_schema: None,
         compat_level: None,
     };
-    let sink = lf.clone().sink(
+    lf.sink(
         SinkDestination::File {
             target: SinkTarget::Path(PlRefPath::new(target)),
         },
         FileWriteFormat::Parquet(Arc::new(options)),
         UnifiedSinkArgs::default(),
-    )?;
-    let aggregates = lf.select(stats::expressions(&schema));
-    let opt_state = sink.get_current_optimizations();
+    )?
+    .collect_with_engine(Engine::Streaming)?;
+    // The statistics come from the Parquet file just written, not from a second plan over the CSV: polars
+    // parses the CSV once per plan, and reading the typed columns back costs a fraction of parsing text.
+    let aggregates = LazyFrame::scan_parquet(PlRefPath::new(target), ScanArgsParquet::default())?
+        .select(stats::expressions(&schema));
+    let opt_state = aggregates.get_current_optimizations();
     let mut frames = LazyFrame::collect_all_with_engine(
-        vec![sink.logical_plan, aggregates.logical_plan],
+        vec![aggregates.logical_plan],
         Engine::Streaming,
         opt_state,
     )?;
