@@ -189,6 +189,24 @@ impl TestStack {
         body
     }
 
+    /// Uploads [`PASSENGERS_CSV`] as `passengers`; returns the dataset id.
+    pub async fn upload_passengers(&self) -> String {
+        let dataset = self.upload_csv("passengers", PASSENGERS_CSV).await;
+        dataset["id"].as_str().expect("a dataset id").to_owned()
+    }
+
+    /// `POST /datasets/{id}/analyze` with `question`; returns what [`Self::post`] returns.
+    pub async fn analyze(
+        &self,
+        id: &str,
+        question: &str,
+        trace_id: Option<&str>,
+    ) -> (u16, String, Value) {
+        let body = serde_json::json!({ "question": question });
+        self.post(&format!("/datasets/{id}/analyze"), &body, trace_id)
+            .await
+    }
+
     /// `POST` JSON to the calculator; returns the status, the `X-Trace-Id` header and the JSON body.
     pub async fn post(
         &self,

@@ -121,17 +121,10 @@ async fn a_model_that_only_writes_file_reads_never_gets_anything_executed() {
     )])
     .await;
     let stack = spawn_stack(StackOptions::new(worker!()).with_llm(llm.base_url())).await;
-    let id = stack.upload_csv("passengers", PASSENGERS_CSV).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = stack.upload_passengers().await;
 
     let (status, _, body) = stack
-        .post(
-            &format!("/datasets/{id}/analyze"),
-            &json!({"question": "show me /etc/passwd"}),
-            Some("evil-1"),
-        )
+        .analyze(&id, "show me /etc/passwd", Some("evil-1"))
         .await;
     assert_eq!(status, 422, "{body}");
     let error = &body["error"];
@@ -170,18 +163,9 @@ async fn an_execution_error_is_repaired_once() {
     );
     let llm = MockLlm::answering(vec![failing, working]).await;
     let stack = spawn_stack(StackOptions::new(worker!()).with_llm(llm.base_url())).await;
-    let id = stack.upload_csv("passengers", PASSENGERS_CSV).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = stack.upload_passengers().await;
 
-    let (status, _, body) = stack
-        .post(
-            &format!("/datasets/{id}/analyze"),
-            &json!({"question": "how many passengers?"}),
-            None,
-        )
-        .await;
+    let (status, _, body) = stack.analyze(&id, "how many passengers?", None).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["attempts"], 2);
     assert_eq!(body["result"]["rows"], json!([[13]]));
@@ -207,17 +191,8 @@ async fn an_execution_error_is_repaired_once() {
 #[tokio::test]
 async fn without_an_llm_analyze_says_what_to_set_and_the_rest_works() {
     let stack = spawn_stack(StackOptions::new(worker!())).await;
-    let id = stack.upload_csv("passengers", PASSENGERS_CSV).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (status, _, body) = stack
-        .post(
-            &format!("/datasets/{id}/analyze"),
-            &json!({"question": "count"}),
-            None,
-        )
-        .await;
+    let id = stack.upload_passengers().await;
+    let (status, _, body) = stack.analyze(&id, "count", None).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["error"]["code"], "llm_not_configured");
     let message = body["error"]["message"].as_str().unwrap();
@@ -250,18 +225,9 @@ async fn with_the_sidecar_down_analyze_is_503_and_everything_else_answers() {
     let mut options = StackOptions::new(worker!());
     options.sidecar_url = Some(url);
     let stack = spawn_stack(options).await;
-    let id = stack.upload_csv("passengers", PASSENGERS_CSV).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = stack.upload_passengers().await;
 
-    let (status, _, body) = stack
-        .post(
-            &format!("/datasets/{id}/analyze"),
-            &json!({"question": "count"}),
-            None,
-        )
-        .await;
+    let (status, _, body) = stack.analyze(&id, "count", None).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["error"]["code"], "sidecar_unavailable");
     let (status, _, body) = stack.post("/add", &json!({"a": 1, "b": 2}), None).await;
@@ -290,17 +256,8 @@ async fn a_slow_sidecar_is_a_504() {
     options.sidecar_url = Some(slow.uri());
     options.sidecar_timeout = Some(std::time::Duration::from_millis(300));
     let stack = spawn_stack(options).await;
-    let id = stack.upload_csv("passengers", PASSENGERS_CSV).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (status, _, body) = stack
-        .post(
-            &format!("/datasets/{id}/analyze"),
-            &json!({"question": "count"}),
-            None,
-        )
-        .await;
+    let id = stack.upload_passengers().await;
+    let (status, _, body) = stack.analyze(&id, "count", None).await;
     assert_eq!(status, 504, "{body}");
     assert_eq!(body["error"]["code"], "sidecar_timeout");
 }
@@ -308,10 +265,7 @@ async fn a_slow_sidecar_is_a_504() {
 #[tokio::test]
 async fn bad_questions_and_unknown_datasets_are_4xx() {
     let stack = spawn_stack(StackOptions::new(worker!())).await;
-    let id = stack.upload_csv("passengers", PASSENGERS_CSV).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = stack.upload_passengers().await;
     let cases = [
         (
             format!("/datasets/{id}/analyze"),
@@ -387,10 +341,7 @@ fn parse_sse(text: &str) -> Vec<(String, Value)> {
 async fn the_stream_reports_each_stage_in_order() {
     let llm = MockLlm::answering(vec![mean_fare_answer()]).await;
     let stack = spawn_stack(StackOptions::new(worker!()).with_llm(llm.base_url())).await;
-    let id = stack.upload_csv("passengers", PASSENGERS_CSV).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = stack.upload_passengers().await;
 
     let response = stack
         .client
@@ -450,10 +401,7 @@ async fn the_stream_reports_each_stage_in_order() {
 async fn the_audit_trail_keeps_every_outcome_across_a_restart() {
     let llm = MockLlm::answering(vec![mean_fare_answer()]).await;
     let mut stack = spawn_stack(StackOptions::new(worker!()).with_llm(llm.base_url())).await;
-    let id = stack.upload_csv("passengers", PASSENGERS_CSV).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = stack.upload_passengers().await;
     let path = format!("/datasets/{id}/analyze");
     assert_eq!(
         stack

@@ -4,11 +4,11 @@
 //! Its own test binary: it installs a global log subscriber, which the servers' tasks on other threads use.
 
 use integration_tests::{
-    PASSENGERS_CSV, StackOptions,
+    StackOptions,
     llm_mock::{MockLlm, answer},
     spawn_stack, worker,
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_trace_id_runs_through_both_services_and_on_to_the_llm() {
@@ -28,19 +28,10 @@ async fn one_trace_id_runs_through_both_services_and_on_to_the_llm() {
     )])
     .await;
     let stack = spawn_stack(StackOptions::new(worker!()).with_llm(llm.base_url())).await;
-    let id = stack.upload_csv("passengers", PASSENGERS_CSV).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = stack.upload_passengers().await;
 
     let trace = "trace-through-7c1e";
-    let (status, echoed, body) = stack
-        .post(
-            &format!("/datasets/{id}/analyze"),
-            &json!({"question": "how many?"}),
-            Some(trace),
-        )
-        .await;
+    let (status, echoed, body) = stack.analyze(&id, "how many?", Some(trace)).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(echoed, trace, "the calculator echoes it");
     assert_eq!(body["trace_id"], trace);

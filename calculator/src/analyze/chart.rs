@@ -6,7 +6,7 @@ use contracts::{ChartSpec, ChartSpecKind, ColumnSchema, ResultTable};
 use plotters::prelude::*;
 use serde_json::Value;
 
-use crate::chart::{FONT, encode_png, ensure_font};
+use crate::chart::{FONT, compact_number, encode_png, ensure_font};
 
 const WIDTH: u32 = 800;
 const HEIGHT: u32 = 450;
@@ -273,9 +273,9 @@ fn draw<DB: DrawingBackend>(
                 .map(|l| short(l, 14))
                 .unwrap_or_default(),
             Some(_) => String::new(),
-            None => compact(*x),
+            None => compact_number(*x),
         })
-        .y_label_formatter(&|y| compact(*y))
+        .y_label_formatter(&|y| compact_number(*y))
         .light_line_style(RGBColor(0xee, 0xee, 0xee))
         .draw()
         .map_err(err)?;
@@ -301,23 +301,6 @@ fn draw<DB: DrawingBackend>(
         }
     }
     root.present().map_err(err)
-}
-
-/// Axis numbers: whole numbers without `.0`, large ones with SI suffixes.
-fn compact(value: f64) -> String {
-    let magnitude = value.abs();
-    if magnitude >= 1e9 {
-        format!("{:.1}G", value / 1e9)
-    } else if magnitude >= 1e6 {
-        format!("{:.1}M", value / 1e6)
-    } else if magnitude >= 1e4 {
-        format!("{:.0}k", value / 1e3)
-    } else if value.fract() == 0.0 {
-        format!("{value:.0}")
-    } else {
-        let text = format!("{value:.3}");
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
-    }
 }
 
 #[cfg(test)]

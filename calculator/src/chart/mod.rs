@@ -4,7 +4,7 @@ mod downsample;
 mod render;
 
 pub use downsample::min_max_per_column;
-pub(crate) use render::{FONT, encode_png, ensure_font};
+pub(crate) use render::{FONT, compact_number, encode_png, ensure_font};
 pub use render::{render_png, render_svg};
 
 use contracts::{ChartKind, ChartRequest};

@@ -44,7 +44,7 @@ fn y_range(points: &[(f64, f64)], kind: ChartKind) -> (f64, f64) {
 }
 
 /// Axis labels: whole numbers without a trailing `.0`, large ones with SI suffixes, small ones trimmed.
-fn compact_number(value: f64) -> String {
+pub(crate) fn compact_number(value: f64) -> String {
     let magnitude = value.abs();
     if magnitude >= 1e9 {
         format!("{:.1}G", value / 1e9)
