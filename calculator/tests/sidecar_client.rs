@@ -40,6 +40,19 @@ fn codegen_answer() -> serde_json::Value {
            "model": "m", "attempts": 1})
 }
 
+/// The error `codegen` returns when the sidecar answers with `template`, the client waiting at most `timeout`.
+async fn codegen_error(template: ResponseTemplate, timeout: Duration) -> SidecarError {
+    let server = MockServer::start().await;
+    Mock::given(path("/ai/codegen"))
+        .respond_with(template)
+        .mount(&server)
+        .await;
+    client(&server.uri(), None, timeout)
+        .codegen("t", &request())
+        .await
+        .unwrap_err()
+}
+
 #[tokio::test]
 async fn codegen_sends_the_trace_id_and_the_token() {
     let server = MockServer::start().await;
@@ -61,16 +74,12 @@ async fn codegen_sends_the_trace_id_and_the_token() {
 
 #[tokio::test]
 async fn the_sidecars_error_body_is_passed_on() {
-    let server = MockServer::start().await;
     let body = json!({"error": {"code": "llm_not_configured", "message": "set AI_BASE_URL", "trace_id": "t"}});
-    Mock::given(path("/ai/codegen"))
-        .respond_with(ResponseTemplate::new(503).set_body_json(body))
-        .mount(&server)
-        .await;
-    let error = client(&server.uri(), None, Duration::from_secs(5))
-        .codegen("t", &request())
-        .await
-        .unwrap_err();
+    let error = codegen_error(
+        ResponseTemplate::new(503).set_body_json(body),
+        Duration::from_secs(5),
+    )
+    .await;
     match error {
         SidecarError::Upstream { status, body, .. } => {
             assert_eq!(status.as_u16(), 503);
@@ -94,29 +103,21 @@ async fn nothing_listening_is_unreachable_and_slowness_is_a_timeout() {
         "{error:?}"
     );
 
-    let server = MockServer::start().await;
-    Mock::given(path("/ai/codegen"))
-        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
-        .mount(&server)
-        .await;
-    let error = client(&server.uri(), None, Duration::from_millis(200))
-        .codegen("t", &request())
-        .await
-        .unwrap_err();
+    let error = codegen_error(
+        ResponseTemplate::new(200).set_delay(Duration::from_secs(3)),
+        Duration::from_millis(200),
+    )
+    .await;
     assert!(matches!(error, SidecarError::Timeout(_)), "{error:?}");
 }
 
 #[tokio::test]
 async fn something_else_on_the_port_is_a_bad_response() {
-    let server = MockServer::start().await;
-    Mock::given(path("/ai/codegen"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("<html>hello</html>"))
-        .mount(&server)
-        .await;
-    let error = client(&server.uri(), None, Duration::from_secs(5))
-        .codegen("t", &request())
-        .await
-        .unwrap_err();
+    let error = codegen_error(
+        ResponseTemplate::new(200).set_body_string("<html>hello</html>"),
+        Duration::from_secs(5),
+    )
+    .await;
     assert!(matches!(error, SidecarError::BadResponse(_)), "{error:?}");
 }
 
