@@ -17,7 +17,7 @@ use std::{
 
 use axum::{
     body::{Body, Bytes, HttpBody},
-    http::{HeaderValue, Method, Request, StatusCode, Uri},
+    http::{HeaderValue, Method, Request, StatusCode},
     response::Response,
 };
 use http_body::{Frame, SizeHint};
@@ -79,8 +79,9 @@ where
             method = request.method().as_str(),
             path = request.uri().path(),
         );
-        // Kept for the message of a 405 that the router answers without a body.
-        let (method, uri) = (request.method().clone(), request.uri().clone());
+        // Kept for the message of a 405 that the router answers without a body. The path is copied: a `Uri`
+        // shares the connection's read buffer and would pin it for as long as the request runs.
+        let (method, path) = (request.method().clone(), Box::from(request.uri().path()));
         let inner = self.inner.call(request);
         let context = RequestContext {
             trace_id: trace_id.clone(),
@@ -92,7 +93,7 @@ where
                 span,
                 trace_id: Some(trace_id),
                 method,
-                uri,
+                path,
                 start,
             },
         )
@@ -107,7 +108,7 @@ pin_project_lite::pin_project! {
         span: Span,
         trace_id: Option<HeaderValue>,
         method: Method,
-        uri: Uri,
+        path: Box<str>,
         start: Instant,
     }
 }
@@ -129,7 +130,7 @@ where
         let mut response = ensure_error_body(
             response,
             this.method,
-            this.uri.path(),
+            this.path,
             trace_id.to_str().unwrap_or_default(),
         );
         // A handler that set the header itself (a proxied answer, say) keeps its value.

@@ -52,7 +52,11 @@ fn new_trace_id() -> HeaderValue {
 /// left absent (handlers ask [`TraceId`] or [`current_trace_id`], which know the generated id).
 pub(crate) fn accept_or_assign(headers: &mut HeaderMap) -> HeaderValue {
     match headers.get(&TRACE_ID) {
-        Some(id) if is_valid_trace_id_bytes(id.as_bytes()) => id.clone(),
+        // A copy, not a clone: a header value shares the connection's read buffer, and a clone held for the
+        // whole request (the LLM call can take minutes) would pin that buffer (8 KiB or more) with it.
+        Some(id) if is_valid_trace_id_bytes(id.as_bytes()) => {
+            HeaderValue::from_bytes(id.as_bytes()).unwrap_or_else(|_| new_trace_id())
+        }
         Some(_) => {
             let id = new_trace_id();
             headers.insert(TRACE_ID, id.clone());

@@ -1,20 +1,19 @@
-//! CSV → Parquet in one streaming pass, then per-column statistics read back from the Parquet file.
+//! CSV → Parquet: sniff the file, settle names and types, convert (see [`super::convert`]), and explain failures.
 //!
-//! The happy path parses the CSV once: polars' streaming engine writes Parquet, then the statistics are
-//! aggregated from the typed columns, so memory stays far below the file's size. Everything costly
+//! The happy path parses the CSV once, in pieces, gathering the statistics on the way, so memory stays far
+//! below the file's size. Everything costly
 //! (re-inference over the whole file, Latin-1 transcoding, finding the line of a bad row) happens only
 //! after polars has failed.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use polars::prelude::*;
 
 use super::clean;
+use super::convert::{self, Reading};
 use super::headers;
 use super::locate;
 use super::sniff::{self, Sniffed};
-use super::stats;
 use crate::{EngineError, IngestReport};
 
 /// Rows polars looks at to infer column types before falling back to reading the whole file.
@@ -175,45 +174,15 @@ fn scan(plan: &Plan<'_>) -> PolarsResult<LazyFrame> {
         .finish()
 }
 
-/// One streaming pass CSV → Parquet file, then one row of statistics from the Parquet file.
+/// The schema polars infers from the start of the file (all of it when `infer_all`), then the conversion in
+/// pieces of bounded size.
 fn write(plan: &Plan<'_>, parquet: &Path) -> PolarsResult<(u64, Vec<contracts::ColumnStats>)> {
-    let mut lf = scan(plan)?;
-    let schema = lf.collect_schema()?;
-    let target = parquet.to_str().ok_or_else(
-        || polars_err!(ComputeError: "the dataset's temporary path is not valid UTF-8"),
-    )?;
-    let options = ParquetWriteOptions {
-        // LZ4 costs little CPU on write and read, and still shrinks repetitive columns well.
-        compression: ParquetCompression::Lz4Raw,
-        statistics: StatisticsOptions::full(),
-        row_group_size: None,
-        data_page_size: None,
-        key_value_metadata: None,
-        arrow_schema: None,
-        compat_level: None,
+    let reading = Reading {
+        delimiter: plan.sniffed.delimiter,
+        has_header: plan.has_header,
+        schema: scan(plan)?.collect_schema()?,
     };
-    lf.sink(
-        SinkDestination::File {
-            target: SinkTarget::Path(PlRefPath::new(target)),
-        },
-        FileWriteFormat::Parquet(Arc::new(options)),
-        UnifiedSinkArgs::default(),
-    )?
-    .collect_with_engine(Engine::Streaming)?;
-    // The statistics come from the Parquet file just written, not from a second plan over the CSV: polars
-    // parses the CSV once per plan, and reading the typed columns back costs a fraction of parsing text.
-    let aggregates = LazyFrame::scan_parquet(PlRefPath::new(target), ScanArgsParquet::default())?
-        .select(stats::expressions(&schema));
-    let opt_state = aggregates.get_current_optimizations();
-    let mut frames = LazyFrame::collect_all_with_engine(
-        vec![aggregates.logical_plan],
-        Engine::Streaming,
-        opt_state,
-    )?;
-    let summary = frames
-        .pop()
-        .ok_or_else(|| polars_err!(ComputeError: "the statistics pass returned nothing"))?;
-    stats::read(&schema, &summary)
+    convert::convert(plan.source, parquet, &reading)
 }
 
 /// Why polars failed, in terms of the file: the line of a ragged row or of the value that broke a column.

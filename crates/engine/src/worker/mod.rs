@@ -1,9 +1,11 @@
 //! The worker process: sets its memory limit, then answers one job at a time over stdin/stdout.
 
 mod clean;
+mod convert;
 mod headers;
 mod ingest;
 mod locate;
+mod pieces;
 mod query;
 mod sniff;
 mod stats;

@@ -35,6 +35,37 @@ pub(crate) fn expressions(schema: &Schema) -> Vec<Expr> {
     exprs
 }
 
+/// Combines the rows of [`expressions`] computed over parts of a table into the one row for the whole table;
+/// a mean is weighted by the part's count of non-null values.
+pub(crate) fn merge_expressions(schema: &Schema) -> Vec<Expr> {
+    let count = |name: &str| col(name).cast(DataType::UInt64).sum();
+    let mut exprs = vec![count("rows").alias("rows")];
+    for (i, (_, dtype)) in schema.iter().enumerate() {
+        let (nulls, min, max, mean) = (
+            format!("{i}:nulls"),
+            format!("{i}:min"),
+            format!("{i}:max"),
+            format!("{i}:mean"),
+        );
+        exprs.push(count(&nulls).alias(nulls.as_str()));
+        if is_number(dtype) || is_date_like(dtype) {
+            exprs.push(col(min.as_str()).min().alias(min.as_str()));
+            exprs.push(col(max.as_str()).max().alias(max.as_str()));
+        }
+        if is_number(dtype) {
+            let values = (col("rows").cast(DataType::Float64)
+                - col(nulls.as_str()).cast(DataType::Float64))
+            .filter(col(mean.as_str()).is_not_null());
+            let total = (col(mean.as_str())
+                * (col("rows").cast(DataType::Float64)
+                    - col(nulls.as_str()).cast(DataType::Float64)))
+            .sum();
+            exprs.push((total / values.sum()).alias(mean.as_str()));
+        }
+    }
+    exprs
+}
+
 /// The row count and each column's statistics from the one-row result of [`expressions`].
 pub(crate) fn read(schema: &Schema, summary: &DataFrame) -> PolarsResult<(u64, Vec<ColumnStats>)> {
     let cell = |name: &str| -> PolarsResult<Option<serde_json::Value>> {
@@ -87,5 +118,37 @@ mod tests {
         assert_eq!((columns[1].null_count, &columns[1].min), (1, &None));
         assert_eq!(columns[2].min, Some("2024-01-01".into()));
         assert_eq!(columns[2].mean, None);
+    }
+
+    #[test]
+    fn statistics_of_parts_merge_into_those_of_the_whole() {
+        let whole = df!(
+            "n" => [Some(1i64), None, Some(3), Some(10), None, Some(-4)],
+            "x" => [Some(0.5f64), Some(1.5), None, None, None, None],
+        )
+        .unwrap();
+        let schema = whole.schema().clone();
+        let summary = |df: DataFrame| df.lazy().select(expressions(&schema)).collect().unwrap();
+        let parts = [
+            whole.slice(0, 2),
+            whole.slice(2, 3),
+            whole.slice(5, 1),
+            whole.slice(0, 0),
+        ];
+        let merged = concat(
+            parts
+                .into_iter()
+                .map(|p| summary(p).lazy())
+                .collect::<Vec<_>>(),
+            UnionArgs::default(),
+        )
+        .unwrap()
+        .select(merge_expressions(&schema))
+        .collect()
+        .unwrap();
+        assert_eq!(
+            read(&schema, &merged).unwrap(),
+            read(&schema, &summary(whole)).unwrap()
+        );
     }
 }

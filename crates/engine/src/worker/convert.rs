@@ -1,0 +1,208 @@
+//! CSV → Parquet in bounded memory: the file is read in pieces that end on record boundaries, polars parses
+//! each piece with the schema inferred from the start of the file, each piece becomes row groups of one
+//! Parquet file, and the per-column statistics are gathered from the pieces as they pass.
+//!
+//! Why not polars' streaming `sink_parquet`: its CSV source maps the whole file into memory, so the worker's
+//! resident size grew past the CSV's own size, and the statistics then needed a second pass over the Parquet
+//! file. Here the peak is a few pieces, whatever the file's size.
+
+use std::fs::File;
+use std::io::{BufWriter, Cursor, Write};
+use std::path::Path;
+
+use contracts::ColumnStats;
+use polars::prelude::*;
+
+use super::headers;
+use super::pieces::{Pieces, first_record_end};
+use super::stats;
+
+/// Bytes of CSV parsed at a time: large enough that polars' parallel parser has work for every core. On the
+/// 509 MB groupby table (`bench/groupby.sh`), 8 MiB pieces were slower, and 64 MiB ones as fast as 32 MiB but
+/// with half as much again resident.
+const PIECE_BYTES: usize = 32 << 20;
+
+/// How every piece is parsed.
+pub(crate) struct Reading {
+    pub delimiter: u8,
+    pub has_header: bool,
+    /// Column names and types for the whole file.
+    pub schema: SchemaRef,
+}
+
+/// Writes `csv` to `parquet`; returns the row count and the column statistics.
+///
+/// One piece at a time: overlapping the parsing of one piece with the writing of the last was slower on
+/// two cores (both stages already use every core) and held twice the memory.
+pub(crate) fn convert(
+    csv: &Path,
+    parquet: &Path,
+    reading: &Reading,
+) -> PolarsResult<(u64, Vec<ColumnStats>)> {
+    convert_in_pieces(csv, parquet, reading, PIECE_BYTES)
+}
+
+fn convert_in_pieces(
+    csv: &Path,
+    parquet: &Path,
+    reading: &Reading,
+    piece_bytes: usize,
+) -> PolarsResult<(u64, Vec<ColumnStats>)> {
+    let mut pieces = Pieces::new(File::open(csv)?, piece_bytes);
+    let mut first = true;
+    let frames = std::iter::from_fn(move || {
+        loop {
+            let piece = match pieces.next_piece() {
+                Ok(Some(piece)) => piece,
+                Ok(None) => return None,
+                Err(e) => return Some(Err(e.into())),
+            };
+            let mut skip = 0;
+            if first {
+                first = false;
+                if piece.starts_with(b"\xEF\xBB\xBF") {
+                    skip = 3;
+                }
+                if reading.has_header {
+                    skip += first_record_end(&piece[skip..]);
+                }
+            }
+            let records = &piece[skip..];
+            if !records.iter().all(u8::is_ascii_whitespace) {
+                return Some(parse(records, reading));
+            }
+        }
+    });
+    // Buffered: the Parquet writer issues a small write per page header. Flushed here, where an error (a full
+    // disk) is reported rather than lost in a drop.
+    let mut output = BufWriter::with_capacity(1 << 20, File::create(parquet)?);
+    let summary = write_all(frames, &mut output, reading.schema.as_ref())?;
+    output.flush()?;
+    Ok(summary)
+}
+
+/// Writes the frames as row groups and gathers their statistics.
+fn write_all(
+    frames: impl Iterator<Item = PolarsResult<DataFrame>>,
+    output: impl Write,
+    schema: &Schema,
+) -> PolarsResult<(u64, Vec<ColumnStats>)> {
+    let mut writer = ParquetWriter::new(output)
+        // LZ4 costs little CPU on write and read, and still shrinks repetitive columns well.
+        .with_compression(ParquetCompression::Lz4Raw)
+        // Min, max and null count per row group (for pruning); distinct counts would cost a hash per value.
+        .with_statistics(StatisticsOptions::default())
+        .batched(schema)?;
+    let summary = stats::expressions(schema);
+    // The statistics of an empty frame: the row count and the null counts start at zero.
+    let mut summaries = vec![
+        DataFrame::empty_with_schema(schema)
+            .lazy()
+            .select(summary.clone())
+            .collect()?,
+    ];
+    for frame in frames {
+        let frame = frame?;
+        summaries.push(frame.clone().lazy().select(summary.clone()).collect()?);
+        writer.write_batch(&frame)?;
+    }
+    writer.finish()?;
+    let merged = concat(
+        summaries
+            .into_iter()
+            .map(IntoLazy::lazy)
+            .collect::<Vec<_>>(),
+        UnionArgs::default(),
+    )?
+    .select(stats::merge_expressions(schema))
+    .collect()?;
+    stats::read(schema, &merged)
+}
+
+/// One piece of whole records (no header) into a frame of the file's schema.
+fn parse(piece: &[u8], reading: &Reading) -> PolarsResult<DataFrame> {
+    let parse_options = CsvParseOptions::default()
+        .with_separator(reading.delimiter)
+        .with_try_parse_dates(true)
+        .with_missing_is_null(true)
+        .with_null_values(Some(NullValues::AllColumns(
+            headers::NULL_TOKENS.iter().map(|t| (*t).into()).collect(),
+        )));
+    CsvReadOptions::default()
+        .with_has_header(false)
+        .with_schema(Some(reading.schema.clone()))
+        .with_raise_if_empty(false)
+        .with_parse_options(parse_options)
+        .into_reader_with_file_handle(Cursor::new(piece))
+        .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A byte-order mark, a header, CRLF endings, quoted delimiters and newlines, nulls and dates.
+    const CSV: &str = "\u{feff}name,n,x,day\r\n\"Smith, J\",1,0.5,2024-01-02\r\n\"two\nlines\",,1.5,2024-02-03\r\n\
+        \"say \"\"hi\"\"\",3,NULL,\r\nplain,4,-2.25,2023-12-31\r\n";
+
+    fn schema() -> SchemaRef {
+        Arc::new(Schema::from_iter([
+            Field::new("name".into(), DataType::String),
+            Field::new("n".into(), DataType::Int64),
+            Field::new("x".into(), DataType::Float64),
+            Field::new("day".into(), DataType::Date),
+        ]))
+    }
+
+    #[test]
+    fn every_piece_size_stores_the_same_table_and_statistics() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("t.csv");
+        std::fs::write(&csv, CSV).unwrap();
+        let reading = Reading {
+            delimiter: b',',
+            has_header: true,
+            schema: schema(),
+        };
+        let parquet = dir.path().join("whole.parquet");
+        let whole = convert_in_pieces(&csv, &parquet, &reading, 1 << 20).unwrap();
+        let read = |path: &Path| {
+            ParquetReader::new(File::open(path).unwrap())
+                .finish()
+                .unwrap()
+        };
+        let expected = read(&parquet);
+        assert_eq!(expected.height(), 4);
+        assert_eq!(
+            expected.column("name").unwrap().str().unwrap().get(1),
+            Some("two\nlines")
+        );
+        assert_eq!(whole.0, 4);
+        assert_eq!(whole.1[1].null_count, 1);
+        assert_eq!(whole.1[2].mean, Some((0.5 + 1.5 - 2.25) / 3.0));
+        for piece_bytes in 1..CSV.len() {
+            let parquet = dir.path().join(format!("{piece_bytes}.parquet"));
+            let pieces = convert_in_pieces(&csv, &parquet, &reading, piece_bytes).unwrap();
+            assert_eq!(pieces, whole, "piece size {piece_bytes}");
+            assert!(
+                read(&parquet).equals_missing(&expected),
+                "piece size {piece_bytes}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_header_only_file_stores_an_empty_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("t.csv");
+        std::fs::write(&csv, "name,n,x,day\n").unwrap();
+        let reading = Reading {
+            delimiter: b',',
+            has_header: true,
+            schema: schema(),
+        };
+        let (rows, columns) = convert(&csv, &dir.path().join("t.parquet"), &reading).unwrap();
+        assert_eq!((rows, columns.len()), (0, 4));
+        assert_eq!(columns[1].mean, None);
+    }
+}
