@@ -10,9 +10,21 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{Config, openapi::ApiDoc, routes};
 
-/// Shared, immutable state of the calculator.
+/// Shared, immutable state of the calculator, behind one `Arc`: axum clones the state for every request, and one
+/// reference count is cheaper than one per service.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// What the handlers share (reached through [`AppState`]).
+pub struct Services {
     pub config: Arc<Config>,
     /// Bounds concurrent chart renders (each holds a full RGB frame in memory).
     pub render_permits: Arc<Semaphore>,
@@ -37,18 +49,26 @@ impl AppState {
         let datasets = crate::datasets::Store::open(&config.data_dir)?;
         let engine = engine::Engine::new(config.engine.clone());
         let analyses = crate::analyze::Analyses::open(&config)?;
-        Ok(Self {
+        Ok(Self(Arc::new(Services {
             config: Arc::new(config),
             render_permits: Arc::new(Semaphore::new(renders)),
             datasets,
             engine,
             analyses,
-        })
+        })))
     }
 }
 
 /// The router with every endpoint, the docs, the body limit and the trace-id layer.
 pub fn app(state: AppState) -> Router {
+    let body_limit = state.config.max_body_bytes;
+    // One layer for both: each `Router::layer` adds a boxed service clone and a boxed future per request.
+    telemetry::instrument_with_body_limit(routes(state), body_limit)
+}
+
+/// Every endpoint and the docs, without the request layer: a server wraps the whole router in it once
+/// (`telemetry::serve`), which costs less per request than the per-route layers of [`app`].
+fn routes(state: AppState) -> Router {
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(routes::healthz))
         .routes(routes!(routes::add, routes::add_query))
@@ -58,20 +78,18 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::datasets::router())
         .merge(crate::analyze::router())
         .split_for_parts();
-    let body_limit = state.config.max_body_bytes;
-    let router = router
+    router
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .merge(crate::ui::router())
         .fallback(routes::not_found)
-        .with_state(state);
-    // One layer for both: each `Router::layer` adds a boxed service clone and a boxed future per request.
-    telemetry::instrument_with_body_limit(router, body_limit)
+        .with_state(state)
 }
 
 /// A bound, not yet serving, calculator.
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    max_body_bytes: usize,
 }
 
 impl Application {
@@ -82,7 +100,8 @@ impl Application {
         state.analyses.audit.spawn_syncer();
         Ok(Self {
             listener,
-            router: app(state),
+            max_body_bytes: state.config.max_body_bytes,
+            router: routes(state),
         })
     }
 
@@ -96,6 +115,6 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        telemetry::serve(self.listener, self.router, shutdown).await
+        telemetry::serve(self.listener, self.router, self.max_body_bytes, shutdown).await
     }
 }

@@ -2,7 +2,10 @@
 
 use std::future::Future;
 
-use axum::Router;
+use axum::{Router, ServiceExt, extract::DefaultBodyLimit};
+use tower::ServiceBuilder;
+
+use crate::scope::RequestLayer;
 use tokio::net::TcpListener;
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -29,13 +32,26 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// Serves `router` on `listener`, finishing in-flight requests once `shutdown` resolves.
+/// Serves `router` on `listener` with the request layer and a body limit of `max_body_bytes` around it (what
+/// [`crate::instrument_with_body_limit`] gives a router under test), finishing in-flight requests once
+/// `shutdown` resolves.
+///
+/// The layer wraps the router once, rather than each route as `Router::layer` does: that saves a boxed service
+/// clone, a boxed future and a second route future per request (`bench/http.sh`).
 pub async fn serve(
     listener: TcpListener,
     router: Router,
+    max_body_bytes: usize,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let service = ServiceBuilder::new()
+        .layer(RequestLayer)
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .service(router);
+    axum::serve(
+        listener,
+        ServiceExt::<axum::extract::Request>::into_make_service(service),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
