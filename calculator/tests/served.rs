@@ -1,0 +1,93 @@
+//! The real server (`Application` on port 0) wraps the whole router in the request layer and body limit rather
+//! than each route as `app()` does: the same behaviour must come out of it — trace ids, error bodies, the limit.
+
+use calculator::{Application, Config};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+/// Starts a calculator with `max_body_bytes`; its base URL.
+async fn serve(max_body_bytes: usize) -> String {
+    let config = Config {
+        max_body_bytes,
+        ..Config::for_tests()
+    };
+    let app = Application::build(config).await.expect("binds port 0");
+    let addr = app.local_addr().unwrap();
+    tokio::spawn(app.run_until(std::future::pending()));
+    format!("http://{addr}")
+}
+
+fn padded_add(total_bytes: usize) -> String {
+    // JSON allows any amount of whitespace, so the size can be anything while the request stays valid.
+    let core = r#"{"a": 1.5, "b": 2}"#;
+    format!(
+        "{core}{}",
+        " ".repeat(total_bytes.saturating_sub(core.len()))
+    )
+}
+
+#[tokio::test]
+async fn the_served_router_applies_the_body_limit_it_is_given() {
+    let base = serve(4 << 20).await;
+    let client = reqwest::Client::new();
+    // Above axum's 2 MB default, below ours: only the configured limit lets it through.
+    let reply = client
+        .post(format!("{base}/add"))
+        .header("content-type", "application/json")
+        .body(padded_add(3 << 20))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::OK);
+    let body: Value = reply.json().await.unwrap();
+    assert_eq!(body["result"], 3.5);
+
+    let reply = client
+        .post(format!("{base}/add"))
+        .header("content-type", "application/json")
+        .header("x-trace-id", "served-413")
+        .body(padded_add(5 << 20))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(reply.headers()["x-trace-id"], "served-413");
+    let body: Value = reply.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "payload_too_large");
+    assert_eq!(body["error"]["trace_id"], "served-413");
+}
+
+#[tokio::test]
+async fn the_served_router_answers_404_and_405_with_the_error_body_and_trace_id() {
+    let base = serve(1 << 20).await;
+    let client = reqwest::Client::new();
+    for (request, status) in [
+        (
+            client.get(format!("{base}/no-such-route")),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            client.delete(format!("{base}/add")),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+    ] {
+        let reply = request
+            .header("x-trace-id", "served-err")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), status);
+        assert_eq!(reply.headers()["x-trace-id"], "served-err");
+        let body: Value = reply.json().await.unwrap();
+        assert_eq!(body["error"]["trace_id"], "served-err", "{body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+    }
+    // Generated when absent, on success too.
+    let reply = client.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(reply.status(), StatusCode::OK);
+    assert_eq!(reply.headers()["x-trace-id"].len(), 36);
+}
