@@ -4,7 +4,8 @@
 //!
 //! Why not polars' streaming `sink_parquet`: its CSV source maps the whole file into memory, so the worker's
 //! resident size grew past the CSV's own size, and the statistics then needed a second pass over the Parquet
-//! file. Here the peak is a few pieces, whatever the file's size.
+//! file. Here the peak is one piece, its parsed frame and its encoded row groups, whatever the file's size
+//! (160–173 MB for the 509 MB table).
 
 use std::fs::File;
 use std::io::{BufWriter, Cursor, Write};
@@ -121,6 +122,7 @@ fn write_all(
 
 /// One piece of whole records (no header) into a frame of the file's schema.
 fn parse(piece: &[u8], reading: &Reading) -> PolarsResult<DataFrame> {
+    // The options `ingest::scan` inferred the schema with: a piece must read the way the file's start did.
     let parse_options = CsvParseOptions::default()
         .with_separator(reading.delimiter)
         .with_try_parse_dates(true)
