@@ -17,39 +17,34 @@ async fn serve(max_body_bytes: usize) -> String {
     format!("http://{addr}")
 }
 
-fn padded_add(total_bytes: usize) -> String {
-    // JSON allows any amount of whitespace, so the size can be anything while the request stays valid.
+/// `POST /add` with a valid body of `total_bytes`: JSON allows any amount of whitespace, so the size can be
+/// anything while the request stays valid.
+async fn post_padded_add(base: &str, total_bytes: usize, trace_id: &str) -> reqwest::Response {
     let core = r#"{"a": 1.5, "b": 2}"#;
-    format!(
+    let body = format!(
         "{core}{}",
         " ".repeat(total_bytes.saturating_sub(core.len()))
-    )
+    );
+    reqwest::Client::new()
+        .post(format!("{base}/add"))
+        .header("content-type", "application/json")
+        .header("x-trace-id", trace_id)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
 async fn the_served_router_applies_the_body_limit_it_is_given() {
     let base = serve(4 << 20).await;
-    let client = reqwest::Client::new();
     // Above axum's 2 MB default, below ours: only the configured limit lets it through.
-    let reply = client
-        .post(format!("{base}/add"))
-        .header("content-type", "application/json")
-        .body(padded_add(3 << 20))
-        .send()
-        .await
-        .unwrap();
+    let reply = post_padded_add(&base, 3 << 20, "served-200").await;
     assert_eq!(reply.status(), StatusCode::OK);
     let body: Value = reply.json().await.unwrap();
     assert_eq!(body["result"], 3.5);
 
-    let reply = client
-        .post(format!("{base}/add"))
-        .header("content-type", "application/json")
-        .header("x-trace-id", "served-413")
-        .body(padded_add(5 << 20))
-        .send()
-        .await
-        .unwrap();
+    let reply = post_padded_add(&base, 5 << 20, "served-413").await;
     assert_eq!(reply.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(reply.headers()["x-trace-id"], "served-413");
     let body: Value = reply.json().await.unwrap();

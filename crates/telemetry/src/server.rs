@@ -2,11 +2,10 @@
 
 use std::future::Future;
 
-use axum::{Router, ServiceExt, extract::DefaultBodyLimit};
-use tower::ServiceBuilder;
-
-use crate::scope::RequestLayer;
+use axum::{Router, ServiceExt};
 use tokio::net::TcpListener;
+
+use crate::trace_id::request_layers;
 
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {
@@ -44,10 +43,7 @@ pub async fn serve(
     max_body_bytes: usize,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let service = ServiceBuilder::new()
-        .layer(RequestLayer)
-        .layer(DefaultBodyLimit::max(max_body_bytes))
-        .service(router);
+    let service = request_layers(max_body_bytes).service(router);
     axum::serve(
         listener,
         ServiceExt::<axum::extract::Request>::into_make_service(service),

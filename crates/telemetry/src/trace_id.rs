@@ -8,7 +8,10 @@ use axum::{
     http::{HeaderMap, HeaderName, HeaderValue, request::Parts},
 };
 use contracts::TRACE_ID_HEADER;
-use tower::ServiceBuilder;
+use tower::{
+    ServiceBuilder,
+    layer::util::{Identity, Stack},
+};
 
 use crate::scope::{CURRENT_REQUEST, RequestLayer};
 
@@ -85,11 +88,17 @@ pub fn instrument_with_body_limit<S>(router: Router<S>, max_body_bytes: usize) -
 where
     S: Clone + Send + Sync + 'static,
 {
-    router.layer(
-        ServiceBuilder::new()
-            .layer(RequestLayer)
-            .layer(DefaultBodyLimit::max(max_body_bytes)),
-    )
+    router.layer(request_layers(max_body_bytes))
+}
+
+/// The request layer with a body limit inside it: per route here, around the whole router in
+/// [`crate::serve`].
+pub(crate) fn request_layers(
+    max_body_bytes: usize,
+) -> ServiceBuilder<Stack<DefaultBodyLimit, Stack<RequestLayer, Identity>>> {
+    ServiceBuilder::new()
+        .layer(RequestLayer)
+        .layer(DefaultBodyLimit::max(max_body_bytes))
 }
 
 /// Extracts the request's trace id in a handler (always present under [`instrument`]).

@@ -49,46 +49,12 @@ fn convert_in_pieces(
     reading: &Reading,
     piece_bytes: usize,
 ) -> PolarsResult<(u64, Vec<ColumnStats>)> {
+    let schema = reading.schema.as_ref();
     let mut pieces = Pieces::new(File::open(csv)?, piece_bytes);
-    let mut first = true;
-    let frames = std::iter::from_fn(move || {
-        loop {
-            let piece = match pieces.next_piece() {
-                Ok(Some(piece)) => piece,
-                Ok(None) => return None,
-                Err(e) => return Some(Err(e.into())),
-            };
-            let mut skip = 0;
-            if first {
-                first = false;
-                if piece.starts_with(b"\xEF\xBB\xBF") {
-                    skip = 3;
-                }
-                if reading.has_header {
-                    skip += first_record_end(&piece[skip..]);
-                }
-            }
-            let records = &piece[skip..];
-            if !records.iter().all(u8::is_ascii_whitespace) {
-                return Some(parse(records, reading));
-            }
-        }
-    });
-    // Buffered: the Parquet writer issues a small write per page header. Flushed here, where an error (a full
+    // Buffered: the Parquet writer issues a small write per page header. Flushed below, where an error (a full
     // disk) is reported rather than lost in a drop.
     let mut output = BufWriter::with_capacity(1 << 20, File::create(parquet)?);
-    let summary = write_all(frames, &mut output, reading.schema.as_ref())?;
-    output.flush()?;
-    Ok(summary)
-}
-
-/// Writes the frames as row groups and gathers their statistics.
-fn write_all(
-    frames: impl Iterator<Item = PolarsResult<DataFrame>>,
-    output: impl Write,
-    schema: &Schema,
-) -> PolarsResult<(u64, Vec<ColumnStats>)> {
-    let mut writer = ParquetWriter::new(output)
+    let mut writer = ParquetWriter::new(&mut output)
         // LZ4 costs little CPU on write and read, and still shrinks repetitive columns well.
         .with_compression(ParquetCompression::Lz4Raw)
         // Min, max and null count per row group (for pruning); distinct counts would cost a hash per value.
@@ -96,18 +62,24 @@ fn write_all(
         .batched(schema)?;
     let summary = stats::expressions(schema);
     // The statistics of an empty frame: the row count and the null counts start at zero.
-    let mut summaries = vec![
-        DataFrame::empty_with_schema(schema)
-            .lazy()
-            .select(summary.clone())
-            .collect()?,
-    ];
-    for frame in frames {
-        let frame = frame?;
-        summaries.push(frame.clone().lazy().select(summary.clone()).collect()?);
+    let mut summaries = vec![summarise(DataFrame::empty_with_schema(schema), &summary)?];
+    let mut first = true;
+    while let Some(piece) = pieces.next_piece()? {
+        let records = if std::mem::take(&mut first) {
+            after_preamble(piece, reading.has_header)
+        } else {
+            piece
+        };
+        if records.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let frame = parse(records, reading)?;
         writer.write_batch(&frame)?;
+        summaries.push(summarise(frame, &summary)?);
     }
     writer.finish()?;
+    drop(writer);
+    output.flush()?;
     let merged = concat(
         summaries
             .into_iter()
@@ -118,6 +90,21 @@ fn write_all(
     .select(stats::merge_expressions(schema))
     .collect()?;
     stats::read(schema, &merged)
+}
+
+/// The first piece without its byte-order mark and, when the file has one, its header record.
+fn after_preamble(piece: &[u8], has_header: bool) -> &[u8] {
+    let body = piece.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(piece);
+    if has_header {
+        &body[first_record_end(body)..]
+    } else {
+        body
+    }
+}
+
+/// One row of [`stats::expressions`] for `frame`.
+fn summarise(frame: DataFrame, summary: &[Expr]) -> PolarsResult<DataFrame> {
+    frame.lazy().select(summary).collect()
 }
 
 /// One piece of whole records (no header) into a frame of the file's schema.

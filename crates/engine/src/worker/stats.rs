@@ -53,13 +53,10 @@ pub(crate) fn merge_expressions(schema: &Schema) -> Vec<Expr> {
             exprs.push(col(max.as_str()).max().alias(max.as_str()));
         }
         if is_number(dtype) {
-            let values = (col("rows").cast(DataType::Float64)
-                - col(nulls.as_str()).cast(DataType::Float64))
-            .filter(col(mean.as_str()).is_not_null());
-            let total = (col(mean.as_str())
-                * (col("rows").cast(DataType::Float64)
-                    - col(nulls.as_str()).cast(DataType::Float64)))
-            .sum();
+            // A part's mean is null exactly when it has no values, so those parts weigh nothing.
+            let values =
+                col("rows").cast(DataType::Float64) - col(nulls.as_str()).cast(DataType::Float64);
+            let total = (col(mean.as_str()) * values.clone()).sum();
             exprs.push((total / values.sum()).alias(mean.as_str()));
         }
     }
