@@ -68,7 +68,7 @@ pub fn app(state: AppState) -> Router {
 
 /// Every endpoint and the docs, without the request layer: a server wraps the whole router in it once
 /// (`telemetry::serve`), which costs less per request than the per-route layers of [`app`].
-fn routes(state: AppState) -> Router {
+pub fn routes(state: AppState) -> Router {
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(routes::healthz))
         .routes(routes!(routes::add, routes::add_query))

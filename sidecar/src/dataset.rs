@@ -2,7 +2,8 @@
 //! it as the delimited JSON block the model sees.
 
 use contracts::DatasetDescription;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use sqlguard::{Catalog, Column, Table};
 
 use crate::{error::SidecarError, prompts::clip};
@@ -75,59 +76,89 @@ pub fn catalog(dataset: &DatasetDescription) -> Catalog {
 /// block or open a Markdown fence. Sample values are cut to [`MAX_SAMPLE_VALUE_CHARS`] and at most
 /// `sample_rows` rows are sent (0: none).
 pub fn dataset_block(dataset: &DatasetDescription, sample_rows: usize) -> String {
-    let columns: Vec<Value> = dataset
-        .columns
-        .iter()
-        .map(|c| json!({"name": c.name, "type": c.dtype}))
-        .collect();
-    let mut block = json!({
-        "table": TABLE,
-        "name": dataset.name,
-        "row_count": dataset.row_count,
-        "columns": columns,
-    });
-    let rows: Vec<Value> = dataset
-        .sample_rows
-        .iter()
-        .flatten()
-        .take(sample_rows)
-        .map(|row| {
-            Value::Array(
+    let block = Block {
+        columns: dataset
+            .columns
+            .iter()
+            .map(|c| BlockColumn {
+                name: &c.name,
+                dtype: &c.dtype,
+            })
+            .collect(),
+        name: &dataset.name,
+        row_count: dataset.row_count,
+        sample_rows: dataset
+            .sample_rows
+            .iter()
+            .flatten()
+            .take(sample_rows)
+            .map(|row| {
                 row.iter()
                     .take(dataset.columns.len())
                     .map(sample_value)
-                    .collect(),
-            )
-        })
-        .collect();
-    if !rows.is_empty() {
-        block["sample_rows"] = Value::Array(rows);
-    }
-    escape_markup(&block.to_string())
+                    .collect()
+            })
+            .collect(),
+        table: TABLE,
+    };
+    // Serialising plain strings and numbers cannot fail.
+    escape_markup(&serde_json::to_string(&block).unwrap_or_default())
 }
 
-fn sample_value(value: &Value) -> Value {
+/// The block's JSON object, written straight from the description (its keys in alphabetical order).
+#[derive(Serialize)]
+struct Block<'a> {
+    columns: Vec<BlockColumn<'a>>,
+    name: &'a str,
+    row_count: u64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    sample_rows: Vec<Vec<SampleValue<'a>>>,
+    table: &'static str,
+}
+
+#[derive(Serialize)]
+struct BlockColumn<'a> {
+    name: &'a str,
+    #[serde(rename = "type")]
+    dtype: &'a str,
+}
+
+/// A sample cell as sent: a scalar as it is, text (and any nested value, as text) cut short.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum SampleValue<'a> {
+    Scalar(&'a Value),
+    Text(String),
+}
+
+fn sample_value(value: &Value) -> SampleValue<'_> {
     match value {
-        Value::String(s) => Value::String(clip(s, MAX_SAMPLE_VALUE_CHARS)),
+        Value::String(s) => SampleValue::Text(clip(s, MAX_SAMPLE_VALUE_CHARS)),
         Value::Array(_) | Value::Object(_) => {
-            Value::String(clip(&value.to_string(), MAX_SAMPLE_VALUE_CHARS))
+            SampleValue::Text(clip(&value.to_string(), MAX_SAMPLE_VALUE_CHARS))
         }
-        scalar => scalar.clone(),
+        scalar => SampleValue::Scalar(scalar),
     }
 }
 
 /// Outside strings serialised JSON has none of these characters, so replacing them everywhere only touches
 /// string contents, where `\uXXXX` means the same character.
 fn escape_markup(json: &str) -> String {
-    let mut out = String::with_capacity(json.len());
-    for c in json.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '`' => out.push_str("\\u0060"),
-            other => out.push(other),
-        }
+    let mut out = String::with_capacity(json.len() + 16);
+    let mut plain_from = 0;
+    // All three are ASCII, so a byte position is always a character boundary.
+    for (index, byte) in json.bytes().enumerate() {
+        let escaped = match byte {
+            b'<' => "\\u003c",
+            b'>' => "\\u003e",
+            b'`' => "\\u0060",
+            _ => continue,
+        };
+        out.push_str(&json[plain_from..index]);
+        out.push_str(escaped);
+        plain_from = index + 1;
     }
+    out.push_str(&json[plain_from..]);
     out
 }
 
@@ -135,6 +166,7 @@ fn escape_markup(json: &str) -> String {
 mod tests {
     use super::*;
     use contracts::ColumnSchema;
+    use serde_json::json;
 
     fn titanic(rows: Option<Vec<Vec<Value>>>) -> DatasetDescription {
         DatasetDescription {

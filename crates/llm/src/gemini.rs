@@ -57,6 +57,10 @@ impl fmt::Debug for GeminiProvider {
     }
 }
 
+fn endpoint(url: &str) -> Result<reqwest::Url, LlmError> {
+    reqwest::Url::parse(url).map_err(|e| LlmError::NotConfigured(format!("invalid base URL: {e}")))
+}
+
 /// The exact JSON body for `generateContent` / `streamGenerateContent`.
 pub(crate) fn request_body(cfg: &ProviderConfig, req: &ChatRequest) -> Value {
     let messages = match (&req.schema, cfg.structured) {
@@ -242,10 +246,13 @@ impl Provider for GeminiProvider {
             let cfg = &self.transport.cfg;
             let trace_id = trace_id_or_new(&request.trace_id);
             let request_id = request.request_id_base(&trace_id);
-            let body = json_body(&request_body(cfg, &request));
+            let body = json_body(&request_body(cfg, &request), 0);
             // Not held across the call: a busy server has thousands of requests waiting on the LLM.
             drop(request);
-            let url = format!("{}/{}:generateContent", self.base, self.model_path);
+            let url = endpoint(&format!(
+                "{}/{}:generateContent",
+                self.base, self.model_path
+            ))?;
             let call = Call {
                 method: Method::POST,
                 url: &url,
@@ -264,15 +271,19 @@ impl Provider for GeminiProvider {
         request: ChatRequest,
     ) -> BoxStream<'static, Result<StreamEvent, LlmError>> {
         let cfg = &self.transport.cfg;
-        let body = json_body(&request_body(cfg, &request));
+        let body = json_body(&request_body(cfg, &request), 0);
         let model = cfg.model.clone();
         let trace_id = trace_id_or_new(&request.trace_id);
+        let url = match endpoint(&format!(
+            "{}/{}:streamGenerateContent?alt=sse",
+            self.base, self.model_path
+        )) {
+            Ok(url) => url,
+            Err(error) => return Box::pin(futures::stream::once(async { Err(error) })),
+        };
         stream::open(
             self.transport.clone(),
-            format!(
-                "{}/{}:streamGenerateContent?alt=sse",
-                self.base, self.model_path
-            ),
+            url,
             body,
             request.request_id_base(&trace_id),
             trace_id,
@@ -289,14 +300,13 @@ impl Provider for GeminiProvider {
             let mut models = Vec::new();
             let mut page_token: Option<String> = None;
             for _ in 0..MAX_MODEL_PAGES {
-                let mut url = reqwest::Url::parse(&format!("{}/models", self.base))
-                    .map_err(|e| LlmError::NotConfigured(format!("invalid base URL: {e}")))?;
+                let mut url = endpoint(&format!("{}/models", self.base))?;
                 if let Some(token) = &page_token {
                     url.query_pairs_mut().append_pair("pageToken", token);
                 }
                 let call = Call {
                     method: Method::GET,
-                    url: url.as_str(),
+                    url: &url,
                     body: None,
                     trace_id: &trace_id,
                     request_id: &trace_id,

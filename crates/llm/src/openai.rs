@@ -2,10 +2,12 @@
 
 use std::fmt;
 
+use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::config::{ProviderConfig, ProviderKind, StructuredMode, TokenParam};
 use crate::error::LlmError;
@@ -13,12 +15,12 @@ use crate::provider::{Provider, f32_json};
 use crate::stream::{self, Decoder, Step, in_band_error, parse_chunk};
 use crate::structured::{schema_instruction, with_instruction};
 use crate::transport::{Call, Transport, json_body, trace_id_or_new};
-use crate::types::{ChatRequest, ChatResponse, ModelInfo, StreamEvent, Usage};
+use crate::types::{ChatRequest, ChatResponse, Message, ModelInfo, StreamEvent, Usage};
 
 pub(crate) struct OpenAiProvider {
     transport: Transport,
-    chat_url: String,
-    models_url: String,
+    chat_url: reqwest::Url,
+    models_url: reqwest::Url,
 }
 
 impl OpenAiProvider {
@@ -41,12 +43,14 @@ impl OpenAiProvider {
                 format!("{base}/models"),
             ),
         };
-        reqwest::Url::parse(&chat_url)
-            .map_err(|e| LlmError::NotConfigured(format!("invalid endpoint URL: {e}")))?;
+        let parse = |url: &str| {
+            reqwest::Url::parse(url)
+                .map_err(|e| LlmError::NotConfigured(format!("invalid endpoint URL: {e}")))
+        };
         Ok(Self {
+            chat_url: parse(&chat_url)?,
+            models_url: parse(&models_url)?,
             transport: Transport::new(cfg, "openai", auth)?,
-            chat_url,
-            models_url,
         })
     }
 }
@@ -54,46 +58,79 @@ impl OpenAiProvider {
 impl fmt::Debug for OpenAiProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OpenAiProvider")
-            .field("chat_url", &self.chat_url)
+            .field("chat_url", &self.chat_url.as_str())
             .field("config", &self.transport.cfg)
             .finish()
     }
 }
 
-/// The exact JSON body for `POST /chat/completions`.
-pub(crate) fn request_body(cfg: &ProviderConfig, req: &ChatRequest, stream: bool) -> Value {
-    let messages = match (&req.schema, cfg.structured) {
+/// The exact JSON body for `POST /chat/completions`, serialised once.
+///
+/// Written from borrowed parts rather than built as a `serde_json::Value`: that copied every message (the
+/// system prompt is a few kilobytes) and the answer schema into a tree of maps on every call.
+pub(crate) fn request_body(cfg: &ProviderConfig, req: &ChatRequest, stream: bool) -> Bytes {
+    let instructed;
+    let messages: &[Message] = match (&req.schema, cfg.structured) {
         (Some(schema), StructuredMode::JsonObject | StructuredMode::PromptOnly) => {
-            with_instruction(&req.messages, &schema_instruction(schema))
+            instructed = with_instruction(&req.messages, &schema_instruction(schema));
+            &instructed
         }
-        _ => req.messages.clone(),
+        _ => &req.messages,
     };
-    let mut body = json!({
-        "model": cfg.model,
-        "messages": messages,
-        "temperature": f32_json(cfg.temperature),
-    });
-    let token_field = match cfg.token_param {
-        TokenParam::MaxTokens => "max_tokens",
-        TokenParam::MaxCompletionTokens => "max_completion_tokens",
+    let max_tokens = req.max_tokens.unwrap_or(cfg.max_tokens);
+    let body = ChatBody {
+        model: &cfg.model,
+        messages,
+        temperature: f32_json(cfg.temperature),
+        max_tokens: (cfg.token_param == TokenParam::MaxTokens).then_some(max_tokens),
+        max_completion_tokens: (cfg.token_param == TokenParam::MaxCompletionTokens)
+            .then_some(max_tokens),
+        response_format: match (&req.schema, cfg.structured) {
+            (Some(schema), StructuredMode::JsonSchema) => Some(ResponseFormat::JsonSchema {
+                json_schema: SchemaFormat {
+                    name: &schema.name,
+                    strict: true,
+                    schema: &schema.schema,
+                },
+            }),
+            (Some(_), StructuredMode::JsonObject) => Some(ResponseFormat::JsonObject),
+            _ => None,
+        },
+        stream: stream.then_some(true),
     };
-    body[token_field] = json!(req.max_tokens.unwrap_or(cfg.max_tokens));
-    match (&req.schema, cfg.structured) {
-        (Some(schema), StructuredMode::JsonSchema) => {
-            body["response_format"] = json!({
-                "type": "json_schema",
-                "json_schema": {"name": schema.name, "strict": true, "schema": schema.schema},
-            });
-        }
-        (Some(_), StructuredMode::JsonObject) => {
-            body["response_format"] = json!({"type": "json_object"});
-        }
-        _ => {}
-    }
-    if stream {
-        body["stream"] = json!(true);
-    }
-    body
+    // Room for the messages with their escapes, the schema and the other fields.
+    let text: usize = messages.iter().map(|m| m.content.len()).sum();
+    json_body(&body, text + text / 8 + 2048)
+}
+
+#[derive(Serialize)]
+struct ChatBody<'a> {
+    model: &'a str,
+    messages: &'a [Message],
+    temperature: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_completion_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_format: Option<ResponseFormat<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stream: Option<bool>,
+}
+
+/// `{"type": "json_schema", "json_schema": {...}}` or `{"type": "json_object"}`.
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ResponseFormat<'a> {
+    JsonSchema { json_schema: SchemaFormat<'a> },
+    JsonObject,
+}
+
+#[derive(Serialize)]
+struct SchemaFormat<'a> {
+    name: &'a str,
+    strict: bool,
+    schema: &'a Value,
 }
 
 /// `message.content` is usually a string; some servers send an array of text parts.
@@ -239,7 +276,7 @@ impl Provider for OpenAiProvider {
             let cfg = &self.transport.cfg;
             let trace_id = trace_id_or_new(&request.trace_id);
             let request_id = request.request_id_base(&trace_id);
-            let body = json_body(&request_body(cfg, &request, false));
+            let body = request_body(cfg, &request, false);
             // Not held across the call: a busy server has thousands of requests waiting on the LLM.
             drop(request);
             let call = Call {
@@ -260,7 +297,7 @@ impl Provider for OpenAiProvider {
         request: ChatRequest,
     ) -> BoxStream<'static, Result<StreamEvent, LlmError>> {
         let cfg = &self.transport.cfg;
-        let body = json_body(&request_body(cfg, &request, true));
+        let body = request_body(cfg, &request, true);
         let model = cfg.model.clone();
         let trace_id = trace_id_or_new(&request.trace_id);
         stream::open(

@@ -88,7 +88,7 @@ impl<D: Decoder> Reader<D> {
 /// normal request; once an event has been handed downstream nothing is retried.
 pub(crate) fn open<D, F>(
     transport: Transport,
-    url: String,
+    url: reqwest::Url,
     body: bytes::Bytes,
     request_id: String,
     trace_id: String,

@@ -29,7 +29,8 @@ pub(crate) struct Transport {
 /// How an attempt's JSON body is sent.
 pub(crate) struct Call<'a> {
     pub method: Method,
-    pub url: &'a str,
+    /// Parsed once where the provider can (reqwest would otherwise parse a string on every attempt).
+    pub url: &'a reqwest::Url,
     /// The JSON body, serialised once (see [`json_body`]): every attempt shares it.
     pub body: Option<&'a Bytes>,
     pub trace_id: &'a str,
@@ -112,7 +113,7 @@ impl Transport {
     ) -> Result<Response, LlmError> {
         let mut rb = self
             .client
-            .request(call.method.clone(), call.url)
+            .request(call.method.clone(), call.url.clone())
             .header("x-request-id", format!("{}-{attempt}", call.request_id))
             .header("x-trace-id", call.trace_id);
         if let Some((name, value)) = &self.auth {
@@ -217,13 +218,20 @@ impl Transport {
     }
 }
 
-/// Serialises a request body once. Serialising a `Value` cannot fail (its keys are strings).
+/// Serialises a request body once, into a buffer of `size_hint` bytes to start with (a good guess saves the
+/// doubling buffer's copies). Bodies here have string keys only, so serialising cannot fail.
 ///
-/// Shrunk to fit: the body stays in memory for the whole call (retries resend it), and the serialiser's
-/// doubling buffer is up to twice its size — thousands of calls waiting on a slow LLM add that up.
-pub(crate) fn json_body(value: &Value) -> Bytes {
-    let mut bytes = serde_json::to_vec(value).unwrap_or_default();
-    bytes.shrink_to_fit();
+/// A large unused tail is given back: the body stays in memory for the whole call (retries resend it), and
+/// thousands of calls waiting on a slow LLM add that up.
+pub(crate) fn json_body(value: &impl serde::Serialize, size_hint: usize) -> Bytes {
+    let mut bytes = Vec::with_capacity(size_hint);
+    if serde_json::to_writer(&mut bytes, value).is_err() {
+        bytes.clear();
+    }
+    // Held for the whole call (it is resent on a retry): give back a large unused tail.
+    if bytes.capacity() - bytes.len() > 4096 {
+        bytes.shrink_to_fit();
+    }
     Bytes::from(bytes)
 }
 

@@ -8,7 +8,7 @@ use axum::{
 };
 use serde::de::DeserializeOwned;
 
-use crate::errors::error_response;
+use crate::{errors::error_response, scope::current_body_limit};
 
 /// Why a request could not be extracted; renders as the one error body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,11 +63,10 @@ pub struct ApiJson<T>(pub T);
 fn is_json_content_type(parts: &axum::http::HeaderMap) -> bool {
     parts
         .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
+        .and_then(|v| v.as_bytes().split(|&b| b == b';').next())
         .map(|mime| {
-            // Compared without lowercasing a copy: this runs on every JSON request.
-            let mime = mime.trim().as_bytes();
+            // Compared as bytes, without lowercasing a copy: this runs on every JSON request.
+            let mime = mime.trim_ascii();
             let has = |range: std::ops::Range<usize>, text: &str| {
                 mime.get(range)
                     .is_some_and(|part| part.eq_ignore_ascii_case(text.as_bytes()))
@@ -78,6 +77,49 @@ fn is_json_content_type(parts: &axum::http::HeaderMap) -> bool {
                     && has(mime.len() - "+json".len()..mime.len(), "+json"))
         })
         .unwrap_or(false)
+}
+
+fn too_large() -> Rejection {
+    Rejection::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "the request body is larger than this server accepts (MAX_BODY_BYTES)",
+    )
+}
+
+/// The whole body, up to the limit the request layer carries (`MAX_BODY_BYTES`), or axum's limit for the
+/// route when the layer has none.
+async fn read_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, Rejection> {
+    let Some(limit) = current_body_limit() else {
+        return Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    too_large()
+                } else {
+                    Rejection::new(
+                        StatusCode::BAD_REQUEST,
+                        "bad_request",
+                        rejection.body_text(),
+                    )
+                }
+            });
+    };
+    axum::body::to_bytes(request.into_body(), limit)
+        .await
+        .map_err(|error| {
+            let over_limit = std::error::Error::source(&error)
+                .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+            if over_limit {
+                too_large()
+            } else {
+                Rejection::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    format!("the request body could not be read: {error}"),
+                )
+            }
+        })
 }
 
 impl<T, S> FromRequest<S> for ApiJson<T>
@@ -95,23 +137,12 @@ where
                 "expected a JSON body with `Content-Type: application/json`",
             ));
         }
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    Rejection::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "payload_too_large",
-                        "the request body is larger than this server accepts (MAX_BODY_BYTES)",
-                    )
-                } else {
-                    Rejection::new(
-                        StatusCode::BAD_REQUEST,
-                        "bad_request",
-                        rejection.body_text(),
-                    )
-                }
-            })?;
+        let bytes = read_body(request, state).await?;
+        // The common case, a well-formed body, parses without tracking the path; only a body that fails is
+        // parsed again with serde_path_to_error to name the field (same input, same error).
+        if let Ok(value) = serde_json::from_slice(&bytes) {
+            return Ok(ApiJson(value));
+        }
         let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
         let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
             // serde_json reports a number overflowing f64 (`1e309`) as a syntax error, but the JSON is

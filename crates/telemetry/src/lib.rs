@@ -22,4 +22,4 @@ pub use trace_id::{
 mod config;
 mod server;
 pub use config::{ConfigError, env_opt, env_or, load_dotenv};
-pub use server::{serve, shutdown_signal};
+pub use server::{serve, served, shutdown_signal};

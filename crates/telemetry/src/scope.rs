@@ -35,27 +35,36 @@ use crate::{
 pub(crate) struct RequestContext {
     /// The request's trace id: the caller's when well formed, otherwise a generated UUID.
     pub(crate) trace_id: HeaderValue,
+    /// The most a JSON body may hold (`MAX_BODY_BYTES`), when the layer was given one (see [`crate::ApiJson`]).
+    pub(crate) body_limit: Option<usize>,
 }
 
 tokio::task_local! {
     pub(crate) static CURRENT_REQUEST: RequestContext;
 }
 
-/// Applies [`RequestService`] to a router's routes (see [`crate::instrument`]).
+/// Applies [`RequestService`] to a router's routes (see [`crate::instrument`]), with the JSON body limit its
+/// requests carry.
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct RequestLayer;
+pub(crate) struct RequestLayer {
+    pub(crate) body_limit: Option<usize>,
+}
 
 impl<S> Layer<S> for RequestLayer {
     type Service = RequestService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        RequestService { inner }
+        RequestService {
+            inner,
+            body_limit: self.body_limit,
+        }
     }
 }
 
 #[derive(Clone, Debug)]
 pub(crate) struct RequestService<S> {
     inner: S,
+    body_limit: Option<usize>,
 }
 
 impl<S, B> Service<Request<B>> for RequestService<S>
@@ -85,6 +94,7 @@ where
         let inner = self.inner.call(request);
         let context = RequestContext {
             trace_id: trace_id.clone(),
+            body_limit: self.body_limit,
         };
         CURRENT_REQUEST.scope(
             context,
@@ -92,6 +102,7 @@ where
                 inner,
                 span,
                 trace_id: Some(trace_id),
+                body_limit: self.body_limit,
                 method,
                 path,
                 start,
@@ -107,6 +118,7 @@ pin_project_lite::pin_project! {
         inner: F,
         span: Span,
         trace_id: Option<HeaderValue>,
+        body_limit: Option<usize>,
         method: Method,
         path: Box<str>,
         start: Instant,
@@ -140,7 +152,10 @@ where
         log_access(response.status(), this.start.elapsed());
         // A body of known length is already there; one that is produced as it is sent gets the scope.
         if response.body().size_hint().exact().is_none() {
-            let context = RequestContext { trace_id };
+            let context = RequestContext {
+                trace_id,
+                body_limit: *this.body_limit,
+            };
             let span = this.span.clone();
             response = response.map(|inner| {
                 Body::new(ScopedBody {
@@ -199,6 +214,14 @@ fn log_access(status: StatusCode, latency: Duration) {
     } else {
         tracing::debug!(target: "access", status, latency_us, "request served");
     }
+}
+
+/// The JSON body limit of the request being served, when its layer was given one.
+pub(crate) fn current_body_limit() -> Option<usize> {
+    CURRENT_REQUEST
+        .try_with(|context| context.body_limit)
+        .ok()
+        .flatten()
 }
 
 /// Runs `future` — typically one handed to `tokio::spawn` — in the request context of the caller, so that its

@@ -5,7 +5,9 @@ use std::future::Future;
 use axum::{Router, ServiceExt};
 use tokio::net::TcpListener;
 
-use crate::trace_id::request_layers;
+use tower::Layer;
+
+use crate::trace_id::request_layer;
 
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {
@@ -31,6 +33,21 @@ pub async fn shutdown_signal() {
     }
 }
 
+/// The service [`serve`] runs: `router` inside the request layer and a body limit of `max_body_bytes`.
+pub fn served(
+    router: Router,
+    max_body_bytes: usize,
+) -> impl tower::Service<
+    axum::extract::Request,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future = impl Send,
+> + Clone
++ Send
++ 'static {
+    request_layer(max_body_bytes).layer(router)
+}
+
 /// Serves `router` on `listener` with the request layer and a body limit of `max_body_bytes` around it (what
 /// [`crate::instrument_with_body_limit`] gives a router under test), finishing in-flight requests once
 /// `shutdown` resolves.
@@ -43,7 +60,7 @@ pub async fn serve(
     max_body_bytes: usize,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let service = request_layers(max_body_bytes).service(router);
+    let service = served(router, max_body_bytes);
     axum::serve(
         listener,
         ServiceExt::<axum::extract::Request>::into_make_service(service),

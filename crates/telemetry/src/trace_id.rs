@@ -1,19 +1,14 @@
 //! The `X-Trace-Id` rules: accept a caller's id when it is well formed, otherwise generate a UUID; record it on
 //! the request span, make it available to handlers and outgoing calls, and echo it on every response.
 
+use crate::scope::{CURRENT_REQUEST, RequestLayer};
 use axum::{
     Router,
     body::Bytes,
-    extract::{DefaultBodyLimit, FromRequestParts},
+    extract::FromRequestParts,
     http::{HeaderMap, HeaderName, HeaderValue, request::Parts},
 };
 use contracts::TRACE_ID_HEADER;
-use tower::{
-    ServiceBuilder,
-    layer::util::{Identity, Stack},
-};
-
-use crate::scope::{CURRENT_REQUEST, RequestLayer};
 
 const MAX_TRACE_ID_LEN: usize = 128;
 
@@ -79,26 +74,26 @@ pub fn instrument<S>(router: Router<S>) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    router.layer(RequestLayer)
+    router.layer(RequestLayer::default())
 }
 
-/// [`instrument`], plus a JSON body limit of `max_body_bytes` (axum's [`DefaultBodyLimit`]) in the same layer:
-/// each `Router::layer` adds a boxed service clone and a boxed future to every request.
+/// [`instrument`], with a limit of `max_body_bytes` on JSON bodies read by [`crate::ApiJson`] (413 beyond it).
+///
+/// The limit travels in the request's context rather than as axum's `DefaultBodyLimit`, which inserts into
+/// every request's extensions (an allocated map) whether or not the handler reads a body. Extractors other
+/// than `ApiJson` keep axum's own limits.
 pub fn instrument_with_body_limit<S>(router: Router<S>, max_body_bytes: usize) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    router.layer(request_layers(max_body_bytes))
+    router.layer(request_layer(max_body_bytes))
 }
 
-/// The request layer with a body limit inside it: per route here, around the whole router in
-/// [`crate::serve`].
-pub(crate) fn request_layers(
-    max_body_bytes: usize,
-) -> ServiceBuilder<Stack<DefaultBodyLimit, Stack<RequestLayer, Identity>>> {
-    ServiceBuilder::new()
-        .layer(RequestLayer)
-        .layer(DefaultBodyLimit::max(max_body_bytes))
+/// The request layer with a JSON body limit: per route here, around the whole router in [`crate::serve`].
+pub(crate) fn request_layer(max_body_bytes: usize) -> RequestLayer {
+    RequestLayer {
+        body_limit: Some(max_body_bytes),
+    }
 }
 
 /// Extracts the request's trace id in a handler (always present under [`instrument`]).
