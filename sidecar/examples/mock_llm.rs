@@ -4,13 +4,21 @@
 //! `cargo run --release -p sidecar --example mock_llm -- [ADDR] [LATENCY_MS]` (defaults `127.0.0.1:0`, 200);
 //! prints `listening on <addr>` once bound. Written on axum rather than wiremock so it holds thousands of
 //! concurrent calls cheaply.
+//!
+//! The latency is exact: a call is answered when its own 200 ms are up, not at the next tick of Tokio's
+//! millisecond timer. With the timer, a call's latency depended on where in the tick it arrived, so work done
+//! before the call (the sidecar's) moved it across ticks: up to a millisecond of noise in the very overhead
+//! the benchmark measures against this mock.
 
 use std::{
+    cmp::Reverse,
+    collections::{BinaryHeap, HashMap},
     sync::{
         Arc,
         atomic::{AtomicU64, Ordering},
+        mpsc,
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use axum::{
@@ -31,6 +39,64 @@ struct Stats {
 struct Mock {
     latency: Duration,
     stats: Arc<Stats>,
+    timer: PreciseTimer,
+}
+
+/// Wakes tasks at exact instants from one thread that sleeps until the earliest deadline (the kernel's
+/// high-resolution timers: tens of microseconds late at most, whatever the number of calls waiting).
+#[derive(Clone)]
+struct PreciseTimer {
+    requests: mpsc::Sender<(Instant, tokio::sync::oneshot::Sender<()>)>,
+}
+
+impl PreciseTimer {
+    fn start() -> Self {
+        let (requests, incoming) = mpsc::channel::<(Instant, tokio::sync::oneshot::Sender<()>)>();
+        std::thread::spawn(move || {
+            let mut deadlines: BinaryHeap<Reverse<(Instant, u64)>> = BinaryHeap::new();
+            let mut waiting = HashMap::new();
+            let mut next_id = 0u64;
+            loop {
+                let received = match deadlines.peek() {
+                    Some(&Reverse((deadline, _))) => incoming
+                        .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                        .map_err(|e| e == mpsc::RecvTimeoutError::Disconnected),
+                    None => incoming.recv().map_err(|_| true),
+                };
+                match received {
+                    Ok((deadline, wake)) => {
+                        deadlines.push(Reverse((deadline, next_id)));
+                        waiting.insert(next_id, wake);
+                        next_id += 1;
+                    }
+                    Err(true) => return,
+                    Err(false) => {}
+                }
+                let now = Instant::now();
+                while let Some(&Reverse((deadline, id))) = deadlines.peek() {
+                    if deadline > now {
+                        break;
+                    }
+                    deadlines.pop();
+                    if let Some(wake) = waiting.remove(&id) {
+                        let _ = wake.send(());
+                    }
+                }
+            }
+        });
+        Self { requests }
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        let (wake, woken) = tokio::sync::oneshot::channel();
+        if self
+            .requests
+            .send((Instant::now() + duration, wake))
+            .is_ok()
+        {
+            let _ = woken.await;
+        }
+    }
 }
 
 const ANSWER: &str = r#"{"sql": "SELECT pclass, AVG(survived) AS survival_rate FROM data GROUP BY pclass ORDER BY survival_rate DESC LIMIT 1", "summary": "The class with the highest share of survivors.", "chart": {"kind": "bar", "x": "pclass", "y": "survival_rate"}}"#;
@@ -38,7 +104,7 @@ const ANSWER: &str = r#"{"sql": "SELECT pclass, AVG(survived) AS survival_rate F
 async fn chat(State(mock): State<Mock>, Json(_request): Json<Value>) -> Json<Value> {
     let now = mock.stats.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
     mock.stats.max_in_flight.fetch_max(now, Ordering::Relaxed);
-    tokio::time::sleep(mock.latency).await;
+    mock.timer.sleep(mock.latency).await;
     mock.stats.in_flight.fetch_sub(1, Ordering::Relaxed);
     mock.stats.served.fetch_add(1, Ordering::Relaxed);
     Json(json!({
@@ -70,6 +136,7 @@ async fn main() -> std::io::Result<()> {
     let mock = Mock {
         latency: Duration::from_millis(latency_ms),
         stats: Arc::default(),
+        timer: PreciseTimer::start(),
     };
     let app = Router::new()
         .route("/v1/chat/completions", post(chat))

@@ -221,15 +221,15 @@ impl Transport {
 /// Serialises a request body once, into a buffer of `size_hint` bytes to start with (a good guess saves the
 /// doubling buffer's copies). Bodies here have string keys only, so serialising cannot fail.
 ///
-/// A large unused tail is given back: the body stays in memory for the whole call (retries resend it), and
+/// An unused tail is given back: the body stays in memory for the whole call (retries resend it), and
 /// thousands of calls waiting on a slow LLM add that up.
 pub(crate) fn json_body(value: &impl serde::Serialize, size_hint: usize) -> Bytes {
     let mut bytes = Vec::with_capacity(size_hint);
     if serde_json::to_writer(&mut bytes, value).is_err() {
         bytes.clear();
     }
-    // Held for the whole call (it is resent on a retry): give back a large unused tail.
-    if bytes.capacity() - bytes.len() > 4096 {
+    // Held for the whole call (it is resent on a retry): give back an unused tail worth a copy.
+    if bytes.capacity() - bytes.len() > 256.max(bytes.len() / 32) {
         bytes.shrink_to_fit();
     }
     Bytes::from(bytes)
