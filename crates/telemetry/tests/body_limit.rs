@@ -1,0 +1,73 @@
+//! `ApiJson` reads at most the body limit its request layer carries (`instrument_with_body_limit`, `serve`), and
+//! axum's own limit under a layer without one: past it, a 413 with the one error body; within it, the value.
+
+use axum::{
+    Json, Router,
+    body::{Body, to_bytes},
+    http::{Request, StatusCode},
+    routing::post,
+};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+async fn echo(telemetry::ApiJson(value): telemetry::ApiJson<Value>) -> Json<Value> {
+    Json(value)
+}
+
+/// A JSON string body of exactly `len` bytes.
+fn body_of(len: usize) -> String {
+    format!("\"{}\"", "x".repeat(len - 2))
+}
+
+async fn send<S>(service: S, body: String) -> (StatusCode, Value)
+where
+    S: tower::Service<Request<Body>, Response = axum::response::Response>,
+    S::Error: std::fmt::Debug,
+{
+    let request = Request::post("/echo")
+        .header("content-type", "application/json")
+        .body(Body::from(body))
+        .unwrap();
+    let response = service.oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = to_bytes(response.into_body(), 16 << 20).await.unwrap();
+    (status, serde_json::from_slice(&bytes).unwrap())
+}
+
+fn assert_too_large((status, body): (StatusCode, Value)) {
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(body["error"]["code"], "payload_too_large", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("MAX_BODY_BYTES")
+    );
+    assert!(!body["error"]["trace_id"].as_str().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_layer_limit_applies_to_every_route_it_wraps() {
+    let router =
+        || telemetry::instrument_with_body_limit(Router::new().route("/echo", post(echo)), 64);
+    let (status, body) = send(router(), body_of(64)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!("x".repeat(62)));
+    assert_too_large(send(router(), body_of(65)).await);
+}
+
+#[tokio::test]
+async fn the_served_service_applies_the_limit_around_the_whole_router() {
+    let router = || Router::new().route("/echo", post(echo));
+    let (status, _) = send(telemetry::served(router(), 1_000), body_of(1_000)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_too_large(send(telemetry::served(router(), 1_000), body_of(1_001)).await);
+}
+
+#[tokio::test]
+async fn without_a_layer_limit_axum_default_of_2_mib_applies() {
+    let router = || telemetry::instrument(Router::new().route("/echo", post(echo)));
+    let (status, _) = send(router(), body_of(2 << 20)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_too_large(send(router(), body_of((2 << 20) + 1)).await);
+}
