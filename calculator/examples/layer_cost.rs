@@ -3,7 +3,8 @@
 //! own router, with tracing at info writing JSON to a sink as `bench/http.sh` runs it. Nanoseconds per request,
 //! best of several rounds: the user-space work the middleware adds, without the kernel's noise.
 //!
-//! `cargo run --release -p calculator --example layer_cost [ITERATIONS]`
+//! `cargo run --release -p calculator --example layer_cost [ITERATIONS [VARIANT]]`; with a variant number (0–4)
+//! only that one runs, once, which is how `bench/layer_cost.sh` counts instructions under callgrind.
 
 use std::time::Instant;
 
