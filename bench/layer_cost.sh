@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Instructions per `POST /add` in process (no sockets), counted by callgrind, for the variants of
 # calculator/examples/layer_cost.rs: the bare router (the reference), the bare router with `ApiJson`, the
-# request layer per route, `app()`, and the calculator as `telemetry::serve` runs it. Instruction counts do not
-# move with the machine's load, unlike `bench/http.sh`'s requests/s, so they show what a change to the request
-# path saves. Each variant runs twice (SMALL=10000 and LARGE=60000 requests): the difference cancels the
-# start-up, and the long runs average out what happens only now and then (a hash table or slab growing).
+# request layer per route, `app()`, and the calculator as `telemetry::serve` runs it. Instruction counts vary by
+# about ±3 % between runs (hash seeds, allocator state), far less than `bench/http.sh`'s requests/s on a shared
+# machine, so they show what a larger change to the request path saves. Each variant runs twice (SMALL=10000
+# and LARGE=60000 requests): the difference cancels the start-up, and the long runs average out what happens
+# only now and then (a hash table or slab growing).
 #
 #   bash bench/layer_cost.sh            # needs valgrind (Debian: apt-get install valgrind); ~5 minutes
 #   LAYER_COST_BIN=path/to/layer_cost bash bench/layer_cost.sh   # another build of the example

@@ -146,9 +146,10 @@ where
             trace_id.to_str().unwrap_or_default(),
         );
         // A handler that set the header itself (a proxied answer, say) keeps its value.
-        if !response.headers().contains_key(&TRACE_ID) {
-            response.headers_mut().insert(TRACE_ID, trace_id.clone());
-        }
+        response
+            .headers_mut()
+            .entry(TRACE_ID)
+            .or_insert_with(|| trace_id.clone());
         log_access(response.status(), this.start.elapsed());
         // A body of known length is already there; one that is produced as it is sent gets the scope.
         if response.body().size_hint().exact().is_none() {
