@@ -12,7 +12,7 @@ use crate::error::LlmError;
 use crate::provider::{Provider, f32_json};
 use crate::stream::{self, Decoder, Step, in_band_error, parse_chunk};
 use crate::structured::{schema_instruction, with_instruction};
-use crate::transport::{Call, Transport, json_body, trace_id_or_new};
+use crate::transport::{Call, Transport, endpoint_url, json_body, trace_id_or_new};
 use crate::types::{ChatRequest, ChatResponse, ModelInfo, Role, StreamEvent, Usage};
 
 /// Finish reasons meaning the provider's filters stopped the answer.
@@ -30,8 +30,11 @@ const MAX_MODEL_PAGES: usize = 20;
 
 pub(crate) struct GeminiProvider {
     transport: Transport,
-    base: String,
     model_path: String,
+    generate_url: reqwest::Url,
+    stream_url: reqwest::Url,
+    /// The model list's first page; later pages add `pageToken`.
+    models_url: reqwest::Url,
 }
 
 impl GeminiProvider {
@@ -41,8 +44,12 @@ impl GeminiProvider {
         let model = cfg.model.trim();
         let model_path = format!("models/{}", model.strip_prefix("models/").unwrap_or(model));
         Ok(Self {
+            generate_url: endpoint_url(&format!("{base}/{model_path}:generateContent"))?,
+            stream_url: endpoint_url(&format!(
+                "{base}/{model_path}:streamGenerateContent?alt=sse"
+            ))?,
+            models_url: endpoint_url(&format!("{base}/models"))?,
             transport: Transport::new(cfg, "gemini", ("x-goog-api-key", ""))?,
-            base,
             model_path,
         })
     }
@@ -55,10 +62,6 @@ impl fmt::Debug for GeminiProvider {
             .field("config", &self.transport.cfg)
             .finish()
     }
-}
-
-fn endpoint(url: &str) -> Result<reqwest::Url, LlmError> {
-    reqwest::Url::parse(url).map_err(|e| LlmError::NotConfigured(format!("invalid base URL: {e}")))
 }
 
 /// The exact JSON body for `generateContent` / `streamGenerateContent`.
@@ -249,13 +252,9 @@ impl Provider for GeminiProvider {
             let body = json_body(&request_body(cfg, &request), 0);
             // Not held across the call: a busy server has thousands of requests waiting on the LLM.
             drop(request);
-            let url = endpoint(&format!(
-                "{}/{}:generateContent",
-                self.base, self.model_path
-            ))?;
             let call = Call {
                 method: Method::POST,
-                url: &url,
+                url: &self.generate_url,
                 body: Some(&body),
                 trace_id: &trace_id,
                 request_id: &request_id,
@@ -274,16 +273,9 @@ impl Provider for GeminiProvider {
         let body = json_body(&request_body(cfg, &request), 0);
         let model = cfg.model.clone();
         let trace_id = trace_id_or_new(&request.trace_id);
-        let url = match endpoint(&format!(
-            "{}/{}:streamGenerateContent?alt=sse",
-            self.base, self.model_path
-        )) {
-            Ok(url) => url,
-            Err(error) => return Box::pin(futures::stream::once(async { Err(error) })),
-        };
         stream::open(
             self.transport.clone(),
-            url,
+            self.stream_url.clone(),
             body,
             request.request_id_base(&trace_id),
             trace_id,
@@ -300,7 +292,7 @@ impl Provider for GeminiProvider {
             let mut models = Vec::new();
             let mut page_token: Option<String> = None;
             for _ in 0..MAX_MODEL_PAGES {
-                let mut url = endpoint(&format!("{}/models", self.base))?;
+                let mut url = self.models_url.clone();
                 if let Some(token) = &page_token {
                     url.query_pairs_mut().append_pair("pageToken", token);
                 }

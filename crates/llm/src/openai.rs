@@ -14,7 +14,7 @@ use crate::error::LlmError;
 use crate::provider::{Provider, f32_json};
 use crate::stream::{self, Decoder, Step, in_band_error, parse_chunk};
 use crate::structured::{schema_instruction, with_instruction};
-use crate::transport::{Call, Transport, json_body, trace_id_or_new};
+use crate::transport::{Call, Transport, endpoint_url, json_body, trace_id_or_new};
 use crate::types::{ChatRequest, ChatResponse, Message, ModelInfo, StreamEvent, Usage};
 
 pub(crate) struct OpenAiProvider {
@@ -43,13 +43,9 @@ impl OpenAiProvider {
                 format!("{base}/models"),
             ),
         };
-        let parse = |url: &str| {
-            reqwest::Url::parse(url)
-                .map_err(|e| LlmError::NotConfigured(format!("invalid endpoint URL: {e}")))
-        };
         Ok(Self {
-            chat_url: parse(&chat_url)?,
-            models_url: parse(&models_url)?,
+            chat_url: endpoint_url(&chat_url)?,
+            models_url: endpoint_url(&models_url)?,
             transport: Transport::new(cfg, "openai", auth)?,
         })
     }

@@ -218,6 +218,13 @@ impl Transport {
     }
 }
 
+/// A provider endpoint, parsed once when the provider is built: a bad `AI_BASE_URL` is a configuration error
+/// at start-up, and no call parses a URL string again.
+pub(crate) fn endpoint_url(url: &str) -> Result<reqwest::Url, LlmError> {
+    reqwest::Url::parse(url)
+        .map_err(|e| LlmError::NotConfigured(format!("invalid endpoint URL: {e}")))
+}
+
 /// Serialises a request body once, into a buffer of `size_hint` bytes to start with (a good guess saves the
 /// doubling buffer's copies). Bodies here have string keys only, so serialising cannot fail.
 ///

@@ -128,15 +128,6 @@ fn needs_escape(byte: u8) -> bool {
 
 /// Appends `text` with what a JSON string may not contain as is escaped: quotes, backslashes, control characters.
 fn escape_into(out: &mut String, text: &str) {
-    // Almost every value (ids, methods, paths) has nothing to escape: a scan without an early exit, which the
-    // compiler vectorises, answers that for a whole field at once.
-    if !text
-        .bytes()
-        .fold(false, |found, byte| found | needs_escape(byte))
-    {
-        out.push_str(text);
-        return;
-    }
     let Some(first) = text.bytes().position(needs_escape) else {
         out.push_str(text);
         return;

@@ -93,16 +93,15 @@ where
         let (method, path) = (request.method().clone(), Box::from(request.uri().path()));
         let inner = self.inner.call(request);
         let context = RequestContext {
-            trace_id: trace_id.clone(),
+            trace_id,
             body_limit: self.body_limit,
         };
         CURRENT_REQUEST.scope(
-            context,
+            context.clone(),
             ResponseFuture {
                 inner,
                 span,
-                trace_id: Some(trace_id),
-                body_limit: self.body_limit,
+                context: Some(context),
                 method,
                 path,
                 start,
@@ -117,8 +116,8 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: F,
         span: Span,
-        trace_id: Option<HeaderValue>,
-        body_limit: Option<usize>,
+        // Taken when the response is ready: its trace id goes on the response, and a streamed body keeps it.
+        context: Option<RequestContext>,
         method: Method,
         path: Box<str>,
         start: Instant,
@@ -135,28 +134,24 @@ where
         let this = self.project();
         let _entered = this.span.enter();
         let response = ready!(this.inner.poll(cx))?;
-        let trace_id = this
-            .trace_id
-            .take()
-            .unwrap_or_else(|| HeaderValue::from_static(""));
+        let context = this.context.take().unwrap_or_else(|| RequestContext {
+            trace_id: HeaderValue::from_static(""),
+            body_limit: None,
+        });
         let mut response = ensure_error_body(
             response,
             this.method,
             this.path,
-            trace_id.to_str().unwrap_or_default(),
+            context.trace_id.to_str().unwrap_or_default(),
         );
         // A handler that set the header itself (a proxied answer, say) keeps its value.
         response
             .headers_mut()
             .entry(TRACE_ID)
-            .or_insert_with(|| trace_id.clone());
+            .or_insert_with(|| context.trace_id.clone());
         log_access(response.status(), this.start.elapsed());
         // A body of known length is already there; one that is produced as it is sent gets the scope.
         if response.body().size_hint().exact().is_none() {
-            let context = RequestContext {
-                trace_id,
-                body_limit: *this.body_limit,
-            };
             let span = this.span.clone();
             response = response.map(|inner| {
                 Body::new(ScopedBody {
