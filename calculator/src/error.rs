@@ -152,6 +152,12 @@ impl AppError {
             Self::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "request failed")
             }
+            // No LLM configured is how the service ships, not a failure: the client is told what to set.
+            Self::Sidecar(SidecarError::Upstream { body, .. })
+                if body.error.code == "llm_not_configured" =>
+            {
+                tracing::info!(%self, "analyze needs an LLM; none is configured")
+            }
             Self::Sidecar(error) => tracing::warn!(%error, "the AI sidecar call failed"),
             _ => {}
         }

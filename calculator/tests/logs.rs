@@ -98,3 +98,28 @@ async fn text_log_lines_of_a_request_carry_its_trace_id() {
         );
     }
 }
+
+fn sidecar_said(code: &str) -> calculator::AppError {
+    calculator::AppError::Sidecar(calculator::analyze::SidecarError::Upstream {
+        status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        body: Box::new(contracts::ApiError::new(
+            code,
+            "as the sidecar put it",
+            "t-1",
+        )),
+        retry_after: None,
+    })
+}
+
+#[tokio::test]
+async fn no_llm_configured_is_logged_at_info_and_an_llm_outage_as_a_warning() {
+    let (logs, _guard) = capture_logs("info");
+    sidecar_said("llm_not_configured").log();
+    sidecar_said("llm_unavailable").log();
+    let levels: Vec<String> = logs
+        .lines()
+        .iter()
+        .map(|line| line["level"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(levels, ["INFO", "WARN"], "{}", logs.text());
+}

@@ -198,12 +198,16 @@ impl HttpBody for ScopedBody {
     }
 }
 
-/// The access line: server errors at error, client errors at info, successes at debug (target `access`), so
-/// that a busy service logging at info writes a line per problem, not per request.
+/// The access line (target `access`): faults of the service at error; 502, 503 and 504 at warn, because they
+/// report the state of something it depends on (no LLM configured, the LLM down or slow), not a fault of its
+/// own; client errors at info; successes at debug. A busy service logging at info writes a line per problem,
+/// not per request.
 fn log_access(status: StatusCode, latency: Duration) {
     let status = status.as_u16();
     let latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
-    if status >= 500 {
+    if matches!(status, 502..=504) {
+        tracing::warn!(target: "access", status, latency_us, "request failed upstream");
+    } else if status >= 500 {
         tracing::error!(target: "access", status, latency_us, "request failed");
     } else if status >= 400 {
         tracing::info!(target: "access", status, latency_us, "request rejected");

@@ -1,0 +1,74 @@
+//! The access line's level follows whose problem a status reports: the service's own faults at error, a
+//! dependency's state (502, 503, 504: no LLM configured, the LLM down or slow) at warn, the client's at info,
+//! successes at debug.
+
+use std::sync::{Arc, Mutex};
+
+use axum::{
+    Router,
+    body::Body,
+    http::{Request, StatusCode},
+    routing::get,
+};
+use serde_json::Value;
+use tower::ServiceExt;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The level of the one access line written for a request answered with `status`, logging at debug.
+async fn access_level(status: u16) -> String {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber =
+        telemetry::subscriber(telemetry::LogFormat::Json, "debug", move || writer.clone());
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let status = StatusCode::from_u16(status).unwrap();
+    let router =
+        telemetry::instrument(Router::new().route("/", get(move || async move { status })));
+    let response = router
+        .oneshot(Request::get("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), status);
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let access: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .filter(|line| line["target"] == "access")
+        .collect();
+    assert_eq!(access.len(), 1, "one access line: {text}");
+    assert_eq!(access[0]["fields"]["status"], status.as_u16(), "{text}");
+    access[0]["level"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn faults_of_the_service_are_errors() {
+    assert_eq!(access_level(500).await, "ERROR");
+    assert_eq!(access_level(501).await, "ERROR");
+}
+
+#[tokio::test]
+async fn the_state_of_a_dependency_is_a_warning() {
+    for status in [502, 503, 504] {
+        assert_eq!(access_level(status).await, "WARN", "status {status}");
+    }
+}
+
+#[tokio::test]
+async fn client_errors_are_info_and_successes_debug() {
+    assert_eq!(access_level(422).await, "INFO");
+    assert_eq!(access_level(404).await, "INFO");
+    assert_eq!(access_level(200).await, "DEBUG");
+}
