@@ -5,8 +5,13 @@
 #
 #   bash bench/sidecar.sh            # BENCH_BURST=2000 BENCH_CALLS=400 BENCH_CONCURRENCY=4 LATENCY_MS=200
 #
-# AI_MAX_CONCURRENCY defaults to the burst size here, so all 2,000 calls are in flight at the mock LLM at once
-# (the service's default of 64 would queue most of them in the sidecar); set it to measure another bound.
+# AI_MAX_CONCURRENCY defaults to the burst size here, so the sidecar forwards every call at once (the service's
+# default of 64 would queue most of them in the sidecar); set it to measure another bound.
+#
+# On 2 cores a 200 ms burst never has all 2,000 calls at the mock at once: the first are answered before the
+# last are sent (the mock reports how many it held). So a second, held phase repeats the burst against a mock
+# that answers after HOLD_LATENCY_MS (3000): all 2,000 are in flight at the sidecar and at the mock together,
+# the worst case for memory. HOLD_LATENCY_MS=0 skips it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,23 +30,41 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-mock_log="$(mktemp)"
-"$TARGET/release/examples/mock_llm" 127.0.0.1:0 "$LATENCY_MS" >"$mock_log" &
-pids+=($!)
-for _ in $(seq 100); do grep -q "listening on" "$mock_log" && break; sleep 0.05; done
-mock_addr="$(sed -n 's/^listening on //p' "$mock_log")"
+# start_stack LATENCY_MS: a mock LLM answering after LATENCY_MS and a sidecar in front of it; sets mock_addr,
+# sidecar_addr and sidecar_pid.
+start_stack() {
+  local mock_log sidecar_log
+  mock_log="$(mktemp)"
+  "$TARGET/release/examples/mock_llm" 127.0.0.1:0 "$1" >"$mock_log" &
+  pids+=($!)
+  for _ in $(seq 100); do grep -q "listening on" "$mock_log" && break; sleep 0.05; done
+  mock_addr="$(sed -n 's/^listening on //p' "$mock_log")"
 
-sidecar_log="$(mktemp)"
-# Logs at warn: the benchmark measures the service, not the terminal.
-env -i PATH="$PATH" SIDECAR_ADDR=127.0.0.1:0 LOG_FORMAT=json RUST_LOG=warn,sidecar=info \
-  AI_PROVIDER=openai AI_BASE_URL="http://$mock_addr/v1" AI_MODEL=mock AI_TIMEOUT=60 \
-  AI_MAX_CONCURRENCY="$MAX_CONCURRENCY" \
-  "$TARGET/release/sidecar" >"$sidecar_log" 2>&1 &
-sidecar_pid=$!
-pids+=("$sidecar_pid")
-# The sidecar logs its configuration at info; its address comes from the listening line.
-for _ in $(seq 100); do grep -q '"addr"' "$sidecar_log" && break; sleep 0.05; done
-sidecar_addr="$(grep -o '"addr":"[^"]*"' "$sidecar_log" | head -1 | cut -d'"' -f4)"
+  sidecar_log="$(mktemp)"
+  # Logs at warn: the benchmark measures the service, not the terminal.
+  env -i PATH="$PATH" SIDECAR_ADDR=127.0.0.1:0 LOG_FORMAT=json RUST_LOG=warn,sidecar=info \
+    AI_PROVIDER=openai AI_BASE_URL="http://$mock_addr/v1" AI_MODEL=mock AI_TIMEOUT=60 \
+    AI_MAX_CONCURRENCY="$MAX_CONCURRENCY" \
+    "$TARGET/release/sidecar" >"$sidecar_log" 2>&1 &
+  sidecar_pid=$!
+  pids+=("$sidecar_pid")
+  # The sidecar logs its configuration at info; its address comes from the listening line.
+  for _ in $(seq 100); do grep -q '"addr"' "$sidecar_log" && break; sleep 0.05; done
+  sidecar_addr="$(grep -o '"addr":"[^"]*"' "$sidecar_log" | head -1 | cut -d'"' -f4)"
+  rm -f "$mock_log" "$sidecar_log"
+}
 
+start_stack "$LATENCY_MS"
 SIDECAR_URL="http://$sidecar_addr" MOCK_URL="http://$mock_addr" SIDECAR_PID="$sidecar_pid" \
   "$TARGET/release/examples/codegen_load"
+cleanup
+pids=()
+
+HOLD_LATENCY_MS="${HOLD_LATENCY_MS:-3000}"
+if [ "$HOLD_LATENCY_MS" != 0 ]; then
+  echo
+  echo "## held phase: the burst again, the mock LLM answering after ${HOLD_LATENCY_MS} ms"
+  start_stack "$HOLD_LATENCY_MS"
+  SIDECAR_URL="http://$sidecar_addr" MOCK_URL="http://$mock_addr" SIDECAR_PID="$sidecar_pid" BENCH_CALLS=0 \
+    "$TARGET/release/examples/codegen_load" | sed -n '/^burst phase/,$p'
+fi

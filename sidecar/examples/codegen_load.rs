@@ -121,6 +121,33 @@ fn rss_mib(pid: &str) -> (f64, f64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// The latency phase's lines: both sides' percentiles, the overhead and the sidecar's CPU per call.
+fn print_latency(
+    via: &[f64],
+    concurrency: usize,
+    direct: (f64, f64),
+    sidecar: (f64, f64),
+    cpu: f64,
+) {
+    let ((d50, d99), (s50, s99)) = (direct, sidecar);
+    println!(
+        "latency phase: {} calls per side, {concurrency} at a time, alternating blocks",
+        via.len()
+    );
+    println!("  direct to mock LLM (reference): p50 {d50:.2} ms, p99 {d99:.2} ms");
+    println!("  via sidecar /ai/codegen:        p50 {s50:.2} ms, p99 {s99:.2} ms");
+    println!(
+        "  sidecar overhead:               p50 {:.2} ms, p99 {:.2} ms  (ratio sidecar/direct p50 {:.4})",
+        s50 - d50,
+        s99 - d99,
+        s50 / d50
+    );
+    println!(
+        "  sidecar CPU time per codegen call: {:.0} µs (user + system, both HTTP hops, validation)",
+        cpu / via.len() as f64 * 1e6
+    );
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -263,22 +290,11 @@ async fn main() {
 
     println!("## sidecar codegen benchmark (mock LLM latency fixed; release build)");
     println!();
-    println!(
-        "latency phase: {} calls per side, {concurrency} at a time, alternating blocks",
-        via.len()
-    );
-    println!("  direct to mock LLM (reference): p50 {d50:.2} ms, p99 {d99:.2} ms");
-    println!("  via sidecar /ai/codegen:        p50 {s50:.2} ms, p99 {s99:.2} ms");
-    println!(
-        "  sidecar overhead:               p50 {:.2} ms, p99 {:.2} ms  (ratio sidecar/direct p50 {:.4})",
-        s50 - d50,
-        s99 - d99,
-        s50 / d50
-    );
-    println!(
-        "  sidecar CPU time per codegen call: {:.0} µs (user + system, both HTTP hops, validation)",
-        sidecar_cpu / via.len() as f64 * 1e6
-    );
+    if via.is_empty() {
+        println!("latency phase: skipped (BENCH_CALLS=0)");
+    } else {
+        print_latency(&via, concurrency, (d50, d99), (s50, s99), sidecar_cpu);
+    }
     println!();
     println!("burst phase: {burst} concurrent /ai/codegen calls");
     println!(

@@ -7,12 +7,13 @@ use futures::stream::BoxStream;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::body::json_body;
 use crate::config::{ProviderConfig, ProviderKind, StructuredMode};
 use crate::error::LlmError;
 use crate::provider::{Provider, f32_json};
 use crate::stream::{self, Decoder, Step, in_band_error, parse_chunk};
 use crate::structured::{schema_instruction, with_instruction};
-use crate::transport::{Call, Transport, endpoint_url, json_body, trace_id_or_new};
+use crate::transport::{Call, Transport, endpoint_url, trace_id_or_new};
 use crate::types::{ChatRequest, ChatResponse, ModelInfo, Role, StreamEvent, Usage};
 
 /// Finish reasons meaning the provider's filters stopped the answer.

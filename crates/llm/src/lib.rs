@@ -20,6 +20,7 @@
 //! # let _ = sql; Ok(()) }
 //! ```
 
+mod body;
 mod config;
 mod errbody;
 mod error;

@@ -9,18 +9,21 @@ use reqwest::Method;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::body::{JsonBody, SharedPieces, trimmed};
 use crate::config::{ProviderConfig, ProviderKind, StructuredMode, TokenParam};
 use crate::error::LlmError;
 use crate::provider::{Provider, f32_json};
 use crate::stream::{self, Decoder, Step, in_band_error, parse_chunk};
 use crate::structured::{schema_instruction, with_instruction};
-use crate::transport::{Call, Transport, endpoint_url, json_body, trace_id_or_new};
-use crate::types::{ChatRequest, ChatResponse, Message, ModelInfo, StreamEvent, Usage};
+use crate::transport::{Call, Transport, endpoint_url, trace_id_or_new};
+use crate::types::{ChatRequest, ChatResponse, Message, ModelInfo, Role, StreamEvent, Usage};
 
 pub(crate) struct OpenAiProvider {
     transport: Transport,
     chat_url: reqwest::Url,
     models_url: reqwest::Url,
+    /// Body openings with the system prompts this provider sends, serialised once.
+    openings: SharedPieces,
 }
 
 impl OpenAiProvider {
@@ -47,6 +50,7 @@ impl OpenAiProvider {
             chat_url: endpoint_url(&chat_url)?,
             models_url: endpoint_url(&models_url)?,
             transport: Transport::new(cfg, "openai", auth)?,
+            openings: SharedPieces::default(),
         })
     }
 }
@@ -60,11 +64,18 @@ impl fmt::Debug for OpenAiProvider {
     }
 }
 
-/// The exact JSON body for `POST /chat/completions`, serialised once.
+/// The exact JSON body for `POST /chat/completions`, serialised once: the opening (model and system prompt)
+/// shared through `openings`, the rest written for this request.
 ///
 /// Written from borrowed parts rather than built as a `serde_json::Value`: that copied every message (the
-/// system prompt is a few kilobytes) and the answer schema into a tree of maps on every call.
-pub(crate) fn request_body(cfg: &ProviderConfig, req: &ChatRequest, stream: bool) -> Bytes {
+/// system prompt is a few kilobytes) and the answer schema into a tree of maps on every call. The bytes are
+/// those `serde_json` writes for the whole body at once, in the same field order.
+pub(crate) fn request_body(
+    cfg: &ProviderConfig,
+    req: &ChatRequest,
+    stream: bool,
+    openings: &SharedPieces,
+) -> JsonBody {
     let instructed;
     let messages: &[Message] = match (&req.schema, cfg.structured) {
         (Some(schema), StructuredMode::JsonObject | StructuredMode::PromptOnly) => {
@@ -73,10 +84,19 @@ pub(crate) fn request_body(cfg: &ProviderConfig, req: &ChatRequest, stream: bool
         }
         _ => &req.messages,
     };
+    let (system, rest) = match messages.split_first() {
+        Some((first, rest)) if first.role == Role::System => (Some(first), rest),
+        _ => (None, messages),
+    };
+    // The provider's model never changes, so the system prompt alone identifies the opening.
+    let opening = match system {
+        Some(system) => {
+            openings.get_or_build(&system.content, |_| opening(&cfg.model, Some(system)))
+        }
+        None => opening(&cfg.model, None),
+    };
     let max_tokens = req.max_tokens.unwrap_or(cfg.max_tokens);
-    let body = ChatBody {
-        model: &cfg.model,
-        messages,
+    let tail = ChatTail {
         temperature: f32_json(cfg.temperature),
         max_tokens: (cfg.token_param == TokenParam::MaxTokens).then_some(max_tokens),
         max_completion_tokens: (cfg.token_param == TokenParam::MaxCompletionTokens)
@@ -95,14 +115,44 @@ pub(crate) fn request_body(cfg: &ProviderConfig, req: &ChatRequest, stream: bool
         stream: stream.then_some(true),
     };
     // Room for the messages with their escapes, the schema and the other fields.
-    let text: usize = messages.iter().map(|m| m.content.len()).sum();
-    json_body(&body, text + text / 8 + 2048)
+    let text: usize = rest.iter().map(|m| m.content.len()).sum();
+    let mut rest_json = Vec::with_capacity(text + text / 8 + 2048);
+    for (index, message) in rest.iter().enumerate() {
+        if index > 0 || system.is_some() {
+            rest_json.push(b',');
+        }
+        let _ = serde_json::to_writer(&mut rest_json, message);
+    }
+    rest_json.push(b']');
+    // The tail is an object of its own (`{"temperature":…}`): its opening brace becomes the comma after
+    // `messages`.
+    let tail_at = rest_json.len();
+    let _ = serde_json::to_writer(&mut rest_json, &tail);
+    if rest_json.get(tail_at..) == Some(b"{}".as_slice()) {
+        rest_json.truncate(tail_at);
+        rest_json.push(b'}');
+    } else {
+        rest_json[tail_at] = b',';
+    }
+    JsonBody::from_parts([opening, trimmed(rest_json)])
 }
 
+/// `{"model":…,"messages":[` and the system message, when there is one.
+fn opening(model: &str, system: Option<&Message>) -> Bytes {
+    let text = system.map_or(0, |m| m.content.len());
+    let mut out = Vec::with_capacity(text + text / 8 + model.len() + 64);
+    out.extend_from_slice(b"{\"model\":");
+    let _ = serde_json::to_writer(&mut out, model);
+    out.extend_from_slice(b",\"messages\":[");
+    if let Some(system) = system {
+        let _ = serde_json::to_writer(&mut out, system);
+    }
+    trimmed(out)
+}
+
+/// The body's fields after `messages`.
 #[derive(Serialize)]
-struct ChatBody<'a> {
-    model: &'a str,
-    messages: &'a [Message],
+struct ChatTail<'a> {
     temperature: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     max_tokens: Option<u32>,
@@ -272,7 +322,7 @@ impl Provider for OpenAiProvider {
             let cfg = &self.transport.cfg;
             let trace_id = trace_id_or_new(&request.trace_id);
             let request_id = request.request_id_base(&trace_id);
-            let body = request_body(cfg, &request, false);
+            let body = request_body(cfg, &request, false, &self.openings);
             // Not held across the call: a busy server has thousands of requests waiting on the LLM.
             drop(request);
             let call = Call {
@@ -293,7 +343,7 @@ impl Provider for OpenAiProvider {
         request: ChatRequest,
     ) -> BoxStream<'static, Result<StreamEvent, LlmError>> {
         let cfg = &self.transport.cfg;
-        let body = request_body(cfg, &request, true);
+        let body = request_body(cfg, &request, true, &self.openings);
         let model = cfg.model.clone();
         let trace_id = trace_id_or_new(&request.trace_id);
         stream::open(

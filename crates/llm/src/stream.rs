@@ -89,7 +89,7 @@ impl<D: Decoder> Reader<D> {
 pub(crate) fn open<D, F>(
     transport: Transport,
     url: reqwest::Url,
-    body: bytes::Bytes,
+    body: crate::body::JsonBody,
     request_id: String,
     trace_id: String,
     new_decoder: F,

@@ -5,13 +5,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use backon::{ExponentialBuilder, Retryable};
-use bytes::Bytes;
 use reqwest::header::{HeaderName, HeaderValue};
 use reqwest::{Method, Response};
 use secrecy::ExposeSecret;
 use serde_json::Value;
 use tokio::time::Instant;
 
+use crate::body::JsonBody;
 use crate::config::ProviderConfig;
 use crate::errbody::{clip, error_from_status, sanitize};
 use crate::error::LlmError;
@@ -31,8 +31,8 @@ pub(crate) struct Call<'a> {
     pub method: Method,
     /// Parsed once where the provider can (reqwest would otherwise parse a string on every attempt).
     pub url: &'a reqwest::Url,
-    /// The JSON body, serialised once (see [`json_body`]): every attempt shares it.
-    pub body: Option<&'a Bytes>,
+    /// The JSON body, serialised once (see [`crate::body`]): every attempt shares its chunks.
+    pub body: Option<&'a JsonBody>,
     pub trace_id: &'a str,
     /// Base of `X-Request-Id`; each attempt sends `{request_id}-{attempt}`.
     pub request_id: &'a str,
@@ -125,7 +125,7 @@ impl Transport {
         if let Some(body) = call.body {
             rb = rb
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body.clone());
+                .body(reqwest::Body::wrap(body.clone()));
         }
         let started = Instant::now();
         let result = rb.send().await;
@@ -223,23 +223,6 @@ impl Transport {
 pub(crate) fn endpoint_url(url: &str) -> Result<reqwest::Url, LlmError> {
     reqwest::Url::parse(url)
         .map_err(|e| LlmError::NotConfigured(format!("invalid endpoint URL: {e}")))
-}
-
-/// Serialises a request body once, into a buffer of `size_hint` bytes to start with (a good guess saves the
-/// doubling buffer's copies). Bodies here have string keys only, so serialising cannot fail.
-///
-/// An unused tail is given back: the body stays in memory for the whole call (retries resend it), and
-/// thousands of calls waiting on a slow LLM add that up.
-pub(crate) fn json_body(value: &impl serde::Serialize, size_hint: usize) -> Bytes {
-    let mut bytes = Vec::with_capacity(size_hint);
-    if serde_json::to_writer(&mut bytes, value).is_err() {
-        bytes.clear();
-    }
-    // Held for the whole call (it is resent on a retry): give back an unused tail worth a copy.
-    if bytes.capacity() - bytes.len() > 256.max(bytes.len() / 32) {
-        bytes.shrink_to_fit();
-    }
-    Bytes::from(bytes)
 }
 
 /// The trace id to use: the caller's, or a fresh one so attempts stay correlated.

@@ -265,3 +265,81 @@ async fn explicit_request_id_base_and_traced_model_list() {
     let models = provider.list_models_traced("trace-7").await.unwrap();
     assert_eq!(models[0].id, "m");
 }
+
+/// The body's opening (model and system prompt) is serialised once per system prompt and shared: every call
+/// still sends exactly its own messages, with an exact `Content-Length` (not chunked).
+#[tokio::test]
+async fn shared_openings_keep_every_body_exact() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(openai_ok(ANSWER)))
+        .mount(&server)
+        .await;
+    let provider = build_provider(openai_cfg(&server)).unwrap();
+    let systems = [
+        "You write SQL.",
+        "You write \"SQL\"\nand nothing else.",
+        "You write SQL.",
+    ];
+    for (n, system) in systems.iter().enumerate() {
+        let request = llm::ChatRequest::new(
+            format!("t{n}"),
+            vec![
+                llm::Message::system(*system),
+                llm::Message::user(format!("question {n}")),
+                llm::Message::assistant("{\"sql\": \"SELECT 1\"}"),
+                llm::Message::user("fix it"),
+            ],
+        );
+        provider.chat(request).await.unwrap();
+    }
+    provider.chat(plain_request("t-plain")).await.unwrap();
+
+    let reqs = server.received_requests().await.unwrap();
+    assert_eq!(reqs.len(), 4);
+    for (n, req) in reqs.iter().enumerate() {
+        let length = req
+            .headers
+            .get("content-length")
+            .map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(length, Some(req.body.len().to_string()), "request {n}");
+        assert!(
+            req.headers.get("transfer-encoding").is_none(),
+            "request {n}"
+        );
+    }
+    for (n, system) in systems.iter().enumerate() {
+        let body: serde_json::Value = reqs[n].body_json().unwrap();
+        assert_eq!(
+            body,
+            json!({
+                "model": "qwen-7b",
+                "temperature": 0.1,
+                "max_tokens": 1024,
+                "messages": [
+                    {"role": "system", "content": system},
+                    {"role": "user", "content": format!("question {n}")},
+                    {"role": "assistant", "content": "{\"sql\": \"SELECT 1\"}"},
+                    {"role": "user", "content": "fix it"}
+                ]
+            }),
+            "request {n}"
+        );
+    }
+    let plain: serde_json::Value = reqs[3].body_json().unwrap();
+    assert_eq!(
+        plain["messages"],
+        json!([{"role": "user", "content": "Count the customers."}])
+    );
+    let first = String::from_utf8(reqs[0].body.clone()).unwrap();
+    assert_eq!(
+        first.replace("question 0", "question 2").into_bytes(),
+        reqs[2].body,
+        "the shared opening sends the same bytes as the first time"
+    );
+    assert!(
+        first.starts_with(r#"{"model":"qwen-7b","messages":[{"role":"system","#),
+        "fields in the order serde writes them: {first}"
+    );
+}
