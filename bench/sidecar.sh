@@ -27,20 +27,26 @@ if [ -z "${BENCH_NO_BUILD:-}" ]; then
 fi
 
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT
+logs=()
+# Stops this run's processes and waits for them (their ports and memory are free before the next phase).
+stop() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait "${pids[@]}" 2>/dev/null || true; pids=(); }
+# A failed start leaves its logs for a look; a finished run removes them.
+cleanup() { stop; rm -f "${logs[@]}"; }
+trap stop EXIT
 
 # start_stack LATENCY_MS: a mock LLM answering after LATENCY_MS and a sidecar in front of it; sets mock_addr,
 # sidecar_addr and sidecar_pid.
 start_stack() {
   local mock_log sidecar_log
   mock_log="$(mktemp)"
+  logs+=("$mock_log")
   "$TARGET/release/examples/mock_llm" 127.0.0.1:0 "$1" >"$mock_log" &
   pids+=($!)
   for _ in $(seq 100); do grep -q "listening on" "$mock_log" && break; sleep 0.05; done
   mock_addr="$(sed -n 's/^listening on //p' "$mock_log")"
 
   sidecar_log="$(mktemp)"
+  logs+=("$sidecar_log")
   # Logs at warn: the benchmark measures the service, not the terminal.
   # _RJEM_MALLOC_CONF (jemalloc's settings, see the README) is passed on when set.
   env -i PATH="$PATH" ${_RJEM_MALLOC_CONF:+_RJEM_MALLOC_CONF="$_RJEM_MALLOC_CONF"} SIDECAR_ADDR=127.0.0.1:0 \
@@ -53,14 +59,16 @@ start_stack() {
   # The sidecar logs its configuration at info; its address comes from the listening line.
   for _ in $(seq 100); do grep -q '"addr"' "$sidecar_log" && break; sleep 0.05; done
   sidecar_addr="$(grep -o '"addr":"[^"]*"' "$sidecar_log" | head -1 | cut -d'"' -f4)"
-  rm -f "$mock_log" "$sidecar_log"
+  if [ -z "$sidecar_addr" ]; then
+    echo "the sidecar did not start; its log: $sidecar_log, the mock's: $mock_log" >&2
+    exit 1
+  fi
 }
 
 start_stack "$LATENCY_MS"
 SIDECAR_URL="http://$sidecar_addr" MOCK_URL="http://$mock_addr" SIDECAR_PID="$sidecar_pid" \
   "$TARGET/release/examples/codegen_load"
-cleanup
-pids=()
+stop
 
 HOLD_LATENCY_MS="${HOLD_LATENCY_MS:-3000}"
 if [ "$HOLD_LATENCY_MS" != 0 ]; then
@@ -70,3 +78,4 @@ if [ "$HOLD_LATENCY_MS" != 0 ]; then
   SIDECAR_URL="http://$sidecar_addr" MOCK_URL="http://$mock_addr" SIDECAR_PID="$sidecar_pid" BENCH_CALLS=0 \
     "$TARGET/release/examples/codegen_load" | sed -n '/^burst phase/,$p'
 fi
+cleanup

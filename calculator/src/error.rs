@@ -156,7 +156,7 @@ impl AppError {
             Self::Sidecar(SidecarError::Upstream { body, .. })
                 if body.error.code == "llm_not_configured" =>
             {
-                tracing::info!(%self, "analyze needs an LLM; none is configured")
+                tracing::info!(error = %self, "analyze needs an LLM; none is configured")
             }
             Self::Sidecar(error) => tracing::warn!(%error, "the AI sidecar call failed"),
             _ => {}

@@ -31,7 +31,7 @@ impl JsonBody {
         }
     }
 
-    /// The whole body in one piece (tests and error messages).
+    /// The whole body in one piece.
     #[cfg(test)]
     pub(crate) fn to_vec(&self) -> Vec<u8> {
         self.chunks.iter().flatten().copied().collect()
@@ -72,7 +72,7 @@ pub(crate) fn json_body(value: &impl serde::Serialize, size_hint: usize) -> Json
 
 /// `value` as JSON bytes, in a buffer of `size_hint` to start with (a good guess saves the doubling buffer's
 /// copies), trimmed when much of it is unused. Bodies here have string keys only, so serialising cannot fail.
-pub(crate) fn json_bytes(value: &impl serde::Serialize, size_hint: usize) -> Bytes {
+fn json_bytes(value: &impl serde::Serialize, size_hint: usize) -> Bytes {
     let mut bytes = Vec::with_capacity(size_hint);
     if serde_json::to_writer(&mut bytes, value).is_err() {
         bytes.clear();
@@ -92,29 +92,49 @@ pub(crate) fn trimmed(mut bytes: Vec<u8>) -> Bytes {
 /// review), not an open-ended set.
 const KEPT: usize = 4;
 
-/// Serialised pieces keyed by the text they were made from, built once and then shared.
+/// Serialised pieces keyed by the text they were made from, built once and then shared; the most recently
+/// used [`KEPT`] are kept. Meant for text that repeats (system prompts): a text that changes on every call
+/// costs a comparison with each kept key and a copy of itself, and is built as it would have been anyway.
 #[derive(Debug, Default)]
 pub(crate) struct SharedPieces {
     pieces: Mutex<VecDeque<(String, Bytes)>>,
 }
 
 impl SharedPieces {
-    /// The piece made from `key`: the one kept, or `build(key)`, kept from then on (the oldest of more than
-    /// [`KEPT`] is dropped). Comparing the key costs a `memcmp`; building it costs the JSON escaping saved.
+    /// The piece made from `key`: the one kept, or `build(key)`, kept from then on (the least recently used of
+    /// more than [`KEPT`] is dropped). Comparing the key costs a `memcmp`; building it costs the JSON escaping
+    /// saved. Built outside the lock, so a cold prompt does not hold up calls sending another.
     pub(crate) fn get_or_build(&self, key: &str, build: impl FnOnce(&str) -> Bytes) -> Bytes {
-        let mut pieces = self
-            .pieces
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        if let Some((_, piece)) = pieces.iter().find(|(kept, _)| kept == key) {
-            return piece.clone();
+        if let Some(piece) = self.kept(key) {
+            return piece;
         }
         let piece = build(key);
-        if pieces.len() == KEPT {
-            pieces.pop_front();
+        let mut pieces = self.lock();
+        // Another call may have built the same piece meanwhile: keep one.
+        if !pieces.iter().any(|(kept, _)| kept == key) {
+            if pieces.len() == KEPT {
+                pieces.pop_front();
+            }
+            pieces.push_back((key.to_owned(), piece.clone()));
         }
-        pieces.push_back((key.to_owned(), piece.clone()));
         piece
+    }
+
+    /// The piece kept for `key`, marked as the most recently used.
+    fn kept(&self, key: &str) -> Option<Bytes> {
+        let mut pieces = self.lock();
+        let at = pieces.iter().position(|(kept, _)| kept == key)?;
+        let entry = pieces.remove(at)?;
+        let piece = entry.1.clone();
+        pieces.push_back(entry);
+        Some(piece)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<(String, Bytes)>> {
+        // A panic while holding the lock cannot leave a half-written entry: entries are pushed whole.
+        self.pieces
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
     }
 }
 
@@ -137,7 +157,7 @@ mod tests {
     }
 
     #[test]
-    fn a_piece_is_built_once_per_key_and_the_oldest_is_dropped_beyond_the_limit() {
+    fn a_piece_is_built_once_per_key_and_the_least_recently_used_is_dropped_beyond_the_limit() {
         let shared = SharedPieces::default();
         let builds = std::cell::Cell::new(0);
         let build = |key: &str| {
@@ -156,6 +176,18 @@ mod tests {
             builds.get(),
             6,
             "the oldest key was dropped and is built again"
+        );
+        // Kept now: c, d, e, system. Using c makes d the least recently used, so f drops d, not c.
+        shared.get_or_build("c", build);
+        shared.get_or_build("f", build);
+        assert_eq!(builds.get(), 7);
+        shared.get_or_build("c", build);
+        assert_eq!(builds.get(), 7, "c was used recently and stays");
+        shared.get_or_build("d", build);
+        assert_eq!(
+            builds.get(),
+            8,
+            "d was the least recently used and was dropped"
         );
     }
 }

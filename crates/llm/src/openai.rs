@@ -124,15 +124,13 @@ pub(crate) fn request_body(
         let _ = serde_json::to_writer(&mut rest_json, message);
     }
     rest_json.push(b']');
-    // The tail is an object of its own (`{"temperature":…}`): its opening brace becomes the comma after
-    // `messages`.
+    // The tail is an object of its own that always has `temperature` (`{"temperature":…}`, `null` at worst):
+    // its opening brace becomes the comma after `messages`.
     let tail_at = rest_json.len();
     let _ = serde_json::to_writer(&mut rest_json, &tail);
-    if rest_json.get(tail_at..) == Some(b"{}".as_slice()) {
-        rest_json.truncate(tail_at);
-        rest_json.push(b'}');
-    } else {
-        rest_json[tail_at] = b',';
+    if let Some(brace) = rest_json.get_mut(tail_at) {
+        debug_assert_eq!(*brace, b'{', "the tail serialises as an object");
+        *brace = b',';
     }
     JsonBody::from_parts([opening, trimmed(rest_json)])
 }
@@ -397,3 +395,7 @@ impl Provider for OpenAiProvider {
         &self.transport.cfg.kind
     }
 }
+
+#[cfg(test)]
+#[path = "openai_body_tests.rs"]
+mod body_tests;

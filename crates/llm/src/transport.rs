@@ -64,6 +64,10 @@ impl Transport {
             // For streams this bounds the silence between chunks; whole-body time is bounded
             // per request for non-streaming calls (see `send_once`).
             .read_timeout(cfg.timeout)
+            // A body goes out as shared chunks, which reqwest cannot replay to a redirect's target; and
+            // following one silently would send every prompt (and the key) twice, possibly elsewhere. A
+            // redirect is reported instead, with where it points (see `send_once`).
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| LlmError::NotConfigured(format!("HTTP client: {e}")))?;
         Ok(Self {
@@ -142,6 +146,11 @@ impl Transport {
         tracing::info!(provider = self.provider, model = %self.cfg.model, trace_id = call.trace_id, attempt, status, latency_ms, "LLM HTTP response");
         if resp.status().is_success() {
             return Ok(resp);
+        }
+        if resp.status().is_redirection() {
+            let err = self.scrub(redirected(status, resp.headers()));
+            tracing::warn!(provider = self.provider, trace_id = call.trace_id, attempt, status, error = %err, "LLM provider error");
+            return Err(err);
         }
         let headers = resp.headers().clone();
         let body = resp.text().await.unwrap_or_default();
@@ -232,4 +241,18 @@ pub(crate) fn trace_id_or_new(trace_id: &str) -> String {
     } else {
         trace_id.to_string()
     }
+}
+
+/// A redirect from the LLM server: a configuration to fix (`AI_BASE_URL` points at an old or plain-HTTP
+/// address), named with where it points, not retried.
+fn redirected(status: u16, headers: &reqwest::header::HeaderMap) -> LlmError {
+    let target = headers
+        .get(reqwest::header::LOCATION)
+        .and_then(|value| value.to_str().ok())
+        .map(clip)
+        .unwrap_or_else(|| "an address it did not give".to_owned());
+    LlmError::NotConfigured(format!(
+        "the LLM server answered HTTP {status}, a redirect to {target}; set AI_BASE_URL to the address it \
+         redirects to (redirects are not followed)"
+    ))
 }

@@ -343,3 +343,39 @@ async fn shared_openings_keep_every_body_exact() {
         "fields in the order serde writes them: {first}"
     );
 }
+
+/// A redirect is reported with where it points, once, and not followed: a body of shared chunks cannot be
+/// replayed to its target, and following it would send the prompt and the key twice, possibly elsewhere.
+#[tokio::test]
+async fn a_redirect_is_a_configuration_error_naming_its_target() {
+    let server = MockServer::start().await;
+    let target = format!("{}/v2/chat/completions", server.uri());
+    for status in [307, 308, 301] {
+        server.reset().await;
+        Mock::given(method("POST"))
+            .and(path("/v1/chat/completions"))
+            .respond_with(ResponseTemplate::new(status).insert_header("location", target.as_str()))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(path("/v2/chat/completions"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(openai_ok(ANSWER)))
+            .expect(0)
+            .mount(&server)
+            .await;
+        let err = build_provider(openai_cfg(&server))
+            .unwrap()
+            .chat(sql_request("t"))
+            .await
+            .unwrap_err();
+        match &err {
+            LlmError::NotConfigured(message) => {
+                assert!(message.contains(&target), "{message}");
+                assert!(message.contains(&status.to_string()), "{message}");
+                assert!(message.contains("AI_BASE_URL"), "{message}");
+            }
+            other => panic!("HTTP {status}: {other:?}"),
+        }
+        server.verify().await;
+    }
+}
