@@ -62,22 +62,14 @@ impl http_body::Body for JsonBody {
     }
 }
 
-/// Serialises `value` in one chunk.
-///
-/// An unused tail is given back: the body stays in memory for the whole call (retries resend it), and
-/// thousands of calls waiting on a slow LLM add that up.
+/// Serialises `value` in one chunk, into a buffer of `size_hint` to start with (a good guess saves the doubling
+/// buffer's copies). Bodies here have string keys only, so serialising cannot fail.
 pub(crate) fn json_body(value: &impl serde::Serialize, size_hint: usize) -> JsonBody {
-    JsonBody::from_parts([json_bytes(value, size_hint)])
-}
-
-/// `value` as JSON bytes, in a buffer of `size_hint` to start with (a good guess saves the doubling buffer's
-/// copies), trimmed when much of it is unused. Bodies here have string keys only, so serialising cannot fail.
-fn json_bytes(value: &impl serde::Serialize, size_hint: usize) -> Bytes {
     let mut bytes = Vec::with_capacity(size_hint);
     if serde_json::to_writer(&mut bytes, value).is_err() {
         bytes.clear();
     }
-    trimmed(bytes)
+    JsonBody::from_parts([trimmed(bytes)])
 }
 
 /// `bytes` as `Bytes`, its unused tail given back when that is worth a copy: a body is held for its whole call.

@@ -2,7 +2,9 @@
 //! dependency's state (502, 503, 504: no LLM configured, the LLM down or slow) at warn, the client's at info,
 //! successes at debug.
 
-use std::sync::{Arc, Mutex};
+mod common;
+
+use common::Captured;
 
 use axum::{
     Router,
@@ -12,20 +14,6 @@ use axum::{
 };
 use serde_json::Value;
 use tower::ServiceExt;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// The level of the one access line written for a request answered with `status`, logging at debug.
 async fn access_level(status: u16) -> String {
@@ -42,10 +30,10 @@ async fn access_level(status: u16) -> String {
         .await
         .unwrap();
     assert_eq!(response.status(), status);
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    let access: Vec<Value> = text
+    let text = captured.text();
+    let access: Vec<Value> = captured
         .lines()
-        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .into_iter()
         .filter(|line| line["target"] == "access")
         .collect();
     assert_eq!(access.len(), 1, "one access line: {text}");

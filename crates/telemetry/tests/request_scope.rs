@@ -2,9 +2,12 @@
 //! `in_request_scope`, and a body streamed after the handler returned — their log lines all carry the trace id
 //! at the top level and in the `request` span.
 
+mod common;
+
+use common::Captured;
+
 use std::{
     pin::Pin,
-    sync::{Arc, Mutex},
     task::{Context, Poll},
 };
 
@@ -18,30 +21,6 @@ use http_body::Frame;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn lines(&self) -> Vec<Value> {
-        String::from_utf8(self.0.lock().unwrap().clone())
-            .unwrap()
-            .lines()
-            .map(|line| serde_json::from_str(line).unwrap())
-            .collect()
-    }
-}
 
 /// A body of unknown length that logs each time it is polled: two chunks, then the end.
 struct LoggingBody {
