@@ -12,7 +12,7 @@ use std::{
     future::Future,
     pin::Pin,
     task::{Context, Poll, ready},
-    time::{Duration, Instant},
+    time::Instant,
 };
 
 use axum::{
@@ -149,7 +149,7 @@ where
             .headers_mut()
             .entry(TRACE_ID)
             .or_insert_with(|| context.trace_id.clone());
-        log_access(response.status(), this.start.elapsed());
+        log_access(response.status(), *this.start);
         // A body of known length is already there; one that is produced as it is sent gets the scope.
         if response.body().size_hint().exact().is_none() {
             let span = this.span.clone();
@@ -202,17 +202,20 @@ impl HttpBody for ScopedBody {
 /// report the state of something it depends on (no LLM configured, the LLM down or slow), not a fault of its
 /// own; client errors at info; successes at debug. A busy service logging at info writes a line per problem,
 /// not per request.
-fn log_access(status: StatusCode, latency: Duration) {
+///
+/// The latency is read from the clock only for a line that is written (the macros evaluate their fields only
+/// when enabled): most requests succeed, and at info their line is not.
+fn log_access(status: StatusCode, start: Instant) {
     let status = status.as_u16();
-    let latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+    let latency_us = || u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
     if matches!(status, 502..=504) {
-        tracing::warn!(target: "access", status, latency_us, "request failed upstream");
+        tracing::warn!(target: "access", status, latency_us = latency_us(), "request failed upstream");
     } else if status >= 500 {
-        tracing::error!(target: "access", status, latency_us, "request failed");
+        tracing::error!(target: "access", status, latency_us = latency_us(), "request failed");
     } else if status >= 400 {
-        tracing::info!(target: "access", status, latency_us, "request rejected");
+        tracing::info!(target: "access", status, latency_us = latency_us(), "request rejected");
     } else {
-        tracing::debug!(target: "access", status, latency_us, "request served");
+        tracing::debug!(target: "access", status, latency_us = latency_us(), "request served");
     }
 }
 

@@ -1,6 +1,6 @@
 //! The access line's level follows whose problem a status reports: the service's own faults at error, a
 //! dependency's state (502, 503, 504: no LLM configured, the LLM down or slow) at warn, the client's at info,
-//! successes at debug.
+//! successes at debug. Each line has the status and the latency.
 
 mod common;
 
@@ -38,6 +38,8 @@ async fn access_level(status: u16) -> String {
         .collect();
     assert_eq!(access.len(), 1, "one access line: {text}");
     assert_eq!(access[0]["fields"]["status"], status.as_u16(), "{text}");
+    // The latency is measured only for lines that are written; written, it must be there.
+    assert!(access[0]["fields"]["latency_us"].is_u64(), "{text}");
     access[0]["level"].as_str().unwrap().to_owned()
 }
 
