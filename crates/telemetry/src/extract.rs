@@ -87,13 +87,51 @@ fn too_large() -> Rejection {
     )
 }
 
-/// The whole body, up to the limit the request layer carries (`MAX_BODY_BYTES`), or axum's limit for the
-/// route when the layer has none.
-async fn read_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, Rejection> {
-    let Some(limit) = current_body_limit() else {
-        return Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
+/// Where a JSON body is read from: the request's body up to the limit the request layer carries
+/// (`MAX_BODY_BYTES`), or axum's `Bytes` extractor with the route's own limit when the layer has none.
+///
+/// Chosen before the first `.await`, so that the extractor's future holds the body and not the whole request:
+/// axum boxes each handler's future, and every `Request` it keeps is ~240 bytes more per request to allocate.
+enum BodySource<'a> {
+    Limited(axum::body::Body, usize),
+    Unlimited(BoxedBytes<'a>),
+}
+
+type BoxedBytes<'a> = std::pin::Pin<
+    Box<
+        dyn std::future::Future<Output = Result<Bytes, axum::extract::rejection::BytesRejection>>
+            + Send
+            + 'a,
+    >,
+>;
+
+impl<'a> BodySource<'a> {
+    fn of<S: Send + Sync>(request: Request, state: &'a S) -> Self {
+        match current_body_limit() {
+            Some(limit) => Self::Limited(request.into_body(), limit),
+            // Rare (a router without the request layer): boxed, so it does not size the common case's future.
+            None => Self::Unlimited(Box::pin(Bytes::from_request(request, state))),
+        }
+    }
+
+    async fn read(self) -> Result<Bytes, Rejection> {
+        match self {
+            Self::Limited(body, limit) => {
+                axum::body::to_bytes(body, limit).await.map_err(|error| {
+                    let over_limit = std::error::Error::source(&error)
+                        .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+                    if over_limit {
+                        too_large()
+                    } else {
+                        Rejection::new(
+                            StatusCode::BAD_REQUEST,
+                            "bad_request",
+                            format!("the request body could not be read: {error}"),
+                        )
+                    }
+                })
+            }
+            Self::Unlimited(bytes) => bytes.await.map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     too_large()
                 } else {
@@ -103,23 +141,41 @@ async fn read_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes,
                         rejection.body_text(),
                     )
                 }
-            });
-    };
-    axum::body::to_bytes(request.into_body(), limit)
-        .await
-        .map_err(|error| {
-            let over_limit = std::error::Error::source(&error)
-                .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
-            if over_limit {
-                too_large()
-            } else {
-                Rejection::new(
-                    StatusCode::BAD_REQUEST,
-                    "bad_request",
-                    format!("the request body could not be read: {error}"),
-                )
+            }),
+        }
+    }
+}
+
+/// Parses a JSON body: a syntax error is 400 `malformed_json`, a value of the wrong shape 422 `invalid_input`
+/// naming the field.
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Rejection> {
+    // The common case, a well-formed body, parses without tracking the path; only a body that fails is
+    // parsed again with serde_path_to_error to name the field (same input, same error).
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        // serde_json reports a number overflowing f64 (`1e309`) as a syntax error, but the JSON is
+        // well formed: it is a bad value, so it is a 422 like any other.
+        let overflow = error.inner().to_string().starts_with("number out of range");
+        let (status, code) = match error.inner().classify() {
+            serde_json::error::Category::Data => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input")
             }
-        })
+            _ if overflow => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
+            _ => (StatusCode::BAD_REQUEST, "malformed_json"),
+        };
+        Rejection::new(status, code, describe(&error))
+    })?;
+    deserializer.end().map_err(|error| {
+        Rejection::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("trailing characters after the JSON value: {error}"),
+        )
+    })?;
+    Ok(value)
 }
 
 impl<T, S> FromRequest<S> for ApiJson<T>
@@ -129,42 +185,25 @@ where
 {
     type Rejection = Rejection;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !is_json_content_type(request.headers()) {
-            return Err(Rejection::new(
+    // A plain function returning a future, not an `async fn`: an `async fn` keeps its `request` argument in
+    // its future even after handing it on (see `BodySource`).
+    fn from_request(
+        request: Request,
+        state: &S,
+    ) -> impl std::future::Future<Output = Result<Self, Self::Rejection>> + Send {
+        let source = if is_json_content_type(request.headers()) {
+            Ok(BodySource::of(request, state))
+        } else {
+            Err(Rejection::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "expected a JSON body with `Content-Type: application/json`",
-            ));
+            ))
+        };
+        async move {
+            let bytes = source?.read().await?;
+            parse_json(&bytes).map(ApiJson)
         }
-        let bytes = read_body(request, state).await?;
-        // The common case, a well-formed body, parses without tracking the path; only a body that fails is
-        // parsed again with serde_path_to_error to name the field (same input, same error).
-        if let Ok(value) = serde_json::from_slice(&bytes) {
-            return Ok(ApiJson(value));
-        }
-        let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
-        let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-            // serde_json reports a number overflowing f64 (`1e309`) as a syntax error, but the JSON is
-            // well formed: it is a bad value, so it is a 422 like any other.
-            let overflow = error.inner().to_string().starts_with("number out of range");
-            let (status, code) = match error.inner().classify() {
-                serde_json::error::Category::Data => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input")
-                }
-                _ if overflow => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
-                _ => (StatusCode::BAD_REQUEST, "malformed_json"),
-            };
-            Rejection::new(status, code, describe(&error))
-        })?;
-        deserializer.end().map_err(|error| {
-            Rejection::new(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
-                format!("trailing characters after the JSON value: {error}"),
-            )
-        })?;
-        Ok(ApiJson(value))
     }
 }
 
@@ -200,6 +239,19 @@ mod tests {
     use axum::http::{HeaderMap, HeaderValue, header};
 
     use super::is_json_content_type;
+
+    /// axum boxes every handler's future, and the extractor's future is part of it: one that kept the request
+    /// (an `async fn` does, ~240 bytes) made the calculator's `/add` future 1,664 bytes, past the 1,032 bytes
+    /// glibc's per-thread cache serves quickly (`bench/layer_cost.sh`: ~860 instructions more per request).
+    #[test]
+    fn the_extractors_future_does_not_keep_the_request() {
+        use axum::extract::{FromRequest, Request};
+        let request = || Request::new(axum::body::Body::empty());
+        let future = super::ApiJson::<serde_json::Value>::from_request(request(), &());
+        let size = std::mem::size_of_val(&future);
+        // 344 bytes in a debug build (less in release); one more request kept would add ~240.
+        assert!(size <= 400, "the JSON extractor's future is {size} bytes");
+    }
 
     fn with(content_type: &'static str) -> HeaderMap {
         let mut headers = HeaderMap::new();
