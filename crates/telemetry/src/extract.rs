@@ -79,12 +79,19 @@ fn is_json_content_type(parts: &axum::http::HeaderMap) -> bool {
         .unwrap_or(false)
 }
 
-fn too_large() -> Rejection {
-    Rejection::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        "the request body is larger than this server accepts (MAX_BODY_BYTES)",
-    )
+/// A 413 naming the limit when it is known (the request layer's `MAX_BODY_BYTES`).
+fn too_large(limit: Option<usize>) -> Rejection {
+    let message = match limit {
+        Some(limit) if limit >= 1 << 20 && limit % (1 << 20) == 0 => format!(
+            "the request body is larger than the {} MiB this server accepts (MAX_BODY_BYTES)",
+            limit >> 20
+        ),
+        Some(limit) => format!(
+            "the request body is larger than the {limit} bytes this server accepts (MAX_BODY_BYTES)"
+        ),
+        None => "the request body is larger than this server accepts (MAX_BODY_BYTES)".to_owned(),
+    };
+    Rejection::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
 }
 
 /// Where a JSON body is read from: the request's body up to the limit the request layer carries
@@ -121,7 +128,7 @@ impl<'a> BodySource<'a> {
                     let over_limit = std::error::Error::source(&error)
                         .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
                     if over_limit {
-                        too_large()
+                        too_large(Some(limit))
                     } else {
                         Rejection::new(
                             StatusCode::BAD_REQUEST,
@@ -133,7 +140,7 @@ impl<'a> BodySource<'a> {
             }
             Self::Unlimited(bytes) => bytes.await.map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    too_large()
+                    too_large(None)
                 } else {
                     Rejection::new(
                         StatusCode::BAD_REQUEST,
@@ -251,6 +258,15 @@ mod tests {
         let size = std::mem::size_of_val(&future);
         // 344 bytes in a debug build (less in release); one more request kept would add ~240.
         assert!(size <= 400, "the JSON extractor's future is {size} bytes");
+    }
+
+    #[test]
+    fn a_too_large_body_is_told_the_limit() {
+        let message = |limit| super::too_large(limit).message;
+        assert!(message(Some(32 << 20)).contains("the 32 MiB this server accepts"));
+        assert!(message(Some((1 << 20) + 1)).contains("the 1048577 bytes this server accepts"));
+        assert!(message(Some(64)).contains("the 64 bytes this server accepts"));
+        assert!(message(None).contains("MAX_BODY_BYTES"));
     }
 
     fn with(content_type: &'static str) -> HeaderMap {

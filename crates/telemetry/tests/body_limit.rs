@@ -34,15 +34,16 @@ where
     (status, serde_json::from_slice(&bytes).unwrap())
 }
 
-fn assert_too_large((status, body): (StatusCode, Value)) {
+/// A 413 in the error body; its message names `MAX_BODY_BYTES` and, when the layer set it, the limit.
+fn assert_too_large((status, body): (StatusCode, Value), limit: Option<&str>) {
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     assert_eq!(body["error"]["code"], "payload_too_large", "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("MAX_BODY_BYTES")
-    );
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("MAX_BODY_BYTES"), "{message}");
+    if let Some(limit) = limit {
+        let named = format!("the {limit} this server accepts");
+        assert!(message.contains(&named), "{message}");
+    }
     assert!(!body["error"]["trace_id"].as_str().unwrap().is_empty());
 }
 
@@ -53,7 +54,7 @@ async fn the_layer_limit_applies_to_every_route_it_wraps() {
     let (status, body) = send(router(), body_of(64)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, json!("x".repeat(62)));
-    assert_too_large(send(router(), body_of(65)).await);
+    assert_too_large(send(router(), body_of(65)).await, Some("64 bytes"));
 }
 
 #[tokio::test]
@@ -61,7 +62,8 @@ async fn the_served_service_applies_the_limit_around_the_whole_router() {
     let router = || Router::new().route("/echo", post(echo));
     let (status, _) = send(telemetry::served(router(), 1_000), body_of(1_000)).await;
     assert_eq!(status, StatusCode::OK);
-    assert_too_large(send(telemetry::served(router(), 1_000), body_of(1_001)).await);
+    let served = telemetry::served(router(), 1_000);
+    assert_too_large(send(served, body_of(1_001)).await, Some("1000 bytes"));
 }
 
 #[tokio::test]
@@ -69,5 +71,5 @@ async fn without_a_layer_limit_axum_default_of_2_mib_applies() {
     let router = || telemetry::instrument(Router::new().route("/echo", post(echo)));
     let (status, _) = send(router(), body_of(2 << 20)).await;
     assert_eq!(status, StatusCode::OK);
-    assert_too_large(send(router(), body_of((2 << 20) + 1)).await);
+    assert_too_large(send(router(), body_of((2 << 20) + 1)).await, None);
 }
