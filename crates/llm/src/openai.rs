@@ -101,17 +101,7 @@ pub(crate) fn request_body(
         max_tokens: (cfg.token_param == TokenParam::MaxTokens).then_some(max_tokens),
         max_completion_tokens: (cfg.token_param == TokenParam::MaxCompletionTokens)
             .then_some(max_tokens),
-        response_format: match (&req.schema, cfg.structured) {
-            (Some(schema), StructuredMode::JsonSchema) => Some(ResponseFormat::JsonSchema {
-                json_schema: SchemaFormat {
-                    name: &schema.name,
-                    strict: true,
-                    schema: &schema.schema,
-                },
-            }),
-            (Some(_), StructuredMode::JsonObject) => Some(ResponseFormat::JsonObject),
-            _ => None,
-        },
+        response_format: response_format(cfg, req),
         stream: stream.then_some(true),
     };
     // Room for the messages with their escapes, the schema and the other fields.
@@ -133,6 +123,21 @@ pub(crate) fn request_body(
         *brace = b',';
     }
     JsonBody::from_parts([opening, trimmed(rest_json)])
+}
+
+/// The `response_format` the structured mode asks for, when the request has a schema.
+fn response_format<'a>(cfg: &ProviderConfig, req: &'a ChatRequest) -> Option<ResponseFormat<'a>> {
+    match (&req.schema, cfg.structured) {
+        (Some(schema), StructuredMode::JsonSchema) => Some(ResponseFormat::JsonSchema {
+            json_schema: SchemaFormat {
+                name: &schema.name,
+                strict: true,
+                schema: &schema.schema,
+            },
+        }),
+        (Some(_), StructuredMode::JsonObject) => Some(ResponseFormat::JsonObject),
+        _ => None,
+    }
 }
 
 /// `{"model":…,"messages":[` and the system message, when there is one.

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{ResponseFormat, SchemaFormat, request_body};
+use super::{ResponseFormat, request_body, response_format};
 use crate::body::SharedPieces;
 use crate::config::{ProviderConfig, StructuredMode, TokenParam};
 use crate::provider::f32_json;
@@ -43,17 +43,8 @@ fn reference(cfg: &ProviderConfig, req: &ChatRequest, stream: bool) -> Vec<u8> {
         max_tokens: (cfg.token_param == TokenParam::MaxTokens).then_some(max_tokens),
         max_completion_tokens: (cfg.token_param == TokenParam::MaxCompletionTokens)
             .then_some(max_tokens),
-        response_format: match (&req.schema, cfg.structured) {
-            (Some(schema), StructuredMode::JsonSchema) => Some(ResponseFormat::JsonSchema {
-                json_schema: SchemaFormat {
-                    name: &schema.name,
-                    strict: true,
-                    schema: &schema.schema,
-                },
-            }),
-            (Some(_), StructuredMode::JsonObject) => Some(ResponseFormat::JsonObject),
-            _ => None,
-        },
+        // The field's value is not what this compares (the exact-body tests in tests/openai.rs check it).
+        response_format: response_format(cfg, req),
         stream: stream.then_some(true),
     })
     .unwrap()

@@ -147,14 +147,13 @@ impl Transport {
         if resp.status().is_success() {
             return Ok(resp);
         }
-        if resp.status().is_redirection() {
-            let err = self.scrub(redirected(status, resp.headers()));
-            tracing::warn!(provider = self.provider, trace_id = call.trace_id, attempt, status, error = %err, "LLM provider error");
-            return Err(err);
-        }
-        let headers = resp.headers().clone();
-        let body = resp.text().await.unwrap_or_default();
-        let err = error_from_status(status, &headers, &body, self.secret());
+        let err = if resp.status().is_redirection() {
+            self.scrub(redirected(status, resp.headers()))
+        } else {
+            let headers = resp.headers().clone();
+            let body = resp.text().await.unwrap_or_default();
+            error_from_status(status, &headers, &body, self.secret())
+        };
         tracing::warn!(provider = self.provider, trace_id = call.trace_id, attempt, status, error = %err, "LLM provider error");
         Err(err)
     }
