@@ -2,10 +2,6 @@
 //! dependency's state (502, 503, 504: no LLM configured, the LLM down or slow) at warn, the client's at info,
 //! successes at debug. Each line has the status and the latency.
 
-mod common;
-
-use common::Captured;
-
 use axum::{
     Router,
     body::Body,
@@ -17,11 +13,7 @@ use tower::ServiceExt;
 
 /// The level of the one access line written for a request answered with `status`, logging at debug.
 async fn access_level(status: u16) -> String {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber =
-        telemetry::subscriber(telemetry::LogFormat::Json, "debug", move || writer.clone());
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = testkit::capture_logs("debug");
     let status = StatusCode::from_u16(status).unwrap();
     let router =
         telemetry::instrument(Router::new().route("/", get(move || async move { status })));

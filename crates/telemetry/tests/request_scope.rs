@@ -2,10 +2,6 @@
 //! `in_request_scope`, and a body streamed after the handler returned — their log lines all carry the trace id
 //! at the top level and in the `request` span.
 
-mod common;
-
-use common::Captured;
-
 use std::{
     pin::Pin,
     task::{Context, Poll},
@@ -64,11 +60,7 @@ fn router() -> Router {
 }
 
 async fn logged(path: &str, trace_id: &str) -> (String, Bytes, Vec<Value>) {
-    let captured = Captured::default();
-    let sink = captured.clone();
-    let subscriber =
-        telemetry::subscriber(telemetry::LogFormat::Json, "info", move || sink.clone());
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = testkit::capture_logs("info");
     let request = Request::get(path)
         .header("x-trace-id", trace_id)
         .body(Body::empty())
