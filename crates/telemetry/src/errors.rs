@@ -1,9 +1,9 @@
 //! Rendering the one error body, and giving it to error responses that were produced without one
-//! (axum's 405, a fallback, a layer's plain-text 413).
+//! (a fallback, a nested service's 405, a layer's plain-text 413).
 
 use axum::{
     Json,
-    http::{HeaderValue, Method, StatusCode, header},
+    http::{HeaderValue, Method, StatusCode, Uri, header},
     response::{IntoResponse, Response},
 };
 use contracts::ApiError;
@@ -41,11 +41,26 @@ pub fn error_response(status: StatusCode, code: &str, message: impl Into<String>
     (status, Json(body)).into_response()
 }
 
-fn default_message(status: StatusCode, method: &Method, path: &str) -> String {
+/// The router's answer to a method a route does not accept (axum adds the `Allow` header to it).
+///
+/// Installed as the router's method-not-allowed fallback rather than patched onto axum's empty 405 afterwards,
+/// so the request layer need not keep a copy of every request's method and path for the rare request that
+/// gets one.
+pub(crate) async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    let path = uri.path();
+    error_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        status_code_name(StatusCode::METHOD_NOT_ALLOWED),
+        format!("`{path}` does not accept {method}; the `Allow` header lists what it accepts"),
+    )
+}
+
+fn default_message(status: StatusCode) -> String {
     match status {
         StatusCode::NOT_FOUND => "no such endpoint; see /docs for the API".to_owned(),
         StatusCode::METHOD_NOT_ALLOWED => {
-            format!("`{path}` does not accept {method}; the `Allow` header lists what it accepts")
+            "this endpoint does not accept the request's method; the `Allow` header lists what it accepts"
+                .to_owned()
         }
         StatusCode::PAYLOAD_TOO_LARGE => {
             "the request body is larger than this server accepts".to_owned()
@@ -67,17 +82,12 @@ fn is_json(response: &Response) -> bool {
 }
 
 /// Replaces the body of an error response that is not already our JSON error body.
-pub(crate) fn ensure_error_body(
-    response: Response,
-    method: &Method,
-    path: &str,
-    trace_id: &str,
-) -> Response {
+pub(crate) fn ensure_error_body(response: Response, trace_id: &str) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) || is_json(&response) {
         return response;
     }
-    let message = default_message(status, method, path);
+    let message = default_message(status);
     let (mut parts, _) = response.into_parts();
     let body = ApiError::new(status_code_name(status), message, trace_id);
     let json = serde_json::to_vec(&body).unwrap_or_default();

@@ -17,7 +17,7 @@ use std::{
 
 use axum::{
     body::{Body, Bytes, HttpBody},
-    http::{HeaderValue, Method, Request, StatusCode},
+    http::{HeaderValue, Request, StatusCode},
     response::Response,
 };
 use http_body::{Frame, SizeHint};
@@ -88,9 +88,6 @@ where
             method = request.method().as_str(),
             path = request.uri().path(),
         );
-        // Kept for the message of a 405 that the router answers without a body. The path is copied: a `Uri`
-        // shares the connection's read buffer and would pin it for as long as the request runs.
-        let (method, path) = (request.method().clone(), Box::from(request.uri().path()));
         let inner = self.inner.call(request);
         let context = RequestContext {
             trace_id,
@@ -102,8 +99,6 @@ where
                 inner,
                 span,
                 context: Some(context),
-                method,
-                path,
                 start,
             },
         )
@@ -118,8 +113,6 @@ pin_project_lite::pin_project! {
         span: Span,
         // Taken when the response is ready: its trace id goes on the response, and a streamed body keeps it.
         context: Option<RequestContext>,
-        method: Method,
-        path: Box<str>,
         start: Instant,
     }
 }
@@ -138,12 +131,8 @@ where
             trace_id: HeaderValue::from_static(""),
             body_limit: None,
         });
-        let mut response = ensure_error_body(
-            response,
-            this.method,
-            this.path,
-            context.trace_id.to_str().unwrap_or_default(),
-        );
+        let mut response =
+            ensure_error_body(response, context.trace_id.to_str().unwrap_or_default());
         // A handler that set the header itself (a proxied answer, say) keeps its value.
         response
             .headers_mut()

@@ -7,7 +7,7 @@ use tokio::net::TcpListener;
 
 use tower::Layer;
 
-use crate::trace_id::request_layer;
+use crate::trace_id::{request_layer, with_method_not_allowed};
 
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {
@@ -45,7 +45,7 @@ pub fn served(
 > + Clone
 + Send
 + 'static {
-    request_layer(max_body_bytes).layer(router)
+    request_layer(max_body_bytes).layer(with_method_not_allowed(router))
 }
 
 /// Serves `router` on `listener` with the request layer and a body limit of `max_body_bytes` around it (what

@@ -1,7 +1,10 @@
 //! The `X-Trace-Id` rules: accept a caller's id when it is well formed, otherwise generate a UUID; record it on
 //! the request span, make it available to handlers and outgoing calls, and echo it on every response.
 
-use crate::scope::{CURRENT_REQUEST, RequestLayer};
+use crate::{
+    errors::method_not_allowed,
+    scope::{CURRENT_REQUEST, RequestLayer},
+};
 use axum::{
     Router,
     body::Bytes,
@@ -69,12 +72,21 @@ pub(crate) fn accept_or_assign(headers: &mut HeaderMap) -> HeaderValue {
 /// bodies and on its response, and an access line (server errors at error, client errors at info, successes at
 /// debug under target `access`: `RUST_LOG=info,access=debug` logs every request).
 ///
-/// Apply it last, so it also covers the fallback (404), method-not-allowed (405) and body-limit (413) answers.
+/// Apply it last, so it also covers the fallback (404), method-not-allowed (405) and body-limit (413) answers:
+/// a 405 from a route added so far names the path and the method it does not accept.
 pub fn instrument<S>(router: Router<S>) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    router.layer(RequestLayer::default())
+    with_method_not_allowed(router).layer(RequestLayer::default())
+}
+
+/// `router` with the error body for a method one of its routes does not accept.
+pub(crate) fn with_method_not_allowed<S>(router: Router<S>) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    router.method_not_allowed_fallback(method_not_allowed)
 }
 
 /// [`instrument`], with a limit of `max_body_bytes` on JSON bodies read by [`crate::ApiJson`] (413 beyond it).
@@ -86,7 +98,7 @@ pub fn instrument_with_body_limit<S>(router: Router<S>, max_body_bytes: usize) -
 where
     S: Clone + Send + Sync + 'static,
 {
-    router.layer(request_layer(max_body_bytes))
+    with_method_not_allowed(router).layer(request_layer(max_body_bytes))
 }
 
 /// The request layer with a JSON body limit: per route here, around the whole router in [`crate::serve`].
