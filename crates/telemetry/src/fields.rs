@@ -23,17 +23,25 @@ impl<'writer> FormatFields<'writer> for JsonSpanFields {
         mut writer: Writer<'writer>,
         fields: R,
     ) -> fmt::Result {
-        // Built in a right-sized string and handed over in one piece: writing bit by bit through `Writer`
-        // regrows the span's string several times.
+        // Built in the thread's scratch string and handed over in one piece: writing bit by bit through
+        // `Writer` regrows the span's string several times, and a fresh buffer would cost an allocation per
+        // span. A field whose `Debug` formatting creates a span of its own finds the scratch string taken and
+        // gets a fresh one.
+        let mut scratch = SCRATCH.with(|cell| cell.take());
+        scratch.clear();
         let mut visitor = ObjectWriter {
-            out: String::with_capacity(128),
+            out: scratch,
             result: Ok(()),
         };
         fields.record(&mut visitor);
-        visitor.result?;
         let mut out = visitor.out;
         out.push_str(if out.is_empty() { "{}" } else { "}" });
-        writer.write_str(&out)
+        let written = visitor.result.and_then(|()| writer.write_str(&out));
+        // Very long fields would otherwise keep their memory for the thread's lifetime.
+        if out.capacity() <= MAX_SCRATCH_BYTES {
+            SCRATCH.with(|cell| cell.set(out));
+        }
+        written
     }
 
     /// Fields recorded after creation (rare): merged into the object, a later value replacing an earlier one.
@@ -57,6 +65,13 @@ impl<'writer> FormatFields<'writer> for JsonSpanFields {
         current.fields = serde_json::to_string(&merged).map_err(|_| fmt::Error)?;
         Ok(())
     }
+}
+
+/// The most a thread's scratch string keeps between spans.
+const MAX_SCRATCH_BYTES: usize = 4096;
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
 }
 
 struct ObjectWriter {

@@ -68,6 +68,34 @@ fn long_fields_are_kept_whole() {
     assert_eq!(spans[0]["second"], "after");
 }
 
+/// Each thread builds span fields in one reused scratch string: spans of every size, one after another (and one
+/// created while another's fields are being formatted), each come out with their own fields only.
+#[test]
+fn spans_formatted_one_after_another_keep_only_their_own_fields() {
+    struct CreatesASpan;
+    impl std::fmt::Debug for CreatesASpan {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            let _inner = tracing::info_span!("inner", nested = "yes").entered();
+            f.write_str("outer value")
+        }
+    }
+    for len in [5000, 3, 400, 0, 9000, 17] {
+        let value = "v".repeat(len);
+        let spans = span_fields(|| {
+            let _entered = tracing::info_span!("sized", value = value.as_str()).entered();
+            tracing::info!("inside");
+        });
+        assert_eq!(spans[0]["value"], value.as_str(), "length {len}");
+        assert_eq!(spans[0].as_object().unwrap().len(), 2, "{}", spans[0]);
+    }
+    let spans = span_fields(|| {
+        let _entered = tracing::info_span!("outer", debugged = ?CreatesASpan).entered();
+        tracing::info!("inside");
+    });
+    assert_eq!(spans[0]["debugged"], "outer value");
+    assert!(spans[0].get("nested").is_none(), "{}", spans[0]);
+}
+
 #[test]
 fn a_span_without_fields_is_an_empty_object() {
     let spans = span_fields(|| {
