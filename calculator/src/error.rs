@@ -169,7 +169,7 @@ impl IntoResponse for AppError {
         let (status, _) = self.status_and_code();
         self.log();
         let trace_id = telemetry::current_trace_id().unwrap_or_default();
-        let mut response = (status, axum::Json(self.body(&trace_id))).into_response();
+        let mut response = (status, telemetry::ApiJson(self.body(&trace_id))).into_response();
         if let Self::Sidecar(SidecarError::Upstream {
             retry_after: Some(seconds),
             ..

@@ -3,10 +3,7 @@
 //!
 //! [`run`] is the one path from SQL text to a result; the analyze feature calls it with LLM-written SQL.
 
-use axum::{
-    Json,
-    extract::{Path, State, rejection::PathRejection},
-};
+use axum::extract::{Path, State, rejection::PathRejection};
 use contracts::{Dataset, QueryRequest, QueryResult, SqlIssue};
 use engine::{EngineError, QueryJob};
 use sqlguard::{Catalog, Column, Table, ValidatedQuery};
@@ -138,12 +135,12 @@ pub async fn query(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
     body: Result<ApiJson<QueryRequest>, Rejection>,
-) -> Result<Json<QueryResult>, AppError> {
+) -> Result<ApiJson<QueryResult>, AppError> {
     let (_, dataset) = datasets::find(&state, id)?;
     let request = body?.0;
     run(&state, &dataset, &request.sql, request.limit)
         .await
-        .map(Json)
+        .map(ApiJson)
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! HTTP handlers of the calculator: health, arithmetic and charts.
 
 use axum::{
-    Json,
     extract::State,
     http::{HeaderMap, header},
     response::{IntoResponse, Response},
@@ -20,12 +19,12 @@ use crate::{
 /// Liveness of the calculator process.
 #[utoipa::path(get, path = "/healthz", tag = "health",
     responses((status = 200, body = Health)))]
-pub async fn healthz() -> Json<Health> {
-    Json(Health::ok("calculator", env!("CARGO_PKG_VERSION")))
+pub async fn healthz() -> ApiJson<Health> {
+    ApiJson(Health::ok("calculator", env!("CARGO_PKG_VERSION")))
 }
 
-fn compute(op: Operation, operands: BinaryOperands) -> Result<Json<NumberResult>, AppError> {
-    arithmetic::apply(op, operands.a, operands.b).map(|result| Json(NumberResult { result }))
+fn compute(op: Operation, operands: BinaryOperands) -> Result<ApiJson<NumberResult>, AppError> {
+    arithmetic::apply(op, operands.a, operands.b).map(|result| ApiJson(NumberResult { result }))
 }
 
 /// Adds `a` and `b`.
@@ -33,7 +32,7 @@ fn compute(op: Operation, operands: BinaryOperands) -> Result<Json<NumberResult>
     responses((status = 200, body = NumberResult), (status = 422, body = contracts::ApiError)))]
 pub async fn add(
     body: Result<ApiJson<BinaryOperands>, telemetry::Rejection>,
-) -> Result<Json<NumberResult>, AppError> {
+) -> Result<ApiJson<NumberResult>, AppError> {
     compute(Operation::Add, body?.0)
 }
 
@@ -42,7 +41,7 @@ pub async fn add(
     responses((status = 200, body = NumberResult), (status = 422, body = contracts::ApiError)))]
 pub async fn add_query(
     query: Result<ApiQuery<BinaryOperands>, telemetry::Rejection>,
-) -> Result<Json<NumberResult>, AppError> {
+) -> Result<ApiJson<NumberResult>, AppError> {
     compute(Operation::Add, query?.0)
 }
 
@@ -51,7 +50,7 @@ pub async fn add_query(
     responses((status = 200, body = NumberResult), (status = 422, body = contracts::ApiError)))]
 pub async fn subtract(
     body: Result<ApiJson<BinaryOperands>, telemetry::Rejection>,
-) -> Result<Json<NumberResult>, AppError> {
+) -> Result<ApiJson<NumberResult>, AppError> {
     compute(Operation::Subtract, body?.0)
 }
 
@@ -60,7 +59,7 @@ pub async fn subtract(
     responses((status = 200, body = NumberResult), (status = 422, body = contracts::ApiError)))]
 pub async fn subtract_query(
     query: Result<ApiQuery<BinaryOperands>, telemetry::Rejection>,
-) -> Result<Json<NumberResult>, AppError> {
+) -> Result<ApiJson<NumberResult>, AppError> {
     compute(Operation::Subtract, query?.0)
 }
 
@@ -69,7 +68,7 @@ pub async fn subtract_query(
     responses((status = 200, body = NumberResult), (status = 422, body = contracts::ApiError)))]
 pub async fn calculate(
     body: Result<ApiJson<CalculateRequest>, telemetry::Rejection>,
-) -> Result<Json<NumberResult>, AppError> {
+) -> Result<ApiJson<NumberResult>, AppError> {
     let request = body?.0;
     compute(
         request.op,
@@ -118,7 +117,7 @@ pub async fn chart(
     Ok(match format {
         ImageFormat::Png => ([(header::CONTENT_TYPE, "image/png")], bytes).into_response(),
         ImageFormat::Svg => ([(header::CONTENT_TYPE, "image/svg+xml")], bytes).into_response(),
-        ImageFormat::JsonDataUrl => Json(ChartJson {
+        ImageFormat::JsonDataUrl => ApiJson(ChartJson {
             image: format!(
                 "data:image/png;base64,{}",
                 base64::engine::general_purpose::STANDARD.encode(bytes)

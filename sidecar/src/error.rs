@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use axum::{
-    Json,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use contracts::{ApiError, SqlIssue};
 use llm::LlmError;
+use telemetry::ApiJson;
 
 use crate::config::LLM_VARIABLES;
 
@@ -169,7 +169,7 @@ impl IntoResponse for SidecarError {
         let trace_id = telemetry::current_trace_id().unwrap_or_default();
         self.log(&trace_id);
         let rendered = self.render(&trace_id);
-        let mut response = (rendered.status, Json(rendered.body)).into_response();
+        let mut response = (rendered.status, ApiJson(rendered.body)).into_response();
         if let Some(wait) = rendered.retry_after {
             response
                 .headers_mut()

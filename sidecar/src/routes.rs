@@ -1,7 +1,6 @@
 //! HTTP handlers of the sidecar: health, code generation, validation, model listing.
 
 use axum::{
-    Json,
     extract::State,
     http::{HeaderValue, StatusCode},
     response::{IntoResponse, Response},
@@ -27,7 +26,7 @@ pub const REVIEW_ERROR_HEADER: &str = "x-review-error";
 
 /// Liveness of the sidecar process, and which LLM it uses.
 #[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, body = Health)))]
-pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
+pub async fn healthz(State(state): State<AppState>) -> ApiJson<Health> {
     let llm = match &state.config.llm {
         Some(provider) => json!({
             "provider": provider_name(provider.kind()),
@@ -36,7 +35,7 @@ pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
         }),
         None => json!({ "provider": null, "model": null, "configured": false }),
     };
-    Json(Health {
+    ApiJson(Health {
         details: Some(json!({
             "llm": llm,
             "review": state.config.review,
@@ -70,7 +69,7 @@ pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
 pub async fn codegen(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<CodegenRequest>,
-) -> Result<Json<CodegenResponse>, SidecarError> {
+) -> Result<ApiJson<CodegenResponse>, SidecarError> {
     codegen::check(&request)?;
     let provider = state
         .config
@@ -85,7 +84,7 @@ pub async fn codegen(
         sample_rows: state.config.sample_rows,
         trace_id: telemetry::current_trace_id().unwrap_or_default(),
     };
-    Ok(Json(generator.run(&request, None).await?))
+    Ok(ApiJson(generator.run(&request, None).await?))
 }
 
 /// Static validation of a query (always), and the advisory LLM review when `AI_REVIEW=on` and a question is
@@ -119,7 +118,7 @@ pub async fn validate(
     let (Some(query), Some(question), Some(provider), true) =
         (query, request.question.as_deref(), provider, wanted)
     else {
-        return Ok(Json(verdict).into_response());
+        return Ok(ApiJson(verdict).into_response());
     };
     let trace_id = telemetry::current_trace_id().unwrap_or_default();
     let _slot = state.llm_slots.acquire(&trace_id).await;
@@ -136,13 +135,13 @@ pub async fn validate(
     match outcome {
         Ok(review) => {
             verdict.review = Some(review);
-            Ok(Json(verdict).into_response())
+            Ok(ApiJson(verdict).into_response())
         }
         Err(error) => {
             // The review is advisory: its failure must not hide the static verdict.
             let code = error.render(&trace_id).body.error.code;
             tracing::warn!(error = %error, code, "LLM review failed; answering with the static verdict");
-            let mut response = Json(verdict).into_response();
+            let mut response = ApiJson(verdict).into_response();
             if let Ok(value) = HeaderValue::from_str(&code) {
                 response.headers_mut().insert(REVIEW_ERROR_HEADER, value);
             }
@@ -163,7 +162,7 @@ pub async fn validate(
     ),
     security((), ("bearer" = []))
 )]
-pub async fn models(State(state): State<AppState>) -> Result<Json<ModelList>, SidecarError> {
+pub async fn models(State(state): State<AppState>) -> Result<ApiJson<ModelList>, SidecarError> {
     let provider = state
         .config
         .llm
@@ -172,7 +171,7 @@ pub async fn models(State(state): State<AppState>) -> Result<Json<ModelList>, Si
     let trace_id = telemetry::current_trace_id().unwrap_or_default();
     let _slot = state.llm_slots.acquire(&trace_id).await;
     let models = provider.list_models_traced(&trace_id).await?;
-    Ok(Json(ModelList {
+    Ok(ApiJson(ModelList {
         provider: provider_name(provider.kind()).to_owned(),
         configured: provider.model().to_owned(),
         models: models

@@ -3,7 +3,6 @@
 use std::{convert::Infallible, time::Instant};
 
 use axum::{
-    Json,
     extract::{Path, State, rejection::PathRejection},
     response::sse::{Event, KeepAlive, Sse},
 };
@@ -66,7 +65,7 @@ pub async fn analyze(
     id: Result<Path<String>, PathRejection>,
     TraceId(trace_id): TraceId,
     body: Result<ApiJson<AnalyzeRequest>, Rejection>,
-) -> Result<Json<AnalyzeResponse>, AppError> {
+) -> Result<ApiJson<AnalyzeResponse>, AppError> {
     let (_, dataset) = datasets::find(&state, id)?;
     let question = question(body)?;
     let analysis = Analysis {
@@ -76,7 +75,7 @@ pub async fn analyze(
         trace_id,
         listener: Listener::default(),
     };
-    analysis.run().await.map(Json)
+    analysis.run().await.map(ApiJson)
 }
 
 /// The same analysis as `POST /datasets/{id}/analyze`, reported stage by stage as server-sent events.
@@ -165,7 +164,7 @@ pub async fn dataset_analyses(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
     params: Result<ApiQuery<HistoryParams>, Rejection>,
-) -> Result<Json<AnalysisList>, AppError> {
+) -> Result<ApiJson<AnalysisList>, AppError> {
     let (id, _) = datasets::find(&state, id)?;
     let limit = params?.0.limit.unwrap_or(HISTORY_DEFAULT);
     if !(1..=HISTORY_MAX).contains(&limit) {
@@ -179,7 +178,7 @@ pub async fn dataset_analyses(
         .await
         .map_err(|e| AppError::Internal(e.into()))?
         .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(Json(AnalysisList { analyses }))
+    Ok(ApiJson(AnalysisList { analyses }))
 }
 
 /// One analysis from the audit trail, by the trace id its response carried.
@@ -191,7 +190,7 @@ pub async fn dataset_analyses(
 pub async fn analysis(
     State(state): State<AppState>,
     trace_id: Result<Path<String>, PathRejection>,
-) -> Result<Json<AnalysisRecord>, AppError> {
+) -> Result<ApiJson<AnalysisRecord>, AppError> {
     let raw = trace_id.map(|Path(raw)| raw).unwrap_or_default();
     let not_found = || AppError::AnalysisNotFound(raw.chars().take(128).collect());
     if !telemetry::is_valid_trace_id(&raw) {
@@ -203,7 +202,7 @@ pub async fn analysis(
         .await
         .map_err(|e| AppError::Internal(e.into()))?
         .map_err(|e| AppError::Internal(e.into()))?
-        .map(Json)
+        .map(ApiJson)
         .ok_or_else(not_found)
 }
 
@@ -213,7 +212,10 @@ pub async fn analysis(
 /// analyze keeps working without the sidecar, so a load balancer should keep sending traffic. `/healthz` is
 /// about the process alone.
 #[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200, body = Readiness)))]
-pub async fn readyz(State(state): State<AppState>, TraceId(trace_id): TraceId) -> Json<Readiness> {
+pub async fn readyz(
+    State(state): State<AppState>,
+    TraceId(trace_id): TraceId,
+) -> ApiJson<Readiness> {
     let sidecar = &state.analyses.sidecar;
     let started = Instant::now();
     let health = sidecar.health(&trace_id).await;
@@ -272,5 +274,5 @@ pub async fn readyz(State(state): State<AppState>, TraceId(trace_id): TraceId) -
         llm,
         hint,
     };
-    Json(body)
+    ApiJson(body)
 }

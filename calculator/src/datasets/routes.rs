@@ -3,14 +3,13 @@
 use std::sync::Arc;
 
 use axum::{
-    Json,
     extract::{Path, Request, State, rejection::PathRejection},
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
 use contracts::{ColumnSchema, Dataset, DatasetList, Preview};
 use serde::Deserialize;
-use telemetry::{ApiQuery, Rejection};
+use telemetry::{ApiJson, ApiQuery, Rejection};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{DatasetId, ingest, naming::parse_name};
@@ -99,7 +98,7 @@ pub async fn upload(
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        Json(dataset.as_ref().clone()),
+        ApiJson(dataset.as_ref().clone()),
     )
         .into_response())
 }
@@ -107,14 +106,14 @@ pub async fn upload(
 /// Lists every stored dataset, newest first.
 #[utoipa::path(get, path = "/datasets", tag = "datasets",
     responses((status = 200, body = DatasetList)))]
-pub async fn list(State(state): State<AppState>) -> Json<DatasetList> {
+pub async fn list(State(state): State<AppState>) -> ApiJson<DatasetList> {
     let datasets = state
         .datasets
         .list()
         .iter()
         .map(|d| d.as_ref().clone())
         .collect();
-    Json(DatasetList { datasets })
+    ApiJson(DatasetList { datasets })
 }
 
 /// Describes a dataset: schema, row count, and per-column null count and min/max/mean.
@@ -126,8 +125,8 @@ pub async fn list(State(state): State<AppState>) -> Json<DatasetList> {
 pub async fn describe(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Dataset>, AppError> {
-    Ok(Json(find(&state, id)?.1.as_ref().clone()))
+) -> Result<ApiJson<Dataset>, AppError> {
+    Ok(ApiJson(find(&state, id)?.1.as_ref().clone()))
 }
 
 /// The first rows of a dataset (`limit`: 0 to 1000, default 20).
@@ -141,7 +140,7 @@ pub async fn preview(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
     params: Result<ApiQuery<PreviewParams>, Rejection>,
-) -> Result<Json<Preview>, AppError> {
+) -> Result<ApiJson<Preview>, AppError> {
     let (id, dataset) = find(&state, id)?;
     let limit = params?.0.limit.unwrap_or(PREVIEW_DEFAULT);
     if limit > PREVIEW_MAX {
@@ -167,7 +166,7 @@ pub async fn preview(
     } else {
         output.table.columns
     };
-    Ok(Json(Preview {
+    Ok(ApiJson(Preview {
         columns,
         rows: output.table.rows,
         row_count: dataset.row_count,

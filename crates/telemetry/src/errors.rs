@@ -2,13 +2,12 @@
 //! (a fallback, a nested service's 405, a layer's plain-text 413).
 
 use axum::{
-    Json,
     http::{HeaderValue, Method, StatusCode, Uri, header},
     response::{IntoResponse, Response},
 };
 use contracts::ApiError;
 
-use crate::trace_id::current_trace_id;
+use crate::{ApiJson, trace_id::current_trace_id};
 
 /// A stable snake_case code for a status, used when nothing more specific is known.
 pub fn status_code_name(status: StatusCode) -> &'static str {
@@ -38,7 +37,7 @@ pub fn status_code_name(status: StatusCode) -> &'static str {
 /// The trace id comes from the request being served (see [`crate::instrument`]).
 pub fn error_response(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
     let body = ApiError::new(code, message, current_trace_id().unwrap_or_default());
-    (status, Json(body)).into_response()
+    (status, ApiJson(body)).into_response()
 }
 
 /// The router's answer to a method a route does not accept (axum adds the `Allow` header to it).

@@ -1,12 +1,13 @@
-//! `ApiJson` and `ApiQuery`: extractors whose rejections name the offending field and use the one error body.
+//! `ApiJson` and `ApiQuery`: extractors whose rejections name the offending field and use the one error body;
+//! `ApiJson` is also the JSON response both services answer with.
 
 use axum::{
-    body::Bytes,
+    body::{Body, Bytes},
     extract::{FromRequest, FromRequestParts, Request},
-    http::{StatusCode, header, request::Parts},
+    http::{HeaderValue, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
 };
-use serde::de::DeserializeOwned;
+use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{errors::error_response, scope::current_body_limit};
 
@@ -57,8 +58,34 @@ fn describe<E: std::fmt::Display>(error: &serde_path_to_error::Error<E>) -> Stri
 
 /// A JSON body. Requires `Content-Type: application/json`; syntax errors are 400 `malformed_json`, shape
 /// errors 422 `invalid_input` naming the field, an oversized body 413 `payload_too_large`.
+///
+/// As a response, the value as JSON with `Content-Type: application/json`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
+
+/// Like axum's `Json` as a response, with less work on a small answer: serialised straight into the body's
+/// buffer, and given its content type once (axum's goes through a byte-body response that first gets
+/// `application/octet-stream`, then has it replaced).
+impl<T: Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        match serde_json::to_vec(&self.0) {
+            Ok(body) => {
+                let mut response = Response::new(Body::from(body));
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                response
+            }
+            Err(error) => {
+                // The request layer gives a bare error status the error body (with the trace id); rendering
+                // it here would go through this very function again.
+                tracing::error!(%error, "a response could not be serialised as JSON");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+        }
+    }
+}
 
 fn is_json_content_type(parts: &axum::http::HeaderMap) -> bool {
     parts
