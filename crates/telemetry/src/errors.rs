@@ -2,7 +2,7 @@
 //! (a fallback, a nested service's 405, a layer's plain-text 413).
 
 use axum::{
-    http::{HeaderValue, Method, StatusCode, Uri, header},
+    http::{Method, StatusCode, Uri, header},
     response::{IntoResponse, Response},
 };
 use contracts::ApiError;
@@ -88,12 +88,9 @@ pub(crate) fn ensure_error_body(response: Response, trace_id: &str) -> Response 
     }
     let message = default_message(status);
     let (mut parts, _) = response.into_parts();
-    let body = ApiError::new(status_code_name(status), message, trace_id);
-    let json = serde_json::to_vec(&body).unwrap_or_default();
-    parts.headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    // The old body's type and length go; its other headers (`Allow`, `Retry-After`, …) and status stay.
+    parts.headers.remove(header::CONTENT_TYPE);
     parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, axum::body::Body::from(json))
+    let body = ApiError::new(status_code_name(status), message, trace_id);
+    (parts, ApiJson(body)).into_response()
 }
