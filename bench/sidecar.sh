@@ -12,6 +12,11 @@
 # last are sent (the mock reports how many it held). So a second, held phase repeats the burst against a mock
 # that answers after HOLD_LATENCY_MS (3000): all 2,000 are in flight at the sidecar and at the mock together,
 # the worst case for memory. HOLD_LATENCY_MS=0 skips it.
+#
+# Both phases run once per HTTP version the sidecar speaks to the LLM (UPSTREAM_HTTP, default "1.1 2"; see
+# AI_HTTP_VERSION): HTTP/1.1 as to vLLM, Ollama or LM Studio over http://, one connection per call in flight;
+# HTTP/2 as to OpenAI, Gemini or Azure over TLS (here by prior knowledge: the mock speaks both), every call a
+# stream of one connection.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,8 +39,8 @@ stop() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait
 cleanup() { stop; rm -f "${logs[@]}"; }
 trap stop EXIT
 
-# start_stack LATENCY_MS: a mock LLM answering after LATENCY_MS and a sidecar in front of it; sets mock_addr,
-# sidecar_addr and sidecar_pid.
+# start_stack LATENCY_MS HTTP_VERSION: a mock LLM answering after LATENCY_MS and a sidecar in front of it,
+# speaking HTTP_VERSION to it; sets mock_addr, sidecar_addr and sidecar_pid.
 start_stack() {
   local mock_log sidecar_log
   mock_log="$(mktemp)"
@@ -52,7 +57,7 @@ start_stack() {
   env -i PATH="$PATH" ${_RJEM_MALLOC_CONF:+_RJEM_MALLOC_CONF="$_RJEM_MALLOC_CONF"} SIDECAR_ADDR=127.0.0.1:0 \
     LOG_FORMAT=json RUST_LOG=warn,sidecar=info \
     AI_PROVIDER=openai AI_BASE_URL="http://$mock_addr/v1" AI_MODEL=mock AI_TIMEOUT=60 \
-    AI_MAX_CONCURRENCY="$MAX_CONCURRENCY" \
+    AI_MAX_CONCURRENCY="$MAX_CONCURRENCY" AI_HTTP_VERSION="$2" \
     "$TARGET/release/sidecar" >"$sidecar_log" 2>&1 &
   sidecar_pid=$!
   pids+=("$sidecar_pid")
@@ -65,17 +70,22 @@ start_stack() {
   fi
 }
 
-start_stack "$LATENCY_MS"
-SIDECAR_URL="http://$sidecar_addr" MOCK_URL="http://$mock_addr" SIDECAR_PID="$sidecar_pid" \
-  "$TARGET/release/examples/codegen_load"
-stop
+for version in ${UPSTREAM_HTTP:-1.1 2}; do
+  echo "# upstream HTTP/$version (AI_HTTP_VERSION=$version)"
+  start_stack "$LATENCY_MS" "$version"
+  SIDECAR_URL="http://$sidecar_addr" MOCK_URL="http://$mock_addr" SIDECAR_PID="$sidecar_pid" \
+    "$TARGET/release/examples/codegen_load"
+  stop
 
-HOLD_LATENCY_MS="${HOLD_LATENCY_MS:-3000}"
-if [ "$HOLD_LATENCY_MS" != 0 ]; then
+  HOLD_LATENCY_MS="${HOLD_LATENCY_MS:-3000}"
+  if [ "$HOLD_LATENCY_MS" != 0 ]; then
+    echo
+    echo "## held phase: the burst again, the mock LLM answering after ${HOLD_LATENCY_MS} ms"
+    start_stack "$HOLD_LATENCY_MS" "$version"
+    SIDECAR_URL="http://$sidecar_addr" MOCK_URL="http://$mock_addr" SIDECAR_PID="$sidecar_pid" BENCH_CALLS=0 \
+      "$TARGET/release/examples/codegen_load" | sed -n '/^burst phase/,$p'
+    stop
+  fi
   echo
-  echo "## held phase: the burst again, the mock LLM answering after ${HOLD_LATENCY_MS} ms"
-  start_stack "$HOLD_LATENCY_MS"
-  SIDECAR_URL="http://$sidecar_addr" MOCK_URL="http://$mock_addr" SIDECAR_PID="$sidecar_pid" BENCH_CALLS=0 \
-    "$TARGET/release/examples/codegen_load" | sed -n '/^burst phase/,$p'
-fi
+done
 cleanup

@@ -3,7 +3,8 @@
 //!
 //! `cargo run --release -p sidecar --example mock_llm -- [ADDR] [LATENCY_MS]` (defaults `127.0.0.1:0`, 200);
 //! prints `listening on <addr>` once bound. Written on axum rather than wiremock so it holds thousands of
-//! concurrent calls cheaply.
+//! concurrent calls cheaply. It speaks HTTP/1.1 and HTTP/2 by prior knowledge on the same port, like an HTTP/2
+//! gateway, so the benchmark can measure the sidecar with either (`AI_HTTP_VERSION`).
 //!
 //! The latency is exact: a call is answered when its own 200 ms are up, not at the next tick of Tokio's
 //! millisecond timer. With the timer, a call's latency depended on where in the tick it arrived, so work done
@@ -25,6 +26,11 @@ use axum::{
     Json, Router,
     extract::State,
     routing::{get, post},
+};
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo},
+    server::conn::auto,
+    service::TowerToHyperService,
 };
 use serde_json::{Value, json};
 
@@ -152,5 +158,23 @@ async fn main() -> std::io::Result<()> {
     socket.bind(addr)?;
     let listener = socket.listen(8192)?;
     println!("listening on {}", listener.local_addr()?);
-    axum::serve(listener, app).await
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // Above the benchmark's 2,000 calls: hosted providers allow 100–256 streams, and calls beyond that wait
+    // for one (see `llm::HttpVersion`), which would measure the provider's limit rather than the sidecar.
+    builder.http2().max_concurrent_streams(10_000);
+    loop {
+        // Out of file descriptors, mostly: wait for some to close rather than stop serving.
+        let Ok((stream, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let builder = builder.clone();
+        let service = TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let _ = builder
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
 }

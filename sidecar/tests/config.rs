@@ -64,6 +64,10 @@ fn wrong_settings_stop_startup_naming_the_variable() {
             "AI_STRUCTURED",
         ),
         (
+            &[("GOOGLE_API_KEY", KEY), ("AI_HTTP_VERSION", "3")],
+            "AI_HTTP_VERSION",
+        ),
+        (
             &[("GOOGLE_API_KEY", KEY), ("AI_TIMEOUT", "0")],
             "AI_TIMEOUT",
         ),

@@ -50,6 +50,24 @@ pub enum TokenParam {
     MaxCompletionTokens,
 }
 
+/// Which HTTP version the client speaks to the provider.
+///
+/// One HTTP/2 connection carries every call in flight as its own stream, where HTTP/1.1 needs a connection (and
+/// its buffers, and over TLS its handshake) per call: about 14 KiB less memory per call in flight
+/// (`bench/sidecar.sh`: 105 → 78 MiB with 2,000 in flight). The cost: calls beyond the server's stream limit
+/// (often 100–256) wait for a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpVersion {
+    /// HTTP/2 when the server offers it during the TLS handshake (OpenAI, Gemini, Azure), HTTP/1.1 otherwise
+    /// (plain `http://`: vLLM, Ollama, LM Studio).
+    #[default]
+    Auto,
+    /// HTTP/1.1 only, for servers or proxies whose HTTP/2 misbehaves.
+    Http1,
+    /// HTTP/2 only; over plain `http://` by prior knowledge (h2c), for gateways that speak it.
+    Http2,
+}
+
 /// Transport retry policy (separate from any output-repair budget kept by the caller).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -91,6 +109,7 @@ pub struct ProviderConfig {
     /// Overall deadline for one request, retries and waits included.
     pub deadline: Duration,
     pub retry: RetryPolicy,
+    pub http_version: HttpVersion,
 }
 
 impl ProviderConfig {
@@ -108,6 +127,7 @@ impl ProviderConfig {
             timeout: Duration::from_secs(60),
             deadline: Duration::from_secs(120),
             retry: RetryPolicy::default(),
+            http_version: HttpVersion::default(),
         }
     }
 
@@ -173,6 +193,7 @@ impl fmt::Debug for ProviderConfig {
             .field("timeout", &self.timeout)
             .field("deadline", &self.deadline)
             .field("retry", &self.retry)
+            .field("http_version", &self.http_version)
             .finish()
     }
 }

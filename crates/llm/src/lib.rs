@@ -35,7 +35,8 @@ mod transport;
 mod types;
 
 pub use config::{
-    GEMINI_DEFAULT_BASE_URL, ProviderConfig, ProviderKind, RetryPolicy, StructuredMode, TokenParam,
+    GEMINI_DEFAULT_BASE_URL, HttpVersion, ProviderConfig, ProviderKind, RetryPolicy,
+    StructuredMode, TokenParam,
 };
 pub use errbody::{ErrorBody, parse_error_body};
 pub use error::LlmError;

@@ -12,7 +12,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::body::JsonBody;
-use crate::config::ProviderConfig;
+use crate::config::{HttpVersion, ProviderConfig};
 use crate::errbody::{clip, error_from_status, sanitize};
 use crate::error::LlmError;
 
@@ -59,7 +59,12 @@ impl Transport {
             }
             None => None,
         };
-        let client = reqwest::Client::builder()
+        let builder = match cfg.http_version {
+            HttpVersion::Auto => reqwest::Client::builder(),
+            HttpVersion::Http1 => reqwest::Client::builder().http1_only(),
+            HttpVersion::Http2 => reqwest::Client::builder().http2_prior_knowledge(),
+        };
+        let client = builder
             .connect_timeout(cfg.timeout.min(std::time::Duration::from_secs(10)))
             // For streams this bounds the silence between chunks; whole-body time is bounded
             // per request for non-streaming calls (see `send_once`).

@@ -2,7 +2,7 @@
 
 use std::{fmt::Display, str::FromStr, time::Duration};
 
-use llm::{ProviderConfig, RetryPolicy, StructuredMode, TokenParam};
+use llm::{HttpVersion, ProviderConfig, RetryPolicy, StructuredMode, TokenParam};
 use telemetry::{ConfigError, env_opt};
 
 const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
@@ -63,6 +63,22 @@ impl FromStr for TokenField {
             "max_tokens" => Ok(Self(TokenParam::MaxTokens)),
             "max_completion_tokens" => Ok(Self(TokenParam::MaxCompletionTokens)),
             _ => Err("expected `max_tokens` or `max_completion_tokens`"),
+        }
+    }
+}
+
+/// `AI_HTTP_VERSION`.
+struct HttpVersionSetting(HttpVersion);
+
+impl FromStr for HttpVersionSetting {
+    type Err = &'static str;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(Self(HttpVersion::Auto)),
+            "1.1" | "http1" | "http/1.1" => Ok(Self(HttpVersion::Http1)),
+            "2" | "http2" | "h2" | "h2c" => Ok(Self(HttpVersion::Http2)),
+            _ => Err("expected `auto`, `1.1` or `2`"),
         }
     }
 }
@@ -187,6 +203,9 @@ fn apply_tuning(config: &mut ProviderConfig) -> Result<(), ConfigError> {
     if let Some(Structured(mode)) = env_opt("AI_STRUCTURED")? {
         config.structured = mode;
     }
+    if let Some(HttpVersionSetting(version)) = env_opt("AI_HTTP_VERSION")? {
+        config.http_version = version;
+    }
     if let Some(TokenField(param)) = env_opt("AI_TOKEN_PARAM")? {
         config.token_param = param;
     }
@@ -241,6 +260,18 @@ mod tests {
         assert!("0".parse::<Seconds>().is_err());
         assert!("-1".parse::<Seconds>().is_err());
         assert!("soon".parse::<Seconds>().is_err());
+    }
+
+    #[test]
+    fn http_version_names() {
+        let parse = |s: &str| s.parse::<HttpVersionSetting>().map(|v| v.0);
+        assert_eq!(parse("auto"), Ok(HttpVersion::Auto));
+        assert_eq!(parse(" HTTP/1.1 "), Ok(HttpVersion::Http1));
+        assert_eq!(parse("1.1"), Ok(HttpVersion::Http1));
+        assert_eq!(parse("2"), Ok(HttpVersion::Http2));
+        assert_eq!(parse("h2c"), Ok(HttpVersion::Http2));
+        assert!(parse("3").is_err());
+        assert!(parse("").is_err());
     }
 
     #[test]
