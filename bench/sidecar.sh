@@ -53,8 +53,8 @@ start_stack() {
   sidecar_log="$(mktemp)"
   logs+=("$sidecar_log")
   # Logs at warn: the benchmark measures the service, not the terminal.
-  # _RJEM_MALLOC_CONF (jemalloc's settings, see the README) is passed on when set.
-  env -i PATH="$PATH" ${_RJEM_MALLOC_CONF:+_RJEM_MALLOC_CONF="$_RJEM_MALLOC_CONF"} SIDECAR_ADDR=127.0.0.1:0 \
+  # _RJEM_MALLOC_CONF (jemalloc's settings, see the README) and TOKIO_WORKER_THREADS are passed on when set.
+  env -i PATH="$PATH" ${_RJEM_MALLOC_CONF:+_RJEM_MALLOC_CONF="$_RJEM_MALLOC_CONF"} ${TOKIO_WORKER_THREADS:+TOKIO_WORKER_THREADS="$TOKIO_WORKER_THREADS"} SIDECAR_ADDR=127.0.0.1:0 \
     LOG_FORMAT=json RUST_LOG=warn,sidecar=info \
     AI_PROVIDER=openai AI_BASE_URL="http://$mock_addr/v1" AI_MODEL=mock AI_TIMEOUT=60 \
     AI_MAX_CONCURRENCY="$MAX_CONCURRENCY" AI_HTTP_VERSION="$2" \
