@@ -104,7 +104,8 @@ async fn each_setting_reaches_the_server_with_its_version() {
 
 #[tokio::test]
 async fn http1_opens_a_connection_per_call_in_flight() {
-    let (base, seen) = start(100, Duration::from_millis(100)).await;
+    // Long enough that every call is still in flight when the last one starts, even on a loaded CI machine.
+    let (base, seen) = start(100, Duration::from_millis(500)).await;
     burst(&base, HttpVersion::Http1, 12).await;
     assert_eq!(seen.connections.load(Ordering::SeqCst), 12);
     assert_eq!(seen.most_in_flight.load(Ordering::SeqCst), 12);
@@ -112,7 +113,7 @@ async fn http1_opens_a_connection_per_call_in_flight() {
 
 #[tokio::test]
 async fn http2_shares_one_connection_and_waits_for_a_free_stream() {
-    let (base, seen) = start(4, Duration::from_millis(50)).await;
+    let (base, seen) = start(4, Duration::from_millis(200)).await;
     burst(&base, HttpVersion::Http2, 12).await;
     assert_eq!(seen.connections.load(Ordering::SeqCst), 1);
     assert_eq!(seen.versions.lock().unwrap().len(), 12);
