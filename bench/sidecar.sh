@@ -70,6 +70,7 @@ start_stack() {
   fi
 }
 
+HOLD_LATENCY_MS="${HOLD_LATENCY_MS:-3000}"
 for version in ${UPSTREAM_HTTP:-1.1 2}; do
   echo "# upstream HTTP/$version (AI_HTTP_VERSION=$version)"
   start_stack "$LATENCY_MS" "$version"
@@ -77,7 +78,6 @@ for version in ${UPSTREAM_HTTP:-1.1 2}; do
     "$TARGET/release/examples/codegen_load"
   stop
 
-  HOLD_LATENCY_MS="${HOLD_LATENCY_MS:-3000}"
   if [ "$HOLD_LATENCY_MS" != 0 ]; then
     echo
     echo "## held phase: the burst again, the mock LLM answering after ${HOLD_LATENCY_MS} ms"
