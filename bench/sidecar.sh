@@ -1,27 +1,30 @@
 #!/usr/bin/env bash
-# Sidecar benchmark: overhead per /ai/codegen call against a mock LLM with a fixed 200 ms latency (p50, p99,
-# measured against direct calls to the mock in the same run), 2,000 concurrent codegen calls, sidecar RSS idle
-# and under load. Release build in CARGO_TARGET_DIR (default target/).
+# Sidecar benchmark (issue 4): overhead per /ai/codegen call against a mock LLM with a fixed 200 ms latency
+# (p50, p99, measured against direct calls to the mock in the same run), 2,000 concurrent codegen calls, sidecar
+# RSS idle and under load. Release build in CARGO_TARGET_DIR (default target/).
 #
-#   bash bench/sidecar.sh            # BENCH_BURST=2000 BENCH_CALLS=400 BENCH_CONCURRENCY=4 LATENCY_MS=200
+#   bash bench/sidecar.sh      # the issue's measurement, the sidecar at its defaults
+#   AI_MAX_CONCURRENCY=2000 BENCH_CONCURRENCY=4 HOLD_LATENCY_MS=3000 bash bench/sidecar.sh    # stress variant
 #
-# AI_MAX_CONCURRENCY defaults to the burst size here, so the sidecar forwards every call at once (the service's
-# default of 64 would queue most of them in the sidecar); set it to measure another bound.
+# Defaults: BENCH_CALLS=400 per side, one call at a time (BENCH_CONCURRENCY=1), BENCH_BURST=2000, LATENCY_MS=200,
+# and the sidecar's own AI_MAX_CONCURRENCY (64): calls beyond it wait in the sidecar, as they would in use.
+# AI_MAX_CONCURRENCY=2000 forwards every call to the mock at once; BENCH_CONCURRENCY=4 sends 4 calls together.
 #
-# On 2 cores a 200 ms burst never has all 2,000 calls at the mock at once: the first are answered before the
-# last are sent (the mock reports how many it held). So a second, held phase repeats the burst against a mock
-# that answers after HOLD_LATENCY_MS (3000): all 2,000 are in flight at the sidecar and at the mock together,
-# the worst case for memory. HOLD_LATENCY_MS=0 skips it.
+# On 2 cores a 200 ms burst never has all 2,000 calls in flight at once: the first are answered before the last
+# are sent (the mock reports how many it held). So a second, held phase repeats the burst against a mock that
+# answers after HOLD_LATENCY_MS (1000): all 2,000 are in flight at the sidecar together (and, with
+# AI_MAX_CONCURRENCY=2000 and HOLD_LATENCY_MS=3000, at the mock too: the worst case for memory).
+# HOLD_LATENCY_MS=0 skips it.
 #
 # Both phases run once per HTTP version the sidecar speaks to the LLM (UPSTREAM_HTTP, default "1.1 2"; see
-# AI_HTTP_VERSION): HTTP/1.1 as to vLLM, Ollama or LM Studio over http://, one connection per call in flight;
-# HTTP/2 as to OpenAI, Gemini or Azure over TLS (here by prior knowledge: the mock speaks both), every call a
-# stream of one connection.
+# AI_HTTP_VERSION): HTTP/1.1 as to vLLM, Ollama or LM Studio over http:// (what `auto`, the default, speaks
+# there), one connection per call in flight; HTTP/2 as to OpenAI, Gemini or Azure over TLS (here by prior
+# knowledge: the mock speaks both), every call a stream of one connection.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 LATENCY_MS="${LATENCY_MS:-200}"
-MAX_CONCURRENCY="${AI_MAX_CONCURRENCY:-${BENCH_BURST:-2000}}"
+export BENCH_CONCURRENCY="${BENCH_CONCURRENCY:-1}"
 TARGET="${CARGO_TARGET_DIR:-target}"
 # Thousands of sockets per process (client side, server side and the sidecar's upstream pool).
 ulimit -n "$(ulimit -Hn)"
@@ -53,11 +56,12 @@ start_stack() {
   sidecar_log="$(mktemp)"
   logs+=("$sidecar_log")
   # Logs at warn: the benchmark measures the service, not the terminal.
-  # _RJEM_MALLOC_CONF (jemalloc's settings, see the README) and TOKIO_WORKER_THREADS are passed on when set.
+  # AI_MAX_CONCURRENCY, _RJEM_MALLOC_CONF (jemalloc's settings, see the README) and TOKIO_WORKER_THREADS are
+  # passed on when set.
   env -i PATH="$PATH" ${_RJEM_MALLOC_CONF:+_RJEM_MALLOC_CONF="$_RJEM_MALLOC_CONF"} ${TOKIO_WORKER_THREADS:+TOKIO_WORKER_THREADS="$TOKIO_WORKER_THREADS"} SIDECAR_ADDR=127.0.0.1:0 \
     LOG_FORMAT=json RUST_LOG=warn,sidecar=info \
     AI_PROVIDER=openai AI_BASE_URL="http://$mock_addr/v1" AI_MODEL=mock AI_TIMEOUT=60 \
-    AI_MAX_CONCURRENCY="$MAX_CONCURRENCY" AI_HTTP_VERSION="$2" \
+    ${AI_MAX_CONCURRENCY:+AI_MAX_CONCURRENCY="$AI_MAX_CONCURRENCY"} AI_HTTP_VERSION="$2" \
     "$TARGET/release/sidecar" >"$sidecar_log" 2>&1 &
   sidecar_pid=$!
   pids+=("$sidecar_pid")
@@ -70,9 +74,9 @@ start_stack() {
   fi
 }
 
-HOLD_LATENCY_MS="${HOLD_LATENCY_MS:-3000}"
+HOLD_LATENCY_MS="${HOLD_LATENCY_MS:-1000}"
 for version in ${UPSTREAM_HTTP:-1.1 2}; do
-  echo "# upstream HTTP/$version (AI_HTTP_VERSION=$version)"
+  echo "# upstream HTTP/$version (AI_HTTP_VERSION=$version, AI_MAX_CONCURRENCY=${AI_MAX_CONCURRENCY:-64, the default})"
   start_stack "$LATENCY_MS" "$version"
   SIDECAR_URL="http://$sidecar_addr" MOCK_URL="http://$mock_addr" SIDECAR_PID="$sidecar_pid" \
     "$TARGET/release/examples/codegen_load"

@@ -3,7 +3,7 @@
 //! concurrent codegen calls; the sidecar's resident memory idle and under load.
 //!
 //! Environment: `SIDECAR_URL`, `MOCK_URL` (the mock's base, e.g. `http://127.0.0.1:9000`), `SIDECAR_PID`;
-//! optional `BENCH_CALLS` (400 per side), `BENCH_CONCURRENCY` (4), `BENCH_BURST` (2000).
+//! optional `BENCH_CALLS` (400 per side), `BENCH_CONCURRENCY` (1), `BENCH_BURST` (2000).
 
 use std::{
     sync::{
@@ -192,7 +192,7 @@ async fn main() {
     let mock = env("MOCK_URL", None);
     let pid = env("SIDECAR_PID", None);
     let calls: usize = env("BENCH_CALLS", Some("400")).parse().unwrap();
-    let concurrency: usize = env("BENCH_CONCURRENCY", Some("4")).parse().unwrap();
+    let concurrency: usize = env("BENCH_CONCURRENCY", Some("1")).parse().unwrap();
     let burst: usize = env("BENCH_BURST", Some("2000")).parse().unwrap();
 
     let client = reqwest::Client::builder()
