@@ -192,9 +192,7 @@ fn read_piece(piece: &[u8], reading: &Reading, with_tokens: bool) -> PolarsResul
         .with_try_parse_dates(true)
         .with_missing_is_null(true);
     if with_tokens {
-        parse_options = parse_options.with_null_values(Some(NullValues::AllColumns(
-            headers::NULL_TOKENS.iter().map(|t| (*t).into()).collect(),
-        )));
+        parse_options = parse_options.with_null_values(Some(headers::null_values()));
     }
     CsvReadOptions::default()
         .with_has_header(false)
@@ -278,9 +276,7 @@ mod tests {
         let parse_options = CsvParseOptions::default()
             .with_try_parse_dates(true)
             .with_missing_is_null(true)
-            .with_null_values(Some(NullValues::AllColumns(
-                headers::NULL_TOKENS.iter().map(|t| (*t).into()).collect(),
-            )));
+            .with_null_values(Some(headers::null_values()));
         let expected = CsvReadOptions::default()
             .with_schema(Some(schema()))
             .with_parse_options(parse_options)

@@ -6,6 +6,11 @@ use std::collections::HashSet;
 /// value. `NA` and `None` are not among them: they are real values too often (Namibia, North America).
 pub(crate) const NULL_TOKENS: &[&str] = &["NULL", "null", "Null", "N/A", "n/a", "#N/A"];
 
+/// [`NULL_TOKENS`] as polars' CSV option, for every column.
+pub(crate) fn null_values() -> polars::prelude::NullValues {
+    polars::prelude::NullValues::AllColumns(NULL_TOKENS.iter().map(|t| (*t).into()).collect())
+}
+
 /// Names for every column: blank ones become `column_N`, repeated ones get `_2`, `_3`, ...; with a note each.
 pub(crate) fn clean(raw: &[String]) -> (Vec<String>, Vec<String>) {
     let mut notes = Vec::new();

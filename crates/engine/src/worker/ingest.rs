@@ -146,9 +146,7 @@ fn scan(plan: &Plan<'_>) -> PolarsResult<LazyFrame> {
         .with_try_parse_dates(true)
         .with_glob(false)
         .with_missing_is_null(true)
-        .with_null_values(Some(NullValues::AllColumns(
-            headers::NULL_TOKENS.iter().map(|t| (*t).into()).collect(),
-        )))
+        .with_null_values(Some(headers::null_values()))
         .with_raise_if_empty(false)
         .with_infer_schema_length(if plan.infer_all {
             None
