@@ -164,6 +164,9 @@ fn null_text_tokens(mut frame: DataFrame) -> PolarsResult<DataFrame> {
             frame.replace_column(index, nulled.into_column())?;
         }
     }
+    // `set` rebuilds the column as one chunk while polars' parser leaves one per thread; the Parquet writer
+    // cuts row groups by chunk and needs every column cut alike (a debug assertion in polars checks it).
+    frame.align_chunks_par();
     Ok(frame)
 }
 
