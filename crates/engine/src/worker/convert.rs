@@ -306,6 +306,44 @@ mod tests {
         }
     }
 
+    /// A piece large enough that polars parses it in several chunks, with tokens in its text column: the nulled
+    /// column must be cut into row groups like the others (each row keeps its values).
+    #[test]
+    fn nulled_tokens_in_a_large_piece_stay_in_their_rows() {
+        use std::fmt::Write as _;
+        let mut text = String::from("name,n,x,day\n");
+        for i in 0..200_000u32 {
+            let name = match i % 7 {
+                0 => "N/A",
+                3 => "Null",
+                _ => "row",
+            };
+            writeln!(text, "{name},{i},{}.5,2024-01-0{}", i % 100, 1 + i % 9).unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("t.csv");
+        std::fs::write(&csv, &text).unwrap();
+        let reading = Reading {
+            delimiter: b',',
+            has_header: true,
+            schema: schema(),
+        };
+        let parquet = dir.path().join("t.parquet");
+        let (rows, columns) = convert(&csv, &parquet, &reading).unwrap();
+        assert_eq!(rows, 200_000);
+        assert_eq!(columns[0].null_count, 2 * 200_000 / 7 + 1);
+        let stored = ParquetReader::new(File::open(&parquet).unwrap())
+            .finish()
+            .unwrap();
+        let names = stored.column("name").unwrap().str().unwrap();
+        let numbers = stored.column("n").unwrap().i64().unwrap();
+        for (name, n) in names.iter().zip(numbers.iter()) {
+            let n = n.unwrap();
+            let expected = (!matches!(n % 7, 0 | 3)).then_some("row");
+            assert_eq!(name, expected, "row {n}");
+        }
+    }
+
     #[test]
     fn a_header_only_file_stores_an_empty_table() {
         let dir = tempfile::tempdir().unwrap();
