@@ -223,24 +223,31 @@ mod tests {
         ]))
     }
 
-    #[test]
-    fn every_piece_size_stores_the_same_table_and_statistics() {
+    /// `text` written to a CSV in a fresh directory, with how the tests read it (comma, header, [`schema`]).
+    fn staged(text: &str) -> (tempfile::TempDir, std::path::PathBuf, Reading) {
         let dir = tempfile::tempdir().unwrap();
         let csv = dir.path().join("t.csv");
-        std::fs::write(&csv, CSV).unwrap();
+        std::fs::write(&csv, text).unwrap();
         let reading = Reading {
             delimiter: b',',
             has_header: true,
             schema: schema(),
         };
+        (dir, csv, reading)
+    }
+
+    fn read_parquet(path: &Path) -> DataFrame {
+        ParquetReader::new(File::open(path).unwrap())
+            .finish()
+            .unwrap()
+    }
+
+    #[test]
+    fn every_piece_size_stores_the_same_table_and_statistics() {
+        let (dir, csv, reading) = staged(CSV);
         let parquet = dir.path().join("whole.parquet");
         let whole = convert_in_pieces(&csv, &parquet, &reading, 1 << 20).unwrap();
-        let read = |path: &Path| {
-            ParquetReader::new(File::open(path).unwrap())
-                .finish()
-                .unwrap()
-        };
-        let expected = read(&parquet);
+        let expected = read_parquet(&parquet);
         assert_eq!(expected.height(), 4);
         assert_eq!(
             expected.column("name").unwrap().str().unwrap().get(1),
@@ -254,7 +261,7 @@ mod tests {
             let pieces = convert_in_pieces(&csv, &parquet, &reading, piece_bytes).unwrap();
             assert_eq!(pieces, whole, "piece size {piece_bytes}");
             assert!(
-                read(&parquet).equals_missing(&expected),
+                read_parquet(&parquet).equals_missing(&expected),
                 "piece size {piece_bytes}"
             );
         }
@@ -268,14 +275,7 @@ mod tests {
         const TOKENS: &str = "name,n,x,day\nplain,1,0.5,2024-01-02\nN/A,2,1.5,2024-01-03\n\"NULL\",3,2.5,\
             2024-01-04\nNULLS,4,3.5,2024-01-05\nn/a/b,5,4.5,2024-01-06\nlast,null,#N/A,Null\nafter,7,6.5,\
             2024-01-08\n";
-        let dir = tempfile::tempdir().unwrap();
-        let csv = dir.path().join("t.csv");
-        std::fs::write(&csv, TOKENS).unwrap();
-        let reading = Reading {
-            delimiter: b',',
-            has_header: true,
-            schema: schema(),
-        };
+        let (dir, csv, reading) = staged(TOKENS);
         let parse_options = CsvParseOptions::default()
             .with_try_parse_dates(true)
             .with_missing_is_null(true)
@@ -293,9 +293,7 @@ mod tests {
         for piece_bytes in 1..TOKENS.len() {
             let parquet = dir.path().join(format!("{piece_bytes}.parquet"));
             let (rows, columns) = convert_in_pieces(&csv, &parquet, &reading, piece_bytes).unwrap();
-            let stored = ParquetReader::new(File::open(&parquet).unwrap())
-                .finish()
-                .unwrap();
+            let stored = read_parquet(&parquet);
             assert!(
                 stored.equals_missing(&expected),
                 "piece size {piece_bytes}: {stored}"
@@ -320,21 +318,12 @@ mod tests {
             };
             writeln!(text, "{name},{i},{}.5,2024-01-0{}", i % 100, 1 + i % 9).unwrap();
         }
-        let dir = tempfile::tempdir().unwrap();
-        let csv = dir.path().join("t.csv");
-        std::fs::write(&csv, &text).unwrap();
-        let reading = Reading {
-            delimiter: b',',
-            has_header: true,
-            schema: schema(),
-        };
+        let (dir, csv, reading) = staged(&text);
         let parquet = dir.path().join("t.parquet");
         let (rows, columns) = convert(&csv, &parquet, &reading).unwrap();
         assert_eq!(rows, 200_000);
         assert_eq!(columns[0].null_count, 2 * 200_000 / 7 + 1);
-        let stored = ParquetReader::new(File::open(&parquet).unwrap())
-            .finish()
-            .unwrap();
+        let stored = read_parquet(&parquet);
         let names = stored.column("name").unwrap().str().unwrap();
         let numbers = stored.column("n").unwrap().i64().unwrap();
         for (name, n) in names.iter().zip(numbers.iter()) {
@@ -346,14 +335,7 @@ mod tests {
 
     #[test]
     fn a_header_only_file_stores_an_empty_table() {
-        let dir = tempfile::tempdir().unwrap();
-        let csv = dir.path().join("t.csv");
-        std::fs::write(&csv, "name,n,x,day\n").unwrap();
-        let reading = Reading {
-            delimiter: b',',
-            has_header: true,
-            schema: schema(),
-        };
+        let (dir, csv, reading) = staged("name,n,x,day\n");
         let (rows, columns) = convert(&csv, &dir.path().join("t.parquet"), &reading).unwrap();
         assert_eq!((rows, columns.len()), (0, 4));
         assert_eq!(columns[1].mean, None);
