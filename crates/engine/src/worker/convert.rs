@@ -15,6 +15,7 @@ use contracts::ColumnStats;
 use polars::prelude::*;
 
 use super::headers;
+use super::parquet_writer::{ParallelParquetWriter, Settings};
 use super::pieces::{Pieces, first_record_end};
 use super::stats;
 
@@ -34,7 +35,8 @@ pub(crate) struct Reading {
 /// Writes `csv` to `parquet`; returns the row count and the column statistics.
 ///
 /// One piece at a time: overlapping the parsing of one piece with the writing of the last was slower on
-/// two cores (both stages already use every core) and held twice the memory.
+/// two cores and held twice the memory. Both stages use every core (the writing through
+/// [`ParallelParquetWriter`], which encodes the columns of each row group in parallel).
 pub(crate) fn convert(
     csv: &Path,
     parquet: &Path,
@@ -54,12 +56,13 @@ fn convert_in_pieces(
     // Buffered: the Parquet writer issues a small write per page header. Flushed below, where an error (a full
     // disk) is reported rather than lost in a drop.
     let mut output = BufWriter::with_capacity(1 << 20, File::create(parquet)?);
-    let mut writer = ParquetWriter::new(&mut output)
+    let settings = Settings {
         // LZ4 costs little CPU on write and read, and still shrinks repetitive columns well.
-        .with_compression(ParquetCompression::Lz4Raw)
+        compression: ParquetCompression::Lz4Raw,
         // Min, max and null count per row group (for pruning); distinct counts would cost a hash per value.
-        .with_statistics(StatisticsOptions::default())
-        .batched(schema)?;
+        statistics: StatisticsOptions::default(),
+    };
+    let mut writer = ParallelParquetWriter::new(&mut output, schema, settings)?;
     let summary = stats::expressions(schema);
     // The statistics of an empty frame: the row count and the null counts start at zero.
     let mut summaries = vec![summarise(DataFrame::empty_with_schema(schema), &summary)?];
@@ -75,11 +78,10 @@ fn convert_in_pieces(
             continue;
         }
         let frame = parser.parse(records)?;
-        writer.write_batch(&frame)?;
+        writer.write(&frame)?;
         summaries.push(summarise(frame, &summary)?);
     }
     writer.finish()?;
-    drop(writer);
     output.flush()?;
     let merged = concat(
         summaries

@@ -5,6 +5,7 @@ mod convert;
 mod headers;
 mod ingest;
 mod locate;
+mod parquet_writer;
 mod pieces;
 mod query;
 mod sniff;

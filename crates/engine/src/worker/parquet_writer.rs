@@ -1,0 +1,210 @@
+//! A Parquet file written a frame at a time, with the columns of each row group encoded and compressed in
+//! parallel.
+//!
+//! Why not polars' `BatchedWriter::write_batch` alone: it builds each column's page iterator on the thread
+//! pool, but those iterators are lazy, so the work itself (plain encoding, page statistics, LZ4) runs on the
+//! calling thread as the file is written. On the 509 MB groupby table that was the slowest step of an ingest,
+//! 1.0 s of 2.3 s with one core mostly idle. This does what polars' own streaming sink does
+//! (`polars-stream`'s `RowGroupEncoder`): every column of every row group is encoded and compressed to pages
+//! in memory as a task of its own, then the row groups are written in order.
+
+use std::io::Write;
+
+use polars::io::parquet::write::BatchedWriter;
+use polars::prelude::*;
+use polars_core::runtime::RAYON;
+use polars_parquet::write::{
+    CompressedPage, Compressor, Encoding, ParquetType, Version, WriteOptions, array_to_columns,
+};
+use rayon::prelude::*;
+
+/// How every row group is stored.
+pub(crate) struct Settings {
+    pub compression: ParquetCompression,
+    pub statistics: StatisticsOptions,
+}
+
+pub(crate) struct ParallelParquetWriter<W: Write> {
+    file: BatchedWriter<W>,
+    /// One Parquet type per column, and one list of encodings per column (one per leaf).
+    types: Vec<ParquetType>,
+    encodings: Vec<Vec<Encoding>>,
+    options: WriteOptions,
+}
+
+impl<W: Write> ParallelParquetWriter<W> {
+    pub(crate) fn new(output: W, schema: &Schema, settings: Settings) -> PolarsResult<Self> {
+        let arrow = schema.to_arrow(CompatLevel::newest());
+        let encodings = get_encodings(&arrow).iter().cloned().collect();
+        let mut file = ParquetWriter::new(output)
+            .with_compression(settings.compression)
+            .with_statistics(settings.statistics)
+            .batched(schema)?;
+        let types = file.parquet_schema().fields().to_vec();
+        // What `ParquetWriter` itself writes with these settings.
+        let options = WriteOptions {
+            statistics: settings.statistics,
+            compression: settings.compression.into(),
+            version: Version::V1,
+            data_page_size: None,
+        };
+        Ok(Self {
+            file,
+            types,
+            encodings,
+            options,
+        })
+    }
+
+    /// Appends `frame` as one row group per chunk (its columns' chunks must line up).
+    pub(crate) fn write(&mut self, frame: &DataFrame) -> PolarsResult<()> {
+        let batches: Vec<_> = frame
+            .iter_chunks(CompatLevel::newest(), false)
+            .filter(|batch| !batch.is_empty())
+            .collect();
+        let width = self.types.len();
+        let (types, encodings, options) = (&self.types, &self.encodings, self.options);
+        // Every column of every row group at once: the columns differ a lot in cost (a text column with a
+        // dictionary against a small integer one), so more tasks than cores keeps both cores busy.
+        let columns: Vec<PolarsResult<Vec<Vec<CompressedPage>>>> = RAYON.install(|| {
+            (0..batches.len() * width)
+                .into_par_iter()
+                .map(|task| {
+                    let (batch, column) = (task / width, task % width);
+                    encode_column(
+                        &batches[batch].columns()[column],
+                        &types[column],
+                        &encodings[column],
+                        options,
+                    )
+                })
+                .collect()
+        });
+        let mut columns = columns.into_iter();
+        for batch in &batches {
+            let mut leaves = Vec::with_capacity(width);
+            for column in columns.by_ref().take(width) {
+                leaves.extend(column?);
+            }
+            self.file.write_row_group(batch.len() as u64, &leaves)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the footer; the file is complete once the output is flushed.
+    pub(crate) fn finish(self) -> PolarsResult<()> {
+        self.file.finish().map(drop)
+    }
+}
+
+/// One column of one row group as compressed pages, one list per leaf (a flat column has one).
+fn encode_column(
+    array: &ArrayRef,
+    parquet_type: &ParquetType,
+    encodings: &[Encoding],
+    options: WriteOptions,
+) -> PolarsResult<Vec<Vec<CompressedPage>>> {
+    array_to_columns(array, parquet_type.clone(), options, encodings)?
+        .into_iter()
+        .map(|pages| {
+            let pages = pages.map(|page| {
+                page.map_err(|error| {
+                    polars_parquet::read::ParquetError::FeatureNotSupported(format!(
+                        "reraised in polars: {error}"
+                    ))
+                })
+            });
+            Ok(Compressor::new_from_vec(pages, options.compression, vec![])
+                .collect::<Result<Vec<_>, _>>()?)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A frame of several chunks (so several row groups) with text, numbers, dates and nulls, and a text
+    /// column repetitive enough to be dictionary-encoded.
+    fn frame() -> DataFrame {
+        let part = |start: i64| {
+            let n = 5_000;
+            let ids: Vec<i64> = (start..start + n).collect();
+            let names: Vec<Option<String>> = ids
+                .iter()
+                .map(|i| (i % 11 != 0).then(|| format!("name {}", i % 37)))
+                .collect();
+            let unique: Vec<String> = ids.iter().map(|i| format!("row-{i:08}")).collect();
+            let values: Vec<Option<f64>> = ids
+                .iter()
+                .map(|i| (i % 13 != 0).then_some(*i as f64 / 7.0))
+                .collect();
+            let days: Vec<i32> = ids.iter().map(|i| (i % 900) as i32).collect();
+            df!(
+                "id" => ids,
+                "name" => names,
+                "unique" => unique,
+                "value" => values,
+                "day" => Series::new("day".into(), days).cast(&DataType::Date).unwrap(),
+            )
+            .unwrap()
+        };
+        let mut frame = part(0);
+        frame.vstack_mut(&part(5_000)).unwrap();
+        frame.vstack_mut(&part(10_000)).unwrap();
+        frame
+    }
+
+    fn settings() -> Settings {
+        Settings {
+            compression: ParquetCompression::Lz4Raw,
+            statistics: StatisticsOptions::default(),
+        }
+    }
+
+    /// The same bytes as polars' own `ParquetWriter` with the same settings: the same row groups, pages,
+    /// encodings, compression, statistics and schema metadata, only encoded on every core.
+    #[test]
+    fn writes_the_file_polars_writes() {
+        let frame = frame();
+        assert_eq!(frame.first_col_n_chunks(), 3);
+        let mut expected = Vec::new();
+        let mut polars = ParquetWriter::new(&mut expected)
+            .with_compression(ParquetCompression::Lz4Raw)
+            .with_statistics(StatisticsOptions::default())
+            .batched(frame.schema())
+            .unwrap();
+        polars.write_batch(&frame).unwrap();
+        polars.write_batch(&frame.slice(7, 100)).unwrap();
+        polars.finish().unwrap();
+
+        let mut written = Vec::new();
+        let mut ours =
+            ParallelParquetWriter::new(&mut written, frame.schema(), settings()).unwrap();
+        ours.write(&frame).unwrap();
+        ours.write(&frame.slice(7, 100)).unwrap();
+        ours.finish().unwrap();
+
+        assert_eq!(written.len(), expected.len());
+        assert!(written == expected, "the files differ");
+        let back = ParquetReader::new(std::io::Cursor::new(written))
+            .finish()
+            .unwrap();
+        assert!(back.equals_missing(&frame.vstack(&frame.slice(7, 100)).unwrap()));
+    }
+
+    #[test]
+    fn an_empty_frame_writes_no_row_group() {
+        let empty = frame().clear();
+        let mut written = Vec::new();
+        let mut ours =
+            ParallelParquetWriter::new(&mut written, empty.schema(), settings()).unwrap();
+        ours.write(&empty).unwrap();
+        ours.finish().unwrap();
+        let back = ParquetReader::new(std::io::Cursor::new(written))
+            .finish()
+            .unwrap();
+        assert_eq!(back.height(), 0);
+        assert_eq!(back.schema(), empty.schema());
+    }
+}
