@@ -24,7 +24,9 @@ pub async fn create(
         .stage()
         .map_err(|e| io_failure(e, "staging an upload"))?;
     let limit = state.config.max_upload_bytes;
+    let started = std::time::Instant::now();
     let received = upload::receive(request, &staging.source_path(), limit).await?;
+    let received_after = started.elapsed();
     if received.bytes == 0 {
         return Err(AppError::InvalidCsv(EngineError::EmptyFile.to_string()));
     }
@@ -33,6 +35,13 @@ pub async fn create(
         parquet_path: staging.parquet_path(),
     };
     let report = state.engine.ingest(job).await.map_err(ingest_error)?;
+    // Where an upload's time went: the transfer, or polars reading the CSV into Parquet.
+    tracing::debug!(
+        bytes = received.bytes,
+        receive_ms = received_after.as_millis() as u64,
+        convert_ms = (started.elapsed() - received_after).as_millis() as u64,
+        "upload converted"
+    );
     let dataset = describe(&staging, name, received, report);
     state
         .datasets
