@@ -34,9 +34,10 @@ pub(crate) struct Reading {
 
 /// Writes `csv` to `parquet`; returns the row count and the column statistics.
 ///
-/// One piece at a time: overlapping the parsing of one piece with the writing of the last was slower on
-/// two cores and held twice the memory. Both stages use every core (the writing through
-/// [`ParallelParquetWriter`], which encodes the columns of each row group in parallel).
+/// One piece at a time: both stages use every core (the writing through [`ParallelParquetWriter`], which
+/// encodes the columns of each row group in parallel). Parsing the next piece on a thread of its own while
+/// the last one was written was no faster on two cores (median 1.65 s against 1.64 s over six runs each on
+/// the groupby table) and held 50 MB more.
 pub(crate) fn convert(
     csv: &Path,
     parquet: &Path,
