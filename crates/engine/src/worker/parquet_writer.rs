@@ -208,9 +208,9 @@ mod tests {
             ParallelParquetWriter::new(&mut written, empty.schema(), settings()).unwrap();
         ours.write(&empty).unwrap();
         ours.finish().unwrap();
-        let back = ParquetReader::new(std::io::Cursor::new(written))
-            .finish()
-            .unwrap();
+        let mut reader = ParquetReader::new(std::io::Cursor::new(written));
+        assert_eq!(reader.get_metadata().unwrap().row_groups.len(), 0);
+        let back = reader.finish().unwrap();
         assert_eq!(back.height(), 0);
         assert_eq!(back.schema(), empty.schema());
     }
