@@ -1,6 +1,7 @@
 //! Creating a dataset: stage, receive the upload, have the engine read it into Parquet, describe it, publish.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::Request;
 use contracts::Dataset;
@@ -9,7 +10,7 @@ use engine::{EngineError, IngestJob, IngestReport};
 use super::{
     Received, Staging,
     naming::{default_name, table_name_for},
-    upload,
+    upload::Incoming,
 };
 use crate::{AppError, AppState};
 
@@ -24,30 +25,65 @@ pub async fn create(
         .stage()
         .map_err(|e| io_failure(e, "staging an upload"))?;
     let limit = state.config.max_upload_bytes;
-    let started = std::time::Instant::now();
-    let received = upload::receive(request, &staging.source_path(), limit).await?;
-    let received_after = started.elapsed();
-    if received.bytes == 0 {
-        return Err(AppError::InvalidCsv(EngineError::EmptyFile.to_string()));
-    }
+    let incoming = Incoming::check(request, limit)?;
+    let started = Instant::now();
     let job = IngestJob {
         csv_path: staging.source_path(),
         parquet_path: staging.parquet_path(),
     };
-    let report = state.engine.ingest(job).await.map_err(ingest_error)?;
-    // Where an upload's time went: the transfer, or polars reading the CSV into Parquet.
-    tracing::debug!(
-        bytes = received.bytes,
-        receive_ms = received_after.as_millis() as u64,
-        convert_ms = (started.elapsed() - received_after).as_millis() as u64,
-        "upload converted"
-    );
+    // An upload that is still arriving after `upload_overlap_after` is read by the engine as it arrives (when
+    // a worker can be spared), so that its conversion overlaps its transfer instead of following it.
+    let source = staging.source_path();
+    let receiving = incoming.receive(&source, limit);
+    tokio::pin!(receiving);
+    let (received, arriving) = tokio::select! {
+        biased;
+        received = &mut receiving => (received, None),
+        () = tokio::time::sleep(state.config.upload_overlap_after) => {
+            let arriving = state.engine.ingest_arriving(job.clone()).await;
+            (receiving.await, arriving)
+        }
+    };
+    let received = match received {
+        Ok(received) if received.bytes == 0 => {
+            Err(AppError::InvalidCsv(EngineError::EmptyFile.to_string()))
+        }
+        other => other,
+    };
+    let received = match received {
+        Ok(received) => received,
+        Err(error) => {
+            if let Some(arriving) = arriving {
+                arriving.abandon().await;
+            }
+            return Err(error);
+        }
+    };
+    let received_after = started.elapsed();
+    let overlapped = arriving.is_some();
+    let report = match arriving {
+        Some(arriving) => arriving.complete(received.bytes).await,
+        None => state.engine.ingest(job).await,
+    }
+    .map_err(ingest_error)?;
+    let converted_after = started.elapsed();
     let dataset = describe(&staging, name, received, report);
-    state
+    let published = state
         .datasets
         .publish(staging, dataset)
         .await
-        .map_err(|e| io_failure(e, "publishing a dataset"))
+        .map_err(|e| io_failure(e, "publishing a dataset"))?;
+    // Where an upload's time went: the transfer, the rest of the conversion after it (polars reading the CSV
+    // into Parquet), and storing the result durably.
+    tracing::debug!(
+        bytes = published.source_bytes,
+        overlapped,
+        receive_ms = received_after.as_millis() as u64,
+        convert_ms = (converted_after - received_after).as_millis() as u64,
+        publish_ms = (started.elapsed() - converted_after).as_millis() as u64,
+        "upload stored"
+    );
+    Ok(published)
 }
 
 fn describe(

@@ -41,40 +41,59 @@ pub struct Received {
     pub name: Option<String>,
 }
 
-/// Streams the request's CSV to `dest`. Leaves a partial file behind on error: the caller's staging
-/// directory removes it.
-pub async fn receive(request: Request, dest: &Path, limit: u64) -> Result<Received, AppError> {
-    let media_type = media_type(request.headers());
-    let declared = declared_length(request.headers());
-    match media_type.as_deref() {
-        Some("multipart/form-data") => {
-            if declared.is_some_and(|n| n > limit.saturating_add(MULTIPART_OVERHEAD)) {
-                return Err(too_large(limit));
+/// An upload request whose headers this server accepts: a CSV media type, and a declared size (if any)
+/// within the limit. Checked before anything is started for it.
+#[derive(Debug)]
+pub struct Incoming {
+    request: Request,
+    multipart: bool,
+}
+
+impl Incoming {
+    pub fn check(request: Request, limit: u64) -> Result<Incoming, AppError> {
+        let declared = declared_length(request.headers());
+        let multipart = match media_type(request.headers()).as_deref() {
+            Some("multipart/form-data") => {
+                if declared.is_some_and(|n| n > limit.saturating_add(MULTIPART_OVERHEAD)) {
+                    return Err(too_large(limit));
+                }
+                true
             }
-            receive_multipart(request, dest, limit).await
+            Some(raw) if RAW_MEDIA_TYPES.contains(&raw) => {
+                if declared.is_some_and(|n| n > limit) {
+                    return Err(too_large(limit));
+                }
+                false
+            }
+            other => {
+                return Err(AppError::UnsupportedMediaType(format!(
+                    "cannot read a `{}` body as a CSV upload; send `multipart/form-data` with the file in the \
+                     `file` field, or the raw CSV with `Content-Type: text/csv`",
+                    other.unwrap_or("(no Content-Type)")
+                )));
+            }
+        };
+        Ok(Incoming { request, multipart })
+    }
+
+    /// Streams the CSV to `dest`. Leaves a partial file behind on error: the caller's staging directory
+    /// removes it.
+    pub async fn receive(self, dest: &Path, limit: u64) -> Result<Received, AppError> {
+        if self.multipart {
+            return receive_multipart(self.request, dest, limit).await;
         }
-        Some(raw) if RAW_MEDIA_TYPES.contains(&raw) => {
-            if declared.is_some_and(|n| n > limit) {
-                return Err(too_large(limit));
-            }
-            let stream = request.into_body().into_data_stream();
-            let (bytes, content_hash) = save(stream, dest, limit).await.map_err(|e| {
-                e.into_app_error(limit, |e| {
-                    AppError::BadRequest(format!("the upload stopped before its end: {e}"))
-                })
-            })?;
-            Ok(Received {
-                bytes,
-                content_hash,
-                file_name: None,
-                name: None,
+        let stream = self.request.into_body().into_data_stream();
+        let (bytes, content_hash) = save(stream, dest, limit).await.map_err(|e| {
+            e.into_app_error(limit, |e| {
+                AppError::BadRequest(format!("the upload stopped before its end: {e}"))
             })
-        }
-        other => Err(AppError::UnsupportedMediaType(format!(
-            "cannot read a `{}` body as a CSV upload; send `multipart/form-data` with the file in the `file` \
-             field, or the raw CSV with `Content-Type: text/csv`",
-            other.unwrap_or("(no Content-Type)")
-        ))),
+        })?;
+        Ok(Received {
+            bytes,
+            content_hash,
+            file_name: None,
+            name: None,
+        })
     }
 }
 

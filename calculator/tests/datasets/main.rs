@@ -8,6 +8,7 @@
 mod common;
 
 mod adversarial;
+mod arriving;
 mod csv_corpus;
 mod errors;
 mod query;

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use config::{ByteSize, EngineConfig, Seconds, WORKER_ARG, default_memory_limit};
 pub use error::EngineError;
-pub use pool::Engine;
+pub use pool::{ArrivingIngest, Engine};
 pub use worker::{run_worker_if_requested, worker_main};
 
 /// Read the CSV at `csv_path` and write it as Parquet to `parquet_path` (the caller owns both paths and

@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout, timeout_at};
 
-use crate::protocol::{Payload, Reply, Request, receive, send};
+use crate::protocol::{Payload, Reply, Request, completion_marker, receive, send};
 use crate::worker::{CACHE_ENV, MEMORY_LIMIT_ENV};
 use crate::{EngineConfig, EngineError, IngestJob, IngestReport, QueryJob, QueryOutput};
 
@@ -66,6 +66,7 @@ impl Engine {
         let request = Request::Ingest {
             csv_path: job.csv_path,
             parquet_path: job.parquet_path,
+            arriving: false,
         };
         match self
             .run(request, self.config().ingest_timeout, None)
@@ -73,6 +74,41 @@ impl Engine {
         {
             Payload::Ingested(report) => Ok(report),
             Payload::Table(_) => Err(unexpected_reply()),
+        }
+    }
+
+    /// Starts reading an upload that is still being written to `job.csv_path`, so that converting it
+    /// overlaps receiving it; finish with [`ArrivingIngest::complete`] once the last byte is written.
+    ///
+    /// `None` when that would take the last free worker: an upload can take as long as its client likes,
+    /// and queries must not wait for it. Then receive the whole upload first and call [`Engine::ingest`].
+    pub async fn ingest_arriving(&self, job: IngestJob) -> Option<ArrivingIngest> {
+        let permits = Arc::clone(&self.inner.permits);
+        if permits.available_permits() < 2 {
+            return None;
+        }
+        let permit = permits.try_acquire_owned().ok()?;
+        let request = Request::Ingest {
+            csv_path: job.csv_path.clone(),
+            parquet_path: job.parquet_path,
+            arriving: true,
+        };
+        let limit = self.config().ingest_timeout;
+        let started = self
+            .start(&request, None, Instant::now() + limit, limit)
+            .await;
+        match started {
+            Ok(worker) => Some(ArrivingIngest {
+                engine: self.clone(),
+                worker,
+                marker: completion_marker(&job.csv_path),
+                _permit: permit,
+            }),
+            Err(error) => {
+                // The caller falls back to `ingest`, which reports a lasting failure to start workers.
+                tracing::warn!(%error, "could not start reading an upload as it arrives");
+                None
+            }
         }
     }
 
@@ -132,37 +168,59 @@ impl Engine {
             .await
             .map_err(|_| EngineError::Timeout { limit })?
             .map_err(|_| EngineError::Internal("the worker pool is closed".into()))?;
+        let worker = self
+            .start(&request, dataset.as_deref(), deadline, limit)
+            .await?;
+        self.finish(worker, dataset, deadline, limit).await
+    }
+
+    /// A worker with `request` sent to it, the caller holding a permit.
+    async fn start(
+        &self,
+        request: &Request,
+        dataset: Option<&Path>,
+        deadline: Instant,
+        limit: Duration,
+    ) -> Result<Worker, EngineError> {
         // A worker that died while idle fails at `send`, before it could start the job: retry once on a
         // fresh worker. A death after the job was sent is the job's doing and is classified instead.
         let mut fresh = false;
         loop {
-            let mut worker = match self.take_idle(dataset.as_deref()) {
+            let mut worker = match self.take_idle(dataset) {
                 Some(worker) if !fresh => worker,
                 _ => self.spawn()?,
             };
-            let sent = timeout_at(deadline, send(&mut worker.stdin, &request)).await;
-            match sent {
+            match timeout_at(deadline, send(&mut worker.stdin, request)).await {
                 Err(_) => return Err(EngineError::Timeout { limit }),
                 Ok(Err(e)) if !fresh => {
                     tracing::warn!(error = %e, "an idle engine worker had died; starting another");
                     fresh = true;
-                    continue;
                 }
                 Ok(Err(e)) => return Err(worker.death(e, self.config()).await),
-                Ok(Ok(())) => {}
+                Ok(Ok(())) => return Ok(worker),
             }
-            return match timeout_at(deadline, receive::<Reply>(&mut worker.stdout)).await {
-                // Dropping the worker kills it (kill_on_drop); tokio reaps it.
-                Err(_) => Err(EngineError::Timeout { limit }),
-                Ok(Err(e)) => Err(worker.death(e, self.config()).await),
-                Ok(Ok(reply)) => {
-                    if !reply.retire {
-                        worker.holds = dataset;
-                        self.put_idle(worker);
-                    }
-                    reply.result
+        }
+    }
+
+    /// The reply of a worker that was sent a job; the worker goes back to the pool unless it retires.
+    async fn finish(
+        &self,
+        mut worker: Worker,
+        dataset: Option<PathBuf>,
+        deadline: Instant,
+        limit: Duration,
+    ) -> Result<Payload, EngineError> {
+        match timeout_at(deadline, receive::<Reply>(&mut worker.stdout)).await {
+            // Dropping the worker kills it (kill_on_drop); tokio reaps it.
+            Err(_) => Err(EngineError::Timeout { limit }),
+            Ok(Err(e)) => Err(worker.death(e, self.config()).await),
+            Ok(Ok(reply)) => {
+                if !reply.retire {
+                    worker.holds = dataset;
+                    self.put_idle(worker);
                 }
-            };
+                reply.result
+            }
         }
     }
 
@@ -225,6 +283,60 @@ impl Engine {
             holds: None,
             stderr_task: Some(stderr_task),
         })
+    }
+}
+
+/// An ingest reading an upload as it arrives (see [`Engine::ingest_arriving`]). Dropping it kills the worker.
+pub struct ArrivingIngest {
+    engine: Engine,
+    worker: Worker,
+    marker: PathBuf,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl std::fmt::Debug for ArrivingIngest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArrivingIngest")
+            .field("marker", &self.marker)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ArrivingIngest {
+    /// The upload is complete at `bytes` (all written to the file): the worker reads to its end, and the
+    /// report comes back within `ingest_timeout`, counted from now, not from the start of the upload.
+    pub async fn complete(self, bytes: u64) -> Result<IngestReport, EngineError> {
+        let ArrivingIngest {
+            engine,
+            worker,
+            marker,
+            _permit,
+        } = self;
+        // Written whole, then renamed, so that the worker never reads half a size.
+        let mut partial = marker.clone().into_os_string();
+        partial.push(".partial");
+        let announced = std::fs::write(&partial, bytes.to_string())
+            .and_then(|()| std::fs::rename(&partial, &marker));
+        if let Err(e) = announced {
+            return Err(EngineError::Internal(format!(
+                "cannot mark the upload complete: {e}"
+            )));
+        }
+        let limit = engine.config().ingest_timeout;
+        let reply = engine
+            .finish(worker, None, Instant::now() + limit, limit)
+            .await;
+        let _ = std::fs::remove_file(&marker);
+        match reply? {
+            Payload::Ingested(report) => Ok(report),
+            Payload::Table(_) => Err(unexpected_reply()),
+        }
+    }
+
+    /// The upload failed: stop the worker, and wait until it has exited, so that it writes nothing more
+    /// into the upload's directory.
+    pub async fn abandon(mut self) {
+        let _ = self.worker.child.kill().await;
     }
 }
 

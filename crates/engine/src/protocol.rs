@@ -6,7 +6,7 @@
 //! The magic catches a worker that wrote anything else to stdout.
 
 use std::io::{self, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -23,6 +23,8 @@ pub(crate) enum Request {
     Ingest {
         csv_path: PathBuf,
         parquet_path: PathBuf,
+        /// The CSV is an upload still being written; it is complete once its completion marker exists.
+        arriving: bool,
     },
     Query {
         parquet_path: PathBuf,
@@ -33,6 +35,13 @@ pub(crate) enum Request {
         parquet_path: PathBuf,
         limit: usize,
     },
+}
+
+/// The file whose appearance tells a worker that the upload at `csv` is complete; it holds the final size.
+pub(crate) fn completion_marker(csv: &Path) -> PathBuf {
+    let mut name = csv.as_os_str().to_owned();
+    name.push(".complete");
+    PathBuf::from(name)
 }
 
 /// A successful job's result.

@@ -17,6 +17,7 @@ use polars::prelude::*;
 use super::headers;
 use super::parquet_writer::{ParallelParquetWriter, Settings};
 use super::pieces::{Pieces, first_record_end};
+use super::source::CsvSource;
 use super::stats;
 
 /// Bytes of CSV parsed at a time: large enough that polars' parallel parser has work for every core. On the
@@ -39,7 +40,7 @@ pub(crate) struct Reading {
 /// the last one was written was no faster on two cores (median 1.65 s against 1.64 s over six runs each on
 /// the groupby table) and held 50 MB more.
 pub(crate) fn convert(
-    csv: &Path,
+    csv: &mut CsvSource,
     parquet: &Path,
     reading: &Reading,
 ) -> PolarsResult<(u64, Vec<ColumnStats>)> {
@@ -47,13 +48,13 @@ pub(crate) fn convert(
 }
 
 fn convert_in_pieces(
-    csv: &Path,
+    csv: &mut CsvSource,
     parquet: &Path,
     reading: &Reading,
     piece_bytes: usize,
 ) -> PolarsResult<(u64, Vec<ColumnStats>)> {
     let schema = reading.schema.as_ref();
-    let mut pieces = Pieces::new(File::open(csv)?, piece_bytes);
+    let mut pieces = Pieces::new(csv, piece_bytes);
     // Buffered: the Parquet writer issues a small write per page header. Flushed below, where an error (a full
     // disk) is reported rather than lost in a drop.
     let mut output = BufWriter::with_capacity(1 << 20, File::create(parquet)?);
@@ -71,9 +72,9 @@ fn convert_in_pieces(
     let mut parser = PieceParser::new(reading);
     while let Some(piece) = pieces.next_piece()? {
         let records = if std::mem::take(&mut first) {
-            after_preamble(piece, reading.has_header)
+            after_preamble(&piece, reading.has_header)
         } else {
-            piece
+            &piece
         };
         if records.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -249,7 +250,13 @@ mod tests {
     fn every_piece_size_stores_the_same_table_and_statistics() {
         let (dir, csv, reading) = staged(CSV);
         let parquet = dir.path().join("whole.parquet");
-        let whole = convert_in_pieces(&csv, &parquet, &reading, 1 << 20).unwrap();
+        let whole = convert_in_pieces(
+            &mut CsvSource::complete(&csv).unwrap(),
+            &parquet,
+            &reading,
+            1 << 20,
+        )
+        .unwrap();
         let expected = read_parquet(&parquet);
         assert_eq!(expected.height(), 4);
         assert_eq!(
@@ -261,7 +268,13 @@ mod tests {
         assert_eq!(whole.1[2].mean, Some((0.5 + 1.5 - 2.25) / 3.0));
         for piece_bytes in 1..CSV.len() {
             let parquet = dir.path().join(format!("{piece_bytes}.parquet"));
-            let pieces = convert_in_pieces(&csv, &parquet, &reading, piece_bytes).unwrap();
+            let pieces = convert_in_pieces(
+                &mut CsvSource::complete(&csv).unwrap(),
+                &parquet,
+                &reading,
+                piece_bytes,
+            )
+            .unwrap();
             assert_eq!(pieces, whole, "piece size {piece_bytes}");
             assert!(
                 read_parquet(&parquet).equals_missing(&expected),
@@ -295,7 +308,13 @@ mod tests {
         assert_eq!(names.get(3), Some("NULLS"));
         for piece_bytes in 1..TOKENS.len() {
             let parquet = dir.path().join(format!("{piece_bytes}.parquet"));
-            let (rows, columns) = convert_in_pieces(&csv, &parquet, &reading, piece_bytes).unwrap();
+            let (rows, columns) = convert_in_pieces(
+                &mut CsvSource::complete(&csv).unwrap(),
+                &parquet,
+                &reading,
+                piece_bytes,
+            )
+            .unwrap();
             let stored = read_parquet(&parquet);
             assert!(
                 stored.equals_missing(&expected),
@@ -323,7 +342,8 @@ mod tests {
         }
         let (dir, csv, reading) = staged(&text);
         let parquet = dir.path().join("t.parquet");
-        let (rows, columns) = convert(&csv, &parquet, &reading).unwrap();
+        let (rows, columns) =
+            convert(&mut CsvSource::complete(&csv).unwrap(), &parquet, &reading).unwrap();
         assert_eq!(rows, 200_000);
         assert_eq!(columns[0].null_count, 2 * 200_000 / 7 + 1);
         let stored = read_parquet(&parquet);
@@ -339,7 +359,12 @@ mod tests {
     #[test]
     fn a_header_only_file_stores_an_empty_table() {
         let (dir, csv, reading) = staged("name,n,x,day\n");
-        let (rows, columns) = convert(&csv, &dir.path().join("t.parquet"), &reading).unwrap();
+        let (rows, columns) = convert(
+            &mut CsvSource::complete(&csv).unwrap(),
+            &dir.path().join("t.parquet"),
+            &reading,
+        )
+        .unwrap();
         assert_eq!((rows, columns.len()), (0, 4));
         assert_eq!(columns[1].mean, None);
     }

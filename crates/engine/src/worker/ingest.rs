@@ -13,7 +13,9 @@ use super::clean;
 use super::convert::{self, Reading};
 use super::headers;
 use super::locate;
+use super::pieces;
 use super::sniff::{self, Sniffed};
+use super::source::CsvSource;
 use crate::{EngineError, IngestReport};
 
 /// Rows polars looks at to infer column types before falling back to reading the whole file.
@@ -29,7 +31,23 @@ struct Plan<'a> {
     infer_all: bool,
 }
 
-pub(crate) fn ingest(csv: &Path, parquet: &Path) -> Result<IngestReport, EngineError> {
+/// Reads `csv` into `parquet`. When `arriving`, the CSV is an upload still being written: the conversion
+/// follows it as it grows, and anything that needs the whole file (a fallback, explaining a failure) first
+/// waits for it to be complete, so the outcome is the same as for a complete file.
+pub(crate) fn ingest(
+    csv: &Path,
+    parquet: &Path,
+    arriving: bool,
+) -> Result<IngestReport, EngineError> {
+    let mut upload = if arriving {
+        CsvSource::growing(csv, crate::protocol::completion_marker(csv))
+    } else {
+        CsvSource::complete(csv)
+    }
+    .map_err(unreadable)?;
+    upload
+        .wait_for(sniff::SAMPLE_BYTES as u64 + 1)
+        .map_err(unreadable)?;
     let sniffed = sniff::sniff(csv)?;
     let has_header = !headers::first_row_is_data(&sniffed.header, &sniffed.rows);
     let (names, mut notes) = if has_header {
@@ -52,6 +70,7 @@ pub(crate) fn ingest(csv: &Path, parquet: &Path) -> Result<IngestReport, EngineE
     let keep_text = headers::keep_as_text(&sample, names.len());
     let mut transcoded: Option<TempFile> = None;
     if !sniffed.utf8 {
+        upload.wait_complete().map_err(unreadable)?;
         transcoded = Some(transcode(csv)?);
     }
     let mut infer_all = false;
@@ -65,7 +84,13 @@ pub(crate) fn ingest(csv: &Path, parquet: &Path) -> Result<IngestReport, EngineE
             has_header,
             infer_all,
         };
-        let error = match write(&plan, parquet) {
+        let written = match &transcoded {
+            Some(copy) => CsvSource::complete(&copy.0)
+                .map_err(PolarsError::from)
+                .and_then(|mut copy| write(&plan, &mut copy, parquet)),
+            None => write(&plan, &mut upload, parquet),
+        };
+        let error = match written {
             Ok((row_count, columns)) => {
                 // Polars pads short rows with nulls. Only when the last column has nulls can that have
                 // happened, so only then is the file read again to look for a short row.
@@ -104,6 +129,8 @@ pub(crate) fn ingest(csv: &Path, parquet: &Path) -> Result<IngestReport, EngineE
             Err(error) => error,
         };
         let _ = std::fs::remove_file(parquet);
+        // Every way on from here reads the whole file.
+        upload.wait_complete().map_err(unreadable)?;
         let text = error.to_string();
         if transcoded.is_none() && is_utf8_error(&text) {
             transcoded = Some(transcode(csv)?);
@@ -133,9 +160,14 @@ fn is_type_error(text: &str) -> bool {
     text.contains("could not parse") || text.contains("as dtype")
 }
 
-/// The lazy scan, with our column names and type overrides applied to polars' inferred schema.
-fn scan(plan: &Plan<'_>) -> PolarsResult<LazyFrame> {
-    let path = plan.source.to_str().ok_or_else(
+fn unreadable(error: std::io::Error) -> EngineError {
+    EngineError::Internal(format!("cannot read the upload: {error}"))
+}
+
+/// The lazy scan of `path` (the CSV, or the start of it), with our column names and type overrides applied
+/// to polars' inferred schema.
+fn scan(plan: &Plan<'_>, path: &Path) -> PolarsResult<LazyFrame> {
+    let path = path.to_str().ok_or_else(
         || polars_err!(ComputeError: "the upload's temporary path is not valid UTF-8"),
     )?;
     let names = plan.names;
@@ -174,13 +206,51 @@ fn scan(plan: &Plan<'_>) -> PolarsResult<LazyFrame> {
 
 /// The schema polars infers from the start of the file (all of it when `infer_all`), then the conversion in
 /// pieces of bounded size.
-fn write(plan: &Plan<'_>, parquet: &Path) -> PolarsResult<(u64, Vec<contracts::ColumnStats>)> {
+fn write(
+    plan: &Plan<'_>,
+    csv: &mut CsvSource,
+    parquet: &Path,
+) -> PolarsResult<(u64, Vec<contracts::ColumnStats>)> {
+    let head = if plan.infer_all {
+        csv.wait_complete()?;
+        None
+    } else {
+        head_for_inference(csv)?
+    };
+    let inferred_from = head.as_ref().map_or(plan.source, |h| h.0.as_path());
     let reading = Reading {
         delimiter: plan.sniffed.delimiter,
         has_header: plan.has_header,
-        schema: scan(plan)?.collect_schema()?,
+        schema: scan(plan, inferred_from)?.collect_schema()?,
     };
-    convert::convert(plan.source, parquet, &reading)
+    drop(head);
+    convert::convert(csv, parquet, &reading)
+}
+
+/// While an upload is still arriving, a copy of its start for polars to infer the schema from: whole
+/// records, more than twice the [`INFER_ROWS`] polars looks at, so that it sees the rows it would see in
+/// the whole file. `None` once the file is complete: polars reads its start itself.
+fn head_for_inference(csv: &mut CsvSource) -> PolarsResult<Option<TempFile>> {
+    let records = 2 * INFER_ROWS + 2;
+    let mut want: u64 = 1 << 20;
+    loop {
+        let available = csv.wait_for(want)?;
+        if csv.total() == Some(available) {
+            return Ok(None);
+        }
+        let start = csv.map(
+            0,
+            usize::try_from(available).map_err(std::io::Error::other)?,
+        )?;
+        if let Some(end) = pieces::nth_record_end(&start, records) {
+            let mut name = csv.path().as_os_str().to_owned();
+            name.push(".head");
+            let head = TempFile(PathBuf::from(name));
+            std::fs::write(&head.0, &start[..end])?;
+            return Ok(Some(head));
+        }
+        want = want.saturating_mul(4);
+    }
 }
 
 /// Why polars failed, in terms of the file: the line of a ragged row or of the value that broke a column.

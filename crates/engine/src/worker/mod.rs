@@ -9,6 +9,7 @@ mod parquet_writer;
 mod pieces;
 mod query;
 mod sniff;
+mod source;
 mod stats;
 mod subqueries;
 mod values;
@@ -94,7 +95,8 @@ fn handle(state: &mut query::State, request: Request) -> Result<Payload, EngineE
         Request::Ingest {
             csv_path,
             parquet_path,
-        } => ingest::ingest(&csv_path, &parquet_path).map(Payload::Ingested),
+            arriving,
+        } => ingest::ingest(&csv_path, &parquet_path, arriving).map(Payload::Ingested),
         Request::Query {
             parquet_path,
             sql,

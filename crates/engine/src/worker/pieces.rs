@@ -4,65 +4,55 @@
 //! A newline ends a record only outside quotes. Quotes inside a quoted value are doubled (`""`), so a newline
 //! is outside quotes exactly when an even number of `"` precede it in the piece, which starts on a record.
 
-use std::io::{self, Read};
+use std::io;
 
-/// Splits a reader into pieces of about `target` bytes, each made of whole records, in one reused buffer.
-pub(crate) struct Pieces<R> {
-    input: R,
+use super::source::{CsvSource, Window};
+
+/// Splits a CSV into pieces of about `target` bytes, each made of whole records and mapped on its own.
+pub(crate) struct Pieces<'a> {
+    source: &'a mut CsvSource,
     target: usize,
-    /// The piece handed out last, then the start of the next one (bytes read after the last boundary).
-    buffer: Vec<u8>,
-    /// Length of the piece handed out last.
-    served: usize,
+    /// Where the next piece starts.
+    offset: u64,
     finished: bool,
 }
 
-impl<R: Read> Pieces<R> {
-    pub(crate) fn new(input: R, target: usize) -> Self {
+impl<'a> Pieces<'a> {
+    pub(crate) fn new(source: &'a mut CsvSource, target: usize) -> Self {
         Self {
-            input,
+            source,
             target: target.max(1),
-            buffer: Vec::new(),
-            served: 0,
+            offset: 0,
             finished: false,
         }
     }
 
     /// The next piece: whole records (the file's last one may lack its newline), or `None` at the end.
-    pub(crate) fn next_piece(&mut self) -> io::Result<Option<&[u8]>> {
+    /// Waits for the bytes of an upload still arriving.
+    pub(crate) fn next_piece(&mut self) -> io::Result<Option<Window>> {
         if self.finished {
             return Ok(None);
         }
-        // Only the short tail after the last boundary moves; the allocation is kept.
-        self.buffer.drain(..self.served);
-        self.served = 0;
-        let mut want = self.target;
+        let mut want = self.target as u64;
         loop {
-            if fill(&mut self.input, &mut self.buffer, want)? {
+            let end = self.offset.saturating_add(want);
+            let available = self.source.wait_for(end)?;
+            let len = usize::try_from(available - self.offset).map_err(io::Error::other)?;
+            let window = self.source.map(self.offset, len)?;
+            if available < end {
+                // The end of the file: the rest is the last piece.
                 self.finished = true;
-                self.served = self.buffer.len();
-                return Ok((!self.buffer.is_empty()).then_some(&self.buffer[..]));
+                self.offset = available;
+                return Ok((len > 0).then_some(window));
             }
-            if let Some(end) = last_boundary(&self.buffer) {
-                self.served = end;
-                return Ok(Some(&self.buffer[..end]));
+            if let Some(boundary) = last_boundary(&window) {
+                self.offset += boundary as u64;
+                return Ok(Some(window.truncated(boundary)));
             }
-            // One record longer than the piece (a huge quoted value): read on until it ends.
-            want = self.buffer.len() * 2;
+            // One record longer than the piece (a huge quoted value): look further until it ends.
+            want = want.saturating_mul(2);
         }
     }
-}
-
-/// Reads until `buf` holds `want` bytes or the input ends; true at the end of the input.
-fn fill(input: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
-    if buf.len() >= want {
-        return Ok(false);
-    }
-    let missing = want - buf.len();
-    // Room for all of it up front: growing while reading would copy the piece again and again.
-    buf.reserve(missing);
-    let read = input.by_ref().take(missing as u64).read_to_end(buf)?;
-    Ok(read < missing)
 }
 
 /// The index just past the last newline outside quotes, if there is one.
@@ -75,6 +65,23 @@ pub(crate) fn last_boundary(piece: &[u8]) -> Option<usize> {
             after += 1;
         } else if (quotes - after).is_multiple_of(2) {
             return Some(i + 1);
+        }
+    }
+    None
+}
+
+/// The index just past the `n`th newline outside quotes, if the piece has that many.
+pub(crate) fn nth_record_end(piece: &[u8], n: usize) -> Option<usize> {
+    let mut inside = false;
+    let mut seen = 0;
+    for i in memchr::memchr2_iter(b'"', b'\n', piece) {
+        if piece[i] == b'"' {
+            inside = !inside;
+        } else if !inside {
+            seen += 1;
+            if seen == n {
+                return Some(i + 1);
+            }
         }
     }
     None
@@ -99,7 +106,11 @@ mod tests {
     use super::*;
 
     fn split(text: &str, target: usize) -> Vec<String> {
-        let mut pieces = Pieces::new(text.as_bytes(), target);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, text).unwrap();
+        let mut source = CsvSource::complete(&path).unwrap();
+        let mut pieces = Pieces::new(&mut source, target);
         let mut out = Vec::new();
         while let Some(p) = pieces.next_piece().unwrap() {
             out.push(String::from_utf8(p.to_vec()).unwrap());
@@ -125,6 +136,43 @@ mod tests {
         }
     }
 
+    /// A file still being written: pieces wait for their bytes, and still end on records and rejoin to it.
+    #[test]
+    fn pieces_of_a_growing_file_wait_for_their_bytes() {
+        use std::io::Write;
+        let text: String = (0..2_000)
+            .map(|i| format!("{i},\"x\ny{i}\",{}\n", i % 7))
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let (path, marker) = (dir.path().join("t.csv"), dir.path().join("t.csv.complete"));
+        let writer = std::thread::spawn({
+            let (path, text) = (path.clone(), text.clone());
+            move || {
+                let mut file = std::fs::File::create(&path).unwrap();
+                for part in text.as_bytes().chunks(997) {
+                    file.write_all(part).unwrap();
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                std::fs::write(&marker, text.len().to_string()).unwrap();
+            }
+        });
+        let mut source = CsvSource::growing(&path, dir.path().join("t.csv.complete")).unwrap();
+        let mut pieces = Pieces::new(&mut source, 1_500);
+        let mut out = Vec::new();
+        while let Some(p) = pieces.next_piece().unwrap() {
+            out.push(String::from_utf8(p.to_vec()).unwrap());
+        }
+        writer.join().unwrap();
+        assert!(out.len() > 10, "{}", out.len());
+        for piece in &out {
+            assert!(
+                piece.ends_with('\n') && piece.matches('"').count() % 2 == 0,
+                "{piece:?}"
+            );
+        }
+        assert_eq!(out.concat(), text);
+    }
+
     #[test]
     fn a_record_longer_than_the_target_stays_whole() {
         let long = format!("1,\"{}\n{}\"\n2,b\n", "x".repeat(100), "y".repeat(100));
@@ -140,6 +188,9 @@ mod tests {
         assert_eq!(last_boundary(b"no newline"), None);
         assert_eq!(first_record_end(b"\"h\n1\",h2\n1,2\n"), 9);
         assert_eq!(first_record_end(b"only"), 4);
+        assert_eq!(nth_record_end(b"a\n\"b\nc\"\nd\ne", 2), Some(8));
+        assert_eq!(nth_record_end(b"a\n\"b\nc\"\nd\ne", 3), Some(10));
+        assert_eq!(nth_record_end(b"a\n\"b\nc\"\nd\ne", 4), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::EngineError;
 
 /// How much of the file the sniffer reads.
-const SAMPLE_BYTES: usize = 256 * 1024;
+pub(crate) const SAMPLE_BYTES: usize = 256 * 1024;
 /// Records compared when choosing the delimiter.
 const DELIMITER_RECORDS: usize = 50;
 /// Candidates, in order of preference when they score the same. `:` is last: times contain colons.
