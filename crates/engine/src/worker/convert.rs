@@ -19,6 +19,7 @@ use super::parquet_writer::{ParallelParquetWriter, Settings};
 use super::pieces::{Pieces, first_record_end};
 use super::source::CsvSource;
 use super::stats;
+use super::syncing::BackgroundSync;
 
 /// Bytes of CSV parsed at a time: large enough that polars' parallel parser has work for every core. On the
 /// 509 MB groupby table (`bench/groupby.sh`), 8 MiB pieces were slower, and 64 MiB ones as fast as 32 MiB but
@@ -57,7 +58,9 @@ fn convert_in_pieces(
     let mut pieces = Pieces::new(csv, piece_bytes);
     // Buffered: the Parquet writer issues a small write per page header. Flushed below, where an error (a full
     // disk) is reported rather than lost in a drop.
-    let mut output = BufWriter::with_capacity(1 << 20, File::create(parquet)?);
+    let file = File::create(parquet)?;
+    let sync = BackgroundSync::start(file.try_clone()?)?;
+    let mut output = BufWriter::with_capacity(1 << 20, file);
     let settings = Settings {
         // LZ4 costs little CPU on write and read, and still shrinks repetitive columns well.
         compression: ParquetCompression::Lz4Raw,
@@ -81,10 +84,12 @@ fn convert_in_pieces(
         }
         let frame = parser.parse(records)?;
         writer.write(&frame)?;
+        sync.nudge();
         summaries.push(summarise(frame, &summary)?);
     }
     writer.finish()?;
     output.flush()?;
+    sync.finish()?;
     let merged = concat(
         summaries
             .into_iter()

@@ -12,6 +12,7 @@ mod sniff;
 mod source;
 mod stats;
 mod subqueries;
+mod syncing;
 mod values;
 
 use std::io::{self, Write};
