@@ -8,6 +8,7 @@
 #   N=1e6 bench/groupby.sh           # a smaller run
 #   BENCH_NO_BUILD=1 bench/groupby.sh
 #   INGEST_ROUNDS=3 bench/groupby.sh   # rounds of polars' read against the upload (default 5)
+#   INGEST_ONLY=1 bench/groupby.sh     # the ingest rounds only, not the ten questions
 #
 # Reports upload time and peak RSS of the calculator and of its worker processes, each question's wall
 # time through HTTP (isolation, validation and JSON included), and the ratios against the reference.
@@ -46,7 +47,7 @@ workers_peak() {
 # Warm the page cache so that neither side pays for the disk.
 cat "$CSV" > /dev/null
 
-CALCULATOR_ADDR="127.0.0.1:$PORT" DATA_DIR="$DATA" LOG_FORMAT=json RUST_LOG=warn \
+CALCULATOR_ADDR="127.0.0.1:$PORT" DATA_DIR="$DATA" LOG_FORMAT=json RUST_LOG=warn,calculator::datasets=debug \
     "$BIN/calculator" > "$OUT/calculator.log" 2>&1 &
 PID=$!
 for _ in $(seq 100); do curl -fsS "localhost:$PORT/healthz" > /dev/null 2>&1 && break; sleep 0.1; done
@@ -69,12 +70,20 @@ for round in $(seq "$INGEST_ROUNDS"); do
     ID=$(head -n1 <<<"$UPLOAD" | sed -E 's/.*"id":"([^"]+)".*/\1/')
     [ -n "$ID" ] && [ "$ID" != "$(head -n1 <<<"$UPLOAD")" ] || { echo "upload failed: $UPLOAD"; exit 1; }
     RATIOS+=("$(awk -v u="$UPLOAD_S" -v r="$REF_READ_S" 'BEGIN { printf "%.3f", u / r }')")
-    printf '   round %d: polars read %.2fs (peak RSS %s MB), upload %.2fs: %.2fx\n' \
-        "$round" "$REF_READ_S" "$REF_RSS" "$UPLOAD_S" "${RATIOS[-1]}"
+    # The calculator's own account of the upload (its `upload stored` debug line): receiving, converting
+    # after the last byte, and publishing.
+    SPLIT=$(grep '"upload stored"' "$OUT/calculator.log" | tail -n1 \
+        | sed -E 's/.*"receive_ms":([0-9]+),"convert_ms":([0-9]+),"publish_ms":([0-9]+).*/receive \1 ms, convert \2 ms, publish \3 ms/')
+    printf '   round %d: polars read %.2fs (peak RSS %s MB), upload %.2fs (%s): %.2fx\n' \
+        "$round" "$REF_READ_S" "$REF_RSS" "$UPLOAD_S" "$SPLIT" "${RATIOS[-1]}"
 done
 INGEST_MEDIAN=$(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 echo "   calculator peak RSS $(peak_mb "$PID") MB; worker peak RSS $(workers_peak) MB"
 PARQUET=$(find "$DATA/datasets/$ID" -name '*.parquet' | head -n1)
+if [ -n "${INGEST_ONLY:-}" ]; then
+    printf '== summary\n   upload / polars CSV read: %.2fx, the median of %d rounds\n' "$INGEST_MEDIAN" "$INGEST_ROUNDS"
+    exit 0
+fi
 
 # The ten questions, one per line (comments dropped).
 mapfile -t SQL < <(grep -v '^\s*--' "$QUESTIONS" | tr '\n' ' ' | tr ';' '\n' | sed -E 's/^ +| +$//g' | grep -v '^$')
