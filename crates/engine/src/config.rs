@@ -20,7 +20,8 @@ pub struct EngineConfig {
     pub memory_limit_bytes: u64,
     /// Wall-clock limit of a query or preview, waiting for a free worker included (`QUERY_TIMEOUT`, default 30 s).
     pub query_timeout: Duration,
-    /// Wall-clock limit of a CSV ingest (`INGEST_TIMEOUT`, default 600 s).
+    /// Wall-clock limit of a CSV ingest (`INGEST_TIMEOUT`, default 600 s); for an upload converted as it
+    /// arrives, counted from its last byte.
     pub ingest_timeout: Duration,
     /// Most rows a result carries (`MAX_RESULT_ROWS`, default 10,000); `row_count` still reports them all.
     pub max_result_rows: usize,
