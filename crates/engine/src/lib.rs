@@ -6,6 +6,7 @@
 //! address-space limit, and the parent kills a worker that runs past its time limit. A worker that dies
 //! takes only its own job with it; the [`Engine`] starts a fresh one for the next job.
 
+mod arriving;
 mod config;
 mod error;
 mod pool;
@@ -16,9 +17,10 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use arriving::ArrivingIngest;
 pub use config::{ByteSize, EngineConfig, Seconds, WORKER_ARG, default_memory_limit};
 pub use error::EngineError;
-pub use pool::{ArrivingIngest, Engine};
+pub use pool::Engine;
 pub use worker::{run_worker_if_requested, worker_main};
 
 /// Read the CSV at `csv_path` and write it as Parquet to `parquet_path` (the caller owns both paths and

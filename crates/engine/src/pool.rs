@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout, timeout_at};
 
-use crate::protocol::{Payload, Reply, Request, completion_marker, receive, send};
+use crate::protocol::{Payload, Reply, Request, receive, send};
 use crate::worker::{CACHE_ENV, MEMORY_LIMIT_ENV};
 use crate::{EngineConfig, EngineError, IngestJob, IngestReport, QueryJob, QueryOutput};
 
@@ -61,6 +61,11 @@ impl Engine {
         &self.inner.config
     }
 
+    /// The permits that bound how many jobs run at once (one per worker).
+    pub(crate) fn permits(&self) -> Arc<Semaphore> {
+        Arc::clone(&self.inner.permits)
+    }
+
     /// Read a CSV and store it as Parquet, within `ingest_timeout`.
     pub async fn ingest(&self, job: IngestJob) -> Result<IngestReport, EngineError> {
         let request = Request::Ingest {
@@ -74,41 +79,6 @@ impl Engine {
         {
             Payload::Ingested(report) => Ok(report),
             Payload::Table(_) => Err(unexpected_reply()),
-        }
-    }
-
-    /// Starts reading an upload that is still being written to `job.csv_path`, so that converting it
-    /// overlaps receiving it; finish with [`ArrivingIngest::complete`] once the last byte is written.
-    ///
-    /// `None` when that would take the last free worker: an upload can take as long as its client likes,
-    /// and queries must not wait for it. Then receive the whole upload first and call [`Engine::ingest`].
-    pub async fn ingest_arriving(&self, job: IngestJob) -> Option<ArrivingIngest> {
-        let permits = Arc::clone(&self.inner.permits);
-        if permits.available_permits() < 2 {
-            return None;
-        }
-        let permit = permits.try_acquire_owned().ok()?;
-        let request = Request::Ingest {
-            csv_path: job.csv_path.clone(),
-            parquet_path: job.parquet_path,
-            arriving: true,
-        };
-        let limit = self.config().ingest_timeout;
-        let started = self
-            .start(&request, None, Instant::now() + limit, limit)
-            .await;
-        match started {
-            Ok(worker) => Some(ArrivingIngest {
-                engine: self.clone(),
-                worker,
-                marker: completion_marker(&job.csv_path),
-                _permit: permit,
-            }),
-            Err(error) => {
-                // The caller falls back to `ingest`, which reports a lasting failure to start workers.
-                tracing::warn!(%error, "could not start reading an upload as it arrives");
-                None
-            }
         }
     }
 
@@ -175,7 +145,7 @@ impl Engine {
     }
 
     /// A worker with `request` sent to it, the caller holding a permit.
-    async fn start(
+    pub(crate) async fn start(
         &self,
         request: &Request,
         dataset: Option<&Path>,
@@ -203,7 +173,7 @@ impl Engine {
     }
 
     /// The reply of a worker that was sent a job; the worker goes back to the pool unless it retires.
-    async fn finish(
+    pub(crate) async fn finish(
         &self,
         mut worker: Worker,
         dataset: Option<PathBuf>,
@@ -286,61 +256,7 @@ impl Engine {
     }
 }
 
-/// An ingest reading an upload as it arrives (see [`Engine::ingest_arriving`]). Dropping it kills the worker.
-pub struct ArrivingIngest {
-    engine: Engine,
-    worker: Worker,
-    marker: PathBuf,
-    _permit: OwnedSemaphorePermit,
-}
-
-impl std::fmt::Debug for ArrivingIngest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ArrivingIngest")
-            .field("marker", &self.marker)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ArrivingIngest {
-    /// The upload is complete at `bytes` (all written to the file): the worker reads to its end, and the
-    /// report comes back within `ingest_timeout`, counted from now, not from the start of the upload.
-    pub async fn complete(self, bytes: u64) -> Result<IngestReport, EngineError> {
-        let ArrivingIngest {
-            engine,
-            worker,
-            marker,
-            _permit,
-        } = self;
-        // Written whole, then renamed, so that the worker never reads half a size.
-        let mut partial = marker.clone().into_os_string();
-        partial.push(".partial");
-        let announced = std::fs::write(&partial, bytes.to_string())
-            .and_then(|()| std::fs::rename(&partial, &marker));
-        if let Err(e) = announced {
-            return Err(EngineError::Internal(format!(
-                "cannot mark the upload complete: {e}"
-            )));
-        }
-        let limit = engine.config().ingest_timeout;
-        let reply = engine
-            .finish(worker, None, Instant::now() + limit, limit)
-            .await;
-        let _ = std::fs::remove_file(&marker);
-        match reply? {
-            Payload::Ingested(report) => Ok(report),
-            Payload::Table(_) => Err(unexpected_reply()),
-        }
-    }
-
-    /// The upload failed: stop the worker, and wait until it has exited, so that it writes nothing more
-    /// into the upload's directory.
-    pub async fn abandon(mut self) {
-        let _ = self.worker.child.kill().await;
-    }
-}
-
-fn unexpected_reply() -> EngineError {
+pub(crate) fn unexpected_reply() -> EngineError {
     EngineError::Internal("the worker answered a different kind of job".into())
 }
 
@@ -358,8 +274,8 @@ async fn forward_stderr(stderr: tokio::process::ChildStderr, pid: u32) -> Vec<St
     tail.into()
 }
 
-struct Worker {
-    child: Child,
+pub(crate) struct Worker {
+    pub(crate) child: Child,
     stdin: ChildStdin,
     stdout: ChildStdout,
     /// The dataset this worker last read (and may hold in memory).
