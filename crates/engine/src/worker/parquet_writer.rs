@@ -22,6 +22,10 @@ use rayon::prelude::*;
 pub(crate) struct Settings {
     pub compression: ParquetCompression,
     pub statistics: StatisticsOptions,
+    /// Store a column uncompressed after its first frame when compressing that frame saved less than a
+    /// tenth: random floats, or dictionary keys, cost the compressor's time for nothing, on every write and
+    /// every read.
+    pub only_what_shrinks: bool,
 }
 
 /// Writes frames as row groups of one Parquet file. A frame's pages are all encoded before its first row group
@@ -34,6 +38,10 @@ pub(crate) struct ParallelParquetWriter<W: Write> {
     /// The encodings of each column, one per leaf (a flat column has one).
     encodings: Vec<Vec<Encoding>>,
     options: WriteOptions,
+    /// Per column: whether it is still compressed.
+    compress: Vec<bool>,
+    /// Whether `compress` is still to be decided, from the first frame written.
+    judging: bool,
 }
 
 impl<W: Write> ParallelParquetWriter<W> {
@@ -56,6 +64,8 @@ impl<W: Write> ParallelParquetWriter<W> {
             data_page_size: None,
         };
         Ok(Self {
+            compress: vec![true; types.len()],
+            judging: settings.only_what_shrinks,
             file,
             types,
             encodings,
@@ -70,7 +80,12 @@ impl<W: Write> ParallelParquetWriter<W> {
             .filter(|batch| !batch.is_empty())
             .collect();
         let width = self.types.len();
-        let (types, encodings, options) = (&self.types, &self.encodings, self.options);
+        let (types, encodings, compress) = (&self.types, &self.encodings, &self.compress);
+        let options = self.options;
+        let uncompressed = WriteOptions {
+            compression: ParquetCompression::Uncompressed.into(),
+            ..options
+        };
         // Every column of every row group at once: the columns differ a lot in cost (a text column with a
         // dictionary against a small integer one), so more tasks than cores keeps both cores busy.
         let columns: Vec<PolarsResult<Vec<Vec<CompressedPage>>>> = RAYON.install(|| {
@@ -82,11 +97,19 @@ impl<W: Write> ParallelParquetWriter<W> {
                         &batches[batch].columns()[column],
                         &types[column],
                         &encodings[column],
-                        options,
+                        if compress[column] {
+                            options
+                        } else {
+                            uncompressed
+                        },
                     )
                 })
                 .collect()
         });
+        if self.judging && !batches.is_empty() {
+            self.judging = false;
+            self.compress = shrunk_by_a_tenth(&columns, width);
+        }
         let mut columns = columns.into_iter();
         for batch in &batches {
             let mut leaves = Vec::with_capacity(width);
@@ -102,6 +125,29 @@ impl<W: Write> ParallelParquetWriter<W> {
     pub(crate) fn finish(self) -> PolarsResult<()> {
         self.file.finish().map(drop)
     }
+}
+
+/// Per column, whether compression saved at least a tenth of its data pages in these row groups (the
+/// encoded columns of each row group in turn, `width` columns each).
+fn shrunk_by_a_tenth(
+    columns: &[PolarsResult<Vec<Vec<CompressedPage>>>],
+    width: usize,
+) -> Vec<bool> {
+    let mut sizes = vec![(0usize, 0usize); width];
+    for (task, leaves) in columns.iter().enumerate() {
+        let Ok(leaves) = leaves else { continue };
+        for page in leaves.iter().flatten() {
+            if let CompressedPage::Data(page) = page {
+                let (compressed, uncompressed) = &mut sizes[task % width];
+                *compressed += page.compressed_size();
+                *uncompressed += page.uncompressed_size();
+            }
+        }
+    }
+    sizes
+        .into_iter()
+        .map(|(compressed, uncompressed)| compressed * 10 <= uncompressed * 9)
+        .collect()
 }
 
 /// One column of one row group as compressed pages, one list per leaf (a flat column has one).
@@ -166,6 +212,7 @@ mod tests {
         Settings {
             compression: ParquetCompression::Lz4Raw,
             statistics: StatisticsOptions::default(),
+            only_what_shrinks: false,
         }
     }
 
@@ -213,5 +260,55 @@ mod tests {
         let back = reader.finish().unwrap();
         assert_eq!(back.height(), 0);
         assert_eq!(back.schema(), empty.schema());
+    }
+
+    /// Random floats do not shrink, a repetitive text column does: after the first frame the floats are
+    /// stored uncompressed and the text still compressed, and the file reads back the same.
+    #[test]
+    fn columns_that_do_not_shrink_are_stored_uncompressed_after_the_first_frame() {
+        let n = 20_000;
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let noise: Vec<f64> = (0..n)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                f64::from_bits(state >> 2)
+            })
+            .collect();
+        let words: Vec<String> = (0..n)
+            .map(|i| format!("the same words {}", i % 3))
+            .collect();
+        let frame = df!("noise" => noise, "words" => words).unwrap();
+        let mut written = Vec::new();
+        let only_what_shrinks = Settings {
+            only_what_shrinks: true,
+            ..settings()
+        };
+        let mut ours =
+            ParallelParquetWriter::new(&mut written, frame.schema(), only_what_shrinks).unwrap();
+        ours.write(&frame.slice(0, 10_000)).unwrap();
+        ours.write(&frame.slice(10_000, 10_000)).unwrap();
+        ours.finish().unwrap();
+
+        let mut reader = ParquetReader::new(std::io::Cursor::new(written));
+        let metadata = reader.get_metadata().unwrap().clone();
+        let codecs: Vec<Vec<String>> = metadata
+            .row_groups
+            .iter()
+            .map(|group| {
+                group
+                    .parquet_columns()
+                    .iter()
+                    .map(|column| format!("{:?}", column.compression()))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            codecs,
+            [["Lz4Raw", "Lz4Raw"], ["Uncompressed", "Lz4Raw"]],
+            "per row group: noise, words"
+        );
+        assert!(reader.finish().unwrap().equals(&frame));
     }
 }
