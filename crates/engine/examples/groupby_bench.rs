@@ -23,6 +23,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("reference-read") => reference_read(Path::new(&args[1])),
+        Some("reference-read-eager") => reference_read_eager(Path::new(&args[1])),
         Some("reference-queries") => reference_queries(
             Path::new(&args[1]),
             Path::new(&args[2]),
@@ -93,6 +94,18 @@ fn reference_read(csv: &Path) -> Outcome {
         .with_try_parse_dates(true)
         .finish()
         .and_then(LazyFrame::collect)
+        .map_err(|e| e.to_string())?;
+    let took = started.elapsed();
+    Ok(json!({"seconds": secs(took), "rows": df.height(), "peak_rss_mb": peak_rss_mb("self")}))
+}
+
+/// polars' eager `CsvReader` on the same file, for comparison with the lazy reader [`reference_read`] uses.
+fn reference_read_eager(csv: &Path) -> Outcome {
+    let started = Instant::now();
+    let df = CsvReadOptions::default()
+        .with_parse_options(CsvParseOptions::default().with_try_parse_dates(true))
+        .try_into_reader_with_file_path(Some(csv.to_path_buf()))
+        .and_then(|reader| reader.finish())
         .map_err(|e| e.to_string())?;
     let took = started.elapsed();
     Ok(json!({"seconds": secs(took), "rows": df.height(), "peak_rss_mb": peak_rss_mb("self")}))
@@ -250,12 +263,14 @@ fn orchestrate(csv: &Path, sql: Option<PathBuf>) -> Outcome {
         sql.to_str().unwrap_or_default(),
     );
     let mut reads = Vec::new();
+    let mut eager_reads = Vec::new();
     let mut ingests = Vec::new();
     let parquet = dir.path().join("data.parquet");
     let parquet_s = parquet.to_str().unwrap_or_default();
     // Alternate the two, twice, and keep the best of each: the machine is shared and noisy.
     for _ in 0..2 {
         reads.push(child(&["reference-read", csv_s])?);
+        eager_reads.push(child(&["reference-read-eager", csv_s])?);
         let _ = std::fs::remove_file(&parquet);
         ingests.push(child(&["engine-ingest", csv_s, parquet_s])?);
     }
@@ -265,6 +280,7 @@ fn orchestrate(csv: &Path, sql: Option<PathBuf>) -> Outcome {
             .fold(f64::INFINITY, f64::min)
     };
     let (read_s, ingest_s) = (best(&reads, "seconds"), best(&ingests, "seconds"));
+    let eager_read_s = best(&eager_reads, "seconds");
     let columns: Vec<(String, String)> = ingests[0]["columns"]
         .as_array()
         .map(|cs| {
@@ -290,8 +306,10 @@ fn orchestrate(csv: &Path, sql: Option<PathBuf>) -> Outcome {
     let summary = json!({
         "csv_mb": csv_mb.round(),
         "ingest": {
-            "polars_csv_read_seconds": read_s, "engine_ingest_seconds": ingest_s,
+            "polars_csv_read_seconds": read_s, "polars_eager_csv_read_seconds": eager_read_s,
+            "engine_ingest_seconds": ingest_s,
             "ratio": (ingest_s / read_s * 100.0).round() / 100.0,
+            "ratio_eager": (ingest_s / eager_read_s * 100.0).round() / 100.0,
             "polars_read_peak_rss_mb": best(&reads, "peak_rss_mb"),
             "engine_parent_peak_rss_mb": best(&ingests, "parent_peak_rss_mb"),
             "engine_worker_peak_rss_mb": ingests.iter().map(|i| i["worker_peak_rss_mb"].clone()).collect::<Vec<_>>(),
