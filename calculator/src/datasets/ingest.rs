@@ -20,12 +20,12 @@ pub async fn create(
     name: Option<String>,
     request: Request,
 ) -> Result<Arc<Dataset>, AppError> {
+    let limit = state.config.max_upload_bytes;
+    let incoming = Incoming::check(request, limit)?;
     let staging = state
         .datasets
         .stage()
         .map_err(|e| io_failure(e, "staging an upload"))?;
-    let limit = state.config.max_upload_bytes;
-    let incoming = Incoming::check(request, limit)?;
     let started = Instant::now();
     let job = IngestJob {
         csv_path: staging.source_path(),

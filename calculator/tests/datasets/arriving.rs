@@ -110,7 +110,10 @@ async fn upload_with_a_pause(app: &TestApp, csv: &[u8], pause: Duration) -> (Rep
             let staged = app.entries("tmp");
             opened = staged.first().is_some_and(|dir| {
                 let source = app.config.data_dir.join("tmp").join(dir).join("source.csv");
-                opened_elsewhere(&source)
+                // As /proc names it: with any symbolic link in TMPDIR resolved.
+                source
+                    .canonicalize()
+                    .is_ok_and(|source| opened_elsewhere(&source))
             });
         }
         sender.unbounded_send(Ok(second)).unwrap();

@@ -18,11 +18,11 @@ impl Engine {
     /// `None` when that would take the last free worker: an upload can take as long as its client likes,
     /// and queries must not wait for it. Then receive the whole upload first and call [`Engine::ingest`].
     pub async fn ingest_arriving(&self, job: IngestJob) -> Option<ArrivingIngest> {
-        let permits = self.permits();
-        if permits.available_permits() < 2 {
-            return None;
-        }
-        let permit = permits.try_acquire_owned().ok()?;
+        // Two permits taken at once, one given back: a free worker is left for queries whatever other
+        // uploads do at the same moment. So at most `workers - 1` uploads are read as they arrive, and a
+        // client that stalls its body can hold one of those, never the last.
+        let mut permit = self.permits().try_acquire_many_owned(2).ok()?;
+        drop(permit.split(1));
         let request = Request::Ingest {
             csv_path: job.csv_path.clone(),
             parquet_path: job.parquet_path,

@@ -181,8 +181,11 @@ impl Engine {
         limit: Duration,
     ) -> Result<Payload, EngineError> {
         match timeout_at(deadline, receive::<Reply>(&mut worker.stdout)).await {
-            // Dropping the worker kills it (kill_on_drop); tokio reaps it.
-            Err(_) => Err(EngineError::Timeout { limit }),
+            // Killed and waited for: it writes nothing more (an ingest's directory is removed next).
+            Err(_) => {
+                let _ = worker.child.kill().await;
+                Err(EngineError::Timeout { limit })
+            }
             Ok(Err(e)) => Err(worker.death(e, self.config()).await),
             Ok(Ok(reply)) => {
                 if !reply.retire {

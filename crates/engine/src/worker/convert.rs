@@ -8,15 +8,15 @@
 //! (160–173 MB for the 509 MB table).
 
 use std::fs::File;
-use std::io::{BufWriter, Cursor, Write};
+use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use contracts::ColumnStats;
 use polars::prelude::*;
 use polars_core::runtime::RAYON;
 
-use super::headers;
 use super::parquet_writer::{ParallelParquetWriter, Settings};
+use super::piece_parser::PieceParser;
 use super::pieces::{Pieces, first_record_end};
 use super::source::CsvSource;
 use super::stats;
@@ -99,20 +99,23 @@ fn convert_in_pieces(
                 let next = pieces.next_piece();
                 (pieces, next)
             });
-            if let Some(frame) = frame {
-                let (written, summarised) = RAYON.install(|| {
+            let stored = frame.map(|frame| {
+                RAYON.install(|| {
                     rayon::join(
                         || writer.write(&frame),
                         || summarise(frame.clone(), &summary),
                     )
-                });
+                })
+            });
+            // Joined before any error is raised, so that the scope never meets a thread still running.
+            let (returned, fetched) = prefetch
+                .join()
+                .map_err(|_| polars_err!(ComputeError: "reading the CSV's next piece panicked"))?;
+            if let Some((written, summarised)) = stored {
                 written?;
                 summaries.push(summarised?);
                 sync.nudge();
             }
-            let (returned, fetched) = prefetch
-                .join()
-                .map_err(|_| polars_err!(ComputeError: "reading the CSV's next piece panicked"))?;
             pieces = returned;
             next = fetched?;
         }
@@ -148,106 +151,9 @@ fn summarise(frame: DataFrame, summary: &[Expr]) -> PolarsResult<DataFrame> {
     frame.lazy().select(summary).collect()
 }
 
-/// Parses pieces of whole records (no header) into frames of the file's schema, with the null tokens
-/// (`NULL`, `N/A`, ...; [`headers::NULL_TOKENS`]) read as nulls.
-///
-/// Why not simply hand polars the tokens: it then compares every field of every column with each of them,
-/// which was 16 % of the conversion's CPU on the groupby table (perf). So a piece is first parsed without
-/// them and its text columns have their tokens nulled afterwards, a vectorised comparison per column. A
-/// token in a column of numbers or dates makes that parse fail; then the piece, and every piece after it, is
-/// parsed with the tokens as before. Either way the frame is the same.
-struct PieceParser<'a> {
-    reading: &'a Reading,
-    with_tokens: bool,
-}
-
-impl<'a> PieceParser<'a> {
-    fn new(reading: &'a Reading) -> Self {
-        Self {
-            reading,
-            with_tokens: false,
-        }
-    }
-
-    fn parse(&mut self, piece: &[u8]) -> PolarsResult<DataFrame> {
-        if !self.with_tokens {
-            // A failure here is a token where polars expected a number or a date, or a real fault of the
-            // file; parsing again with the tokens tells them apart (and reports the fault as before).
-            if let Ok(frame) = read_piece(piece, self.reading, false) {
-                return null_text_tokens(frame);
-            }
-            self.with_tokens = true;
-        }
-        read_piece(piece, self.reading, true)
-    }
-}
-
-/// `frame` with the text values that are exactly a null token made null, as polars' parser does with them.
-fn null_text_tokens(mut frame: DataFrame) -> PolarsResult<DataFrame> {
-    let text: Vec<usize> = frame
-        .dtypes()
-        .iter()
-        .enumerate()
-        .filter_map(|(index, dtype)| (*dtype == DataType::String).then_some(index))
-        .collect();
-    for index in text {
-        let column = frame.columns()[index].str()?;
-        if !may_hold_tokens(column) {
-            continue;
-        }
-        let mut is_token = column.equal(headers::NULL_TOKENS[0]);
-        for token in &headers::NULL_TOKENS[1..] {
-            is_token = is_token | column.equal(*token);
-        }
-        if is_token.any() {
-            let nulled = column.set(&is_token, None)?;
-            frame.replace_column(index, nulled.into_column())?;
-        }
-    }
-    // `set` rebuilds the column as one chunk while polars' parser leaves one per thread; the Parquet writer
-    // cuts row groups by chunk and needs every column cut alike (a debug assertion in polars checks it).
-    frame.align_chunks_par();
-    Ok(frame)
-}
-
-/// Whether some value of `column` is as long as a null token. Most text columns (ids, codes, sentences) have
-/// none, and their six comparisons are skipped: each value's length is in its view, so this is one quick pass.
-fn may_hold_tokens(column: &StringChunked) -> bool {
-    let lengths = headers::NULL_TOKENS.iter().map(|token| token.len());
-    let (shortest, longest) = (lengths.clone().min(), lengths.max());
-    let (Some(shortest), Some(longest)) = (shortest, longest) else {
-        return false;
-    };
-    column.downcast_iter().any(|values| {
-        values
-            .views()
-            .iter()
-            .any(|view| (shortest..=longest).contains(&(view.length as usize)))
-    })
-}
-
-/// One piece of whole records (no header) into a frame of the file's schema; `with_tokens` has polars read
-/// the null tokens as nulls in every column.
-fn read_piece(piece: &[u8], reading: &Reading, with_tokens: bool) -> PolarsResult<DataFrame> {
-    // The options `ingest::scan` inferred the schema with: a piece must read the way the file's start did.
-    let mut parse_options = CsvParseOptions::default()
-        .with_separator(reading.delimiter)
-        .with_try_parse_dates(true)
-        .with_missing_is_null(true);
-    if with_tokens {
-        parse_options = parse_options.with_null_values(Some(headers::null_values()));
-    }
-    CsvReadOptions::default()
-        .with_has_header(false)
-        .with_schema(Some(reading.schema.clone()))
-        .with_raise_if_empty(false)
-        .with_parse_options(parse_options)
-        .into_reader_with_file_handle(Cursor::new(piece))
-        .finish()
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::headers;
     use super::*;
 
     /// A byte-order mark, a header, CRLF endings, quoted delimiters and newlines, nulls and dates.

@@ -6,6 +6,7 @@ mod headers;
 mod ingest;
 mod locate;
 mod parquet_writer;
+mod piece_parser;
 mod pieces;
 mod query;
 mod sniff;

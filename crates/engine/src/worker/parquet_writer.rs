@@ -18,13 +18,17 @@ use polars_parquet::write::{
 };
 use rayon::prelude::*;
 
+/// Bytes of a column's data pages seen before deciding whether compressing it pays: a column mostly null, or
+/// with a few short values, in the first frames says little about the rest.
+const JUDGED_AFTER: usize = 64 << 10;
+
 /// How every row group is stored.
 pub(crate) struct Settings {
     pub compression: ParquetCompression,
     pub statistics: StatisticsOptions,
-    /// Store a column uncompressed after its first frame when compressing that frame saved less than a
-    /// tenth: random floats, or dictionary keys, cost the compressor's time for nothing, on every write and
-    /// every read.
+    /// Store a column uncompressed from the frame after its first 64 KiB when compressing those saved less
+    /// than a tenth: random floats, or dictionary keys, cost the compressor's time for nothing, on every
+    /// write and every read.
     pub only_what_shrinks: bool,
 }
 
@@ -40,8 +44,9 @@ pub(crate) struct ParallelParquetWriter<W: Write> {
     options: WriteOptions,
     /// Per column: whether it is still compressed.
     compress: Vec<bool>,
-    /// Whether `compress` is still to be decided, from the first frame written.
-    judging: bool,
+    /// Per column not yet judged: the compressed and uncompressed bytes of its data pages so far. `None` once
+    /// judged, or for every column when compression is never given up.
+    judging: Vec<Option<(usize, usize)>>,
 }
 
 impl<W: Write> ParallelParquetWriter<W> {
@@ -65,7 +70,7 @@ impl<W: Write> ParallelParquetWriter<W> {
         };
         Ok(Self {
             compress: vec![true; types.len()],
-            judging: settings.only_what_shrinks,
+            judging: vec![settings.only_what_shrinks.then_some((0, 0)); types.len()],
             file,
             types,
             encodings,
@@ -106,10 +111,7 @@ impl<W: Write> ParallelParquetWriter<W> {
                 })
                 .collect()
         });
-        if self.judging && !batches.is_empty() {
-            self.judging = false;
-            self.compress = shrunk_by_a_tenth(&columns, width);
-        }
+        self.judge(&columns);
         let mut columns = columns.into_iter();
         for batch in &batches {
             let mut leaves = Vec::with_capacity(width);
@@ -121,33 +123,36 @@ impl<W: Write> ParallelParquetWriter<W> {
         Ok(())
     }
 
+    /// Adds these row groups' page sizes (the encoded columns of each row group in turn) to the columns not
+    /// yet judged; a column is judged once it has [`JUDGED_AFTER`] bytes: it stays compressed if that saved
+    /// at least a tenth of them. Dictionary pages follow their column (polars does not expose their size).
+    fn judge(&mut self, columns: &[PolarsResult<Vec<Vec<CompressedPage>>>]) {
+        let width = self.types.len();
+        for (task, leaves) in columns.iter().enumerate() {
+            let (Some(sizes), Ok(leaves)) = (&mut self.judging[task % width], leaves) else {
+                continue;
+            };
+            for page in leaves.iter().flatten() {
+                if let CompressedPage::Data(page) = page {
+                    sizes.0 += page.compressed_size();
+                    sizes.1 += page.uncompressed_size();
+                }
+            }
+        }
+        for (column, judging) in self.judging.iter_mut().enumerate() {
+            if let Some((compressed, uncompressed)) = *judging
+                && uncompressed >= JUDGED_AFTER
+            {
+                self.compress[column] = compressed * 10 <= uncompressed * 9;
+                *judging = None;
+            }
+        }
+    }
+
     /// Writes the footer; the file is complete once the output is flushed.
     pub(crate) fn finish(self) -> PolarsResult<()> {
         self.file.finish().map(drop)
     }
-}
-
-/// Per column, whether compression saved at least a tenth of its data pages in these row groups (the
-/// encoded columns of each row group in turn, `width` columns each).
-fn shrunk_by_a_tenth(
-    columns: &[PolarsResult<Vec<Vec<CompressedPage>>>],
-    width: usize,
-) -> Vec<bool> {
-    let mut sizes = vec![(0usize, 0usize); width];
-    for (task, leaves) in columns.iter().enumerate() {
-        let Ok(leaves) = leaves else { continue };
-        for page in leaves.iter().flatten() {
-            if let CompressedPage::Data(page) = page {
-                let (compressed, uncompressed) = &mut sizes[task % width];
-                *compressed += page.compressed_size();
-                *uncompressed += page.uncompressed_size();
-            }
-        }
-    }
-    sizes
-        .into_iter()
-        .map(|(compressed, uncompressed)| compressed * 10 <= uncompressed * 9)
-        .collect()
 }
 
 /// One column of one row group as compressed pages, one list per leaf (a flat column has one).
@@ -262,10 +267,10 @@ mod tests {
         assert_eq!(back.schema(), empty.schema());
     }
 
-    /// Random floats do not shrink, a repetitive text column does: after the first frame the floats are
-    /// stored uncompressed and the text still compressed, and the file reads back the same.
+    /// Random floats do not shrink, a repetitive text column does: once 64 KiB of them have been seen, the
+    /// floats are stored uncompressed and the text still compressed, and the file reads back the same.
     #[test]
-    fn columns_that_do_not_shrink_are_stored_uncompressed_after_the_first_frame() {
+    fn columns_that_do_not_shrink_are_stored_uncompressed_once_judged() {
         let n = 20_000;
         let mut state = 0x2545_f491_4f6c_dd1du64;
         let noise: Vec<f64> = (0..n)
@@ -287,8 +292,10 @@ mod tests {
         };
         let mut ours =
             ParallelParquetWriter::new(&mut written, frame.schema(), only_what_shrinks).unwrap();
-        ours.write(&frame.slice(0, 10_000)).unwrap();
-        ours.write(&frame.slice(10_000, 10_000)).unwrap();
+        // 8 KB of floats first: too little to judge by, so the next frame is still compressed.
+        ours.write(&frame.slice(0, 1_000)).unwrap();
+        ours.write(&frame.slice(1_000, 10_000)).unwrap();
+        ours.write(&frame.slice(11_000, 9_000)).unwrap();
         ours.finish().unwrap();
 
         let mut reader = ParquetReader::new(std::io::Cursor::new(written));
@@ -306,7 +313,11 @@ mod tests {
             .collect();
         assert_eq!(
             codecs,
-            [["Lz4Raw", "Lz4Raw"], ["Uncompressed", "Lz4Raw"]],
+            [
+                ["Lz4Raw", "Lz4Raw"],
+                ["Lz4Raw", "Lz4Raw"],
+                ["Uncompressed", "Lz4Raw"]
+            ],
             "per row group: noise, words"
         );
         assert!(reader.finish().unwrap().equals(&frame));

@@ -153,7 +153,7 @@ mod tests {
                     file.write_all(part).unwrap();
                     std::thread::sleep(std::time::Duration::from_millis(1));
                 }
-                std::fs::write(&marker, text.len().to_string()).unwrap();
+                super::super::source::announce(&marker, text.len());
             }
         });
         let mut source = CsvSource::growing(&path, dir.path().join("t.csv.complete")).unwrap();

@@ -206,6 +206,14 @@ impl std::ops::Deref for Window {
     }
 }
 
+/// Writes `marker` as the calculator does (whole, then renamed into place), for tests of growing files.
+#[cfg(test)]
+pub(crate) fn announce(marker: &Path, size: usize) {
+    let partial = marker.with_extension("partial");
+    std::fs::write(&partial, size.to_string()).unwrap();
+    std::fs::rename(&partial, marker).unwrap();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,7 +257,7 @@ mod tests {
             file.write_all(b"1,2\n").unwrap();
             std::thread::sleep(Duration::from_millis(50));
             file.write_all(b"3,4\n").unwrap();
-            std::fs::write(&marker, "12").unwrap();
+            announce(&marker, 12);
         });
         assert_eq!(source.wait_for(8).unwrap(), 8, "waits for the next write");
         assert_eq!(source.total(), None);

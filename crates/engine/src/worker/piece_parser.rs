@@ -1,0 +1,107 @@
+//! Parsing one piece of a CSV (whole records, no header) with polars into a frame of the file's schema, with
+//! the null tokens read as nulls.
+
+use std::io::Cursor;
+
+use polars::prelude::*;
+
+use super::convert::Reading;
+use super::headers;
+
+/// Parses pieces of whole records (no header) into frames of the file's schema, with the null tokens
+/// (`NULL`, `N/A`, ...; [`headers::NULL_TOKENS`]) read as nulls.
+///
+/// Why not simply hand polars the tokens: it then compares every field of every column with each of them,
+/// which was 16 % of the conversion's CPU on the groupby table (perf). So a piece is first parsed without
+/// them and its text columns have their tokens nulled afterwards, a vectorised comparison per column. A
+/// token in a column of numbers or dates makes that parse fail; then the piece, and every piece after it, is
+/// parsed with the tokens as before. Either way the frame is the same.
+pub(crate) struct PieceParser<'a> {
+    reading: &'a Reading,
+    with_tokens: bool,
+}
+
+impl<'a> PieceParser<'a> {
+    pub(crate) fn new(reading: &'a Reading) -> Self {
+        Self {
+            reading,
+            with_tokens: false,
+        }
+    }
+
+    pub(crate) fn parse(&mut self, piece: &[u8]) -> PolarsResult<DataFrame> {
+        if !self.with_tokens {
+            // A failure here is a token where polars expected a number or a date, or a real fault of the
+            // file; parsing again with the tokens tells them apart (and reports the fault as before).
+            if let Ok(frame) = read_piece(piece, self.reading, false) {
+                return null_text_tokens(frame);
+            }
+            self.with_tokens = true;
+        }
+        read_piece(piece, self.reading, true)
+    }
+}
+
+/// `frame` with the text values that are exactly a null token made null, as polars' parser does with them.
+fn null_text_tokens(mut frame: DataFrame) -> PolarsResult<DataFrame> {
+    let text: Vec<usize> = frame
+        .dtypes()
+        .iter()
+        .enumerate()
+        .filter_map(|(index, dtype)| (*dtype == DataType::String).then_some(index))
+        .collect();
+    for index in text {
+        let column = frame.columns()[index].str()?;
+        if !may_hold_tokens(column) {
+            continue;
+        }
+        let mut is_token = column.equal(headers::NULL_TOKENS[0]);
+        for token in &headers::NULL_TOKENS[1..] {
+            is_token = is_token | column.equal(*token);
+        }
+        if is_token.any() {
+            let nulled = column.set(&is_token, None)?;
+            frame.replace_column(index, nulled.into_column())?;
+        }
+    }
+    // `set` rebuilds the column as one chunk while polars' parser leaves one per thread; the Parquet writer
+    // cuts row groups by chunk and needs every column cut alike (a debug assertion in polars checks it).
+    frame.align_chunks_par();
+    Ok(frame)
+}
+
+/// Whether some value of `column` is as long as a null token. Most text columns (ids, codes, sentences) have
+/// none, and their six comparisons are skipped: each value's length is in its view, so this is one quick pass.
+fn may_hold_tokens(column: &StringChunked) -> bool {
+    let lengths = headers::NULL_TOKENS.iter().map(|token| token.len());
+    let (shortest, longest) = (lengths.clone().min(), lengths.max());
+    let (Some(shortest), Some(longest)) = (shortest, longest) else {
+        return false;
+    };
+    column.downcast_iter().any(|values| {
+        values
+            .views()
+            .iter()
+            .any(|view| (shortest..=longest).contains(&(view.length as usize)))
+    })
+}
+
+/// One piece of whole records (no header) into a frame of the file's schema; `with_tokens` has polars read
+/// the null tokens as nulls in every column.
+fn read_piece(piece: &[u8], reading: &Reading, with_tokens: bool) -> PolarsResult<DataFrame> {
+    // The options `ingest::scan` inferred the schema with: a piece must read the way the file's start did.
+    let mut parse_options = CsvParseOptions::default()
+        .with_separator(reading.delimiter)
+        .with_try_parse_dates(true)
+        .with_missing_is_null(true);
+    if with_tokens {
+        parse_options = parse_options.with_null_values(Some(headers::null_values()));
+    }
+    CsvReadOptions::default()
+        .with_has_header(false)
+        .with_schema(Some(reading.schema.clone()))
+        .with_raise_if_empty(false)
+        .with_parse_options(parse_options)
+        .into_reader_with_file_handle(Cursor::new(piece))
+        .finish()
+}
