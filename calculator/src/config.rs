@@ -8,6 +8,7 @@ use secrecy::SecretString;
 use telemetry::{ConfigError, LogFormat, env_opt, env_or};
 
 const DEFAULT_SIDECAR_TIMEOUT: Duration = Duration::from_secs(300);
+const DEFAULT_UPLOAD_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Why not overlap every upload: one that arrives within a second gains at most that second, and on a small
 /// machine its receiving and its conversion then compete for the CPU. The 509 MB groupby table from a local
 /// client took 1.86-2.04 s overlapped against 1.72-1.74 s received first (2 cores); at 200 MB/s, overlapping
@@ -35,6 +36,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Largest CSV upload in bytes (`MAX_UPLOAD_BYTES`, default 1 GiB); `MAX_BODY_BYTES` does not apply to uploads.
     pub max_upload_bytes: u64,
+    /// Longest silence of an upload's body before it is refused with 408 (`UPLOAD_IDLE_TIMEOUT`, default 60 s):
+    /// a client that stalls holds a connection, a temporary file and perhaps a worker until then.
+    pub upload_idle_timeout: Duration,
     /// An upload still arriving after this long (`UPLOAD_OVERLAP_AFTER`, default 1 s; `0` for every upload)
     /// is read into Parquet as it arrives, by a worker the queries can spare, instead of after its last byte.
     pub upload_overlap_after: Duration,
@@ -58,6 +62,11 @@ impl Config {
             log_format: env_or("LOG_FORMAT", LogFormat::Pretty)?,
             data_dir: env_or("DATA_DIR", PathBuf::from("./data"))?,
             max_upload_bytes: env_or("MAX_UPLOAD_BYTES", 1 << 30)?,
+            upload_idle_timeout: env_or(
+                "UPLOAD_IDLE_TIMEOUT",
+                Seconds(DEFAULT_UPLOAD_IDLE_TIMEOUT),
+            )?
+            .0,
             upload_overlap_after: env_or(
                 "UPLOAD_OVERLAP_AFTER",
                 Seconds(DEFAULT_UPLOAD_OVERLAP_AFTER),
@@ -79,6 +88,7 @@ impl Config {
         Self {
             data_dir: temp.path().to_path_buf(),
             max_upload_bytes: 1 << 30,
+            upload_idle_timeout: DEFAULT_UPLOAD_IDLE_TIMEOUT,
             upload_overlap_after: DEFAULT_UPLOAD_OVERLAP_AFTER,
             engine: EngineConfig::new(test_worker_program(), vec![engine::WORKER_ARG.to_owned()]),
             temp_data_dir: Some(Arc::new(temp)),

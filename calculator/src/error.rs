@@ -35,6 +35,9 @@ pub enum AppError {
     /// The request is malformed below the JSON level (e.g. a broken multipart body).
     #[error("{0}")]
     BadRequest(String),
+    /// The upload's body stopped arriving for longer than `UPLOAD_IDLE_TIMEOUT`.
+    #[error("{0}")]
+    UploadStalled(String),
     /// The upload is not a CSV that can be read (unparseable, ragged, empty); the message says where.
     #[error("{0}")]
     InvalidCsv(String),
@@ -98,6 +101,7 @@ impl AppError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            Self::UploadStalled(_) => (StatusCode::REQUEST_TIMEOUT, "upload_stalled"),
             Self::InvalidCsv(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_csv"),
             Self::CsvEncoding(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_encoding"),
             Self::IngestLimit(_) => (StatusCode::UNPROCESSABLE_ENTITY, "ingest_limit_exceeded"),

@@ -10,7 +10,7 @@ use engine::{EngineError, IngestJob, IngestReport};
 use super::{
     Received, Staging,
     naming::{default_name, table_name_for},
-    upload::Incoming,
+    upload::{Incoming, Limits},
 };
 use crate::{AppError, AppState};
 
@@ -34,7 +34,11 @@ pub async fn create(
     // An upload that is still arriving after `upload_overlap_after` is read by the engine as it arrives (when
     // a worker can be spared), so that its conversion overlaps its transfer instead of following it.
     let source = staging.source_path();
-    let receiving = incoming.receive(&source, limit);
+    let limits = Limits {
+        bytes: limit,
+        idle: state.config.upload_idle_timeout,
+    };
+    let receiving = incoming.receive(&source, limits);
     tokio::pin!(receiving);
     let (received, arriving) = tokio::select! {
         biased;

@@ -75,6 +75,7 @@ pub fn find(
     responses(
         (status = 201, body = Dataset, headers(("location" = String, description = "/datasets/{id}"))),
         (status = 400, body = contracts::ApiError, description = "`bad_request`: a malformed multipart body"),
+        (status = 408, body = contracts::ApiError, description = "`upload_stalled`: the body sent nothing for UPLOAD_IDLE_TIMEOUT"),
         (status = 413, body = contracts::ApiError, description = "`payload_too_large`: over MAX_UPLOAD_BYTES"),
         (status = 415, body = contracts::ApiError, description = "`unsupported_media_type`"),
         (status = 422, body = contracts::ApiError, description = "`invalid_csv` (with the line), `invalid_encoding`, \

@@ -78,13 +78,13 @@ impl Incoming {
 
     /// Streams the CSV to `dest`. Leaves a partial file behind on error: the caller's staging directory
     /// removes it.
-    pub async fn receive(self, dest: &Path, limit: u64) -> Result<Received, AppError> {
+    pub async fn receive(self, dest: &Path, limits: Limits) -> Result<Received, AppError> {
         if self.multipart {
-            return receive_multipart(self.request, dest, limit).await;
+            return receive_multipart(self.request, dest, limits).await;
         }
         let stream = self.request.into_body().into_data_stream();
-        let (bytes, content_hash) = save(stream, dest, limit).await.map_err(|e| {
-            e.into_app_error(limit, |e| {
+        let (bytes, content_hash) = save(stream, dest, limits).await.map_err(|e| {
+            e.into_app_error(limits, |e| {
                 AppError::BadRequest(format!("the upload stopped before its end: {e}"))
             })
         })?;
@@ -100,14 +100,20 @@ impl Incoming {
 async fn receive_multipart(
     request: Request,
     dest: &Path,
-    limit: u64,
+    limits: Limits,
 ) -> Result<Received, AppError> {
     let mut form = Multipart::from_request(request, &())
         .await
         .map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
     let mut received: Option<Received> = None;
     let mut name = None;
-    while let Some(field) = form.next_field().await.map_err(multipart_error)? {
+    loop {
+        let next = tokio::time::timeout(limits.idle, form.next_field())
+            .await
+            .map_err(|_| stalled(limits.idle))?;
+        let Some(field) = next.map_err(multipart_error)? else {
+            break;
+        };
         match field.name() {
             Some("file") => {
                 if received.is_some() {
@@ -116,9 +122,9 @@ async fn receive_multipart(
                     ));
                 }
                 let file_name = field.file_name().and_then(clean_file_name);
-                let (bytes, content_hash) = save(field, dest, limit)
+                let (bytes, content_hash) = save(field, dest, limits)
                     .await
-                    .map_err(|e| e.into_app_error(limit, multipart_error))?;
+                    .map_err(|e| e.into_app_error(limits, multipart_error))?;
                 received = Some(Received {
                     bytes,
                     content_hash,
@@ -171,27 +177,42 @@ fn multipart_error(error: MultipartError) -> AppError {
     AppError::BadRequest(format!("malformed multipart body: {}", error.body_text()))
 }
 
+/// The bounds of one upload.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most bytes (`MAX_UPLOAD_BYTES`).
+    pub bytes: u64,
+    /// Longest wait for the body's next bytes (`UPLOAD_IDLE_TIMEOUT`).
+    pub idle: std::time::Duration,
+}
+
 /// Why [`save`] stopped.
 #[derive(Debug)]
 pub enum SaveError<E> {
     TooLarge,
+    Stalled,
     Body(E),
     Io(std::io::Error),
 }
 
 impl<E> SaveError<E> {
-    fn into_app_error(self, limit: u64, body: impl FnOnce(E) -> AppError) -> AppError {
+    fn into_app_error(self, limits: Limits, body: impl FnOnce(E) -> AppError) -> AppError {
         match self {
-            Self::TooLarge => too_large(limit),
+            Self::TooLarge => too_large(limits.bytes),
+            Self::Stalled => stalled(limits.idle),
             Self::Body(e) => body(e),
             Self::Io(e) => super::ingest::io_failure(e, "writing an upload"),
         }
     }
 }
 
-/// Copies `stream` to a new file at `dest`, hashing as it goes; stops at the first byte past `limit`.
-/// Returns the size and the BLAKE3 hash (hex).
-pub async fn save<S, E>(stream: S, dest: &Path, limit: u64) -> Result<(u64, String), SaveError<E>>
+/// Copies `stream` to a new file at `dest`, hashing as it goes; stops at the first byte past the size limit,
+/// or when nothing arrives for the idle limit. Returns the size and the BLAKE3 hash (hex).
+pub async fn save<S, E>(
+    stream: S,
+    dest: &Path,
+    limits: Limits,
+) -> Result<(u64, String), SaveError<E>>
 where
     S: Stream<Item = Result<Bytes, E>>,
 {
@@ -201,10 +222,14 @@ where
     let mut out = BufWriter::with_capacity(1 << 20, file);
     let mut hasher = blake3::Hasher::new();
     let mut total: u64 = 0;
-    while let Some(chunk) = stream.next().await {
+    loop {
+        let next = tokio::time::timeout(limits.idle, stream.next())
+            .await
+            .map_err(|_| SaveError::Stalled)?;
+        let Some(chunk) = next else { break };
         let chunk = chunk.map_err(SaveError::Body)?;
         total = total.saturating_add(chunk.len() as u64);
-        if total > limit {
+        if total > limits.bytes {
             return Err(SaveError::TooLarge);
         }
         hasher.update(&chunk);
@@ -212,6 +237,14 @@ where
     }
     out.flush().await.map_err(SaveError::Io)?;
     Ok((total, hasher.finalize().to_hex().to_string()))
+}
+
+/// The 408 for an upload whose body stopped arriving; the message states the limit.
+fn stalled(idle: std::time::Duration) -> AppError {
+    AppError::UploadStalled(format!(
+        "the upload sent nothing for {} s (UPLOAD_IDLE_TIMEOUT) and was dropped; nothing was kept",
+        idle.as_secs_f64()
+    ))
 }
 
 /// The 413 for an upload over the limit; the message states the limit.
@@ -256,6 +289,13 @@ fn declared_length(headers: &HeaderMap) -> Option<u64> {
 mod tests {
     use super::*;
 
+    fn limits(bytes: u64) -> Limits {
+        Limits {
+            bytes,
+            idle: std::time::Duration::from_secs(5),
+        }
+    }
+
     fn chunks(parts: &[&'static [u8]]) -> impl Stream<Item = Result<Bytes, std::io::Error>> {
         futures::stream::iter(
             parts
@@ -269,7 +309,7 @@ mod tests {
     async fn save_streams_hashes_and_counts() {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("x.csv");
-        let (n, hash) = save(chunks(&[b"a,b\n", b"1,2\n", b""]), &dest, 100)
+        let (n, hash) = save(chunks(&[b"a,b\n", b"1,2\n", b""]), &dest, limits(100))
             .await
             .unwrap();
         assert_eq!(n, 8);
@@ -281,9 +321,9 @@ mod tests {
     async fn save_stops_past_the_limit_and_at_body_errors() {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("x.csv");
-        let exact = save(chunks(&[b"1234", b"5678"]), &dest, 8).await;
+        let exact = save(chunks(&[b"1234", b"5678"]), &dest, limits(8)).await;
         assert_eq!(exact.unwrap().0, 8, "exactly the limit is fine");
-        let over = save(chunks(&[b"1234", b"56789"]), &dest, 8).await;
+        let over = save(chunks(&[b"1234", b"56789"]), &dest, limits(8)).await;
         assert!(matches!(over, Err(SaveError::TooLarge)));
 
         let failing = futures::stream::iter(vec![
@@ -291,9 +331,29 @@ mod tests {
             Err(std::io::Error::other("reset")),
         ]);
         assert!(matches!(
-            save(failing, &dest, 8).await,
+            save(failing, &dest, limits(8)).await,
             Err(SaveError::Body(_))
         ));
+    }
+
+    #[tokio::test]
+    async fn save_stops_when_the_body_stalls() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("x.csv");
+        let stalling = futures::StreamExt::chain(chunks(&[b"a,b\n"]), futures::stream::pending());
+        let idle = Limits {
+            bytes: 100,
+            idle: std::time::Duration::from_millis(50),
+        };
+        assert!(matches!(
+            save(stalling, &dest, idle).await,
+            Err(SaveError::Stalled)
+        ));
+        let message = stalled(idle.idle).to_string();
+        assert!(
+            message.contains("0.05 s (UPLOAD_IDLE_TIMEOUT)"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -116,7 +116,8 @@ async fn upload_with_a_pause(app: &TestApp, csv: &[u8], pause: Duration) -> (Rep
                     .is_ok_and(|source| opened_elsewhere(&source))
             });
         }
-        sender.unbounded_send(Ok(second)).unwrap();
+        // Refused when the upload already ended (the reply says why).
+        let _ = sender.unbounded_send(Ok(second));
         opened
     };
     tokio::join!(app.upload_raw("t", Body::from_stream(body)), sending)
@@ -221,4 +222,32 @@ async fn an_upload_past_the_limit_while_converting_is_413_and_leaves_nothing() {
         "payload_too_large"
     );
     assert_nothing_left(&app).await;
+}
+
+#[tokio::test]
+async fn a_stalled_upload_is_408_and_frees_what_it_held() {
+    for overlap_after in [Duration::ZERO, Duration::from_secs(1)] {
+        let app = TestApp::configured(|config| {
+            config.upload_overlap_after = overlap_after;
+            config.upload_idle_timeout = Duration::from_secs(2);
+        });
+        let first =
+            futures::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(b"a,b\n1,2\n"))]);
+        let stalling = futures::StreamExt::chain(first, futures::stream::pending());
+        let reply = app.upload_raw("stalled", Body::from_stream(stalling)).await;
+        let (code, message) = reply.error(StatusCode::REQUEST_TIMEOUT);
+        assert_eq!(code, "upload_stalled");
+        assert!(message.contains("2 s (UPLOAD_IDLE_TIMEOUT)"), "{message}");
+        assert_nothing_left(&app).await;
+        if overlap_after.is_zero() {
+            // The worker it held is free again: the next upload is read as it arrives.
+            let (reply, opened) =
+                upload_with_a_pause(&app, &sample_csv(100), Duration::from_millis(1_500)).await;
+            assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+            assert!(opened, "no worker read the next upload as it arrived");
+        } else {
+            let reply = app.upload_raw("next", sample_csv(100)).await;
+            assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+        }
+    }
 }
