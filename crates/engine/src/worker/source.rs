@@ -123,8 +123,9 @@ impl CsvSource {
     /// The bytes `start..start + len`, which must have been waited for. Mapped rather than read: polars
     /// parses straight from the page cache, with no copy and no buffer to fault in (9 % of the conversion's
     /// CPU on the groupby table went to `read`'s copy and the buffer's fresh pages).
-    // The one `unsafe` in the workspace (allowed here only; `.ci/run` fails on any other `allow(unsafe_code)`): mapping a file is unsafe because another process
-    // could truncate it under the map. Polars maps every CSV and Parquet file it reads the same way.
+    // The one `unsafe` in the workspace (allowed here only; `.ci/run` fails on any other
+    // `allow(unsafe_code)`): mapping a file is unsafe because another process could truncate it under the
+    // map. Polars maps every CSV and Parquet file it reads the same way.
     #[allow(unsafe_code)]
     pub(crate) fn map(&self, start: u64, len: usize) -> io::Result<Window> {
         if len == 0 {
