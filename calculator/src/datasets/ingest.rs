@@ -20,8 +20,11 @@ pub async fn create(
     name: Option<String>,
     request: Request,
 ) -> Result<Arc<Dataset>, AppError> {
-    let limit = state.config.max_upload_bytes;
-    let incoming = Incoming::check(request, limit)?;
+    let limits = Limits {
+        bytes: state.config.max_upload_bytes,
+        idle: state.config.upload_idle_timeout,
+    };
+    let incoming = Incoming::check(request, limits.bytes)?;
     let staging = state
         .datasets
         .stage()
@@ -34,10 +37,6 @@ pub async fn create(
     // An upload that is still arriving after `upload_overlap_after` is read by the engine as it arrives (when
     // a worker can be spared), so that its conversion overlaps its transfer instead of following it.
     let source = staging.source_path();
-    let limits = Limits {
-        bytes: limit,
-        idle: state.config.upload_idle_timeout,
-    };
     let receiving = incoming.receive(&source, limits);
     tokio::pin!(receiving);
     let (received, arriving) = tokio::select! {
@@ -49,18 +48,13 @@ pub async fn create(
         }
     };
     let received = match received {
-        Ok(received) if received.bytes == 0 => {
-            Err(AppError::InvalidCsv(EngineError::EmptyFile.to_string()))
-        }
-        other => other,
-    };
-    let received = match received {
-        Ok(received) => received,
-        Err(error) => {
+        Ok(received) if received.bytes > 0 => received,
+        failed => {
             if let Some(arriving) = arriving {
                 arriving.abandon().await;
             }
-            return Err(error);
+            let empty = || AppError::InvalidCsv(EngineError::EmptyFile.to_string());
+            return Err(failed.err().unwrap_or_else(empty));
         }
     };
     let received_after = started.elapsed();

@@ -8,7 +8,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 
 use crate::pool::{Worker, unexpected_reply};
-use crate::protocol::{Payload, Request, completion_marker};
+use crate::protocol::{Payload, Request, announce_completion, completion_marker};
 use crate::{Engine, EngineError, IngestJob, IngestReport};
 
 impl Engine {
@@ -74,12 +74,7 @@ impl ArrivingIngest {
             marker,
             _permit,
         } = self;
-        // Written whole, then renamed, so that the worker never reads half a size.
-        let mut partial = marker.clone().into_os_string();
-        partial.push(".partial");
-        let announced = std::fs::write(&partial, bytes.to_string())
-            .and_then(|()| std::fs::rename(&partial, &marker));
-        if let Err(e) = announced {
+        if let Err(e) = announce_completion(&marker, bytes) {
             return Err(EngineError::Internal(format!(
                 "cannot mark the upload complete: {e}"
             )));

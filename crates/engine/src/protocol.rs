@@ -39,8 +39,34 @@ pub(crate) enum Request {
 
 /// The file whose appearance tells a worker that the upload at `csv` is complete; it holds the final size.
 pub(crate) fn completion_marker(csv: &Path) -> PathBuf {
-    let mut name = csv.as_os_str().to_owned();
-    name.push(".complete");
+    with_suffix(csv, ".complete")
+}
+
+/// Writes `marker` holding `size`: whole under another name first, then renamed, so that a worker never
+/// reads half of it.
+pub(crate) fn announce_completion(marker: &Path, size: u64) -> io::Result<()> {
+    let partial = with_suffix(marker, ".partial");
+    std::fs::write(&partial, size.to_string())?;
+    std::fs::rename(&partial, marker)
+}
+
+/// The size `marker` announces, or `None` while it does not exist.
+pub(crate) fn read_completion(marker: &Path) -> io::Result<Option<u64>> {
+    match std::fs::read_to_string(marker) {
+        Ok(text) => text.trim().parse().map(Some).map_err(|_| {
+            io::Error::other(format!(
+                "the upload's completion marker is unreadable: {text:?}"
+            ))
+        }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// `path` with `suffix` appended to its file name (`data.csv` → `data.csv.head`).
+pub(crate) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
     PathBuf::from(name)
 }
 

@@ -16,6 +16,7 @@ use super::locate;
 use super::pieces;
 use super::sniff::{self, Sniffed};
 use super::source::CsvSource;
+use crate::protocol::{completion_marker, with_suffix};
 use crate::{EngineError, IngestReport};
 
 /// Rows polars looks at to infer column types before falling back to reading the whole file.
@@ -40,7 +41,7 @@ pub(crate) fn ingest(
     arriving: bool,
 ) -> Result<IngestReport, EngineError> {
     let mut upload = if arriving {
-        CsvSource::growing(csv, crate::protocol::completion_marker(csv))
+        CsvSource::growing(csv, completion_marker(csv))
     } else {
         CsvSource::complete(csv)
     }
@@ -243,9 +244,7 @@ fn head_for_inference(csv: &mut CsvSource) -> PolarsResult<Option<TempFile>> {
             usize::try_from(available).map_err(std::io::Error::other)?,
         )?;
         if let Some(end) = pieces::nth_record_end(&start, records) {
-            let mut name = csv.path().as_os_str().to_owned();
-            name.push(".head");
-            let head = TempFile(PathBuf::from(name));
+            let head = TempFile(with_suffix(csv.path(), ".head"));
             std::fs::write(&head.0, &start[..end])?;
             return Ok(Some(head));
         }
@@ -305,9 +304,7 @@ impl Drop for TempFile {
 /// Decode the whole file as Windows-1252 into a UTF-8 copy beside it (single-byte: chunks decode alone).
 fn transcode(csv: &Path) -> Result<TempFile, EngineError> {
     use std::io::{BufWriter, Read, Write};
-    let mut name = csv.file_name().unwrap_or_default().to_os_string();
-    name.push(".utf8");
-    let out = TempFile(csv.with_file_name(name));
+    let out = TempFile(with_suffix(csv, ".utf8"));
     let failed = |e: std::io::Error| EngineError::Internal(format!("transcoding failed: {e}"));
     let mut input = std::fs::File::open(csv).map_err(failed)?;
     let mut output = BufWriter::new(std::fs::File::create(&out.0).map_err(failed)?);

@@ -90,15 +90,7 @@ pub(crate) fn nth_record_end(piece: &[u8], n: usize) -> Option<usize> {
 /// The index just past the first record (the header line), quotes respected; the whole piece if it has one
 /// record only.
 pub(crate) fn first_record_end(piece: &[u8]) -> usize {
-    let mut inside = false;
-    for i in memchr::memchr2_iter(b'"', b'\n', piece) {
-        if piece[i] == b'"' {
-            inside = !inside;
-        } else if !inside {
-            return i + 1;
-        }
-    }
-    piece.len()
+    nth_record_end(piece, 1).unwrap_or(piece.len())
 }
 
 #[cfg(test)]
@@ -153,7 +145,7 @@ mod tests {
                     file.write_all(part).unwrap();
                     std::thread::sleep(std::time::Duration::from_millis(1));
                 }
-                super::super::source::announce(&marker, text.len());
+                crate::protocol::announce_completion(&marker, text.len() as u64).unwrap();
             }
         });
         let mut source = CsvSource::growing(&path, dir.path().join("t.csv.complete")).unwrap();

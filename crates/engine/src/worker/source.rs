@@ -1,7 +1,7 @@
 //! The CSV an ingest reads: a complete file, or an upload the calculator is still writing, read through
 //! memory maps of the ranges asked for.
 //!
-//! A growing upload is complete once its marker ([`crate::completion_marker`]) exists: the calculator writes
+//! A growing upload is complete once its marker ([`crate::protocol::completion_marker`]) exists: the calculator writes
 //! it, holding the final size, after the last byte is on disk. Until then a read past the bytes written so
 //! far waits for more. An abandoned upload needs no signal: the calculator kills the worker.
 
@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use memmap2::{Mmap, MmapOptions};
+
+use crate::protocol::read_completion;
 
 /// Longest pause between two looks at a growing upload. Short, because an upload arrives faster than it
 /// converts: the reader mostly waits only for the first piece.
@@ -82,9 +84,13 @@ impl CsvSource {
             if written >= end {
                 return Ok(end);
             }
-            self.total = self.read_marker()?;
+            self.total = match &self.marker {
+                Some(marker) => read_completion(marker)?,
+                None => None,
+            };
             if let Some(total) = self.total {
-                if written > total || self.file.metadata()?.len() != total {
+                // The file only grows, so this also catches a marker smaller than what was written.
+                if self.file.metadata()?.len() != total {
                     return Err(io::Error::other(format!(
                         "the upload holds {written} bytes where its marker says {total}"
                     )));
@@ -103,21 +109,6 @@ impl CsvSource {
     /// The final size, if the file is complete.
     pub(crate) fn total(&self) -> Option<u64> {
         self.total
-    }
-
-    fn read_marker(&self) -> io::Result<Option<u64>> {
-        let Some(marker) = &self.marker else {
-            return Ok(None);
-        };
-        match std::fs::read_to_string(marker) {
-            Ok(text) => text.trim().parse().map(Some).map_err(|_| {
-                io::Error::other(format!(
-                    "the upload's completion marker is unreadable: {text:?}"
-                ))
-            }),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
     }
 
     /// The bytes `start..start + len`, which must have been waited for. Mapped rather than read: polars
@@ -207,17 +198,10 @@ impl std::ops::Deref for Window {
     }
 }
 
-/// Writes `marker` as the calculator does (whole, then renamed into place), for tests of growing files.
-#[cfg(test)]
-pub(crate) fn announce(marker: &Path, size: usize) {
-    let partial = marker.with_extension("partial");
-    std::fs::write(&partial, size.to_string()).unwrap();
-    std::fs::rename(&partial, marker).unwrap();
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::announce_completion;
     use std::io::Write;
 
     #[test]
@@ -258,7 +242,7 @@ mod tests {
             file.write_all(b"1,2\n").unwrap();
             std::thread::sleep(Duration::from_millis(50));
             file.write_all(b"3,4\n").unwrap();
-            announce(&marker, 12);
+            announce_completion(&marker, 12).unwrap();
         });
         assert_eq!(source.wait_for(8).unwrap(), 8, "waits for the next write");
         assert_eq!(source.total(), None);
