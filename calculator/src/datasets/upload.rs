@@ -132,7 +132,7 @@ async fn receive_multipart(
                     name: None,
                 });
             }
-            Some("name") => name = Some(small_text(field).await?),
+            Some("name") => name = Some(small_text(field, limits.idle).await?),
             other => {
                 return Err(AppError::InvalidInput(format!(
                     "unexpected multipart field `{}`: send the CSV in `file` (and optionally the dataset's \
@@ -153,9 +153,18 @@ async fn receive_multipart(
 }
 
 /// Reads the `name` field, refusing anything long (it is a label, not a payload).
-async fn small_text(mut field: axum::extract::multipart::Field<'_>) -> Result<String, AppError> {
+async fn small_text(
+    mut field: axum::extract::multipart::Field<'_>,
+    idle: std::time::Duration,
+) -> Result<String, AppError> {
     let mut bytes = Vec::new();
-    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+    loop {
+        let next = tokio::time::timeout(idle, field.chunk())
+            .await
+            .map_err(|_| stalled(idle))?;
+        let Some(chunk) = next.map_err(multipart_error)? else {
+            break;
+        };
         bytes.extend_from_slice(&chunk);
         if bytes.len() > NAME_FIELD_MAX {
             return Err(AppError::InvalidInput(format!(

@@ -251,3 +251,21 @@ async fn a_stalled_upload_is_408_and_frees_what_it_held() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_multipart_upload_stalled_in_its_name_field_is_408() {
+    let app = TestApp::configured(|config| config.upload_idle_timeout = Duration::from_millis(300));
+    let start = futures::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(
+        b"--B\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nsal",
+    ))]);
+    let body = Body::from_stream(futures::StreamExt::chain(start, futures::stream::pending()));
+    let request = axum::http::Request::post("/datasets")
+        .header("content-type", "multipart/form-data; boundary=B")
+        .body(body)
+        .unwrap();
+    let reply = tokio::time::timeout(Duration::from_secs(10), app.send(request))
+        .await
+        .expect("the stalled upload was answered");
+    assert_eq!(reply.error(StatusCode::REQUEST_TIMEOUT).0, "upload_stalled");
+    assert_nothing_left(&app).await;
+}
