@@ -1,7 +1,6 @@
 //! Uploads read into Parquet while they arrive (`UPLOAD_OVERLAP_AFTER`): the same dataset as an upload
 //! received first, and failures (a cut body, a 413, a bad file) that still leave nothing behind.
 
-use std::path::Path;
 use std::time::Duration;
 
 use crate::common::TestApp;
@@ -10,7 +9,7 @@ use axum::{
     http::StatusCode,
 };
 use serde_json::Value;
-use testkit::Reply;
+use testkit::{Reply, opened_by_another_process};
 
 /// An app that overlaps every upload (`UPLOAD_OVERLAP_AFTER=0`).
 fn overlapping() -> TestApp {
@@ -73,25 +72,6 @@ async fn assert_nothing_left(app: &TestApp) {
     assert!(app.entries("tmp").is_empty(), "{:?}", app.entries("tmp"));
 }
 
-/// Whether some process (an engine worker) has `path` open.
-fn opened_elsewhere(path: &Path) -> bool {
-    let Ok(processes) = std::fs::read_dir("/proc") else {
-        return false;
-    };
-    let me = std::process::id().to_string();
-    processes
-        .flatten()
-        // Other processes only: not this one, under its id or as `self` and `thread-self`.
-        .filter(|p| {
-            let name = p.file_name();
-            let name = name.to_string_lossy();
-            name != me && name.bytes().all(|b| b.is_ascii_digit())
-        })
-        .filter_map(|p| std::fs::read_dir(p.path().join("fd")).ok())
-        .flat_map(|fds| fds.flatten())
-        .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == path))
-}
-
 /// Uploads `csv` in two halves with a pause between them; returns the reply and whether, during the pause,
 /// an engine worker had the upload's file open (that is, was converting it as it arrived).
 async fn upload_with_a_pause(app: &TestApp, csv: &[u8], pause: Duration) -> (Reply, bool) {
@@ -113,7 +93,7 @@ async fn upload_with_a_pause(app: &TestApp, csv: &[u8], pause: Duration) -> (Rep
                 // As /proc names it: with any symbolic link in TMPDIR resolved.
                 source
                     .canonicalize()
-                    .is_ok_and(|source| opened_elsewhere(&source))
+                    .is_ok_and(|source| opened_by_another_process(&source))
             });
         }
         // Refused when the upload already ended (the reply says why).

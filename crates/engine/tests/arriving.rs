@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use common::*;
 use engine::{Engine, EngineError, IngestJob, IngestReport};
+use testkit::opened_by_another_process;
 
 fn job(dir: &Path) -> IngestJob {
     IngestJob {
@@ -207,8 +208,19 @@ async fn an_abandoned_upload_stops_its_worker_and_the_engine_goes_on() {
     let job = job(dir.path());
     let arriving = engine.ingest_arriving(job.clone()).await.unwrap();
     std::fs::write(&job.csv_path, &mixed_csv(1_000)[..5_000]).unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The worker has the upload open, waiting for the rest of it ...
+    let csv = job.csv_path.canonicalize().unwrap();
+    let started = tokio::time::Instant::now();
+    while !opened_by_another_process(&csv) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no worker opened the upload"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // ... and once abandoned it has exited: nothing holds the file any more.
     arriving.abandon().await;
+    assert!(!opened_by_another_process(&csv), "the worker still runs");
     let (report, _) = ingest_complete(&engine, &mixed_csv(10)).await;
     assert_eq!(report.unwrap().row_count, 10);
 }

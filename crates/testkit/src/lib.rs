@@ -135,3 +135,23 @@ pub fn capture_logs(filter: &str) -> (CapturedLogs, tracing::subscriber::Default
         telemetry::subscriber(telemetry::LogFormat::Json, filter, move || sink.clone());
     (captured, tracing::subscriber::set_default(subscriber))
 }
+
+/// Whether a process other than this one has `path` open (Linux, through `/proc/<pid>/fd`): an engine worker
+/// reading an upload, for instance. `path` must be canonical, as `/proc` names files.
+pub fn opened_by_another_process(path: &std::path::Path) -> bool {
+    let Ok(processes) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    let me = std::process::id().to_string();
+    processes
+        .flatten()
+        // Other processes only: not this one, under its id or as `self` and `thread-self`.
+        .filter(|p| {
+            let name = p.file_name();
+            let name = name.to_string_lossy();
+            name != me && name.bytes().all(|b| b.is_ascii_digit())
+        })
+        .filter_map(|p| std::fs::read_dir(p.path().join("fd")).ok())
+        .flat_map(|fds| fds.flatten())
+        .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == path))
+}

@@ -72,7 +72,7 @@ mod tests {
     use std::io::Write;
 
     #[test]
-    fn syncs_while_written_and_finishes_cleanly() {
+    fn nudged_while_written_it_finishes_with_the_whole_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.parquet");
         let mut file = File::create(&path).unwrap();
