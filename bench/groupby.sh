@@ -16,22 +16,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-N="${N:-1e7}"
-K="${K:-100}"
-OUT="${BENCH_DIR:-target/bench}"
-CSV="${CSV:-$OUT/G1_${N}_${K}.csv}"
+source bench/groupby_table.sh
 QUESTIONS="${QUESTIONS:-../shared/corpora/db-benchmark/groupby-questions.sql}"
 PORT="${PORT:-18090}"
 INGEST_ROUNDS="${INGEST_ROUNDS:-5}"
-BIN=target/release
 
 [ -f "$QUESTIONS" ] || { echo "skipped: corpus absent ($QUESTIONS)"; exit 0; }
 if [ -z "${BENCH_NO_BUILD:-}" ]; then
     cargo build --release -q -p calculator --bin calculator
     cargo build --release -q -p engine --example groupby_gen --example groupby_bench
 fi
-mkdir -p "$OUT"
-[ -f "$CSV" ] || "$BIN/examples/groupby_gen" "$CSV" "$N" "$K"
+groupby_table
 CSV_MB=$(( $(stat -c %s "$CSV") / 1000000 ))
 
 DATA="$(mktemp -d)"
@@ -85,7 +80,6 @@ for round in $(seq "$INGEST_ROUNDS"); do
     printf '   round %d: polars read %.2fs eager (peak RSS %s MB) / %.2fs lazy, upload %.2fs (%s): %.2fx / %.2fx\n' \
         "$round" "$EAGER_S" "$REF_RSS" "$LAZY_S" "$UPLOAD_S" "$SPLIT" "${EAGER_RATIOS[-1]}" "${LAZY_RATIOS[-1]}"
 done
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 EAGER_MEDIAN=$(median "${EAGER_RATIOS[@]}")
 LAZY_MEDIAN=$(median "${LAZY_RATIOS[@]}")
 INGEST_SUMMARY=$(printf '   upload / polars CSV read: %.2fx the eager reader, %.2fx the lazy one (medians of %d rounds)' \

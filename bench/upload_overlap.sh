@@ -12,19 +12,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-N="${N:-1e7}"
-K="${K:-100}"
-OUT="${BENCH_DIR:-target/bench}"
-CSV="${CSV:-$OUT/G1_${N}_${K}.csv}"
+source bench/groupby_table.sh
 RATE="${RATE:-200M}"
 ROUNDS="${ROUNDS:-3}"
-BIN=target/release
 
 if [ -z "${BENCH_NO_BUILD:-}" ]; then
     cargo build --release -q -p calculator --bin calculator -p engine --example groupby_gen
 fi
-mkdir -p "$OUT"
-[ -f "$CSV" ] || "$BIN/examples/groupby_gen" "$CSV" "$N" "$K"
+groupby_table
 
 PIDS=()
 DIRS=()
@@ -71,7 +66,6 @@ for round in $(seq "$ROUNDS"); do
     OVERLAPPED+=("${a%% *}")
     RECEIVED_FIRST+=("${b%% *}")
 done
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 m1=$(median "${OVERLAPPED[@]}")
 m2=$(median "${RECEIVED_FIRST[@]}")
 awk -v a="$m1" -v b="$m2" 'BEGIN { printf "== summary\n   overlapped %.2fs, received first %.2fs: %.2fx\n", a, b, a / b }'
