@@ -9,6 +9,7 @@ mod parquet_writer;
 mod piece_parser;
 mod pieces;
 mod query;
+mod quote_free;
 mod sniff;
 mod source;
 mod stats;

@@ -7,6 +7,7 @@ use polars::prelude::*;
 
 use super::convert::Reading;
 use super::headers;
+use super::quote_free;
 
 /// Parses pieces of whole records (no header) into frames of the file's schema, with the null tokens
 /// (`NULL`, `N/A`, ...; [`headers::NULL_TOKENS`]) read as nulls.
@@ -90,13 +91,25 @@ fn may_hold_tokens(column: &StringChunked) -> bool {
 /// the null tokens as nulls in every column.
 fn read_piece(piece: &[u8], reading: &Reading, with_tokens: bool) -> PolarsResult<DataFrame> {
     // The options `ingest::scan` inferred the schema with: a piece must read the way the file's start did.
-    let mut parse_options = CsvParseOptions::default()
+    let parse_options = CsvParseOptions::default()
         .with_separator(reading.delimiter)
         .with_try_parse_dates(true)
         .with_missing_is_null(true);
-    if with_tokens {
-        parse_options = parse_options.with_null_values(Some(headers::null_values()));
+    if quote_free::applies_to(piece) {
+        let null_values = match with_tokens {
+            true => Some(headers::null_values().compile(&reading.schema)?),
+            false => None,
+        };
+        if let Some(frame) =
+            quote_free::parse(piece, &parse_options, &reading.schema, null_values.as_ref())
+        {
+            return Ok(frame);
+        }
     }
+    let parse_options = match with_tokens {
+        true => parse_options.with_null_values(Some(headers::null_values())),
+        false => parse_options,
+    };
     CsvReadOptions::default()
         .with_has_header(false)
         .with_schema(Some(reading.schema.clone()))
