@@ -69,7 +69,7 @@ fn convert_in_pieces(
         compression: ParquetCompression::Lz4Raw,
         // Min, max and null count per row group (for pruning); distinct counts would cost a hash per value.
         statistics: StatisticsOptions::default(),
-        only_what_shrinks: true,
+        judge_columns: true,
     };
     let mut writer = ParallelParquetWriter::new(&mut output, schema, settings)?;
     let summary = stats::expressions(schema);

@@ -26,10 +26,11 @@ const JUDGED_AFTER: usize = 64 << 10;
 pub(crate) struct Settings {
     pub compression: ParquetCompression,
     pub statistics: StatisticsOptions,
-    /// Store a column uncompressed from the frame after its first 64 KiB when compressing those saved less
-    /// than a tenth: random floats, or dictionary keys, cost the compressor's time for nothing, on every
-    /// write and every read.
-    pub only_what_shrinks: bool,
+    /// Judge each column by its first 64 KiB, and from the frame after them store it uncompressed when
+    /// compressing saved less than a tenth (random floats, or dictionary keys, cost the compressor's time for
+    /// nothing, on every write and every read), and plain when polars made no dictionary for it (it then
+    /// stops estimating each row group's distinct values only to decide the same again).
+    pub judge_columns: bool,
 }
 
 /// Writes frames as row groups of one Parquet file. A frame's pages are all encoded before its first row group
@@ -44,9 +45,19 @@ pub(crate) struct ParallelParquetWriter<W: Write> {
     options: WriteOptions,
     /// Per column: whether it is still compressed.
     compress: Vec<bool>,
-    /// Per column not yet judged: the compressed and uncompressed bytes of its data pages so far. `None` once
-    /// judged, or for every column when compression is never given up.
-    judging: Vec<Option<(usize, usize)>>,
+    /// Per column not yet judged, what its pages were so far. `None` once judged, or for every column when
+    /// columns are not judged.
+    judging: Vec<Option<Seen>>,
+}
+
+/// What a column's pages have been so far.
+#[derive(Clone, Copy, Default)]
+struct Seen {
+    /// Bytes of its data pages, compressed and not.
+    compressed: usize,
+    uncompressed: usize,
+    /// Whether polars made a dictionary for it in some row group.
+    dictionary: bool,
 }
 
 impl<W: Write> ParallelParquetWriter<W> {
@@ -70,7 +81,7 @@ impl<W: Write> ParallelParquetWriter<W> {
         };
         Ok(Self {
             compress: vec![true; types.len()],
-            judging: vec![settings.only_what_shrinks.then_some((0, 0)); types.len()],
+            judging: vec![settings.judge_columns.then(Seen::default); types.len()],
             file,
             types,
             encodings,
@@ -123,27 +134,34 @@ impl<W: Write> ParallelParquetWriter<W> {
         Ok(())
     }
 
-    /// Adds these row groups' page sizes (the encoded columns of each row group in turn) to the columns not
-    /// yet judged; a column is judged once it has [`JUDGED_AFTER`] bytes: it stays compressed if that saved
-    /// at least a tenth of them. Dictionary pages follow their column (polars does not expose their size).
+    /// Adds these row groups' pages (the encoded columns of each row group in turn) to what was seen of the
+    /// columns not yet judged; a column is judged once it has [`JUDGED_AFTER`] bytes of data pages: it stays
+    /// compressed if that saved at least a tenth of them, and is written plain from now on if none of its row
+    /// groups had a dictionary. Dictionary pages follow their column (polars does not expose their size).
     fn judge(&mut self, columns: &[PolarsResult<Vec<Vec<CompressedPage>>>]) {
         let width = self.types.len();
         for (task, leaves) in columns.iter().enumerate() {
-            let (Some(sizes), Ok(leaves)) = (&mut self.judging[task % width], leaves) else {
+            let (Some(seen), Ok(leaves)) = (&mut self.judging[task % width], leaves) else {
                 continue;
             };
             for page in leaves.iter().flatten() {
-                if let CompressedPage::Data(page) = page {
-                    sizes.0 += page.compressed_size();
-                    sizes.1 += page.uncompressed_size();
+                match page {
+                    CompressedPage::Data(page) => {
+                        seen.compressed += page.compressed_size();
+                        seen.uncompressed += page.uncompressed_size();
+                    }
+                    CompressedPage::Dict(_) => seen.dictionary = true,
                 }
             }
         }
         for (column, judging) in self.judging.iter_mut().enumerate() {
-            if let Some((compressed, uncompressed)) = *judging
-                && uncompressed >= JUDGED_AFTER
+            if let Some(seen) = *judging
+                && seen.uncompressed >= JUDGED_AFTER
             {
-                self.compress[column] = compressed * 10 <= uncompressed * 9;
+                self.compress[column] = seen.compressed * 10 <= seen.uncompressed * 9;
+                if !seen.dictionary && self.encodings[column] == [Encoding::RleDictionary] {
+                    self.encodings[column] = vec![Encoding::Plain];
+                }
                 *judging = None;
             }
         }
@@ -217,7 +235,7 @@ mod tests {
         Settings {
             compression: ParquetCompression::Lz4Raw,
             statistics: StatisticsOptions::default(),
-            only_what_shrinks: false,
+            judge_columns: false,
         }
     }
 
@@ -268,9 +286,11 @@ mod tests {
     }
 
     /// Random floats do not shrink, a repetitive text column does: once 64 KiB of them have been seen, the
-    /// floats are stored uncompressed and the text still compressed, and the file reads back the same.
+    /// floats are stored uncompressed and the text still compressed; the floats, which polars made no
+    /// dictionary for, are then encoded plain and the text still with its dictionary; and the file reads back
+    /// the same.
     #[test]
-    fn columns_that_do_not_shrink_are_stored_uncompressed_once_judged() {
+    fn columns_are_stored_as_their_first_64_kib_deserve_once_judged() {
         let n = 20_000;
         let mut state = 0x2545_f491_4f6c_dd1du64;
         let noise: Vec<f64> = (0..n)
@@ -286,15 +306,20 @@ mod tests {
             .collect();
         let frame = df!("noise" => noise, "words" => words).unwrap();
         let mut written = Vec::new();
-        let only_what_shrinks = Settings {
-            only_what_shrinks: true,
+        let judged = Settings {
+            judge_columns: true,
             ..settings()
         };
-        let mut ours =
-            ParallelParquetWriter::new(&mut written, frame.schema(), only_what_shrinks).unwrap();
+        let mut ours = ParallelParquetWriter::new(&mut written, frame.schema(), judged).unwrap();
         // 8 KB of floats first: too little to judge by, so the next frame is still compressed.
         ours.write(&frame.slice(0, 1_000)).unwrap();
+        assert_eq!(ours.encodings, [[Encoding::RleDictionary]; 2]);
         ours.write(&frame.slice(1_000, 10_000)).unwrap();
+        assert_eq!(
+            ours.encodings,
+            [[Encoding::Plain], [Encoding::RleDictionary]],
+            "noise, words"
+        );
         ours.write(&frame.slice(11_000, 9_000)).unwrap();
         ours.finish().unwrap();
 
@@ -318,6 +343,22 @@ mod tests {
                 ["Lz4Raw", "Lz4Raw"],
                 ["Uncompressed", "Lz4Raw"]
             ],
+            "per row group: noise, words"
+        );
+        let dictionaries: Vec<Vec<bool>> = metadata
+            .row_groups
+            .iter()
+            .map(|group| {
+                group
+                    .parquet_columns()
+                    .iter()
+                    .map(|column| column.dictionary_page_offset().is_some())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            dictionaries,
+            [[false, true]; 3],
             "per row group: noise, words"
         );
         assert!(reader.finish().unwrap().equals(&frame));
