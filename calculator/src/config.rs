@@ -2,7 +2,7 @@
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
-use engine::{EngineConfig, Seconds};
+use engine::{Delay, EngineConfig, Seconds};
 use secrecy::SecretString;
 
 use telemetry::{ConfigError, LogFormat, env_opt, env_or};
@@ -67,9 +67,10 @@ impl Config {
                 Seconds(DEFAULT_UPLOAD_IDLE_TIMEOUT),
             )?
             .0,
+            // Zero is allowed here: every upload is then converted while it arrives.
             upload_overlap_after: env_or(
                 "UPLOAD_OVERLAP_AFTER",
-                Seconds(DEFAULT_UPLOAD_OVERLAP_AFTER),
+                Delay(DEFAULT_UPLOAD_OVERLAP_AFTER),
             )?
             .0,
             engine: EngineConfig::from_env()?,

@@ -154,11 +154,31 @@ impl fmt::Display for ByteSize {
     }
 }
 
-/// A duration written as seconds (`30`, `2.5`) or with a unit (`30s`, `500ms`, `2m`).
+/// A duration written as seconds (`30`, `2.5`) or with a unit (`30s`, `500ms`, `2m`); more than zero, as
+/// a time limit must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Seconds(pub Duration);
 
 impl FromStr for Seconds {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let Delay(duration) = s.parse()?;
+        if duration.is_zero() {
+            return Err(format!(
+                "expected more than zero seconds, got `{}`",
+                s.trim()
+            ));
+        }
+        Ok(Seconds(duration))
+    }
+}
+
+/// A wait written like [`Seconds`] that may also be zero (no wait at all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delay(pub Duration);
+
+impl FromStr for Delay {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -176,10 +196,8 @@ impl FromStr for Seconds {
             _ => return Err(bad()),
         };
         Duration::try_from_secs_f64(seconds)
-            .ok()
-            .filter(|d| !d.is_zero())
-            .map(Seconds)
-            .ok_or_else(bad)
+            .map(Delay)
+            .map_err(|_| bad())
     }
 }
 
@@ -208,8 +226,18 @@ mod tests {
         assert_eq!("500ms".parse(), Ok(Seconds(Duration::from_millis(500))));
         assert_eq!("2m".parse(), Ok(Seconds(Duration::from_secs(120))));
         assert!("0".parse::<Seconds>().is_err());
+        assert!("0ms".parse::<Seconds>().is_err());
         assert!("-1".parse::<Seconds>().is_err());
         assert!("soon".parse::<Seconds>().is_err());
+    }
+
+    #[test]
+    fn delays_may_be_zero() {
+        assert_eq!("0".parse(), Ok(Delay(Duration::ZERO)));
+        assert_eq!("0s".parse(), Ok(Delay(Duration::ZERO)));
+        assert_eq!("1.5".parse(), Ok(Delay(Duration::from_millis(1500))));
+        assert!("-1".parse::<Delay>().is_err());
+        assert!("later".parse::<Delay>().is_err());
     }
 
     #[test]
