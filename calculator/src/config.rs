@@ -2,8 +2,9 @@
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
-use engine::{Delay, EngineConfig, Seconds};
+use engine::EngineConfig;
 use secrecy::SecretString;
+use telemetry::{Delay, Seconds};
 
 use telemetry::{ConfigError, LogFormat, env_opt, env_or};
 

@@ -2,7 +2,7 @@
 
 use std::{fmt, path::PathBuf, str::FromStr, time::Duration};
 
-use telemetry::{ConfigError, env_opt};
+use telemetry::{ConfigError, Seconds, env_opt};
 
 /// The argument that makes the calculator binary run as an engine worker instead of a server.
 pub const WORKER_ARG: &str = "__engine-worker";
@@ -154,53 +154,6 @@ impl fmt::Display for ByteSize {
     }
 }
 
-/// A duration written as seconds (`30`, `2.5`) or with a unit (`30s`, `500ms`, `2m`); more than zero, as
-/// a time limit must be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Seconds(pub Duration);
-
-impl FromStr for Seconds {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let Delay(duration) = s.parse()?;
-        if duration.is_zero() {
-            return Err(format!(
-                "expected more than zero seconds, got `{}`",
-                s.trim()
-            ));
-        }
-        Ok(Seconds(duration))
-    }
-}
-
-/// A wait written like [`Seconds`] that may also be zero (no wait at all).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Delay(pub Duration);
-
-impl FromStr for Delay {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim();
-        let split = s
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(s.len());
-        let (number, unit) = s.split_at(split);
-        let bad = || format!("expected seconds such as 30 or 30s (or 500ms, 2m), got `{s}`");
-        let number: f64 = number.parse().map_err(|_| bad())?;
-        let seconds = match unit.trim() {
-            "" | "s" | "sec" => number,
-            "ms" => number / 1000.0,
-            "m" | "min" => number * 60.0,
-            _ => return Err(bad()),
-        };
-        Duration::try_from_secs_f64(seconds)
-            .map(Delay)
-            .map_err(|_| bad())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,27 +170,6 @@ mod tests {
         assert!("GiB".parse::<ByteSize>().is_err());
         assert_eq!(ByteSize(4 << 30).to_string(), "4 GiB");
         assert_eq!(ByteSize(768 << 20).to_string(), "768 MiB");
-    }
-
-    #[test]
-    fn durations_parse_as_seconds_or_with_units() {
-        assert_eq!("30".parse(), Ok(Seconds(Duration::from_secs(30))));
-        assert_eq!("30s".parse(), Ok(Seconds(Duration::from_secs(30))));
-        assert_eq!("500ms".parse(), Ok(Seconds(Duration::from_millis(500))));
-        assert_eq!("2m".parse(), Ok(Seconds(Duration::from_secs(120))));
-        assert!("0".parse::<Seconds>().is_err());
-        assert!("0ms".parse::<Seconds>().is_err());
-        assert!("-1".parse::<Seconds>().is_err());
-        assert!("soon".parse::<Seconds>().is_err());
-    }
-
-    #[test]
-    fn delays_may_be_zero() {
-        assert_eq!("0".parse(), Ok(Delay(Duration::ZERO)));
-        assert_eq!("0s".parse(), Ok(Delay(Duration::ZERO)));
-        assert_eq!("1.5".parse(), Ok(Delay(Duration::from_millis(1500))));
-        assert!("-1".parse::<Delay>().is_err());
-        assert!("later".parse::<Delay>().is_err());
     }
 
     #[test]

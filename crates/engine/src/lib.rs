@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use arriving::ArrivingIngest;
-pub use config::{ByteSize, Delay, EngineConfig, Seconds, WORKER_ARG, default_memory_limit};
+pub use config::{ByteSize, EngineConfig, WORKER_ARG, default_memory_limit};
 pub use error::EngineError;
 pub use pool::Engine;
 pub use worker::{run_worker_if_requested, worker_main};

@@ -21,5 +21,5 @@ pub use trace_id::{
 
 mod config;
 mod server;
-pub use config::{ConfigError, env_opt, env_or, load_dotenv};
+pub use config::{ConfigError, Delay, Seconds, env_opt, env_or, load_dotenv};
 pub use server::{serve, served, shutdown_signal};

@@ -11,7 +11,7 @@ use llm::{Provider, ProviderConfig};
 use secrecy::SecretString;
 use telemetry::{ConfigError, LogFormat, env_opt, env_or};
 
-pub use provider::{Seconds, provider_config_from_env};
+pub use provider::provider_config_from_env;
 
 /// The variables that configure an LLM, named in the `llm_not_configured` error.
 pub const LLM_VARIABLES: &[&str] = &[

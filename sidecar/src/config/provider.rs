@@ -1,9 +1,9 @@
 //! Reading the LLM provider's settings (`AI_*`, `GOOGLE_*`) from the environment into an [`llm::ProviderConfig`].
 
-use std::{fmt::Display, str::FromStr, time::Duration};
+use std::{fmt::Display, str::FromStr};
 
 use llm::{HttpVersion, ProviderConfig, RetryPolicy, StructuredMode, TokenParam};
-use telemetry::{ConfigError, env_opt};
+use telemetry::{ConfigError, Seconds, env_opt};
 
 const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
 const GEMINI_DEFAULT_MODEL: &str = "gemini-2.5-flash";
@@ -13,26 +13,6 @@ fn wrong(variable: &str, message: impl Display) -> ConfigError {
     ConfigError {
         variable: variable.to_owned(),
         message: message.to_string(),
-    }
-}
-
-/// A duration given as seconds (`60`, `1.5`) or with a unit (`90s`, `500ms`, `2m`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Seconds(pub Duration);
-
-impl FromStr for Seconds {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim();
-        let duration = match s.parse::<f64>() {
-            Ok(secs) => Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())?,
-            Err(_) => humantime::parse_duration(s).map_err(|e| e.to_string())?,
-        };
-        if duration.is_zero() {
-            return Err("must be more than zero".into());
-        }
-        Ok(Self(duration))
     }
 }
 
@@ -244,23 +224,6 @@ fn apply_tuning(config: &mut ProviderConfig) -> Result<(), ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn seconds_accept_numbers_and_units() {
-        assert_eq!("60".parse::<Seconds>().unwrap().0, Duration::from_secs(60));
-        assert_eq!(
-            "1.5".parse::<Seconds>().unwrap().0,
-            Duration::from_millis(1500)
-        );
-        assert_eq!(
-            "500ms".parse::<Seconds>().unwrap().0,
-            Duration::from_millis(500)
-        );
-        assert_eq!("2m".parse::<Seconds>().unwrap().0, Duration::from_secs(120));
-        assert!("0".parse::<Seconds>().is_err());
-        assert!("-1".parse::<Seconds>().is_err());
-        assert!("soon".parse::<Seconds>().is_err());
-    }
 
     #[test]
     fn http_version_names() {
