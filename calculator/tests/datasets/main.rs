@@ -11,5 +11,6 @@ mod adversarial;
 mod arriving;
 mod csv_corpus;
 mod errors;
+mod odd_text;
 mod query;
 mod routes;

@@ -21,6 +21,7 @@ use super::pieces::{Pieces, first_record_end};
 use super::source::CsvSource;
 use super::stats;
 use super::syncing::BackgroundSync;
+use super::text_for_polars::BOM;
 
 /// Bytes of CSV parsed at a time: large enough that polars' parallel parser has work for every core. On the
 /// 509 MB groupby table (`bench/groupby.sh`), 8 MiB pieces were slower, and 64 MiB ones as fast as 32 MiB but
@@ -138,7 +139,7 @@ fn convert_in_pieces(
 
 /// The first piece without its byte-order mark and, when the file has one, its header record.
 fn after_preamble(piece: &[u8], has_header: bool) -> &[u8] {
-    let body = piece.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(piece);
+    let body = piece.strip_prefix(BOM).unwrap_or(piece);
     if has_header {
         &body[first_record_end(body)..]
     } else {

@@ -16,6 +16,7 @@ use super::locate;
 use super::pieces;
 use super::sniff::{self, Sniffed};
 use super::source::CsvSource;
+use super::text_for_polars;
 use crate::protocol::{completion_marker, with_suffix};
 use crate::{EngineError, IngestReport};
 
@@ -212,12 +213,7 @@ fn write(
     csv: &mut CsvSource,
     parquet: &Path,
 ) -> PolarsResult<(u64, Vec<contracts::ColumnStats>)> {
-    let head = if plan.infer_all {
-        csv.wait_complete()?;
-        None
-    } else {
-        head_for_inference(csv)?
-    };
+    let head = head_for_inference(csv, plan.infer_all)?;
     let inferred_from = head.as_ref().map_or(plan.source, |h| h.0.as_path());
     let reading = Reading {
         delimiter: plan.sniffed.delimiter,
@@ -228,24 +224,34 @@ fn write(
     convert::convert(csv, parquet, &reading)
 }
 
-/// While an upload is still arriving, a copy of its start for polars to infer the schema from: whole
-/// records, more than twice the [`INFER_ROWS`] polars looks at, so that it sees the rows it would see in
-/// the whole file. `None` once the file is complete: polars reads its start itself.
-fn head_for_inference(csv: &mut CsvSource) -> PolarsResult<Option<TempFile>> {
+/// A copy for polars to infer the schema from, when it cannot read the file itself: the start of an upload
+/// still arriving (whole records, more than twice the [`INFER_ROWS`] polars looks at, so that it sees the
+/// rows it would see in the whole file), or a file that starts like compressed data (behind a byte-order
+/// mark, see [`text_for_polars`]). The whole file when `whole`. `None` when polars can read the file itself.
+fn head_for_inference(csv: &mut CsvSource, whole: bool) -> PolarsResult<Option<TempFile>> {
     let records = 2 * INFER_ROWS + 2;
-    let mut want: u64 = 1 << 20;
+    let mut want: u64 = if whole { u64::MAX } else { 1 << 20 };
     loop {
         let available = csv.wait_for(want)?;
-        if csv.total().is_some() {
-            return Ok(None);
-        }
+        let complete = csv.total().is_some();
         let start = csv.map(
             0,
             usize::try_from(available).map_err(std::io::Error::other)?,
         )?;
-        if let Some(end) = pieces::nth_record_end(&start, records) {
+        let shielded = text_for_polars::looks_compressed(&start);
+        if complete && !shielded {
+            return Ok(None);
+        }
+        let end = match complete {
+            true if whole => Some(start.len()),
+            true => Some(pieces::nth_record_end(&start, records).unwrap_or(start.len())),
+            false => pieces::nth_record_end(&start, records),
+        };
+        if let Some(end) = end {
             let head = TempFile(with_suffix(csv.path(), ".head"));
-            std::fs::write(&head.0, &start[..end])?;
+            // Behind a mark only when it looks compressed: a mark of the file's own is one polars should strip.
+            let shield: &[u8] = if shielded { text_for_polars::BOM } else { b"" };
+            std::fs::write(&head.0, [shield, &start[..end]].concat())?;
             return Ok(Some(head));
         }
         want = want.saturating_mul(4);

@@ -15,6 +15,7 @@ mod source;
 mod stats;
 mod subqueries;
 mod syncing;
+mod text_for_polars;
 mod values;
 
 use std::io::{self, Write};

@@ -8,6 +8,7 @@ use polars::prelude::*;
 use super::convert::Reading;
 use super::headers;
 use super::quote_free;
+use super::text_for_polars;
 
 /// Parses pieces of whole records (no header) into frames of the file's schema, with the null tokens
 /// (`NULL`, `N/A`, ...; [`headers::NULL_TOKENS`]) read as nulls.
@@ -110,11 +111,12 @@ fn read_piece(piece: &[u8], reading: &Reading, with_tokens: bool) -> PolarsResul
         true => parse_options.with_null_values(Some(headers::null_values())),
         false => parse_options,
     };
+    let piece = text_for_polars::as_text(piece);
     CsvReadOptions::default()
         .with_has_header(false)
         .with_schema(Some(reading.schema.clone()))
         .with_raise_if_empty(false)
         .with_parse_options(parse_options)
-        .into_reader_with_file_handle(Cursor::new(piece))
+        .into_reader_with_file_handle(Cursor::new(piece.as_ref()))
         .finish()
 }

@@ -1,0 +1,78 @@
+//! Text that polars would misread on its own: a CSV that starts like compressed data (`x^` is a zlib
+//! header: a column named `x^2`), and a value that starts with a byte-order mark. Each is stored as written,
+//! received first or converted while it arrives.
+
+use std::time::Duration;
+
+use crate::common::TestApp;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+/// The rows of a stored dataset, in order.
+async fn rows(app: &TestApp, dataset: &Value) -> Vec<Value> {
+    let id = dataset["id"].as_str().unwrap();
+    let preview = app.get(&format!("/datasets/{id}/preview?limit=1000")).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.text());
+    preview.json()["rows"].as_array().unwrap().clone()
+}
+
+fn names(dataset: &Value) -> Vec<&str> {
+    dataset["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn csvs_that_start_like_compressed_data_are_read_as_text() {
+    for app in [
+        TestApp::new(),
+        TestApp::configured(|config| config.upload_overlap_after = Duration::ZERO),
+    ] {
+        // Before: a 500 (polars' scan panicked: "activate 'decompress' feature").
+        let header = app.dataset("powers", "x^2,y\n1,2\n4,5\n").await;
+        assert_eq!(names(&header), ["x^2", "y"]);
+        assert_eq!(rows(&app, &header).await, [json!([1, 2]), json!([4, 5])]);
+
+        // Types inferred again over the whole file (a decimal after polars' first 1000 rows).
+        let mut late = String::from("x^2,y\n");
+        for i in 0..1500 {
+            late.push_str(&format!("{i},{}\n", if i == 1200 { "2.5" } else { "1" }));
+        }
+        let late = app.dataset("late", &late).await;
+        assert_eq!(late["columns"][1]["dtype"], "f64", "{late}");
+        assert_eq!(late["row_count"], 1500);
+
+        // A first record that starts so, in a piece with quotes and in one without. Before: a 422 with
+        // polars' "cannot read compressed CSV file".
+        for (what, csv) in [
+            ("quoted", "formula,note\nx^2 + 1,\"a, b\"\ny,\"c\"\n"),
+            ("plain", "formula,note\nx^2 + 1,a\ny,c\n"),
+        ] {
+            let dataset = app.dataset(what, csv).await;
+            let first = &rows(&app, &dataset).await[0];
+            assert_eq!(first[0], "x^2 + 1", "{what}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_value_that_starts_with_a_byte_order_mark_keeps_it() {
+    let app = TestApp::new();
+    for (what, csv) in [
+        ("quoted", "\u{feff}name,n\n\u{feff}abc,1\n\"d\",2\n"),
+        ("plain", "\u{feff}name,n\n\u{feff}abc,1\nd,2\n"),
+    ] {
+        let dataset = app.dataset(what, csv).await;
+        assert_eq!(
+            names(&dataset),
+            ["name", "n"],
+            "{what}: the file's own mark goes"
+        );
+        let rows = rows(&app, &dataset).await;
+        assert_eq!(rows[0][0], "\u{feff}abc", "{what}: a value's mark stays");
+        assert_eq!(rows[1][0], "d", "{what}");
+    }
+}
