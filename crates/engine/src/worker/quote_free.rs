@@ -6,7 +6,9 @@
 //! search finds the cuts and SIMD counts the rows. Each chunk is then parsed by the same function the
 //! reader calls (`read_chunk`), with the same options, on the same thread pool. Anything unexpected (a row
 //! count that does not match, text that is not UTF-8, a value that does not parse) returns `None`, and the
-//! caller parses the piece with the `CsvReader` as before, which reports the fault in its own words.
+//! caller parses the piece with the `CsvReader` as before, which reports the fault in its own words. The
+//! reader is given the piece as [`super::text_for_polars::as_text`] makes it, and this reads it the same way:
+//! every byte as text, a byte-order mark at its start included.
 
 use polars::io::csv::read::_csv_read_internal::{
     NullValuesCompiled, cast_columns, prepare_csv_schema, read_chunk, validate_utf8,
@@ -75,7 +77,7 @@ fn parse_in_chunks(
             Some(0),
         )
         .ok()?;
-        // The reader's own check: fewer rows than lines is a blank line or a malformed record.
+        // The reader's own consistency check: one row per line.
         (frame.height() == rows).then_some(frame)
     };
     let frames: Vec<DataFrame> = RAYON.install(|| {
@@ -85,6 +87,9 @@ fn parse_in_chunks(
             .map(parse_chunk)
             .collect::<Option<_>>()
     })?;
+    if frames.is_empty() {
+        return None;
+    }
     // One chunk per part, in order, as the reader joins its parts.
     let mut frame = accumulate_dataframes_vertical(frames).ok()?;
     cast_columns(&mut frame, &to_cast, false, false).ok()?;
@@ -127,9 +132,10 @@ mod tests {
 
     fn schema() -> SchemaRef {
         Arc::new(Schema::from_iter([
+            // Text first: a piece's odd start is the start of a value of it.
+            Field::new("s".into(), DataType::String),
             Field::new("n".into(), DataType::Int64),
             Field::new("x".into(), DataType::Float64),
-            Field::new("s".into(), DataType::String),
             Field::new("d".into(), DataType::Date),
             Field::new("b".into(), DataType::Boolean),
             Field::new("t".into(), DataType::Datetime(TimeUnit::Microseconds, None)),
@@ -138,79 +144,112 @@ mod tests {
         ]))
     }
 
-    /// What is wrong with a piece, in one or a few of its rows.
-    #[derive(Clone, Copy, Debug, PartialEq)]
+    /// What is odd about a piece, in one or a few of its rows.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
     enum Flaw {
         None,
-        /// Values polars reads otherwise or not at all: padded, signed, tokens, words in number columns.
+        /// Null tokens (`NULL`, `N/A`, ...) in any column.
+        Tokens,
+        /// Values a column reads in its own way: padded or signed numbers, exponents, `nan`, other cases.
         OddValues,
+        /// Words in number columns, numbers too large.
+        BadValues,
         ExtraField,
         MissingFields,
         BlankLine,
         /// A byte that is not UTF-8 in the text column.
         NotUtf8,
+        /// The piece starts with a byte-order mark, or like compressed data (`x^`).
+        OddStart,
     }
 
-    const FLAWS: [Flaw; 6] = [
+    const FLAWS: [Flaw; 9] = [
         Flaw::None,
+        Flaw::Tokens,
         Flaw::OddValues,
+        Flaw::BadValues,
         Flaw::ExtraField,
         Flaw::MissingFields,
         Flaw::BlankLine,
         Flaw::NotUtf8,
+        Flaw::OddStart,
     ];
 
-    /// A value for column `column`; with `odd`, one polars may read otherwise or not at all.
-    fn value(rng: &mut fastrand::Rng, column: usize, odd: bool) -> String {
-        let odd_ones = [
-            "",
-            " 7",
-            "+3",
-            "NULL",
-            "N/A",
-            "null",
-            "x",
-            "1.5e3",
-            "nan",
-            "-0",
-            "99999999999999999999",
-            "é",
-            "2024-13-45",
-            "TRUE",
-        ];
-        if odd {
-            return odd_ones[rng.usize(..odd_ones.len())].to_string();
+    fn pick<'a>(rng: &mut fastrand::Rng, from: &[&'a str]) -> &'a str {
+        from[rng.usize(..from.len())]
+    }
+
+    /// A value for column `column`, written as `flaw` has it when `flawed`.
+    fn value(rng: &mut fastrand::Rng, column: usize, flaw: Flaw, flawed: bool) -> String {
+        match (flawed, flaw) {
+            (true, Flaw::Tokens) => {
+                let tokens = super::super::headers::NULL_TOKENS;
+                return pick(rng, &[tokens, &[""]].concat()).into();
+            }
+            (true, Flaw::OddValues) => {
+                let odd: &[&str] = match column {
+                    0 => &["é", " padded ", "N/A-ish", "x^2", "a;b"],
+                    1 => &[" 7", "+3", "-0", "007", "7 "],
+                    2 => &["1.5e3", "nan", "-inf", ".5", "5.", "+2.5", "1E-3"],
+                    3 => &["2024-1-5", "2024-01-05T00:00:00"],
+                    4 => &["TRUE", "False", "yes"],
+                    5 => &["2024-05-01T10:30:00", "2024-05-01 10:30"],
+                    _ => &["9:30:00", "10:30"],
+                };
+                return pick(rng, odd).into();
+            }
+            (true, Flaw::BadValues) if column > 0 => {
+                return pick(rng, &["x", "99999999999999999999", "1,5", "--1"]).into();
+            }
+            _ => {}
         }
         match column {
-            0 => rng.i64(-1000..1000).to_string(),
-            1 => format!("{:.3}", rng.f64() * 100.0 - 50.0),
-            2 => ["id001", "a longer piece of text", "ünïcödé", "N/A-ish"][rng.usize(..4)].into(),
+            0 => pick(
+                rng,
+                &["id001", "a longer piece of text", "ünïcödé", "N/A-ish"],
+            )
+            .into(),
+            1 => rng.i64(-1000..1000).to_string(),
+            2 => format!("{:.3}", rng.f64() * 100.0 - 50.0),
             3 => format!("2024-0{}-1{}", rng.u8(1..10), rng.u8(0..10)),
-            4 => ["true", "false"][rng.usize(..2)].into(),
+            4 => pick(rng, &["true", "false"]).into(),
             5 => format!("2024-05-0{} 1{}:30:00", rng.u8(1..10), rng.u8(0..10)),
             _ => format!("1{}:30:0{}", rng.u8(0..10), rng.u8(0..10)),
         }
     }
 
-    /// A piece of `rows` records with `flaw` in a few of them; CRLF line ends if `crlf`.
-    fn piece(rng: &mut fastrand::Rng, flaw: Flaw, rows: usize, crlf: bool) -> Vec<u8> {
+    /// A piece of `rows` records separated by `separator`, with `flaw` in a few of them; CRLF line ends if
+    /// `crlf`.
+    fn piece(
+        rng: &mut fastrand::Rng,
+        flaw: Flaw,
+        rows: usize,
+        separator: u8,
+        crlf: bool,
+    ) -> Vec<u8> {
         let mut piece = Vec::new();
+        if flaw == Flaw::OddStart {
+            piece.extend_from_slice(
+                pick(rng, &["\u{feff}", "x^", "x^2 + 1", "\u{feff}\u{feff}"]).as_bytes(),
+            );
+        }
         for row in 0..rows {
             let flawed = flaw != Flaw::None && (rng.u8(..) < 8 || row == rows / 2);
             let mut fields: Vec<Vec<u8>> = (0..7)
                 .map(|c| {
-                    let odd = flawed && flaw == Flaw::OddValues && rng.bool();
-                    value(rng, c, odd).into_bytes()
+                    // Few odd values: one a column cannot read spoils the whole piece.
+                    let odd = flawed && rng.u8(..) < 40;
+                    value(rng, c, flaw, odd).into_bytes()
                 })
                 .collect();
             match (flawed, flaw) {
                 (true, Flaw::ExtraField) => fields.push(b"extra".to_vec()),
                 (true, Flaw::MissingFields) => fields.truncate(rng.usize(1..7)),
                 (true, Flaw::BlankLine) => fields.clear(),
-                (true, Flaw::NotUtf8) => fields[2].push(0xff),
+                (true, Flaw::NotUtf8) => fields[0].push(0xff),
                 _ => {}
             }
-            piece.extend(fields.join(&b','));
+            piece.extend(fields.join(&separator));
             if row + 1 < rows || rng.bool() {
                 piece.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
             }
@@ -218,39 +257,41 @@ mod tests {
         piece
     }
 
-    /// Random pieces, well formed or with one kind of flaw: whenever the chunked parse answers, it is the
-    /// frame polars' reader makes of the whole piece; and it answers for every well-formed piece.
+    /// Random pieces, well formed or with one kind of flaw, with every separator: whenever the chunked parse
+    /// answers, it is the frame polars' reader makes of the piece (given as `as_text` makes it); and it
+    /// answers for every well-formed piece, and for most with tokens, odd values or an odd start.
     #[test]
     fn parses_every_piece_as_polars_reader_does_or_declines() {
+        use super::super::{headers, text_for_polars};
         let mut rng = fastrand::Rng::with_seed(7);
         let schema = schema();
         let mut answered = std::collections::BTreeMap::new();
-        for trial in 0..600 {
+        for trial in 0..900 {
             let flaw = FLAWS[trial % FLAWS.len()];
             let with_tokens = trial / FLAWS.len() % 2 == 1;
+            let separator = [b',', b';', b'\t', b'|'][rng.usize(..4)];
             let (rows, crlf) = (rng.usize(1..300), rng.u8(..) < 80);
-            let piece = piece(&mut rng, flaw, rows, crlf);
+            let piece = piece(&mut rng, flaw, rows, separator, crlf);
             let options = CsvParseOptions::default()
+                .with_separator(separator)
                 .with_try_parse_dates(true)
                 .with_missing_is_null(true);
-            let nulls = with_tokens.then(|| {
-                super::super::headers::null_values()
-                    .compile(&schema)
-                    .unwrap()
-            });
+            let nulls = with_tokens.then(|| headers::null_values().compile(&schema).unwrap());
             let chunked =
                 parse_in_chunks(&piece, &options, &schema, nulls.as_ref(), rng.usize(1..400));
             let reader_options = match with_tokens {
-                true => options.with_null_values(Some(super::super::headers::null_values())),
+                true => options.with_null_values(Some(headers::null_values())),
                 false => options,
             };
             let whole = CsvReadOptions::default()
                 .with_has_header(false)
                 .with_schema(Some(schema.clone()))
                 .with_parse_options(reader_options)
-                .into_reader_with_file_handle(std::io::Cursor::new(&piece))
+                .into_reader_with_file_handle(std::io::Cursor::new(
+                    text_for_polars::as_text(&piece).as_ref(),
+                ))
                 .finish();
-            let entry = answered.entry(format!("{flaw:?}")).or_insert((0, 0));
+            let entry = answered.entry((flaw, with_tokens)).or_insert((0, 0));
             entry.1 += 1;
             if let Some(chunked) = chunked {
                 entry.0 += 1;
@@ -264,8 +305,20 @@ mod tests {
                 );
             }
         }
-        println!("answered, tried per flaw: {answered:?}");
-        let (well_formed_answered, well_formed) = answered["None"];
-        assert_eq!(well_formed_answered, well_formed, "every well-formed piece");
+        println!("answered, tried per flaw and tokens: {answered:?}");
+        for tokens in [false, true] {
+            let (well_formed_answered, well_formed) = answered[&(Flaw::None, tokens)];
+            assert_eq!(well_formed_answered, well_formed, "every well-formed piece");
+        }
+        for flaw in [Flaw::OddValues, Flaw::OddStart, Flaw::Tokens] {
+            let (some, _) = answered[&(flaw, true)];
+            assert!(some > 10, "{flaw:?} with tokens: {some} answered");
+        }
+    }
+
+    #[test]
+    fn an_empty_piece_is_declined() {
+        let options = CsvParseOptions::default();
+        assert!(parse(b"", &options, &schema(), None).is_none());
     }
 }
