@@ -4,9 +4,7 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use engine::EngineConfig;
 use secrecy::SecretString;
-use telemetry::{Delay, Seconds};
-
-use telemetry::{ConfigError, LogFormat, env_opt, env_or};
+use telemetry::{ConfigError, Delay, LogFormat, Seconds, env_opt, env_or};
 
 const DEFAULT_SIDECAR_TIMEOUT: Duration = Duration::from_secs(300);
 const DEFAULT_UPLOAD_IDLE_TIMEOUT: Duration = Duration::from_secs(60);

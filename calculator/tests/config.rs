@@ -2,14 +2,13 @@
 //! setting that is set but wrong stops startup naming the variable; every documented value starts it.
 
 use std::{
-    io::{BufRead, BufReader},
     process::{Command, Stdio},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 /// The whole stack with only `vars` set, on ephemeral ports, in a fresh directory (no `.env` picked up).
 fn stack(vars: &[(&str, &str)]) -> (Command, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = testkit::isolated_dir();
     let mut command = Command::new(env!("CARGO_BIN_EXE_calculator"));
     command
         .env_clear()
@@ -36,7 +35,7 @@ fn wrong_settings_stop_startup_naming_the_variable() {
     ];
     for &(variable, value) in cases {
         let (mut command, _dir) = stack(&[(variable, value)]);
-        let output = command.output().unwrap();
+        let output = testkit::output_within(&mut command, Duration::from_secs(30));
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success(), "{variable}={value} started");
         assert!(
@@ -49,33 +48,10 @@ fn wrong_settings_stop_startup_naming_the_variable() {
 /// Starts the stack with `vars` and waits for the calculator's "listening" line (then stops it).
 fn starts_with(vars: &[(&str, &str)]) {
     let (mut command, _dir) = stack(vars);
-    let mut child = command
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let listening = loop {
-        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(line) if line.contains("calculator listening") => break true,
-            Ok(_) => {}
-            Err(_) => break false,
-        }
-    };
-    let _ = child.kill();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        listening,
-        "{vars:?} did not start: {}",
-        String::from_utf8_lossy(&output.stderr)
+    testkit::first_line_with(
+        command.env("RUST_LOG", "info"),
+        "calculator listening",
+        Duration::from_secs(30),
     );
 }
 

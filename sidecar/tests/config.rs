@@ -2,26 +2,24 @@
 //! setting that is set but wrong stops startup naming the variable, and secrets never reach its output.
 
 use std::{
-    io::{BufRead, BufReader},
     process::{Command, Stdio},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 const KEY: &str = "sk-config-SECRET-31c9";
 
 /// The sidecar with only `vars` set, in an empty directory (no `.env` picked up).
-fn sidecar(vars: &[(&str, &str)]) -> Command {
-    let dir = std::env::temp_dir().join(format!("sidecar-config-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+fn sidecar(vars: &[(&str, &str)]) -> (Command, tempfile::TempDir) {
+    let dir = testkit::isolated_dir();
     let mut command = Command::new(env!("CARGO_BIN_EXE_sidecar"));
     command
         .env_clear()
-        .current_dir(dir)
+        .current_dir(dir.path())
         .env("SIDECAR_ADDR", "127.0.0.1:0")
         .env("LOG_FORMAT", "json")
         .envs(vars.iter().copied())
         .stdin(Stdio::null());
-    command
+    (command, dir)
 }
 
 #[test]
@@ -87,7 +85,8 @@ fn wrong_settings_stop_startup_naming_the_variable() {
         (&[("AI_REVIEW", "maybe")], "AI_REVIEW"),
     ];
     for (vars, variable) in cases {
-        let output = sidecar(vars).output().unwrap();
+        let (mut command, _dir) = sidecar(vars);
+        let output = testkit::output_within(&mut command, Duration::from_secs(30));
         let stderr = String::from_utf8_lossy(&output.stderr);
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(!output.status.success(), "{vars:?} started");
@@ -104,31 +103,12 @@ fn wrong_settings_stop_startup_naming_the_variable() {
 
 /// Starts the binary with `vars`, returns the first log line that mentions `needle` (then stops it).
 fn first_line_with(vars: &[(&str, &str)], needle: &str) -> String {
-    let mut child = sidecar(vars)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut seen = Vec::new();
-    let found = loop {
-        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(line) if line.contains(needle) => break Some(line),
-            Ok(line) => seen.push(line),
-            Err(_) => break None,
-        }
-    };
-    let _ = child.kill();
-    let _ = child.wait();
-    found.unwrap_or_else(|| panic!("no line with {needle:?}; saw {seen:?}"))
+    let (mut command, _dir) = sidecar(vars);
+    testkit::first_line_with(
+        command.env("RUST_LOG", "info"),
+        needle,
+        Duration::from_secs(20),
+    )
 }
 
 #[test]

@@ -1,5 +1,8 @@
 //! Helpers for the services' tests: drive a router with `oneshot`, read replies, assert the one error body,
-//! and capture log output.
+//! capture log output, and run a service's binary.
+
+mod binaries;
+pub use binaries::{first_line_with, isolated_dir, output_within};
 
 use std::sync::{Arc, Mutex};
 
