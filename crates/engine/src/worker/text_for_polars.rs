@@ -1,11 +1,17 @@
-//! Handing polars CSV text that it would otherwise take for something else.
+//! Handing polars CSV text that it would otherwise misread.
 //!
-//! Polars looks at the first four bytes of what it reads for the magic numbers of gzip, zlib and zstd. Text
-//! can start that way: `x^` is a zlib header, so a CSV whose first column is named `x^2` is "compressed".
-//! Built without decompression, polars' lazy scan then panics ("activate 'decompress' feature") and its
-//! reader refuses the bytes. It also drops a byte-order mark at the start of what it reads, which in a
-//! piece from the middle of a file is the start of a value. One byte-order mark put in front answers both:
-//! polars strips it before anything else and then reads the text, every byte of it, as text.
+//! - Polars looks at the first four bytes of what it reads for the magic numbers of gzip, zlib and zstd.
+//!   Text can start that way: `x^` is a zlib header, so a CSV whose first column is named `x^2` is
+//!   "compressed". Built without decompression, polars' lazy scan then panics ("activate 'decompress'
+//!   feature") and its reader refuses the bytes.
+//! - It drops a byte-order mark at the start of what it reads, which in a piece from the middle of a file is
+//!   the start of a value.
+//! - A quote that opens the last field and ends the input is read out of bounds when values are compared
+//!   with null tokens (polars-io 0.55.2, `csv/read/parser.rs:1154`; a debug build aborts there).
+//!
+//! A byte-order mark put in front answers the first two: polars strips it before anything else and then
+//! reads every byte as text. A newline put after a final quote answers the third, and changes nothing else:
+//! a final newline adds no row.
 
 use std::borrow::Cow;
 
@@ -19,14 +25,19 @@ pub(crate) fn looks_compressed(bytes: &[u8]) -> bool {
     SupportedCompression::check(bytes).is_some()
 }
 
-/// `bytes` as polars must be given them to read every byte as text: behind a byte-order mark when they
-/// start like compressed data or with a mark of their own; otherwise as they are (no copy).
-pub(crate) fn as_text(bytes: &[u8]) -> Cow<'_, [u8]> {
-    if looks_compressed(bytes) || bytes.starts_with(BOM) {
-        Cow::Owned([BOM, bytes].concat())
-    } else {
-        Cow::Borrowed(bytes)
+/// `piece` (whole records) as polars' reader must be given it to read every byte as text, as written:
+/// behind a byte-order mark when it starts like compressed data or with a mark of its own, and followed by a
+/// newline when it ends with a quote. Otherwise as it is, with no copy (every piece but a file's last ends
+/// with a newline).
+pub(crate) fn as_text(piece: &[u8]) -> Cow<'_, [u8]> {
+    let shield = looks_compressed(piece) || piece.starts_with(BOM);
+    let close = piece.ends_with(b"\"");
+    if !shield && !close {
+        return Cow::Borrowed(piece);
     }
+    let before: &[u8] = if shield { BOM } else { b"" };
+    let after: &[u8] = if close { b"\n" } else { b"" };
+    Cow::Owned([before, piece, after].concat())
 }
 
 #[cfg(test)]
@@ -38,13 +49,15 @@ mod tests {
         for start in [
             &b"x^2,4\n"[..],
             b"x\x01a\n",
-            b"\x1f\x8b\x08\x00",
+            b"\x1f\x8b\x08\x00\n",
             b"\xEF\xBB\xBFabc\n",
         ] {
             assert_eq!(as_text(start), [BOM, start].concat(), "{start:?}");
         }
-        for start in [&b"x,y\n"[..], b"x^", b"", b"id,\"x^2\"\n"] {
-            assert!(matches!(as_text(start), Cow::Borrowed(_)), "{start:?}");
+        assert_eq!(as_text(b"a,\""), &b"a,\"\n"[..]);
+        assert_eq!(as_text(b"x^2,\"q\""), [BOM, b"x^2,\"q\"\n"].concat());
+        for piece in [&b"x,y\n"[..], b"x^", b"", b"id,\"x^2\"\n", b"a,\"b\"\n"] {
+            assert!(matches!(as_text(piece), Cow::Borrowed(_)), "{piece:?}");
         }
     }
 }
