@@ -1,6 +1,6 @@
 //! Text that polars would misread on its own: a CSV that starts like compressed data (`x^` is a zlib
-//! header: a column named `x^2`), and a value that starts with a byte-order mark. Each is stored as written,
-//! received first or converted while it arrives.
+//! header: a column named `x^2`), a value that starts with a byte-order mark, and blank lines. Each is
+//! stored as written, received first or converted while it arrives.
 
 use std::time::Duration;
 
@@ -74,5 +74,35 @@ async fn a_value_that_starts_with_a_byte_order_mark_keeps_it() {
         let rows = rows(&app, &dataset).await;
         assert_eq!(rows[0][0], "\u{feff}abc", "{what}: a value's mark stays");
         assert_eq!(rows[1][0], "d", "{what}");
+    }
+}
+
+#[tokio::test]
+async fn blank_lines_are_not_rows() {
+    for app in [
+        TestApp::new(),
+        TestApp::configured(|config| config.upload_overlap_after = Duration::ZERO),
+    ] {
+        // Before: each blank line was a row of nulls (`a,b\n1,2\n\n` had two rows).
+        for (what, csv, expected) in [
+            ("trailing", "a,b\n1,2\n\n", vec![json!([1, 2])]),
+            (
+                "CRLF",
+                "a,b\r\n1,2\r\n\r\n\r\n3,4\r\n",
+                vec![json!([1, 2]), json!([3, 4])],
+            ),
+            ("leading", "a,b\n\n\n1,2\n", vec![json!([1, 2])]),
+            ("one column", "a\n1\n\n2\n", vec![json!([1]), json!([2])]),
+            // Inside quotes a blank line is part of the value; an empty record (`,`) is a row.
+            (
+                "quoted",
+                "a,b\n1,\"x\n\ny\"\n,\n",
+                vec![json!([1, "x\n\ny"]), json!([null, null])],
+            ),
+        ] {
+            let dataset = app.dataset(what, csv).await;
+            assert_eq!(dataset["row_count"], expected.len(), "{what}: {dataset}");
+            assert_eq!(rows(&app, &dataset).await, expected, "{what}");
+        }
     }
 }

@@ -15,6 +15,7 @@ use contracts::ColumnStats;
 use polars::prelude::*;
 use polars_core::runtime::RAYON;
 
+use super::blank_lines::without_blank_lines;
 use super::parquet_writer::{ParallelParquetWriter, Settings};
 use super::piece_parser::PieceParser;
 use super::pieces::{Pieces, first_record_end};
@@ -52,7 +53,7 @@ pub(crate) fn convert(
     convert_in_pieces(csv, parquet, reading, PIECE_BYTES)
 }
 
-fn convert_in_pieces(
+pub(super) fn convert_in_pieces(
     csv: &mut CsvSource,
     parquet: &Path,
     reading: &Reading,
@@ -81,16 +82,17 @@ fn convert_in_pieces(
         let mut next = pieces.next_piece()?;
         let mut first = true;
         while let Some(piece) = next.take() {
-            let records = if std::mem::take(&mut first) {
+            let records = without_blank_lines(if std::mem::take(&mut first) {
                 after_preamble(&piece, reading.has_header)
             } else {
                 &piece
-            };
+            });
             let frame = if records.iter().all(u8::is_ascii_whitespace) {
                 None
             } else {
-                Some(parser.parse(records)?)
+                Some(parser.parse(&records)?)
             };
+            drop(records);
             // The frame owns its values: the piece's map can go before the next one is made.
             drop(piece);
             // Three things at once, to keep both cores busy through the parts of each that run on one

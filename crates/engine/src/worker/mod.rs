@@ -1,11 +1,14 @@
 //! The worker process: sets its memory limit, then answers one job at a time over stdin/stdout.
 
+mod blank_lines;
 mod clean;
 mod convert;
 mod headers;
 mod ingest;
 mod locate;
 mod parquet_writer;
+#[cfg(test)]
+mod piece_independence;
 mod piece_parser;
 mod pieces;
 mod query;
