@@ -92,6 +92,14 @@ async fn blank_lines_are_not_rows() {
                 vec![json!([1, 2]), json!([3, 4])],
             ),
             ("leading", "a,b\n\n\n1,2\n", vec![json!([1, 2])]),
+            ("before the header", "\n\r\na,b\n1,2\n", vec![json!([1, 2])]),
+            // A line of tabs in a TSV is a record of empty fields, wherever it falls.
+            (
+                "tabs",
+                "a\tb\n1\t2\n\t\n",
+                vec![json!([1, 2]), json!([null, null])],
+            ),
+            ("only tabs", "a\tb\n\t\n", vec![json!([null, null])]),
             ("one column", "a\n1\n\n2\n", vec![json!([1]), json!([2])]),
             // Inside quotes a blank line is part of the value; an empty record (`,`) is a row.
             (
@@ -101,6 +109,7 @@ async fn blank_lines_are_not_rows() {
             ),
         ] {
             let dataset = app.dataset(what, csv).await;
+            assert_eq!(names(&dataset)[0], "a", "{what}: {dataset}");
             assert_eq!(dataset["row_count"], expected.len(), "{what}: {dataset}");
             assert_eq!(rows(&app, &dataset).await, expected, "{what}");
         }

@@ -87,7 +87,8 @@ pub(super) fn convert_in_pieces(
             } else {
                 &piece
             });
-            let frame = if records.iter().all(u8::is_ascii_whitespace) {
+            // A line of spaces or tabs is a record (a row of two empty fields, in a TSV); blank lines are gone.
+            let frame = if records.is_empty() {
                 None
             } else {
                 Some(parser.parse(&records)?)
@@ -139,9 +140,16 @@ pub(super) fn convert_in_pieces(
     stats::read(schema, &merged)
 }
 
-/// The first piece without its byte-order mark and, when the file has one, its header record.
+/// The first piece without its byte-order mark and, when the file has one, its header record: the first line
+/// that is not blank, as the sniffer and polars' inference take it.
 fn after_preamble(piece: &[u8], has_header: bool) -> &[u8] {
-    let body = piece.strip_prefix(BOM).unwrap_or(piece);
+    let mut body = piece.strip_prefix(BOM).unwrap_or(piece);
+    while let Some(rest) = body
+        .strip_prefix(b"\n")
+        .or_else(|| body.strip_prefix(b"\r\n"))
+    {
+        body = rest;
+    }
     if has_header {
         &body[first_record_end(body)..]
     } else {

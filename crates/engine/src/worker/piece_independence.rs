@@ -1,6 +1,6 @@
 //! Test: how a CSV is cut into pieces never changes what is stored. Random CSVs, some mangled (quotes,
-//! delimiters, CRLF, blank lines, null tokens, values that break their column), converted whole and in
-//! pieces of random sizes: the same table and statistics, or the same failure.
+//! delimiters, CRLF, blank lines, lines of whitespace, null tokens, values that break their column),
+//! converted whole and in pieces of random sizes: the same table and statistics, or the same failure.
 
 use std::path::Path;
 
@@ -46,10 +46,11 @@ fn csv(rng: &mut fastrand::Rng, rows: usize, mangle: bool) -> String {
         let d = pick(rng, &["2024-01-02", "", "1999-12-31"]);
         let mut record = format!("{s},{n},{x},{d}");
         if mangle && rng.u8(..) < 6 {
-            record = match rng.u8(..4) {
+            record = match rng.u8(..5) {
                 0 => format!("{s},words,{x},{d}"),
                 1 => format!("{s},{n}"),
                 2 => format!("{record},extra"),
+                3 => pick(rng, &[" ", "\t", ",,,"]).into(),
                 _ => String::new(),
             };
         }
@@ -95,15 +96,20 @@ fn convert(dir: &Path, csv: &Path, piece_bytes: usize) -> Outcome {
 fn the_pieces_never_change_what_is_stored() {
     let mut rng = fastrand::Rng::with_seed(11);
     let (mut stored, mut failed) = (0, 0);
-    for trial in 0..120 {
-        let rows = rng.usize(1..400);
+    for trial in 0..80 {
+        let rows = rng.usize(1..250);
         let text = csv(&mut rng, rows, trial % 2 == 1);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.csv");
         std::fs::write(&path, &text).unwrap();
         let whole = convert(dir.path(), &path, 1 << 30);
-        for _ in 0..3 {
-            let piece_bytes = rng.usize(1..text.len().max(2));
+        // One byte: every record a piece of its own.
+        let sizes = [
+            1,
+            rng.usize(1..text.len().max(2)),
+            rng.usize(1..text.len().max(2)),
+        ];
+        for piece_bytes in sizes {
             let pieces = convert(dir.path(), &path, piece_bytes);
             match (&whole, &pieces) {
                 (Ok((a, rows_a, stats_a)), Ok((b, rows_b, stats_b))) => {

@@ -120,3 +120,28 @@ fn read_piece(piece: &[u8], reading: &Reading, with_tokens: bool) -> PolarsResul
         .into_reader_with_file_handle(Cursor::new(piece.as_ref()))
         .finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A lone quote ending the input, compared with the null tokens, was read out of bounds by polars (a debug
+    /// build aborts the whole test binary there). Each of these is now read or refused, without a crash.
+    #[test]
+    fn a_lone_quote_at_the_end_is_read_within_bounds() {
+        let reading = Reading {
+            delimiter: b',',
+            has_header: false,
+            schema: Arc::new(Schema::from_iter([
+                Field::new("n".into(), DataType::Int64),
+                Field::new("s".into(), DataType::String),
+            ])),
+        };
+        for piece in [&b"1,\""[..], b"1,\"\r", b"1,a\n2,\"", b"N/A,\"\r", b"\""] {
+            let mut parser = PieceParser::new(&reading);
+            let _ = parser.parse(piece);
+            // And once the tokens are in use, from the first try.
+            let _ = parser.parse(piece);
+        }
+    }
+}

@@ -10,8 +10,8 @@
 //!   with null tokens (polars-io 0.55.2, `csv/read/parser.rs:1154`; a debug build aborts there).
 //!
 //! A byte-order mark put in front answers the first two: polars strips it before anything else and then
-//! reads every byte as text. A newline put after a final quote answers the third, and changes nothing else:
-//! a final newline adds no row.
+//! reads every byte as text. A newline put after a final quote (or quote and `\r`) answers the third, and
+//! changes nothing else: a final newline adds no row.
 
 use std::borrow::Cow;
 
@@ -27,11 +27,12 @@ pub(crate) fn looks_compressed(bytes: &[u8]) -> bool {
 
 /// `piece` (whole records) as polars' reader must be given it to read every byte as text, as written:
 /// behind a byte-order mark when it starts like compressed data or with a mark of its own, and followed by a
-/// newline when it ends with a quote. Otherwise as it is, with no copy (every piece but a file's last ends
+/// newline when it ends with a quote (or a quote and `\r`). Otherwise as it is, with no copy (every piece but a file's last ends
 /// with a newline).
 pub(crate) fn as_text(piece: &[u8]) -> Cow<'_, [u8]> {
     let shield = looks_compressed(piece) || piece.starts_with(BOM);
-    let close = piece.ends_with(b"\"");
+    // Polars takes a final `\r` off a field first, so `"\r` at the end is a lone quote too.
+    let close = piece.ends_with(b"\"") || piece.ends_with(b"\"\r");
     if !shield && !close {
         return Cow::Borrowed(piece);
     }
@@ -55,6 +56,7 @@ mod tests {
             assert_eq!(as_text(start), [BOM, start].concat(), "{start:?}");
         }
         assert_eq!(as_text(b"a,\""), &b"a,\"\n"[..]);
+        assert_eq!(as_text(b"a,\"\r"), &b"a,\"\r\n"[..]);
         assert_eq!(as_text(b"x^2,\"q\""), [BOM, b"x^2,\"q\"\n"].concat());
         for piece in [&b"x,y\n"[..], b"x^", b"", b"id,\"x^2\"\n", b"a,\"b\"\n"] {
             assert!(matches!(as_text(piece), Cow::Borrowed(_)), "{piece:?}");
