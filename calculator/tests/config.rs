@@ -1,24 +1,16 @@
 //! Configuration from the environment, tested on the real binary (environment variables are per process): a
 //! setting that is set but wrong stops startup naming the variable; every documented value starts it.
 
-use std::{
-    process::{Command, Stdio},
-    time::Duration,
-};
+use std::{process::Command, time::Duration};
 
 /// The whole stack with only `vars` set, on ephemeral ports, in a fresh directory (no `.env` picked up).
 fn stack(vars: &[(&str, &str)]) -> (Command, tempfile::TempDir) {
-    let dir = testkit::isolated_dir();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_calculator"));
+    let (mut command, dir) = testkit::isolated(env!("CARGO_BIN_EXE_calculator"));
     command
-        .env_clear()
-        .current_dir(dir.path())
         .env("CALCULATOR_ADDR", "127.0.0.1:0")
         .env("SIDECAR_ADDR", "127.0.0.1:0")
         .env("DATA_DIR", dir.path().join("data"))
-        .env("LOG_FORMAT", "json")
-        .envs(vars.iter().copied())
-        .stdin(Stdio::null());
+        .envs(vars.iter().copied());
     (command, dir)
 }
 

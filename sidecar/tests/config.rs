@@ -1,24 +1,16 @@
 //! Configuration from the environment, tested on the real binary (environment variables are per process): a
 //! setting that is set but wrong stops startup naming the variable, and secrets never reach its output.
 
-use std::{
-    process::{Command, Stdio},
-    time::Duration,
-};
+use std::{process::Command, time::Duration};
 
 const KEY: &str = "sk-config-SECRET-31c9";
 
 /// The sidecar with only `vars` set, in an empty directory (no `.env` picked up).
 fn sidecar(vars: &[(&str, &str)]) -> (Command, tempfile::TempDir) {
-    let dir = testkit::isolated_dir();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sidecar"));
+    let (mut command, dir) = testkit::isolated(env!("CARGO_BIN_EXE_sidecar"));
     command
-        .env_clear()
-        .current_dir(dir.path())
         .env("SIDECAR_ADDR", "127.0.0.1:0")
-        .env("LOG_FORMAT", "json")
-        .envs(vars.iter().copied())
-        .stdin(Stdio::null());
+        .envs(vars.iter().copied());
     (command, dir)
 }
 

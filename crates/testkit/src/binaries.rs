@@ -1,26 +1,38 @@
 //! Running a service's real binary in a test: in a directory of its own, and never for longer than a limit.
 
-use std::process::{Command, Output, Stdio};
+use std::ffi::OsStr;
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// A fresh directory to run a service binary in. It holds an empty `.env`: the services load `.env` from
-/// the working directory or the nearest parent that has one, and a stray one above the temporary directory
-/// would otherwise set variables the test did not.
-pub fn isolated_dir() -> tempfile::TempDir {
+/// `program` set to run in a fresh directory of its own, with no environment but `LOG_FORMAT=json` and
+/// nothing to read on stdin; keep the directory while it runs. The directory holds an empty `.env`: the
+/// services load `.env` from the working directory or the nearest parent that has one, and a stray one above
+/// the temporary directory would otherwise set variables the test did not.
+pub fn isolated(program: impl AsRef<OsStr>) -> (Command, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     std::fs::write(dir.path().join(".env"), "").expect("an empty .env");
-    dir
+    let mut command = Command::new(program);
+    command
+        .env_clear()
+        .current_dir(dir.path())
+        .env("LOG_FORMAT", "json");
+    (command, dir)
+}
+
+/// `command` started with its output captured.
+fn spawn_captured(command: &mut Command) -> Child {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts")
 }
 
 /// Runs `command` to its end and returns what it printed; kills it and panics after `limit`. A service that
 /// should have refused its settings and started serving instead fails the test rather than hanging it.
 pub fn output_within(command: &mut Command, limit: Duration) -> Output {
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
+    let mut child = spawn_captured(command);
     let deadline = Instant::now() + limit;
     loop {
         match child.try_wait().expect("waiting for the binary") {
@@ -43,12 +55,7 @@ pub fn output_within(command: &mut Command, limit: Duration) -> Output {
 /// panics, with everything it printed, if no such line comes within `limit`.
 pub fn first_line_with(command: &mut Command, needle: &str, limit: Duration) -> String {
     use std::io::{BufRead, BufReader};
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
+    let mut child = spawn_captured(command);
     let stdout = child.stdout.take().expect("its stdout");
     let (lines, received) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

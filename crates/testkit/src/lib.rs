@@ -2,7 +2,7 @@
 //! capture log output, and run a service's binary.
 
 mod binaries;
-pub use binaries::{first_line_with, isolated_dir, output_within};
+pub use binaries::{first_line_with, isolated, output_within};
 
 use std::sync::{Arc, Mutex};
 

@@ -198,6 +198,8 @@ fn encode_column(
 
 #[cfg(test)]
 mod tests {
+    use polars_parquet::parquet::metadata::{ColumnChunkMetadata, RowGroupMetadata};
+
     use super::*;
 
     /// A frame of several chunks (so several row groups) with text, numbers, dates and nulls, and a text
@@ -285,6 +287,17 @@ mod tests {
         assert_eq!(back.schema(), empty.schema());
     }
 
+    /// `of` each column chunk of each row group.
+    fn each_column<T>(
+        groups: &[RowGroupMetadata],
+        of: impl Fn(&ColumnChunkMetadata) -> T,
+    ) -> Vec<Vec<T>> {
+        groups
+            .iter()
+            .map(|group| group.parquet_columns().iter().map(&of).collect())
+            .collect()
+    }
+
     /// Random floats do not shrink, a repetitive text column does: once 64 KiB of them have been seen, the
     /// floats are stored uncompressed and the text still compressed; the floats, which polars made no
     /// dictionary for, are then encoded plain and the text still with its dictionary; and the file reads back
@@ -325,17 +338,9 @@ mod tests {
 
         let mut reader = ParquetReader::new(std::io::Cursor::new(written));
         let metadata = reader.get_metadata().unwrap().clone();
-        let codecs: Vec<Vec<String>> = metadata
-            .row_groups
-            .iter()
-            .map(|group| {
-                group
-                    .parquet_columns()
-                    .iter()
-                    .map(|column| format!("{:?}", column.compression()))
-                    .collect()
-            })
-            .collect();
+        let codecs = each_column(&metadata.row_groups, |column| {
+            format!("{:?}", column.compression())
+        });
         assert_eq!(
             codecs,
             [
@@ -345,17 +350,9 @@ mod tests {
             ],
             "per row group: noise, words"
         );
-        let dictionaries: Vec<Vec<bool>> = metadata
-            .row_groups
-            .iter()
-            .map(|group| {
-                group
-                    .parquet_columns()
-                    .iter()
-                    .map(|column| column.dictionary_page_offset().is_some())
-                    .collect()
-            })
-            .collect();
+        let dictionaries = each_column(&metadata.row_groups, |column| {
+            column.dictionary_page_offset().is_some()
+        });
         assert_eq!(
             dictionaries,
             [[false, true]; 3],
