@@ -115,3 +115,26 @@ async fn blank_lines_are_not_rows() {
         }
     }
 }
+
+/// A quote in the middle of an unquoted value is a character, as in every CSV reader. Before: a 422, "CSV
+/// malformed: expected 1 rows, actual 2 rows" (polars' line count took it for an opening quote).
+#[tokio::test]
+async fn quotes_inside_unquoted_values_are_characters() {
+    for app in [
+        TestApp::new(),
+        TestApp::configured(|config| config.upload_overlap_after = Duration::ZERO),
+    ] {
+        let csv = "item,size,n\nMonitor,27\" wide,1\n\"TV, big\",\"55\"\" \nwide\",2\nDwayne \"The Rock\" Johnson,6'5\",3\n";
+        let dataset = app.dataset("inches", csv).await;
+        assert_eq!(names(&dataset), ["item", "size", "n"]);
+        assert_eq!(dataset["columns"][2]["dtype"], "i64", "{dataset}");
+        assert_eq!(
+            rows(&app, &dataset).await,
+            [
+                json!(["Monitor", "27\" wide", 1]),
+                json!(["TV, big", "55\" \nwide", 2]),
+                json!(["Dwayne \"The Rock\" Johnson", "6'5\"", 3]),
+            ]
+        );
+    }
+}

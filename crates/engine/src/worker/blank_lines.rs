@@ -7,9 +7,11 @@ use std::borrow::Cow;
 
 use memchr::memmem;
 
-/// `piece` (whole records) without its blank lines; as it is, with no copy, when it has none (the usual case,
-/// found by a quick search).
-pub(crate) fn without_blank_lines(piece: &[u8]) -> Cow<'_, [u8]> {
+use super::records::record_ends;
+
+/// `piece` (whole records, fields split by `delimiter`) without its blank lines; as it is, with no copy,
+/// when it has none (the usual case, found by a quick search).
+pub(crate) fn without_blank_lines(piece: &[u8], delimiter: u8) -> Cow<'_, [u8]> {
     let may_have_one = piece.starts_with(b"\n")
         || piece.starts_with(b"\r\n")
         || piece == b"\r"
@@ -20,16 +22,12 @@ pub(crate) fn without_blank_lines(piece: &[u8]) -> Cow<'_, [u8]> {
         return Cow::Borrowed(piece);
     }
     let mut kept = Vec::with_capacity(piece.len());
-    let (mut line_start, mut inside_quotes) = (0, false);
-    for i in memchr::memchr2_iter(b'"', b'\n', piece) {
-        if piece[i] == b'"' {
-            inside_quotes = !inside_quotes;
-        } else if !inside_quotes {
-            keep_unless_blank(&piece[line_start..=i], &mut kept);
-            line_start = i + 1;
-        }
+    let mut start = 0;
+    for end in record_ends(piece, delimiter) {
+        keep_unless_blank(&piece[start..end], &mut kept);
+        start = end;
     }
-    keep_unless_blank(&piece[line_start..], &mut kept);
+    keep_unless_blank(&piece[start..], &mut kept);
     Cow::Owned(kept)
 }
 
@@ -54,11 +52,15 @@ mod tests {
             (b"\n", b""),
         ];
         for (piece, expected) in cases {
-            assert_eq!(without_blank_lines(piece).as_ref(), *expected, "{piece:?}");
+            assert_eq!(
+                without_blank_lines(piece, b',').as_ref(),
+                *expected,
+                "{piece:?}"
+            );
         }
         for piece in [&b"1,2\n3,4"[..], b"1,2\r\n", b" \n", b",\n", b""] {
             assert!(
-                matches!(without_blank_lines(piece), Cow::Borrowed(_)),
+                matches!(without_blank_lines(piece, b','), Cow::Borrowed(_)),
                 "{piece:?}"
             );
         }

@@ -18,7 +18,8 @@ use polars_core::runtime::RAYON;
 use super::blank_lines::without_blank_lines;
 use super::parquet_writer::{ParallelParquetWriter, Settings};
 use super::piece_parser::PieceParser;
-use super::pieces::{Pieces, first_record_end};
+use super::pieces::Pieces;
+use super::records::nth_record_end;
 use super::source::CsvSource;
 use super::stats;
 use super::syncing::BackgroundSync;
@@ -60,7 +61,7 @@ pub(super) fn convert_in_pieces(
     piece_bytes: usize,
 ) -> PolarsResult<(u64, Vec<ColumnStats>)> {
     let schema = reading.schema.as_ref();
-    let mut pieces = Pieces::new(csv, piece_bytes);
+    let mut pieces = Pieces::new(csv, piece_bytes, reading.delimiter);
     // Buffered: the Parquet writer issues a small write per page header. Flushed below, where an error (a full
     // disk) is reported rather than lost in a drop.
     let file = File::create(parquet)?;
@@ -82,11 +83,14 @@ pub(super) fn convert_in_pieces(
         let mut next = pieces.next_piece()?;
         let mut first = true;
         while let Some(piece) = next.take() {
-            let records = without_blank_lines(if std::mem::take(&mut first) {
-                after_preamble(&piece, reading.has_header)
-            } else {
-                &piece
-            });
+            let records = without_blank_lines(
+                if std::mem::take(&mut first) {
+                    after_preamble(&piece, reading)
+                } else {
+                    &piece
+                },
+                reading.delimiter,
+            );
             // A line of spaces or tabs is a record (a row of two empty fields, in a TSV); blank lines are gone.
             let frame = if records.is_empty() {
                 None
@@ -142,7 +146,7 @@ pub(super) fn convert_in_pieces(
 
 /// The first piece without its byte-order mark and, when the file has one, its header record: the first line
 /// that is not blank, as the sniffer and polars' inference take it.
-fn after_preamble(piece: &[u8], has_header: bool) -> &[u8] {
+fn after_preamble<'a>(piece: &'a [u8], reading: &Reading) -> &'a [u8] {
     let mut body = piece.strip_prefix(BOM).unwrap_or(piece);
     while let Some(rest) = body
         .strip_prefix(b"\n")
@@ -150,8 +154,8 @@ fn after_preamble(piece: &[u8], has_header: bool) -> &[u8] {
     {
         body = rest;
     }
-    if has_header {
-        &body[first_record_end(body)..]
+    if reading.has_header {
+        &body[nth_record_end(body, reading.delimiter, 1).unwrap_or(body.len())..]
     } else {
         body
     }

@@ -13,7 +13,7 @@ use super::clean;
 use super::convert::{self, Reading};
 use super::headers;
 use super::locate;
-use super::pieces;
+use super::records::nth_record_end;
 use super::sniff::{self, Sniffed};
 use super::source::CsvSource;
 use super::text_for_polars;
@@ -213,7 +213,7 @@ fn write(
     csv: &mut CsvSource,
     parquet: &Path,
 ) -> PolarsResult<(u64, Vec<contracts::ColumnStats>)> {
-    let head = head_for_inference(csv, plan.infer_all)?;
+    let head = head_for_inference(csv, plan.sniffed.delimiter, plan.infer_all)?;
     let inferred_from = head.as_ref().map_or(plan.source, |h| h.0.as_path());
     let reading = Reading {
         delimiter: plan.sniffed.delimiter,
@@ -228,7 +228,11 @@ fn write(
 /// still arriving (whole records, more than twice the [`INFER_ROWS`] polars looks at, so that it sees the
 /// rows it would see in the whole file), or a file that starts like compressed data (behind a byte-order
 /// mark, see [`text_for_polars`]). The whole file when `whole`. `None` when polars can read the file itself.
-fn head_for_inference(csv: &mut CsvSource, whole: bool) -> PolarsResult<Option<TempFile>> {
+fn head_for_inference(
+    csv: &mut CsvSource,
+    delimiter: u8,
+    whole: bool,
+) -> PolarsResult<Option<TempFile>> {
     let records = 2 * INFER_ROWS + 2;
     let mut want: u64 = if whole { u64::MAX } else { 1 << 20 };
     loop {
@@ -244,8 +248,8 @@ fn head_for_inference(csv: &mut CsvSource, whole: bool) -> PolarsResult<Option<T
         }
         let end = match complete {
             true if whole => Some(start.len()),
-            true => Some(pieces::nth_record_end(&start, records).unwrap_or(start.len())),
-            false => pieces::nth_record_end(&start, records),
+            true => Some(nth_record_end(&start, delimiter, records).unwrap_or(start.len())),
+            false => nth_record_end(&start, delimiter, records),
         };
         if let Some(end) = end {
             let head = TempFile(with_suffix(csv.path(), ".head"));

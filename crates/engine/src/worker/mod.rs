@@ -1,6 +1,7 @@
 //! The worker process: sets its memory limit, then answers one job at a time over stdin/stdout.
 
 mod blank_lines;
+mod chunked;
 mod clean;
 mod convert;
 mod headers;
@@ -12,7 +13,7 @@ mod piece_independence;
 mod piece_parser;
 mod pieces;
 mod query;
-mod quote_free;
+mod records;
 mod sniff;
 mod source;
 mod stats;

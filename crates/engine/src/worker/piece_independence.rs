@@ -32,6 +32,7 @@ fn csv(rng: &mut fastrand::Rng, rows: usize, mangle: bool) -> String {
             rng,
             &[
                 "plain",
+                "27\" wide",
                 "\"a, b\"",
                 "\"two\nlines\"",
                 "\"say \"\"hi\"\"\"",

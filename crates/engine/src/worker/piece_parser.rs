@@ -5,9 +5,9 @@ use std::io::Cursor;
 
 use polars::prelude::*;
 
+use super::chunked;
 use super::convert::Reading;
 use super::headers;
-use super::quote_free;
 use super::text_for_polars;
 
 /// Parses pieces of whole records (no header) into frames of the file's schema, with the null tokens
@@ -96,29 +96,44 @@ fn read_piece(piece: &[u8], reading: &Reading, with_tokens: bool) -> PolarsResul
         .with_separator(reading.delimiter)
         .with_try_parse_dates(true)
         .with_missing_is_null(true);
-    if quote_free::applies_to(piece) {
+    let in_chunks = || -> PolarsResult<Option<DataFrame>> {
         let null_values = match with_tokens {
             true => Some(headers::null_values().compile(&reading.schema)?),
             false => None,
         };
-        if let Some(frame) =
-            quote_free::parse(piece, &parse_options, &reading.schema, null_values.as_ref())
-        {
-            return Ok(frame);
-        }
-    }
-    let parse_options = match with_tokens {
-        true => parse_options.with_null_values(Some(headers::null_values())),
-        false => parse_options,
+        Ok(chunked::parse(
+            piece,
+            &parse_options,
+            &reading.schema,
+            null_values.as_ref(),
+        ))
     };
-    let piece = text_for_polars::as_text(piece);
-    CsvReadOptions::default()
+    // Without quotes, the chunks are the faster way; with them, the reader's SIMD line count is.
+    let quoted = memchr::memchr(b'"', piece).is_some();
+    if !quoted && let Some(frame) = in_chunks()? {
+        return Ok(frame);
+    }
+    let reader_options = match with_tokens {
+        true => parse_options
+            .clone()
+            .with_null_values(Some(headers::null_values())),
+        false => parse_options.clone(),
+    };
+    let text = text_for_polars::as_text(piece);
+    let read = CsvReadOptions::default()
         .with_has_header(false)
         .with_schema(Some(reading.schema.clone()))
         .with_raise_if_empty(false)
-        .with_parse_options(parse_options)
-        .into_reader_with_file_handle(Cursor::new(piece.as_ref()))
-        .finish()
+        .with_parse_options(reader_options)
+        .into_reader_with_file_handle(Cursor::new(text.as_ref()))
+        .finish();
+    match read {
+        // The reader's line count takes a quote inside a value (`27" wide`) for an opening one and then
+        // refuses the piece ("CSV malformed"), while its parser, like every CSV reader, reads it as a
+        // character; the chunks, cut where `records` finds the records end, read it so too.
+        Err(fault) if quoted => Ok(in_chunks()?.ok_or(fault)?),
+        read => read,
+    }
 }
 
 #[cfg(test)]

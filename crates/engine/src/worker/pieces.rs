@@ -1,27 +1,29 @@
 //! Reading a CSV in pieces that end on record boundaries, so that each piece parses on its own and the memory
 //! an ingest needs is bounded by the piece size, not by the file's.
 //!
-//! A newline ends a record only outside quotes. Quotes inside a quoted value are doubled (`""`), so a newline
-//! is outside quotes exactly when an even number of `"` precede it in the piece, which starts on a record.
+//! A newline ends a record only outside a quoted value, as [`super::records`] reads them.
 
 use std::io;
 
+use super::records::last_record_end;
 use super::source::{CsvSource, Window};
 
 /// Splits a CSV into pieces of about `target` bytes, each made of whole records and mapped on its own.
 pub(crate) struct Pieces<'a> {
     source: &'a mut CsvSource,
     target: usize,
+    delimiter: u8,
     /// Where the next piece starts.
     offset: u64,
     finished: bool,
 }
 
 impl<'a> Pieces<'a> {
-    pub(crate) fn new(source: &'a mut CsvSource, target: usize) -> Self {
+    pub(crate) fn new(source: &'a mut CsvSource, target: usize, delimiter: u8) -> Self {
         Self {
             source,
             target: target.max(1),
+            delimiter,
             offset: 0,
             finished: false,
         }
@@ -45,7 +47,7 @@ impl<'a> Pieces<'a> {
                 self.offset = available;
                 return Ok((len > 0).then_some(window));
             }
-            if let Some(boundary) = last_boundary(&window) {
+            if let Some(boundary) = last_record_end(&window, self.delimiter) {
                 self.offset += boundary as u64;
                 return Ok(Some(window.truncated(boundary)));
             }
@@ -53,44 +55,6 @@ impl<'a> Pieces<'a> {
             want = want.saturating_mul(2);
         }
     }
-}
-
-/// The index just past the last newline outside quotes, if there is one.
-pub(crate) fn last_boundary(piece: &[u8]) -> Option<usize> {
-    let quotes = memchr::memchr_iter(b'"', piece).count();
-    // Walk back from the end, counting the quotes after each newline: the ones before it are the rest.
-    let mut after = 0usize;
-    for i in memchr::memrchr2_iter(b'"', b'\n', piece) {
-        if piece[i] == b'"' {
-            after += 1;
-        } else if (quotes - after).is_multiple_of(2) {
-            return Some(i + 1);
-        }
-    }
-    None
-}
-
-/// The index just past the `n`th newline outside quotes, if the piece has that many.
-pub(crate) fn nth_record_end(piece: &[u8], n: usize) -> Option<usize> {
-    let mut inside = false;
-    let mut seen = 0;
-    for i in memchr::memchr2_iter(b'"', b'\n', piece) {
-        if piece[i] == b'"' {
-            inside = !inside;
-        } else if !inside {
-            seen += 1;
-            if seen == n {
-                return Some(i + 1);
-            }
-        }
-    }
-    None
-}
-
-/// The index just past the first record (the header line), quotes respected; the whole piece if it has one
-/// record only.
-pub(crate) fn first_record_end(piece: &[u8]) -> usize {
-    nth_record_end(piece, 1).unwrap_or(piece.len())
 }
 
 #[cfg(test)]
@@ -102,7 +66,7 @@ mod tests {
         let path = dir.path().join("t.csv");
         std::fs::write(&path, text).unwrap();
         let mut source = CsvSource::complete(&path).unwrap();
-        let mut pieces = Pieces::new(&mut source, target);
+        let mut pieces = Pieces::new(&mut source, target, b',');
         let mut out = Vec::new();
         while let Some(p) = pieces.next_piece().unwrap() {
             out.push(String::from_utf8(p.to_vec()).unwrap());
@@ -149,7 +113,7 @@ mod tests {
             }
         });
         let mut source = CsvSource::growing(&path, dir.path().join("t.csv.complete")).unwrap();
-        let mut pieces = Pieces::new(&mut source, 1_500);
+        let mut pieces = Pieces::new(&mut source, 1_500, b',');
         let mut out = Vec::new();
         while let Some(p) = pieces.next_piece().unwrap() {
             out.push(String::from_utf8(p.to_vec()).unwrap());
@@ -173,16 +137,21 @@ mod tests {
         assert_eq!(pieces.concat(), long);
     }
 
+    /// A quote in the middle of a value is a character, so it never makes a real newline look quoted, nor a
+    /// quoted one look real.
     #[test]
-    fn the_boundary_ignores_newlines_inside_quotes() {
-        assert_eq!(last_boundary(b"a,\"b\nc"), None);
-        assert_eq!(last_boundary(b"a,b\nc,\"d\ne"), Some(4));
-        assert_eq!(last_boundary(b"no newline"), None);
-        assert_eq!(first_record_end(b"\"h\n1\",h2\n1,2\n"), 9);
-        assert_eq!(first_record_end(b"only"), 4);
-        assert_eq!(nth_record_end(b"a\n\"b\nc\"\nd\ne", 2), Some(8));
-        assert_eq!(nth_record_end(b"a\n\"b\nc\"\nd\ne", 3), Some(10));
-        assert_eq!(nth_record_end(b"a\n\"b\nc\"\nd\ne", 4), None);
+    fn quotes_inside_unquoted_values_do_not_move_the_cuts() {
+        let text = "name,size\nMonitor,27\" wide\nnote,\"two\nlines\"\nTV,55\" wide\n";
+        for target in 1..text.len() + 2 {
+            let pieces = split(text, target);
+            assert_eq!(pieces.concat(), text, "target {target}");
+            for piece in &pieces {
+                assert!(
+                    !piece.starts_with("lines") && !piece.ends_with("two\n"),
+                    "target {target}: cut inside a quoted value: {pieces:?}"
+                );
+            }
+        }
     }
 
     #[test]

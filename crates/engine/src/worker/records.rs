@@ -1,0 +1,165 @@
+//! Where the records of a CSV end, read the way polars' field splitter reads them.
+//!
+//! A quote opens a quoted value only as the first byte of a field. Inside one, a delimiter or newline is part
+//! of the value, and every further quote toggles it (`""` is an escaped quote). A quote in the middle of an
+//! unquoted value is a plain character: `27" wide`, `Dwayne "The Rock" Johnson`. A newline outside a quoted
+//! value ends the record.
+//!
+//! Why not count quotes, as polars' own line counter does: it takes the quote in `27" wide` for an opening
+//! one, so with two such rows its count and its parser disagree and polars refuses the file ("CSV malformed:
+//! expected 1 rows, actual 2 rows"); and a piece cut by that count could end inside a real quoted value.
+
+/// The index just past each newline that ends a record of `text`, which starts at a record's start.
+pub(crate) fn record_ends(text: &[u8], delimiter: u8) -> RecordEnds<'_> {
+    RecordEnds {
+        text,
+        delimiter,
+        events: memchr::memchr2_iter(b'"', b'\n', text),
+        quoted: false,
+        inside: false,
+        last_quote: 0,
+    }
+}
+
+/// The iterator of [`record_ends`]. It stops only at quotes and newlines (a quoted CSV has a few per record):
+/// whether a quote starts its field is seen from the byte before it, and a delimiter is looked for only
+/// between a closed quoted value and a later quote in the same record.
+pub(crate) struct RecordEnds<'a> {
+    text: &'a [u8],
+    delimiter: u8,
+    events: memchr::Memchr2<'a>,
+    /// Whether the field of the last quote opened with a quote, and whether a quote of it is open now.
+    quoted: bool,
+    inside: bool,
+    last_quote: usize,
+}
+
+impl RecordEnds<'_> {
+    /// Whether the text read so far ends inside a quoted value: a quote never closed, once all is read.
+    pub(crate) fn inside_quotes(&self) -> bool {
+        self.inside
+    }
+}
+
+impl Iterator for RecordEnds<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        let text = self.text;
+        for i in self.events.by_ref() {
+            if text[i] == b'\n' {
+                if !self.inside {
+                    self.quoted = false;
+                    return Some(i + 1);
+                }
+            } else if self.inside {
+                self.inside = false;
+                self.last_quote = i;
+            } else if i == 0 || text[i - 1] == self.delimiter || text[i - 1] == b'\n' {
+                // Outside any quote, the byte before is a real delimiter or record end: a field starts here.
+                (self.quoted, self.inside, self.last_quote) = (true, true, i);
+            } else if self.quoted
+                && memchr::memchr(self.delimiter, &text[self.last_quote + 1..i]).is_none()
+            {
+                // Still the field that opened with a quote (`"a"b"c`): polars' splitter toggles on.
+                (self.inside, self.last_quote) = (true, i);
+            } else {
+                // A quote in the middle of an unquoted value: a character.
+                self.quoted = false;
+            }
+        }
+        None
+    }
+}
+
+/// The index just past the last record that ends in `text`, if one does.
+pub(crate) fn last_record_end(text: &[u8], delimiter: u8) -> Option<usize> {
+    if memchr::memchr(b'"', text).is_none() {
+        return memchr::memrchr(b'\n', text).map(|i| i + 1);
+    }
+    record_ends(text, delimiter).last()
+}
+
+/// The index just past the `n`th record of `text`, if it has that many.
+pub(crate) fn nth_record_end(text: &[u8], delimiter: u8, n: usize) -> Option<usize> {
+    record_ends(text, delimiter).nth(n.checked_sub(1)?)
+}
+
+/// How many records `text` holds: those that end, and an unfinished last one.
+pub(crate) fn count_records(text: &[u8], delimiter: u8) -> usize {
+    let (ends, last) = if memchr::memchr(b'"', text).is_none() {
+        let ends = memchr::memchr_iter(b'\n', text).count();
+        (ends, memchr::memrchr(b'\n', text).map_or(0, |i| i + 1))
+    } else {
+        record_ends(text, delimiter).fold((0, 0), |(n, _), end| (n + 1, end))
+    };
+    ends + usize::from(last < text.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ends(text: &str) -> Vec<usize> {
+        record_ends(text.as_bytes(), b',').collect()
+    }
+
+    #[test]
+    fn quotes_open_values_only_at_a_field_start() {
+        assert_eq!(ends("a,b\n1,2\n"), [4, 8]);
+        // Quoted values with the delimiter, a newline and escaped quotes inside.
+        assert_eq!(ends("\"x,\ny\",1\n\"say \"\"hi\"\"\",2\n"), [9, 24]);
+        // Quotes in the middle of a value are characters.
+        assert_eq!(ends("Monitor,27\" wide\nTV,55\" wide\n"), [17, 29]);
+        assert_eq!(
+            ends("Dwayne \"The Rock\" Johnson,1\nx,\"a\nb\"\n"),
+            [28, 36]
+        );
+        // After a closing quote the field runs on to the delimiter, and a further quote toggles again.
+        assert_eq!(ends("\"ab\"cd,1\n\"a\"b\"\nc\",2\n"), [9, 20]);
+        // An unclosed quote runs to the end.
+        assert_eq!(ends("a,\"open\n1,2\n"), Vec::<usize>::new());
+        let mut open = record_ends(b"1,2\na,\"open\n1,2\n", b',');
+        assert_eq!(open.by_ref().count(), 1);
+        assert!(open.inside_quotes());
+        let mut closed = record_ends(b"a,\"x\"\n", b',');
+        assert_eq!(closed.by_ref().count(), 1);
+        assert!(!closed.inside_quotes());
+        assert_eq!(ends("\n\"\"\n"), [1, 4]);
+    }
+
+    #[test]
+    fn counts_and_positions_agree() {
+        for text in [
+            "a,b\n1,2",
+            "a,b\n1,2\n",
+            "",
+            "\"x\ny\"",
+            "27\" wide,1\n\"q\",2\n3",
+        ] {
+            let bytes = text.as_bytes();
+            let all: Vec<usize> = record_ends(bytes, b',').collect();
+            assert_eq!(
+                last_record_end(bytes, b','),
+                all.last().copied(),
+                "{text:?}"
+            );
+            assert_eq!(
+                nth_record_end(bytes, b',', 1),
+                all.first().copied(),
+                "{text:?}"
+            );
+            let unfinished = all.last().copied().unwrap_or(0) < bytes.len();
+            assert_eq!(
+                count_records(bytes, b','),
+                all.len() + usize::from(unfinished),
+                "{text:?}"
+            );
+        }
+        assert_eq!(nth_record_end(b"a\nb\n", b',', 0), None);
+        // The header line, quotes respected.
+        assert_eq!(nth_record_end(b"\"h\n1\",h2\n1,2\n", b',', 1), Some(9));
+        assert_eq!(nth_record_end(b"size (\"),n\n1,2\n", b',', 1), Some(11));
+        assert_eq!(count_records(b"a;\"b\nc\";d\ne", b';'), 2);
+    }
+}
