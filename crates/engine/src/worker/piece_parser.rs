@@ -4,10 +4,12 @@
 use std::io::Cursor;
 
 use polars::prelude::*;
+use polars_core::runtime::RAYON;
 
 use super::chunked;
 use super::convert::Reading;
 use super::headers;
+use super::records::count_records;
 use super::text_for_polars;
 
 /// Parses pieces of whole records (no header) into frames of the file's schema, with the null tokens
@@ -120,19 +122,33 @@ fn read_piece(piece: &[u8], reading: &Reading, with_tokens: bool) -> PolarsResul
         false => parse_options.clone(),
     };
     let text = text_for_polars::as_text(piece);
-    let read = CsvReadOptions::default()
-        .with_has_header(false)
-        .with_schema(Some(reading.schema.clone()))
-        .with_raise_if_empty(false)
-        .with_parse_options(reader_options)
-        .into_reader_with_file_handle(Cursor::new(text.as_ref()))
-        .finish();
+    let read = || {
+        CsvReadOptions::default()
+            .with_has_header(false)
+            .with_schema(Some(reading.schema.clone()))
+            .with_raise_if_empty(false)
+            .with_parse_options(reader_options)
+            .into_reader_with_file_handle(Cursor::new(text.as_ref()))
+            .finish()
+    };
+    if !quoted {
+        return read();
+    }
+    // The reader's line count takes a quote inside a value (`27" wide`) for an opening one, while its parser,
+    // like every CSV reader, reads it as a character. Mostly the reader then refuses the piece ("CSV
+    // malformed"); but its count also decides where it cuts the piece for its threads, and a cut at a newline
+    // inside a later quoted value would make rows that are not in the file. A review found that path in
+    // polars' code; no input built here took it, so its rows are counted against the records (beside it, on
+    // the other core: 3M quoted rows, 0.63 s against 0.60 s without) rather than trusted. A piece it refuses
+    // or misreads is parsed in chunks cut where [`super::records`] finds the records end.
+    let (read, records) =
+        RAYON.install(|| rayon::join(read, || count_records(piece, reading.delimiter)));
     match read {
-        // The reader's line count takes a quote inside a value (`27" wide`) for an opening one and then
-        // refuses the piece ("CSV malformed"), while its parser, like every CSV reader, reads it as a
-        // character; the chunks, cut where `records` finds the records end, read it so too.
-        Err(fault) if quoted => Ok(in_chunks()?.ok_or(fault)?),
-        read => read,
+        Ok(frame) if frame.height() == records => Ok(frame),
+        Ok(frame) => in_chunks()?.ok_or_else(|| {
+            polars_err!(ComputeError: "CSV malformed: {} rows read where the piece holds {records} records", frame.height())
+        }),
+        Err(fault) => Ok(in_chunks()?.ok_or(fault)?),
     }
 }
 
@@ -157,6 +173,33 @@ mod tests {
             let _ = parser.parse(piece);
             // And once the tokens are in use, from the first try.
             let _ = parser.parse(piece);
+        }
+    }
+
+    /// Quotes inside values and quoted newlines, in a piece large enough that polars' reader cuts it into chunks
+    /// where its count misplaces the record ends: every record is read whole.
+    #[test]
+    fn a_quote_inside_a_value_never_splits_a_later_quoted_value() {
+        let reading = Reading {
+            delimiter: b',',
+            has_header: false,
+            schema: Arc::new(Schema::from_iter([
+                Field::new("size".into(), DataType::String),
+                Field::new("note".into(), DataType::String),
+            ])),
+        };
+        // Large enough that the reader cuts it into chunks for its threads, at newlines its count misplaces.
+        let piece = "27\" wide,c\n\"a\nb\",d\n".repeat(5_000);
+        let frame = PieceParser::new(&reading).parse(piece.as_bytes()).unwrap();
+        assert_eq!(frame.height(), 10_000);
+        let sizes = frame.column("size").unwrap().str().unwrap();
+        let notes = frame.column("note").unwrap().str().unwrap();
+        for (row, (size, note)) in sizes.iter().zip(notes.iter()).enumerate() {
+            let expected = match row % 2 {
+                0 => (Some("27\" wide"), Some("c")),
+                _ => (Some("a\nb"), Some("d")),
+            };
+            assert_eq!((size, note), expected, "row {row}");
         }
     }
 }
