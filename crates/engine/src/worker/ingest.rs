@@ -13,7 +13,7 @@ use super::clean;
 use super::convert::{self, Reading};
 use super::headers;
 use super::locate;
-use super::records::nth_record_end;
+use super::records::record_ends_of_file;
 use super::sniff::{self, Sniffed};
 use super::source::CsvSource;
 use super::text_for_polars;
@@ -248,8 +248,12 @@ fn head_for_inference(
         }
         let end = match complete {
             true if whole => Some(start.len()),
-            true => Some(nth_record_end(&start, delimiter, records).unwrap_or(start.len())),
-            false => nth_record_end(&start, delimiter, records),
+            true => Some(
+                record_ends_of_file(&start, delimiter)
+                    .nth(records - 1)
+                    .unwrap_or(start.len()),
+            ),
+            false => record_ends_of_file(&start, delimiter).nth(records - 1),
         };
         if let Some(end) = end {
             let head = TempFile(with_suffix(csv.path(), ".head"));

@@ -47,7 +47,7 @@ impl<'a> Pieces<'a> {
                 self.offset = available;
                 return Ok((len > 0).then_some(window));
             }
-            if let Some(boundary) = last_record_end(&window, self.delimiter) {
+            if let Some(boundary) = last_record_end(&window, self.delimiter, self.offset == 0) {
                 self.offset += boundary as u64;
                 return Ok(Some(window.truncated(boundary)));
             }
@@ -151,6 +151,22 @@ mod tests {
                     "target {target}: cut inside a quoted value: {pieces:?}"
                 );
             }
+        }
+    }
+
+    /// The file's byte-order mark is not part of its first field, so the quote after it opens that field.
+    #[test]
+    fn a_quote_after_the_byte_order_mark_opens_the_first_field() {
+        let text = "\u{feff}\"h\n\"\"\",v\n1,\"p\nq\"\n2,x\n";
+        for target in 1..text.len() + 2 {
+            let pieces = split(text, target);
+            assert_eq!(pieces.concat(), text, "target {target}");
+            assert!(
+                pieces
+                    .iter()
+                    .all(|p| !p.starts_with("q") && !p.starts_with("\"\"\"")),
+                "target {target}: cut inside a quoted value: {pieces:?}"
+            );
         }
     }
 

@@ -9,10 +9,13 @@
 //! one, so with two such rows its count and its parser disagree and polars refuses the file ("CSV malformed:
 //! expected 1 rows, actual 2 rows"); and a piece cut by that count could end inside a real quoted value.
 
+use super::text_for_polars::BOM;
+
 /// The index just past each newline that ends a record of `text`, which starts at a record's start.
 pub(crate) fn record_ends(text: &[u8], delimiter: u8) -> RecordEnds<'_> {
     RecordEnds {
         text,
+        first_field: 0,
         delimiter,
         events: memchr::memchr2_iter(b'"', b'\n', text),
         quoted: false,
@@ -26,6 +29,8 @@ pub(crate) fn record_ends(text: &[u8], delimiter: u8) -> RecordEnds<'_> {
 /// between a closed quoted value and a later quote in the same record.
 pub(crate) struct RecordEnds<'a> {
     text: &'a [u8],
+    /// Where the first field starts: after the byte-order mark at a file's start, which polars strips.
+    first_field: usize,
     delimiter: u8,
     events: memchr::Memchr2<'a>,
     /// Whether the field of the last quote opened with a quote, and whether a quote of it is open now.
@@ -55,7 +60,9 @@ impl Iterator for RecordEnds<'_> {
             } else if self.inside {
                 self.inside = false;
                 self.last_quote = i;
-            } else if i == 0 || text[i - 1] == self.delimiter || text[i - 1] == b'\n' {
+            } else if i == self.first_field
+                || (i > 0 && (text[i - 1] == self.delimiter || text[i - 1] == b'\n'))
+            {
                 // Outside any quote, the byte before is a real delimiter or record end: a field starts here.
                 (self.quoted, self.inside, self.last_quote) = (true, true, i);
             } else if self.quoted
@@ -72,12 +79,26 @@ impl Iterator for RecordEnds<'_> {
     }
 }
 
+/// [`record_ends`] of a file's start, which may begin with a byte-order mark: polars strips it, so a quote
+/// just after it opens the first field.
+pub(crate) fn record_ends_of_file(text: &[u8], delimiter: u8) -> RecordEnds<'_> {
+    let mut ends = record_ends(text, delimiter);
+    if text.starts_with(BOM) {
+        ends.first_field = BOM.len();
+    }
+    ends
+}
+
 /// The index just past the last record that ends in `text`, if one does.
-pub(crate) fn last_record_end(text: &[u8], delimiter: u8) -> Option<usize> {
+/// `at_file_start`: `text` is the start of the file (see [`record_ends_of_file`]).
+pub(crate) fn last_record_end(text: &[u8], delimiter: u8, at_file_start: bool) -> Option<usize> {
     if memchr::memchr(b'"', text).is_none() {
         return memchr::memrchr(b'\n', text).map(|i| i + 1);
     }
-    record_ends(text, delimiter).last()
+    match at_file_start {
+        true => record_ends_of_file(text, delimiter).last(),
+        false => record_ends(text, delimiter).last(),
+    }
 }
 
 /// The index just past the `n`th record of `text`, if it has that many.
@@ -140,7 +161,7 @@ mod tests {
             let bytes = text.as_bytes();
             let all: Vec<usize> = record_ends(bytes, b',').collect();
             assert_eq!(
-                last_record_end(bytes, b','),
+                last_record_end(bytes, b',', false),
                 all.last().copied(),
                 "{text:?}"
             );
@@ -161,5 +182,11 @@ mod tests {
         assert_eq!(nth_record_end(b"\"h\n1\",h2\n1,2\n", b',', 1), Some(9));
         assert_eq!(nth_record_end(b"size (\"),n\n1,2\n", b',', 1), Some(11));
         assert_eq!(count_records(b"a;\"b\nc\";d\ne", b';'), 2);
+        // A file's byte-order mark is not part of its first field: the quote after it opens that field.
+        let marked = b"\xEF\xBB\xBF\"h\n\"\"\",v\n1,\"p\nq\"\n";
+        assert_eq!(
+            record_ends_of_file(marked, b',').collect::<Vec<_>>(),
+            [12, 20]
+        );
     }
 }
