@@ -156,18 +156,24 @@ fn read_piece(piece: &[u8], reading: &Reading, with_tokens: bool) -> PolarsResul
 mod tests {
     use super::*;
 
+    /// Comma-separated records, no header, with these columns.
+    fn reading(columns: &[(&str, DataType)]) -> Reading {
+        Reading {
+            delimiter: b',',
+            has_header: false,
+            schema: Arc::new(Schema::from_iter(
+                columns
+                    .iter()
+                    .map(|(name, dtype)| Field::new((*name).into(), dtype.clone())),
+            )),
+        }
+    }
+
     /// A lone quote ending the input, compared with the null tokens, was read out of bounds by polars (a debug
     /// build aborts the whole test binary there). Each of these is now read or refused, without a crash.
     #[test]
     fn a_lone_quote_at_the_end_is_read_within_bounds() {
-        let reading = Reading {
-            delimiter: b',',
-            has_header: false,
-            schema: Arc::new(Schema::from_iter([
-                Field::new("n".into(), DataType::Int64),
-                Field::new("s".into(), DataType::String),
-            ])),
-        };
+        let reading = reading(&[("n", DataType::Int64), ("s", DataType::String)]);
         for piece in [&b"1,\""[..], b"1,\"\r", b"1,a\n2,\"", b"N/A,\"\r", b"\""] {
             let mut parser = PieceParser::new(&reading);
             let _ = parser.parse(piece);
@@ -180,14 +186,7 @@ mod tests {
     /// where its count misplaces the record ends: every record is read whole.
     #[test]
     fn a_quote_inside_a_value_never_splits_a_later_quoted_value() {
-        let reading = Reading {
-            delimiter: b',',
-            has_header: false,
-            schema: Arc::new(Schema::from_iter([
-                Field::new("size".into(), DataType::String),
-                Field::new("note".into(), DataType::String),
-            ])),
-        };
+        let reading = reading(&[("size", DataType::String), ("note", DataType::String)]);
         // Large enough that the reader cuts it into chunks for its threads, at newlines its count misplaces.
         let piece = "27\" wide,c\n\"a\nb\",d\n".repeat(5_000);
         let frame = PieceParser::new(&reading).parse(piece.as_bytes()).unwrap();
