@@ -43,7 +43,9 @@ workers_peak() {
 # Warm the page cache so that neither side pays for the disk.
 cat "$CSV" > /dev/null
 
-CALCULATOR_ADDR="127.0.0.1:$PORT" DATA_DIR="$DATA" LOG_FORMAT=json RUST_LOG=warn,calculator::datasets=debug \
+port_free "$PORT"
+port_free "$((PORT + 100))"
+CALCULATOR_ADDR="127.0.0.1:$PORT" SIDECAR_ADDR="127.0.0.1:$((PORT + 100))" DATA_DIR="$DATA" LOG_FORMAT=json RUST_LOG=warn,calculator::datasets=debug \
     "$BIN/calculator" > "$OUT/calculator.log" 2>&1 &
 PID=$!
 for _ in $(seq 100); do curl -fsS "localhost:$PORT/healthz" > /dev/null 2>&1 && break; sleep 0.1; done

@@ -29,6 +29,8 @@ trap cleanup EXIT
 # start PORT OVERLAP_AFTER: a calculator with its own DATA_DIR (and its embedded sidecar on PORT+100).
 start() {
     local dir
+    port_free "$1"
+    port_free "$(($1 + 100))"
     dir="$(mktemp -d)"
     DIRS+=("$dir")
     CALCULATOR_ADDR="127.0.0.1:$1" SIDECAR_ADDR="127.0.0.1:$(($1 + 100))" DATA_DIR="$dir" \
