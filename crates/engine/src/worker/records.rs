@@ -106,9 +106,10 @@ pub(crate) fn nth_record_end(text: &[u8], delimiter: u8, n: usize) -> Option<usi
     record_ends(text, delimiter).nth(n.checked_sub(1)?)
 }
 
-/// How many records `text` holds: those that end, and an unfinished last one.
-pub(crate) fn count_records(text: &[u8], delimiter: u8) -> usize {
-    let (ends, last) = if memchr::memchr(b'"', text).is_none() {
+/// How many records `text` holds: those that end, and an unfinished last one. `quoted`: whether `text` may
+/// hold a quote character (the caller has looked; without one, every newline ends a record).
+pub(crate) fn count_records(text: &[u8], delimiter: u8, quoted: bool) -> usize {
+    let (ends, last) = if !quoted {
         let ends = memchr::memchr_iter(b'\n', text).count();
         (ends, memchr::memrchr(b'\n', text).map_or(0, |i| i + 1))
     } else {
@@ -172,7 +173,7 @@ mod tests {
             );
             let unfinished = all.last().copied().unwrap_or(0) < bytes.len();
             assert_eq!(
-                count_records(bytes, b','),
+                count_records(bytes, b',', bytes.contains(&b'"')),
                 all.len() + usize::from(unfinished),
                 "{text:?}"
             );
@@ -181,7 +182,7 @@ mod tests {
         // The header line, quotes respected.
         assert_eq!(nth_record_end(b"\"h\n1\",h2\n1,2\n", b',', 1), Some(9));
         assert_eq!(nth_record_end(b"size (\"),n\n1,2\n", b',', 1), Some(11));
-        assert_eq!(count_records(b"a;\"b\nc\";d\ne", b';'), 2);
+        assert_eq!(count_records(b"a;\"b\nc\";d\ne", b';', true), 2);
         // A file's byte-order mark is not part of its first field: the quote after it opens that field.
         let marked = b"\xEF\xBB\xBF\"h\n\"\"\",v\n1,\"p\nq\"\n";
         assert_eq!(
