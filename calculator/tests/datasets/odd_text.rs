@@ -138,3 +138,66 @@ async fn quotes_inside_unquoted_values_are_characters() {
         );
     }
 }
+
+/// Column types are inferred from the rows as they are read, past a quote inside a value too. Before: polars'
+/// inference paired that quote with the next one, so it saw only the rows before it; a column of decimals
+/// whose first rows were whole numbers was then refused ("could not parse `0.5` as dtype `i64`").
+#[tokio::test]
+async fn types_are_inferred_past_a_quote_inside_a_value() {
+    for app in [
+        TestApp::new(),
+        TestApp::configured(|config| config.upload_overlap_after = Duration::ZERO),
+    ] {
+        let start = "n,size,x\n1,2,3\n1,2,3\n4,5\" wide,6\n";
+        for (what, decimal_at) in [("among the first rows", 10), ("past them", 2_500)] {
+            let body: String = (0..3_000)
+                .map(|i| match i == decimal_at {
+                    true => format!("{i},{i},0.5\n"),
+                    false => format!("{i},{i},{i}\n"),
+                })
+                .collect();
+            let dataset = app.dataset(what, &format!("{start}{body}")).await;
+            let types: Vec<&str> = dataset["columns"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["dtype"].as_str().unwrap())
+                .collect();
+            assert_eq!(types, ["i64", "str", "f64"], "{what}: {dataset}");
+            assert_eq!(dataset["row_count"], 3_003, "{what}");
+            assert_eq!(rows(&app, &dataset).await[2], json!([4, "5\" wide", 6.0]));
+        }
+    }
+}
+
+/// A file that ends inside a quoted value is refused, naming the line where the quote opens, wherever the
+/// quote falls: past the rows types are inferred from too. Before: a lone quote ending a long file, in a
+/// column of numbers, was stored as a null.
+#[tokio::test]
+async fn a_quote_never_closed_is_refused_with_its_line() {
+    for app in [
+        TestApp::new(),
+        TestApp::configured(|config| config.upload_overlap_after = Duration::ZERO),
+    ] {
+        let rows: String = (0..5_000).map(|i| format!("{i},{}\n", i * 2)).collect();
+        for (what, tail, line) in [
+            ("lone quote", "5,\"", 5_002),
+            ("lone quote and newline", "5,\"\n", 5_002),
+            ("open text", "5,\"abc\n6,7\n", 5_002),
+        ] {
+            let csv = format!("a,b\n{rows}{tail}");
+            let reply = app.upload_raw(what, csv).await;
+            let (code, message) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(code, "invalid_csv", "{what}");
+            assert!(
+                message.starts_with(&format!("line {line}: a quoted value is never closed")),
+                "{what}: {message}"
+            );
+        }
+        // The first record's quote, in a file of one row.
+        let reply = app.upload_raw("header", "a,\"b\n1,2\n".to_owned()).await;
+        let (_, message) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(message.starts_with("line 1: a quoted value"), "{message}");
+        assert!(app.listed_ids().await.is_empty());
+    }
+}

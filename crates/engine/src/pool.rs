@@ -323,13 +323,21 @@ fn classify(status: Option<ExitStatus>, tail: &[String], limit_bytes: u64) -> En
     let out_of_memory = said("memory allocation of")
         || said("capacity overflow")
         || said("out of memory")
-        || said("Cannot allocate memory");
+        || said("Cannot allocate memory")
+        // Under the address-space limit a thread's stack cannot be mapped either.
+        || said("failed to spawn thread");
+    // A panic that could not unwind (while panicking, or where nothing catches it) and a failed safety check
+    // abort too, but they are faults of the engine, not of the query or the file: a 500, logged.
+    let fault = said("panicked at") || said("unsafe precondition");
     let signal = status.and_then(|s| s.signal());
     const SIGBUS: i32 = 7;
     const SIGKILL: i32 = 9;
     const SIGABRT: i32 = 6;
     const SIGSEGV: i32 = 11;
-    if out_of_memory || matches!(signal, Some(SIGABRT | SIGKILL | SIGSEGV | SIGBUS)) {
+    // Without a word of why (the kernel's OOM killer, or an abort that printed nothing), memory is the likely
+    // cause under the limit.
+    let silent_death = !fault && matches!(signal, Some(SIGABRT | SIGKILL | SIGSEGV | SIGBUS));
+    if out_of_memory || silent_death {
         return EngineError::TooLarge { limit_bytes };
     }
     EngineError::Internal(format!(
@@ -369,6 +377,32 @@ mod tests {
         assert!(matches!(
             classify(Some(panicked), &["boom".into()], 1),
             EngineError::Internal(_)
+        ));
+        // An abort that says why: a fault of the engine, unless what it says is that memory ran out.
+        let precondition = [
+            "unsafe precondition(s) violated: slice::get_unchecked requires that the \
+                             index is within the slice"
+                .to_string(),
+        ];
+        assert!(matches!(
+            classify(Some(abort), &precondition, 1),
+            EngineError::Internal(_)
+        ));
+        let double_panic = [
+            "thread '<unnamed>' panicked at src/x.rs:1:1:".to_string(),
+            "thread caused non-unwinding panic. aborting.".to_string(),
+        ];
+        assert!(matches!(
+            classify(Some(abort), &double_panic, 1),
+            EngineError::Internal(_)
+        ));
+        let panicked_for_memory = [
+            "thread 'main' panicked at src/x.rs:1:1:".to_string(),
+            "failed to spawn thread: Os { code: 11, kind: WouldBlock }".to_string(),
+        ];
+        assert!(matches!(
+            classify(Some(abort), &panicked_for_memory, 1),
+            EngineError::TooLarge { .. }
         ));
     }
 }

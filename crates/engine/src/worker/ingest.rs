@@ -12,16 +12,19 @@ use polars::prelude::*;
 use super::clean;
 use super::convert::{self, Reading};
 use super::headers;
+use super::inference_head::{TempFile, head_for_inference};
 use super::locate;
-use super::records::record_ends_of_file;
+use super::pieces::UnclosedQuote;
 use super::sniff::{self, Sniffed};
 use super::source::CsvSource;
-use super::text_for_polars;
 use crate::protocol::{completion_marker, with_suffix};
 use crate::{EngineError, IngestReport};
 
+const UNCLOSED_QUOTE: &str = "a quoted value is never closed (a `\"` without its partner); close the quote, \
+                              or double quotes inside quoted values (`\"\"`)";
+
 /// Rows polars looks at to infer column types before falling back to reading the whole file.
-const INFER_ROWS: usize = 1000;
+pub(super) const INFER_ROWS: usize = 1000;
 
 /// How polars should read the file this time.
 struct Plan<'a> {
@@ -224,61 +227,28 @@ fn write(
     convert::convert(csv, parquet, &reading)
 }
 
-/// A copy for polars to infer the schema from, when it cannot read the file itself: the start of an upload
-/// still arriving (whole records, more than twice the [`INFER_ROWS`] polars looks at, so that it sees the
-/// rows it would see in the whole file), or a file that starts like compressed data (behind a byte-order
-/// mark, see [`text_for_polars`]). The whole file when `whole`. `None` when polars can read the file itself.
-fn head_for_inference(
-    csv: &mut CsvSource,
-    delimiter: u8,
-    whole: bool,
-) -> PolarsResult<Option<TempFile>> {
-    let records = 2 * INFER_ROWS + 2;
-    let mut want: u64 = if whole { u64::MAX } else { 1 << 20 };
-    loop {
-        let available = csv.wait_for(want)?;
-        let complete = csv.total().is_some();
-        let start = csv.map(
-            0,
-            usize::try_from(available).map_err(std::io::Error::other)?,
-        )?;
-        let shielded = text_for_polars::looks_compressed(&start);
-        if complete && !shielded {
-            return Ok(None);
-        }
-        let end = match complete {
-            true if whole => Some(start.len()),
-            true => Some(
-                record_ends_of_file(&start, delimiter)
-                    .nth(records - 1)
-                    .unwrap_or(start.len()),
-            ),
-            false => record_ends_of_file(&start, delimiter).nth(records - 1),
-        };
-        if let Some(end) = end {
-            let head = TempFile(with_suffix(csv.path(), ".head"));
-            // Behind a mark only when it looks compressed: a mark of the file's own is one polars should strip.
-            let shield: &[u8] = if shielded { text_for_polars::BOM } else { b"" };
-            std::fs::write(&head.0, [shield, &start[..end]].concat())?;
-            return Ok(Some(head));
-        }
-        want = want.saturating_mul(4);
-    }
-}
-
 /// Why polars failed, in terms of the file: the line of a ragged row or of the value that broke a column.
 fn explain(error: &PolarsError, source: &Path, sniffed: &Sniffed, names: &[String]) -> EngineError {
     let text = clean::message(error, &[source]);
+    let unclosed = match error {
+        PolarsError::IO { error, .. } => error
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<UnclosedQuote>()),
+        _ => None,
+    };
+    if let Some(unclosed) = unclosed {
+        return EngineError::Csv {
+            message: UNCLOSED_QUOTE.into(),
+            line: locate::line_at(source, unclosed.offset),
+        };
+    }
     if let Some((line, found)) = locate::ragged_row(source, sniffed.delimiter, names.len()) {
         return ragged(line, found, names.len(), sniffed.delimiter);
     }
     match locate::bad_value(&text) {
         // Polars reads from an unmatched quote to the end of the file as one value.
         Some((value, _)) if value.starts_with('"') => EngineError::Csv {
-            message:
-                "a quoted value is never closed (a `\"` without its partner); close the quote, or \
-                      double quotes inside quoted values (`\"\"`)"
-                    .into(),
+            message: UNCLOSED_QUOTE.into(),
             line: locate::raw_line(source, value.lines().next().unwrap_or_default()),
         },
         Some((value, column)) => {
@@ -306,16 +276,6 @@ fn ragged(line: u64, found: usize, expected: usize, delimiter: u8) -> EngineErro
     }
 }
 
-/// A file removed when dropped.
-struct TempFile(PathBuf);
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-/// Decode the whole file as Windows-1252 into a UTF-8 copy beside it (single-byte: chunks decode alone).
 fn transcode(csv: &Path) -> Result<TempFile, EngineError> {
     use std::io::{BufWriter, Read, Write};
     let out = TempFile(with_suffix(csv, ".utf8"));

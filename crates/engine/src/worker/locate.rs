@@ -87,6 +87,21 @@ pub(crate) fn raw_line(path: &Path, needle: &str) -> Option<u64> {
     None
 }
 
+/// The 1-based line of the byte at `offset`.
+pub(crate) fn line_at(path: &Path, offset: u64) -> Option<u64> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).ok()?.take(offset);
+    let mut buffer = vec![0; 1 << 20];
+    let mut newlines = 0u64;
+    loop {
+        let read = file.read(&mut buffer).ok()?;
+        if read == 0 {
+            return Some(newlines + 1);
+        }
+        newlines += memchr::memchr_iter(b'\n', &buffer[..read]).count() as u64;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +136,15 @@ mod tests {
         assert_eq!(ragged_row(&path, b',', 2), Some((5, 3)));
         let (_g2, fine) = file("a,b\n1,2\n");
         assert_eq!(ragged_row(&fine, b',', 2), None);
+    }
+
+    #[test]
+    fn offsets_are_found_by_line() {
+        let (_g, path) = file("a,b\n1,\"x\ny\"\n");
+        assert_eq!(line_at(&path, 0), Some(1));
+        assert_eq!(line_at(&path, 3), Some(1));
+        assert_eq!(line_at(&path, 4), Some(2));
+        assert_eq!(line_at(&path, 10), Some(3));
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod chunked;
 mod clean;
 mod convert;
 mod headers;
+mod inference_head;
 mod ingest;
 mod locate;
 mod parquet_writer;

@@ -5,8 +5,21 @@
 
 use std::io;
 
-use super::records::last_record_end;
+use super::records::{last_record_end, unclosed_quote};
 use super::source::{CsvSource, Window};
+
+/// The file ends inside a quoted value, which opens at `offset`.
+#[derive(Debug, thiserror::Error)]
+#[error("a quoted value is never closed")]
+pub(crate) struct UnclosedQuote {
+    pub(crate) offset: u64,
+}
+
+impl From<UnclosedQuote> for io::Error {
+    fn from(unclosed: UnclosedQuote) -> Self {
+        io::Error::new(io::ErrorKind::InvalidData, unclosed)
+    }
+}
 
 /// Splits a CSV into pieces of about `target` bytes, each made of whole records and mapped on its own.
 pub(crate) struct Pieces<'a> {
@@ -44,7 +57,13 @@ impl<'a> Pieces<'a> {
             if available < end {
                 // The end of the file: the rest is the last piece.
                 self.finished = true;
-                self.offset = available;
+                let start = std::mem::replace(&mut self.offset, available);
+                // Refused before it is parsed: polars would read the rest of the file as one value, or a lone
+                // quote ending it as an empty one (a null, in a column of numbers).
+                if let Some(at) = unclosed_quote(&window, self.delimiter, start == 0) {
+                    let offset = start + at as u64;
+                    return Err(UnclosedQuote { offset }.into());
+                }
                 return Ok((len > 0).then_some(window));
             }
             if let Some(boundary) = last_record_end(&window, self.delimiter, self.offset == 0) {
@@ -127,6 +146,40 @@ mod tests {
             );
         }
         assert_eq!(out.concat(), text);
+    }
+
+    /// However the file is cut, a quoted value it never closes is refused, pointing at its opening quote.
+    #[test]
+    fn a_quote_never_closed_is_refused_where_it_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        for (text, opens) in [
+            ("a,b\n1,2\n5,\"", 10),
+            ("a,b\n1,2\n5,\"\n", 10),
+            ("a,\"b\n1,2\n3,4\n", 2),
+            ("a,b\n\"x\ny\",2\n3,\"z\n4,5\n", 14),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            for target in 1..text.len() + 2 {
+                let mut source = CsvSource::complete(&path).unwrap();
+                let mut pieces = Pieces::new(&mut source, target, b',');
+                let error = loop {
+                    match pieces.next_piece() {
+                        Ok(Some(_)) => {}
+                        Ok(None) => panic!("{text:?}, target {target}: read to the end"),
+                        Err(error) => break error,
+                    }
+                };
+                let unclosed = error
+                    .get_ref()
+                    .and_then(|e| e.downcast_ref::<UnclosedQuote>());
+                assert_eq!(
+                    unclosed.map(|u| u.offset),
+                    Some(opens),
+                    "{text:?}, target {target}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub(crate) fn record_ends(text: &[u8], delimiter: u8) -> RecordEnds<'_> {
         quoted: false,
         inside: false,
         last_quote: 0,
+        opened: 0,
+        strays: None,
     }
 }
 
@@ -37,12 +39,21 @@ pub(crate) struct RecordEnds<'a> {
     quoted: bool,
     inside: bool,
     last_quote: usize,
+    /// Where the last value that opened with a quote starts.
+    opened: usize,
+    /// Where the quotes are that are characters, when asked for ([`stray_quotes`]).
+    strays: Option<Vec<usize>>,
 }
 
 impl RecordEnds<'_> {
     /// Whether the text read so far ends inside a quoted value: a quote never closed, once all is read.
     pub(crate) fn inside_quotes(&self) -> bool {
         self.inside
+    }
+
+    /// Where the value starts whose quote the text read so far leaves open.
+    pub(crate) fn open_quote(&self) -> Option<usize> {
+        self.inside.then_some(self.opened)
     }
 }
 
@@ -64,7 +75,7 @@ impl Iterator for RecordEnds<'_> {
                 || (i > 0 && (text[i - 1] == self.delimiter || text[i - 1] == b'\n'))
             {
                 // Outside any quote, the byte before is a real delimiter or record end: a field starts here.
-                (self.quoted, self.inside, self.last_quote) = (true, true, i);
+                (self.quoted, self.inside, self.last_quote, self.opened) = (true, true, i, i);
             } else if self.quoted
                 && memchr::memchr(self.delimiter, &text[self.last_quote + 1..i]).is_none()
             {
@@ -73,6 +84,9 @@ impl Iterator for RecordEnds<'_> {
             } else {
                 // A quote in the middle of an unquoted value: a character.
                 self.quoted = false;
+                if let Some(strays) = &mut self.strays {
+                    strays.push(i);
+                }
             }
         }
         None
@@ -99,6 +113,30 @@ pub(crate) fn last_record_end(text: &[u8], delimiter: u8, at_file_start: bool) -
         true => record_ends_of_file(text, delimiter).last(),
         false => record_ends(text, delimiter).last(),
     }
+}
+
+/// Where, in `text`, the quote is that opens a value the text never closes; `None` when every quoted value
+/// closes. `at_file_start`: `text` is the start of the file (see [`record_ends_of_file`]).
+pub(crate) fn unclosed_quote(text: &[u8], delimiter: u8, at_file_start: bool) -> Option<usize> {
+    memchr::memchr(b'"', text)?;
+    let mut ends = match at_file_start {
+        true => record_ends_of_file(text, delimiter),
+        false => record_ends(text, delimiter),
+    };
+    ends.by_ref().for_each(drop);
+    ends.open_quote()
+}
+
+/// Where the quotes in `text` (a file's start) are that are characters in the middle of an unquoted value
+/// (`27" wide`), in order.
+pub(crate) fn stray_quotes(text: &[u8], delimiter: u8) -> Vec<usize> {
+    if memchr::memchr(b'"', text).is_none() {
+        return Vec::new();
+    }
+    let mut ends = record_ends_of_file(text, delimiter);
+    ends.strays = Some(Vec::new());
+    ends.by_ref().for_each(drop);
+    ends.strays.unwrap_or_default()
 }
 
 /// The index just past the `n`th record of `text`, if it has that many.
@@ -148,6 +186,33 @@ mod tests {
         assert_eq!(closed.by_ref().count(), 1);
         assert!(!closed.inside_quotes());
         assert_eq!(ends("\n\"\"\n"), [1, 4]);
+    }
+
+    #[test]
+    fn quotes_that_are_characters_are_found() {
+        let strays = |text: &str| stray_quotes(text.as_bytes(), b',');
+        assert_eq!(strays("a,b\n1,2\n"), Vec::<usize>::new());
+        assert_eq!(strays("size,n\n27\" wide,1\n\"x\"\"y\",2\n"), [9]);
+        assert_eq!(strays("\"a\nb\",6'5\"\n7\",\"q\"\n"), [9, 12]);
+        // After a closed quoted value, a quote in the same field toggles (polars' splitter); past a
+        // delimiter it is a character.
+        assert_eq!(strays("\"a\"b\"c\",1\n\"a\"b,c\"d\n"), [16]);
+    }
+
+    #[test]
+    fn the_quote_left_open_is_found() {
+        let open = |text: &str| unclosed_quote(text.as_bytes(), b',', false);
+        assert_eq!(open("a,b\n1,\"x\"\n"), None);
+        assert_eq!(open("a,b\n5,\""), Some(6));
+        assert_eq!(open("a,b\n5,\"\n"), Some(6));
+        assert_eq!(open("a,\"b\n1,2\n3,4\n"), Some(2));
+        // Quotes inside unquoted values are characters, and open nothing.
+        assert_eq!(open("27\" wide,1\nx,\"y\"\n"), None);
+        assert_eq!(open("x,\"a\"\"b\n"), Some(2));
+        assert_eq!(open(""), None);
+        // At a file's start, the quote just after a byte-order mark opens the first field.
+        assert_eq!(unclosed_quote(b"\xEF\xBB\xBF\"h,v\n", b',', true), Some(3));
+        assert_eq!(unclosed_quote(b"\xEF\xBB\xBF\"h\",v\n", b',', true), None);
     }
 
     #[test]
