@@ -14,10 +14,11 @@ use super::convert::{self, Reading};
 use super::headers;
 use super::inference_head::{TempFile, head_for_inference};
 use super::locate;
+use super::normalise::{Repairs, normalised_copy};
 use super::pieces::UnclosedQuote;
 use super::sniff::{self, Sniffed};
 use super::source::CsvSource;
-use crate::protocol::{completion_marker, with_suffix};
+use crate::protocol::completion_marker;
 use crate::{EngineError, IngestReport};
 
 const UNCLOSED_QUOTE: &str = "a quoted value is never closed (a `\"` without its partner); close the quote, \
@@ -73,10 +74,13 @@ pub(crate) fn ingest(
         sample.push(sniffed.header.clone());
     }
     let keep_text = headers::keep_as_text(&sample, names.len());
+    // A copy polars can read, when the file is not UTF-8 or its lines end with a carriage return alone.
     let mut transcoded: Option<TempFile> = None;
-    if !sniffed.utf8 {
+    let mut repairs = Repairs::default();
+    if !sniffed.utf8 || sniffed.cr_line_ends {
         upload.wait_complete().map_err(unreadable)?;
-        transcoded = Some(transcode(csv)?);
+        let (copy, made) = normalised_copy(csv, sniffed.cr_line_ends)?;
+        (transcoded, repairs) = (Some(copy), made);
     }
     let mut infer_all = false;
     loop {
@@ -107,12 +111,7 @@ pub(crate) fn ingest(
                     let _ = std::fs::remove_file(parquet);
                     return Err(ragged(line, found, names.len(), sniffed.delimiter));
                 }
-                if transcoded.is_some() {
-                    notes.push(
-                        "the file is not valid UTF-8; it was read as Latin-1 (Windows-1252)."
-                            .into(),
-                    );
-                }
+                notes.extend(repairs.notes());
                 if row_count == 0 {
                     notes.push("the file has a header but no rows.".into());
                 }
@@ -121,7 +120,7 @@ pub(crate) fn ingest(
                     row_count,
                     columns,
                     delimiter: sniffed.delimiter,
-                    encoding: if transcoded.is_some() {
+                    encoding: if repairs.latin1_bytes > 0 {
                         "latin-1"
                     } else {
                         "utf-8"
@@ -138,7 +137,8 @@ pub(crate) fn ingest(
         upload.wait_complete().map_err(unreadable)?;
         let text = error.to_string();
         if transcoded.is_none() && is_utf8_error(&text) {
-            transcoded = Some(transcode(csv)?);
+            let (copy, made) = normalised_copy(csv, sniffed.cr_line_ends)?;
+            (transcoded, repairs) = (Some(copy), made);
         } else if !infer_all && is_type_error(&text) {
             infer_all = true;
         } else {
@@ -274,23 +274,4 @@ fn ragged(line: u64, found: usize, expected: usize, delimiter: u8) -> EngineErro
         ),
         line: Some(line),
     }
-}
-
-fn transcode(csv: &Path) -> Result<TempFile, EngineError> {
-    use std::io::{BufWriter, Read, Write};
-    let out = TempFile(with_suffix(csv, ".utf8"));
-    let failed = |e: std::io::Error| EngineError::Internal(format!("transcoding failed: {e}"));
-    let mut input = std::fs::File::open(csv).map_err(failed)?;
-    let mut output = BufWriter::new(std::fs::File::create(&out.0).map_err(failed)?);
-    let mut chunk = vec![0u8; 1 << 20];
-    loop {
-        let n = input.read(&mut chunk).map_err(failed)?;
-        if n == 0 {
-            break;
-        }
-        let text = sniff::decode(&chunk[..n], false);
-        output.write_all(text.as_bytes()).map_err(failed)?;
-    }
-    output.flush().map_err(failed)?;
-    Ok(out)
 }

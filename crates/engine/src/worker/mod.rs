@@ -8,6 +8,7 @@ mod headers;
 mod inference_head;
 mod ingest;
 mod locate;
+mod normalise;
 mod parquet_writer;
 #[cfg(test)]
 mod piece_independence;

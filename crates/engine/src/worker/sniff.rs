@@ -18,6 +18,8 @@ pub(crate) struct Sniffed {
     pub delimiter: u8,
     /// The sample is valid UTF-8 (an incomplete character cut off at the end of the sample is fine).
     pub utf8: bool,
+    /// Lines end with a carriage return alone (no newline in the sample, and a carriage return).
+    pub cr_line_ends: bool,
     /// Header fields as written (decoded as UTF-8 or Latin-1 to match `utf8`).
     pub header: Vec<String>,
     /// Up to a few hundred records after the header, decoded the same way (for type hints).
@@ -42,6 +44,18 @@ pub(crate) fn sniff_bytes(sample: &[u8], complete: bool) -> Result<Sniffed, Engi
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(EngineError::EmptyFile);
     }
+    // Lines ended by a carriage return alone: sniffed as the copy polars will read, with newlines.
+    let cr_line_ends = !body.contains(&b'\n') && body.contains(&b'\r');
+    let with_newlines: Vec<u8>;
+    let body = if cr_line_ends {
+        with_newlines = body
+            .iter()
+            .map(|&b| if b == b'\r' { b'\n' } else { b })
+            .collect();
+        &with_newlines[..]
+    } else {
+        body
+    };
     let utf8 = match std::str::from_utf8(body) {
         Ok(_) => true,
         // `error_len() == None`: the sample ends inside a character, which says nothing about the file.
@@ -57,6 +71,7 @@ pub(crate) fn sniff_bytes(sample: &[u8], complete: bool) -> Result<Sniffed, Engi
     Ok(Sniffed {
         delimiter,
         utf8,
+        cr_line_ends,
         header,
         rows: records,
     })
@@ -132,15 +147,13 @@ fn parse_records(body: &[u8], delimiter: u8, complete: bool, utf8: bool) -> Vec<
     records
 }
 
-/// Bytes as text: UTF-8 (lossy), or Windows-1252 (what "Latin-1" means on the web) when the file is not UTF-8.
+/// Bytes as text: UTF-8 (lossy); when the file is not UTF-8, as its copy will read them (the bytes that are not
+/// UTF-8 as Windows-1252, what "Latin-1" means on the web).
 pub(crate) fn decode(bytes: &[u8], utf8: bool) -> String {
     if utf8 {
         String::from_utf8_lossy(bytes).into_owned()
     } else {
-        encoding_rs::WINDOWS_1252
-            .decode_without_bom_handling(bytes)
-            .0
-            .into_owned()
+        super::normalise::mixed(bytes)
     }
 }
 

@@ -1,0 +1,89 @@
+//! Files that polars cannot read as they are, read through a copy: lines ended by a carriage return alone
+//! (classic Mac, Excel's "CSV (Macintosh)"), and bytes that are not UTF-8 among UTF-8 text.
+
+use std::time::Duration;
+
+use crate::common::TestApp;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+async fn stored(app: &TestApp, name: &str, bytes: Vec<u8>) -> (Value, Vec<Value>) {
+    let reply = app.upload_raw(name, bytes).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::CREATED,
+        "{name}: {}",
+        reply.text()
+    );
+    let dataset = reply.json();
+    let id = dataset["id"].as_str().unwrap();
+    let preview = app.get(&format!("/datasets/{id}/preview?limit=1000")).await;
+    let rows = preview.json()["rows"].as_array().unwrap().clone();
+    (dataset, rows)
+}
+
+fn notes(dataset: &Value) -> String {
+    dataset["notes"].to_string()
+}
+
+/// Before: one row of thousands of columns, or none (polars ends lines at newlines only).
+#[tokio::test]
+async fn lines_ended_by_a_carriage_return_alone_are_rows() {
+    for app in [
+        TestApp::new(),
+        TestApp::configured(|config| config.upload_overlap_after = Duration::ZERO),
+    ] {
+        let mut csv = String::from("id,x,note\r");
+        for i in 0..3_000 {
+            csv.push_str(&format!("{i},{i}.5,n{i}\r"));
+        }
+        csv.push_str("3000,1.5,\"two\rlines\"\r");
+        let (dataset, rows) = stored(&app, "mac", csv.into_bytes()).await;
+        assert_eq!(dataset["row_count"], 3_001, "{dataset}");
+        let names: Vec<&str> = dataset["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["id", "x", "note"]);
+        assert_eq!(dataset["columns"][1]["dtype"], "f64");
+        assert_eq!(rows[1], json!([1, 1.5, "n1"]));
+        assert!(notes(&dataset).contains("carriage return"), "{dataset}");
+        assert_eq!(dataset["encoding"], "utf-8");
+    }
+}
+
+/// Before: the whole file was read as Windows-1252, so its UTF-8 text came out as `ZÃ¼rich`.
+#[tokio::test]
+async fn utf8_text_with_a_latin1_byte_keeps_its_utf8() {
+    let app = TestApp::new();
+    let mut csv = "city,n\n".as_bytes().to_vec();
+    for i in 0..3_000 {
+        csv.extend(format!("Zürich {i},{i}\n").as_bytes());
+    }
+    csv.extend(b"Jos\xe9,1\n");
+    let (dataset, rows) = stored(&app, "mixed", csv).await;
+    assert_eq!(dataset["row_count"], 3_001);
+    assert_eq!(rows[0], json!(["Zürich 0", 0]));
+    assert_eq!(dataset["encoding"], "latin-1");
+    assert!(
+        notes(&dataset).contains("1 byte that is not UTF-8"),
+        "{dataset}"
+    );
+    let id = dataset["id"].as_str().unwrap();
+    let last = app
+        .query(id, "SELECT city FROM data WHERE city LIKE 'jos%'")
+        .await;
+    assert_eq!(last.json()["rows"], json!([["José"]]), "{}", last.text());
+    // A header in UTF-8 with a Latin-1 byte in the same sample: both read.
+    let (dataset, rows) = stored(
+        &app,
+        "header",
+        b"St\xc3\xa4dte,Gr\xf6\xdfe\nK\xf6ln,1\n".to_vec(),
+    )
+    .await;
+    assert_eq!(dataset["columns"][0]["name"], "Städte");
+    assert_eq!(dataset["columns"][1]["name"], "Größe");
+    assert_eq!(rows[0], json!(["Köln", 1]));
+}
