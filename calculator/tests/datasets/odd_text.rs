@@ -201,3 +201,47 @@ async fn a_quote_never_closed_is_refused_with_its_line() {
         assert!(app.listed_ids().await.is_empty());
     }
 }
+
+/// A value past the rows polars infers the types from widens its own column only, as little as it needs.
+/// Before: polars inferred every column again over the whole file, trying date patterns on every text value
+/// (3–35 MB/s), and still refused a date column with one date written another way.
+#[tokio::test]
+async fn a_late_value_widens_only_its_column() {
+    let app = TestApp::new();
+    let mut csv = String::from("n,x,day,label\n");
+    for i in 0..5_000 {
+        let (x, day) = match i {
+            3_000 => ("2.5".to_string(), "01/02/2024".to_string()),
+            4_000 => ("abc".to_string(), format!("2024-01-{:02}", i % 28 + 1)),
+            _ => (i.to_string(), format!("2024-01-{:02}", i % 28 + 1)),
+        };
+        csv.push_str(&format!("{i},{x},{day},l{i}\n"));
+    }
+    let dataset = app.dataset("late", &csv).await;
+    let types: Vec<&str> = dataset["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["dtype"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["i64", "str", "str", "str"], "{dataset}");
+    assert_eq!(dataset["row_count"], 5_000);
+    let rows = rows(&app, &dataset).await;
+    assert_eq!(rows[1], json!([1, "1", "2024-01-02", "l1"]));
+
+    // Whole numbers, then a decimal: numbers still.
+    let mut csv = String::from("n,x\n");
+    for i in 0..5_000 {
+        csv.push_str(&format!(
+            "{i},{}\n",
+            if i == 4_999 {
+                "0.5".into()
+            } else {
+                i.to_string()
+            }
+        ));
+    }
+    let dataset = app.dataset("decimal", &csv).await;
+    assert_eq!(dataset["columns"][1]["dtype"], "f64", "{dataset}");
+    assert_eq!(dataset["columns"][0]["dtype"], "i64", "{dataset}");
+}

@@ -47,7 +47,34 @@ fn csv_message(message: &str, line: Option<u64>) -> String {
     }
 }
 
+/// Whether a message (a panic's, a polars error's, a dying worker's last words) says memory ran out: under the
+/// worker's address-space limit an allocation fails, and says so in one of these ways.
+pub(crate) fn says_out_of_memory(text: &str) -> bool {
+    [
+        "memory allocation of",
+        "capacity overflow",
+        "out of memory",
+        "Cannot allocate memory",
+        // A thread's stack cannot be mapped either.
+        "failed to spawn thread",
+    ]
+    .iter()
+    .any(|sign| text.contains(sign))
+}
+
 impl EngineError {
+    /// The same failure, as [`EngineError::TooLarge`] when its words say memory ran out under `limit`.
+    pub(crate) fn or_too_large(self, limit: Option<u64>) -> Self {
+        match (limit, &self) {
+            (Some(limit_bytes), Self::Csv { .. } | Self::Query(_) | Self::Internal(_))
+                if says_out_of_memory(&self.to_string()) =>
+            {
+                Self::TooLarge { limit_bytes }
+            }
+            _ => self,
+        }
+    }
+
     /// True for failures caused by the request (a 4xx); false for our own faults.
     pub fn is_client_error(&self) -> bool {
         !matches!(self, EngineError::Internal(_))
@@ -75,5 +102,18 @@ mod tests {
         assert_eq!(csv.to_string(), "line 7: expected 3 fields, found 4");
         assert!(!EngineError::Internal("x".into()).is_client_error());
         assert!(EngineError::EmptyFile.is_client_error());
+        let failed = EngineError::Csv {
+            message:
+                "the file could not be read as CSV: reading the dataset failed (out of memory)"
+                    .into(),
+            line: None,
+        };
+        assert_eq!(
+            failed.clone().or_too_large(Some(7)),
+            EngineError::TooLarge { limit_bytes: 7 }
+        );
+        assert_eq!(failed.clone().or_too_large(None), failed);
+        let query = EngineError::Query("unknown function".into());
+        assert_eq!(query.clone().or_too_large(Some(7)), query);
     }
 }

@@ -14,6 +14,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout, timeout_at};
 
+use crate::error::says_out_of_memory;
 use crate::protocol::{Payload, Reply, Request, receive, send};
 use crate::worker::{CACHE_ENV, MEMORY_LIMIT_ENV};
 use crate::{EngineConfig, EngineError, IngestJob, IngestReport, QueryJob, QueryOutput};
@@ -320,12 +321,7 @@ fn classify(status: Option<ExitStatus>, tail: &[String], limit_bytes: u64) -> En
                 .into(),
         );
     }
-    let out_of_memory = said("memory allocation of")
-        || said("capacity overflow")
-        || said("out of memory")
-        || said("Cannot allocate memory")
-        // Under the address-space limit a thread's stack cannot be mapped either.
-        || said("failed to spawn thread");
+    let out_of_memory = tail.iter().any(|line| says_out_of_memory(line));
     // A panic that could not unwind (while panicking, or where nothing catches it) and a failed safety check
     // abort too, but they are faults of the engine, not of the query or the file: a 500, logged.
     let fault = said("panicked at") || said("unsafe precondition");

@@ -5,6 +5,7 @@
 //! (re-inference over the whole file, Latin-1 transcoding, finding the line of a bad row) happens only
 //! after polars has failed.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
@@ -18,6 +19,7 @@ use super::normalise::{Repairs, normalised_copy};
 use super::pieces::UnclosedQuote;
 use super::sniff::{self, Sniffed};
 use super::source::CsvSource;
+use super::widen;
 use crate::protocol::completion_marker;
 use crate::{EngineError, IngestReport};
 
@@ -33,6 +35,8 @@ struct Plan<'a> {
     sniffed: &'a Sniffed,
     names: &'a [String],
     keep_text: &'a [bool],
+    /// Columns read with a wider type than polars inferred (see [`widen`]).
+    widened: &'a BTreeMap<usize, DataType>,
     has_header: bool,
     infer_all: bool,
 }
@@ -83,6 +87,7 @@ pub(crate) fn ingest(
         (transcoded, repairs) = (Some(copy), made);
     }
     let mut infer_all = false;
+    let mut widened = BTreeMap::new();
     loop {
         let source = transcoded.as_ref().map_or(csv, |t| t.0.as_path());
         let plan = Plan {
@@ -90,6 +95,7 @@ pub(crate) fn ingest(
             sniffed: &sniffed,
             names: &names,
             keep_text: &keep_text,
+            widened: &widened,
             has_header,
             infer_all,
         };
@@ -139,6 +145,11 @@ pub(crate) fn ingest(
         if transcoded.is_none() && is_utf8_error(&text) {
             let (copy, made) = normalised_copy(csv, sniffed.cr_line_ends)?;
             (transcoded, repairs) = (Some(copy), made);
+        } else if let Some((index, dtype)) = (widened.len() < widen::MAX_WIDENED && !infer_all)
+            .then(|| widen::widening(&text, &widened))
+            .flatten()
+        {
+            widened.insert(index, dtype);
         } else if !infer_all && is_type_error(&text) {
             infer_all = true;
         } else {
@@ -176,7 +187,7 @@ fn scan(plan: &Plan<'_>, path: &Path) -> PolarsResult<LazyFrame> {
         || polars_err!(ComputeError: "the upload's temporary path is not valid UTF-8"),
     )?;
     let names = plan.names;
-    let keep_text = plan.keep_text;
+    let (keep_text, widened) = (plan.keep_text, plan.widened);
     LazyCsvReader::new(PlRefPath::new(path))
         .with_separator(plan.sniffed.delimiter)
         .with_has_header(plan.has_header)
@@ -191,13 +202,16 @@ fn scan(plan: &Plan<'_>, path: &Path) -> PolarsResult<LazyFrame> {
             Some(INFER_ROWS)
         })
         .with_schema_modify(|inferred: Schema| {
-            // Rename by position (the header as we parsed it, made unique) and keep leading-zero columns text.
+            // Rename by position (the header as we parsed it, made unique), keep leading-zero columns text,
+            // and widen the columns a later value did not fit.
             let mut schema = Schema::with_capacity(inferred.len());
             for (i, (name, dtype)) in inferred.iter().enumerate() {
                 let name = names
                     .get(i)
                     .map_or_else(|| name.clone(), |n| n.as_str().into());
-                let dtype = if keep_text.get(i).copied().unwrap_or(false) && dtype.is_integer() {
+                let dtype = if let Some(wider) = widened.get(&i) {
+                    wider.clone()
+                } else if keep_text.get(i).copied().unwrap_or(false) && dtype.is_integer() {
                     DataType::String
                 } else {
                     dtype.clone()

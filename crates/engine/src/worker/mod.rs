@@ -23,6 +23,7 @@ mod subqueries;
 mod syncing;
 mod text_for_polars;
 mod values;
+mod widen;
 
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -71,8 +72,9 @@ pub fn worker_main() -> ! {
             }
         };
         let reply = match catch_unwind(AssertUnwindSafe(|| handle(&mut state, request))) {
+            // A polars error that says memory ran out is the limit, whatever the job was doing.
             Ok(result) => Reply {
-                result,
+                result: result.map_err(|e| e.or_too_large(limit)),
                 retire: false,
             },
             // Polars state after a panic is unknown: answer, then exit so the parent starts a fresh worker.
@@ -137,11 +139,5 @@ fn panic_error(panic: &(dyn std::any::Any + Send), limit: Option<u64>) -> Engine
         .map(|s| (*s).to_owned())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_default();
-    let memory = ["capacity overflow", "memory allocation", "out of memory"]
-        .iter()
-        .any(|needle| message.contains(needle));
-    match limit {
-        Some(limit_bytes) if memory => EngineError::TooLarge { limit_bytes },
-        _ => EngineError::Internal(format!("the engine panicked: {message}")),
-    }
+    EngineError::Internal(format!("the engine panicked: {message}")).or_too_large(limit)
 }
