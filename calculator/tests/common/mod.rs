@@ -13,6 +13,22 @@ use calculator::{AppState, Config};
 use serde_json::Value;
 use testkit::{Reply, get, post_json, send};
 
+/// The names of a stored dataset's columns, in order.
+pub fn column_names(dataset: &Value) -> Vec<&str> {
+    column_fields(dataset, "name")
+}
+
+/// The types of a stored dataset's columns, in order.
+pub fn column_types(dataset: &Value) -> Vec<&str> {
+    column_fields(dataset, "dtype")
+}
+
+fn column_fields<'a>(dataset: &'a Value, field: &str) -> Vec<&'a str> {
+    let columns = dataset["columns"].as_array();
+    let columns = columns.unwrap_or_else(|| panic!("no columns: {dataset}"));
+    columns.iter().map(|c| c[field].as_str().unwrap()).collect()
+}
+
 /// A configuration whose engine runs this crate's freshly built binary as its worker.
 pub fn config() -> Config {
     let mut config = Config::for_tests();
@@ -41,6 +57,15 @@ impl TestApp {
     pub fn with(config: Config) -> Self {
         let router = calculator::app(AppState::new(config.clone()));
         Self { config, router }
+    }
+
+    /// Two apps: one that receives each upload before converting it, and one that converts every upload while
+    /// it arrives (`UPLOAD_OVERLAP_AFTER=0`). A file must be read alike either way.
+    pub fn both_ways() -> [Self; 2] {
+        [
+            Self::new(),
+            Self::configured(|config| config.upload_overlap_after = std::time::Duration::ZERO),
+        ]
     }
 
     /// A new app on the same `DATA_DIR`, as after a restart.

@@ -1,9 +1,7 @@
 //! Files that polars cannot read as they are, read through a copy: lines ended by a carriage return alone
 //! (classic Mac, Excel's "CSV (Macintosh)"), and bytes that are not UTF-8 among UTF-8 text.
 
-use std::time::Duration;
-
-use crate::common::TestApp;
+use crate::common::{TestApp, column_names};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
@@ -29,10 +27,7 @@ fn notes(dataset: &Value) -> String {
 /// Before: one row of thousands of columns, or none (polars ends lines at newlines only).
 #[tokio::test]
 async fn lines_ended_by_a_carriage_return_alone_are_rows() {
-    for app in [
-        TestApp::new(),
-        TestApp::configured(|config| config.upload_overlap_after = Duration::ZERO),
-    ] {
+    for app in TestApp::both_ways() {
         let mut csv = String::from("id,x,note\r");
         for i in 0..3_000 {
             csv.push_str(&format!("{i},{i}.5,n{i}\r"));
@@ -40,12 +35,7 @@ async fn lines_ended_by_a_carriage_return_alone_are_rows() {
         csv.push_str("3000,1.5,\"two\rlines\"\r");
         let (dataset, rows) = stored(&app, "mac", csv.into_bytes()).await;
         assert_eq!(dataset["row_count"], 3_001, "{dataset}");
-        let names: Vec<&str> = dataset["columns"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["name"].as_str().unwrap())
-            .collect();
+        let names = column_names(&dataset);
         assert_eq!(names, ["id", "x", "note"]);
         assert_eq!(dataset["columns"][1]["dtype"], "f64");
         assert_eq!(rows[1], json!([1, 1.5, "n1"]));

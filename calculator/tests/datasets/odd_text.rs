@@ -2,9 +2,7 @@
 //! header: a column named `x^2`), a value that starts with a byte-order mark, and blank lines. Each is
 //! stored as written, received first or converted while it arrives.
 
-use std::time::Duration;
-
-use crate::common::TestApp;
+use crate::common::{TestApp, column_names, column_types};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
@@ -16,24 +14,12 @@ async fn rows(app: &TestApp, dataset: &Value) -> Vec<Value> {
     preview.json()["rows"].as_array().unwrap().clone()
 }
 
-fn names(dataset: &Value) -> Vec<&str> {
-    dataset["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect()
-}
-
 #[tokio::test]
 async fn csvs_that_start_like_compressed_data_are_read_as_text() {
-    for app in [
-        TestApp::new(),
-        TestApp::configured(|config| config.upload_overlap_after = Duration::ZERO),
-    ] {
+    for app in TestApp::both_ways() {
         // Before: a 500 (polars' scan panicked: "activate 'decompress' feature").
         let header = app.dataset("powers", "x^2,y\n1,2\n4,5\n").await;
-        assert_eq!(names(&header), ["x^2", "y"]);
+        assert_eq!(column_names(&header), ["x^2", "y"]);
         assert_eq!(rows(&app, &header).await, [json!([1, 2]), json!([4, 5])]);
 
         // Types inferred again over the whole file (a decimal after polars' first 1000 rows).
@@ -67,7 +53,7 @@ async fn a_value_that_starts_with_a_byte_order_mark_keeps_it() {
     ] {
         let dataset = app.dataset(what, csv).await;
         assert_eq!(
-            names(&dataset),
+            column_names(&dataset),
             ["name", "n"],
             "{what}: the file's own mark goes"
         );
@@ -79,10 +65,7 @@ async fn a_value_that_starts_with_a_byte_order_mark_keeps_it() {
 
 #[tokio::test]
 async fn blank_lines_are_not_rows() {
-    for app in [
-        TestApp::new(),
-        TestApp::configured(|config| config.upload_overlap_after = Duration::ZERO),
-    ] {
+    for app in TestApp::both_ways() {
         // Before: each blank line was a row of nulls (`a,b\n1,2\n\n` had two rows).
         for (what, csv, expected) in [
             ("trailing", "a,b\n1,2\n\n", vec![json!([1, 2])]),
@@ -109,7 +92,7 @@ async fn blank_lines_are_not_rows() {
             ),
         ] {
             let dataset = app.dataset(what, csv).await;
-            assert_eq!(names(&dataset)[0], "a", "{what}: {dataset}");
+            assert_eq!(column_names(&dataset)[0], "a", "{what}: {dataset}");
             assert_eq!(dataset["row_count"], expected.len(), "{what}: {dataset}");
             assert_eq!(rows(&app, &dataset).await, expected, "{what}");
         }
@@ -120,13 +103,10 @@ async fn blank_lines_are_not_rows() {
 /// malformed: expected 1 rows, actual 2 rows" (polars' line count took it for an opening quote).
 #[tokio::test]
 async fn quotes_inside_unquoted_values_are_characters() {
-    for app in [
-        TestApp::new(),
-        TestApp::configured(|config| config.upload_overlap_after = Duration::ZERO),
-    ] {
+    for app in TestApp::both_ways() {
         let csv = "item,size,n\nMonitor,27\" wide,1\n\"TV, big\",\"55\"\" \nwide\",2\nDwayne \"The Rock\" Johnson,6'5\",3\n";
         let dataset = app.dataset("inches", csv).await;
-        assert_eq!(names(&dataset), ["item", "size", "n"]);
+        assert_eq!(column_names(&dataset), ["item", "size", "n"]);
         assert_eq!(dataset["columns"][2]["dtype"], "i64", "{dataset}");
         assert_eq!(
             rows(&app, &dataset).await,
@@ -144,10 +124,7 @@ async fn quotes_inside_unquoted_values_are_characters() {
 /// whose first rows were whole numbers was then refused ("could not parse `0.5` as dtype `i64`").
 #[tokio::test]
 async fn types_are_inferred_past_a_quote_inside_a_value() {
-    for app in [
-        TestApp::new(),
-        TestApp::configured(|config| config.upload_overlap_after = Duration::ZERO),
-    ] {
+    for app in TestApp::both_ways() {
         let start = "n,size,x\n1,2,3\n1,2,3\n4,5\" wide,6\n";
         for (what, decimal_at) in [("among the first rows", 10), ("past them", 2_500)] {
             let body: String = (0..3_000)
@@ -157,12 +134,7 @@ async fn types_are_inferred_past_a_quote_inside_a_value() {
                 })
                 .collect();
             let dataset = app.dataset(what, &format!("{start}{body}")).await;
-            let types: Vec<&str> = dataset["columns"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| c["dtype"].as_str().unwrap())
-                .collect();
+            let types = column_types(&dataset);
             assert_eq!(types, ["i64", "str", "f64"], "{what}: {dataset}");
             assert_eq!(dataset["row_count"], 3_003, "{what}");
             assert_eq!(rows(&app, &dataset).await[2], json!([4, "5\" wide", 6.0]));
@@ -175,10 +147,7 @@ async fn types_are_inferred_past_a_quote_inside_a_value() {
 /// column of numbers, was stored as a null.
 #[tokio::test]
 async fn a_quote_never_closed_is_refused_with_its_line() {
-    for app in [
-        TestApp::new(),
-        TestApp::configured(|config| config.upload_overlap_after = Duration::ZERO),
-    ] {
+    for app in TestApp::both_ways() {
         let rows: String = (0..5_000).map(|i| format!("{i},{}\n", i * 2)).collect();
         for (what, tail, line) in [
             ("lone quote", "5,\"", 5_002),
@@ -218,12 +187,7 @@ async fn a_late_value_widens_only_its_column() {
         csv.push_str(&format!("{i},{x},{day},l{i}\n"));
     }
     let dataset = app.dataset("late", &csv).await;
-    let types: Vec<&str> = dataset["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["dtype"].as_str().unwrap())
-        .collect();
+    let types = column_types(&dataset);
     assert_eq!(types, ["i64", "str", "str", "str"], "{dataset}");
     assert_eq!(dataset["row_count"], 5_000);
     let rows = rows(&app, &dataset).await;

@@ -1,7 +1,7 @@
 //! `/datasets` end to end through the router: uploads (multipart and raw), list, describe, preview, delete,
 //! restarts — real Parquet on disk, real engine worker processes.
 
-use crate::common::{Part, TestApp};
+use crate::common::{Part, TestApp, column_names};
 use axum::{body::Body, http::Request, http::StatusCode};
 use serde_json::{Value, json};
 
@@ -46,12 +46,7 @@ async fn a_multipart_upload_is_stored_with_its_schema_and_statistics() {
     let created = dataset["created_at"].as_str().unwrap();
     humantime::parse_rfc3339(created).unwrap_or_else(|e| panic!("{created}: {e}"));
 
-    let names: Vec<&str> = dataset["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
+    let names = column_names(&dataset);
     assert_eq!(names, ["region", "amount", "qty", "day"]);
     let amount = column(&dataset, "amount");
     assert_eq!(amount["dtype"], "f64");
