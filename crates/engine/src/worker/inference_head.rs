@@ -9,7 +9,7 @@ use polars::prelude::*;
 
 use super::ingest::INFER_ROWS;
 use super::pieces::UnclosedQuote;
-use super::records::{record_ends_of_file, stray_quotes};
+use super::records::{long_records, record_ends_of_file, stray_quotes};
 use super::source::CsvSource;
 use super::text_for_polars;
 use crate::protocol::with_suffix;
@@ -66,7 +66,10 @@ pub(super) fn head_for_inference(
         let text = &start[..end];
         let shielded = text_for_polars::looks_compressed(text);
         let strays = stray_quotes(text, delimiter);
-        if end == start.len() && complete && !shielded && strays.is_empty() {
+        // Left out: polars' inference would take time growing with the square of their length. Such values
+        // are text; where their column is numbers elsewhere, the conversion widens it ([`super::widen`]).
+        let long = long_records(text, delimiter);
+        if end == start.len() && complete && !shielded && strays.is_empty() && long.is_empty() {
             return Ok(None);
         }
         let head = TempFile(with_suffix(csv.path(), ".head"));
@@ -77,13 +80,21 @@ pub(super) fn head_for_inference(
         }
         // A quote inside a value becomes an apostrophe: to polars' line count an opening quote, it would
         // join the lines up to the next quote into one record. The value stays text either way.
+        let mut strays = strays.into_iter().peekable();
         let mut from = 0;
-        for stray in strays {
-            copy.write_all(&text[from..stray])?;
-            copy.write_all(b"'")?;
-            from = stray + 1;
+        for left_out in long
+            .into_iter()
+            .chain(std::iter::once(text.len()..text.len()))
+        {
+            while let Some(stray) = strays.next_if(|&stray| stray < left_out.start) {
+                copy.write_all(&text[from..stray])?;
+                copy.write_all(b"'")?;
+                from = stray + 1;
+            }
+            copy.write_all(&text[from..left_out.start])?;
+            while strays.next_if(|&stray| stray < left_out.end).is_some() {}
+            from = left_out.end;
         }
-        copy.write_all(&text[from..])?;
         copy.into_inner().map_err(|e| e.into_error())?;
         return Ok(Some(head));
     }
@@ -140,6 +151,18 @@ mod tests {
         // Without such quotes, polars reads the file itself, in one pass.
         let plain = text.replacen("27\" wide", "27 wide", 1);
         assert_eq!(head_of(plain.as_bytes(), true).unwrap(), None);
+    }
+
+    /// Records of a mebibyte or more are left out (the header aside), quotes inside values and all.
+    #[test]
+    fn long_records_are_left_out() {
+        let value = "y".repeat(super::super::records::LONG_RECORD);
+        let text = format!("a,b\n1,\"{value}\"\n2,6'5\" tall\n3,{value}\"\n4,x\"y\n");
+        let head = head_of(text.as_bytes(), false).unwrap().expect("a head");
+        assert_eq!(
+            String::from_utf8(head).unwrap(),
+            "a,b\n2,6'5' tall\n4,x'y\n"
+        );
     }
 
     /// Fewer records: polars reads the file itself; unless it starts like compressed data, or a quoted value

@@ -9,7 +9,7 @@ use polars_core::runtime::RAYON;
 use super::chunked;
 use super::convert::Reading;
 use super::headers;
-use super::records::count_records;
+use super::records::{count_records, starts_with_long_record};
 use super::text_for_polars;
 
 /// Parses pieces of whole records (no header) into frames of the file's schema, with the null tokens
@@ -113,7 +113,11 @@ fn read_piece(piece: &[u8], reading: &Reading, with_tokens: bool) -> PolarsResul
             null_values.as_ref(),
         ))
     };
-    if !quoted && let Some(frame) = in_chunks()? {
+    // Polars' reader reads its first line again with each slice it reads until the line ends (in
+    // `CoreReader::new`, schema given or not), so a piece that starts with a long record is parsed in chunks.
+    if (!quoted || starts_with_long_record(piece, reading.delimiter))
+        && let Some(frame) = in_chunks()?
+    {
         return Ok(frame);
     }
     let reader_options = match with_tokens {
@@ -181,6 +185,30 @@ mod tests {
             // And once the tokens are in use, from the first try.
             let _ = parser.parse(piece);
         }
+    }
+
+    /// A piece that starts with a record of megabytes (parsed in chunks, not by polars' reader) reads the same.
+    #[test]
+    fn a_piece_that_starts_with_a_long_record_reads_whole() {
+        let reading = reading(&[("text", DataType::String), ("n", DataType::Int64)]);
+        let long = format!("{}\n{}", "x".repeat(1 << 20), "y, \"\"z\"\"");
+        let piece = format!("\"{long}\",1\nshort,2\n\"q\nr\",3\n");
+        assert!(starts_with_long_record(piece.as_bytes(), b','));
+        let frame = PieceParser::new(&reading).parse(piece.as_bytes()).unwrap();
+        let text: Vec<_> = frame
+            .column("text")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .collect();
+        let expected_long = long.replace("\"\"", "\"");
+        assert_eq!(
+            text,
+            [Some(expected_long.as_str()), Some("short"), Some("q\nr")]
+        );
+        let n: Vec<_> = frame.column("n").unwrap().i64().unwrap().iter().collect();
+        assert_eq!(n, [Some(1), Some(2), Some(3)]);
     }
 
     /// Quotes inside values and quoted newlines, in a piece large enough that polars' reader cuts it into chunks
