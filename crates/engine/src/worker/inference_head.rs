@@ -17,10 +17,10 @@ use crate::protocol::with_suffix;
 /// A copy for polars to infer the schema from: the file's first records, more than twice the [`INFER_ROWS`]
 /// polars looks at (so that it sees the rows it would see in the whole file), cut where [`super::records`]
 /// finds them end; behind a byte-order mark when the file starts like compressed data (see
-/// [`text_for_polars`]). `whole`: all of the file. `None` when polars can read the file itself: the copy would
-/// be all of it, unchanged (polars then reads it in one pass).
+/// [`text_for_polars`]). `whole`: all of the file. `None` when polars can read the complete file itself: the
+/// copy would not differ from its start.
 ///
-/// Why a copy even of a complete file: polars' inference pairs every quote, so a quote inside a value
+/// Why a copy when it would differ: polars' inference pairs every quote, so a quote inside a value
 /// (`27" wide`) made it take the rest of the file for one line. It then inferred the types from the rows
 /// before that value alone (a column of decimals whose first rows were whole numbers was refused), and it
 /// read that line again with each further slice it read: a 100 MB file with one such value took 3.4 s
@@ -69,7 +69,8 @@ pub(super) fn head_for_inference(
         // Left out: polars' inference would take time growing with the square of their length. Such values
         // are text; where their column is numbers elsewhere, the conversion widens it ([`super::widen`]).
         let long = long_records(text, delimiter);
-        if end == start.len() && complete && !shielded && strays.is_empty() && long.is_empty() {
+        // Polars reads the start of the file as this copy would have it: no need for one.
+        if csv.total().is_some() && !shielded && strays.is_empty() && long.is_empty() {
             return Ok(None);
         }
         let head = TempFile(with_suffix(csv.path(), ".head"));
@@ -109,7 +110,6 @@ impl Drop for TempFile {
     }
 }
 
-/// Decode the whole file as Windows-1252 into a UTF-8 copy beside it (single-byte: chunks decode alone).
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,12 +148,13 @@ mod tests {
         // All of it, its quotes inside values made apostrophes.
         let all = head_of(text.as_bytes(), true).unwrap().expect("a copy");
         assert_eq!(all, text.replacen("27\" wide", "27' wide", 1).into_bytes());
-        // Without such quotes, polars reads the file itself, in one pass.
+        // Without such quotes, polars reads the file itself.
         let plain = text.replacen("27\" wide", "27 wide", 1);
         assert_eq!(head_of(plain.as_bytes(), true).unwrap(), None);
+        assert_eq!(head_of(plain.as_bytes(), false).unwrap(), None);
     }
 
-    /// Records of a mebibyte or more are left out (the header aside), quotes inside values and all.
+    /// Records of 8 MiB or more are left out (the header aside), quotes inside values and all.
     #[test]
     fn long_records_are_left_out() {
         let value = "y".repeat(super::super::records::LONG_RECORD);

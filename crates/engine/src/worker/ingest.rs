@@ -20,6 +20,7 @@ use super::pieces::UnclosedQuote;
 use super::sniff::{self, Sniffed};
 use super::source::CsvSource;
 use super::widen;
+use crate::error::says_out_of_memory;
 use crate::protocol::completion_marker;
 use crate::{EngineError, IngestReport};
 
@@ -87,7 +88,7 @@ pub(crate) fn ingest(
         (transcoded, repairs) = (Some(copy), made);
     }
     let mut infer_all = false;
-    let mut widened = BTreeMap::new();
+    let (mut widened, mut widenings) = (BTreeMap::new(), 0);
     loop {
         let source = transcoded.as_ref().map_or(csv, |t| t.0.as_path());
         let plan = Plan {
@@ -145,13 +146,16 @@ pub(crate) fn ingest(
         if transcoded.is_none() && is_utf8_error(&text) {
             let (copy, made) = normalised_copy(csv, sniffed.cr_line_ends)?;
             (transcoded, repairs) = (Some(copy), made);
-        } else if let Some((index, dtype)) = (widened.len() < widen::MAX_WIDENED && !infer_all)
+        } else if let Some((index, dtype)) = (widenings < widen::MAX_WIDENINGS && !infer_all)
             .then(|| widen::widening(&text, &widened))
             .flatten()
         {
             widened.insert(index, dtype);
+            widenings += 1;
         } else if !infer_all && is_type_error(&text) {
+            // Polars' inference over the whole file decides every type, those widened so far too.
             infer_all = true;
+            widened.clear();
         } else {
             return Err(explain(
                 &error,
@@ -272,6 +276,8 @@ fn explain(error: &PolarsError, source: &Path, sniffed: &Sniffed, names: &[Strin
                 line: locate::value_line(source, sniffed.delimiter, &value, index),
             }
         }
+        // Polars ran out of memory under the worker's limit: not the file's fault (see `or_too_large`).
+        None if says_out_of_memory(&text) => EngineError::Internal(text),
         None => EngineError::Csv {
             message: format!("the file could not be read as CSV: {text}"),
             line: None,

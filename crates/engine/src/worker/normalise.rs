@@ -53,70 +53,161 @@ pub(super) fn normalised_copy(
 ) -> Result<(TempFile, Repairs), EngineError> {
     let out = TempFile(with_suffix(csv, ".utf8"));
     let failed = |e: std::io::Error| EngineError::Internal(format!("transcoding failed: {e}"));
-    let mut input = std::fs::File::open(csv).map_err(failed)?;
+    let mut tally = Tally::default();
+    each_chunk(csv, |bytes, last| tally.count(bytes, last)).map_err(failed)?;
+    let decoder = Decoder::new(tally.mostly_utf8());
     let mut output = BufWriter::new(std::fs::File::create(&out.0).map_err(failed)?);
-    let mut repairs = Repairs::default();
-    let mut chunk = vec![0u8; 1 << 20];
-    // The bytes of a character cut off at the end of the last chunk read.
-    let mut carried = 0;
-    let mut text = Vec::with_capacity(chunk.len() * 3);
-    loop {
-        let read = input.read(&mut chunk[carried..]).map_err(failed)?;
-        let filled = carried + read;
+    let mut repairs = Repairs {
+        utf8_beyond_ascii: decoder.mixed && tally.utf8_chars > 0,
+        ..Repairs::default()
+    };
+    let mut text = Vec::new();
+    each_chunk(csv, |bytes, last| {
         text.clear();
-        let used = decode(&chunk[..filled], read == 0, &mut text, &mut repairs);
+        let used = decoder.decode(bytes, last, &mut text, &mut repairs);
         if cr_line_ends {
             for byte in text.iter_mut().filter(|b| **b == b'\r') {
                 *byte = b'\n';
                 repairs.line_ends += 1;
             }
         }
-        output.write_all(&text).map_err(failed)?;
-        if read == 0 {
-            break;
-        }
-        chunk.copy_within(used..filled, 0);
-        carried = filled - used;
-    }
+        output.write_all(&text)?;
+        Ok(used)
+    })
+    .map_err(failed)?;
     output.flush().map_err(failed)?;
     Ok((out, repairs))
 }
 
-/// `bytes` as text: valid UTF-8 as it is, every other byte read as Windows-1252.
-pub(super) fn mixed(bytes: &[u8]) -> String {
-    let mut text = Vec::with_capacity(bytes.len());
-    decode(bytes, true, &mut text, &mut Repairs::default());
-    String::from_utf8(text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+/// Calls `step` with the file's bytes a mebibyte at a time (and whether they are the last), carrying over the
+/// bytes it leaves unused (a character cut off by the chunk's end) to the next call.
+fn each_chunk(
+    path: &Path,
+    mut step: impl FnMut(&[u8], bool) -> std::io::Result<usize>,
+) -> std::io::Result<()> {
+    let mut input = std::fs::File::open(path)?;
+    let mut chunk = vec![0u8; 1 << 20];
+    let mut carried = 0;
+    loop {
+        let read = input.read(&mut chunk[carried..])?;
+        let filled = carried + read;
+        let used = step(&chunk[..filled], read == 0)?;
+        if read == 0 {
+            return Ok(());
+        }
+        chunk.copy_within(used..filled, 0);
+        carried = filled - used;
+    }
 }
 
-/// Appends `bytes` to `text` as UTF-8: valid UTF-8 as it is, every other byte read as Windows-1252. Returns how
-/// many bytes it used: all, unless the last character may be cut off and more are to come (`!last`).
-fn decode(bytes: &[u8], last: bool, text: &mut Vec<u8>, repairs: &mut Repairs) -> usize {
+/// Characters beyond ASCII that are valid UTF-8, against bytes that are not.
+#[derive(Default)]
+struct Tally {
+    utf8_chars: u64,
+    invalid_bytes: u64,
+}
+
+impl Tally {
+    fn count(&mut self, bytes: &[u8], last: bool) -> std::io::Result<usize> {
+        Ok(walk(
+            bytes,
+            last,
+            |good| self.utf8_chars += good.iter().filter(|&&b| b >= 0xC0).count() as u64,
+            |_| self.invalid_bytes += 1,
+        ))
+    }
+
+    /// Why not keep every valid UTF-8 sequence: in real Windows-1252 text an accented letter followed by a
+    /// non-breaking space, a curly quote or a dash is often one (`é` + NBSP reads `頻`). So UTF-8 is kept
+    /// only where it outnumbers the bytes that are not: a UTF-8 file with a stray Latin-1 byte.
+    fn mostly_utf8(&self) -> bool {
+        self.utf8_chars > self.invalid_bytes
+    }
+}
+
+/// Bytes to UTF-8 text: valid UTF-8 as it is when `mixed`, every other byte (every byte beyond ASCII when
+/// not) read as Windows-1252.
+struct Decoder {
+    mixed: bool,
+    /// The Windows-1252 characters of the bytes 0x80 to 0xFF.
+    high: [char; 128],
+}
+
+impl Decoder {
+    fn new(mixed: bool) -> Self {
+        let mut high = ['\u{FFFD}'; 128];
+        for (i, slot) in high.iter_mut().enumerate() {
+            let byte = [0x80 + i as u8];
+            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&byte);
+            *slot = text.chars().next().unwrap_or('\u{FFFD}');
+        }
+        Self { mixed, high }
+    }
+
+    /// Appends `bytes` to `text`; returns how many it used: all, unless a character may be cut off by the end
+    /// and more are to come (`!last`).
+    fn decode(&self, bytes: &[u8], last: bool, text: &mut Vec<u8>, repairs: &mut Repairs) -> usize {
+        let mut latin1 = |byte: u8, text: &mut Vec<u8>| {
+            let mut buffer = [0; 4];
+            let c = self.high[usize::from(byte - 0x80)];
+            text.extend_from_slice(c.encode_utf8(&mut buffer).as_bytes());
+            repairs.latin1_bytes += 1;
+        };
+        if !self.mixed {
+            for &byte in bytes {
+                match byte {
+                    0..0x80 => text.push(byte),
+                    _ => latin1(byte, text),
+                }
+            }
+            return bytes.len();
+        }
+        let text = std::cell::RefCell::new(text);
+        walk(
+            bytes,
+            last,
+            |good| text.borrow_mut().extend_from_slice(good),
+            |byte| latin1(byte, &mut text.borrow_mut()),
+        )
+    }
+}
+
+/// Walks `bytes` as UTF-8: `valid` for each run of valid UTF-8, `invalid` for each byte that begins no valid
+/// character. Returns how many bytes it walked: all, unless a character may be cut off by the end and more
+/// are to come (`!last`).
+fn walk(
+    bytes: &[u8],
+    last: bool,
+    mut valid: impl FnMut(&[u8]),
+    mut invalid: impl FnMut(u8),
+) -> usize {
     let mut at = 0;
     loop {
         let rest = &bytes[at..];
-        let (valid, invalid) = match std::str::from_utf8(rest) {
+        let (good, error) = match std::str::from_utf8(rest) {
             Ok(_) => (rest.len(), None),
             Err(e) => (e.valid_up_to(), Some(e.error_len())),
         };
-        let good = &rest[..valid];
-        repairs.utf8_beyond_ascii |= !good.is_ascii();
-        text.extend_from_slice(good);
-        at += valid;
-        match invalid {
+        valid(&rest[..good]);
+        at += good;
+        match error {
             None => return at,
-            // A character cut off by the end of the chunk: kept for the next one.
             Some(None) if !last => return at,
-            // A byte that begins no valid character: one Windows-1252 character.
             Some(_) => {
-                let (decoded, _) = encoding_rs::WINDOWS_1252
-                    .decode_without_bom_handling(std::slice::from_ref(&bytes[at]));
-                text.extend_from_slice(decoded.as_bytes());
-                repairs.latin1_bytes += 1;
+                invalid(bytes[at]);
                 at += 1;
             }
         }
     }
+}
+
+/// `bytes` (the sniffer's sample) as text, decoded as the copy of a file like it would be.
+pub(super) fn sample_text(bytes: &[u8]) -> String {
+    let mut tally = Tally::default();
+    let _ = tally.count(bytes, true);
+    let mut text = Vec::with_capacity(bytes.len());
+    Decoder::new(tally.mostly_utf8()).decode(bytes, true, &mut text, &mut Repairs::default());
+    String::from_utf8(text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 #[cfg(test)]
@@ -153,6 +244,16 @@ mod tests {
         assert_eq!(repairs.notes().len(), 1);
         // A Latin-1 byte last in the file, where a character could have been cut off.
         assert_eq!(copy_of(b"a\n\xe9", false).0, "a\né");
+    }
+
+    /// Real Windows-1252 text, where an accented letter and a non-breaking space happen to make valid UTF-8,
+    /// is read as Windows-1252 throughout.
+    #[test]
+    fn windows_1252_text_stays_windows_1252() {
+        let (text, repairs) = copy_of(b"note\n\xab\xa0caf\xe9\xa0\xbb\n\x93CAF\xc9\x94\n", false);
+        assert_eq!(text, "note\n«\u{a0}café\u{a0}»\n“CAFÉ”\n");
+        assert!(!repairs.utf8_beyond_ascii);
+        assert_eq!(sample_text(b"caf\xe9\xa0!"), "café\u{a0}!");
     }
 
     /// Characters cut by the edges of the chunks read are whole in the copy.

@@ -191,7 +191,11 @@ mod tests {
     #[test]
     fn a_piece_that_starts_with_a_long_record_reads_whole() {
         let reading = reading(&[("text", DataType::String), ("n", DataType::Int64)]);
-        let long = format!("{}\n{}", "x".repeat(1 << 20), "y, \"\"z\"\"");
+        let long = format!(
+            "{}\n{}",
+            "x".repeat(super::super::records::LONG_RECORD),
+            "y, \"\"z\"\""
+        );
         let piece = format!("\"{long}\",1\nshort,2\n\"q\nr\",3\n");
         assert!(starts_with_long_record(piece.as_bytes(), b','));
         let frame = PieceParser::new(&reading).parse(piece.as_bytes()).unwrap();

@@ -105,8 +105,8 @@ pub(crate) fn record_ends_of_file(text: &[u8], delimiter: u8) -> RecordEnds<'_> 
 
 /// A record this long or longer is read apart from polars' line splitting, which reads a line again with each
 /// slice it reads until the line ends: its time grows with the square of the line's length (one 50 MB quoted
-/// value took 2.6 s, 100 MB 7.9 s).
-pub(crate) const LONG_RECORD: usize = 1 << 20;
+/// value took 2.6 s, 100 MB 7.9 s; under about 5 MB it does not show).
+pub(crate) const LONG_RECORD: usize = 8 << 20;
 
 /// Where the records of `text` (a file's start) are that are [`LONG_RECORD`] bytes or longer, the first record
 /// (the header) aside; the last may be unfinished.

@@ -153,7 +153,7 @@ pub(crate) fn decode(bytes: &[u8], utf8: bool) -> String {
     if utf8 {
         String::from_utf8_lossy(bytes).into_owned()
     } else {
-        super::normalise::mixed(bytes)
+        super::normalise::sample_text(bytes)
     }
 }
 

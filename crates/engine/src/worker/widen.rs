@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 
 use polars::prelude::DataType;
 
-/// Columns widened so far, by position; at most this many before the whole file is inferred instead.
-pub(super) const MAX_WIDENED: usize = 8;
+/// Conversions started again for a widened column, at most, before the whole file is inferred instead.
+pub(super) const MAX_WIDENINGS: usize = 8;
 
 /// The column and its wider type, from polars' "could not parse `VALUE` as dtype `T` at column 'NAME'
 /// (column number N)"; `None` when the message is not that one, or the column is already text.
@@ -24,16 +24,27 @@ pub(super) fn widening(
     let (dtype, rest) = rest.split_once('`')?;
     let number = rest.split("(column number ").nth(1)?.split(')').next()?;
     let index = number.trim().parse::<usize>().ok()?.checked_sub(1)?;
-    if widened.get(&index) == Some(&DataType::String) {
-        return None;
-    }
+    // Polars quotes the field as written: `"2.5"` is the number 2.5.
+    let value = value.trim();
+    let value = match value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+        Some(inner) => inner.replace("\"\"", "\""),
+        None => value.to_owned(),
+    };
     let integer = dtype.starts_with('i') || dtype.starts_with('u');
-    let wider = if integer && value.trim().parse::<f64>().is_ok() {
+    // A whole number too large for the column (a long id) stays exact as text; as a float it would round.
+    let whole = value
+        .strip_prefix(['+', '-'])
+        .unwrap_or(&value)
+        .bytes()
+        .all(|b| b.is_ascii_digit());
+    let wider = if integer && !whole && value.parse::<f64>().is_ok() {
         DataType::Float64
     } else {
         DataType::String
     };
-    Some((index, wider))
+    // Already that wide: widening again would start the same conversion over.
+    (widened.get(&index) != Some(&wider) && widened.get(&index) != Some(&DataType::String))
+        .then_some((index, wider))
 }
 
 #[cfg(test)]
@@ -77,6 +88,22 @@ mod tests {
         );
         let text = BTreeMap::from([(0, DataType::String)]);
         assert_eq!(widening(&message("x", "str", 1), &text), None);
+        // A quoted number is a number; a whole number too large for i64 is text, not a rounded float.
+        assert_eq!(
+            widening(&message("\"2.5\"", "i64", 1), &none),
+            Some((0, DataType::Float64))
+        );
+        assert_eq!(
+            widening(&message("12345678901234567890", "i64", 1), &none),
+            Some((0, DataType::String))
+        );
+        // A decimal column can still become text, but not decimal again.
+        let decimal = BTreeMap::from([(0, DataType::Float64)]);
+        assert_eq!(
+            widening(&message("x", "f64", 1), &decimal),
+            Some((0, DataType::String))
+        );
+        assert_eq!(widening(&message("2.5", "i64", 1), &decimal), None);
         assert_eq!(widening("CSV malformed", &none), None);
     }
 }
