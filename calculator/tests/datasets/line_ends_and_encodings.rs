@@ -32,9 +32,18 @@ async fn lines_ended_by_a_carriage_return_alone_are_rows() {
         for i in 0..3_000 {
             csv.push_str(&format!("{i},{i}.5,n{i}\r"));
         }
-        csv.push_str("3000,1.5,\"two\rlines\"\r");
+        // Line breaks inside cells: Excel for Mac writes them as newlines.
+        csv.push_str("3000,1.5,\"two\rlines\"\r3001,2.5,\"and\nmore\"\r");
         let (dataset, rows) = stored(&app, "mac", csv.into_bytes()).await;
-        assert_eq!(dataset["row_count"], 3_001, "{dataset}");
+        assert_eq!(dataset["row_count"], 3_002, "{dataset}");
+        let id = dataset["id"].as_str().unwrap();
+        let last = app.query(id, "SELECT note FROM data WHERE id = 3001").await;
+        assert_eq!(
+            last.json()["rows"],
+            json!([["and\nmore"]]),
+            "{}",
+            last.text()
+        );
         let names = column_names(&dataset);
         assert_eq!(names, ["id", "x", "note"]);
         assert_eq!(dataset["columns"][1]["dtype"], "f64");

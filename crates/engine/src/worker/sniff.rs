@@ -45,7 +45,7 @@ pub(crate) fn sniff_bytes(sample: &[u8], complete: bool) -> Result<Sniffed, Engi
         return Err(EngineError::EmptyFile);
     }
     // Lines ended by a carriage return alone: sniffed as the copy polars will read, with newlines.
-    let cr_line_ends = !body.contains(&b'\n') && body.contains(&b'\r');
+    let cr_line_ends = ends_lines_with_cr_alone(body);
     let with_newlines: Vec<u8>;
     let body = if cr_line_ends {
         with_newlines = body
@@ -75,6 +75,21 @@ pub(crate) fn sniff_bytes(sample: &[u8], complete: bool) -> Result<Sniffed, Engi
         header,
         rows: records,
     })
+}
+
+/// Whether the lines of `sample` end with a carriage return alone: outside quotes, such a return and no
+/// newline. Inside quoted values a newline may still stand (Excel for Mac writes a cell's line breaks so).
+fn ends_lines_with_cr_alone(sample: &[u8]) -> bool {
+    let (mut quoted, mut lone_returns) = (false, 0);
+    for (i, &byte) in sample.iter().enumerate() {
+        match byte {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => return false,
+            b'\r' if !quoted && sample.get(i + 1) != Some(&b'\n') => lone_returns += 1,
+            _ => {}
+        }
+    }
+    lone_returns > 0
 }
 
 /// Field count of each of the first records under `delimiter`, honouring double quotes.
@@ -175,6 +190,20 @@ mod tests {
         assert_eq!(delimiter("\"a;b;c\",d\n\"1;2;3\",4\n"), ',');
         assert_eq!(delimiter("single\n1\n2\n"), ',');
         assert_eq!(delimiter("t,when\n1,10:30:00\n"), ',');
+    }
+
+    #[test]
+    fn lines_ended_by_a_carriage_return_alone_are_seen() {
+        assert!(ends_lines_with_cr_alone(b"a,b\r1,2\r"));
+        // Excel for Mac: line breaks inside cells are newlines, rows end with a return.
+        assert!(ends_lines_with_cr_alone(b"a,b\r1,\"x\ny\"\r"));
+        assert!(!ends_lines_with_cr_alone(b"a,b\r\n1,2\r\n"));
+        assert!(!ends_lines_with_cr_alone(b"a,b\n1,2\n"));
+        assert!(!ends_lines_with_cr_alone(b"a,b"));
+        let sniffed = sniff_bytes(b"a,b\r1,\"x\ny\"\r2,3\r", true).unwrap();
+        assert!(sniffed.cr_line_ends);
+        assert_eq!(sniffed.header, ["a", "b"]);
+        assert_eq!(sniffed.rows.len(), 2);
     }
 
     #[test]
