@@ -172,7 +172,15 @@ fn plan_source(csv: &Path, transcoded: Option<&TempFile>) -> PathBuf {
 }
 
 fn is_utf8_error(text: &str) -> bool {
-    let lower = text.to_lowercase();
+    // Polars quotes the value it could not parse, and a value may say anything (`charset=utf-8`): only its
+    // own words count, the original error it appends.
+    let own = match text.contains("could not parse `") {
+        true => text
+            .rsplit_once("Original error:")
+            .map_or("", |(_, own)| own),
+        false => text,
+    };
+    let lower = own.to_lowercase();
     lower.contains("utf-8") || lower.contains("utf8")
 }
 
@@ -293,5 +301,26 @@ fn ragged(line: u64, found: usize, expected: usize, delimiter: u8) -> EngineErro
             char::from(delimiter).escape_default()
         ),
         line: Some(line),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_polars_own_words_make_an_encoding_error() {
+        assert!(is_utf8_error("invalid utf-8 sequence"));
+        let bad = |value: &str, original: &str| {
+            format!(
+                "could not parse `{value}` as dtype `i64` at column 'n' (column number 1)\n\n\
+                 You might want to try: ...\n\nOriginal error: ```{original}```"
+            )
+        };
+        assert!(is_utf8_error(&bad("\u{fffd}", "invalid utf-8 sequence")));
+        assert!(!is_utf8_error(&bad(
+            "charset=utf-8",
+            "invalid primitive value found"
+        )));
     }
 }
