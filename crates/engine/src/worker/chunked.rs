@@ -45,6 +45,18 @@ pub(crate) fn parse(
     schema: &SchemaRef,
     null_values: Option<&NullValuesCompiled>,
 ) -> Option<DataFrame> {
+    parse_reporting(piece, quoted, parse_options, schema, null_values).ok()
+}
+
+/// [`parse`], with polars' own error when a chunk failed to parse (a value that breaks its column's type),
+/// and `Err(None)` when the piece did not parse exactly so for another reason.
+pub(crate) fn parse_reporting(
+    piece: &[u8],
+    quoted: bool,
+    parse_options: &CsvParseOptions,
+    schema: &SchemaRef,
+    null_values: Option<&NullValuesCompiled>,
+) -> Result<DataFrame, Option<PolarsError>> {
     let threads = RAYON.current_num_threads();
     let chunks =
         (threads * CHUNKS_PER_THREAD).min((ALLOCATION_BUDGET / schema.len().max(1)).max(threads));
@@ -66,16 +78,16 @@ fn parse_in_chunks(
     schema: &SchemaRef,
     null_values: Option<&NullValuesCompiled>,
     chunk_bytes: usize,
-) -> Option<DataFrame> {
+) -> Result<DataFrame, Option<PolarsError>> {
     // Types the parser cannot produce (a time of day) are parsed as text and cast, as the reader does.
     let (mut parsed_as, mut to_cast) = (schema.clone(), Vec::new());
-    prepare_csv_schema(&mut parsed_as, &mut to_cast).ok()?;
+    prepare_csv_schema(&mut parsed_as, &mut to_cast).map_err(Some)?;
     let check_utf8 = parsed_as.iter_values().any(DataType::is_string);
     let projection: Vec<usize> = (0..parsed_as.len()).collect();
     let delimiter = parse_options.separator;
-    let parse_chunk = |chunk: &[u8]| -> Option<DataFrame> {
+    let parse_chunk = |chunk: &[u8]| -> Result<DataFrame, Option<PolarsError>> {
         if check_utf8 && !validate_utf8(chunk) {
-            return None;
+            return Err(None);
         }
         let rows = count_records(chunk, delimiter, quoted);
         let frame = read_chunk(
@@ -91,24 +103,27 @@ fn parse_in_chunks(
             chunk.len(),
             Some(0),
         )
-        .ok()?;
+        .map_err(Some)?;
         // The reader's own consistency check: one row per record.
-        (frame.height() == rows).then_some(frame)
+        match frame.height() == rows {
+            true => Ok(frame),
+            false => Err(None),
+        }
     };
-    let chunks = chunks(piece, quoted, chunk_bytes, delimiter)?;
+    let chunks = chunks(piece, quoted, chunk_bytes, delimiter).ok_or(None)?;
     let frames: Vec<DataFrame> = RAYON.install(|| {
         chunks
             .into_par_iter()
             .map(parse_chunk)
-            .collect::<Option<_>>()
+            .collect::<Result<_, _>>()
     })?;
     if frames.is_empty() {
-        return None;
+        return Err(None);
     }
     // One chunk per part, in order, as the reader joins its parts.
-    let mut frame = accumulate_dataframes_vertical(frames).ok()?;
-    cast_columns(&mut frame, &to_cast, false, false).ok()?;
-    Some(frame)
+    let mut frame = accumulate_dataframes_vertical(frames).map_err(Some)?;
+    cast_columns(&mut frame, &to_cast, false, false).map_err(Some)?;
+    Ok(frame)
 }
 
 /// `piece` cut into chunks of at least `chunk_bytes` that end at a record's end (the last one may not);

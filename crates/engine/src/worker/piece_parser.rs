@@ -113,12 +113,24 @@ fn read_piece(piece: &[u8], reading: &Reading, with_tokens: bool) -> PolarsResul
             null_values.as_ref(),
         ))
     };
-    // Polars' reader reads its first line again with each slice it reads until the line ends (in
-    // `CoreReader::new`, schema given or not), so a piece that starts with a long record is parsed in chunks.
-    if (!quoted || starts_with_long_record(piece, reading.delimiter))
-        && let Some(frame) = in_chunks()?
-    {
+    if !quoted && let Some(frame) = in_chunks()? {
         return Ok(frame);
+    }
+    // Polars' reader reads its first line again with each slice it reads until the line ends (in
+    // `CoreReader::new`, schema given or not), so a piece that starts with a long record is parsed in chunks;
+    // a value there that breaks its column's type is reported from them, without the reader.
+    if quoted && starts_with_long_record(piece, reading.delimiter) {
+        let null_values = match with_tokens {
+            true => Some(headers::null_values().compile(&reading.schema)?),
+            false => None,
+        };
+        let schema = &reading.schema;
+        match chunked::parse_reporting(piece, quoted, &parse_options, schema, null_values.as_ref())
+        {
+            Ok(frame) => return Ok(frame),
+            Err(Some(polars_says)) => return Err(polars_says),
+            Err(None) => {}
+        }
     }
     let reader_options = match with_tokens {
         true => parse_options
@@ -213,6 +225,25 @@ mod tests {
         );
         let n: Vec<_> = frame.column("n").unwrap().i64().unwrap().iter().collect();
         assert_eq!(n, [Some(1), Some(2), Some(3)]);
+    }
+
+    /// Such a piece with a value that breaks its column's type: polars' own error, naming the column and the
+    /// value (what the ingest widens the column from).
+    #[test]
+    fn a_long_record_that_breaks_a_type_says_where() {
+        let reading = reading(&[("text", DataType::String), ("n", DataType::Int64)]);
+        let long = "x".repeat(super::super::records::LONG_RECORD);
+        let piece = format!("\"{long}\",abc\nshort,2\n");
+        let error = PieceParser::new(&reading)
+            .parse(piece.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("could not parse `abc` as dtype `i64`")
+                && error.contains("(column number 2)"),
+            "{}",
+            &error[..error.len().min(300)]
+        );
     }
 
     /// Quotes inside values and quoted newlines, in a piece large enough that polars' reader cuts it into chunks

@@ -197,7 +197,8 @@ fn parses_every_piece_as_polars_reader_does_or_declines() {
             &schema,
             nulls.as_ref(),
             rng.usize(1..400),
-        );
+        )
+        .ok();
         let reader_options = match with_tokens {
             true => options.with_null_values(Some(headers::null_values())),
             false => options,
