@@ -36,21 +36,11 @@ const LARGEST_CHUNK: usize = 16 << 20;
 const ALLOCATION_BUDGET: usize = 500_000;
 
 /// `piece` (whole records, no header) parsed as polars' `CsvReader` parses it with `parse_options` and
-/// `schema`, quotes read as its parser reads them; `None` if any chunk did not parse exactly so. `quoted`:
-/// whether the piece holds a quote character (the caller has looked; it decides how the piece is cut).
+/// `schema`, quotes read as its parser reads them. `Err` if any chunk did not parse exactly so: with polars'
+/// own error when a chunk failed to parse (a value that breaks its column's type), `Err(None)` for another
+/// reason. `quoted`: whether the piece holds a quote character (the caller has looked; it decides how the
+/// piece is cut).
 pub(crate) fn parse(
-    piece: &[u8],
-    quoted: bool,
-    parse_options: &CsvParseOptions,
-    schema: &SchemaRef,
-    null_values: Option<&NullValuesCompiled>,
-) -> Option<DataFrame> {
-    parse_reporting(piece, quoted, parse_options, schema, null_values).ok()
-}
-
-/// [`parse`], with polars' own error when a chunk failed to parse (a value that breaks its column's type),
-/// and `Err(None)` when the piece did not parse exactly so for another reason.
-pub(crate) fn parse_reporting(
     piece: &[u8],
     quoted: bool,
     parse_options: &CsvParseOptions,

@@ -176,12 +176,12 @@ mod tests {
         \"say \"\"hi\"\"\",3,NULL,\r\nplain,4,-2.25,2023-12-31\r\n";
 
     fn schema() -> SchemaRef {
-        Arc::new(Schema::from_iter([
-            Field::new("name".into(), DataType::String),
-            Field::new("n".into(), DataType::Int64),
-            Field::new("x".into(), DataType::Float64),
-            Field::new("day".into(), DataType::Date),
-        ]))
+        super::super::schema_of(&[
+            ("name", DataType::String),
+            ("n", DataType::Int64),
+            ("x", DataType::Float64),
+            ("day", DataType::Date),
+        ])
     }
 
     /// `text` written to a CSV in a fresh directory, with how the tests read it (comma, header, [`schema`]).

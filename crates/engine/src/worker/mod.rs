@@ -25,6 +25,17 @@ mod text_for_polars;
 mod values;
 mod widen;
 
+/// The schema of these columns, in order (for tests).
+#[cfg(test)]
+fn schema_of(columns: &[(&str, polars::prelude::DataType)]) -> polars::prelude::SchemaRef {
+    use polars::prelude::{Field, Schema};
+    std::sync::Arc::new(Schema::from_iter(
+        columns
+            .iter()
+            .map(|(name, dtype)| Field::new((*name).into(), dtype.clone())),
+    ))
+}
+
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;

@@ -109,12 +109,13 @@ struct Tally {
 
 impl Tally {
     fn count(&mut self, bytes: &[u8], last: bool) -> std::io::Result<usize> {
-        Ok(walk(
-            bytes,
-            last,
-            |good| self.utf8_chars += good.iter().filter(|&&b| b >= 0xC0).count() as u64,
-            |_| self.invalid_bytes += 1,
-        ))
+        Ok(walk(bytes, last, |run| match run {
+            // Each character beyond ASCII has one lead byte.
+            Run::Utf8(good) => {
+                self.utf8_chars += good.iter().filter(|&&b| b >= 0xC0).count() as u64
+            }
+            Run::Other(_) => self.invalid_bytes += 1,
+        }))
     }
 
     /// Why not keep every valid UTF-8 sequence: in real Windows-1252 text an accented letter followed by a
@@ -162,25 +163,22 @@ impl Decoder {
             }
             return bytes.len();
         }
-        let text = std::cell::RefCell::new(text);
-        walk(
-            bytes,
-            last,
-            |good| text.borrow_mut().extend_from_slice(good),
-            |byte| latin1(byte, &mut text.borrow_mut()),
-        )
+        walk(bytes, last, |run| match run {
+            Run::Utf8(good) => text.extend_from_slice(good),
+            Run::Other(byte) => latin1(byte, text),
+        })
     }
 }
 
-/// Walks `bytes` as UTF-8: `valid` for each run of valid UTF-8, `invalid` for each byte that begins no valid
-/// character. Returns how many bytes it walked: all, unless a character may be cut off by the end and more
-/// are to come (`!last`).
-fn walk(
-    bytes: &[u8],
-    last: bool,
-    mut valid: impl FnMut(&[u8]),
-    mut invalid: impl FnMut(u8),
-) -> usize {
+/// A stretch of bytes read as UTF-8: a run of valid UTF-8, or one byte that begins no valid character.
+enum Run<'a> {
+    Utf8(&'a [u8]),
+    Other(u8),
+}
+
+/// Walks `bytes` as UTF-8, calling `each` with every [`Run`] in order. Returns how many bytes it walked: all,
+/// unless a character may be cut off by the end and more are to come (`!last`).
+fn walk(bytes: &[u8], last: bool, mut each: impl FnMut(Run<'_>)) -> usize {
     let mut at = 0;
     loop {
         let rest = &bytes[at..];
@@ -188,13 +186,13 @@ fn walk(
             Ok(_) => (rest.len(), None),
             Err(e) => (e.valid_up_to(), Some(e.error_len())),
         };
-        valid(&rest[..good]);
+        each(Run::Utf8(&rest[..good]));
         at += good;
         match error {
             None => return at,
             Some(None) if !last => return at,
             Some(_) => {
-                invalid(bytes[at]);
+                each(Run::Other(bytes[at]));
                 at += 1;
             }
         }

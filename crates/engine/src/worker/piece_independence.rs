@@ -10,12 +10,12 @@ use super::convert::{Reading, convert_in_pieces};
 use super::source::CsvSource;
 
 fn schema() -> SchemaRef {
-    Arc::new(Schema::from_iter([
-        Field::new("s".into(), DataType::String),
-        Field::new("n".into(), DataType::Int64),
-        Field::new("x".into(), DataType::Float64),
-        Field::new("d".into(), DataType::Date),
-    ]))
+    super::schema_of(&[
+        ("s", DataType::String),
+        ("n", DataType::Int64),
+        ("x", DataType::Float64),
+        ("d", DataType::Date),
+    ])
 }
 
 fn pick<'a>(rng: &mut fastrand::Rng, from: &[&'a str]) -> &'a str {

@@ -100,37 +100,30 @@ fn read_piece(piece: &[u8], reading: &Reading, with_tokens: bool) -> PolarsResul
         .with_missing_is_null(true);
     // Without quotes, the chunks are the faster way; with them, the reader's SIMD line count is.
     let quoted = memchr::memchr(b'"', piece).is_some();
-    let in_chunks = || -> PolarsResult<Option<DataFrame>> {
-        let null_values = match with_tokens {
-            true => Some(headers::null_values().compile(&reading.schema)?),
-            false => None,
-        };
-        Ok(chunked::parse(
-            piece,
-            quoted,
-            &parse_options,
-            &reading.schema,
-            null_values.as_ref(),
-        ))
+    let null_values = match with_tokens {
+        true => Some(headers::null_values().compile(&reading.schema)?),
+        false => None,
     };
-    if !quoted && let Some(frame) = in_chunks()? {
+    let in_chunks = |reporting: bool| -> PolarsResult<Option<DataFrame>> {
+        let schema = &reading.schema;
+        match chunked::parse(piece, quoted, &parse_options, schema, null_values.as_ref()) {
+            Ok(frame) => Ok(Some(frame)),
+            // Polars' own words name the column and the value, which the ingest widens the column from.
+            Err(Some(polars_says)) if reporting => Err(polars_says),
+            Err(_) => Ok(None),
+        }
+    };
+    if !quoted && let Some(frame) = in_chunks(false)? {
         return Ok(frame);
     }
     // Polars' reader reads its first line again with each slice it reads until the line ends (in
     // `CoreReader::new`, schema given or not), so a piece that starts with a long record is parsed in chunks;
     // a value there that breaks its column's type is reported from them, without the reader.
-    if quoted && starts_with_long_record(piece, reading.delimiter) {
-        let null_values = match with_tokens {
-            true => Some(headers::null_values().compile(&reading.schema)?),
-            false => None,
-        };
-        let schema = &reading.schema;
-        match chunked::parse_reporting(piece, quoted, &parse_options, schema, null_values.as_ref())
-        {
-            Ok(frame) => return Ok(frame),
-            Err(Some(polars_says)) => return Err(polars_says),
-            Err(None) => {}
-        }
+    if quoted
+        && starts_with_long_record(piece, reading.delimiter)
+        && let Some(frame) = in_chunks(true)?
+    {
+        return Ok(frame);
     }
     let reader_options = match with_tokens {
         true => parse_options
@@ -162,10 +155,10 @@ fn read_piece(piece: &[u8], reading: &Reading, with_tokens: bool) -> PolarsResul
         RAYON.install(|| rayon::join(read, || count_records(piece, reading.delimiter, true)));
     match read {
         Ok(frame) if frame.height() == records => Ok(frame),
-        Ok(frame) => in_chunks()?.ok_or_else(|| {
+        Ok(frame) => in_chunks(false)?.ok_or_else(|| {
             polars_err!(ComputeError: "CSV malformed: {} rows read where the piece holds {records} records", frame.height())
         }),
-        Err(fault) => Ok(in_chunks()?.ok_or(fault)?),
+        Err(fault) => Ok(in_chunks(false)?.ok_or(fault)?),
     }
 }
 
@@ -178,11 +171,7 @@ mod tests {
         Reading {
             delimiter: b',',
             has_header: false,
-            schema: Arc::new(Schema::from_iter(
-                columns
-                    .iter()
-                    .map(|(name, dtype)| Field::new((*name).into(), dtype.clone())),
-            )),
+            schema: super::super::schema_of(columns),
         }
     }
 

@@ -30,17 +30,17 @@ fn chunks_end_on_records_and_rejoin_to_the_piece() {
 }
 
 fn schema() -> SchemaRef {
-    Arc::new(Schema::from_iter([
+    super::super::schema_of(&[
         // Text first: a piece's odd start is the start of a value of it.
-        Field::new("s".into(), DataType::String),
-        Field::new("n".into(), DataType::Int64),
-        Field::new("x".into(), DataType::Float64),
-        Field::new("d".into(), DataType::Date),
-        Field::new("b".into(), DataType::Boolean),
-        Field::new("t".into(), DataType::Datetime(TimeUnit::Microseconds, None)),
+        ("s", DataType::String),
+        ("n", DataType::Int64),
+        ("x", DataType::Float64),
+        ("d", DataType::Date),
+        ("b", DataType::Boolean),
+        ("t", DataType::Datetime(TimeUnit::Microseconds, None)),
         // Parsed as text and cast, as the reader does.
-        Field::new("clock".into(), DataType::Time),
-    ]))
+        ("clock", DataType::Time),
+    ])
 }
 
 /// What is odd about a piece, in one or a few of its rows.
@@ -267,5 +267,5 @@ fn parses_every_piece_as_polars_reader_does_or_declines() {
 #[test]
 fn an_empty_piece_is_declined() {
     let options = CsvParseOptions::default();
-    assert!(parse(b"", false, &options, &schema(), None).is_none());
+    assert!(parse(b"", false, &options, &schema(), None).is_err());
 }
