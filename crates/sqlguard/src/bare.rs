@@ -10,6 +10,7 @@ use sqlparser::ast::{
     ObjectNamePart, Select, SelectItem,
 };
 
+use crate::calls::integer_literal;
 use crate::issue::Rule;
 use crate::walk::Walker;
 
@@ -140,17 +141,25 @@ impl Walker<'_> {
             [only] => min_or_max(only).map(|(max, x)| (max, x.to_string())),
             _ => None,
         };
-        let grouped = |name: &Ident| {
-            keys.iter()
-                .any(|k| column_of(k).is_some_and(|key| key.value == name.value))
+        // A key names an output column by its position (`GROUP BY 1`), by its alias, or by the column itself.
+        let grouped = |position: usize, column: &Ident, alias: Option<&Ident>| {
+            keys.iter().any(|k| {
+                integer_literal(k).is_some_and(|n| usize::try_from(n) == Ok(position))
+                    || column_of(k).is_some_and(|key| {
+                        key.value == column.value || alias.is_some_and(|a| a.value == key.value)
+                    })
+            })
         };
-        for item in &mut s.projection {
+        for (index, item) in s.projection.iter_mut().enumerate() {
             let (expr, alias) = match item {
                 SelectItem::UnnamedExpr(e) => (e, None),
                 SelectItem::ExprWithAlias { expr, alias } => (expr, Some(alias.clone())),
                 _ => continue,
             };
-            let Some(column) = column_of(expr).filter(|c| !grouped(c)).cloned() else {
+            let Some(column) = column_of(expr)
+                .filter(|c| !grouped(index + 1, c, alias.as_ref()))
+                .cloned()
+            else {
                 continue;
             };
             let written = expr.to_string();

@@ -11,7 +11,7 @@ use crate::relations::location_of;
 use crate::walk::{Output, Walker};
 
 /// The integer value of a literal like `10`, `-3` or `+7`, if that is what `e` is.
-fn integer_literal(e: &Expr) -> Option<i64> {
+pub(crate) fn integer_literal(e: &Expr) -> Option<i64> {
     match e {
         Expr::Value(v) => match &v.value {
             Value::Number(n, _) => n.parse::<i64>().ok(),

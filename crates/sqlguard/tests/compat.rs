@@ -96,6 +96,18 @@ fn bare_columns_get_sqlites_values_with_a_note() {
         "{}",
         q.sql()
     );
+    // A key that names an output column by position or alias groups it too.
+    for sql in [
+        "SELECT country, count(*) AS n FROM data GROUP BY 1",
+        "SELECT country AS land, count(*) FROM data GROUP BY land",
+        "SELECT name, country, count(*) FROM data GROUP BY name, 2",
+    ] {
+        let q = ok(sql);
+        assert!(!q.sql().contains("first("), "{sql} -> {}", q.sql());
+    }
+    // Another position leaves it bare.
+    let q = ok("SELECT country, name, count(*) FROM data GROUP BY 2");
+    assert!(q.sql().contains(r#"first("country")"#), "{}", q.sql());
 }
 
 #[test]
