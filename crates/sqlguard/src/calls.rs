@@ -30,6 +30,15 @@ pub(crate) fn integer_literal(e: &Expr) -> Option<i64> {
     }
 }
 
+/// The plain expressions a call is given.
+fn window_arguments(args: &FunctionArguments) -> impl Iterator<Item = &Expr> {
+    let list = match args {
+        FunctionArguments::List(list) => list.args.as_slice(),
+        _ => &[],
+    };
+    list.iter().filter_map(plain_arg)
+}
+
 fn plain_arg(arg: &FunctionArg) -> Option<&Expr> {
     match arg {
         FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
@@ -116,6 +125,20 @@ impl Walker<'_> {
                 );
             }
             Some(WindowType::WindowSpec(spec)) => {
+                let mut inner = Vec::new();
+                for e in window_arguments(&f.args) {
+                    crate::bare::aggregates(e, &mut inner, 0);
+                }
+                // Polars evaluates the window over each group's own rows: SUM(SUM(x)) OVER () gives each
+                // group its own total, so every share comes out as 100 %.
+                if !inner.is_empty() {
+                    self.unsupported(
+                        "a window function over an aggregate (such as SUM(SUM(x)) OVER ())",
+                        "group in a WITH clause first, then apply the window to its result: \
+                         `WITH g AS (SELECT dept, SUM(salary) AS total FROM data GROUP BY dept) \
+                         SELECT dept, total * 100.0 / SUM(total) OVER () AS share FROM g`.",
+                    );
+                }
                 if spec.window_name.is_some() {
                     self.unsupported(
                         "a window based on a named window",

@@ -51,6 +51,38 @@ pub(crate) fn like_ignores_case(e: &mut Expr) {
     }
 }
 
+/// `x = ANY (SELECT ...)` is `x IN (SELECT ...)`, and `x <> ALL (SELECT ...)` is `x NOT IN (SELECT ...)`,
+/// by the SQL standard's definition of IN; Polars runs the IN forms. (It would run the others against the
+/// subquery's first value alone, so they are refused where they are walked.)
+pub(crate) fn quantified_subquery_as_in(e: &mut Expr) {
+    let negated = match e {
+        Expr::AnyOp {
+            compare_op: BinaryOperator::Eq,
+            right,
+            ..
+        } if matches!(**right, Expr::Subquery(_)) => false,
+        Expr::AllOp {
+            compare_op: BinaryOperator::NotEq,
+            right,
+            ..
+        } if matches!(**right, Expr::Subquery(_)) => true,
+        _ => return,
+    };
+    let (Expr::AnyOp { left, right, .. } | Expr::AllOp { left, right, .. }) =
+        std::mem::replace(e, Expr::value(Value::Null))
+    else {
+        return;
+    };
+    let Expr::Subquery(subquery) = *right else {
+        return;
+    };
+    *e = Expr::InSubquery {
+        expr: left,
+        subquery,
+        negated,
+    };
+}
+
 fn is_numeric_column(scopes: &[SelectScope], e: &Expr) -> bool {
     match e {
         Expr::Identifier(ident) => scopes

@@ -45,6 +45,7 @@ impl Walker<'_> {
     }
 
     fn expr_inner(&mut self, e: &mut Expr) {
+        crate::compat::quantified_subquery_as_in(e);
         match e {
             Expr::Identifier(ident) => {
                 if let Some(replacement) = self.identifier(ident) {
@@ -127,6 +128,17 @@ impl Walker<'_> {
             Expr::RLike { expr, pattern, .. } => {
                 self.expr(expr);
                 self.expr(pattern);
+            }
+            // What is left after `quantified_subquery_as_in`: a comparison Polars would run against the
+            // subquery's first value alone.
+            Expr::AnyOp { right, .. } | Expr::AllOp { right, .. }
+                if matches!(**right, Expr::Subquery(_)) =>
+            {
+                self.unsupported(
+                    "a comparison with ANY/ALL (SELECT ...) other than `= ANY` and `<> ALL`",
+                    "compare with the subquery's MAX or MIN instead, e.g. `x >= (SELECT MAX(y) FROM data)` \
+                     for `x >= ALL (SELECT y FROM data)`.",
+                );
             }
             Expr::AnyOp { left, right, .. } | Expr::AllOp { left, right, .. } => {
                 self.expr(left);

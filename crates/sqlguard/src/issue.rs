@@ -50,6 +50,8 @@ pub enum Rule {
     UnfilteredCrossJoin,
     TooManyJoins,
     OversizedRepeat,
+    /// A subquery names a column of the query around it, which Polars cannot run.
+    CorrelatedSubquery,
     /// Defensive re-parse of the normalised SQL failed: a bug in this crate, never the user's fault.
     InternalError,
     /// Note: a column identifier was rewritten to the column's exact spelling.
@@ -84,6 +86,7 @@ impl Rule {
         Rule::UnfilteredCrossJoin,
         Rule::TooManyJoins,
         Rule::OversizedRepeat,
+        Rule::CorrelatedSubquery,
         Rule::InternalError,
         Rule::ColumnCaseCorrected,
         Rule::QuotedStringLiteral,
@@ -112,6 +115,7 @@ impl Rule {
             Rule::UnfilteredCrossJoin => "unfiltered_cross_join",
             Rule::TooManyJoins => "too_many_joins",
             Rule::OversizedRepeat => "oversized_repeat",
+            Rule::CorrelatedSubquery => "correlated_subquery",
             Rule::InternalError => "internal_error",
             Rule::ColumnCaseCorrected => "column_case_corrected",
             Rule::QuotedStringLiteral => "quoted_string_literal",

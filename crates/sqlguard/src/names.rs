@@ -4,7 +4,9 @@ use sqlparser::ast::{Expr, Ident, ObjectName, SelectItem, SelectItemQualifiedWil
 
 use crate::issue::{Location, Rule};
 use crate::relations::single_ident;
-use crate::scope::{Resolved, all_columns, closest, find_relation, list_names, resolve};
+use crate::scope::{
+    Resolved, all_columns, closest, find_relation, list_names, resolve, resolves_outside,
+};
 use crate::walk::{Output, Walker};
 
 /// The alias a projection item defines, if any.
@@ -26,6 +28,10 @@ impl Walker<'_> {
     pub(crate) fn identifier(&mut self, ident: &mut Ident) -> Option<Expr> {
         let location = Location::from_span(ident.span);
         match resolve(&self.scopes, &ident.value, true) {
+            Resolved::Column(real) if resolves_outside(&self.scopes, &ident.value) => {
+                self.correlated(&real, location);
+                None
+            }
             Resolved::Column(real) => {
                 self.corrected(ident, &real, location);
                 set_column(ident, &real);
@@ -56,6 +62,22 @@ impl Walker<'_> {
                 None
             }
         }
+    }
+
+    /// Polars SQL runs no correlated subquery, and run on its own such a subquery would read the outer
+    /// name as its own table's (`data.dept` inside `FROM data AS x`): a wrong answer. Say how to write it.
+    fn correlated(&mut self, name: &str, location: Option<Location>) {
+        self.reject(
+            Rule::CorrelatedSubquery,
+            format!(
+                "`{name}` inside a subquery refers to the query around it (a correlated subquery), which is \
+                 not supported. Compute the per-group value once and join it, e.g. `WITH g AS (SELECT dept, \
+                 AVG(salary) AS avg_salary FROM data GROUP BY dept) SELECT d.* FROM data AS d JOIN g ON \
+                 d.dept = g.dept WHERE d.salary > g.avg_salary`, or use a window function such as \
+                 `AVG(salary) OVER (PARTITION BY dept)`."
+            ),
+            location,
+        );
     }
 
     fn corrected(&mut self, ident: &Ident, real: &str, location: Option<Location>) {
@@ -107,6 +129,11 @@ impl Walker<'_> {
             );
             return;
         };
+        let inner = self.scopes.len().saturating_sub(1);
+        if inner > 0 && find_relation(&self.scopes[inner..], &qualifier.value).is_none() {
+            self.correlated(&format!("{}.{}", rel.visible, column.value), location);
+            return;
+        }
         if qualifier.value != rel.visible {
             qualifier.value.clone_from(&rel.visible);
             qualifier.quote_style = crate::relations::needs_quotes(&rel.visible).then_some('"');
