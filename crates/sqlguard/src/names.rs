@@ -5,7 +5,8 @@ use sqlparser::ast::{Expr, Ident, ObjectName, SelectItem, SelectItemQualifiedWil
 use crate::issue::{Location, Rule};
 use crate::relations::single_ident;
 use crate::scope::{
-    Resolved, all_columns, closest, find_relation, list_names, resolve, resolves_outside,
+    Resolved, all_columns, closest, find_relation, list_names, misspells_a_column, resolve,
+    resolves_outside,
 };
 use crate::walk::{Output, Walker};
 
@@ -45,7 +46,12 @@ impl Walker<'_> {
                 None
             }
             Resolved::Open => None,
-            Resolved::Unknown if ident.quote_style == Some('"') => {
+            // A double-quoted word one or two letters from a column is that column misspelled, not a
+            // string: read as a string, `WHERE "depts" = 'HR'` would match nothing, with no error.
+            Resolved::Unknown
+                if ident.quote_style == Some('"')
+                    && !misspells_a_column(&all_columns(&self.scopes), &ident.value) =>
+            {
                 self.note(
                     Rule::QuotedStringLiteral,
                     format!(

@@ -167,6 +167,20 @@ where
     scored.into_iter().take(3).map(|(_, c)| c).collect()
 }
 
+/// True when `word` is within a typo or two of one of `columns` (case aside): a third of its letters at
+/// most, and at least one.
+pub(crate) fn misspells_a_column(columns: &[String], word: &str) -> bool {
+    let length = word.chars().count();
+    if length > MAX_SUGGEST_LEN {
+        return false;
+    }
+    let lower = word.to_lowercase();
+    let budget = (length / 3).max(1);
+    columns
+        .iter()
+        .any(|c| edit_distance(&lower, &c.to_lowercase()) <= budget)
+}
+
 /// "`a`, `b`" style list, capped so that a 2,000-column table does not flood a prompt.
 pub(crate) fn list_names(names: &[String]) -> String {
     const CAP: usize = 60;

@@ -215,6 +215,21 @@ fn double_quoted_unknown_words_become_strings() {
             .iter()
             .any(|n| n.rule == Rule::QuotedStringLiteral)
     );
+    // Unless the word is a column misspelled: then it is an unknown column, with the match.
+    for (sql, meant) in [
+        (
+            r#"SELECT count(*) FROM data WHERE "countri" = 'HR'"#,
+            "country",
+        ),
+        (r#"SELECT avg("Agee") FROM data"#, "Age"),
+        (r#"SELECT "nam" FROM data"#, "name"),
+    ] {
+        let issues = rejected_with(sql, "unknown_column");
+        assert!(
+            issues[0].message.contains(&format!("`{meant}`")),
+            "{issues:#?}"
+        );
+    }
 }
 
 #[test]
