@@ -238,13 +238,26 @@ impl Walker<'_> {
                 SelectItem::UnnamedExpr(e) => {
                     let written = e.to_string();
                     self.expr(e);
-                    match e {
-                        Expr::Identifier(i) => out.columns.push(i.value.clone()),
-                        Expr::CompoundIdentifier(parts) => match parts.last() {
-                            Some(i) => out.columns.push(i.value.clone()),
-                            None => out.open = true,
-                        },
-                        _ => {
+                    let column = match e {
+                        Expr::Identifier(i) => Some(i.value.clone()),
+                        Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.clone()),
+                        _ => None,
+                    };
+                    match column {
+                        Some(name) if !out.columns.contains(&name) => out.columns.push(name),
+                        // The same name twice (`a.name, b.name`, `*, name`) is an error in Polars: the
+                        // repeat gets a suffix, as repeated expressions do.
+                        Some(name) => {
+                            let alias = crate::compat::expression_alias(&name, &out.columns);
+                            out.columns.push(alias.clone());
+                            let expr = std::mem::replace(e, Expr::value(Value::Null));
+                            *item = SelectItem::ExprWithAlias {
+                                expr,
+                                alias: Ident::with_quote('"', alias),
+                            };
+                        }
+                        None if matches!(e, Expr::CompoundIdentifier(_)) => out.open = true,
+                        None => {
                             // Polars names an expression after its first column, so `avg(age), max(age)`
                             // is two columns called `age` (an error); name it by its text, as SQLite does.
                             let alias = crate::compat::expression_alias(&written, &out.columns);

@@ -14,6 +14,21 @@ fn unnamed_expressions_are_named_by_their_text() {
     // Repeats get a suffix instead of colliding.
     let q = ok("SELECT count(*), count(*) FROM data");
     assert!(q.sql().contains(r#"AS "count(*) (2)""#), "{}", q.sql());
+    // Columns too: the same name twice is an error in Polars.
+    let q = ok("SELECT a.name, b.name FROM data AS a JOIN data AS b ON a.id = b.a");
+    assert!(
+        q.sql()
+            .starts_with(r#"SELECT a."name", b."name" AS "name (2)" FROM"#),
+        "{}",
+        q.sql()
+    );
+    let q = ok("SELECT *, name FROM data");
+    assert!(
+        q.sql()
+            .starts_with(r#"SELECT *, "name" AS "name (2)" FROM"#),
+        "{}",
+        q.sql()
+    );
 }
 
 #[test]
