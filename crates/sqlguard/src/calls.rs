@@ -30,6 +30,22 @@ pub(crate) fn integer_literal(e: &Expr) -> Option<i64> {
     }
 }
 
+/// Functions of text that SQL written for SQLite applies to dates (which SQLite keeps as text).
+const TEXT_FUNCTIONS: &[&str] = &[
+    "substr",
+    "substring",
+    "left",
+    "right",
+    "length",
+    "char_length",
+    "character_length",
+    "strpos",
+    "instr",
+    "starts_with",
+    "ends_with",
+    "replace",
+];
+
 /// The plain expressions a call is given.
 fn window_arguments(args: &FunctionArguments) -> impl Iterator<Item = &Expr> {
     let list = match args {
@@ -99,6 +115,12 @@ impl Walker<'_> {
                             "pass arguments by position.",
                         ),
                     }
+                }
+                if TEXT_FUNCTIONS.contains(&name.as_str())
+                    && let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(first))) =
+                        list.args.first_mut()
+                {
+                    crate::compat::date_as_text(&self.scopes, first);
                 }
                 for clause in &mut list.clauses {
                     match clause {

@@ -48,9 +48,18 @@ impl Table {
 
     /// Names of the columns whose dtype is a number (`i64`, `u32`, `f64`, `decimal[..]`).
     pub(crate) fn numeric_columns(&self) -> Vec<String> {
+        self.columns_where(is_numeric_dtype)
+    }
+
+    /// Names of the columns holding dates or datetimes (`date`, `datetime[μs]`, ...).
+    pub(crate) fn temporal_columns(&self) -> Vec<String> {
+        self.columns_where(|dtype| dtype.starts_with("date"))
+    }
+
+    fn columns_where(&self, kind: impl Fn(&str) -> bool) -> Vec<String> {
         self.columns
             .iter()
-            .filter(|c| is_numeric_dtype(&c.dtype))
+            .filter(|c| kind(&c.dtype))
             .map(|c| c.name.clone())
             .collect()
     }

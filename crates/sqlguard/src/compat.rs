@@ -7,7 +7,7 @@ use sqlparser::ast::{
     SelectItem, SetExpr, Value,
 };
 
-use crate::scope::{SelectScope, find_relation};
+use crate::scope::{Relation, SelectScope, find_relation};
 
 /// Longest generated column name; longer expression texts are cut (with `…`).
 const MAX_ALIAS_CHARS: usize = 100;
@@ -83,20 +83,53 @@ pub(crate) fn quantified_subquery_as_in(e: &mut Expr) {
     };
 }
 
-fn is_numeric_column(scopes: &[SelectScope], e: &Expr) -> bool {
+/// True when `e` is a column of a registered table that `kind` picks out of its relation.
+fn is_column_of_kind(
+    scopes: &[SelectScope],
+    e: &Expr,
+    kind: impl Fn(&Relation) -> &Vec<String>,
+) -> bool {
     match e {
         Expr::Identifier(ident) => scopes
             .iter()
             .rev()
             .flat_map(|s| s.relations.iter())
             .find(|r| r.columns.contains(&ident.value))
-            .is_some_and(|r| r.numeric.contains(&ident.value)),
+            .is_some_and(|r| kind(r).contains(&ident.value)),
         Expr::CompoundIdentifier(parts) => match parts.as_slice() {
             [qualifier, column] => find_relation(scopes, &qualifier.value)
-                .is_some_and(|r| r.numeric.contains(&column.value)),
+                .is_some_and(|r| kind(r).contains(&column.value)),
             _ => false,
         },
         _ => false,
+    }
+}
+
+fn is_numeric_column(scopes: &[SelectScope], e: &Expr) -> bool {
+    is_column_of_kind(scopes, e, |r| &r.numeric)
+}
+
+/// SQLite keeps dates as text, so SQL written for it reads them with LIKE and string functions
+/// (`hired LIKE '2020%'`, `substr(hired, 1, 4)`); Polars refuses those on a date. Such a date column is
+/// read as its ISO text, which is what SQLite would have held.
+pub(crate) fn date_as_text(scopes: &[SelectScope], e: &mut Expr) {
+    if !is_column_of_kind(scopes, e, |r| &r.temporal) {
+        return;
+    }
+    let column = std::mem::replace(e, Expr::value(Value::Null));
+    *e = Expr::Cast {
+        kind: sqlparser::ast::CastKind::Cast,
+        expr: Box::new(column),
+        data_type: sqlparser::ast::DataType::Varchar(None),
+        array: false,
+        format: None,
+    };
+}
+
+/// `x IN ('1', '2')` and `x BETWEEN '1' AND '5'` on a number column, as [`numeric_comparison`] does.
+pub(crate) fn numeric_list(scopes: &[SelectScope], e: &Expr, items: &mut [&mut Expr]) {
+    if is_numeric_column(scopes, e) {
+        items.iter_mut().for_each(|item| number_literal(item));
     }
 }
 

@@ -100,6 +100,8 @@ impl Walker<'_> {
             Expr::InList { expr, list, .. } => {
                 self.expr(expr);
                 list.iter_mut().for_each(|x| self.expr(x));
+                let mut items: Vec<&mut Expr> = list.iter_mut().collect();
+                crate::compat::numeric_list(&self.scopes, expr, &mut items);
             }
             Expr::InSubquery { expr, subquery, .. } => {
                 self.expr(expr);
@@ -111,6 +113,7 @@ impl Walker<'_> {
                 self.expr(expr);
                 self.expr(low);
                 self.expr(high);
+                crate::compat::numeric_list(&self.scopes, expr, &mut [low, high]);
             }
             Expr::Like {
                 expr, pattern, any, ..
@@ -123,6 +126,7 @@ impl Walker<'_> {
                 }
                 self.expr(expr);
                 self.expr(pattern);
+                crate::compat::date_as_text(&self.scopes, expr);
                 crate::compat::like_ignores_case(e);
             }
             Expr::RLike { expr, pattern, .. } => {
@@ -169,6 +173,7 @@ impl Walker<'_> {
                 ..
             } => {
                 self.expr(expr);
+                crate::compat::date_as_text(&self.scopes, expr);
                 if let Some(x) = substring_from {
                     self.expr(x);
                 }

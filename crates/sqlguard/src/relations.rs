@@ -94,6 +94,7 @@ impl Walker<'_> {
                     columns: out.columns,
                     open: out.open,
                     numeric: Vec::new(),
+                    temporal: Vec::new(),
                 });
             }
             TableFactor::NestedJoin {
@@ -169,7 +170,7 @@ impl Walker<'_> {
             return None;
         };
         let (canonical, columns) = (table.name.clone(), table.column_names());
-        let numeric = table.numeric_columns();
+        let (numeric, temporal) = (table.numeric_columns(), table.temporal_columns());
         let written = std::mem::replace(&mut ident.value, canonical.clone());
         ident.quote_style = needs_quotes(&canonical).then_some('"');
         if !self.tables.contains(&canonical) {
@@ -216,6 +217,7 @@ impl Walker<'_> {
             columns,
             open: false,
             numeric,
+            temporal,
         })
     }
 

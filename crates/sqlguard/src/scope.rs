@@ -15,6 +15,9 @@ pub(crate) struct Relation {
     pub describe: String,
     /// Columns known to hold numbers (registered tables only), for SQLite-style `col = '42'`.
     pub numeric: Vec<String>,
+    /// Columns known to hold dates or datetimes (registered tables only), for SQLite-style
+    /// `hired LIKE '2020%'`.
+    pub temporal: Vec<String>,
 }
 
 impl Relation {
@@ -217,6 +220,7 @@ mod tests {
             open: false,
             describe: "table `data`".into(),
             numeric: Vec::new(),
+            temporal: Vec::new(),
         };
         let scopes = vec![SelectScope {
             relations: vec![rel],

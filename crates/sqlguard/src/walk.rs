@@ -131,6 +131,7 @@ impl<'a> Walker<'a> {
                     open: out.open,
                     describe: format!("WITH query `{}`", cte.alias.name.value),
                     numeric: Vec::new(),
+                    temporal: Vec::new(),
                 };
                 if let Some(frame) = self.ctes.last_mut() {
                     frame.push(rel);
@@ -155,6 +156,7 @@ impl<'a> Walker<'a> {
                         open: out.open,
                         describe: "the query result".into(),
                         numeric: Vec::new(),
+                        temporal: Vec::new(),
                     };
                     self.scopes.push(SelectScope {
                         relations: vec![rel],

@@ -151,3 +151,50 @@ fn rewrites_open_no_hole() {
         "function_not_allowed",
     );
 }
+
+#[test]
+fn dates_read_as_text_where_sqlite_would_and_number_lists_as_numbers() {
+    let catalog = sqlguard::Catalog::single(
+        "data",
+        &[],
+        &[
+            ("hired", "date"),
+            ("seen", "datetime[μs]"),
+            ("salary", "i64"),
+            ("name", "str"),
+        ],
+    );
+    let normalised = |sql: &str| {
+        sqlguard::ValidatedQuery::parse(sql, &catalog)
+            .unwrap_or_else(|issues| panic!("{sql}: {issues:#?}"))
+            .sql()
+            .to_owned()
+    };
+    let sql = normalised(
+        "SELECT substr(hired, 1, 4), length(seen), SUBSTRING(hired FROM 1 FOR 7) FROM data WHERE hired LIKE '2020%'",
+    );
+    assert!(
+        sql.contains(r#"SUBSTR(CAST("hired" AS VARCHAR), 1, 4)"#),
+        "{sql}"
+    );
+    assert!(sql.contains(r#"length(CAST("seen" AS VARCHAR))"#), "{sql}");
+    assert!(
+        sql.contains(r#"SUBSTRING(CAST("hired" AS VARCHAR) FROM 1 FOR 7)"#),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(r#"CAST("hired" AS VARCHAR) ILIKE '2020%'"#),
+        "{sql}"
+    );
+    // Text columns, and dates compared as dates, are left alone.
+    let sql = normalised(
+        "SELECT substr(name, 1, 2) FROM data WHERE name LIKE 'A%' AND hired > '2020-01-01'",
+    );
+    assert!(!sql.contains("CAST"), "{sql}");
+    let sql = normalised(
+        "SELECT name FROM data WHERE salary IN ('80000', '83000') AND salary BETWEEN '1' AND '9e9' AND name IN ('1')",
+    );
+    assert!(sql.contains(r#""salary" IN (80000, 83000)"#), "{sql}");
+    assert!(sql.contains(r#""salary" BETWEEN 1 AND 9e9"#), "{sql}");
+    assert!(sql.contains(r#""name" IN ('1')"#), "{sql}");
+}
