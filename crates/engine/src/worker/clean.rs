@@ -1,8 +1,10 @@
 //! Polars errors as messages for people: the innermost cause, one paragraph, no file paths, no plan dumps.
 
 use std::path::Path;
+use std::sync::LazyLock;
 
 use polars::prelude::PolarsError;
+use regex::Regex;
 
 /// The innermost error of polars' context wrappers, as one cleaned paragraph.
 pub(crate) fn message(error: &PolarsError, paths: &[&Path]) -> String {
@@ -37,6 +39,7 @@ pub(crate) fn tidy(text: &str, paths: &[&Path]) -> String {
     for noise in ["sql parser error: ", "SQLInterface: ", "SQLSyntax: "] {
         text = text.replace(noise, "");
     }
+    let mut text = without_syntax_tree(&text);
     if text.chars().count() > 600 {
         text = text.chars().take(600).collect::<String>() + "…";
     }
@@ -45,6 +48,21 @@ pub(crate) fn tidy(text: &str, paths: &[&Path]) -> String {
     } else {
         text
     }
+}
+
+/// Polars quotes parts of the query as sqlparser's debug form (`Identifier(Ident { value: "d",
+/// quote_style: Some('"'), span: Span(Location(1,8)..Location(1,11)) })`): show them as SQL (`"d"`).
+fn without_syntax_tree(text: &str) -> String {
+    const SPAN: &str = r#", span: Span\(Location\(\d+,\d+\)\.\.Location\(\d+,\d+\)\)"#;
+    static IDENT: LazyLock<Regex> = LazyLock::new(|| {
+        let ident = format!(
+            r#"Ident \{{ value: "((?:[^"\\]|\\.)*)", quote_style: (?:None|Some\('.'\)){SPAN} \}}"#
+        );
+        Regex::new(&format!(r#"Identifier\({ident}\)|{ident}"#)).expect("a valid pattern")
+    });
+    static SPANS: LazyLock<Regex> = LazyLock::new(|| Regex::new(SPAN).expect("a valid pattern"));
+    let text = IDENT.replace_all(text, "\"$1$2\"");
+    SPANS.replace_all(&text, "").into_owned()
 }
 
 #[cfg(test)]
@@ -70,6 +88,20 @@ mod tests {
         assert_eq!(
             tidy("cannot read /data/datasets/abc/data.parquet now", &[path]),
             "cannot read <dataset> now"
+        );
+        assert_eq!(
+            tidy(
+                r#"cannot parse literal Identifier(Ident { value: "hire_date", quote_style: Some('"'), span: Span(Location(1,20)..Location(1,31)) })"#,
+                &[]
+            ),
+            r#"cannot parse literal "hire_date""#
+        );
+        assert_eq!(
+            tidy(
+                r#"unsupported Value(ValueWithSpan { value: Number("1", false), span: Span(Location(1,8)..Location(1,9)) })"#,
+                &[]
+            ),
+            r#"unsupported Value(ValueWithSpan { value: Number("1", false) })"#
         );
     }
 }

@@ -4,6 +4,7 @@ mod blank_lines;
 mod chunked;
 mod clean;
 mod convert;
+mod dialect;
 mod headers;
 mod inference_head;
 mod ingest;

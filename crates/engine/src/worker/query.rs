@@ -7,7 +7,7 @@ use contracts::ResultTable;
 use polars::prelude::*;
 use polars::sql::SQLContext;
 
-use super::{clean, subqueries, values};
+use super::{clean, dialect, subqueries, values};
 use crate::EngineError;
 
 /// Run `sql` over `frame` registered as `data`, in a fresh context (a query's aliases and CTEs must not
@@ -76,6 +76,8 @@ impl State {
         limit: usize,
     ) -> Result<ResultTable, EngineError> {
         let frame = self.frame(path, true)?;
+        let adapted = dialect::for_polars(sql);
+        let sql = adapted.as_deref().unwrap_or(sql);
         let mut evaluate = |sub: &str| scalar(&frame, sub);
         let sql = subqueries::inline(sql, &mut evaluate).unwrap_or_else(|| sql.to_owned());
         let failed = |e: PolarsError| EngineError::Query(query_message(&e, path));

@@ -101,7 +101,7 @@ pub(crate) fn literal(value: &AnyValue<'_>) -> Option<Expr> {
             if !f.is_finite() {
                 return Some(Expr::value(Value::Null));
             }
-            number(format!("{f:?}"))
+            number(super::dialect::plain_decimal(f))
         }
         AnyValue::Date(days) => typed(DataType::Date, values::date(*days)?),
         AnyValue::Datetime(v, unit, _) | AnyValue::DatetimeOwned(v, unit, _) => {

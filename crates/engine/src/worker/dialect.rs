@@ -1,0 +1,336 @@
+//! The validated SQL (SQLite and PostgreSQL meanings, as sqlguard normalised it) adapted to how Polars SQL
+//! types and spells things, where Polars would otherwise return a wrong number with no error.
+//!
+//! - Polars counts, ranks and measures strings in `u32` and extracts date parts in `i8`/`i16`/`i32`, so
+//!   `COUNT(*) - 12` wrapped to 4294967294 and `EXTRACT(MONTH FROM d) * 100` to -56. Those results are cast
+//!   to `BIGINT`, the one integer type of SQLite.
+//! - `CAST(x AS INT)` is 32 bits in Polars and `REAL` is `f32`; in SQLite both are 64 bits.
+//! - An integer literal is `i32` in Polars, so `SUM(CASE WHEN ... THEN 100000 ELSE 0 END)` wrapped past
+//!   2^31: a CASE's integer results are `BIGINT`.
+//! - `LOG(b, x)` is the base-`b` logarithm of `x` in SQLite and PostgreSQL; Polars reads `LOG(x, b)`, and
+//!   has no one-argument `LOG` (base 10 in both).
+//! - `strftime('%Y', d)` is SQLite's order; Polars wants `STRFTIME(d, '%Y')`.
+//! - Polars cannot read a number written with an exponent (`1e5`, `2.5E-3`).
+//!
+//! Every change only adds a cast, reorders a call's arguments or rewrites a literal: nothing here can make
+//! the query read anything sqlguard did not approve.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    CastKind, DataType, DateTimeField, ExactNumberInfo, Expr, Function, FunctionArg,
+    FunctionArgExpr, FunctionArguments, ObjectName, ObjectNamePart, Statement, Value, VisitMut,
+    VisitorMut,
+};
+use sqlparser::dialect::GenericDialect;
+use sqlparser::parser::{Parser, ParserOptions};
+
+/// Calls whose Polars result is a narrow integer type.
+const NARROW_INTEGER_CALLS: &[&str] = &[
+    "count",
+    "row_number",
+    "rank",
+    "dense_rank",
+    "length",
+    "char_length",
+    "character_length",
+    "octet_length",
+    "bit_length",
+    "strpos",
+    "array_length",
+    "date_part",
+];
+
+/// Date parts that Polars extracts as whole numbers (the others, like `epoch`, can have fractions).
+const WHOLE_DATE_PARTS: &[&str] = &[
+    "millennium",
+    "century",
+    "decade",
+    "isoyear",
+    "year",
+    "quarter",
+    "month",
+    "dayofyear",
+    "doy",
+    "dayofweek",
+    "dow",
+    "isoweek",
+    "week",
+    "isodow",
+    "day",
+    "hour",
+    "minute",
+    "second",
+];
+
+/// `sql` as Polars should run it, or `None` when nothing needed changing (or it does not parse, which
+/// cannot happen to sqlguard's output; Polars then reports it).
+pub(crate) fn for_polars(sql: &str) -> Option<String> {
+    let mut statements = Parser::new(&GenericDialect)
+        .with_options(ParserOptions::new().with_trailing_commas(true))
+        .try_with_sql(sql)
+        .ok()?
+        .parse_statements()
+        .ok()?;
+    let [Statement::Query(query)] = statements.as_mut_slice() else {
+        return None;
+    };
+    let mut adapter = Adapter { changed: false };
+    let _ = query.visit(&mut adapter);
+    adapter.changed.then(|| query.to_string())
+}
+
+struct Adapter {
+    changed: bool,
+}
+
+impl VisitorMut for Adapter {
+    type Break = ();
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        let changed = match expr {
+            Expr::Function(f) => {
+                let name = function_name(&f.name);
+                let reordered = match name.as_deref() {
+                    Some("log") => log_base_last(f),
+                    Some("strftime") => format_last(f),
+                    _ => false,
+                };
+                if name.as_deref().is_some_and(|n| narrow_integer_call(n, f)) {
+                    widen(expr);
+                    true
+                } else {
+                    reordered
+                }
+            }
+            Expr::Extract { field, .. } if whole_date_part(field) => {
+                widen(expr);
+                true
+            }
+            Expr::Cast { data_type, .. } => sqlite_width(data_type),
+            Expr::Case {
+                conditions,
+                else_result,
+                ..
+            } => {
+                let results = conditions
+                    .iter_mut()
+                    .map(|c| &mut c.result)
+                    .chain(else_result.iter_mut().map(|e| &mut **e));
+                let mut any = false;
+                for result in results {
+                    if integer_literal(result) {
+                        widen(result);
+                        any = true;
+                    }
+                }
+                any
+            }
+            Expr::Value(v) => match &mut v.value {
+                Value::Number(text, _) => without_exponent(text),
+                _ => false,
+            },
+            _ => false,
+        };
+        self.changed |= changed;
+        ControlFlow::Continue(())
+    }
+}
+
+fn function_name(name: &ObjectName) -> Option<String> {
+    match name.0.as_slice() {
+        [ObjectNamePart::Identifier(ident)] => Some(ident.value.to_ascii_lowercase()),
+        _ => None,
+    }
+}
+
+fn plain_args(f: &mut Function) -> Option<&mut Vec<FunctionArg>> {
+    match &mut f.args {
+        FunctionArguments::List(list) => Some(&mut list.args),
+        _ => None,
+    }
+}
+
+fn arg_expr(arg: &FunctionArg) -> Option<&Expr> {
+    match arg {
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+        _ => None,
+    }
+}
+
+fn string_literal(e: Option<&Expr>) -> Option<&str> {
+    match e? {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn narrow_integer_call(name: &str, f: &mut Function) -> bool {
+    if !NARROW_INTEGER_CALLS.contains(&name) {
+        return false;
+    }
+    if name != "date_part" {
+        return true;
+    }
+    let part = plain_args(f).and_then(|args| string_literal(args.first().and_then(arg_expr)));
+    part.is_some_and(|p| WHOLE_DATE_PARTS.contains(&p.to_ascii_lowercase().as_str()))
+}
+
+fn whole_date_part(field: &DateTimeField) -> bool {
+    let text = field.to_string().to_ascii_lowercase();
+    WHOLE_DATE_PARTS.contains(&text.as_str())
+}
+
+/// `LOG(b, x)` → `LOG(x, b)`; `LOG(x)` → `LOG10(x)`.
+fn log_base_last(f: &mut Function) -> bool {
+    let Some(args) = plain_args(f) else {
+        return false;
+    };
+    match args.len() {
+        1 => {
+            f.name = ObjectName::from(vec![sqlparser::ast::Ident::new("log10")]);
+            true
+        }
+        2 => {
+            args.swap(0, 1);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// `strftime('%Y', d)` → `strftime(d, '%Y')`, when the format comes first and the value does not.
+fn format_last(f: &mut Function) -> bool {
+    let Some(args) = plain_args(f) else {
+        return false;
+    };
+    let [first, second] = args.as_mut_slice() else {
+        return false;
+    };
+    let format_first = string_literal(arg_expr(first)).is_some_and(|s| s.contains('%'))
+        && string_literal(arg_expr(second)).is_none();
+    if format_first {
+        std::mem::swap(first, second);
+    }
+    format_first
+}
+
+/// SQLite's widths: every integer type is 64 bits, and so is `REAL`.
+fn sqlite_width(data_type: &mut DataType) -> bool {
+    let wider = match data_type {
+        DataType::Int(_)
+        | DataType::Integer(_)
+        | DataType::SmallInt(_)
+        | DataType::TinyInt(_)
+        | DataType::MediumInt(_)
+        | DataType::Int2(_)
+        | DataType::Int4(_) => DataType::BigInt(None),
+        DataType::Real | DataType::Float4 => DataType::Double(ExactNumberInfo::None),
+        _ => return false,
+    };
+    *data_type = wider;
+    true
+}
+
+fn integer_literal(e: &Expr) -> bool {
+    match e {
+        Expr::Value(v) => matches!(&v.value, Value::Number(n, _) if n.parse::<i64>().is_ok()),
+        Expr::UnaryOp { expr, .. } => integer_literal(expr),
+        _ => false,
+    }
+}
+
+/// `e` → `CAST(e AS BIGINT)`.
+fn widen(e: &mut Expr) {
+    let inner = std::mem::replace(e, Expr::value(Value::Null));
+    *e = Expr::Cast {
+        kind: CastKind::Cast,
+        expr: Box::new(inner),
+        data_type: DataType::BigInt(None),
+        array: false,
+        format: None,
+    };
+}
+
+/// `2.5e-3` → `0.0025`, `1e5` → `100000.0`: the same number, written the way Polars reads it.
+fn without_exponent(text: &mut String) -> bool {
+    if !text.contains(['e', 'E']) {
+        return false;
+    }
+    let Ok(number) = text.parse::<f64>() else {
+        return false;
+    };
+    *text = plain_decimal(number);
+    true
+}
+
+/// A finite float written without an exponent, always with a decimal point (so Polars reads a float).
+pub(crate) fn plain_decimal(number: f64) -> String {
+    let mut text = number.to_string();
+    if !text.contains('.') {
+        text.push_str(".0");
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn adapted(sql: &str) -> String {
+        for_polars(sql).unwrap_or_else(|| sql.to_owned())
+    }
+
+    #[test]
+    fn narrow_integers_are_widened() {
+        assert_eq!(
+            adapted("SELECT count(*) - 12 AS n FROM data"),
+            "SELECT CAST(count(*) AS BIGINT) - 12 AS n FROM data"
+        );
+        assert_eq!(
+            adapted(
+                "SELECT EXTRACT(MONTH FROM d) * 100, date_part('hour', t), date_part('epoch', t) FROM data"
+            ),
+            "SELECT CAST(EXTRACT(MONTH FROM d) AS BIGINT) * 100, CAST(date_part('hour', t) AS BIGINT), date_part('epoch', t) FROM data"
+        );
+        assert_eq!(
+            adapted("SELECT row_number() OVER (ORDER BY a) - 5, length(s) FROM data"),
+            "SELECT CAST(row_number() OVER (ORDER BY a) AS BIGINT) - 5, CAST(length(s) AS BIGINT) FROM data"
+        );
+        assert_eq!(
+            adapted("SELECT CAST(a AS INT) * 1000000, CAST(b AS REAL) FROM data"),
+            "SELECT CAST(a AS BIGINT) * 1000000, CAST(b AS DOUBLE) FROM data"
+        );
+        assert_eq!(
+            adapted("SELECT sum(CASE WHEN v >= 0 THEN 100000 ELSE -1 END) FROM data"),
+            "SELECT sum(CASE WHEN v >= 0 THEN CAST(100000 AS BIGINT) ELSE CAST(-1 AS BIGINT) END) FROM data"
+        );
+    }
+
+    #[test]
+    fn sqlite_spellings_become_polars_spellings() {
+        assert_eq!(
+            adapted("SELECT log(2, 8), log(100), strftime('%Y', d), strftime(d, '%m') FROM data"),
+            "SELECT log(8, 2), log10(100), strftime(d, '%Y'), strftime(d, '%m') FROM data"
+        );
+        assert_eq!(
+            adapted("SELECT a FROM data WHERE a > 1e5 AND b < 2.5E-3 AND c = 12"),
+            "SELECT a FROM data WHERE a > 100000.0 AND b < 0.0025 AND c = 12"
+        );
+        assert_eq!(plain_decimal(2e-6), "0.000002");
+        assert_eq!(plain_decimal(-3.0), "-3.0");
+    }
+
+    #[test]
+    fn plain_queries_are_left_alone() {
+        for sql in [
+            "SELECT a, b FROM data WHERE c = 'x' GROUP BY 1, 2 ORDER BY 1 LIMIT 5",
+            "SELECT round(a, 2), substr(s, 1, 4), CAST(a AS DOUBLE) FROM data",
+        ] {
+            assert_eq!(for_polars(sql), None, "{sql}");
+        }
+    }
+}
