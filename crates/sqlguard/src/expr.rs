@@ -1,6 +1,8 @@
 //! Expressions: allowlisted node kinds and operators, identifier resolution and rewriting.
 
-use sqlparser::ast::{BinaryOperator as B, Expr, UnaryOperator, Value};
+use sqlparser::ast::{
+    BinaryOperator as B, Expr, FunctionArguments, ObjectNamePart, UnaryOperator, Value,
+};
 
 use crate::walk::Walker;
 
@@ -197,6 +199,21 @@ impl Walker<'_> {
             }
             Expr::TypedString(_) => {}
             Expr::Interval(iv) => self.expr(&mut iv.value),
+            // `user`, `current_user` and the like parse as calls without parentheses; where the table has
+            // a column of that name, the author meant the column.
+            Expr::Function(f)
+                if matches!(f.args, FunctionArguments::None)
+                    && let [ObjectNamePart::Identifier(word)] = f.name.0.as_slice()
+                    && matches!(
+                        crate::scope::resolve(&self.scopes, &word.value, false),
+                        crate::scope::Resolved::Column(_)
+                    ) =>
+            {
+                let mut ident = word.clone();
+                ident.quote_style = Some('"');
+                *e = Expr::Identifier(ident);
+                self.expr(e);
+            }
             Expr::Function(f) => self.function(f),
             Expr::Case {
                 operand,

@@ -436,3 +436,17 @@ fn windows_over_aggregates_are_refused_with_a_rewrite() {
     );
     ok("SELECT name, sum(a) OVER (PARTITION BY country ORDER BY id) FROM data");
 }
+
+#[test]
+fn keyword_named_columns_are_columns() {
+    let catalog = Catalog::single("data", &[], &[("user", "str"), ("n", "i64")]);
+    let q = ValidatedQuery::parse("SELECT user, count(*) FROM data GROUP BY user", &catalog)
+        .unwrap_or_else(|issues| panic!("{issues:#?}"));
+    assert!(
+        q.sql().starts_with(r#"SELECT "user", count(*)"#),
+        "{}",
+        q.sql()
+    );
+    // Without such a column it is still a function, and not an allowed one.
+    rejected_with("SELECT user FROM data", "function_not_allowed");
+}
