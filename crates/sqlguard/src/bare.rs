@@ -54,6 +54,11 @@ fn function_name(f: &Function) -> Option<String> {
     }
 }
 
+/// True for a call that aggregates rows (`count(*)`, not `count(*) OVER (...)`).
+pub(crate) fn is_aggregate(f: &Function) -> bool {
+    f.over.is_none() && function_name(f).is_some_and(|name| AGGREGATES.contains(&name.as_str()))
+}
+
 /// Aggregate calls in `e` (not looking inside them), bounded in depth like everything else here.
 pub(crate) fn aggregates<'e>(e: &'e Expr, found: &mut Vec<&'e Function>, depth: usize) {
     if depth > 64 {

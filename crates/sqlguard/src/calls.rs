@@ -138,6 +138,20 @@ impl Walker<'_> {
         if let Some(filter) = f.filter.as_mut() {
             self.expr(filter);
         }
+        if crate::bare::is_aggregate(f) {
+            let mut inner = Vec::new();
+            for e in window_arguments(&f.args) {
+                crate::bare::aggregates(e, &mut inner, 0);
+            }
+            // PostgreSQL refuses MAX(COUNT(*)); Polars answers it per group, as if it were COUNT(*).
+            if !inner.is_empty() {
+                self.unsupported(
+                    "an aggregate inside an aggregate (such as MAX(COUNT(*)))",
+                    "compute the inner one per group in a WITH clause, then aggregate its result: \
+                     `WITH g AS (SELECT dept, COUNT(*) AS n FROM data GROUP BY dept) SELECT MAX(n) FROM g`.",
+                );
+            }
+        }
         match f.over.as_mut() {
             None => {}
             Some(WindowType::NamedWindow(_)) => {

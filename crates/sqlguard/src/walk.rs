@@ -315,6 +315,15 @@ impl<'a> Walker<'a> {
         }
         if let Some(e) = s.selection.as_mut() {
             self.expr(e);
+            let mut found = Vec::new();
+            crate::bare::aggregates(e, &mut found, 0);
+            if !found.is_empty() {
+                self.unsupported(
+                    "an aggregate in WHERE",
+                    "WHERE filters rows before they are grouped; filter groups with HAVING, or compare with \
+                     a subquery: `WHERE x > (SELECT AVG(x) FROM data)`.",
+                );
+            }
         }
         match &mut s.group_by {
             GroupByExpr::All(mods) | GroupByExpr::Expressions(_, mods) if !mods.is_empty() => {

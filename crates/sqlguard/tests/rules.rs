@@ -450,3 +450,21 @@ fn keyword_named_columns_are_columns() {
     // Without such a column it is still a function, and not an allowed one.
     rejected_with("SELECT user FROM data", "function_not_allowed");
 }
+
+#[test]
+fn misplaced_aggregates_are_refused_with_a_rewrite() {
+    let issues = rejected_with(
+        "SELECT max(count(*)) FROM data GROUP BY country",
+        "unsupported_syntax",
+    );
+    assert!(issues[0].message.contains("WITH g AS"), "{issues:#?}");
+    let issues = rejected_with(
+        "SELECT name FROM data WHERE a > avg(a)",
+        "unsupported_syntax",
+    );
+    assert!(issues[0].message.contains("HAVING"), "{issues:#?}");
+    // Aggregates in a subquery of WHERE, in HAVING, and over windows are fine.
+    ok("SELECT name FROM data WHERE a > (SELECT avg(a) FROM data)");
+    ok("SELECT country FROM data GROUP BY country HAVING count(*) > 1");
+    ok("SELECT country, count(*) FILTER (WHERE a > 1) FROM data GROUP BY country");
+}
