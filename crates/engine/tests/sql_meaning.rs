@@ -106,3 +106,23 @@ async fn answers_match_sqlite() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// A scalar subquery's value goes back into the query as a literal: times had none.
+#[tokio::test]
+async fn subquery_values_of_every_kind_go_back_into_the_query() {
+    let engine = engine();
+    let csv = b"t,d,x\n10:30:00,2024-01-01,0.000002\n11:45:10,2024-02-01,0.5\n";
+    let (_dir, path) = csv_file("kinds.csv", csv);
+    let (report, parquet) = ingest(&engine, &path).await;
+    let report = report.unwrap();
+    let dtypes: Vec<&str> = report.columns.iter().map(|c| c.dtype.as_str()).collect();
+    assert_eq!(dtypes, ["time", "date", "f64"]);
+    let catalog = catalog(&report, &[]);
+    let sql = "SELECT (SELECT MAX(t) FROM data) = t, (SELECT MIN(d) FROM data) = d, \
+               x - (SELECT MIN(x) FROM data) FROM data ORDER BY x";
+    let out = query(&engine, &parquet, &catalog, sql).await.unwrap();
+    assert_eq!(
+        json!(out.table.rows),
+        json!([[false, true, 0.0], [true, false, 0.499998]])
+    );
+}

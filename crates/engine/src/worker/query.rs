@@ -36,9 +36,10 @@ fn scalar(frame: &LazyFrame, sql: &str) -> Option<sqlparser::ast::Expr> {
 /// A polars error as a message for the query's author.
 fn query_message(error: &PolarsError, path: &Path) -> String {
     let message = clean::message(error, &[path]);
-    if message.contains("unexpected subquery") {
-        return "a subquery that refers to the outer query's columns (a correlated subquery) cannot run \
-                here; rewrite it with a JOIN or a WITH clause"
+    // sqlguard refuses correlated subqueries, so what is left is one Polars cannot place.
+    if message.contains("unexpected subquery") || message.contains("subquery comparisons") {
+        return "this subquery cannot run here: a subquery may be a single value (`x > (SELECT AVG(x) FROM \
+                data)`) or a list (`x IN (SELECT ...)`); rewrite it with a JOIN or a WITH clause"
             .into();
     }
     message
