@@ -61,7 +61,7 @@ async fn system_prompt_carries_the_dialect_notes() {
     let system = prompts.codegen_system();
     for needle in [
         "table is called `data`",
-        "No scalar subqueries",
+        "No correlated subqueries",
         "No `DATE_TRUNC`",
         "Give every computed column an alias",
         "LIMIT N",
