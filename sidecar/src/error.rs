@@ -139,7 +139,7 @@ fn describe_llm(error: &LlmError) -> (StatusCode, &'static str, String) {
             "llm_refused",
             format!("{text}; rephrase the question"),
         ),
-        LlmError::BadOutput(_) | LlmError::Truncated { .. } => {
+        LlmError::BadOutput(_) | LlmError::Truncated { .. } | LlmError::Empty { .. } => {
             (StatusCode::BAD_GATEWAY, "llm_bad_output", text)
         }
         LlmError::Unauthorized { .. } => (

@@ -51,6 +51,10 @@ pub enum LlmError {
     /// The provider's safety system blocked the prompt or the answer.
     #[error("LLM output blocked by provider: {reason}")]
     Blocked { reason: String },
+    /// The model finished without writing anything (`content: ""`, only `tool_calls`, a blank
+    /// text part): the model's fault, not the transport's, so worth an output-repair turn.
+    #[error("the LLM answered nothing (finish reason: {})", .finish_reason.as_deref().unwrap_or("none"))]
+    Empty { finish_reason: Option<String> },
     /// A 2xx response we cannot use (malformed JSON, no choices, no JSON/SQL in the text, ...).
     #[error("unusable LLM output: {0}")]
     BadOutput(String),

@@ -3,9 +3,12 @@
 use serde_json::Value;
 
 use crate::error::LlmError;
+use crate::lenient;
 
 /// Most `{` positions tried as the start of an embedded object.
 const MAX_EMBEDDED_CANDIDATES: usize = 64;
+/// Deepest nesting searched for the object that holds a field.
+const MAX_FIELD_DEPTH: usize = 4;
 
 /// How the JSON object was found; useful to monitor how well a model follows instructions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,13 +57,77 @@ pub fn extract_json(text: &str) -> Result<ExtractedJson, LlmError> {
     }))
 }
 
+/// The object `s` holds, read strictly, else after the lenient pre-pass (trailing commas, comments).
 fn parse_object(s: &str) -> Option<Value> {
     if !s.starts_with('{') {
         return None;
     }
     serde_json::from_str::<Value>(s)
+        .or_else(|_| serde_json::from_str::<Value>(&lenient::relax(s)))
         .ok()
         .filter(Value::is_object)
+}
+
+/// The object in `value` that has a string `field`: `value` itself, else the first nested one, breadth first.
+/// Models wrap their answer (`{"answer": {"sql": ...}}`, `{"result": [{"sql": ...}]}`).
+pub fn object_with_field<'a>(value: &'a Value, field: &str) -> Option<&'a Value> {
+    let mut level = vec![value];
+    for _ in 0..=MAX_FIELD_DEPTH {
+        if let Some(found) = level
+            .iter()
+            .find(|v| v.get(field).is_some_and(Value::is_string))
+        {
+            return Some(found);
+        }
+        level = level
+            .into_iter()
+            .flat_map(|v| match v {
+                Value::Object(map) => map.values().collect::<Vec<_>>(),
+                Value::Array(items) => items.iter().collect(),
+                _ => Vec::new(),
+            })
+            .filter(|v| v.is_object() || v.is_array())
+            .collect();
+    }
+    None
+}
+
+/// Why the JSON object in `text` cannot be read, when the text holds one meant as the answer (it opens with
+/// `{`, bare or in its first fence, or it has an `"sql":` key) that even the lenient reading rejects: the
+/// parser's complaint. `None` when an object reads, or when the text is not JSON at all (prose, bare SQL).
+///
+/// Callers use it not to read such text as prose: a scan for SQL in it would take the JSON's own quotes and
+/// fields for part of the query.
+pub fn json_error(text: &str) -> Option<String> {
+    if extract_json(text).is_ok() {
+        return None;
+    }
+    let t = text.trim_start_matches('\u{feff}').trim();
+    let candidate = if t.starts_with('{') {
+        t
+    } else if let Some(fence) = fenced_blocks(t)
+        .into_iter()
+        .map(|f| f.body.trim())
+        .find(|body| body.starts_with('{'))
+    {
+        fence
+    } else {
+        let key = sql_key(t)?;
+        let start = t[..key].rfind('{')?;
+        &t[start..balanced_end(t, start).unwrap_or(t.len())]
+    };
+    serde_json::from_str::<Value>(&lenient::relax(candidate))
+        .err()
+        .map(|e| e.to_string())
+}
+
+/// Byte offset of an `"sql"` key (any case) followed by `:`.
+fn sql_key(text: &str) -> Option<usize> {
+    let lower = text.to_ascii_lowercase();
+    lower
+        .match_indices("\"sql\"")
+        .map(|(i, _)| i)
+        .find(|&i| lower[i + 5..].trim_start().starts_with(':'))
 }
 
 /// Byte index just past the `}` closing the object that opens at `start`, honouring strings.

@@ -195,10 +195,9 @@ impl Accumulator {
                 });
             }
             _ if self.text.trim().is_empty() => {
-                return Err(LlmError::BadOutput(format!(
-                    "empty answer (finishReason: {})",
-                    self.finish.as_deref().unwrap_or("none")
-                )));
+                return Err(LlmError::Empty {
+                    finish_reason: self.finish.clone(),
+                });
             }
             _ => {}
         }
@@ -239,7 +238,12 @@ impl Decoder for Accumulator {
     }
 
     fn finish(&mut self, _explicit_end: bool) -> Result<ChatResponse, LlmError> {
-        // Gemini has no end marker: the end of the body is the end of the answer.
+        // Gemini has no end marker: the body ends, and its last chunk carries `finishReason`. A body that ends
+        // after a candidate without one was cut off (a dropped connection, a proxy's timeout); taking the text
+        // so far as the answer would run a query that lost its end (a `WHERE`, a `LIMIT`).
+        if self.saw_candidate && self.finish.is_none() {
+            return Err(stream::cut_off("the stream ended without a finishReason"));
+        }
         Accumulator::finish(self)
     }
 }

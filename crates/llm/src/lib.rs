@@ -6,7 +6,7 @@
 //! Suggested mapping of [`LlmError`] to sidecar responses: `NotConfigured` → 503,
 //! `Unauthorized` → 502 (our key is wrong, not the caller's), `NotFound` → 502 (model name),
 //! `BadRequest` → 502, `RateLimited` → 429 (+ `Retry-After`), `Unavailable`/`Http` → 502/503,
-//! `Timeout` → 504, `Truncated`/`BadOutput` → 502 or an output-repair turn
+//! `Timeout` → 504, `Truncated`/`Empty`/`BadOutput` → 502 or an output-repair turn
 //! ([`ChatRequest::push_repair`]), `Refusal`/`Blocked` → 422, `Stream` → an in-band stream error.
 //!
 //! ```no_run
@@ -26,6 +26,7 @@ mod errbody;
 mod error;
 mod extract;
 mod gemini;
+mod lenient;
 mod openai;
 mod provider;
 mod sql;
@@ -40,7 +41,7 @@ pub use config::{
 };
 pub use errbody::{ErrorBody, parse_error_body};
 pub use error::LlmError;
-pub use extract::{ExtractedJson, Extraction, extract_json};
+pub use extract::{ExtractedJson, Extraction, extract_json, json_error, object_with_field};
 pub use provider::{Provider, build_provider};
 pub use secrecy::SecretString;
 pub use sql::extract_sql;

@@ -216,10 +216,9 @@ fn check(text: &str, finish: Option<&str>, refusal: Option<&str>) -> Result<(), 
         Some("content_filter") => Err(LlmError::Blocked {
             reason: "content_filter".into(),
         }),
-        _ if text.trim().is_empty() => Err(LlmError::BadOutput(format!(
-            "empty answer (finish_reason: {})",
-            finish.unwrap_or("none")
-        ))),
+        _ if text.trim().is_empty() => Err(LlmError::Empty {
+            finish_reason: finish.map(str::to_owned),
+        }),
         _ => Ok(()),
     }
 }
@@ -305,8 +304,8 @@ impl Decoder for ChunkDecoder {
 
     fn finish(&mut self, explicit_end: bool) -> Result<ChatResponse, LlmError> {
         if !explicit_end && self.finish.is_none() {
-            return Err(LlmError::Stream(
-                "stream ended before [DONE] and without a finish_reason".into(),
+            return Err(stream::cut_off(
+                "the stream ended before [DONE] and without a finish_reason",
             ));
         }
         check(&self.text, self.finish.as_deref(), Some(&self.refusal))?;

@@ -1,7 +1,9 @@
 //! Recovery of one SQL statement from free model text (fences, prose, `SQL:` labels, JSON).
 
+use serde_json::Value;
+
 use crate::error::LlmError;
-use crate::extract::{extract_json, fenced_blocks};
+use crate::extract::{Extraction, extract_json, fenced_blocks, json_error, object_with_field};
 
 /// Words that can start a statement. Write statements are kept so the SQL guard can reject
 /// them explicitly instead of the user seeing "no SQL found".
@@ -97,12 +99,14 @@ const SQL_LANGS: &[&str] = &[
     "tsql",
 ];
 
-/// Extracts the first SQL statement from model output, without the trailing `;`.
+/// Extracts the SQL from model output, without a trailing `;` and the comments after it.
 ///
-/// Tries, in order: a JSON object with a string `sql` field, ```sql fences, other fences,
-/// then the text itself (statement starting on its own line, after a `SQL:`-style label, or
-/// mid-sentence in upper case). The statement ends at `;` (outside quotes and comments), at a
-/// fence, or where prose resumes.
+/// Tries, in order: a JSON object (read leniently) with a string `sql` field (or one wrapped in another
+/// object, or a field named like it), ```sql fences, other fences, then the text itself (statement starting on
+/// its own line, after a `SQL:`-style label, or mid-sentence in upper case). The statement ends at a fence, where
+/// prose resumes, or at a `;` (outside quotes and comments) after which only comments follow, or (in free
+/// text) no other statement. A second statement is kept, not cut off: the validator must see it and reject
+/// the answer, never run its first half. A JSON object that cannot be read is an error, not text to scan.
 pub fn extract_sql(text: &str) -> Result<String, LlmError> {
     let t = text.trim_start_matches('\u{feff}').trim();
     if t.is_empty() {
@@ -110,11 +114,27 @@ pub fn extract_sql(text: &str) -> Result<String, LlmError> {
             "empty model output: no SQL statement found".into(),
         ));
     }
-    if let Ok(json) = extract_json(t)
-        && let Some(sql) = json.value.get("sql").and_then(|v| v.as_str())
-        && let Some(stmt) = from_code(sql).or_else(|| scan_text(sql))
-    {
-        return Ok(stmt);
+    match extract_json(t) {
+        Ok(json) => {
+            if let Some(stmt) =
+                sql_field(&json.value).and_then(|sql| from_code(sql).or_else(|| scan_text(sql)))
+            {
+                return Ok(stmt);
+            }
+            if json.extraction == Extraction::Direct {
+                // The whole text is this object: scanning it would read its own fields as SQL.
+                return Err(LlmError::BadOutput(
+                    "the JSON object in the model output has no SQL statement in `sql`".into(),
+                ));
+            }
+        }
+        Err(_) => {
+            if let Some(reason) = json_error(t) {
+                return Err(LlmError::BadOutput(format!(
+                    "invalid JSON in model output ({reason}): no SQL read from it"
+                )));
+            }
+        }
     }
     let fences = fenced_blocks(t);
     let is_sql_lang = |lang: &str| SQL_LANGS.iter().any(|l| lang.eq_ignore_ascii_case(l));
@@ -133,12 +153,26 @@ pub fn extract_sql(text: &str) -> Result<String, LlmError> {
     })
 }
 
+/// The SQL string of an answer object: its `sql` field (in a wrapping object too), else a field of the object
+/// named like one (`query`, `SQL`, `sql_query`).
+fn sql_field(value: &Value) -> Option<&str> {
+    if let Some(object) = object_with_field(value, "sql") {
+        return object.get("sql").and_then(Value::as_str);
+    }
+    value.as_object()?.iter().find_map(|(key, v)| {
+        let key = key.to_ascii_lowercase();
+        (key.contains("sql") || key.contains("query"))
+            .then(|| v.as_str())
+            .flatten()
+    })
+}
+
 /// Code (fence body or JSON field): the statement should start on some line.
 fn from_code(code: &str) -> Option<String> {
     let code = code.trim();
     line_start(code, |w| starter(w).is_some() && !is_capitalized(w))
         .or_else(|| line_start(code, |w| starter(w).is_some()))
-        .and_then(|start| statement_at(code, start))
+        .and_then(|start| statement_at(code, start, true))
 }
 
 /// Free text: an upper- or lower-case keyword at a line start first ("Select the..." is a
@@ -157,7 +191,7 @@ fn scan_text(text: &str) -> Option<String> {
     [at_line(true), at_line(false), mid_line(text)]
         .into_iter()
         .flatten()
-        .find_map(|start| statement_at(text, start))
+        .find_map(|start| statement_at(text, start, false))
 }
 
 fn starter(word: &str) -> Option<&'static str> {
@@ -223,10 +257,11 @@ fn mid_line(text: &str) -> Option<usize> {
         .min()
 }
 
-/// The statement starting at byte `start`, or `None` if it is just a bare keyword.
-fn statement_at(text: &str, start: usize) -> Option<String> {
+/// The statement starting at byte `start`, or `None` if it is just a bare keyword. `code`: the text is all code
+/// (a fence body, a JSON field), so whatever follows a `;` is SQL too.
+fn statement_at(text: &str, start: usize, code: bool) -> Option<String> {
     let inline_code = start > 0 && text.as_bytes()[start - 1] == b'`';
-    let end = statement_end(text, start, inline_code);
+    let end = statement_end(text, start, inline_code, code);
     let stmt = text[start..end].trim().trim_end_matches(';').trim_end();
     let keyword = first_word(stmt);
     let body = stmt[keyword.len()..].trim();
@@ -235,7 +270,7 @@ fn statement_at(text: &str, start: usize) -> Option<String> {
 }
 
 /// Scans like a SQL lexer (quotes, comments) for the end of the statement.
-fn statement_end(text: &str, start: usize, inline_code: bool) -> usize {
+fn statement_end(text: &str, start: usize, inline_code: bool, code: bool) -> usize {
     let s = &text[start..];
     let b = s.as_bytes();
     let mut i = 0;
@@ -250,7 +285,12 @@ fn statement_end(text: &str, start: usize, inline_code: bool) -> usize {
             continue;
         }
         match c {
-            b';' => return start + i,
+            b';' => {
+                let rest = skip_blank(&s[i + 1..]);
+                if rest.is_empty() || !(code || starts_statement(rest)) {
+                    return start + i;
+                }
+            }
             b'`' if inline_code || s[i..].starts_with("```") => return start + i,
             b'\'' | b'"' | b'`' => quote = Some(c),
             b'-' if s[i..].starts_with("--") => {
@@ -267,6 +307,28 @@ fn statement_end(text: &str, start: usize, inline_code: bool) -> usize {
         i += 1;
     }
     text.len()
+}
+
+/// `s` without the `;`, whitespace and comments it starts with.
+fn skip_blank(mut s: &str) -> &str {
+    loop {
+        let t = s.trim_start_matches(|c: char| c.is_whitespace() || c == ';');
+        if let Some(rest) = t.strip_prefix("--") {
+            s = rest.find('\n').map_or("", |n| &rest[n..]);
+        } else if let Some(rest) = t.strip_prefix("/*") {
+            s = rest.find("*/").map_or("", |n| &rest[n + 2..]);
+        } else {
+            return t;
+        }
+    }
+}
+
+/// Free text after a `;`: does another statement follow (`DROP TABLE t`, `select 2`), rather than prose?
+fn starts_statement(rest: &str) -> bool {
+    let word = first_word(rest);
+    starter(word).is_some()
+        && (word.chars().all(|c| c.is_ascii_uppercase())
+            || word.chars().all(|c| c.is_ascii_lowercase()))
 }
 
 /// After a newline: does the statement stop here? Yes at a blank line not followed by a SQL

@@ -142,7 +142,7 @@ where
                 match reader.next().await {
                     Some(Ok(event)) => Ok(Started::Sse(event, reader)),
                     Some(Err(e)) => Err(e),
-                    None => Err(LlmError::Stream("stream ended without data".into())),
+                    None => Err(cut_off("the stream ended without data")),
                 }
             }
         };
@@ -164,6 +164,19 @@ where
             Err(e) => stream::once(async move { Err(e) }).boxed(),
         })
         .boxed()
+}
+
+/// A stream that ended before its protocol says the answer is complete (no `[DONE]`, no finish reason).
+///
+/// A connection closed early, as a body read error is: a transport failure, so it is retried while nothing
+/// has been forwarded downstream (`open` reads the first event inside the retry loop) and is an error, never
+/// a shorter answer, after that.
+pub(crate) fn cut_off(what: &str) -> LlmError {
+    LlmError::Unavailable {
+        status: None,
+        retry_after: None,
+        message: format!("{what}: the answer is incomplete"),
+    }
 }
 
 /// Parses one SSE payload as JSON, reporting bad payloads as stream errors.

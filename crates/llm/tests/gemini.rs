@@ -168,6 +168,17 @@ async fn prompt_block_and_safety_finishes() {
 }
 
 #[tokio::test]
+async fn an_empty_answer_is_empty() {
+    let err = one_shot(gemini_finish("  ", "STOP")).await.unwrap_err();
+    assert_eq!(
+        err,
+        LlmError::Empty {
+            finish_reason: Some("STOP".into())
+        }
+    );
+}
+
+#[tokio::test]
 async fn max_tokens_is_truncated_even_without_content() {
     let err = one_shot(gemini_finish("{\"sql\": \"SEL", "MAX_TOKENS"))
         .await

@@ -177,6 +177,30 @@ async fn truncated_refusal_and_content_filter() {
 }
 
 #[tokio::test]
+async fn an_empty_answer_is_empty_not_bad_output() {
+    // `Empty` lets the caller ask the model again; `BadOutput` made it give up at once.
+    let err = one_shot(openai_ok("")).await.unwrap_err();
+    assert_eq!(
+        err,
+        LlmError::Empty {
+            finish_reason: Some("stop".into())
+        }
+    );
+    let mut tool_call = openai_finish("", "tool_calls");
+    tool_call["choices"][0]["message"]["content"] = json!(null);
+    tool_call["choices"][0]["message"]["tool_calls"] =
+        json!([{"id": "c1", "type": "function", "function": {"name": "sql", "arguments": "{}"}}]);
+    let err = one_shot(tool_call).await.unwrap_err();
+    assert_eq!(
+        err,
+        LlmError::Empty {
+            finish_reason: Some("tool_calls".into())
+        }
+    );
+    assert!(!err.is_retryable());
+}
+
+#[tokio::test]
 async fn reasoning_field_is_ignored() {
     let mut body = openai_ok(ANSWER);
     body["choices"][0]["message"]["reasoning"] = json!("Let me think... SELECT 1");

@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
-use llm::{Extraction, LlmError, extract_json, extract_sql, parse_error_body};
+use llm::{
+    Extraction, LlmError, extract_json, extract_sql, json_error, object_with_field,
+    parse_error_body,
+};
 
 #[test]
 fn error_body_shapes() {
@@ -142,7 +145,7 @@ fn sql_extraction_variants() {
         ),
         (
             "SELECT a -- pick a; really\nFROM t; SELECT 2",
-            "SELECT a -- pick a; really\nFROM t",
+            "SELECT a -- pick a; really\nFROM t; SELECT 2",
         ),
         (
             "{\"sql\": \"SELECT 5 FROM dual\", \"summary\": \"five\"}",
@@ -171,6 +174,102 @@ fn sql_extraction_variants() {
             Err(LlmError::BadOutput(m)) => assert!(m.contains("SQL"), "{m}"),
             other => panic!("{bad:?} -> {other:?}"),
         }
+    }
+}
+
+#[test]
+fn a_second_statement_is_kept_for_the_validator() {
+    // Cutting at the first `;` ran the first half of what the model wrote and hid the rest from the validator.
+    let cases: &[(&str, &str)] = &[
+        (
+            r#"{"sql":"SELECT city FROM data; DROP TABLE data","summary":"cities","chart":null}"#,
+            "SELECT city FROM data; DROP TABLE data",
+        ),
+        (
+            "```sql\nSELECT 1;\nDROP TABLE t;\n```",
+            "SELECT 1;\nDROP TABLE t",
+        ),
+        ("SELECT 1; drop table t", "SELECT 1; drop table t"),
+        // Only a trailing `;` and the comments after it go.
+        (
+            r#"{"sql": "SELECT 1; -- the count\n/* done */ ;"}"#,
+            "SELECT 1",
+        ),
+        ("SELECT a FROM t;\nThis query lists a.", "SELECT a FROM t"),
+        ("SELECT a FROM t; Select a row above.", "SELECT a FROM t"),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(
+            extract_sql(text).as_deref(),
+            Ok(*expected),
+            "input: {text:?}"
+        );
+    }
+}
+
+#[test]
+fn almost_json_answers_are_read() {
+    let cases: &[(&str, &str)] = &[
+        (
+            r#"{"sql": "SELECT city FROM data", "summary": "cities", "chart": null,}"#,
+            "SELECT city FROM data",
+        ),
+        (
+            "{\n  // the query\n  \"sql\": \"SELECT city FROM data\", /* why */\n  \"summary\": \"cities\"\n}",
+            "SELECT city FROM data",
+        ),
+        (
+            r#"{"answer": {"sql": "SELECT city FROM data", "summary": "cities"}}"#,
+            "SELECT city FROM data",
+        ),
+        (
+            r#"{"query": "SELECT city FROM data", "summary": "Select the cities"}"#,
+            "SELECT city FROM data",
+        ),
+        (
+            "{\"sql\": \"SELECT city\n  FROM data\", \"summary\": \"cities\"}",
+            "SELECT city\n  FROM data",
+        ),
+        (
+            "```json\n{\"sql\": \"SELECT 1 AS one\",}\n```",
+            "SELECT 1 AS one",
+        ),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(
+            extract_sql(text).as_deref(),
+            Ok(*expected),
+            "input: {text:?}"
+        );
+    }
+    let wrapped = extract_json(r#"{"answer": {"sql": "SELECT 1", "summary": "one"}}"#).unwrap();
+    let inner = object_with_field(&wrapped.value, "sql").unwrap();
+    assert_eq!(inner["summary"], "one");
+}
+
+#[test]
+fn unreadable_json_is_an_error_not_sql() {
+    // Scanning it as text took the JSON's own quotes and fields for the end of the query.
+    for text in [
+        r#"{"sql": "SELECT "city" FROM data", "summary": "cities"}"#,
+        r#"Sure! {"sql": "SELECT "city" FROM data"} Done."#,
+        "```json\n{\"sql\": \"SELECT city FROM data\" \"summary\": 1}\n```",
+        r#"{"summary": "no query here"}"#,
+    ] {
+        match extract_sql(text) {
+            Err(LlmError::BadOutput(m)) => assert!(m.contains("SQL"), "{text}: {m}"),
+            other => panic!("{text:?} -> {other:?}"),
+        }
+    }
+    let reason = json_error(r#"{"sql": "SELECT "city" FROM data"}"#).unwrap();
+    assert!(reason.contains("line 1 column"), "{reason}");
+    for readable in [
+        r#"{"sql": "SELECT 1",}"#,
+        "SELECT 1",
+        "no JSON, no SQL",
+        "```sql\nSELECT 1\n```",
+    ] {
+        assert_eq!(json_error(readable), None, "{readable}");
     }
 }
 

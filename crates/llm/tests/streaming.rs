@@ -261,6 +261,69 @@ async fn gemini_in_band_error_after_text() {
 }
 
 #[tokio::test]
+async fn gemini_stream_cut_off_without_finish_reason_is_an_error() {
+    // The probe's case: the text so far was taken as the answer and a query without its WHERE ran.
+    let server = MockServer::start().await;
+    let c1 = json!({"candidates": [{"content": {"role": "model",
+        "parts": [{"text": "{\"sql\": \"SELECT city FROM data "}]}}]})
+    .to_string();
+    Mock::given(method("POST"))
+        .respond_with(sse(&[&c1]))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let events = collect(
+        build_provider(gemini_cfg(&server))
+            .unwrap()
+            .chat_stream(plain_request("g")),
+    )
+    .await;
+    assert_eq!(
+        events[0],
+        Ok(StreamEvent::Delta(
+            "{\"sql\": \"SELECT city FROM data ".into()
+        ))
+    );
+    assert!(
+        matches!(&events[1], Err(LlmError::Unavailable { status: None, message, .. })
+            if message.contains("finishReason")),
+        "{:?}",
+        events[1]
+    );
+    assert_eq!(events.len(), 2, "no Done after the error: {events:?}");
+}
+
+#[tokio::test]
+async fn a_stream_cut_off_before_anything_was_forwarded_is_retried() {
+    let server = MockServer::start().await;
+    // A candidate with no text yet, then the connection closes: nothing reached the caller.
+    let empty = json!({"candidates": [{"content": {"role": "model", "parts": [{"text": ""}]}}]})
+        .to_string();
+    Mock::given(header("x-request-id", "g-1"))
+        .respond_with(sse(&[&empty]))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let whole =
+        json!({"candidates": [{"content": {"role": "model", "parts": [{"text": "SELECT 1"}]},
+                                       "finishReason": "STOP"}]})
+        .to_string();
+    Mock::given(header("x-request-id", "g-2"))
+        .respond_with(sse(&[&whole]))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let events = collect(
+        build_provider(gemini_cfg(&server))
+            .unwrap()
+            .chat_stream(plain_request("g")),
+    )
+    .await;
+    assert_eq!(events[0], Ok(StreamEvent::Delta("SELECT 1".into())));
+    assert!(matches!(&events[1], Ok(StreamEvent::Done(r)) if r.text == "SELECT 1"));
+}
+
+#[tokio::test]
 async fn server_ignoring_stream_flag_still_works() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
