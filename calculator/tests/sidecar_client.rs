@@ -22,6 +22,7 @@ fn request() -> CodegenRequest {
             sample_rows: None,
         },
         previous_attempt: None,
+        attempts_before: None,
     }
 }
 

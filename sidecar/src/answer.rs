@@ -13,18 +13,27 @@ pub const MAX_CHART_NAME_CHARS: usize = 256;
 /// The rule id of an answer from which no SQL could be read (see `RepairNotice`).
 pub const BAD_OUTPUT: &str = "bad_output";
 
+/// Longest chart kind quoted back in a note.
+const MAX_KIND_CHARS: usize = 32;
+
 /// What a model answer said, before validation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
     pub sql: String,
     pub summary: String,
     pub chart: Option<ChartSpec>,
+    /// What was dropped from the answer and why (a chart spec that cannot be drawn).
+    pub notes: Vec<String>,
 }
 
 /// Reads one answer; the error is the issue to feed back when there is no SQL in it.
 pub fn read_answer(text: &str) -> Result<Answer, SqlIssue> {
     let json = llm::extract_json(text).ok().map(|found| found.value);
-    let field = |name: &str| json.as_ref().and_then(|j| j.get(name));
+    // The summary and chart sit beside `sql`, in a wrapping object too (`{"answer": {"sql": ...}}`).
+    let object = json
+        .as_ref()
+        .map(|j| llm::object_with_field(j, "sql").unwrap_or(j));
+    let field = |name: &str| object.and_then(|j| j.get(name));
     // `extract_sql` reads the JSON `sql` field first, then fences and prose: a model that ignored the
     // requested format but wrote a query still gets it validated.
     let sql = llm::extract_sql(text).map_err(|_| bad_output(text, json.is_some()))?;
@@ -32,17 +41,38 @@ pub fn read_answer(text: &str) -> Result<Answer, SqlIssue> {
         .and_then(Value::as_str)
         .map(|s| clip(&clean(s), MAX_SUMMARY_CHARS))
         .unwrap_or_default();
+    let (chart, notes) = match field("chart").filter(|c| !c.is_null()).map(chart_spec) {
+        None => (None, Vec::new()),
+        Some(Ok(chart)) => (Some(chart), Vec::new()),
+        Some(Err(why)) => (None, vec![why]),
+    };
     Ok(Answer {
         sql,
         summary,
-        chart: field("chart").and_then(chart_spec),
+        chart,
+        notes,
     })
+}
+
+/// The issue for an answer with no text at all (an empty `content`, only a tool call).
+pub fn empty() -> SqlIssue {
+    SqlIssue {
+        rule: BAD_OUTPUT.into(),
+        message: "the answer was empty; answer with one JSON object {\"sql\": ..., \"summary\": ..., \"chart\": ...}"
+            .into(),
+        location: None,
+    }
 }
 
 fn bad_output(text: &str, had_json: bool) -> SqlIssue {
     let message = if text.trim().is_empty() {
-        "the answer was empty; answer with one JSON object {\"sql\": ..., \"summary\": ..., \"chart\": ...}"
-            .to_owned()
+        return empty();
+    } else if let Some(reason) = llm::json_error(text) {
+        // Said as such: the SQL scan would otherwise have quoted the JSON's own text back as a broken query.
+        format!(
+            "the answer is not valid JSON ({reason}): answer with one JSON object {{\"sql\": ..., \"summary\": \
+             ..., \"chart\": ...}}, with every `\"` inside a string written as `\\\"`"
+        )
     } else if had_json {
         "the JSON object has no usable `sql` field: put one SELECT statement in `sql`".to_owned()
     } else {
@@ -68,21 +98,27 @@ pub fn truncated() -> SqlIssue {
     }
 }
 
-/// A chart spec when the value has the expected shape, `None` otherwise (never an error: the chart is optional).
-fn chart_spec(value: &Value) -> Option<ChartSpec> {
-    let object = value.as_object()?;
-    let kind = match object
-        .get("kind")?
-        .as_str()?
-        .trim()
-        .to_ascii_lowercase()
-        .as_str()
-    {
+/// A chart spec when the value has the expected shape, else the note saying why there is no chart (never an
+/// error: the chart is optional).
+fn chart_spec(value: &Value) -> Result<ChartSpec, String> {
+    let unusable =
+        || "the model's chart spec is not {kind, x, y} with column names: no chart".to_owned();
+    let object = value.as_object().ok_or_else(unusable)?;
+    let asked = object
+        .get("kind")
+        .and_then(Value::as_str)
+        .ok_or_else(unusable)?;
+    let kind = match asked.trim().to_ascii_lowercase().as_str() {
         "bar" => ChartSpecKind::Bar,
         "line" => ChartSpecKind::Line,
         "scatter" => ChartSpecKind::Scatter,
         "histogram" => ChartSpecKind::Histogram,
-        _ => return None,
+        _ => {
+            return Err(format!(
+                "the model asked for a {:?} chart; only bar, line, scatter and histogram charts are drawn: no chart",
+                clip(&clean(asked), MAX_KIND_CHARS)
+            ));
+        }
     };
     let name = |v: &Value| -> Option<Option<String>> {
         match v {
@@ -97,17 +133,21 @@ fn chart_spec(value: &Value) -> Option<ChartSpec> {
             _ => None,
         }
     };
-    let x = name(object.get("x")?)??;
-    let y = name(object.get("y").unwrap_or(&Value::Null))?;
+    let x = object
+        .get("x")
+        .and_then(name)
+        .flatten()
+        .ok_or_else(unusable)?;
+    let y = name(object.get("y").unwrap_or(&Value::Null)).ok_or_else(unusable)?;
     match (kind, y) {
-        (ChartSpecKind::Histogram, _) => Some(ChartSpec { kind, x, y: None }),
-        (_, Some(y)) => Some(ChartSpec {
+        (ChartSpecKind::Histogram, _) => Ok(ChartSpec { kind, x, y: None }),
+        (_, Some(y)) => Ok(ChartSpec {
             kind,
             x,
             y: Some(y),
         }),
         // A bar, line or scatter chart needs both axes.
-        (_, None) => None,
+        (_, None) => Err(unusable()),
     }
 }
 
@@ -133,6 +173,7 @@ mod tests {
             "SELECT pclass, AVG(survived) AS rate FROM data GROUP BY pclass"
         );
         assert_eq!(answer.summary, "Survival by class");
+        assert!(answer.notes.is_empty());
         assert_eq!(
             answer.chart,
             Some(ChartSpec {
@@ -165,15 +206,50 @@ mod tests {
             json!("bar"),
             json!(["bar", "a", "b"]),
         ] {
-            assert_eq!(chart_spec(&chart), None, "{chart}");
+            assert!(chart_spec(&chart).is_err(), "{chart}");
         }
         assert_eq!(
             chart_spec(&json!({"kind": "histogram", "x": "age", "y": "ignored"})),
-            Some(ChartSpec {
+            Ok(ChartSpec {
                 kind: ChartSpecKind::Histogram,
                 x: "age".into(),
                 y: None
             })
+        );
+    }
+
+    #[test]
+    fn a_chart_that_is_not_drawn_leaves_a_note() {
+        // Unknown columns got a note from the calculator; an unknown kind vanished without one.
+        let text = r#"{"sql": "SELECT city FROM data", "summary": "s", "chart": {"kind": "pie", "x": "city", "y": "n"}}"#;
+        let answer = read_answer(text).unwrap();
+        assert_eq!(answer.chart, None);
+        assert_eq!(answer.notes.len(), 1, "{:?}", answer.notes);
+        assert!(
+            answer.notes[0].contains("\"pie\" chart"),
+            "{:?}",
+            answer.notes
+        );
+        let no_chart = r#"{"sql": "SELECT city FROM data", "summary": "s", "chart": null}"#;
+        assert!(read_answer(no_chart).unwrap().notes.is_empty());
+    }
+
+    #[test]
+    fn almost_json_answers_are_read_and_broken_json_is_named() {
+        let wrapped = r#"{"answer": {"sql": "SELECT city FROM data", "summary": "cities",}}"#;
+        let answer = read_answer(wrapped).unwrap();
+        assert_eq!(
+            (answer.sql.as_str(), answer.summary.as_str()),
+            ("SELECT city FROM data", "cities")
+        );
+        // The issue says the JSON is broken; it does not quote a query made of the JSON's own text.
+        let broken = r#"{"sql": "SELECT "city" FROM data", "summary": "cities"}"#;
+        let issue = read_answer(broken).unwrap_err();
+        assert_eq!(issue.rule, BAD_OUTPUT);
+        assert!(
+            issue.message.starts_with("the answer is not valid JSON"),
+            "{}",
+            issue.message
         );
     }
 

@@ -90,8 +90,9 @@ impl Codegen<'_> {
         let budget = 1 + self.max_repairs;
         let mut usage: Option<TokenUsage> = None;
         let mut last: Option<Rejection> = None;
+        let before = request.attempts_before.unwrap_or(0);
         for attempt in 1..=budget {
-            let chat = self.chat_request(&turns, attempt);
+            let chat = self.chat_request(&turns, before.saturating_add(attempt));
             let rejection = match self.ask(chat, attempt, progress.as_mut()).await {
                 Ok(reply) => {
                     add_usage(&mut usage, &reply);
@@ -106,6 +107,7 @@ impl Codegen<'_> {
                                 model: reply.model,
                                 attempts: attempt,
                                 usage,
+                                notes: answer.notes,
                             });
                         }
                         Err((sql, issues)) => Rejection {
@@ -120,6 +122,12 @@ impl Codegen<'_> {
                     sql: answer::read_answer(&partial).ok().map(|a| a.sql),
                     reply: partial,
                     issues: vec![answer::truncated()],
+                },
+                // So is an answer with no text (an empty `content`, a tool call): ask again, saying so.
+                Err(LlmError::Empty { .. }) => Rejection {
+                    sql: None,
+                    reply: String::new(),
+                    issues: vec![answer::empty()],
                 },
                 Err(other) => return Err(other.into()),
             };
@@ -139,7 +147,7 @@ impl Codegen<'_> {
                     // A closed channel means the client left; the caller drops this future then.
                     let _ = tx.send(Progress::Repair(notice)).await;
                 }
-                turns.push(Message::assistant(rejection.reply.clone()));
+                turns.push(Message::assistant(replayed(&rejection.reply)));
                 turns.push(Message::user(self.prompts.repair(&rejection.issues, None)?));
             }
             last = Some(rejection);
@@ -179,19 +187,16 @@ impl Codegen<'_> {
         Ok(messages)
     }
 
-    /// The request for one answer. Built afresh each time and handed over, so that only the short `turns`,
-    /// not a copy of the long system prompt, stay in memory while the LLM thinks.
-    fn chat_request(&self, turns: &[Message], attempt: u32) -> ChatRequest {
+    /// The request for answer `answer` of the trace (counted across calls). Built afresh each time and handed
+    /// over, so that only the short `turns`, not a copy of the long system prompt, stay in memory while the LLM
+    /// thinks.
+    fn chat_request(&self, turns: &[Message], answer: u32) -> ChatRequest {
         let mut messages = Vec::with_capacity(turns.len() + 1);
         messages.push(Message::system(self.prompts.codegen_system()));
         messages.extend_from_slice(turns);
-        let chat = ChatRequest::new(self.trace_id.clone(), messages)
-            .with_schema("sql_answer", answer_schema());
-        // Distinct engine request ids per answer: `<trace>-1`, then `<trace>-r1-1`, ...
-        match attempt {
-            1 => chat,
-            n => chat.with_request_id(format!("{}-r{}", self.trace_id, n - 1)),
-        }
+        ChatRequest::new(self.trace_id.clone(), messages)
+            .with_schema("sql_answer", answer_schema())
+            .with_request_id(request_id_base(&self.trace_id, answer))
     }
 
     /// One model answer, streamed when a progress channel listens.
@@ -216,6 +221,27 @@ impl Codegen<'_> {
         Err(LlmError::Stream(
             "the stream ended without an answer".into(),
         ))
+    }
+}
+
+/// The base of the LLM's `X-Request-Id`s for answer `answer` of a trace (from 1, counted across calls): `<trace>`
+/// for the first, then `<trace>-r1`, `<trace>-r2`, ...; the transport appends `-<transport attempt>`. Every LLM
+/// request of one analysis thus has its own id (llm-protocols.md §C), a repair round after the calculator's
+/// failed execution and the reviews included.
+pub fn request_id_base(trace_id: &str, answer: u32) -> String {
+    match answer {
+        0 | 1 => trace_id.to_owned(),
+        n => format!("{trace_id}-r{}", n - 1),
+    }
+}
+
+/// The rejected reply as the assistant turn fed back. An empty one is replaced: Gemini refuses a turn with an
+/// empty text part, and the model should see that it said nothing.
+fn replayed(reply: &str) -> String {
+    if reply.trim().is_empty() {
+        "(no answer)".to_owned()
+    } else {
+        reply.to_owned()
     }
 }
 

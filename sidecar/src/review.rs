@@ -60,7 +60,11 @@ pub async fn review(
             Message::user(prompts.review_query(&block, question, query.sql())?),
         ],
     )
-    .with_request_id(format!("{trace_id}-review"))
+    // Named after the answer it reviews: a repaired query's review is a request of its own.
+    .with_request_id(format!(
+        "{}-review",
+        crate::codegen::request_id_base(trace_id, request.attempt.unwrap_or(1))
+    ))
     .with_schema("sql_review", review_schema());
     let reply = provider.chat(chat).await?;
     parse_review(&reply.text).ok_or_else(|| {

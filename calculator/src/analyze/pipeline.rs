@@ -177,6 +177,8 @@ impl Analysis {
             question: self.question.clone(),
             dataset: description.clone(),
             previous_attempt,
+            // A repair round's answers are numbered after the first round's: no LLM request id repeats.
+            attempts_before: (offset > 0).then_some(offset),
         };
         let started = Instant::now();
         let generated = if self.listener.wants_tokens() {
@@ -189,11 +191,16 @@ impl Analysis {
                 .await
         };
         trail.timings.codegen_ms += millis(started);
-        let generated = generated.inspect_err(|error| {
-            if let SidecarError::Upstream { body, .. } = error {
+        let generated = generated.map_err(|mut error| {
+            if let SidecarError::Upstream { body, .. } = &mut error {
                 trail.attempts += body.error.attempts.unwrap_or(0);
                 trail.code = body.error.sql.clone().or(trail.code.take());
+                // The sidecar counted this call's answers only; the client and the audit trail count them all.
+                if body.error.attempts.is_some() {
+                    body.error.attempts = Some(trail.attempts);
+                }
             }
+            error
         })?;
         trail.attempts += generated.attempts;
         trail.model = Some(generated.model.clone());
@@ -256,6 +263,8 @@ impl Analysis {
             code: generated.code.clone(),
             dataset: description.clone(),
             question: Some(self.question.clone()),
+            // The answer being reviewed: its review's LLM request id differs from an earlier round's.
+            attempt: Some(trail.attempts),
         };
         let remote = self
             .state
@@ -293,7 +302,7 @@ impl Analysis {
 
     async fn respond(
         &self,
-        generated: CodegenResponse,
+        mut generated: CodegenResponse,
         validation: Validation,
         result: QueryResult,
         trail: &mut Trail,
@@ -304,7 +313,8 @@ impl Analysis {
                 elapsed_ms: result.elapsed_ms,
             }));
         trail.row_count = Some(result.table.row_count);
-        let mut notes = Vec::new();
+        // The sidecar's notes (a chart spec it could not use) come first, then the drawing's.
+        let mut notes = std::mem::take(&mut generated.notes);
         let chart = match &generated.chart {
             Some(spec) => self.draw(spec, &result, &mut notes).await,
             None => None,

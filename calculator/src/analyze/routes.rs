@@ -75,7 +75,22 @@ pub async fn analyze(
         trace_id,
         listener: Listener::default(),
     };
-    analysis.run().await.map(ApiJson)
+    detached(analysis).await.map(ApiJson)
+}
+
+/// Runs the analysis in a task of its own and gives its outcome. A client that goes away drops the handler's
+/// future; an analysis awaited in place went with it, before its audit record was written. The task runs to its
+/// end (and into the audit trail) whatever the client does.
+fn detached(
+    analysis: Analysis,
+) -> impl Future<Output = Result<AnalyzeResponse, AppError>> + Send + 'static {
+    let task = tokio::spawn(telemetry::in_request_scope(analysis.run()));
+    async move {
+        task.await.unwrap_or_else(|join_error| {
+            tracing::error!(error = %join_error, "the analysis task failed");
+            Err(AppError::Internal(anyhow::anyhow!("analysis task failed")))
+        })
+    }
 }
 
 /// The same analysis as `POST /datasets/{id}/analyze`, reported stage by stage as server-sent events.
@@ -110,20 +125,16 @@ pub async fn analyze_stream(
         listener: Listener::new(sender),
     };
     // The analysis runs to its end (and into the audit trail) even if the client goes away.
-    let task = tokio::spawn(telemetry::in_request_scope(analysis.run()));
+    let task = detached(analysis);
     let stream = async_stream::stream! {
         while let Some(event) = receiver.recv().await {
             yield Ok(stage_event(&event));
         }
         let last = match task.await {
-            Ok(Ok(response)) => json_event("result", &response),
-            Ok(Err(error)) => {
+            Ok(response) => json_event("result", &response),
+            Err(error) => {
                 error.log();
                 json_event("error", &error.body(&trace_id))
-            }
-            Err(join_error) => {
-                tracing::error!(error = %join_error, "the analysis task failed");
-                json_event("error", &AppError::Internal(anyhow::anyhow!("analysis task failed")).body(&trace_id))
             }
         };
         yield Ok(last);

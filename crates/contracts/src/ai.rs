@@ -39,6 +39,10 @@ pub struct CodegenRequest {
     pub dataset: DatasetDescription,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_attempt: Option<PreviousAttempt>,
+    /// Model answers already given under this trace id by earlier calls (a caller's repair round). This call's
+    /// answers are numbered after them in the LLM's `X-Request-Id`s, so that none repeats within the trace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts_before: Option<u32>,
 }
 
 /// The kind of chart the model suggests.
@@ -87,6 +91,9 @@ pub struct CodegenResponse {
     pub attempts: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<TokenUsage>,
+    /// What was left out of the model's answer and why, e.g. a chart of a kind that is not drawn.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// `POST /ai/validate`.
@@ -98,6 +105,10 @@ pub struct ValidateRequest {
     /// When given (and `AI_REVIEW=on`), the LLM also reviews whether the query answers it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub question: Option<String>,
+    /// Which model answer of this trace `code` is (1 = the first). The review's LLM request is named after it,
+    /// so that reviewing a repaired query does not repeat the first review's `X-Request-Id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
 }
 
 /// The LLM reviewer's opinion.
