@@ -11,6 +11,7 @@ mod adversarial;
 mod arriving;
 mod csv_corpus;
 mod errors;
+mod late_types;
 mod line_ends_and_encodings;
 mod odd_text;
 mod query;

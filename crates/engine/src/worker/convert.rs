@@ -16,6 +16,7 @@ use polars::prelude::*;
 use polars_core::runtime::RAYON;
 
 use super::blank_lines::without_blank_lines;
+use super::late_types;
 use super::parquet_writer::{ParallelParquetWriter, Settings};
 use super::piece_parser::PieceParser;
 use super::pieces::Pieces;
@@ -36,6 +37,9 @@ pub(crate) struct Reading {
     pub has_header: bool,
     /// Column names and types for the whole file.
     pub schema: SchemaRef,
+    /// Text columns with no value in the rows the types were inferred from, whose first values are looked
+    /// for (see [`late_types`]).
+    pub unseen: Vec<usize>,
 }
 
 /// Writes `csv` to `parquet`; returns the row count and the column statistics.
@@ -79,6 +83,7 @@ pub(super) fn convert_in_pieces(
     // The statistics of an empty frame: the row count and the null counts start at zero.
     let mut summaries = vec![summarise(DataFrame::empty_with_schema(schema), &summary)?];
     let mut parser = PieceParser::new(reading);
+    let mut unseen = reading.unseen.clone();
     std::thread::scope(|scope| -> PolarsResult<()> {
         let mut next = pieces.next_piece()?;
         let mut first = true;
@@ -98,6 +103,10 @@ pub(super) fn convert_in_pieces(
                 Some(parser.parse(&records)?)
             };
             drop(records);
+            // Before anything of the piece is written: a column's first values may change its type.
+            if let Some(frame) = frame.as_ref().filter(|_| !unseen.is_empty()) {
+                late_types::first_values(frame, &mut unseen)?;
+            }
             // The frame owns its values: the piece's map can go before the next one is made.
             drop(piece);
             // Three things at once, to keep both cores busy through the parts of each that run on one
@@ -193,6 +202,7 @@ mod tests {
             delimiter: b',',
             has_header: true,
             schema: schema(),
+            unseen: Vec::new(),
         };
         (dir, csv, reading)
     }

@@ -60,16 +60,18 @@ pub(crate) fn keep_as_text(rows: &[Vec<String>], width: usize) -> Vec<bool> {
     let mut keep = vec![false; width];
     for row in rows {
         for (i, value) in row.iter().enumerate().take(width) {
-            let digits = value.trim().trim_start_matches(['+', '-']);
-            if digits.len() > 1
-                && digits.starts_with('0')
-                && digits.bytes().all(|b| b.is_ascii_digit())
-            {
+            if leading_zero(value) {
                 keep[i] = true;
             }
         }
     }
     keep
+}
+
+/// A whole number written with a leading zero (`08123`), which it would lose as a number.
+pub(crate) fn leading_zero(value: &str) -> bool {
+    let digits = value.trim().trim_start_matches(['+', '-']);
+    digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,9 +82,15 @@ enum Kind {
     Text,
 }
 
+/// Whether a cell is empty or a null token (spaces around it aside).
+pub(crate) fn is_null_text(value: &str) -> bool {
+    let v = value.trim();
+    v.is_empty() || NULL_TOKENS.contains(&v)
+}
+
 fn kind(value: &str) -> Kind {
     let v = value.trim();
-    if v.is_empty() || NULL_TOKENS.contains(&v) {
+    if is_null_text(v) {
         Kind::Empty
     } else if v.parse::<f64>().is_ok() {
         Kind::Number

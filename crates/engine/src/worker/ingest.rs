@@ -14,6 +14,7 @@ use super::clean;
 use super::convert::{self, Reading};
 use super::headers;
 use super::inference_head::{TempFile, head_for_inference};
+use super::late_types;
 use super::locate;
 use super::normalise::{Repairs, normalised_copy};
 use super::pieces::UnclosedQuote;
@@ -140,6 +141,15 @@ pub(crate) fn ingest(
             Err(error) => error,
         };
         let _ = std::fs::remove_file(parquet);
+        // A column empty in the inference head has its values further on: read again with their type. An
+        // upload still arriving is followed again from its start, as the first time.
+        if let Some(late) = late_types::found(&error)
+            && widenings < widen::MAX_WIDENINGS
+        {
+            widened.extend(late.iter().cloned());
+            widenings += 1;
+            continue;
+        }
         // Every way on from here reads the whole file.
         upload.wait_complete().map_err(unreadable)?;
         let text = error.to_string();
@@ -147,12 +157,12 @@ pub(crate) fn ingest(
             let (copy, made) = normalised_copy(csv, sniffed.cr_line_ends)?;
             (transcoded, repairs) = (Some(copy), made);
         } else if let Some((index, dtype)) = (widenings < widen::MAX_WIDENINGS && !infer_all)
-            .then(|| widen::widening(&text, &widened))
+            .then(|| widen::widening(&text, &widened, &names))
             .flatten()
         {
             widened.insert(index, dtype);
             widenings += 1;
-        } else if !infer_all && is_type_error(&text) {
+        } else if !infer_all && (is_type_error(&text) || late_types::found(&error).is_some()) {
             // Polars' inference over the whole file decides every type, those widened so far too.
             infer_all = true;
             widened.clear();
@@ -244,10 +254,17 @@ fn write(
 ) -> PolarsResult<(u64, Vec<contracts::ColumnStats>)> {
     let head = head_for_inference(csv, plan.sniffed.delimiter, plan.infer_all)?;
     let inferred_from = head.as_ref().map_or(plan.source, |h| h.0.as_path());
+    let schema = scan(plan, inferred_from)?.collect_schema()?;
+    // Polars has seen every value when it inferred from the whole file.
+    let unseen = match plan.infer_all {
+        true => Vec::new(),
+        false => late_types::unseen(&schema, &plan.sniffed.rows, plan.widened),
+    };
     let reading = Reading {
         delimiter: plan.sniffed.delimiter,
         has_header: plan.has_header,
-        schema: scan(plan, inferred_from)?.collect_schema()?,
+        schema,
+        unseen,
     };
     drop(head);
     convert::convert(csv, parquet, &reading)

@@ -8,6 +8,7 @@ mod dialect;
 mod headers;
 mod inference_head;
 mod ingest;
+mod late_types;
 mod locate;
 mod normalise;
 mod parquet_writer;

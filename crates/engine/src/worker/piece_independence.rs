@@ -82,6 +82,7 @@ fn convert(dir: &Path, csv: &Path, piece_bytes: usize) -> Outcome {
         delimiter: b',',
         has_header: true,
         schema: schema(),
+        unseen: Vec::new(),
     };
     let parquet = dir.join(format!("{piece_bytes}.parquet"));
     let mut source = CsvSource::complete(csv).map_err(|e| e.to_string())?;

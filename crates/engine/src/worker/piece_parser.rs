@@ -172,6 +172,7 @@ mod tests {
             delimiter: b',',
             has_header: false,
             schema: super::super::schema_of(columns),
+            unseen: Vec::new(),
         }
     }
 
