@@ -121,6 +121,7 @@ fn ingest_error(error: EngineError) -> AppError {
         // A value that breaks its column's type surfaces as a polars error: still the file's fault.
         EngineError::Query(message) => AppError::InvalidCsv(message),
         EngineError::Encoding(message) => AppError::CsvEncoding(message),
+        EngineError::TooManyColumns { .. } => AppError::IngestLimit(error.to_string()),
         EngineError::Timeout { limit } => AppError::IngestLimit(format!(
             "reading the CSV took longer than INGEST_TIMEOUT ({} s) and was stopped",
             limit.as_secs_f64()

@@ -62,8 +62,9 @@ pub fn find(
 /// Uploads a CSV and stores it as a dataset.
 ///
 /// Send `multipart/form-data` with the file in the `file` field (`curl -F file=@sales.csv`), or the raw CSV
-/// with `Content-Type: text/csv` (also `application/csv`, `text/plain`, `text/tab-separated-values`,
-/// `application/octet-stream`). The body is streamed to disk, up to `MAX_UPLOAD_BYTES` (default 1 GiB);
+/// with `Content-Type: text/csv` (also `application/csv`, `text/x-csv`, `application/x-csv`,
+/// `text/comma-separated-values`, `text/plain`, `text/tab-separated-values`, `application/vnd.ms-excel`,
+/// `application/octet-stream`), uncompressed (no `Content-Encoding`). A blank `name` field is no name. The body is streamed to disk, up to `MAX_UPLOAD_BYTES` (default 1 GiB);
 /// `MAX_BODY_BYTES` does not apply. Delimiter (`,` `;` tab `|`), header row, quoting, a UTF-8 BOM and column
 /// types are detected; bytes that are not UTF-8 are read as Latin-1 and the answer says so in `encoding` and
 /// `notes`. Empty fields and `NULL`, `null`, `Null`, `N/A`, `n/a`, `#N/A` are read as nulls. Answers 201 with the
@@ -105,15 +106,23 @@ pub async fn upload(
         .into_response())
 }
 
-/// Lists every stored dataset, newest first.
+/// Lists every stored dataset, newest first. Each column has its name, type and null count; its `min`,
+/// `max` and `mean` are left out here (`GET /datasets/{id}` has them).
 #[utoipa::path(get, path = "/datasets", tag = "datasets",
     responses((status = 200, body = DatasetList)))]
 pub async fn list(State(state): State<AppState>) -> ApiJson<DatasetList> {
+    // Every dataset's statistics made a list of a few wide datasets megabytes long.
     let datasets = state
         .datasets
         .list()
         .iter()
-        .map(|d| d.as_ref().clone())
+        .map(|d| {
+            let mut listed = d.as_ref().clone();
+            for column in &mut listed.columns {
+                (column.min, column.max, column.mean) = (None, None, None);
+            }
+            listed
+        })
         .collect();
     ApiJson(DatasetList { datasets })
 }

@@ -18,6 +18,10 @@ use crate::AppError;
 pub const RAW_MEDIA_TYPES: &[&str] = &[
     "text/csv",
     "application/csv",
+    "text/x-csv",
+    "application/x-csv",
+    "text/comma-separated-values",
+    "text/x-comma-separated-values",
     "text/plain",
     "text/tab-separated-values",
     "application/vnd.ms-excel",
@@ -51,6 +55,12 @@ pub struct Incoming {
 
 impl Incoming {
     pub fn check(request: Request, limit: u64) -> Result<Incoming, AppError> {
+        // Nothing here decompresses a body: a compressed one would be read as a CSV of binary noise.
+        if let Some(coding) = content_encoding(request.headers()) {
+            return Err(AppError::UnsupportedMediaType(format!(
+                "cannot read a body with `Content-Encoding: {coding}`; send the CSV uncompressed"
+            )));
+        }
         let declared = declared_length(request.headers());
         let multipart = match media_type(request.headers()).as_deref() {
             Some("multipart/form-data") => {
@@ -132,7 +142,8 @@ async fn receive_multipart(
                     name: None,
                 });
             }
-            Some("name") => name = Some(small_text(field, limits.idle).await?),
+            // A form's optional box left empty sends the field blank: the file's name is used then.
+            Some("name") => name = small_text(field, limits.idle).await?,
             other => {
                 return Err(AppError::InvalidInput(format!(
                     "unexpected multipart field `{}`: send the CSV in `file` (and optionally the dataset's \
@@ -152,11 +163,11 @@ async fn receive_multipart(
     Ok(received)
 }
 
-/// Reads the `name` field, refusing anything long (it is a label, not a payload).
+/// Reads the `name` field, refusing anything long (it is a label, not a payload); `None` when it is blank.
 async fn small_text(
     mut field: axum::extract::multipart::Field<'_>,
     idle: std::time::Duration,
-) -> Result<String, AppError> {
+) -> Result<Option<String>, AppError> {
     let mut bytes = Vec::new();
     loop {
         let next = tokio::time::timeout(idle, field.chunk())
@@ -174,7 +185,11 @@ async fn small_text(
     }
     let text = String::from_utf8(bytes)
         .map_err(|_| AppError::InvalidInput("multipart field `name`: not UTF-8 text".into()))?;
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
     parse_name(&text)
+        .map(Some)
         .map_err(|why| AppError::InvalidInput(format!("multipart field `name`: {why}")))
 }
 
@@ -283,6 +298,15 @@ fn media_type(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
     let mime = value.split(';').next()?.trim().to_ascii_lowercase();
     (!mime.is_empty()).then_some(mime)
+}
+
+/// The body's `Content-Encoding`, unless it is `identity`.
+fn content_encoding(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_ENCODING)?;
+    let coding = String::from_utf8_lossy(value.as_bytes())
+        .trim()
+        .to_ascii_lowercase();
+    (!coding.is_empty() && coding != "identity").then_some(coding)
 }
 
 fn declared_length(headers: &HeaderMap) -> Option<u64> {

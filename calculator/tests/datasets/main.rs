@@ -13,6 +13,7 @@ mod csv_corpus;
 mod errors;
 mod late_types;
 mod line_ends_and_encodings;
+mod not_csv;
 mod odd_text;
 mod query;
 mod routes;

@@ -137,6 +137,17 @@ async fn names_come_from_the_form_field_the_query_string_or_the_file_name() {
     let (code, message) = raw.error(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(code, "invalid_input");
     assert!(message.contains("`name`"), "{message}");
+
+    // What an HTML form sends when its optional name box is left empty: the file's name is used.
+    for blank in ["", "  "] {
+        let form = [
+            Part::text("name", blank),
+            Part::file("file", "sales 2024.csv", b"x\n1\n"),
+        ];
+        let reply = app.upload_form("/datasets", &form).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+        assert_eq!(reply.json()["name"], "sales 2024");
+    }
 }
 
 #[tokio::test]

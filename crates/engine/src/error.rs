@@ -32,6 +32,18 @@ pub enum EngineError {
     /// The bytes are not text in an encoding we read.
     #[error("{0}")]
     Encoding(String),
+    /// The file has more columns than an ingest takes (told from its header, before anything costly).
+    #[error(
+        "the file has {}{columns} columns, more than the {limit} a dataset may have; keep the columns you \
+         need (or split the file by columns) and upload again",
+        if *at_least { "at least " } else { "" }
+    )]
+    TooManyColumns {
+        columns: usize,
+        limit: usize,
+        /// The header runs past what was read of it: it has more columns still.
+        at_least: bool,
+    },
     /// Nothing to read: the file is empty (or holds only a byte-order mark or blank lines).
     #[error("the file is empty; upload a CSV with a header row and at least one column")]
     EmptyFile,

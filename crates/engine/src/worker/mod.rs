@@ -5,6 +5,7 @@ mod chunked;
 mod clean;
 mod convert;
 mod dialect;
+mod file_kind;
 mod headers;
 mod inference_head;
 mod ingest;
@@ -24,6 +25,7 @@ mod stats;
 mod subqueries;
 mod syncing;
 mod text_for_polars;
+mod utf16;
 mod values;
 mod widen;
 

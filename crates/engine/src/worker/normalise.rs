@@ -81,7 +81,7 @@ pub(super) fn normalised_copy(
 
 /// Calls `step` with the file's bytes a mebibyte at a time (and whether they are the last), carrying over the
 /// bytes it leaves unused (a character cut off by the chunk's end) to the next call.
-fn each_chunk(
+pub(super) fn each_chunk(
     path: &Path,
     mut step: impl FnMut(&[u8], bool) -> std::io::Result<usize>,
 ) -> std::io::Result<()> {

@@ -22,6 +22,8 @@ pub(crate) struct Sniffed {
     pub cr_line_ends: bool,
     /// Header fields as written (decoded as UTF-8 or Latin-1 to match `utf8`).
     pub header: Vec<String>,
+    /// The sample ends inside the header: the file has more columns than `header` holds.
+    pub header_cut: bool,
     /// Up to a few hundred records after the header, decoded the same way (for type hints).
     pub rows: Vec<Vec<String>>,
 }
@@ -40,6 +42,12 @@ pub(crate) fn sniff(path: &Path) -> Result<Sniffed, EngineError> {
 }
 
 pub(crate) fn sniff_bytes(sample: &[u8], complete: bool) -> Result<Sniffed, EngineError> {
+    if let Some(message) = super::file_kind::not_csv(sample) {
+        return Err(EngineError::Csv {
+            message,
+            line: None,
+        });
+    }
     let body = sample.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(sample);
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(EngineError::EmptyFile);
@@ -63,6 +71,8 @@ pub(crate) fn sniff_bytes(sample: &[u8], complete: bool) -> Result<Sniffed, Engi
     };
     let delimiter = detect_delimiter(body, complete);
     let mut records = parse_records(body, delimiter, complete, utf8);
+    // No line end in all the sample: the first record runs past it.
+    let header_cut = !complete && memchr::memchr(b'\n', body).is_none();
     let header = if records.is_empty() {
         Vec::new()
     } else {
@@ -73,6 +83,7 @@ pub(crate) fn sniff_bytes(sample: &[u8], complete: bool) -> Result<Sniffed, Engi
         utf8,
         cr_line_ends,
         header,
+        header_cut,
         rows: records,
     })
 }
