@@ -1,5 +1,5 @@
-//! Column types that the first rows do not tell: a column empty (or null tokens) in the rows polars infers
-//! from, and times of day written in more than one format.
+//! Column types that the first rows do not tell (a column empty, or null tokens, in the rows polars infers
+//! from; times of day written in more than one format), and the statistics of floats that are not finite.
 
 use crate::common::{TestApp, column_types};
 use axum::http::StatusCode;
@@ -86,3 +86,21 @@ async fn times_of_day_in_mixed_formats_are_kept() {
     }
 }
 
+/// Before: one NaN made the mean null, and an infinity the minimum and maximum too.
+#[tokio::test]
+async fn nan_and_infinities_leave_the_statistics_readable() {
+    let app = TestApp::new();
+    let dataset = app
+        .dataset("floats", "x,y\n1.5,inf\nNaN,-1\n3.5,-inf\n")
+        .await;
+    assert_eq!(column_types(&dataset), ["f64", "f64"], "{dataset}");
+    let x = &dataset["columns"][0];
+    assert_eq!(
+        (&x["null_count"], &x["min"], &x["max"], &x["mean"]),
+        (&json!(0), &json!(1.5), &json!(3.5), &json!(2.5)),
+        "{dataset}"
+    );
+    let y = &dataset["columns"][1];
+    assert_eq!((&y["min"], &y["max"]), (&json!("-inf"), &json!("inf")));
+    assert!(y.get("mean").is_none(), "{dataset}");
+}

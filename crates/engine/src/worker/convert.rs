@@ -150,7 +150,7 @@ pub(super) fn convert_in_pieces(
     )?
     .select(stats::merge_expressions(schema))
     .collect()?;
-    stats::read(schema, &merged)
+    stats::read(schema, &merged, Some(parquet))
 }
 
 /// The first piece without its byte-order mark and, when the file has one, its header record: the first line
