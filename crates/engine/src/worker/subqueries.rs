@@ -2,9 +2,10 @@
 //! first and replaced by their value, as SQLite would read them: the first row's only column, or NULL when
 //! there is no row.
 //!
-//! The SQL comes from sqlguard, so every subquery is already validated; running one on its own runs part of
-//! an approved query, and what goes back into the query is a literal. A correlated subquery (one that
-//! names the outer query's columns) fails on its own and is left as written: Polars then reports it.
+//! The SQL comes from sqlguard, so every subquery is already validated and none is correlated (sqlguard
+//! refuses those: alone, `data.dept` in `FROM data AS x` would read the inner table's column). Running one
+//! on its own runs part of an approved query, and what goes back into the query is a literal. A subquery
+//! that fails on its own, or whose value has no literal, is left as written: Polars then reports it.
 
 use std::ops::ControlFlow;
 
