@@ -56,7 +56,8 @@ pub struct Dataset {
     pub created_at: String,
     /// BLAKE3 hash of the uploaded bytes, hex.
     pub content_hash: String,
-    /// How the bytes were decoded: `utf-8`, or `latin-1` when they were not valid UTF-8.
+    /// How the bytes were decoded: `utf-8`; `utf-16` when the file starts with a UTF-16 byte-order mark;
+    /// `latin-1` when they were not valid UTF-8 (or only partly: see `notes`).
     #[schema(example = "utf-8")]
     pub encoding: String,
     /// The field delimiter that was detected: `,`, `;`, `\t` or `|`.
