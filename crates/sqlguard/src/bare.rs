@@ -82,7 +82,35 @@ pub(crate) fn aggregates<'e>(e: &'e Expr, found: &mut Vec<&'e Function>, depth: 
             visit(left);
             visit(right);
         }
-        Expr::UnaryOp { expr, .. } | Expr::Nested(expr) | Expr::Cast { expr, .. } => visit(expr),
+        Expr::UnaryOp { expr, .. }
+        | Expr::Nested(expr)
+        | Expr::Cast { expr, .. }
+        | Expr::IsNull(expr)
+        | Expr::IsNotNull(expr)
+        | Expr::IsTrue(expr)
+        | Expr::IsNotTrue(expr)
+        | Expr::IsFalse(expr)
+        | Expr::IsNotFalse(expr) => visit(expr),
+        Expr::Between {
+            expr, low, high, ..
+        } => {
+            visit(expr);
+            visit(low);
+            visit(high);
+        }
+        Expr::InList { expr, list, .. } => {
+            visit(expr);
+            list.iter().for_each(&mut visit);
+        }
+        Expr::InSubquery { expr, .. } => visit(expr),
+        Expr::Like { expr, pattern, .. } | Expr::ILike { expr, pattern, .. } => {
+            visit(expr);
+            visit(pattern);
+        }
+        Expr::IsDistinctFrom(a, b) | Expr::IsNotDistinctFrom(a, b) => {
+            visit(a);
+            visit(b);
+        }
         Expr::Case {
             operand,
             conditions,

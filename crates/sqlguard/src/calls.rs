@@ -46,8 +46,17 @@ const TEXT_FUNCTIONS: &[&str] = &[
     "replace",
 ];
 
+/// True when one of `exprs` aggregates rows (outside subqueries).
+fn holds_aggregates<'e>(exprs: impl Iterator<Item = &'e Expr>) -> bool {
+    let mut found = Vec::new();
+    for e in exprs {
+        crate::bare::aggregates(e, &mut found, 0);
+    }
+    !found.is_empty()
+}
+
 /// The plain expressions a call is given.
-fn window_arguments(args: &FunctionArguments) -> impl Iterator<Item = &Expr> {
+fn call_arguments(args: &FunctionArguments) -> impl Iterator<Item = &Expr> {
     let list = match args {
         FunctionArguments::List(list) => list.args.as_slice(),
         _ => &[],
@@ -138,19 +147,13 @@ impl Walker<'_> {
         if let Some(filter) = f.filter.as_mut() {
             self.expr(filter);
         }
-        if crate::bare::is_aggregate(f) {
-            let mut inner = Vec::new();
-            for e in window_arguments(&f.args) {
-                crate::bare::aggregates(e, &mut inner, 0);
-            }
-            // PostgreSQL refuses MAX(COUNT(*)); Polars answers it per group, as if it were COUNT(*).
-            if !inner.is_empty() {
-                self.unsupported(
+        // PostgreSQL refuses MAX(COUNT(*)); Polars answers it per group, as if it were COUNT(*).
+        if crate::bare::is_aggregate(f) && holds_aggregates(call_arguments(&f.args)) {
+            self.unsupported(
                     "an aggregate inside an aggregate (such as MAX(COUNT(*)))",
                     "compute the inner one per group in a WITH clause, then aggregate its result: \
                      `WITH g AS (SELECT dept, COUNT(*) AS n FROM data GROUP BY dept) SELECT MAX(n) FROM g`.",
                 );
-            }
         }
         match f.over.as_mut() {
             None => {}
@@ -161,15 +164,17 @@ impl Walker<'_> {
                 );
             }
             Some(WindowType::WindowSpec(spec)) => {
-                let mut inner = Vec::new();
-                for e in window_arguments(&f.args) {
-                    crate::bare::aggregates(e, &mut inner, 0);
-                }
+                let window = spec
+                    .partition_by
+                    .iter()
+                    .chain(spec.order_by.iter().map(|item| &item.expr));
                 // Polars evaluates the window over each group's own rows: SUM(SUM(x)) OVER () gives each
-                // group its own total, so every share comes out as 100 %.
-                if !inner.is_empty() {
+                // group its own total, so every share comes out as 100 %; ordered or partitioned by an
+                // aggregate, it fails with words about "aggregation context".
+                if holds_aggregates(call_arguments(&f.args).chain(window)) {
                     self.unsupported(
-                        "a window function over an aggregate (such as SUM(SUM(x)) OVER ())",
+                        "a window function over an aggregate (such as SUM(SUM(x)) OVER () or RANK() OVER \
+                         (ORDER BY COUNT(*)))",
                         "group in a WITH clause first, then apply the window to its result: \
                          `WITH g AS (SELECT dept, SUM(salary) AS total FROM data GROUP BY dept) \
                          SELECT dept, total * 100.0 / SUM(total) OVER () AS share FROM g`.",

@@ -51,9 +51,14 @@ impl Table {
         self.columns_where(is_numeric_dtype)
     }
 
-    /// Names of the columns holding dates or datetimes (`date`, `datetime[μs]`, ...).
-    pub(crate) fn temporal_columns(&self) -> Vec<String> {
-        self.columns_where(|dtype| dtype.starts_with("date"))
+    /// Names of the columns holding dates.
+    pub(crate) fn date_columns(&self) -> Vec<String> {
+        self.columns_where(|dtype| dtype == "date")
+    }
+
+    /// Names of the columns holding datetimes (`datetime[μs]`, `datetime[ns, UTC]`, ...).
+    pub(crate) fn datetime_columns(&self) -> Vec<String> {
+        self.columns_where(|dtype| dtype.starts_with("datetime"))
     }
 
     fn columns_where(&self, kind: impl Fn(&str) -> bool) -> Vec<String> {

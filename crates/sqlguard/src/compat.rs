@@ -110,20 +110,20 @@ fn is_numeric_column(scopes: &[SelectScope], e: &Expr) -> bool {
 }
 
 /// SQLite keeps dates as text, so SQL written for it reads them with LIKE and string functions
-/// (`hired LIKE '2020%'`, `substr(hired, 1, 4)`); Polars refuses those on a date. Such a date column is
-/// read as its ISO text, which is what SQLite would have held.
+/// (`hired LIKE '2020%'`, `substr(hired, 1, 4)`); Polars refuses those on a date. Such a column is read
+/// as the text SQLite would have held: `2020-02-12`, `2024-01-01 10:30:00` (Polars' own text for a
+/// datetime has microseconds, so `length(ts)` would be 26, not 19).
 pub(crate) fn date_as_text(scopes: &[SelectScope], e: &mut Expr) {
-    if !is_column_of_kind(scopes, e, |r| &r.temporal) {
+    let format = if is_column_of_kind(scopes, e, |r| &r.dates) {
+        "%Y-%m-%d"
+    } else if is_column_of_kind(scopes, e, |r| &r.datetimes) {
+        "%Y-%m-%d %H:%M:%S"
+    } else {
         return;
-    }
-    let column = std::mem::replace(e, Expr::value(Value::Null));
-    *e = Expr::Cast {
-        kind: sqlparser::ast::CastKind::Cast,
-        expr: Box::new(column),
-        data_type: sqlparser::ast::DataType::Varchar(None),
-        array: false,
-        format: None,
     };
+    if let Some(text) = crate::parse_expression(&format!("strftime({e}, '{format}')")) {
+        *e = text;
+    }
 }
 
 /// `x IN ('1', '2')` and `x BETWEEN '1' AND '5'` on a number column, as [`numeric_comparison`] does.

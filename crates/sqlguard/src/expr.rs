@@ -41,9 +41,22 @@ fn binary_op_allowed(op: &B) -> bool {
     )
 }
 
+/// A column reference, however written.
+fn is_name(e: &Expr) -> bool {
+    matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
+}
+
 impl Walker<'_> {
     pub(crate) fn expr(&mut self, e: &mut Expr) {
         self.deeper(|w| w.expr_inner(e));
+    }
+
+    /// Walk `e`; `compared` when it stands where a value is compared with a column (`dept = "IT"`,
+    /// `IN ("a", "b")`), where a double-quoted word that names nothing is SQLite's string.
+    fn value(&mut self, e: &mut Expr, compared: bool) {
+        let outer = std::mem::replace(&mut self.compared_value, compared);
+        self.expr(e);
+        self.compared_value = outer;
     }
 
     fn expr_inner(&mut self, e: &mut Expr) {
@@ -95,13 +108,14 @@ impl Walker<'_> {
                         "use standard SQL operators.",
                     );
                 }
-                self.expr(left);
-                self.expr(right);
+                let compares = matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq);
+                self.value(left, compares && is_name(right));
+                self.value(right, compares && is_name(left));
                 crate::compat::numeric_comparison(&self.scopes, left, op, right);
             }
             Expr::InList { expr, list, .. } => {
                 self.expr(expr);
-                list.iter_mut().for_each(|x| self.expr(x));
+                list.iter_mut().for_each(|x| self.value(x, true));
                 let mut items: Vec<&mut Expr> = list.iter_mut().collect();
                 crate::compat::numeric_list(&self.scopes, expr, &mut items);
             }
@@ -113,8 +127,8 @@ impl Walker<'_> {
                 expr, low, high, ..
             } => {
                 self.expr(expr);
-                self.expr(low);
-                self.expr(high);
+                self.value(low, true);
+                self.value(high, true);
                 crate::compat::numeric_list(&self.scopes, expr, &mut [low, high]);
             }
             Expr::Like {

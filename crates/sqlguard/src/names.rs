@@ -47,10 +47,12 @@ impl Walker<'_> {
             }
             Resolved::Open => None,
             // A double-quoted word one or two letters from a column is that column misspelled, not a
-            // string: read as a string, `WHERE "depts" = 'HR'` would match nothing, with no error.
+            // string: read as a string, `WHERE "depts" = 'HR'` would match nothing, with no error. Unless it
+            // is compared with a column (`dept = "IT"`, with a column `id`): then it is a value.
             Resolved::Unknown
                 if ident.quote_style == Some('"')
-                    && !misspells_a_column(&all_columns(&self.scopes), &ident.value) =>
+                    && (self.compared_value
+                        || !misspells_a_column(&all_columns(&self.scopes), &ident.value)) =>
             {
                 self.note(
                     Rule::QuotedStringLiteral,

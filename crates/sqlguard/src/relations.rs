@@ -94,7 +94,8 @@ impl Walker<'_> {
                     columns: out.columns,
                     open: out.open,
                     numeric: Vec::new(),
-                    temporal: Vec::new(),
+                    dates: Vec::new(),
+                    datetimes: Vec::new(),
                 });
             }
             TableFactor::NestedJoin {
@@ -170,7 +171,8 @@ impl Walker<'_> {
             return None;
         };
         let (canonical, columns) = (table.name.clone(), table.column_names());
-        let (numeric, temporal) = (table.numeric_columns(), table.temporal_columns());
+        let numeric = table.numeric_columns();
+        let (dates, datetimes) = (table.date_columns(), table.datetime_columns());
         let written = std::mem::replace(&mut ident.value, canonical.clone());
         ident.quote_style = needs_quotes(&canonical).then_some('"');
         if !self.tables.contains(&canonical) {
@@ -217,7 +219,8 @@ impl Walker<'_> {
             columns,
             open: false,
             numeric,
-            temporal,
+            dates,
+            datetimes,
         })
     }
 

@@ -15,9 +15,10 @@ pub(crate) struct Relation {
     pub describe: String,
     /// Columns known to hold numbers (registered tables only), for SQLite-style `col = '42'`.
     pub numeric: Vec<String>,
-    /// Columns known to hold dates or datetimes (registered tables only), for SQLite-style
+    /// Columns known to hold dates, and datetimes (registered tables only), for SQLite-style
     /// `hired LIKE '2020%'`.
-    pub temporal: Vec<String>,
+    pub dates: Vec<String>,
+    pub datetimes: Vec<String>,
 }
 
 impl Relation {
@@ -171,14 +172,14 @@ where
 }
 
 /// True when `word` is within a typo or two of one of `columns` (case aside): a third of its letters at
-/// most, and at least one.
+/// most. Words under three letters are too short to tell (`"IT"` is one letter from `id`).
 pub(crate) fn misspells_a_column(columns: &[String], word: &str) -> bool {
     let length = word.chars().count();
-    if length > MAX_SUGGEST_LEN {
+    if !(3..=MAX_SUGGEST_LEN).contains(&length) {
         return false;
     }
     let lower = word.to_lowercase();
-    let budget = (length / 3).max(1);
+    let budget = length / 3;
     columns
         .iter()
         .any(|c| edit_distance(&lower, &c.to_lowercase()) <= budget)
@@ -220,7 +221,8 @@ mod tests {
             open: false,
             describe: "table `data`".into(),
             numeric: Vec::new(),
-            temporal: Vec::new(),
+            dates: Vec::new(),
+            datetimes: Vec::new(),
         };
         let scopes = vec![SelectScope {
             relations: vec![rel],

@@ -29,6 +29,8 @@ pub(crate) struct Walker<'a> {
     /// CTEs visible at this point, innermost WITH last.
     pub ctes: Vec<Vec<Relation>>,
     pub joins: usize,
+    /// Walking a value compared with a column (see `Walker::value`).
+    pub compared_value: bool,
     /// The scope of the SELECT just walked, when it has a QUALIFY (see `qualify.rs`).
     pub qualify_scope: Option<SelectScope>,
     depth: usize,
@@ -46,6 +48,7 @@ impl<'a> Walker<'a> {
             scopes: Vec::new(),
             ctes: Vec::new(),
             joins: 0,
+            compared_value: false,
             qualify_scope: None,
             depth: 0,
             too_deep_reported: false,
@@ -131,7 +134,8 @@ impl<'a> Walker<'a> {
                     open: out.open,
                     describe: format!("WITH query `{}`", cte.alias.name.value),
                     numeric: Vec::new(),
-                    temporal: Vec::new(),
+                    dates: Vec::new(),
+                    datetimes: Vec::new(),
                 };
                 if let Some(frame) = self.ctes.last_mut() {
                     frame.push(rel);
@@ -156,7 +160,8 @@ impl<'a> Walker<'a> {
                         open: out.open,
                         describe: "the query result".into(),
                         numeric: Vec::new(),
-                        temporal: Vec::new(),
+                        dates: Vec::new(),
+                        datetimes: Vec::new(),
                     };
                     self.scopes.push(SelectScope {
                         relations: vec![rel],

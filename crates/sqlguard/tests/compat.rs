@@ -174,16 +174,19 @@ fn dates_read_as_text_where_sqlite_would_and_number_lists_as_numbers() {
         "SELECT substr(hired, 1, 4), length(seen), SUBSTRING(hired FROM 1 FOR 7) FROM data WHERE hired LIKE '2020%'",
     );
     assert!(
-        sql.contains(r#"SUBSTR(CAST("hired" AS VARCHAR), 1, 4)"#),
-        "{sql}"
-    );
-    assert!(sql.contains(r#"length(CAST("seen" AS VARCHAR))"#), "{sql}");
-    assert!(
-        sql.contains(r#"SUBSTRING(CAST("hired" AS VARCHAR) FROM 1 FOR 7)"#),
+        sql.contains(r#"SUBSTR(strftime("hired", '%Y-%m-%d'), 1, 4)"#),
         "{sql}"
     );
     assert!(
-        sql.contains(r#"CAST("hired" AS VARCHAR) ILIKE '2020%'"#),
+        sql.contains(r#"length(strftime("seen", '%Y-%m-%d %H:%M:%S'))"#),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(r#"SUBSTRING(strftime("hired", '%Y-%m-%d') FROM 1 FOR 7)"#),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(r#"strftime("hired", '%Y-%m-%d') ILIKE '2020%'"#),
         "{sql}"
     );
     // Text columns, and dates compared as dates, are left alone.
