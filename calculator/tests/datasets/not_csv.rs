@@ -112,6 +112,16 @@ async fn files_too_wide_are_refused_from_their_header() {
         .error(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(code, "ingest_limit_exceeded");
     assert!(message.contains("at least"), "{message}");
+    // Long names: the sample holds fewer than the limit, so the header is counted past it.
+    let long: Vec<String> = (0..12_000)
+        .map(|i| format!("a_rather_long_column_name_{i:06}"))
+        .collect();
+    let (code, message) = app
+        .upload_raw("long", format!("{}\n", long.join(",")))
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code, "ingest_limit_exceeded");
+    assert!(message.contains("10000"), "{message}");
 
     // At the limit it is stored; the list names its columns without their statistics.
     let csv = format!("{}\n{}\n", header(10_000), vec!["2"; 10_000].join(","));

@@ -76,10 +76,16 @@ async fn answers_match_sqlite() {
             "SELECT name FROM data WHERE dept = ANY (SELECT dept FROM data WHERE salary >= 70000) ORDER BY name",
             json!([["Cy"], ["Di"], ["Ed"]]),
         ),
-        // SQLite keeps dates as text: LIKE and SUBSTR on a date were refused by Polars.
+        // SQLite keeps dates as text: LIKE and SUBSTR on a date were refused by Polars. A datetime reads
+        // as SQLite's text, not Polars' (which has microseconds).
         (
-            "SELECT name, SUBSTR(hired, 1, 4) FROM data WHERE hired LIKE '2020%'",
-            json!([["Ada", "2020"]]),
+            "SELECT name, SUBSTR(hired, 1, 4), LENGTH(ts) FROM data WHERE hired LIKE '2020%' AND ts LIKE '%10:30:00'",
+            json!([["Ada", "2020", 19]]),
+        ),
+        // A double-quoted word compared with a column is SQLite's string, even one letter from `id`.
+        (
+            r#"SELECT COUNT(*) FROM data WHERE dept = "IT""#,
+            json!([[3]]),
         ),
         // Numbers written as strings in IN and BETWEEN were refused.
         (

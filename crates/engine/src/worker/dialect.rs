@@ -260,7 +260,8 @@ fn without_exponent(text: &mut String) -> bool {
     if !text.contains(['e', 'E']) {
         return false;
     }
-    let Ok(number) = text.parse::<f64>() else {
+    // Past f64's range (`1e400`) it stays as written, and Polars says it cannot read it.
+    let Some(number) = text.parse::<f64>().ok().filter(|n| n.is_finite()) else {
         return false;
     };
     *text = plain_decimal(number);
@@ -319,6 +320,10 @@ mod tests {
         assert_eq!(
             adapted("SELECT a FROM data WHERE a > 1e5 AND b < 2.5E-3 AND c = 12"),
             "SELECT a FROM data WHERE a > 100000.0 AND b < 0.0025 AND c = 12"
+        );
+        assert_eq!(
+            adapted("SELECT a FROM data WHERE a < 1e400"),
+            "SELECT a FROM data WHERE a < 1e400"
         );
         assert_eq!(plain_decimal(2e-6), "0.000002");
         assert_eq!(plain_decimal(-3.0), "-3.0");

@@ -72,14 +72,22 @@ pub(crate) fn not_csv(start: &[u8]) -> Option<String> {
             "save it as UTF-8 (or UTF-16) and upload it again".into(),
         ),
     ];
+    let window = &start[..start.len().min(BINARY_WINDOW)];
     for (magic, what, instead) in &signatures {
-        // `BZh` must be followed by a block size and the block magic, or it is a header cell like `BZh1`.
-        let confirmed = *magic != b"BZh" || start.get(4..10) == Some(b"1AY&SY");
+        // A magic of printable letters could start a header (`BZh1,x`, `PAR1,PAR2`): what follows it must
+        // be what follows it in such a file.
+        let confirmed = match *magic {
+            b"BZh" => start.get(4..10) == Some(b"1AY&SY"),
+            b"GIF8" => start.starts_with(b"GIF87a") || start.starts_with(b"GIF89a"),
+            b"%PDF-" => matches!(start.get(5..7), Some(b"1." | b"2.")),
+            b"PAR1" => binary(window).is_some(),
+            _ => true,
+        };
         if start.starts_with(magic) && confirmed {
             return is_a(what, instead);
         }
     }
-    binary(&start[..start.len().min(BINARY_WINDOW)])
+    binary(window)
 }
 
 fn upload_csv() -> String {
@@ -128,6 +136,13 @@ mod tests {
         assert!(says(b"%PDF-1.7\n").contains("PDF"));
         assert!(says(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0").contains(".xls"));
         assert!(says(b"BZh91AY&SY\x01").contains("bzip2"));
+        assert!(says(b"GIF89a\x01\x00\x01\x00").contains("GIF"));
+        let parquet: Vec<u8> = b"PAR1"
+            .iter()
+            .copied()
+            .chain([0x15, 0x04, 0x15, 0x1c, 0x15, 0x1c, 0x4c, 0x15, 0x02, 0x00])
+            .collect();
+        assert!(says(&parquet).contains("Parquet"));
         assert!(says(&(0..=255u8).cycle().take(2048).collect::<Vec<_>>()).contains("binary data"));
     }
 
@@ -137,6 +152,9 @@ mod tests {
             &b"a,b\n1,2\n"[..],
             b"BZh1,x\n1,2\n",
             b"PAR,x\n",
+            b"PAR1,PAR2\n1,2\n",
+            b"GIF8,%PDF-x\n1,2\n",
+            b"%PDF-x,y\n1,2\n",
             b"name\tcity\r\nJos\xe9\tZ\xfcrich\r\n",
             b"\xEF\xBB\xBFa;b\n1;2\n",
             b"a,b\n1,\x002\n3,4\n",

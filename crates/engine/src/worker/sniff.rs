@@ -175,6 +175,37 @@ fn parse_records(body: &[u8], delimiter: u8, complete: bool, utf8: bool) -> Vec<
 
 /// Bytes as text: UTF-8 (lossy); when the file is not UTF-8, as its copy will read them (the bytes that are not
 /// UTF-8 as Windows-1252, what "Latin-1" means on the web).
+/// The fields of a header longer than the sample: counted to its end (the first line end outside quotes),
+/// or until there are more than `limit`, so that a header of millions of fields is not read to its end to
+/// be refused.
+pub(crate) fn header_width(
+    source: &mut super::source::CsvSource,
+    delimiter: u8,
+    limit: usize,
+) -> std::io::Result<usize> {
+    let (mut fields, mut quoted, mut scanned) = (1, false, 0);
+    let mut want = 4 * SAMPLE_BYTES as u64;
+    loop {
+        let available = source.wait_for(want)?;
+        let start = u64::try_from(scanned).map_err(std::io::Error::other)?;
+        let len = usize::try_from(available - start).map_err(std::io::Error::other)?;
+        let bytes = source.map(start, len)?;
+        for &byte in bytes.iter() {
+            match byte {
+                b'"' => quoted = !quoted,
+                b'\n' | b'\r' if !quoted => return Ok(fields),
+                _ if byte == delimiter && !quoted => fields += 1,
+                _ => {}
+            }
+        }
+        scanned += len;
+        if fields > limit || source.total() == Some(available) {
+            return Ok(fields);
+        }
+        want = want.saturating_mul(4);
+    }
+}
+
 pub(crate) fn decode(bytes: &[u8], utf8: bool) -> String {
     if utf8 {
         String::from_utf8_lossy(bytes).into_owned()
