@@ -19,8 +19,8 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{
     CastKind, DataType, DateTimeField, ExactNumberInfo, Expr, Function, FunctionArg,
-    FunctionArgExpr, FunctionArguments, ObjectName, ObjectNamePart, Statement, Value, VisitMut,
-    VisitorMut,
+    FunctionArgExpr, FunctionArguments, ObjectName, ObjectNamePart, Query, Statement, Value,
+    VisitMut, VisitorMut,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::{Parser, ParserOptions};
@@ -66,18 +66,24 @@ const WHOLE_DATE_PARTS: &[&str] = &[
 /// `sql` as Polars should run it, or `None` when nothing needed changing (or it does not parse, which
 /// cannot happen to sqlguard's output; Polars then reports it).
 pub(crate) fn for_polars(sql: &str) -> Option<String> {
-    let mut statements = Parser::new(&GenericDialect)
+    let mut query = parse_query(sql)?;
+    let mut adapter = Adapter { changed: false };
+    let _ = query.visit(&mut adapter);
+    adapter.changed.then(|| query.to_string())
+}
+
+/// `sql` parsed as sqlparser reads sqlguard's output (the same options): the one query it is.
+pub(crate) fn parse_query(sql: &str) -> Option<Box<Query>> {
+    let statements = Parser::new(&GenericDialect)
         .with_options(ParserOptions::new().with_trailing_commas(true))
         .try_with_sql(sql)
         .ok()?
         .parse_statements()
         .ok()?;
-    let [Statement::Query(query)] = statements.as_mut_slice() else {
-        return None;
-    };
-    let mut adapter = Adapter { changed: false };
-    let _ = query.visit(&mut adapter);
-    adapter.changed.then(|| query.to_string())
+    match <[Statement; 1]>::try_from(statements) {
+        Ok([Statement::Query(query)]) => Some(query),
+        _ => None,
+    }
 }
 
 struct Adapter {

@@ -11,11 +11,8 @@ use std::ops::ControlFlow;
 
 use polars::prelude::AnyValue;
 use sqlparser::ast::{
-    DataType, Expr, Statement, TimezoneInfo, TypedString, UnaryOperator, Value, VisitMut,
-    VisitorMut,
+    DataType, Expr, TimezoneInfo, TypedString, UnaryOperator, Value, VisitMut, VisitorMut,
 };
-use sqlparser::dialect::GenericDialect;
-use sqlparser::parser::{Parser, ParserOptions};
 
 use super::values;
 
@@ -25,15 +22,7 @@ pub(crate) fn inline(sql: &str, evaluate: &mut dyn FnMut(&str) -> Option<Expr>) 
     if !sql.to_ascii_uppercase().contains("(SELECT") {
         return None;
     }
-    let mut statements = Parser::new(&GenericDialect)
-        .with_options(ParserOptions::new().with_trailing_commas(true))
-        .try_with_sql(sql)
-        .ok()?
-        .parse_statements()
-        .ok()?;
-    let [Statement::Query(query)] = statements.as_mut_slice() else {
-        return None;
-    };
+    let mut query = super::dialect::parse_query(sql)?;
     let mut inliner = Inliner {
         with: query.with.as_ref().map(ToString::to_string),
         evaluate,
