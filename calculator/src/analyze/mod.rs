@@ -4,6 +4,7 @@
 mod audit;
 mod chart;
 mod pipeline;
+mod progress;
 mod routes;
 mod sidecar_client;
 
@@ -18,7 +19,8 @@ use serde_json::Value;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use audit::AuditLog;
-pub use pipeline::{Analysis, Listener, StageEvent};
+pub use pipeline::Analysis;
+pub use progress::{Listener, StageEvent};
 pub use sidecar_client::{CodegenEvent, SidecarClient, SidecarError};
 
 use crate::{AppError, AppState, Config, query};

@@ -12,45 +12,16 @@ use contracts::{
 };
 use futures::StreamExt;
 use sqlguard::ValidatedQuery;
-use tokio::sync::mpsc::UnboundedSender;
 
 use super::{
     chart,
+    progress::{Listener, StageEvent},
     sidecar_client::{CodegenEvent, SidecarError},
 };
 use crate::{AppError, AppState, query};
 
 /// Sample rows sent to the sidecar (which trims them further to `AI_SAMPLE_ROWS`).
 const SAMPLE_ROWS: usize = 5;
-
-/// A stage of an analysis as the streaming route reports it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum StageEvent {
-    Codegen(CodegenStage),
-    Validation(Validation),
-    Execution(ExecutionStage),
-}
-
-/// Where progress goes: nowhere (the plain route), or to the SSE route's channel.
-#[derive(Debug, Clone, Default)]
-pub struct Listener(Option<UnboundedSender<StageEvent>>);
-
-impl Listener {
-    pub fn new(sender: UnboundedSender<StageEvent>) -> Self {
-        Self(Some(sender))
-    }
-
-    fn wants_tokens(&self) -> bool {
-        self.0.is_some()
-    }
-
-    fn send(&self, event: StageEvent) {
-        if let Some(sender) = &self.0 {
-            // A listener that hung up does not stop the analysis: it still finishes and is recorded.
-            let _ = sender.send(event);
-        }
-    }
-}
 
 /// What is known so far; becomes the audit record whatever happens.
 #[derive(Debug, Default)]
