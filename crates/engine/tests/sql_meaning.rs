@@ -132,3 +132,19 @@ async fn subquery_values_of_every_kind_go_back_into_the_query() {
         json!([[false, true, 0.0], [true, false, 0.499998]])
     );
 }
+
+/// Polars' message for two result columns of one name told the user to call `.alias("new_name")`.
+#[tokio::test]
+async fn a_name_used_twice_is_explained_in_sql() {
+    let engine = engine();
+    let (_dir, path) = csv_file("staff.csv", STAFF);
+    let (report, parquet) = ingest(&engine, &path).await;
+    let catalog = catalog(&report.unwrap(), &[]);
+    let sql = "SELECT name, dept AS name FROM data";
+    let error = query(&engine, &parquet, &catalog, sql).await.unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("both called `name`") && !message.contains(".alias("),
+        "{message}"
+    );
+}

@@ -36,6 +36,16 @@ fn scalar(frame: &LazyFrame, sql: &str) -> Option<sqlparser::ast::Expr> {
 /// A polars error as a message for the query's author.
 fn query_message(error: &PolarsError, path: &Path) -> String {
     let message = clean::message(error, &[path]);
+    // Polars names its Python API (`.alias("new_name")`, `LazyFrame.with_columns`); say it in SQL.
+    if message.contains("duplicate")
+        && let Some((_, rest)) = message.split_once("name '")
+        && let Some((name, _)) = rest.split_once('\'')
+    {
+        return format!(
+            "two columns of the result are both called `{name}`; give one of them another name with AS \
+             (for example `b.{name} AS b_{name}`)"
+        );
+    }
     // sqlguard refuses correlated subqueries, so what is left is one Polars cannot place.
     if message.contains("unexpected subquery") || message.contains("subquery comparisons") {
         return "this subquery cannot run here: a subquery may be a single value (`x > (SELECT AVG(x) FROM \
