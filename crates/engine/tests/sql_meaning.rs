@@ -51,6 +51,16 @@ async fn answers_match_sqlite() {
             "SELECT CAST(COUNT(*) AS INT) * 1000000000 FROM data",
             json!([[6_000_000_000_i64]]),
         ),
+        // SUM of a constant was the constant (Polars sums the literal once), and an integer literal in IF
+        // was i32.
+        (
+            "SELECT dept, SUM(1) AS n, SUM(IF(salary > 0, 1000000000, 0)) AS big FROM data GROUP BY dept ORDER BY dept",
+            json!([
+                ["HR", 2, 2_000_000_000_i64],
+                ["IT", 3, 3_000_000_000_i64],
+                ["Ops", 1, 1_000_000_000_i64]
+            ]),
+        ),
         // REAL is f32 in Polars.
         (
             "SELECT CAST(salary AS REAL) / 3 FROM data WHERE id = 1",

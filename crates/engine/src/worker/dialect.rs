@@ -18,9 +18,9 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    CastKind, DataType, DateTimeField, ExactNumberInfo, Expr, Function, FunctionArg,
-    FunctionArgExpr, FunctionArguments, ObjectName, ObjectNamePart, Query, Statement, Value,
-    VisitMut, VisitorMut,
+    BinaryOperator, CastKind, DataType, DateTimeField, ExactNumberInfo, Expr, Function,
+    FunctionArg, FunctionArgExpr, FunctionArguments, ObjectName, ObjectNamePart, Query, Statement,
+    Value, VisitMut, VisitorMut, visit_expressions,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::{Parser, ParserOptions};
@@ -39,6 +39,13 @@ const NARROW_INTEGER_CALLS: &[&str] = &[
     "strpos",
     "array_length",
     "date_part",
+];
+
+/// Calls whose result is one of their arguments (or a sum of them): an integer literal there is `i32` in
+/// Polars, so `SUM(IF(x > 0, 1000000000, 0))` wrapped past 2^31.
+const VALUE_CALLS: &[&str] = &[
+    "if", "iif", "coalesce", "ifnull", "nullif", "greatest", "least", "sum", "total", "avg", "min",
+    "max",
 ];
 
 /// Date parts that Polars extracts as whole numbers (the others, like `epoch`, can have fractions).
@@ -100,10 +107,14 @@ impl VisitorMut for Adapter {
                 let reordered = match name.as_deref() {
                     Some("log") => log_base_last(f),
                     Some("strftime") => format_last(f),
+                    Some(n) if VALUE_CALLS.contains(&n) => widen_integer_literals(f),
                     _ => false,
                 };
                 if name.as_deref().is_some_and(|n| narrow_integer_call(n, f)) {
                     widen(expr);
+                    true
+                } else if let Some(per_row) = sum_of_constant(name.as_deref(), f) {
+                    *expr = per_row;
                     true
                 } else {
                     reordered
@@ -188,6 +199,58 @@ fn narrow_integer_call(name: &str, f: &mut Function) -> bool {
 fn whole_date_part(field: &DateTimeField) -> bool {
     let text = field.to_string().to_ascii_lowercase();
     WHOLE_DATE_PARTS.contains(&text.as_str())
+}
+
+/// Integer literal arguments → `CAST(n AS BIGINT)`.
+fn widen_integer_literals(f: &mut Function) -> bool {
+    let mut any = false;
+    for arg in plain_args(f).into_iter().flatten() {
+        if let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = arg
+            && integer_literal(e)
+        {
+            widen(e);
+            any = true;
+        }
+    }
+    any
+}
+
+/// `SUM(1)` is the number of rows in SQLite; Polars sums the literal once and answers 1. A sum of something
+/// that names no column is that value times the rows: `(1) * CAST(count(*) AS BIGINT)`.
+fn sum_of_constant(name: Option<&str>, f: &mut Function) -> Option<Expr> {
+    if !matches!(name, Some("sum" | "total")) || f.over.is_some() || f.filter.is_some() {
+        return None;
+    }
+    let FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    let [FunctionArg::Unnamed(FunctionArgExpr::Expr(value))] = list.args.as_slice() else {
+        return None;
+    };
+    if list.duplicate_treatment.is_some() || names_a_column(value) {
+        return None;
+    }
+    let rows = Parser::new(&GenericDialect)
+        .try_with_sql("CAST(count(*) AS BIGINT)")
+        .ok()?
+        .parse_expr()
+        .ok()?;
+    Some(Expr::BinaryOp {
+        left: Box::new(Expr::Nested(Box::new(value.clone()))),
+        op: BinaryOperator::Multiply,
+        right: Box::new(rows),
+    })
+}
+
+/// True when `e` reads a column (or a subquery, which may).
+fn names_a_column(e: &Expr) -> bool {
+    visit_expressions(e, |x| match x {
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Subquery(_) => {
+            ControlFlow::Break(())
+        }
+        _ => ControlFlow::Continue(()),
+    })
+    .is_break()
 }
 
 /// `LOG(b, x)` → `LOG(x, b)`; `LOG(x)` → `LOG10(x)`.
@@ -314,6 +377,20 @@ mod tests {
         assert_eq!(
             adapted("SELECT sum(CASE WHEN v >= 0 THEN 100000 ELSE -1 END) FROM data"),
             "SELECT sum(CASE WHEN v >= 0 THEN CAST(100000 AS BIGINT) ELSE CAST(-1 AS BIGINT) END) FROM data"
+        );
+    }
+
+    #[test]
+    fn sums_of_constants_count_rows() {
+        assert_eq!(
+            adapted("SELECT SUM(1), sum(IF(a > 0, 1000000000, 0)), SUM(a) FROM data"),
+            "SELECT (CAST(1 AS BIGINT)) * CAST(count(*) AS BIGINT), \
+             sum(IF(a > 0, CAST(1000000000 AS BIGINT), CAST(0 AS BIGINT))), SUM(a) FROM data"
+        );
+        // Per window, or of distinct values, the sum is left as written.
+        assert_eq!(
+            for_polars("SELECT SUM(DISTINCT a), SUM(b) OVER () FROM data"),
+            None
         );
     }
 
