@@ -61,6 +61,20 @@ async fn answers_match_sqlite() {
                 ["Ops", 1, 1_000_000_000_i64]
             ]),
         ),
+        // Polars ignored the order of a window's AVG (the partition's average on every row), sorted NULLs
+        // first when descending, and answered NULL for `NULL IS NOT TRUE`.
+        (
+            "SELECT id, AVG(salary) OVER (ORDER BY id) AS a FROM data ORDER BY id LIMIT 3",
+            json!([[1, 50000.0], [2, 55000.0], [3, 200000.0 / 3.0]]),
+        ),
+        (
+            "SELECT id FROM data ORDER BY bonus DESC LIMIT 2",
+            json!([[5], [3]]),
+        ),
+        (
+            "SELECT COUNT(*) FROM data WHERE (bonus > 100) IS NOT TRUE",
+            json!([[4]]),
+        ),
         // REAL is f32 in Polars.
         (
             "SELECT CAST(salary AS REAL) / 3 FROM data WHERE id = 1",
@@ -121,6 +135,19 @@ async fn answers_match_sqlite() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The difference of two dates was a duration in microseconds (`745d`), so `> 365` let every gap through.
+#[tokio::test]
+async fn the_difference_of_two_dates_is_days() {
+    let engine = engine();
+    let csv = b"start,finish\n2022-10-27,2024-11-10\n2024-01-01,2024-03-01\n";
+    let (_dir, path) = csv_file("spans.csv", csv);
+    let (report, parquet) = ingest(&engine, &path).await;
+    let catalog = catalog(&report.unwrap(), &[]);
+    let sql = "SELECT finish - start AS days FROM data WHERE finish - start > 365";
+    let out = query(&engine, &parquet, &catalog, sql).await.unwrap();
+    assert_eq!(json!(out.table.rows), json!([[745]]));
 }
 
 /// A scalar subquery's value goes back into the query as a literal: times had none.

@@ -126,6 +126,43 @@ pub(crate) fn date_as_text(scopes: &[SelectScope], e: &mut Expr) {
     }
 }
 
+/// `x IS NOT TRUE` is true for NULL in SQL; Polars answers NULL, so `WHERE active IS NOT TRUE` left out the
+/// rows where `active` is NULL. Each test becomes a COALESCE that says what NULL gives.
+pub(crate) fn truth_test(e: &mut Expr) {
+    let text = match e {
+        Expr::IsTrue(x) => format!("COALESCE({x}, FALSE)"),
+        Expr::IsNotTrue(x) => format!("NOT COALESCE({x}, FALSE)"),
+        Expr::IsFalse(x) => format!("NOT COALESCE({x}, TRUE)"),
+        Expr::IsNotFalse(x) => format!("COALESCE({x}, TRUE)"),
+        _ => return,
+    };
+    if let Some(rewritten) = crate::parse_expression(&text) {
+        *e = Expr::Nested(Box::new(rewritten));
+    }
+}
+
+/// `end_date - hire_date` is a whole number of days in PostgreSQL (SQLite has no dates). Polars answers a
+/// duration in microseconds, shown as `745d`: `WHERE end_date - hire_date > 365` compared it with 365 µs and
+/// let every positive gap through. Between two date columns the difference becomes the days.
+pub(crate) fn days_between(scopes: &[SelectScope], e: &mut Expr) {
+    let Expr::BinaryOp {
+        left,
+        op: BinaryOperator::Minus,
+        right,
+    } = e
+    else {
+        return;
+    };
+    let is_date = |x: &Expr| is_column_of_kind(scopes, x, |r| &r.dates);
+    if !(is_date(left) && is_date(right)) {
+        return;
+    }
+    let text = format!("CAST(CAST({left} - {right} AS BIGINT) / 86400000000 AS BIGINT)");
+    if let Some(days) = crate::parse_expression(&text) {
+        *e = Expr::Nested(Box::new(days));
+    }
+}
+
 /// `x IN ('1', '2')` and `x BETWEEN '1' AND '5'` on a number column, as [`numeric_comparison`] does.
 pub(crate) fn numeric_list(scopes: &[SelectScope], e: &Expr, items: &mut [&mut Expr]) {
     if is_numeric_column(scopes, e) {

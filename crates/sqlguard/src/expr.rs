@@ -61,6 +61,11 @@ impl Walker<'_> {
 
     fn expr_inner(&mut self, e: &mut Expr) {
         crate::compat::quantified_subquery_as_in(e);
+        self.expr_kind(e);
+        crate::compat::days_between(&self.scopes, e);
+    }
+
+    fn expr_kind(&mut self, e: &mut Expr) {
         match e {
             Expr::Identifier(ident) => {
                 if let Some(replacement) = self.identifier(ident) {
@@ -81,13 +86,11 @@ impl Walker<'_> {
                     );
                 }
             },
-            Expr::Nested(x)
-            | Expr::IsFalse(x)
-            | Expr::IsNotFalse(x)
-            | Expr::IsTrue(x)
-            | Expr::IsNotTrue(x)
-            | Expr::IsNull(x)
-            | Expr::IsNotNull(x) => self.expr(x),
+            Expr::Nested(x) | Expr::IsNull(x) | Expr::IsNotNull(x) => self.expr(x),
+            Expr::IsFalse(x) | Expr::IsNotFalse(x) | Expr::IsTrue(x) | Expr::IsNotTrue(x) => {
+                self.expr(x);
+                crate::compat::truth_test(e);
+            }
             Expr::IsDistinctFrom(a, b) | Expr::IsNotDistinctFrom(a, b) => {
                 self.expr(a);
                 self.expr(b);

@@ -365,6 +365,11 @@ impl<'a> Walker<'a> {
                     self.unsupported("ORDER BY ... WITH FILL", "remove it.");
                 }
                 self.expr(&mut item.expr);
+                // NULLs last both ways, as DuckDB sorts for analysts: Polars (like PostgreSQL) puts them first
+                // when descending, so `ORDER BY bonus DESC LIMIT 5` gave five NULLs, not the five largest.
+                if item.options.asc == Some(false) && item.options.nulls_first.is_none() {
+                    item.options.nulls_first = Some(false);
+                }
             }
         }
     }

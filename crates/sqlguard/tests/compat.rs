@@ -37,7 +37,7 @@ fn grouped_results_sort_by_aggregates() {
     let q = ok("SELECT country, count(*) FROM singer GROUP BY country ORDER BY count(*) DESC");
     assert!(
         q.sql()
-            .ends_with(r#"ORDER BY "count(*)" DESC, "country" DESC"#),
+            .ends_with(r#"ORDER BY "count(*)" DESC NULLS LAST, "country" DESC"#),
         "ties are broken by the group key, in the sort's direction: {}",
         q.sql()
     );
@@ -45,7 +45,7 @@ fn grouped_results_sort_by_aggregates() {
     let q = ok("SELECT country FROM singer GROUP BY country ORDER BY count(*) DESC LIMIT 1");
     assert_eq!(
         q.sql(),
-        r#"SELECT * EXCLUDE ("__order_1") FROM (SELECT "country", count(*) AS "__order_1" FROM data AS singer GROUP BY "country" ORDER BY "__order_1" DESC, "country" DESC LIMIT 1) AS "__ordered""#
+        r#"SELECT * EXCLUDE ("__order_1") FROM (SELECT "country", count(*) AS "__order_1" FROM data AS singer GROUP BY "country" ORDER BY "__order_1" DESC NULLS LAST, "country" DESC LIMIT 1) AS "__ordered""#
     );
     // Inside a subquery, and with a WITH clause kept outermost.
     let q = ok(
@@ -194,10 +194,37 @@ fn dates_read_as_text_where_sqlite_would_and_number_lists_as_numbers() {
         "SELECT substr(name, 1, 2) FROM data WHERE name LIKE 'A%' AND hired > '2020-01-01'",
     );
     assert!(!sql.contains("CAST"), "{sql}");
+    let sql = normalised("SELECT hired - hired AS d FROM data WHERE hired - hired > 365");
+    assert!(
+        sql.contains(r#"(CAST(CAST("hired" - "hired" AS BIGINT) / 86400000000 AS BIGINT)) AS d"#),
+        "{sql}"
+    );
     let sql = normalised(
         "SELECT name FROM data WHERE salary IN ('80000', '83000') AND salary BETWEEN '1' AND '9e9' AND name IN ('1')",
     );
     assert!(sql.contains(r#""salary" IN (80000, 83000)"#), "{sql}");
     assert!(sql.contains(r#""salary" BETWEEN 1 AND 9e9"#), "{sql}");
     assert!(sql.contains(r#""name" IN ('1')"#), "{sql}");
+}
+
+#[test]
+fn nulls_sort_last_both_ways() {
+    let q = ok("SELECT name FROM data ORDER BY a DESC, id, Age DESC NULLS FIRST LIMIT 5");
+    assert!(
+        q.sql()
+            .ends_with(r#"ORDER BY "a" DESC NULLS LAST, "id", "Age" DESC NULLS FIRST LIMIT 5"#),
+        "{}",
+        q.sql()
+    );
+}
+
+#[test]
+fn truth_tests_say_what_null_gives() {
+    let q = ok("SELECT name FROM data WHERE (a > 1) IS NOT TRUE AND (a < 5) IS TRUE");
+    assert!(
+        q.sql().contains(r#"(NOT COALESCE(("a" > 1), false))"#)
+            && q.sql().contains(r#"(COALESCE(("a" < 5), false))"#),
+        "{}",
+        q.sql()
+    );
 }

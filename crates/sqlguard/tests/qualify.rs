@@ -73,7 +73,7 @@ fn order_by_and_limit_apply_to_the_filtered_rows() {
     );
     assert_eq!(
         q.sql(),
-        r#"SELECT * EXCLUDE ("__qualify_1", "__qualify_2", "__qualify_3", "__qualify_4") FROM (SELECT "id6", "v3" AS best, row_number() OVER (PARTITION BY "id6" ORDER BY "v3" DESC) AS "__qualify_1", "v1" AS "__qualify_2", "v2" AS "__qualify_3", "v3" + 1 AS "__qualify_4" FROM x) AS "__qualified" WHERE "__qualify_1" <= 2 AND "__qualify_2" > 0 AND best > 1 AND "__qualify_1" > 0 ORDER BY "__qualify_3", best DESC, "__qualify_4" LIMIT 5 OFFSET 1"#
+        r#"SELECT * EXCLUDE ("__qualify_1", "__qualify_2", "__qualify_3", "__qualify_4") FROM (SELECT "id6", "v3" AS best, row_number() OVER (PARTITION BY "id6" ORDER BY "v3" DESC) AS "__qualify_1", "v1" AS "__qualify_2", "v2" AS "__qualify_3", "v3" + 1 AS "__qualify_4" FROM x) AS "__qualified" WHERE "__qualify_1" <= 2 AND "__qualify_2" > 0 AND best > 1 AND "__qualify_1" > 0 ORDER BY "__qualify_3", best DESC NULLS LAST, "__qualify_4" LIMIT 5 OFFSET 1"#
     );
     // A sort key that is a projected expression sorts by its output column.
     let q = ok(
@@ -87,7 +87,7 @@ fn select_star_keeps_its_columns_and_positions() {
     let q = ok("SELECT * FROM x QUALIFY rank() OVER (ORDER BY v1) <= 2 ORDER BY 2 DESC");
     assert_eq!(
         q.sql(),
-        r#"SELECT * EXCLUDE ("__qualify_1") FROM (SELECT *, rank() OVER (ORDER BY "v1") AS "__qualify_1" FROM x) AS "__qualified" WHERE "__qualify_1" <= 2 ORDER BY 2 DESC"#
+        r#"SELECT * EXCLUDE ("__qualify_1") FROM (SELECT *, rank() OVER (ORDER BY "v1") AS "__qualify_1" FROM x) AS "__qualified" WHERE "__qualify_1" <= 2 ORDER BY 2 DESC NULLS LAST"#
     );
 }
 

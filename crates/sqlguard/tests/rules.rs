@@ -10,7 +10,7 @@ fn plain_select_is_accepted_and_normalised() {
     let q = ok("SELECT name, age FROM data WHERE age > 30 ORDER BY age DESC LIMIT 5;");
     assert_eq!(
         q.sql(),
-        r#"SELECT "name", "Age" FROM data WHERE "Age" > 30 ORDER BY "Age" DESC LIMIT 5"#
+        r#"SELECT "name", "Age" FROM data WHERE "Age" > 30 ORDER BY "Age" DESC NULLS LAST LIMIT 5"#
     );
     assert_eq!(q.tables(), ["data"]);
 }

@@ -20,7 +20,7 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{
     BinaryOperator, CastKind, DataType, DateTimeField, ExactNumberInfo, Expr, Function,
     FunctionArg, FunctionArgExpr, FunctionArguments, ObjectName, ObjectNamePart, Query, Statement,
-    Value, VisitMut, VisitorMut, visit_expressions,
+    Value, VisitMut, VisitorMut, WindowType, visit_expressions,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::{Parser, ParserOptions};
@@ -115,6 +115,9 @@ impl VisitorMut for Adapter {
                     true
                 } else if let Some(per_row) = sum_of_constant(name.as_deref(), f) {
                     *expr = per_row;
+                    true
+                } else if let Some(running) = running_average(name.as_deref(), f) {
+                    *expr = running;
                     true
                 } else {
                     reordered
@@ -240,6 +243,33 @@ fn sum_of_constant(name: Option<&str>, f: &mut Function) -> Option<Expr> {
         op: BinaryOperator::Multiply,
         right: Box::new(rows),
     })
+}
+
+/// `AVG(x) OVER (ORDER BY ...)` is a running average in SQL; Polars ignores the order and answers the whole
+/// partition's average on every row. Its running SUM and COUNT are right, so the average is their ratio.
+fn running_average(name: Option<&str>, f: &Function) -> Option<Expr> {
+    let Some(WindowType::WindowSpec(spec)) = &f.over else {
+        return None;
+    };
+    if name != Some("avg") || spec.order_by.is_empty() {
+        return None;
+    }
+    let call = |name: &str| {
+        let mut call = f.clone();
+        call.name = ObjectName::from(vec![sqlparser::ast::Ident::new(name)]);
+        Expr::Cast {
+            kind: CastKind::Cast,
+            expr: Box::new(Expr::Function(call)),
+            data_type: DataType::Double(ExactNumberInfo::None),
+            array: false,
+            format: None,
+        }
+    };
+    Some(Expr::Nested(Box::new(Expr::BinaryOp {
+        left: Box::new(call("sum")),
+        op: BinaryOperator::Divide,
+        right: Box::new(call("count")),
+    })))
 }
 
 /// True when `e` reads a column (or a subquery, which may).
@@ -391,6 +421,15 @@ mod tests {
         assert_eq!(
             for_polars("SELECT SUM(DISTINCT a), SUM(b) OVER () FROM data"),
             None
+        );
+    }
+
+    #[test]
+    fn running_averages_are_running() {
+        assert_eq!(
+            adapted("SELECT AVG(x) OVER (PARTITION BY g ORDER BY d), AVG(x) OVER () FROM data"),
+            "SELECT (CAST(sum(x) OVER (PARTITION BY g ORDER BY d) AS DOUBLE) / \
+             CAST(count(x) OVER (PARTITION BY g ORDER BY d) AS DOUBLE)), AVG(x) OVER () FROM data"
         );
     }
 
