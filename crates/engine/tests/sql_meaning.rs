@@ -185,3 +185,20 @@ async fn a_name_used_twice_is_explained_in_sql() {
         "{message}"
     );
 }
+
+/// A filter on the right table in an inner join's ON was applied to the left one.
+#[tokio::test]
+async fn join_filters_apply_to_the_right_table() {
+    let engine = engine();
+    let csv = b"id,name,manager_id,salary,dept\n1,Ann,,100,HR\n2,Bob,1,50,HR\n3,Cid,1,70,IT\n4,Dee,2,60,IT\n5,Eve,3,80,HR\n";
+    let (_dir, path) = csv_file("people.csv", csv);
+    let (report, parquet) = ingest(&engine, &path).await;
+    let catalog = catalog(&report.unwrap(), &[]);
+    let sql = "SELECT a.name, b.name FROM data a JOIN data b ON b.manager_id = a.id AND b.dept = 'IT' \
+               ORDER BY a.name";
+    let out = query(&engine, &parquet, &catalog, sql).await.unwrap();
+    assert_eq!(
+        json!(out.table.rows),
+        json!([["Ann", "Cid"], ["Bob", "Dee"]])
+    );
+}

@@ -1,8 +1,8 @@
 //! Joins: how many, which kinds, and whether each is filtered (no unbounded cross products).
 
 use sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Join, JoinConstraint, JoinOperator,
-    TableFactor, TableWithJoins,
+    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Join, JoinConstraint,
+    JoinOperator, Select, TableFactor, TableWithJoins,
 };
 
 use crate::issue::Rule;
@@ -164,9 +164,28 @@ impl Walker<'_> {
                 {
                     self.walk_join_constraints(std::slice::from_mut(table_with_joins));
                 }
+                let outer = matches!(
+                    join.join_operator,
+                    JoinOperator::Left(_)
+                        | JoinOperator::LeftOuter(_)
+                        | JoinOperator::Right(_)
+                        | JoinOperator::RightOuter(_)
+                        | JoinOperator::FullOuter(_)
+                );
                 if let Some(c) = crate::joins::constraint_mut(&mut join.join_operator) {
                     match c {
-                        JoinConstraint::On(e) => self.expr(e),
+                        JoinConstraint::On(e) => {
+                            // Polars applies such a condition to the wrong side, or drops the rows the
+                            // outer join should keep.
+                            if outer && conjuncts(e).iter().any(|c| !pairs_columns(c)) {
+                                self.unsupported(
+                                    "a condition other than `a.x = b.y` in an outer join's ON",
+                                    "filter the joined table in a subquery: `LEFT JOIN (SELECT * FROM data \
+                                     WHERE salary >= 60) AS b ON b.manager_id = a.id`.",
+                                );
+                            }
+                            self.expr(e);
+                        }
                         JoinConstraint::Using(names) => {
                             for name in names {
                                 self.using_name(name);
@@ -177,5 +196,72 @@ impl Walker<'_> {
                 }
             }
         }
+    }
+}
+
+/// The parts of `a AND b AND c`.
+fn conjuncts(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => {
+            let mut parts = conjuncts(left);
+            parts.extend(conjuncts(right));
+            parts
+        }
+        Expr::Nested(inner) => conjuncts(inner),
+        other => vec![other],
+    }
+}
+
+/// `a.x = b.y`: what a join pairs rows by.
+fn pairs_columns(e: &Expr) -> bool {
+    let column = |x: &Expr| matches!(x, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+    matches!(e, Expr::BinaryOp { left, op: BinaryOperator::Eq, right } if column(left) && column(right))
+}
+
+/// An inner join's ON conditions other than `a.x = b.y` (`b.dept = 'IT'`) move to WHERE, where they mean the
+/// same: Polars applied `b.dept = 'IT'` to the left table. Only while a pairing is left in the ON.
+pub(crate) fn inner_join_filters_to_where(s: &mut Select) {
+    let mut moved = Vec::new();
+    for twj in &mut s.from {
+        for join in &mut twj.joins {
+            let (JoinOperator::Join(JoinConstraint::On(on))
+            | JoinOperator::Inner(JoinConstraint::On(on))) = &mut join.join_operator
+            else {
+                continue;
+            };
+            let parts = conjuncts(on);
+            if !parts.iter().any(|c| pairs_columns(c)) || parts.iter().all(|c| pairs_columns(c)) {
+                continue;
+            }
+            let (pairs, filters): (Vec<&Expr>, Vec<&Expr>) =
+                parts.into_iter().partition(|c| pairs_columns(c));
+            let joined = |parts: Vec<&Expr>| {
+                parts.into_iter().cloned().reduce(|a, b| Expr::BinaryOp {
+                    left: Box::new(a),
+                    op: BinaryOperator::And,
+                    right: Box::new(b),
+                })
+            };
+            let (Some(pairs), Some(filters)) = (joined(pairs), joined(filters)) else {
+                continue;
+            };
+            *on = pairs;
+            moved.push(filters);
+        }
+    }
+    for filter in moved {
+        let filter = Expr::Nested(Box::new(filter));
+        s.selection = Some(match s.selection.take() {
+            Some(existing) => Expr::BinaryOp {
+                left: Box::new(Expr::Nested(Box::new(existing))),
+                op: BinaryOperator::And,
+                right: Box::new(filter),
+            },
+            None => filter,
+        });
     }
 }

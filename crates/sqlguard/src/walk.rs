@@ -313,6 +313,7 @@ impl<'a> Walker<'a> {
             .filter_map(crate::names::item_alias)
             .collect();
         self.scopes.push(SelectScope { relations, aliases });
+        crate::joins::inner_join_filters_to_where(s);
         self.walk_join_constraints(&mut s.from);
         let out = self.projection(&mut s.projection);
         if let Some(Distinct::On(exprs)) = s.distinct.as_mut() {

@@ -79,3 +79,35 @@ fn misplaced_aggregates_are_refused_with_a_rewrite() {
     ok("SELECT country FROM data GROUP BY country HAVING count(*) > 1");
     ok("SELECT country, count(*) FILTER (WHERE a > 1) FROM data GROUP BY country");
 }
+
+#[test]
+fn join_conditions_that_polars_misapplies() {
+    // Inner join: a filter in ON means the same in WHERE, where Polars applies it to the right table.
+    let q = ok(
+        "SELECT a.name, b.name FROM data AS a JOIN data AS b ON b.a = a.id AND b.country = 'IT'",
+    );
+    assert!(
+        q.sql()
+            .contains(r#"ON b."a" = a."id" WHERE (b."country" = 'IT')"#),
+        "{}",
+        q.sql()
+    );
+    let q = ok(
+        "SELECT a.name FROM data AS a JOIN data AS b ON a.id = b.a AND b.Age > 3 WHERE a.id > 1",
+    );
+    assert!(
+        q.sql().contains(r#"WHERE (a."id" > 1) AND (b."Age" > 3)"#),
+        "{}",
+        q.sql()
+    );
+    // Outer join: refused with the subquery rewrite (Polars dropped the rows it should keep).
+    let issues = rejected_with(
+        "SELECT a.name, b.name FROM data AS a LEFT JOIN data AS b ON b.a = a.id AND b.Age >= 60",
+        "unsupported_syntax",
+    );
+    assert!(
+        issues[0].message.contains("LEFT JOIN (SELECT"),
+        "{issues:#?}"
+    );
+    ok("SELECT a.name, b.name FROM data AS a LEFT JOIN data AS b ON b.a = a.id AND b.id = a.a");
+}
