@@ -223,8 +223,15 @@ fn pairs_columns(e: &Expr) -> bool {
 }
 
 /// An inner join's ON conditions other than `a.x = b.y` (`b.dept = 'IT'`) move to WHERE, where they mean the
-/// same: Polars applied `b.dept = 'IT'` to the left table. Only while a pairing is left in the ON.
-pub(crate) fn inner_join_filters_to_where(s: &mut Select) {
+/// same: Polars applied `b.dept = 'IT'` to the left table. Only while a pairing is left in the ON. Returns
+/// false when such a filter had to stay: a RIGHT or FULL join keeps rows that the filter in WHERE would drop.
+pub(crate) fn inner_join_filters_to_where(s: &mut Select) -> bool {
+    let keeps_unmatched = s.from.iter().flat_map(|twj| &twj.joins).any(|join| {
+        matches!(
+            join.join_operator,
+            JoinOperator::Right(_) | JoinOperator::RightOuter(_) | JoinOperator::FullOuter(_)
+        )
+    });
     let mut moved = Vec::new();
     for twj in &mut s.from {
         for join in &mut twj.joins {
@@ -236,6 +243,9 @@ pub(crate) fn inner_join_filters_to_where(s: &mut Select) {
             let parts = conjuncts(on);
             if !parts.iter().any(|c| pairs_columns(c)) || parts.iter().all(|c| pairs_columns(c)) {
                 continue;
+            }
+            if keeps_unmatched {
+                return false;
             }
             let (pairs, filters): (Vec<&Expr>, Vec<&Expr>) =
                 parts.into_iter().partition(|c| pairs_columns(c));
@@ -264,4 +274,5 @@ pub(crate) fn inner_join_filters_to_where(s: &mut Select) {
             None => filter,
         });
     }
+    true
 }

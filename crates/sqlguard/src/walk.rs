@@ -313,7 +313,13 @@ impl<'a> Walker<'a> {
             .filter_map(crate::names::item_alias)
             .collect();
         self.scopes.push(SelectScope { relations, aliases });
-        crate::joins::inner_join_filters_to_where(s);
+        if !crate::joins::inner_join_filters_to_where(s) {
+            self.unsupported(
+                "a condition other than `a.x = b.y` in a join's ON, in a query with a RIGHT or FULL join",
+                "filter the joined table in a subquery: `JOIN (SELECT * FROM data WHERE dept = 'IT') AS b ON \
+                 b.manager_id = a.id`.",
+            );
+        }
         self.walk_join_constraints(&mut s.from);
         let out = self.projection(&mut s.projection);
         if let Some(Distinct::On(exprs)) = s.distinct.as_mut() {

@@ -100,6 +100,12 @@ fn join_conditions_that_polars_misapplies() {
         "{}",
         q.sql()
     );
+    // Before a RIGHT join, WHERE would drop rows the RIGHT join keeps: refused with the subquery rewrite.
+    let issues = rejected_with(
+        "SELECT a.name FROM data AS a JOIN data AS b ON a.id = b.a AND b.Age > 3 RIGHT JOIN data AS c ON c.id = a.id",
+        "unsupported_syntax",
+    );
+    assert!(issues[0].message.contains("JOIN (SELECT"), "{issues:#?}");
     // Outer join: refused with the subquery rewrite (Polars dropped the rows it should keep).
     let issues = rejected_with(
         "SELECT a.name, b.name FROM data AS a LEFT JOIN data AS b ON b.a = a.id AND b.Age >= 60",
