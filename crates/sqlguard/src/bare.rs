@@ -6,12 +6,12 @@
 //! row of the group. Each is rewritten to the aggregate that says so, with a note.
 
 use sqlparser::ast::{
-    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Ident,
-    ObjectNamePart, Select, SelectItem,
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, Select,
+    SelectItem,
 };
 
-use crate::calls::integer_literal;
 use crate::issue::Rule;
+use crate::syntax::integer_literal;
 use crate::walk::Walker;
 
 /// Functions that aggregate rows (when called without OVER).
@@ -48,10 +48,7 @@ const AGGREGATES: &[&str] = &[
 ];
 
 fn function_name(f: &Function) -> Option<String> {
-    match f.name.0.as_slice() {
-        [ObjectNamePart::Identifier(i)] => Some(i.value.to_ascii_lowercase()),
-        _ => None,
-    }
+    crate::syntax::function_name(&f.name)
 }
 
 /// True for a call that aggregates rows (`count(*)`, not `count(*) OVER (...)`).

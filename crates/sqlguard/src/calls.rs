@@ -2,33 +2,14 @@
 
 use sqlparser::ast::{
     Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentClause, FunctionArguments,
-    ObjectNamePart, UnaryOperator, Value, WindowFrameBound, WindowType,
+    ObjectNamePart, Value, WindowFrameBound, WindowType,
 };
 
 use crate::functions;
 use crate::issue::{Location, Rule};
 use crate::relations::location_of;
+use crate::syntax::{integer_literal, plain_arg};
 use crate::walk::{Output, Walker};
-
-/// The integer value of a literal like `10`, `-3` or `+7`, if that is what `e` is.
-pub(crate) fn integer_literal(e: &Expr) -> Option<i64> {
-    match e {
-        Expr::Value(v) => match &v.value {
-            Value::Number(n, _) => n.parse::<i64>().ok(),
-            _ => None,
-        },
-        Expr::UnaryOp {
-            op: UnaryOperator::Minus,
-            expr,
-        } => integer_literal(expr).map(|n| -n),
-        Expr::UnaryOp {
-            op: UnaryOperator::Plus,
-            expr,
-        } => integer_literal(expr),
-        Expr::Nested(x) => integer_literal(x),
-        _ => None,
-    }
-}
 
 /// Functions of text that SQL written for SQLite applies to dates (which SQLite keeps as text).
 const TEXT_FUNCTIONS: &[&str] = &[
@@ -62,13 +43,6 @@ fn call_arguments(args: &FunctionArguments) -> impl Iterator<Item = &Expr> {
         _ => &[],
     };
     list.iter().filter_map(plain_arg)
-}
-
-fn plain_arg(arg: &FunctionArg) -> Option<&Expr> {
-    match arg {
-        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
-        _ => None,
-    }
 }
 
 impl Walker<'_> {

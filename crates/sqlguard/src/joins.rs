@@ -249,13 +249,7 @@ pub(crate) fn inner_join_filters_to_where(s: &mut Select) -> bool {
             }
             let (pairs, filters): (Vec<&Expr>, Vec<&Expr>) =
                 parts.into_iter().partition(|c| pairs_columns(c));
-            let joined = |parts: Vec<&Expr>| {
-                parts.into_iter().cloned().reduce(|a, b| Expr::BinaryOp {
-                    left: Box::new(a),
-                    op: BinaryOperator::And,
-                    right: Box::new(b),
-                })
-            };
+            let joined = |parts: Vec<&Expr>| parts.into_iter().cloned().reduce(and);
             let (Some(pairs), Some(filters)) = (joined(pairs), joined(filters)) else {
                 continue;
             };
@@ -266,13 +260,17 @@ pub(crate) fn inner_join_filters_to_where(s: &mut Select) -> bool {
     for filter in moved {
         let filter = Expr::Nested(Box::new(filter));
         s.selection = Some(match s.selection.take() {
-            Some(existing) => Expr::BinaryOp {
-                left: Box::new(Expr::Nested(Box::new(existing))),
-                op: BinaryOperator::And,
-                right: Box::new(filter),
-            },
+            Some(existing) => and(Expr::Nested(Box::new(existing)), filter),
             None => filter,
         });
     }
     true
+}
+
+fn and(left: Expr, right: Expr) -> Expr {
+    Expr::BinaryOp {
+        left: Box::new(left),
+        op: BinaryOperator::And,
+        right: Box::new(right),
+    }
 }

@@ -19,6 +19,7 @@ mod prescan;
 mod qualify;
 mod relations;
 mod scope;
+pub mod syntax;
 mod walk;
 
 use serde::Serialize;

@@ -81,15 +81,16 @@ pub(crate) fn resolve(scopes: &[SelectScope], word: &str, with_aliases: bool) ->
     }
 }
 
-/// True when `word` names a column only through a scope around the innermost one: from a subquery, a
-/// column of the query around it (a correlated subquery).
+/// True when `word`, which names a column of `scopes`, names nothing in the innermost one: from a subquery,
+/// a column of the query around it (a correlated subquery).
 pub(crate) fn resolves_outside(scopes: &[SelectScope], word: &str) -> bool {
-    let Some((inner, _)) = scopes.split_last().filter(|(_, outer)| !outer.is_empty()) else {
-        return false;
-    };
-    let inside = std::slice::from_ref(inner);
-    matches!(resolve(inside, word, true), Resolved::Unknown)
-        && matches!(resolve(scopes, word, true), Resolved::Column(_))
+    match scopes.split_last() {
+        Some((inner, outer)) if !outer.is_empty() => matches!(
+            resolve(std::slice::from_ref(inner), word, true),
+            Resolved::Unknown
+        ),
+        _ => false,
+    }
 }
 
 /// Find the relation a qualifier names, innermost scope first.

@@ -17,10 +17,11 @@
 
 use std::ops::ControlFlow;
 
+use sqlguard::syntax::{function_name, plain_arg};
 use sqlparser::ast::{
     BinaryOperator, CastKind, DataType, DateTimeField, ExactNumberInfo, Expr, Function,
-    FunctionArg, FunctionArgExpr, FunctionArguments, ObjectName, ObjectNamePart, Query, Statement,
-    Value, VisitMut, VisitorMut, WindowType, visit_expressions,
+    FunctionArg, FunctionArgExpr, FunctionArguments, ObjectName, Query, Statement, Value, VisitMut,
+    VisitorMut, WindowType, visit_expressions,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::{Parser, ParserOptions};
@@ -70,13 +71,11 @@ const WHOLE_DATE_PARTS: &[&str] = &[
     "second",
 ];
 
-/// `sql` as Polars should run it, or `None` when nothing needed changing (or it does not parse, which
-/// cannot happen to sqlguard's output; Polars then reports it).
-pub(crate) fn for_polars(sql: &str) -> Option<String> {
-    let mut query = parse_query(sql)?;
+/// `query` rewritten as Polars should run it; false when nothing needed changing.
+pub(crate) fn adapt(query: &mut Query) -> bool {
     let mut adapter = Adapter { changed: false };
     let _ = query.visit(&mut adapter);
-    adapter.changed.then(|| query.to_string())
+    adapter.changed
 }
 
 /// `sql` parsed as sqlparser reads sqlguard's output (the same options): the one query it is.
@@ -157,23 +156,9 @@ impl VisitorMut for Adapter {
     }
 }
 
-fn function_name(name: &ObjectName) -> Option<String> {
-    match name.0.as_slice() {
-        [ObjectNamePart::Identifier(ident)] => Some(ident.value.to_ascii_lowercase()),
-        _ => None,
-    }
-}
-
 fn plain_args(f: &mut Function) -> Option<&mut Vec<FunctionArg>> {
     match &mut f.args {
         FunctionArguments::List(list) => Some(&mut list.args),
-        _ => None,
-    }
-}
-
-fn arg_expr(arg: &FunctionArg) -> Option<&Expr> {
-    match arg {
-        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
         _ => None,
     }
 }
@@ -195,7 +180,7 @@ fn narrow_integer_call(name: &str, f: &mut Function) -> bool {
     if name != "date_part" {
         return true;
     }
-    let part = plain_args(f).and_then(|args| string_literal(args.first().and_then(arg_expr)));
+    let part = plain_args(f).and_then(|args| string_literal(args.first().and_then(plain_arg)));
     part.is_some_and(|p| WHOLE_DATE_PARTS.contains(&p.to_ascii_lowercase().as_str()))
 }
 
@@ -309,8 +294,8 @@ fn format_last(f: &mut Function) -> bool {
     let [first, second] = args.as_mut_slice() else {
         return false;
     };
-    let format_first = string_literal(arg_expr(first)).is_some_and(|s| s.contains('%'))
-        && string_literal(arg_expr(second)).is_none();
+    let format_first = string_literal(plain_arg(first)).is_some_and(|s| s.contains('%'))
+        && string_literal(plain_arg(second)).is_none();
     if format_first {
         std::mem::swap(first, second);
     }
@@ -335,11 +320,7 @@ fn sqlite_width(data_type: &mut DataType) -> bool {
 }
 
 fn integer_literal(e: &Expr) -> bool {
-    match e {
-        Expr::Value(v) => matches!(&v.value, Value::Number(n, _) if n.parse::<i64>().is_ok()),
-        Expr::UnaryOp { expr, .. } => integer_literal(expr),
-        _ => false,
-    }
+    sqlguard::syntax::integer_literal(e).is_some()
 }
 
 /// `e` → `CAST(e AS BIGINT)`.

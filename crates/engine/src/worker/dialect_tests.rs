@@ -2,6 +2,12 @@
 
 use super::*;
 
+/// `sql` as Polars should run it, or `None` when nothing needed changing.
+fn for_polars(sql: &str) -> Option<String> {
+    let mut query = parse_query(sql)?;
+    adapt(&mut query).then(|| query.to_string())
+}
+
 fn adapted(sql: &str) -> String {
     for_polars(sql).unwrap_or_else(|| sql.to_owned())
 }

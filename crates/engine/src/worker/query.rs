@@ -87,10 +87,20 @@ impl State {
         limit: usize,
     ) -> Result<ResultTable, EngineError> {
         let frame = self.frame(path, true)?;
-        let adapted = dialect::for_polars(sql);
-        let sql = adapted.as_deref().unwrap_or(sql);
-        let mut evaluate = |sub: &str| scalar(&frame, sub);
-        let sql = subqueries::inline(sql, &mut evaluate).unwrap_or_else(|| sql.to_owned());
+        // One parse for both rewrites; SQL that does not parse (never sqlguard's) goes to Polars as written.
+        let sql = match dialect::parse_query(sql) {
+            Some(mut query) => {
+                let adapted = dialect::adapt(&mut query);
+                let mut evaluate = |sub: &str| scalar(&frame, sub);
+                let inlined = subqueries::inline(&mut query, &mut evaluate);
+                if adapted || inlined {
+                    query.to_string()
+                } else {
+                    sql.to_owned()
+                }
+            }
+            None => sql.to_owned(),
+        };
         let failed = |e: PolarsError| EngineError::Query(query_message(&e, path));
         let result = run(frame, &sql).map_err(failed)?;
         let rows = result.height() as u64;

@@ -11,25 +11,21 @@ use std::ops::ControlFlow;
 
 use polars::prelude::AnyValue;
 use sqlparser::ast::{
-    DataType, Expr, TimezoneInfo, TypedString, UnaryOperator, Value, VisitMut, VisitorMut,
+    DataType, Expr, Query, TimezoneInfo, TypedString, UnaryOperator, Value, VisitMut, VisitorMut,
 };
 
 use super::values;
 
-/// `sql` with every uncorrelated scalar subquery replaced by `evaluate`'s literal, or `None` when there was
-/// nothing to replace. `evaluate` runs one subquery's SQL and returns its value as a literal.
-pub(crate) fn inline(sql: &str, evaluate: &mut dyn FnMut(&str) -> Option<Expr>) -> Option<String> {
-    if !sql.to_ascii_uppercase().contains("(SELECT") {
-        return None;
-    }
-    let mut query = super::dialect::parse_query(sql)?;
+/// Replaces every scalar subquery of `query` by `evaluate`'s literal; false when there was nothing to
+/// replace. `evaluate` runs one subquery's SQL and returns its value as a literal.
+pub(crate) fn inline(query: &mut Query, evaluate: &mut dyn FnMut(&str) -> Option<Expr>) -> bool {
     let mut inliner = Inliner {
         with: query.with.as_ref().map(ToString::to_string),
         evaluate,
         changed: false,
     };
     let _ = query.visit(&mut inliner);
-    inliner.changed.then(|| query.to_string())
+    inliner.changed
 }
 
 struct Inliner<'a> {
@@ -115,7 +111,8 @@ mod tests {
             seen.push(sub.to_owned());
             value.clone()
         };
-        inline(sql, &mut evaluate)
+        let mut query = crate::worker::dialect::parse_query(sql)?;
+        inline(&mut query, &mut evaluate).then(|| query.to_string())
     }
 
     #[test]

@@ -1,0 +1,41 @@
+//! Small readings of sqlparser's tree that the validator and the engine's rewrites both need.
+
+use sqlparser::ast::{
+    Expr, FunctionArg, FunctionArgExpr, ObjectName, ObjectNamePart, UnaryOperator, Value,
+};
+
+/// A call's name in lower case, when it is one plain word (`count`, not `x.count`).
+pub fn function_name(name: &ObjectName) -> Option<String> {
+    match name.0.as_slice() {
+        [ObjectNamePart::Identifier(ident)] => Some(ident.value.to_ascii_lowercase()),
+        _ => None,
+    }
+}
+
+/// The integer value of a literal like `10`, `-3` or `+7`, if that is what `e` is.
+pub fn integer_literal(e: &Expr) -> Option<i64> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => n.parse::<i64>().ok(),
+            _ => None,
+        },
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr,
+        } => integer_literal(expr).map(|n| -n),
+        Expr::UnaryOp {
+            op: UnaryOperator::Plus,
+            expr,
+        } => integer_literal(expr),
+        Expr::Nested(x) => integer_literal(x),
+        _ => None,
+    }
+}
+
+/// The expression a positional argument passes (not `*`, not a named argument).
+pub fn plain_arg(arg: &FunctionArg) -> Option<&Expr> {
+    match arg {
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+        _ => None,
+    }
+}
