@@ -174,7 +174,8 @@ pub(crate) fn ingest(
         let _ = std::fs::remove_file(parquet);
         // A column empty in the inference head has its values further on: read again with their type. An
         // upload still arriving is followed again from its start, as the first time.
-        if let Some(late) = late_types::found(&error)
+        let late = late_types::found(&error);
+        if let Some(late) = late.as_ref()
             && widenings < widen::MAX_WIDENINGS
         {
             widened.extend(late.iter().cloned());
@@ -193,7 +194,7 @@ pub(crate) fn ingest(
         {
             widened.insert(index, dtype);
             widenings += 1;
-        } else if !infer_all && (is_type_error(&text) || late_types::found(&error).is_some()) {
+        } else if !infer_all && (is_type_error(&text) || late.is_some()) {
             // Polars' inference over the whole file decides every type, those widened so far too.
             infer_all = true;
             widened.clear();
@@ -229,7 +230,7 @@ fn is_type_error(text: &str) -> bool {
     text.contains("could not parse") || text.contains("as dtype")
 }
 
-fn unreadable(error: std::io::Error) -> EngineError {
+pub(super) fn unreadable(error: std::io::Error) -> EngineError {
     EngineError::Internal(format!("cannot read the upload: {error}"))
 }
 

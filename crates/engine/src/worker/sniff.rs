@@ -173,8 +173,6 @@ fn parse_records(body: &[u8], delimiter: u8, complete: bool, utf8: bool) -> Vec<
     records
 }
 
-/// Bytes as text: UTF-8 (lossy); when the file is not UTF-8, as its copy will read them (the bytes that are not
-/// UTF-8 as Windows-1252, what "Latin-1" means on the web).
 /// The fields of a header longer than the sample: counted to its end (the first line end outside quotes),
 /// or until there are more than `limit`, so that a header of millions of fields is not read to its end to
 /// be refused.
@@ -206,6 +204,8 @@ pub(crate) fn header_width(
     }
 }
 
+/// Bytes as text: UTF-8 (lossy); when the file is not UTF-8, as its copy will read them (the bytes that are not
+/// UTF-8 as Windows-1252, what "Latin-1" means on the web).
 pub(crate) fn decode(bytes: &[u8], utf8: bool) -> String {
     if utf8 {
         String::from_utf8_lossy(bytes).into_owned()

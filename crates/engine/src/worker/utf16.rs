@@ -7,6 +7,7 @@ use std::path::Path;
 use encoding_rs::{CoderResult, Encoding, UTF_16BE, UTF_16LE};
 
 use super::inference_head::TempFile;
+use super::ingest::unreadable;
 use super::normalise::each_chunk;
 use super::source::CsvSource;
 use crate::EngineError;
@@ -15,8 +16,6 @@ use crate::protocol::with_suffix;
 /// A UTF-8 copy of the upload when it is UTF-16 with a byte-order mark (waiting for all of it first);
 /// `None` otherwise.
 pub(super) fn copy_if_utf16(upload: &mut CsvSource) -> Result<Option<TempFile>, EngineError> {
-    let unreadable =
-        |e: std::io::Error| EngineError::Internal(format!("cannot read the upload: {e}"));
     let available = upload.wait_for(4).map_err(unreadable)?;
     if available < 2 {
         return Ok(None);
