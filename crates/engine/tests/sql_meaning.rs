@@ -116,6 +116,56 @@ async fn answers_match_sqlite() {
             "SELECT name FROM data WHERE salary IN ('80000', '90000') AND id BETWEEN '1' AND '9' ORDER BY name",
             json!([["Cy"], ["Ed"]]),
         ),
+        // Polars' windows sort NULLs first both ways: the "highest bonus" of HR and IT was a NULL one, and
+        // RANK() gave a NULL key a NULL rank.
+        (
+            "SELECT dept, name FROM (SELECT dept, name, ROW_NUMBER() OVER (PARTITION BY dept ORDER BY bonus DESC) AS rn FROM data) AS t WHERE rn = 1 ORDER BY dept",
+            json!([["HR", "Ada"], ["IT", "Ed"], ["Ops", "Flo"]]),
+        ),
+        (
+            "SELECT id, RANK() OVER (ORDER BY bonus DESC) AS r, DENSE_RANK() OVER (ORDER BY bonus DESC) AS d FROM data ORDER BY id",
+            json!([
+                [1, 3, 3],
+                [2, 4, 4],
+                [3, 2, 2],
+                [4, 4, 4],
+                [5, 1, 1],
+                [6, 4, 4]
+            ]),
+        ),
+        (
+            "SELECT id, RANK() OVER (ORDER BY bonus NULLS FIRST) AS r FROM data ORDER BY id",
+            json!([[1, 4], [2, 1], [3, 5], [4, 1], [5, 6], [6, 1]]),
+        ),
+        // A set operation over an EXCEPT lost the EXCEPT's left side; a UNION's ORDER BY looked for the
+        // names of its last SELECT.
+        (
+            "SELECT id FROM data WHERE id < 4 EXCEPT SELECT id FROM data WHERE id = 1 UNION ALL SELECT id FROM data WHERE id = 4 ORDER BY id",
+            json!([[2], [3], [4]]),
+        ),
+        (
+            "SELECT dept, COUNT(*) AS c FROM data GROUP BY dept UNION ALL SELECT 'Total', COUNT(*) FROM data ORDER BY c DESC, dept",
+            json!([["Total", 6], ["IT", 3], ["HR", 2], ["Ops", 1]]),
+        ),
+        // A datetime turned into text had Polars' microseconds; DATE(ts) of a datetime failed; an IN list of
+        // decimals and whole numbers failed.
+        (
+            "SELECT id, 'at ' || ts, DATE(hired) FROM data WHERE CAST(ts AS TEXT) = '2024-01-01 10:30:00'",
+            json!([[1, "at 2024-01-01 10:30:00", "2020-02-12"]]),
+        ),
+        (
+            "SELECT DATE(ts) AS day, COUNT(*) AS n FROM data GROUP BY DATE(ts) ORDER BY day",
+            json!([
+                ["2024-01-01", 2],
+                ["2024-01-02", 2],
+                ["2024-01-03", 1],
+                ["2024-01-04", 1]
+            ]),
+        ),
+        (
+            "SELECT name FROM data WHERE salary IN (50000.5, 60000, -1)",
+            json!([["Bob"]]),
+        ),
         // The same column name twice was an error.
         (
             "SELECT a.name, b.name FROM data AS a JOIN data AS b ON a.id = b.id WHERE a.id = 1",
@@ -200,5 +250,30 @@ async fn join_filters_apply_to_the_right_table() {
     assert_eq!(
         json!(out.table.rows),
         json!([["Ann", "Cid"], ["Bob", "Dee"]])
+    );
+}
+
+/// A window sorts NULLs last both ways, as the query's ORDER BY does (SQLite puts them first when
+/// ascending), also over a WITH query's groups.
+#[tokio::test]
+async fn windows_sort_nulls_last_like_order_by() {
+    let engine = engine();
+    let (_dir, path) = csv_file("staff.csv", STAFF);
+    let (report, parquet) = ingest(&engine, &path).await;
+    let catalog = catalog(&report.unwrap(), &[]);
+    let rows = |sql: &'static str| {
+        let (engine, parquet, catalog) = (&engine, &parquet, &catalog);
+        async move {
+            let out = query(engine, parquet, catalog, sql).await.unwrap();
+            json!(out.table.rows)
+        }
+    };
+    assert_eq!(
+        rows("SELECT id, RANK() OVER (ORDER BY bonus) AS r, ROW_NUMBER() OVER (ORDER BY bonus) AS n FROM data WHERE id <= 3 ORDER BY id").await,
+        json!([[1, 1, 1], [2, 3, 3], [3, 2, 2]])
+    );
+    assert_eq!(
+        rows("WITH g AS (SELECT bonus FROM data GROUP BY bonus) SELECT bonus, RANK() OVER (ORDER BY bonus DESC) AS r FROM g ORDER BY r").await,
+        json!([[500, 1], [300, 2], [100, 3], [null, 4]])
     );
 }

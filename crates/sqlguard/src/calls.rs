@@ -138,22 +138,8 @@ impl Walker<'_> {
                 );
             }
             Some(WindowType::WindowSpec(spec)) => {
-                let window = spec
-                    .partition_by
-                    .iter()
-                    .chain(spec.order_by.iter().map(|item| &item.expr));
-                // Polars evaluates the window over each group's own rows: SUM(SUM(x)) OVER () gives each
-                // group its own total, so every share comes out as 100 %; ordered or partitioned by an
-                // aggregate, it fails with words about "aggregation context".
-                if holds_aggregates(call_arguments(&f.args).chain(window)) {
-                    self.unsupported(
-                        "a window function over an aggregate (such as SUM(SUM(x)) OVER () or RANK() OVER \
-                         (ORDER BY COUNT(*)))",
-                        "group in a WITH clause first, then apply the window to its result: \
-                         `WITH g AS (SELECT dept, SUM(salary) AS total FROM data GROUP BY dept) \
-                         SELECT dept, total * 100.0 / SUM(total) OVER () AS share FROM g`.",
-                    );
-                }
+                // A window over an aggregate (SUM(SUM(x)) OVER ()) is in a grouped query: refused, with the
+                // rewrite, by `windows::window_over_groups`.
                 if spec.window_name.is_some() {
                     self.unsupported(
                         "a window based on a named window",
@@ -164,6 +150,7 @@ impl Walker<'_> {
                 for item in &mut spec.order_by {
                     self.expr(&mut item.expr);
                 }
+                crate::windows::place_nulls(&self.scopes, &mut spec.order_by);
                 if let Some(frame) = spec.window_frame.as_mut() {
                     for bound in
                         std::iter::once(&mut frame.start_bound).chain(frame.end_bound.as_mut())

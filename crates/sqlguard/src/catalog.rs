@@ -7,6 +7,13 @@ use serde::{Deserialize, Serialize};
 pub struct Column {
     pub name: String,
     pub dtype: String,
+    /// False when the column is known to hold no NULL (a stored dataset knows its null counts).
+    #[serde(default = "may_hold_nulls")]
+    pub nullable: bool,
+}
+
+fn may_hold_nulls() -> bool {
+    true
 }
 
 impl Column {
@@ -14,6 +21,15 @@ impl Column {
         Column {
             name: name.into(),
             dtype: dtype.into(),
+            nullable: true,
+        }
+    }
+
+    /// The same column, known to hold no NULL.
+    pub fn without_nulls(self) -> Column {
+        Column {
+            nullable: false,
+            ..self
         }
     }
 }
@@ -59,6 +75,15 @@ impl Table {
     /// Names of the columns holding datetimes (`datetime[μs]`, `datetime[ns, UTC]`, ...).
     pub(crate) fn datetime_columns(&self) -> Vec<String> {
         self.columns_where(|dtype| dtype.starts_with("datetime"))
+    }
+
+    /// Names of the columns known to hold no NULL.
+    pub(crate) fn not_null_columns(&self) -> Vec<String> {
+        self.columns
+            .iter()
+            .filter(|c| !c.nullable)
+            .map(|c| c.name.clone())
+            .collect()
     }
 
     fn columns_where(&self, kind: impl Fn(&str) -> bool) -> Vec<String> {

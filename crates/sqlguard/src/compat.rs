@@ -84,7 +84,7 @@ pub(crate) fn quantified_subquery_as_in(e: &mut Expr) {
 }
 
 /// True when `e` is a column of a registered table that `kind` picks out of its relation.
-fn is_column_of_kind(
+pub(crate) fn is_column_of_kind(
     scopes: &[SelectScope],
     e: &Expr,
     kind: impl Fn(&Relation) -> &Vec<String>,
@@ -103,6 +103,21 @@ fn is_column_of_kind(
         },
         _ => false,
     }
+}
+
+/// The date columns of a relation, for [`is_column_of_kind`].
+pub(crate) fn scope_dates(r: &Relation) -> &Vec<String> {
+    &r.dates
+}
+
+/// The datetime columns of a relation, for [`is_column_of_kind`].
+pub(crate) fn scope_datetimes(r: &Relation) -> &Vec<String> {
+    &r.datetimes
+}
+
+/// True when `e` is a column of a registered table known to hold no NULL (outer joins aside).
+pub(crate) fn holds_no_nulls(scopes: &[SelectScope], e: &Expr) -> bool {
+    is_column_of_kind(scopes, e, |r| &r.not_null)
 }
 
 fn is_numeric_column(scopes: &[SelectScope], e: &Expr) -> bool {
@@ -167,6 +182,32 @@ pub(crate) fn days_between(scopes: &[SelectScope], e: &mut Expr) {
 pub(crate) fn numeric_list(scopes: &[SelectScope], e: &Expr, items: &mut [&mut Expr]) {
     if is_numeric_column(scopes, e) {
         items.iter_mut().for_each(|item| number_literal(item));
+    }
+}
+
+/// Polars builds an IN list as one Series: `IN (1.5, 2)` failed ("unexpected value while building Series
+/// of type Float64"). With a decimal among them, whole numbers are written as decimals too.
+pub(crate) fn uniform_numbers(items: &mut [Expr]) {
+    fn number(item: &mut Expr) -> Option<&mut String> {
+        match item {
+            Expr::UnaryOp { expr, .. } => number(expr),
+            Expr::Value(v) => match &mut v.value {
+                Value::Number(text, _) => Some(text),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    let decimal = |text: &String| text.contains(['.', 'e', 'E']);
+    if items
+        .iter_mut()
+        .any(|item| number(item).is_some_and(|t| decimal(t)))
+    {
+        for item in items.iter_mut() {
+            if let Some(text) = number(item).filter(|t| !decimal(t)) {
+                text.push_str(".0");
+            }
+        }
     }
 }
 

@@ -115,12 +115,17 @@ impl Walker<'_> {
                 self.value(left, compares && is_name(right));
                 self.value(right, compares && is_name(left));
                 crate::compat::numeric_comparison(&self.scopes, left, op, right);
+                if matches!(op, B::StringConcat) {
+                    crate::compat::date_as_text(&self.scopes, left);
+                    crate::compat::date_as_text(&self.scopes, right);
+                }
             }
             Expr::InList { expr, list, .. } => {
                 self.expr(expr);
                 list.iter_mut().for_each(|x| self.value(x, true));
                 let mut items: Vec<&mut Expr> = list.iter_mut().collect();
                 crate::compat::numeric_list(&self.scopes, expr, &mut items);
+                crate::compat::uniform_numbers(list);
             }
             Expr::InSubquery { expr, subquery, .. } => {
                 self.expr(expr);
@@ -171,12 +176,16 @@ impl Walker<'_> {
                 expr,
                 array,
                 format,
+                data_type,
                 ..
             } => {
                 if *array || format.is_some() {
                     self.unsupported("CAST ... FORMAT / ARRAY", "use a plain CAST(x AS type).");
                 }
                 self.expr(expr);
+                if crate::temporal::is_text_type(data_type) {
+                    crate::compat::date_as_text(&self.scopes, expr);
+                }
             }
             Expr::Extract { expr, .. } | Expr::Ceil { expr, .. } | Expr::Floor { expr, .. } => {
                 self.expr(expr);
@@ -231,7 +240,10 @@ impl Walker<'_> {
                 *e = Expr::Identifier(ident);
                 self.expr(e);
             }
-            Expr::Function(f) => self.function(f),
+            Expr::Function(f) => {
+                self.function(f);
+                crate::temporal::date_call(&self.scopes, e);
+            }
             Expr::Case {
                 operand,
                 conditions,

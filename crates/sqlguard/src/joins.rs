@@ -99,6 +99,7 @@ impl Walker<'_> {
         has_where: bool,
         relations: &mut Vec<Relation>,
     ) {
+        let first = relations.len();
         self.deeper(|w| {
             w.table_factor(&mut twj.relation, relations, has_where);
             for join in &mut twj.joins {
@@ -107,6 +108,22 @@ impl Walker<'_> {
                 w.table_factor(&mut join.relation, relations, has_where);
             }
         });
+        // An outer join fills the rows it keeps with NULLs, whatever the tables hold.
+        let outer = twj.joins.iter().any(|j| {
+            matches!(
+                j.join_operator,
+                JoinOperator::Left(_)
+                    | JoinOperator::LeftOuter(_)
+                    | JoinOperator::Right(_)
+                    | JoinOperator::RightOuter(_)
+                    | JoinOperator::FullOuter(_)
+            )
+        });
+        if outer {
+            relations[first..]
+                .iter_mut()
+                .for_each(|r| r.not_null.clear());
+        }
     }
 
     fn join_shape(&mut self, join: &Join, has_where: bool) {

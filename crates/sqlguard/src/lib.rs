@@ -19,8 +19,11 @@ mod prescan;
 mod qualify;
 mod relations;
 mod scope;
+mod set_ops;
 pub mod syntax;
+mod temporal;
 mod walk;
+mod windows;
 
 use serde::Serialize;
 use sqlparser::ast::{Query, Statement};

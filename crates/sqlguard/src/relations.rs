@@ -96,6 +96,7 @@ impl Walker<'_> {
                     numeric: Vec::new(),
                     dates: Vec::new(),
                     datetimes: Vec::new(),
+                    not_null: Vec::new(),
                 });
             }
             TableFactor::NestedJoin {
@@ -173,6 +174,7 @@ impl Walker<'_> {
         let (canonical, columns) = (table.name.clone(), table.column_names());
         let numeric = table.numeric_columns();
         let (dates, datetimes) = (table.date_columns(), table.datetime_columns());
+        let not_null = table.not_null_columns();
         let written = std::mem::replace(&mut ident.value, canonical.clone());
         ident.quote_style = needs_quotes(&canonical).then_some('"');
         if !self.tables.contains(&canonical) {
@@ -221,6 +223,7 @@ impl Walker<'_> {
             numeric,
             dates,
             datetimes,
+            not_null,
         })
     }
 

@@ -19,6 +19,9 @@ pub(crate) struct Relation {
     /// `hired LIKE '2020%'`.
     pub dates: Vec<String>,
     pub datetimes: Vec<String>,
+    /// Columns known to hold no NULL (registered tables only, and not on the optional side of an outer
+    /// join), so a window ordered by them needs no NULL placement.
+    pub not_null: Vec<String>,
 }
 
 impl Relation {
@@ -224,6 +227,7 @@ mod tests {
             numeric: Vec::new(),
             dates: Vec::new(),
             datetimes: Vec::new(),
+            not_null: Vec::new(),
         };
         let scopes = vec![SelectScope {
             relations: vec![rel],

@@ -136,6 +136,7 @@ impl<'a> Walker<'a> {
                     numeric: Vec::new(),
                     dates: Vec::new(),
                     datetimes: Vec::new(),
+                    not_null: Vec::new(),
                 };
                 if let Some(frame) = self.ctes.last_mut() {
                     frame.push(rel);
@@ -162,6 +163,7 @@ impl<'a> Walker<'a> {
                         numeric: Vec::new(),
                         dates: Vec::new(),
                         datetimes: Vec::new(),
+                        not_null: Vec::new(),
                     };
                     self.scopes.push(SelectScope {
                         relations: vec![rel],
@@ -222,6 +224,7 @@ impl<'a> Walker<'a> {
             self.qualify(q, &scope);
         }
         crate::compat::order_by_aggregates(q);
+        crate::set_ops::order_from_subquery(q);
         out
     }
 
@@ -232,6 +235,7 @@ impl<'a> Walker<'a> {
             SetExpr::SetOperation { left, right, .. } => {
                 let out = w.set_expr(left);
                 w.set_expr(right);
+                crate::set_ops::group_operands(body);
                 out
             }
             SetExpr::Values(values) => {
@@ -312,7 +316,9 @@ impl<'a> Walker<'a> {
             .iter()
             .filter_map(crate::names::item_alias)
             .collect();
-        self.scopes.push(SelectScope { relations, aliases });
+        let mut scope = SelectScope { relations, aliases };
+        crate::windows::not_null_where(&mut scope, s.selection.as_ref());
+        self.scopes.push(scope);
         if !crate::joins::inner_join_filters_to_where(s) {
             self.unsupported(
                 "a condition other than `a.x = b.y` in a join's ON, in a query with a RIGHT or FULL join",
@@ -352,6 +358,14 @@ impl<'a> Walker<'a> {
         }
         if let Some(e) = s.qualify.as_mut() {
             self.expr(e);
+        }
+        if crate::windows::window_over_groups(s) {
+            self.unsupported(
+                "a window function in a grouped query (such as RANK() OVER (ORDER BY dept) with GROUP BY dept)",
+                "group in a WITH clause first, then apply the window to its result: \
+                 `WITH g AS (SELECT dept, SUM(salary) AS total FROM data GROUP BY dept) \
+                 SELECT dept, total, RANK() OVER (ORDER BY total DESC) AS r FROM g`.",
+            );
         }
         if let Some(order_by) = order_by {
             self.order_by(order_by);

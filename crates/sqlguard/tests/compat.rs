@@ -228,3 +228,66 @@ fn truth_tests_say_what_null_gives() {
         q.sql()
     );
 }
+
+#[test]
+fn window_keys_that_may_be_null_sort_their_nulls_last() {
+    use sqlguard::{Catalog, Column, Table, ValidatedQuery};
+    let catalog = Catalog::new(vec![Table::new(
+        "data",
+        Vec::new(),
+        vec![
+            Column::new("id", "i64").without_nulls(),
+            Column::new("dept", "str").without_nulls(),
+            Column::new("bonus", "i64"),
+        ],
+    )]);
+    let sql = |q: &str| {
+        ValidatedQuery::parse(q, &catalog)
+            .unwrap()
+            .sql()
+            .to_string()
+    };
+    // Descending: the flag puts non-NULL (1) first.
+    assert_eq!(
+        sql("SELECT ROW_NUMBER() OVER (PARTITION BY dept ORDER BY bonus DESC) AS r FROM data"),
+        r#"SELECT ROW_NUMBER() OVER (PARTITION BY "dept" ORDER BY CASE WHEN "bonus" IS NULL THEN 0 ELSE 1 END DESC, "bonus" DESC) AS r FROM data"#
+    );
+    // Ascending, and NULLS FIRST asked for.
+    assert!(
+        sql("SELECT RANK() OVER (ORDER BY bonus) AS r FROM data")
+            .contains(r#"ORDER BY CASE WHEN "bonus" IS NULL THEN 1 ELSE 0 END, "bonus")"#)
+    );
+    assert!(
+        sql("SELECT RANK() OVER (ORDER BY bonus DESC NULLS FIRST) AS r FROM data")
+            .contains(r#"ORDER BY CASE WHEN "bonus" IS NULL THEN 1 ELSE 0 END DESC NULLS FIRST, "bonus" DESC NULLS FIRST)"#)
+    );
+    // Only the first key that may be NULL gets a flag; keys without NULLs need none.
+    assert!(
+        sql("SELECT RANK() OVER (ORDER BY id, bonus, dept) AS r FROM data").contains(
+            r#"ORDER BY "id", CASE WHEN "bonus" IS NULL THEN 1 ELSE 0 END, "bonus", "dept")"#
+        )
+    );
+    assert!(
+        sql("SELECT RANK() OVER (ORDER BY id DESC) AS r FROM data")
+            .contains(r#"ORDER BY "id" DESC)"#)
+    );
+    // The other side of an outer join may be NULL whatever the table holds.
+    assert!(
+        sql("SELECT RANK() OVER (ORDER BY b.id) AS r FROM data AS a LEFT JOIN data AS b ON a.id = b.id")
+            .contains(r#"CASE WHEN b."id" IS NULL"#)
+    );
+    // Idempotent: the validated SQL validates to itself.
+    let once = sql("SELECT LAG(id) OVER (ORDER BY bonus DESC) AS p FROM data");
+    assert_eq!(sql(&once), once);
+}
+
+#[test]
+fn in_lists_mixing_decimals_and_whole_numbers_are_all_decimals() {
+    let q = ok("SELECT id FROM data WHERE a IN (1.5, 2, -3) AND id IN (1, 2)");
+    assert!(
+        q.sql()
+            .contains(r#""a" IN (1.5, 2.0, -3.0) AND "id" IN (1, 2)"#),
+        "{}",
+        q.sql()
+    );
+}

@@ -41,8 +41,13 @@ fn quantified_subqueries_run_as_in_or_are_refused() {
 }
 
 #[test]
-fn windows_over_aggregates_are_refused_with_a_rewrite() {
+fn windows_in_grouped_queries_are_refused_with_a_rewrite() {
     for sql in [
+        // Polars applies the window inside each group: a list [1, 1, 1] per country, with a 200.
+        "SELECT country, rank() OVER (ORDER BY country) FROM data GROUP BY country",
+        "SELECT country, count(*), row_number() OVER (ORDER BY country) AS n FROM data GROUP BY country",
+        "SELECT count(*), lag(count(*)) OVER () FROM data",
+        "SELECT country FROM data GROUP BY country QUALIFY row_number() OVER (ORDER BY country) = 1",
         "SELECT country, sum(a) * 100.0 / sum(sum(a)) OVER () FROM data GROUP BY country",
         "SELECT country, count(*) * 1.0 / SUM(COUNT(*)) OVER () FROM data GROUP BY country",
         "SELECT country, avg(avg(a)) OVER (PARTITION BY country) FROM data GROUP BY country",
@@ -57,6 +62,10 @@ fn windows_over_aggregates_are_refused_with_a_rewrite() {
         "WITH g AS (SELECT country, sum(a) AS total FROM data GROUP BY country) SELECT country, total * 100.0 / SUM(total) OVER () FROM g",
     );
     ok("SELECT name, sum(a) OVER (PARTITION BY country ORDER BY id) FROM data");
+    // A window in a subquery of a grouped query is that subquery's own.
+    ok(
+        "SELECT country, count(*) FROM data WHERE id IN (SELECT id FROM (SELECT id, row_number() OVER (ORDER BY a) AS n FROM data) AS t WHERE n = 1) GROUP BY country",
+    );
 }
 
 #[test]
@@ -116,4 +125,38 @@ fn join_conditions_that_polars_misapplies() {
         "{issues:#?}"
     );
     ok("SELECT a.name, b.name FROM data AS a LEFT JOIN data AS b ON b.a = a.id AND b.id = a.a");
+}
+
+#[test]
+fn nested_set_operations_and_their_order_read_from_subqueries() {
+    // Polars answered `B UNION ALL C` for this.
+    let q = ok(
+        "SELECT id FROM data WHERE id < 4 EXCEPT SELECT id FROM data WHERE id = 1 UNION ALL SELECT id FROM data WHERE id = 4",
+    );
+    assert_eq!(
+        q.sql(),
+        r#"SELECT * FROM (SELECT "id" FROM data WHERE "id" < 4 EXCEPT SELECT "id" FROM data WHERE "id" = 1) AS "__set" UNION ALL SELECT "id" FROM data WHERE "id" = 4"#
+    );
+    // INTERSECT binds tighter, as in PostgreSQL and the SQL standard (SQLite reads left to right).
+    let q = ok(
+        "SELECT id FROM data EXCEPT SELECT id FROM data WHERE id = 1 INTERSECT SELECT id FROM data WHERE id > 2",
+    );
+    assert!(q.sql().starts_with(r#"SELECT "id" FROM data EXCEPT SELECT * FROM (SELECT "id" FROM data WHERE "id" = 1 INTERSECT"#), "{}", q.sql());
+    // One set operation is left as it is, unless it has an ORDER BY: Polars looked its names up in the last
+    // SELECT.
+    let q = ok("SELECT id FROM data UNION SELECT a FROM data");
+    assert_eq!(
+        q.sql(),
+        r#"SELECT "id" FROM data UNION SELECT "a" FROM data"#
+    );
+    let q = ok(
+        "SELECT country, count(*) AS c FROM data GROUP BY country UNION ALL SELECT 'Total', count(*) FROM data ORDER BY c DESC LIMIT 3",
+    );
+    assert!(q.sql().starts_with("SELECT * FROM (SELECT"), "{}", q.sql());
+    assert!(
+        q.sql()
+            .ends_with(r#") AS "__union" ORDER BY "c" DESC NULLS LAST LIMIT 3"#),
+        "{}",
+        q.sql()
+    );
 }

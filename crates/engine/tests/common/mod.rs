@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use engine::{Engine, EngineConfig, IngestJob, IngestReport, QueryJob, QueryOutput};
-use sqlguard::{Catalog, ValidatedQuery};
+use sqlguard::{Catalog, Column, Table, ValidatedQuery};
 
 pub fn config() -> EngineConfig {
     let mut config = EngineConfig::new(env!("CARGO_BIN_EXE_engine-worker"), Vec::new());
@@ -46,13 +46,22 @@ pub async fn ingest(
 }
 
 /// The catalog sqlguard needs for a dataset ingested as `report`, registered as `data` (and `aliases`).
+/// The stored table as the calculator describes it to the validator: its columns, and which hold no NULL.
 pub fn catalog(report: &IngestReport, aliases: &[&str]) -> Catalog {
-    let columns: Vec<(&str, &str)> = report
+    let columns = report
         .columns
         .iter()
-        .map(|c| (c.name.as_str(), c.dtype.as_str()))
+        .map(|c| {
+            let column = Column::new(&c.name, &c.dtype);
+            if c.null_count == 0 {
+                column.without_nulls()
+            } else {
+                column
+            }
+        })
         .collect();
-    Catalog::single("data", aliases, &columns)
+    let aliases = aliases.iter().map(|a| (*a).to_string()).collect();
+    Catalog::new(vec![Table::new("data", aliases, columns)])
 }
 
 pub async fn query(

@@ -1,0 +1,169 @@
+//! Window functions: where NULLs go in a window's ORDER BY, and windows in grouped queries.
+//!
+//! Where NULLs go in a window's ORDER BY: last both ways, as in the query's own ORDER BY (see
+//! `Walker::order_by`), or where the window's `NULLS FIRST`/`NULLS LAST` puts them.
+//!
+//! Polars' windows ignore `NULLS FIRST`/`NULLS LAST` and sort NULLs first both ways, so
+//! `ROW_NUMBER() OVER (PARTITION BY dept ORDER BY bonus DESC) = 1` picked a NULL bonus as each
+//! department's highest; and `RANK()` over one key gave a NULL key a NULL rank. A key that may be NULL is
+//! preceded by a flag that sorts the NULLs where they belong: `CASE WHEN bonus IS NULL THEN 0 ELSE 1 END
+//! DESC, bonus DESC`. A column of a stored dataset without NULLs needs none (the groupby benchmark's
+//! `ORDER BY v3 DESC` stays one key).
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    BinaryOperator, Expr, GroupByExpr, OrderByExpr, Query, Select, SelectItem, Visit, Visitor,
+};
+
+use crate::scope::SelectScope;
+
+/// True when `s` groups (GROUP BY, or an aggregate in its SELECT list or HAVING) and a window function
+/// is among its outputs.
+///
+/// SQL applies such a window to the groups; Polars applies it inside each group, so
+/// `SELECT dept, RANK() OVER (ORDER BY dept) FROM data GROUP BY dept` answered a list `[1, 1, 1]` per
+/// department.
+pub(crate) fn window_over_groups(s: &Select) -> bool {
+    let outputs: Vec<&Expr> = s
+        .projection
+        .iter()
+        .filter_map(|item| match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => Some(e),
+            _ => None,
+        })
+        .chain(s.having.as_ref())
+        .chain(s.qualify.as_ref())
+        .collect();
+    let keyed = matches!(&s.group_by, GroupByExpr::Expressions(keys, _) if !keys.is_empty())
+        || matches!(&s.group_by, GroupByExpr::All(_));
+    let mut aggregates = Vec::new();
+    for e in &outputs {
+        crate::bare::aggregates(e, &mut aggregates, 0);
+    }
+    (keyed || !aggregates.is_empty()) && outputs.iter().any(|e| holds_window(e))
+}
+
+/// True when `e` calls a window function outside any subquery of its own.
+fn holds_window(e: &Expr) -> bool {
+    struct Finder {
+        subqueries: usize,
+    }
+    impl Visitor for Finder {
+        type Break = ();
+        fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            self.subqueries += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            self.subqueries -= 1;
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            match e {
+                Expr::Function(f) if f.over.is_some() && self.subqueries == 0 => {
+                    ControlFlow::Break(())
+                }
+                _ => ControlFlow::Continue(()),
+            }
+        }
+    }
+    e.visit(&mut Finder { subqueries: 0 }).is_break()
+}
+
+/// Puts a flag before the first key of `order_by` that may be NULL.
+///
+/// Only one: Polars sorts by a struct of the keys, whose fields must have distinct names, and a CASE of
+/// constants is always named `literal`. A NULL in a later key, among rows tied on the earlier ones, still
+/// sorts first. The flag makes the call idempotent too: `order_by` that holds one is left alone (the
+/// rewritten query is validated again).
+pub(crate) fn place_nulls(scopes: &[SelectScope], order_by: &mut Vec<OrderByExpr>) {
+    if order_by.iter().any(|item| named_literal(&item.expr)) {
+        return;
+    }
+    let Some(index) = order_by
+        .iter()
+        .position(|item| !crate::compat::holds_no_nulls(scopes, &item.expr))
+    else {
+        return;
+    };
+    let item = &order_by[index];
+    let descending = item.options.asc == Some(false);
+    let nulls_first = item.options.nulls_first == Some(true);
+    // Sorted in the key's direction: ascending, 0 comes first; descending, 1 does.
+    let null_flag = u8::from(descending == nulls_first);
+    let text = format!(
+        "CASE WHEN {} IS NULL THEN {null_flag} ELSE {} END",
+        item.expr,
+        1 - null_flag
+    );
+    if let Some(flag) = crate::parse_expression(&text) {
+        let options = item.options;
+        order_by.insert(
+            index,
+            OrderByExpr {
+                expr: flag,
+                options,
+                with_fill: None,
+            },
+        );
+    }
+}
+
+/// Adds to `scope` the columns that `WHERE` keeps only non-NULL (`v3 IS NOT NULL`, alone or ANDed), so
+/// that the windows of the SELECT need no flag for them.
+pub(crate) fn not_null_where(scope: &mut SelectScope, selection: Option<&Expr>) {
+    let Some(e) = selection else {
+        return;
+    };
+    match e {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => {
+            not_null_where(scope, Some(left));
+            not_null_where(scope, Some(right));
+        }
+        Expr::Nested(inner) => not_null_where(scope, Some(inner)),
+        Expr::IsNotNull(column) => {
+            let (qualifier, word) = match column.as_ref() {
+                Expr::Identifier(word) => (None, word),
+                Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+                    [qualifier, word] => (Some(&qualifier.value), word),
+                    _ => return,
+                },
+                _ => return,
+            };
+            let relation = scope.relations.iter_mut().find(|r| {
+                qualifier.is_none_or(|q| r.visible.eq_ignore_ascii_case(q))
+                    && r.find_column(&word.value).is_some()
+            });
+            if let Some(relation) = relation {
+                let name = relation
+                    .find_column(&word.value)
+                    .unwrap_or_default()
+                    .to_string();
+                relation.not_null.push(name);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// True when Polars names `e`'s result `literal`: it names an expression after its first input.
+fn named_literal(e: &Expr) -> bool {
+    match e {
+        Expr::Value(_) => true,
+        Expr::Nested(inner)
+        | Expr::UnaryOp { expr: inner, .. }
+        | Expr::Cast { expr: inner, .. } => named_literal(inner),
+        Expr::BinaryOp { left, .. } => named_literal(left),
+        Expr::Case {
+            operand: None,
+            conditions,
+            ..
+        } => conditions.first().is_some_and(|c| named_literal(&c.result)),
+        _ => false,
+    }
+}
