@@ -137,6 +137,35 @@ async fn answers_match_sqlite() {
             "SELECT id, RANK() OVER (ORDER BY bonus NULLS FIRST) AS r FROM data ORDER BY id",
             json!([[1, 4], [2, 1], [3, 5], [4, 1], [5, 6], [6, 1]]),
         ),
+        // LAG and LEAD with a default, and a window sorted both ways, failed in Polars.
+        (
+            "SELECT id, LAG(salary, 1, 0) OVER (ORDER BY id) AS p, LEAD(bonus, 2, -1) OVER (PARTITION BY dept ORDER BY id) AS q, LAG(bonus, 1, 0) OVER (ORDER BY id) AS r FROM data ORDER BY id",
+            json!([
+                [1, 0, -1, 0],
+                [2, 50000, -1, 100],
+                [3, 60000, 500, null],
+                [4, 90000, -1, 300],
+                [5, 70000, -1, null],
+                [6, 80000, -1, 500]
+            ]),
+        ),
+        (
+            "SELECT id, ROW_NUMBER() OVER (ORDER BY dept DESC, id) AS n FROM data ORDER BY id",
+            json!([[1, 5], [2, 6], [3, 2], [4, 3], [5, 4], [6, 1]]),
+        ),
+        // HAVING on a group key failed ("cannot cast List type"), and HAVING without GROUP BY.
+        (
+            "SELECT dept, COUNT(*) AS n FROM data GROUP BY dept HAVING dept <> 'Ops' AND COUNT(*) > 1 ORDER BY dept",
+            json!([["HR", 2], ["IT", 3]]),
+        ),
+        (
+            "SELECT COUNT(*) AS n, MAX(salary) FROM data HAVING COUNT(*) > 5 AND n < 10",
+            json!([[6, 90000]]),
+        ),
+        (
+            "SELECT COUNT(*) FROM data HAVING SUM(salary) > 1e9",
+            json!([]),
+        ),
         // A set operation over an EXCEPT lost the EXCEPT's left side; a UNION's ORDER BY looked for the
         // names of its last SELECT.
         (

@@ -150,6 +150,7 @@ impl Walker<'_> {
                 for item in &mut spec.order_by {
                     self.expr(&mut item.expr);
                 }
+                crate::windows::one_direction(&self.scopes, &mut spec.order_by);
                 crate::windows::place_nulls(&self.scopes, &mut spec.order_by);
                 if let Some(frame) = spec.window_frame.as_mut() {
                     for bound in

@@ -120,7 +120,7 @@ pub(crate) fn holds_no_nulls(scopes: &[SelectScope], e: &Expr) -> bool {
     is_column_of_kind(scopes, e, |r| &r.not_null)
 }
 
-fn is_numeric_column(scopes: &[SelectScope], e: &Expr) -> bool {
+pub(crate) fn is_numeric_column(scopes: &[SelectScope], e: &Expr) -> bool {
     is_column_of_kind(scopes, e, |r| &r.numeric)
 }
 

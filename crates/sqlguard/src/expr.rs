@@ -243,6 +243,7 @@ impl Walker<'_> {
             Expr::Function(f) => {
                 self.function(f);
                 crate::temporal::date_call(&self.scopes, e);
+                crate::windows::offset_default(e);
             }
             Expr::Case {
                 operand,

@@ -12,6 +12,7 @@ mod compat;
 mod defensive;
 mod expr;
 mod functions;
+mod having;
 mod issue;
 mod joins;
 mod names;
@@ -112,6 +113,17 @@ pub(crate) fn parse_expression(sql: &str) -> Option<sqlparser::ast::Expr> {
         .ok()?
         .parse_expr()
         .ok()
+}
+
+/// The body of one query, parsed as the engine would (for rewrites built from text).
+pub(crate) fn parse_query_body(sql: &str) -> Option<sqlparser::ast::SetExpr> {
+    let query = Parser::new(&GenericDialect)
+        .with_options(ParserOptions::new().with_trailing_commas(true))
+        .try_with_sql(sql)
+        .ok()?
+        .parse_query()
+        .ok()?;
+    Some(*query.body)
 }
 
 /// Parse and insist on exactly one `Query` statement.

@@ -6,8 +6,6 @@
 //! run as written once the inner operation, or the whole one before its ORDER BY, reads from a subquery.
 
 use sqlparser::ast::{Query, SetExpr, SetOperator};
-use sqlparser::dialect::GenericDialect;
-use sqlparser::parser::Parser;
 
 /// Wraps each operand of the set operation `body` that is an EXCEPT or INTERSECT in a subquery.
 pub(crate) fn group_operands(body: &mut SetExpr) {
@@ -40,11 +38,5 @@ pub(crate) fn order_from_subquery(q: &mut Query) {
 
 /// `SELECT * FROM (<body>) AS "<alias>"`.
 fn from_subquery(body: &SetExpr, alias: &str) -> Option<SetExpr> {
-    let sql = format!("SELECT * FROM ({body}) AS \"{alias}\"");
-    let query = Parser::new(&GenericDialect)
-        .try_with_sql(&sql)
-        .ok()?
-        .parse_query()
-        .ok()?;
-    Some(*query.body)
+    crate::parse_query_body(&format!("SELECT * FROM ({body}) AS \"{alias}\""))
 }

@@ -225,6 +225,14 @@ impl<'a> Walker<'a> {
         }
         crate::compat::order_by_aggregates(q);
         crate::set_ops::order_from_subquery(q);
+        if let SetExpr::Select(s) = q.body.as_ref() {
+            let aliases: Vec<String> = s
+                .projection
+                .iter()
+                .filter_map(crate::names::item_alias)
+                .collect();
+            crate::having::without_groups(q, &aliases);
+        }
         out
     }
 
@@ -355,6 +363,8 @@ impl<'a> Walker<'a> {
         }
         if let Some(e) = s.having.as_mut() {
             self.expr(e);
+            let aliases = self.scopes.last().map(|s| s.aliases.clone());
+            crate::having::key_filters_to_where(s, &aliases.unwrap_or_default());
         }
         if let Some(e) = s.qualify.as_mut() {
             self.expr(e);

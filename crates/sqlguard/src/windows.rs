@@ -13,7 +13,8 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, Expr, GroupByExpr, OrderByExpr, Query, Select, SelectItem, Visit, Visitor,
+    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr,
+    OrderByExpr, Query, Select, SelectItem, UnaryOperator, Visit, Visitor, WindowType,
 };
 
 use crate::scope::SelectScope;
@@ -83,7 +84,7 @@ pub(crate) fn place_nulls(scopes: &[SelectScope], order_by: &mut Vec<OrderByExpr
     }
     let Some(index) = order_by
         .iter()
-        .position(|item| !crate::compat::holds_no_nulls(scopes, &item.expr))
+        .position(|item| !holds_no_nulls(scopes, &item.expr))
     else {
         return;
     };
@@ -148,6 +149,93 @@ pub(crate) fn not_null_where(scope: &mut SelectScope, selection: Option<&Expr>) 
             }
         }
         _ => {}
+    }
+}
+
+/// True for a column known to hold no NULL, also negated (see [`one_direction`]).
+fn holds_no_nulls(scopes: &[SelectScope], e: &Expr) -> bool {
+    match e {
+        Expr::Nested(inner)
+        | Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr: inner,
+        } => holds_no_nulls(scopes, inner),
+        _ => crate::compat::holds_no_nulls(scopes, e),
+    }
+}
+
+/// Polars sorts a window's keys in one direction ("OVER does not (yet) support mixed asc/desc
+/// directions"), which refused the usual tie-break `ORDER BY score DESC, id`. A number column sorted the
+/// other way round is its negation sorted this way: `-id DESC`.
+pub(crate) fn one_direction(scopes: &[SelectScope], order_by: &mut [OrderByExpr]) {
+    let Some(first) = order_by.first() else {
+        return;
+    };
+    let descending = first.options.asc == Some(false);
+    let other_way: Vec<usize> = (0..order_by.len())
+        .filter(|&i| (order_by[i].options.asc == Some(false)) != descending)
+        .collect();
+    let numeric = |i: &usize| crate::compat::is_numeric_column(scopes, &order_by[*i].expr);
+    if other_way.is_empty() || !other_way.iter().all(numeric) {
+        return;
+    }
+    for i in other_way {
+        let item = &mut order_by[i];
+        let key = std::mem::replace(&mut item.expr, Expr::value(sqlparser::ast::Value::Null));
+        item.expr = Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr: Box::new(key),
+        };
+        item.options.asc = Some(!descending);
+    }
+}
+
+/// `LAG(x, n, default)` and `LEAD(x, n, default)`: Polars takes no default ("LAG expects 1 or 2
+/// arguments"). The default is what the rows without an `n`-th row before (after) them get, which
+/// `ROW_NUMBER()` over the same window tells: unlike `COALESCE(LAG(x, n), default)`, a NULL `x` stays NULL.
+pub(crate) fn offset_default(e: &mut Expr) {
+    let Expr::Function(f) = e else {
+        return;
+    };
+    let Some(name) = crate::syntax::function_name(&f.name) else {
+        return;
+    };
+    let (Some(WindowType::WindowSpec(spec)), FunctionArguments::List(list)) = (&f.over, &f.args)
+    else {
+        return;
+    };
+    let args: Vec<&Expr> = list
+        .args
+        .iter()
+        .filter_map(|a| match a {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => Some(x),
+            _ => None,
+        })
+        .collect();
+    let ([x, n, default], true) = (args.as_slice(), list.args.len() == 3) else {
+        return;
+    };
+    let Some(n) = crate::syntax::integer_literal(n).filter(|n| *n >= 0) else {
+        return;
+    };
+    let partition = if spec.partition_by.is_empty() {
+        String::new()
+    } else {
+        let keys: Vec<String> = spec.partition_by.iter().map(ToString::to_string).collect();
+        format!("PARTITION BY {}", keys.join(", "))
+    };
+    let text = match name.as_str() {
+        "lag" => format!(
+            "CASE WHEN ROW_NUMBER() OVER ({spec}) > {n} THEN LAG({x}, {n}) OVER ({spec}) ELSE {default} END"
+        ),
+        "lead" => format!(
+            "CASE WHEN ROW_NUMBER() OVER ({spec}) <= COUNT(*) OVER ({partition}) - {n} \
+             THEN LEAD({x}, {n}) OVER ({spec}) ELSE {default} END"
+        ),
+        _ => return,
+    };
+    if let Some(rewritten) = crate::parse_expression(&text) {
+        *e = Expr::Nested(Box::new(rewritten));
     }
 }
 

@@ -291,3 +291,53 @@ fn in_lists_mixing_decimals_and_whole_numbers_are_all_decimals() {
         q.sql()
     );
 }
+
+#[test]
+fn windows_sorted_both_ways_and_offsets_with_defaults_run_on_polars() {
+    // A number column sorted the other way round is negated.
+    let q =
+        ok("SELECT row_number() OVER (PARTITION BY country ORDER BY name DESC, id) AS n FROM data");
+    assert!(
+        q.sql().contains(
+            r#"ORDER BY CASE WHEN "name" IS NULL THEN 0 ELSE 1 END DESC, "name" DESC, -"id" DESC)"#
+        ),
+        "{}",
+        q.sql()
+    );
+    // A text one cannot be: left for Polars to refuse.
+    let q = ok("SELECT row_number() OVER (ORDER BY id DESC, name) AS n FROM data");
+    assert!(q.sql().contains(r#""id" DESC, "name")"#), "{}", q.sql());
+    // LAG with a default: the rows without a row before them get it.
+    let q = ok("SELECT lag(a, 1, 0) OVER (PARTITION BY country ORDER BY id) AS p FROM data");
+    assert!(
+        q.sql().starts_with(
+            r#"SELECT (CASE WHEN ROW_NUMBER() OVER (PARTITION BY "country" ORDER BY CASE WHEN "id" IS NULL THEN 1 ELSE 0 END, "id") > 1 THEN LAG("a", 1) OVER"#
+        ),
+        "{}",
+        q.sql()
+    );
+    let q = ok("SELECT lead(a, 2, 'none') OVER (ORDER BY id) AS p FROM data");
+    assert!(
+        q.sql().contains("<= COUNT(*) OVER () - 2 THEN LEAD"),
+        "{}",
+        q.sql()
+    );
+}
+
+#[test]
+fn having_runs_as_polars_can() {
+    // Conditions on group keys move to WHERE; those on aggregates, or on an output alias, stay.
+    assert_eq!(
+        ok("SELECT country, COUNT(*) AS n FROM data WHERE id > 0 GROUP BY country HAVING country <> 'x' AND COUNT(*) > 1 AND n < 9").sql(),
+        r#"SELECT "country", COUNT(*) AS n FROM data WHERE ("id" > 0) AND "country" <> 'x' GROUP BY "country" HAVING COUNT(*) > 1 AND n < 9"#
+    );
+    // Without GROUP BY: the one row is filtered from outside.
+    assert_eq!(
+        ok("SELECT COUNT(*) AS n, MAX(a) FROM data HAVING COUNT(*) > 5 AND n < 10").sql(),
+        r#"SELECT * EXCLUDE ("__having") FROM (SELECT COUNT(*) AS n, MAX("a") AS "MAX(a)", (COUNT(*) > 5) AS "__having" FROM data) AS "__had" WHERE "__having" AND (n < 10)"#
+    );
+    assert_eq!(
+        ok("SELECT COUNT(*) AS n FROM data HAVING n > 1").sql(),
+        r#"SELECT * FROM (SELECT COUNT(*) AS n FROM data) AS "__had" WHERE (n > 1)"#
+    );
+}
