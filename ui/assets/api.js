@@ -1,6 +1,7 @@
 // Talking to the calculator: JSON calls, the upload with byte progress, and the analyze event stream.
 // Every failure becomes an ApiError carrying the server's own message and trace id.
 
+import { parseJson, stringifyJson } from "./json.js";
 import { SseParser } from "./sse.js";
 
 /** An error as the server phrased it: `{"error":{"code","message","trace_id","issues"?,"sql"?,"attempts"?}}`. */
@@ -49,7 +50,7 @@ async function errorFrom(response) {
   const text = await response.text().catch(() => "");
   let body = null;
   try {
-    body = JSON.parse(text);
+    body = parseJson(text);
   } catch {
     body = null;
   }
@@ -61,7 +62,7 @@ export async function api(path, { method = "GET", json, signal } = {}) {
   const init = { method, signal, headers: { accept: "application/json" } };
   if (json !== undefined) {
     init.headers["content-type"] = "application/json";
-    init.body = JSON.stringify(json);
+    init.body = stringifyJson(json);
   }
   let response;
   try {
@@ -94,7 +95,7 @@ export function uploadDataset(file, onProgress) {
     xhr.addEventListener("load", () => {
       let body = null;
       try {
-        body = JSON.parse(xhr.responseText);
+        body = parseJson(xhr.responseText);
       } catch {
         body = null;
       }
@@ -136,7 +137,7 @@ export async function streamAnalyze(datasetId, question, onEvent, signal) {
     for (const { event, data } of events) {
       let parsed = data;
       try {
-        parsed = JSON.parse(data);
+        parsed = parseJson(data);
       } catch {
         // Not JSON: hand over the raw text.
       }

@@ -29,6 +29,8 @@ export function numericValues(rows, index) {
   for (const row of rows) {
     const v = row[index];
     if (typeof v === "number" && Number.isFinite(v)) values.push(v);
+    // A BigInt cell (a whole number beyond 2^53) is drawn at its nearest double: a pixel cannot tell them apart.
+    else if (typeof v === "bigint") values.push(Number(v));
     else skipped += 1;
   }
   return { values, skipped };

@@ -1,6 +1,8 @@
 // Small DOM and formatting helpers shared by every panel. Text always goes in as text, never as HTML:
 // CSV headers, cells and model output are untrusted.
 
+import { stringifyJson } from "./json.js";
+
 /** `el("p", {class: "x", title: "y"}, "text", childNode)`; `on*` attributes become listeners. */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -51,13 +53,17 @@ export function formatBytes(n) {
 /** A cell's text: floats shortened to 6 decimals for reading (the full value goes in the tooltip). */
 export function formatValue(value) {
   if (value === null || value === undefined) return "";
+  // Whole numbers beyond 2^53 arrive as BigInt (see json.js): their digits are exact, print them all.
+  if (typeof value === "bigint") return value.toString();
   if (typeof value === "number") {
-    if (Number.isInteger(value)) return String(value);
+    // An unsafe "integer" here can only be a large float (exact whole numbers would be BigInt): printing it
+    // in full would show digits the double does not have, so it takes the exponent form below.
+    if (Number.isSafeInteger(value)) return String(value);
     const abs = Math.abs(value);
     if (abs !== 0 && (abs >= 1e15 || abs < 1e-6)) return value.toExponential(6);
     return String(Number(value.toFixed(6)));
   }
-  if (typeof value === "object") return JSON.stringify(value);
+  if (typeof value === "object") return stringifyJson(value);
   return String(value);
 }
 

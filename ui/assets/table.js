@@ -2,13 +2,14 @@
 // in the tooltip.
 
 import { el, formatCount, formatValue, isNumericDtype } from "./dom.js";
+import { stringifyJson } from "./json.js";
 
 const LONG = 28; // characters past which a cell may be cut by CSS, so it carries its full text as a title
 
 function cell(value, numeric) {
   if (value === null || value === undefined) return el("td", { class: numeric ? "num null" : "null" }, "null");
   const text = formatValue(value);
-  const full = typeof value === "object" ? JSON.stringify(value) : String(value);
+  const full = typeof value === "object" ? stringifyJson(value) : String(value);
   const title = full.length > LONG || full !== text ? full : undefined;
   const kind = typeof value === "boolean" ? "bool" : "";
   return el("td", { class: [numeric ? "num" : "", kind].join(" ").trim() || undefined, title }, text);
@@ -23,7 +24,7 @@ export function renderTable(container, table, options = {}) {
   const pageSize = options.pageSize || 50;
   const columns = table.columns || [];
   const rows = table.rows || [];
-  const numeric = columns.map((c, i) => isNumericDtype(c.dtype) || rows.some((r) => typeof r[i] === "number"));
+  const numeric = columns.map((c, i) => isNumericDtype(c.dtype) || rows.some((r) => typeof r[i] === "number" || typeof r[i] === "bigint"));
   const pages = Math.max(1, Math.ceil(rows.length / pageSize));
   let page = 0;
 
