@@ -46,6 +46,24 @@ export class ApiError extends Error {
   }
 }
 
+const goneListeners = new Set();
+
+/**
+ * Registers `listener(datasetId)`, called whenever the server answers `dataset_not_found` for a dataset's
+ * URL, whatever the action was: a dataset deleted in another tab or with curl must not linger in the page.
+ */
+export function onDatasetGone(listener) {
+  goneListeners.add(listener);
+}
+
+function noticeGone(path, error) {
+  if (error.code !== "dataset_not_found") return;
+  const match = /^\/datasets\/([^/?]+)/.exec(path);
+  if (!match) return;
+  const id = decodeURIComponent(match[1]);
+  for (const listener of goneListeners) listener(id);
+}
+
 async function errorFrom(response) {
   const text = await response.text().catch(() => "");
   let body = null;
@@ -71,10 +89,14 @@ export async function api(path, { method = "GET", json, signal } = {}) {
     if (cause && cause.name === "AbortError") throw cause;
     throw ApiError.network(cause);
   }
-  if (!response.ok) throw await errorFrom(response);
+  if (!response.ok) {
+    const error = await errorFrom(response);
+    noticeGone(path, error);
+    throw error;
+  }
   if (response.status === 204) return null;
   const text = await response.text();
-  return text ? JSON.parse(text) : null;
+  return text ? parseJson(text) : null;
 }
 
 /**
@@ -116,9 +138,10 @@ export function uploadDataset(file, onProgress) {
  * arrives. `EventSource` cannot POST, so the body is read with a stream reader and parsed here.
  */
 export async function streamAnalyze(datasetId, question, onEvent, signal) {
+  const path = `/datasets/${encodeURIComponent(datasetId)}/analyze/stream`;
   let response;
   try {
-    response = await fetch(`/datasets/${encodeURIComponent(datasetId)}/analyze/stream`, {
+    response = await fetch(path, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "text/event-stream" },
       body: JSON.stringify({ question }),
@@ -129,7 +152,11 @@ export async function streamAnalyze(datasetId, question, onEvent, signal) {
     throw ApiError.network(cause);
   }
   // Refusals that happen before the stream starts (no LLM, unknown dataset, bad question) are plain JSON.
-  if (!response.ok) throw await errorFrom(response);
+  if (!response.ok) {
+    const error = await errorFrom(response);
+    noticeGone(path, error);
+    throw error;
+  }
   const traceId = response.headers.get("x-trace-id") || "";
   const parser = new SseParser();
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -141,6 +168,7 @@ export async function streamAnalyze(datasetId, question, onEvent, signal) {
       } catch {
         // Not JSON: hand over the raw text.
       }
+      if (event === "error" && parsed?.error?.code) noticeGone(path, { code: parsed.error.code });
       onEvent(event, parsed, traceId);
     }
   };

@@ -104,9 +104,14 @@ async function main() {
   selectTab("data");
   document.body.dataset.ready = "true";
 
-  window.addEventListener("hashchange", () => {
+  window.addEventListener("hashchange", async () => {
     const id = datasetIdFromHash();
-    if (id && id !== datasets.current?.id) datasets.select(id);
+    if (!id || id === datasets.current?.id) return;
+    // An unknown id: the sidebar says so, and the URL goes back to naming the dataset still on screen.
+    if (!(await datasets.select(id))) {
+      const shown = datasets.current;
+      window.history.replaceState(null, "", shown ? `#/datasets/${encodeURIComponent(shown.id)}` : "#");
+    }
   });
 }
 

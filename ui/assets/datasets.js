@@ -1,9 +1,9 @@
 // Datasets: uploading (drag-and-drop or picker, byte progress), the list, and the selected dataset's schema,
 // preview and quick chart.
 
-import { api, uploadDataset } from "./api.js";
+import { ApiError, api, onDatasetGone, uploadDataset } from "./api.js";
 import { chartDatasetColumn, numericColumns } from "./charts.js";
-import { $, confirmDialog, el, formatBytes, formatCount, relativeTime, showError, toast } from "./dom.js";
+import { $, appendError, confirmDialog, el, formatBytes, formatCount, plural, relativeTime, showError, toast } from "./dom.js";
 import { renderSchema, renderTable } from "./table.js";
 
 const PREVIEW_ROWS = 100;
@@ -19,15 +19,22 @@ export function createDatasets({ onSelect, onCleared }) {
   const fileInput = $("file-input");
 
   async function uploadFiles(files) {
-    for (const file of files) {
+    showError($("upload-error"), null);
+    for (const [index, file] of files.entries()) {
       // One at a time: the progress bar describes one file, and the server parses them one by one anyway.
-      const ok = await uploadOne(file);
-      if (!ok) break;
+      // A file that fails is reported and the next one still goes: they are independent.
+      const outcome = await uploadOne(file);
+      if (outcome === "cancelled") {
+        const left = files.length - index - 1;
+        // Cancel means stop: the files after it are not sent either, and the message says so.
+        toast(`Cancelled “${file.name}”: nothing was stored${left ? `; ${left} more ${left === 1 ? "file was" : "files were"} not sent` : ""}.`);
+        return;
+      }
     }
   }
 
+  /** Uploads one file; resolves to "stored", "failed" (the error is added to the upload box) or "cancelled". */
   async function uploadOne(file) {
-    showError($("upload-error"), null);
     const bar = $("upload-bar");
     $("upload-name").textContent = file.name;
     $("upload-text").textContent = `0 of ${formatBytes(file.size)}`;
@@ -46,13 +53,14 @@ export function createDatasets({ onSelect, onCleared }) {
     });
     try {
       const dataset = await uploading.promise;
-      toast(`Uploaded “${dataset.name}”: ${formatCount(dataset.row_count)} rows, ${dataset.columns.length} columns`, "success");
+      toast(`Uploaded “${dataset.name}”: ${plural(dataset.row_count, "row")}, ${plural(dataset.columns.length, "column")}`, "success");
       await refresh();
       await select(dataset.id);
-      return true;
+      return "stored";
     } catch (error) {
-      if (error.name !== "AbortError") showError($("upload-error"), error, { title: `“${file.name}” was not stored` });
-      return false;
+      if (error.name === "AbortError") return "cancelled";
+      appendError($("upload-error"), error, { title: `“${file.name}” was not stored` });
+      return "failed";
     } finally {
       uploading = null;
       $("upload-progress").hidden = true;
@@ -92,7 +100,7 @@ export function createDatasets({ onSelect, onCleared }) {
         onclick: () => select(d.id),
       },
       el("span", { class: "dataset-name", title: d.name }, d.name),
-      el("span", { class: "dataset-sub" }, `${formatCount(d.row_count)} rows · ${d.columns.length} cols · ${formatBytes(d.source_bytes)}`)))));
+      el("span", { class: "dataset-sub" }, `${plural(d.row_count, "row")} · ${plural(d.columns.length, "col")} · ${formatBytes(d.source_bytes)}`)))));
     $("datasets-empty").hidden = datasets.length > 0;
     $("dataset-count").textContent = datasets.length ? String(datasets.length) : "";
   }
@@ -119,6 +127,8 @@ export function createDatasets({ onSelect, onCleared }) {
       return null;
     }
     current = dataset;
+    // An error about an earlier dataset (a bad link, one deleted elsewhere) no longer applies.
+    showError($("datasets-error"), null);
     renderList();
     renderOverview(dataset);
     onSelect(dataset);
@@ -131,8 +141,8 @@ export function createDatasets({ onSelect, onCleared }) {
     $("dataset-view").hidden = false;
     $("ds-name").textContent = d.name;
     const meta = [
-      `${formatCount(d.row_count)} rows`,
-      `${d.columns.length} columns`,
+      plural(d.row_count, "row"),
+      plural(d.columns.length, "column"),
       `${formatBytes(d.source_bytes)} CSV → ${formatBytes(d.stored_bytes)} Parquet`,
       `${d.encoding}, ${DELIMITER_NAMES[d.delimiter] || `“${d.delimiter}”`}-separated`,
       `table ${d.table_name}`,
@@ -162,6 +172,7 @@ export function createDatasets({ onSelect, onCleared }) {
       renderTable(box, preview, { rowNumbers: true, pageSize: 25, label: `First rows of ${d.name}`, source: "rows in the dataset" });
       showError($("preview-error"), null);
     } catch (error) {
+      if (current?.id !== d.id) return;
       box.replaceChildren();
       showError($("preview-error"), error);
     }
@@ -199,24 +210,50 @@ export function createDatasets({ onSelect, onCleared }) {
     const d = current;
     const ok = await confirmDialog({
       title: `Delete “${d.name}”?`,
-      text: `Its ${formatCount(d.row_count)} rows are removed from the server. This cannot be undone.`,
+      text: `${d.row_count === 1 ? "Its 1 row is" : `Its ${formatCount(d.row_count)} rows are`} removed from the server. This cannot be undone.`,
     });
     if (!ok) return;
     try {
       await api(`/datasets/${encodeURIComponent(d.id)}`, { method: "DELETE" });
     } catch (error) {
-      showError($("datasets-error"), error);
+      // Already gone: the dataset-gone handler below says so and moves on.
+      if (error.code !== "dataset_not_found") showError($("datasets-error"), error);
       return;
     }
     toast(`Deleted “${d.name}”`, "success");
     current = null;
     await refresh();
-    if (datasets.length) await select(datasets[0].id);
-    else {
-      $("dataset-view").hidden = true;
-      $("welcome").hidden = false;
-      onCleared();
-    }
+    await showFirst();
+    // The Delete button now belongs to the next dataset: one more Enter would delete it. Focus its name.
+    (current ? $("ds-name") : $("welcome-title")).focus();
+  });
+
+  /** After the current dataset went away: the first one left, or the welcome card when none is. */
+  async function showFirst() {
+    if (datasets.length && (await select(datasets[0].id))) return;
+    current = null;
+    renderList();
+    $("dataset-view").hidden = true;
+    $("welcome").hidden = false;
+    onCleared();
+  }
+
+  // Deleted elsewhere (another tab, the API), and found out by any action: refresh the list and, if it was the
+  // one on screen, leave it. A bad `#/datasets/<id>` was never listed nor shown: select()'s error covers it.
+  let leaving = null;
+  onDatasetGone((id) => {
+    const gone = datasets.find((d) => d.id === id) || (current?.id === id ? current : null);
+    if (!gone || leaving) return;
+    const wasCurrent = current?.id === id;
+    if (wasCurrent) current = null;
+    leaving = (async () => {
+      await refresh();
+      if (wasCurrent) await showFirst();
+      showError($("datasets-error"), new ApiError({
+        code: "dataset_not_found",
+        message: `“${gone.name}” no longer exists: it was deleted elsewhere (another tab or the API).`,
+      }));
+    })().finally(() => (leaving = null));
   });
 
   return {

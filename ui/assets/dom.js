@@ -38,6 +38,11 @@ export function formatCount(n) {
   return Number(n).toLocaleString("en-US");
 }
 
+/** "1 row", "2 rows", "1,000 rows": a count and its noun, singular for exactly one. */
+export function plural(n, noun) {
+  return `${formatCount(n)} ${Number(n) === 1 ? noun : `${noun}s`}`;
+}
+
 export function formatBytes(n) {
   if (!Number.isFinite(n)) return "";
   const units = ["bytes", "KB", "MB", "GB", "TB"];
@@ -93,10 +98,19 @@ export function showError(box, error, { title = "" } = {}) {
     box.hidden = true;
     return;
   }
-  if (title) box.append(el("p", { class: "alert-title" }, title));
-  box.append(el("p", { class: "alert-message" }, error.message || String(error)));
-  if (error.code && error.code !== "error") box.append(el("span", { class: "alert-code" }, error.code));
-  if (error.traceId) box.append(traceIdChip(error.traceId));
+  appendError(box, error, { title });
+}
+
+/** Adds one more error to an alert box, below those already in it (several files failing, say). */
+export function appendError(box, error, { title = "" } = {}) {
+  const parts = [];
+  if (title) parts.push(el("p", { class: "alert-title" }, title));
+  parts.push(el("p", { class: "alert-message" }, error.message || String(error)));
+  if (error.code && error.code !== "error") parts.push(el("span", { class: "alert-code" }, error.code));
+  if (error.traceId) parts.push(traceIdChip(error.traceId));
+  // The first error fills the box as before; each further one is a group of its own, ruled off above.
+  if (box.childElementCount) box.append(el("div", { class: "alert-item" }, parts));
+  else box.append(...parts);
   box.hidden = false;
 }
 

@@ -1,7 +1,7 @@
 // The History tab: the dataset's past analyses from the audit trail (newest first); opening one shows it again.
 
 import { api } from "./api.js";
-import { $, el, formatCount, formatMs, relativeTime, showError } from "./dom.js";
+import { $, el, formatMs, plural, relativeTime, showError } from "./dom.js";
 
 export function createHistory({ onOpen }) {
   let datasetId = null;
@@ -26,7 +26,7 @@ export function createHistory({ onOpen }) {
     $("history-list").replaceChildren(...records.map((record) => {
       const details = [
         record.model,
-        record.row_count !== undefined && record.row_count !== null ? `${formatCount(record.row_count)} rows` : null,
+        record.row_count !== undefined && record.row_count !== null ? plural(record.row_count, "row") : null,
         record.timings ? formatMs(record.timings.total_ms) : null,
         record.error ? record.error.error?.code : null,
       ].filter(Boolean);
