@@ -110,6 +110,33 @@ impl MockLlm {
         self.calls.load(Ordering::SeqCst)
     }
 
+    /// Answers the review prompt (`AI_REVIEW=on`) after `delay`, so a page can be seen, or left, mid-analysis.
+    pub async fn review_after(&self, delay: std::time::Duration, verdict: &str, comments: &str) {
+        Mock::given(matchers::method("POST"))
+            .and(matchers::path("/v1/chat/completions"))
+            .and(matchers::body_string_contains("You review a SQL query"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(completion(&review(verdict, comments)))
+                    .set_delay(delay),
+            )
+            .with_priority(1)
+            .mount(&self.server)
+            .await;
+    }
+
+    /// Answers every chat completion with HTTP `status` from now on (a model server that fails).
+    pub async fn fail_with(&self, status: u16) {
+        Mock::given(matchers::method("POST"))
+            .and(matchers::path("/v1/chat/completions"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(
+                json!({"error": {"message": "the model server failed", "type": "server_error"}}),
+            ))
+            .with_priority(1)
+            .mount(&self.server)
+            .await;
+    }
+
     /// The chat completion requests received, in order.
     pub async fn chat_requests(&self) -> Vec<Request> {
         self.server

@@ -13,35 +13,13 @@ use std::time::Duration;
 use browser_harness::{launch, one_at_a_time};
 use integration_tests::{
     PASSENGERS_CSV, StackOptions,
-    llm_mock::{MockLlm, answer, review},
+    llm_mock::{MockLlm, answer},
     spawn_stack, worker,
 };
 use serde_json::json;
-use wiremock::{Mock, ResponseTemplate, matchers};
 
 const ENTER: &str = "\u{E007}";
 const QUESTION: &str = "What is the average fare per class?";
-
-/// Holds the review back for a moment, so the page can be seen mid-analysis (generated, now validating).
-async fn slow_review(llm: &MockLlm, delay: Duration) {
-    let completion = json!({
-        "id": "chatcmpl-review", "object": "chat.completion", "model": "test-model",
-        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant",
-            "content": review("answers", "Groups the passengers by class and averages their fares.")}}],
-        "usage": {"prompt_tokens": 80, "completion_tokens": 12, "total_tokens": 92}
-    });
-    Mock::given(matchers::method("POST"))
-        .and(matchers::path("/v1/chat/completions"))
-        .and(matchers::body_string_contains("You review a SQL query"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(completion)
-                .set_delay(delay),
-        )
-        .with_priority(1)
-        .mount(&llm.server)
-        .await;
-}
 
 #[tokio::test]
 async fn a_question_streams_its_stages_then_shows_sql_verdict_table_chart_and_history() {
@@ -59,7 +37,13 @@ async fn a_question_streams_its_stages_then_shows_sql_verdict_table_chart_and_hi
         );
         // Codegen answers well once; every later answer is the forbidden one.
         let llm = MockLlm::answering(vec![good, forbidden]).await;
-        slow_review(&llm, Duration::from_millis(1500)).await;
+        // The review is held back a moment, so the page can be seen mid-analysis (generated, now validating).
+        llm.review_after(
+            Duration::from_millis(1500),
+            "answers",
+            "Groups the passengers by class and averages their fares.",
+        )
+        .await;
         let stack = spawn_stack(
             StackOptions::new(worker!())
                 .with_llm(llm.base_url())
@@ -189,6 +173,19 @@ async fn a_question_streams_its_stages_then_shows_sql_verdict_table_chart_and_hi
                 "the chart redrawn from the re-run",
             )
             .await;
+        // Redrawn with the model's x column as its labels, not the rows' positions 0, 1, 2.
+        let labels = browser
+            .eval(
+                "[...new DOMParser().parseFromString(decodeURIComponent(document.getElementById('answer-chart')                  .src.split(',')[1]), 'image/svg+xml').querySelectorAll('.x-label')].map(t => t.textContent)",
+            )
+            .await;
+        assert_eq!(labels, json!(["1", "2", "3"]), "the classes label the bars");
+        assert!(
+            browser
+                .text("#chart-caption")
+                .await
+                .contains("mean_fare by class")
+        );
         assert_eq!(browser.value("#question").await, QUESTION);
         browser.shot("15-history-reopened").await;
         // The same page in the dark colour scheme (the stylesheet follows the system's).

@@ -11,6 +11,28 @@ const OUTCOME_LABEL = {
   unavailable: "Unavailable",
 };
 
+/**
+ * Why an analysis did not answer, as a badge: `{outcome, label}`, `outcome` choosing its colour. The code says
+ * whose problem it is (the question, the query, the model, the service), which one "Unavailable" for all hid.
+ */
+export function failureBadge(error) {
+  const code = error?.code || "";
+  if (error?.issues?.length) return { outcome: "rejected", label: "Rejected" };
+  if (code === "invalid_input") return { outcome: "invalid", label: "Invalid question" };
+  if (code === "codegen_failed") return { outcome: "rejected", label: "No valid SQL" };
+  if (code === "query_timeout" || code === "query_too_large") return { outcome: "failed", label: "Query too costly" };
+  if (code === "query_failed" || code === "validation_failed") return { outcome: "failed", label: "Failed" };
+  if (code === "dataset_not_found") return { outcome: "failed", label: "Dataset gone" };
+  if (code === "llm_not_configured") return { outcome: "unavailable", label: "No LLM" };
+  if (code === "llm_rate_limited") return { outcome: "unavailable", label: "Rate limited" };
+  if (code === "llm_refused") return { outcome: "failed", label: "Model refused" };
+  if (code === "llm_timeout" || code === "sidecar_timeout") return { outcome: "unavailable", label: "Timed out" };
+  if (code === "llm_unavailable") return { outcome: "unavailable", label: "LLM unavailable" };
+  if (code.startsWith("llm_")) return { outcome: "failed", label: "LLM error" };
+  if (code === "stream_ended") return { outcome: "unavailable", label: "Interrupted" };
+  return { outcome: "unavailable", label: "Unavailable" };
+}
+
 const REVIEW_LABEL = {
   answers: "Answers the question",
   doubtful: "Doubtful",
@@ -62,16 +84,16 @@ function metaItem(label, value) {
 
 /**
  * Fills the answer card from an AnalyzeResponse (`source: "live"`) or an AnalysisRecord (`source: "history"`).
- * `error` is an ApiError when the analysis did not answer.
+ * `error` is an ApiError when the analysis did not answer; `label` overrides the outcome's badge text.
  */
-export function renderAnswer({ question, summary, outcome, validation, model, attempts, timings, traceId, createdAt, notes, error, rowCount }, editor) {
+export function renderAnswer({ question, summary, outcome, label, validation, model, attempts, timings, traceId, createdAt, notes, error, rowCount }, editor) {
   $("answer-card").hidden = false;
   $("answer-question").textContent = question || "";
   $("answer-summary").textContent = summary || "";
   $("answer-summary").hidden = !summary;
   const badge = $("answer-outcome");
-  badge.textContent = OUTCOME_LABEL[outcome] || outcome || "";
-  badge.className = `badge badge-outcome-${outcome}`;
+  badge.textContent = label || OUTCOME_LABEL[outcome] || outcome || "";
+  badge.className = `badge badge-label badge-outcome-${outcome}`;
 
   const t = timings || {};
   const timing = t.total_ms !== undefined

@@ -2,18 +2,24 @@
 // editor (run through `/query`, the same validator), the result table and the chart.
 
 import { ApiError, api, streamAnalyze } from "./api.js";
-import { hideAnswer, renderAnswer, renderVerdict } from "./answer.js";
+import { failureBadge, hideAnswer, renderAnswer, renderVerdict } from "./answer.js";
 import { drawChart, numericColumns, numericValues } from "./charts.js";
-import { $, el, formatCount, formatMs, showError } from "./dom.js";
+import { $, el, formatCount, formatMs, formatValue, plural, showError } from "./dom.js";
+import { labelledChartUrl } from "./label-chart.js";
 import { SqlEditor, formatSql, renderIssues } from "./sql-editor.js";
 import { renderTable } from "./table.js";
 
 const STAGES = ["codegen", "validation", "execution"];
+/** The server's limit on a question, in characters (`MAX_QUESTION_CHARS` in calculator/src/analyze/routes.rs). */
+const MAX_QUESTION_CHARS = 2000;
 
 export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
-  const editor = new SqlEditor($("sql-editor"), { onRun: () => runSql() });
+  const editor = new SqlEditor($("sql-editor"), { onRun: () => runOwnSql() });
   let controller = null;
   let lastTable = null;
+  // Which question is current: reset() moves it on, so a stopped stream's late catch and finally (they run
+  // after the abort, asynchronously) cannot write into the panel of the dataset switched to.
+  let askSerial = 0;
 
   // ---- stages ----
   function stage(name) {
@@ -47,6 +53,21 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
     if (active) setStage(active, "failed", detail);
   }
 
+  /** What a screen reader hears: the stage reached, then the outcome (the stage list itself is not live). */
+  function announce(text) {
+    $("ask-status").textContent = text;
+  }
+
+  /** The counter under the question: shown from 90% of the limit on, so the limit is no surprise. */
+  function updateCount() {
+    const used = [...$("question").value].length;
+    const counter = $("question-count");
+    counter.hidden = used < MAX_QUESTION_CHARS * 0.9;
+    counter.textContent = `${formatCount(used)} of ${formatCount(MAX_QUESTION_CHARS)} characters`;
+    counter.classList.toggle("at-limit", used >= MAX_QUESTION_CHARS);
+  }
+  $("question").addEventListener("input", updateCount);
+
   // ---- asking ----
   function setBusy(busy) {
     $("ask-button").disabled = busy || $("ask-button").dataset.llm === "off";
@@ -65,6 +86,16 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
       $("question").focus();
       return;
     }
+    // `maxlength` counts UTF-16 units and a pasted or scripted value can pass it; the server counts characters.
+    const length = [...question].length;
+    if (length > MAX_QUESTION_CHARS) {
+      showError($("ask-error"), new ApiError({
+        code: "",
+        message: `The question is ${formatCount(length)} characters long; at most ${formatCount(MAX_QUESTION_CHARS)} are accepted. Shorten it.`,
+      }));
+      $("question").focus();
+      return;
+    }
     showError($("ask-error"), null);
     resetStages();
     hideAnswer();
@@ -73,10 +104,14 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
     $("chart-card").hidden = true;
     renderIssues($("sql-issues"), {});
     controller = new AbortController();
+    const serial = ++askSerial;
+    const stale = () => serial !== askSerial;
     setBusy(true);
     setStage("codegen", "active", "waiting for the model…");
+    announce("Asking the model to write the SQL…");
     let finished = false;
     const handle = (type, data) => {
+      if (stale()) return;
       if (type === "result") finished = true;
       if (type === "error") finished = true;
       onEvent(type, data, question);
@@ -85,17 +120,21 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
       await streamAnalyze(dataset.id, question, handle, controller.signal);
       if (!finished) throw new ApiError({ code: "stream_ended", message: "The answer stream ended before a result arrived; try again." });
     } catch (error) {
+      if (stale()) return;
       if (error.name === "AbortError") {
         failActiveStage("stopped");
         log("Stopped. The server finishes the query on its own; the History tab will list it.", "warn");
+        announce("Stopped.");
       } else {
         failActiveStage(error.code ? error.code.replaceAll("_", " ") : "");
         showFailure(error, question);
       }
     } finally {
-      controller = null;
-      setBusy(false);
-      onAnalysisDone();
+      if (!stale()) {
+        controller = null;
+        setBusy(false);
+        onAnalysisDone();
+      }
     }
   }
 
@@ -137,6 +176,7 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
       case "done":
         setStage("codegen", "done", `${data.attempts} ${data.attempts === 1 ? "answer" : "answers"}`);
         setStage("validation", "active", "checking the SQL…");
+        announce("SQL written; checking it…");
         editor.value = formatSql(data.code);
         $("token-box").open = false;
         break;
@@ -146,8 +186,10 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
   }
 
   function onExecution(data) {
-    if (data.type === "started") setStage("execution", "active", "running the query…");
-    else if (data.type === "done") setStage("execution", "done", `${formatCount(data.row_count)} rows · ${formatMs(data.elapsed_ms)}`);
+    if (data.type === "started") {
+      setStage("execution", "active", "running the query…");
+      announce("The SQL passed the validator; running it…");
+    } else if (data.type === "done") setStage("execution", "done", `${plural(data.row_count, "row")} · ${formatMs(data.elapsed_ms)}`);
     else if (data.type === "failed") {
       setStage("execution", data.repairing ? "retry" : "failed", data.repairing ? "failed; repairing" : "failed");
       log(`The query failed: ${data.message}${data.repairing ? " — asking the model to fix it." : ""}`, data.repairing ? "warn" : "error");
@@ -170,21 +212,25 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
     }, editor);
     editor.value = formatSql(response.code);
     renderIssues($("sql-issues"), {});
-    showResult(response.result, `${formatCount(response.result.row_count)} rows · query ${formatMs(response.timings.execute_ms)}`);
+    showResult(response.result, `${plural(response.result.row_count, "row")} · query ${formatMs(response.timings.execute_ms)}`);
+    announce(`Answered: ${response.summary || ""} ${plural(response.result.row_count, "row")}.`.replace(/\s+/g, " "));
     if (response.chart) {
       const { spec, image } = response.chart;
       showChartImage(image, `${spec.kind} chart of ${spec.y || spec.x}${spec.y ? ` by ${spec.x}` : ""}`,
         `${spec.kind} of ${spec.y ? `${spec.y} by ${spec.x}` : spec.x}, as the model proposed it`);
       if (spec.y) $("result-chart-column").value = spec.y;
+      if (spec.y && lastTable.columns.some((c) => c.name === spec.x)) $("result-chart-x").value = spec.x;
     }
   }
 
   /** An analysis that did not answer: the server's message and trace id, and the SQL and issues if any. */
   function showFailure(error, question) {
     const rejected = error.issues && error.issues.length;
+    const badge = failureBadge(error);
+    announce(`Not answered (${badge.label}): ${error.message}`);
     renderAnswer({
       question,
-      outcome: rejected ? "rejected" : error.code === "query_failed" ? "failed" : "unavailable",
+      ...badge,
       validation: rejected ? { is_valid: false, issues: error.issues } : null,
       attempts: error.attempts,
       traceId: error.traceId,
@@ -198,10 +244,27 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
   }
 
   // ---- running SQL by hand ----
+  /** Run SQL / Ctrl+Enter: the answer card described the question's SQL, which this replaces, so it goes. */
+  function runOwnSql() {
+    hideAnswer();
+    renderVerdict($("verdict"), null);
+    return runSql();
+  }
+
   async function runSql() {
     const dataset = getDataset();
     const sql = editor.value.trim();
-    if (!dataset || !sql) return null;
+    if (!dataset) return null;
+    if (!sql) {
+      const box = el("div", { class: "alert alert-error", role: "alert" });
+      showError(box, new ApiError({ message: "The editor is empty: write a SELECT over the table data first." }));
+      renderIssues($("sql-issues"), { errorNode: box });
+      editor.setIssues([]);
+      $("result-card").hidden = true;
+      $("chart-card").hidden = true;
+      editor.input.focus();
+      return null;
+    }
     const button = $("sql-run");
     button.disabled = true;
     button.classList.add("loading");
@@ -209,13 +272,17 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
       const result = await api(`/datasets/${encodeURIComponent(dataset.id)}/query`, { method: "POST", json: { sql } });
       editor.setIssues([]);
       renderIssues($("sql-issues"), { notes: result.notes || [], editor });
-      showResult(result, `${formatCount(result.row_count)} rows · ${formatMs(result.elapsed_ms)}`);
+      showResult(result, `${plural(result.row_count, "row")} · ${formatMs(result.elapsed_ms)}`);
       $("chart-figure").hidden = true;
       return result;
     } catch (error) {
       const box = el("div", { class: "alert alert-error", role: "alert" });
-      showError(box, error);
-      renderIssues($("sql-issues"), { error, issues: error.issues || [], editor, errorNode: box });
+      const issues = error.issues || [];
+      // With issues, the server's message repeats them word for word; the list below says it once.
+      showError(box, issues.length
+        ? new ApiError({ code: error.code, traceId: error.traceId, message: "The SQL validator rejected this query, so it was not run:" })
+        : error);
+      renderIssues($("sql-issues"), { error, issues, editor, errorNode: box });
       editor.setIssues(error.issues || []);
       $("result-card").hidden = true;
       $("chart-card").hidden = true;
@@ -234,6 +301,11 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
     renderTable($("result-table"), table, { label: "Query result", source: "rows produced" });
     const numeric = numericColumns(table.columns);
     $("result-chart-column").replaceChildren(...numeric.map((c) => el("option", { value: c.name }, c.name)));
+    // Labels: any column, the first text-like one by default (a GROUP BY's key), else plain row order.
+    const labelled = table.columns.find((c) => !numeric.includes(c));
+    $("result-chart-x").replaceChildren(el("option", { value: "" }, "row order"),
+      ...table.columns.map((c) => el("option", { value: c.name }, c.name)));
+    $("result-chart-x").value = labelled ? labelled.name : "";
     $("result-chart-form").hidden = numeric.length === 0 || table.rows.length === 0;
     showError($("chart-error"), null);
     $("chart-figure").hidden = true;
@@ -248,22 +320,36 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
     $("chart-card").hidden = false;
   }
 
+  /** Charts result column `column`; with `xColumn`, against that column's values as labels. */
   async function drawResultColumn(column, kind, captionPrefix = "", xColumn = "") {
     if (!lastTable) return;
     const index = lastTable.columns.findIndex((c) => c.name === column);
     if (index < 0) return;
-    const { values, skipped } = numericValues(lastTable.rows, index);
+    const xIndex = xColumn ? lastTable.columns.findIndex((c) => c.name === xColumn) : -1;
     showError($("chart-error"), null);
-    try {
-      // `/chart` draws values against their position; name the x column when the rows follow it.
-      const chart = await drawChart({
-        values,
+    if (xIndex >= 0) {
+      // Drawn here: `/chart` has no labels. A row whose value is empty takes its label with it.
+      const points = lastTable.rows
+        .map((row) => ({ value: numericValues([row], index).values[0], label: row[xIndex] }))
+        .filter((p) => p.value !== undefined);
+      const skipped = lastTable.rows.length - points.length;
+      const image = labelledChartUrl({
+        labels: points.map((p) => (p.label === null || p.label === undefined ? "(null)" : formatValue(p.label))),
+        values: points.map((p) => p.value),
         kind,
-        title: xColumn ? `${column} by ${xColumn}` : column,
-        xLabel: xColumn ? `${xColumn} (row order)` : "row",
+        title: `${column} by ${xColumn}`,
+        xLabel: xColumn,
         yLabel: column,
       });
-      const parts = [`${captionPrefix}${formatCount(values.length)} values of ${column}`];
+      const parts = [`${captionPrefix}${plural(points.length, "value")} of ${column} by ${xColumn}`];
+      if (skipped) parts.push(`${formatCount(skipped)} empty skipped`);
+      showChartImage(image, `${kind} chart of ${column} by ${xColumn}`, parts.join(" · "));
+      return;
+    }
+    const { values, skipped } = numericValues(lastTable.rows, index);
+    try {
+      const chart = await drawChart({ values, kind, title: column, xLabel: "row", yLabel: column });
+      const parts = [`${captionPrefix}${plural(values.length, "value")} of ${column} in row order`];
       if (skipped) parts.push(`${formatCount(skipped)} empty skipped`);
       showChartImage(chart.image, `${kind} chart of ${column}`, parts.join(" · "));
     } catch (error) {
@@ -273,7 +359,7 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
 
   $("result-chart-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    drawResultColumn($("result-chart-column").value, $("result-chart-kind").value);
+    drawResultColumn($("result-chart-column").value, $("result-chart-kind").value, "", $("result-chart-x").value);
   });
 
   // ---- wiring ----
@@ -288,15 +374,17 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
     }
   });
   $("ask-cancel").addEventListener("click", () => controller && controller.abort());
-  $("sql-run").addEventListener("click", () => runSql());
+  $("sql-run").addEventListener("click", () => runOwnSql());
 
   /** Shows an analysis from the audit trail again, re-running its SQL for the table. */
   async function openRecord(record) {
     $("question").value = record.question;
+    updateCount();
     $("stages").hidden = true;
     $("token-box").hidden = true;
     $("stage-log").hidden = true;
     showError($("ask-error"), null);
+    const recordError = record.error ? ApiError.fromBody(0, record.error, record.trace_id, "") : null;
     renderAnswer({
       question: record.question,
       summary: record.summary,
@@ -308,7 +396,9 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
       traceId: record.trace_id,
       createdAt: record.created_at,
       rowCount: record.row_count,
-      error: record.error ? ApiError.fromBody(0, record.error, record.trace_id, "") : null,
+      error: recordError,
+      // The record's outcome is one of four words; its error code says which failure it was.
+      label: recordError ? failureBadge(recordError).label : undefined,
     }, editor);
     // The SQL that ran is laid out for reading; rejected SQL stays as written, so issue locations match it.
     editor.value = record.outcome === "answered" ? formatSql(record.code) : record.code || "";
@@ -321,6 +411,7 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
       if (result && spec && spec.y && spec.kind !== "histogram" && numericColumns(result.columns).some((c) => c.name === spec.y)) {
         $("result-chart-column").value = spec.y;
         $("result-chart-kind").value = spec.kind;
+        if (result.columns.some((c) => c.name === spec.x)) $("result-chart-x").value = spec.x;
         await drawResultColumn(spec.y, spec.kind, "Redrawn from the re-run: ", spec.x);
       }
     } else if (!record.validation?.is_valid && record.validation) {
@@ -329,8 +420,13 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
   }
 
   function reset(dataset) {
+    askSerial += 1;
     if (controller) controller.abort();
+    controller = null;
+    setBusy(false);
     $("question").value = "";
+    updateCount();
+    announce("");
     $("stages").hidden = true;
     $("token-box").hidden = true;
     $("stage-log").hidden = true;
