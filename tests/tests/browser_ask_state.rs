@@ -127,7 +127,8 @@ async fn your_own_sql_replaces_the_answer_and_charts_against_labels() {
         browser
             .wait_js(
                 "document.getElementById('answer-card').hidden && \
-                 document.getElementById('verdict').childElementCount === 0",
+                 document.getElementById('verdict').childElementCount === 0 && \
+                 document.getElementById('stages').hidden",
                 "the answer card hidden",
             )
             .await;

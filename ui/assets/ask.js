@@ -248,6 +248,10 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
   function runOwnSql() {
     hideAnswer();
     renderVerdict($("verdict"), null);
+    // The question's progress belongs with its answer.
+    $("stages").hidden = true;
+    $("token-box").hidden = true;
+    $("stage-log").hidden = true;
     return runSql();
   }
 
