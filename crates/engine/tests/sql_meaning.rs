@@ -166,6 +166,23 @@ async fn answers_match_sqlite() {
             "SELECT COUNT(*) FROM data HAVING SUM(salary) > 1e9",
             json!([]),
         ),
+        // Calls Polars lacks: NTILE, INSTR, SQLite's scalar MAX/MIN, a cast to DECIMAL (PostgreSQL's rounding;
+        // SQLite keeps every digit).
+        (
+            "SELECT id, NTILE(4) OVER (ORDER BY salary) AS q, NTILE(2) OVER (PARTITION BY dept ORDER BY id) AS h FROM data ORDER BY id",
+            json!([
+                [1, 1, 1],
+                [2, 2, 2],
+                [3, 4, 1],
+                [4, 2, 1],
+                [5, 3, 2],
+                [6, 1, 1]
+            ]),
+        ),
+        (
+            "SELECT INSTR(name, 'd'), MAX(salary, 65000), MIN(id, 3), CAST(salary / 7.0 AS DECIMAL(10, 2)) FROM data WHERE id = 1",
+            json!([[2, 65000, 1, 7142.86]]),
+        ),
         // A set operation over an EXCEPT lost the EXCEPT's left side; a UNION's ORDER BY looked for the
         // names of its last SELECT.
         (

@@ -61,6 +61,7 @@ impl Walker<'_> {
 
     fn expr_inner(&mut self, e: &mut Expr) {
         crate::compat::quantified_subquery_as_in(e);
+        crate::sqlite_calls::respell(e);
         self.expr_kind(e);
         crate::compat::days_between(&self.scopes, e);
     }

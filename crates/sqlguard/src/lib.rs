@@ -21,6 +21,7 @@ mod qualify;
 mod relations;
 mod scope;
 mod set_ops;
+mod sqlite_calls;
 pub mod syntax;
 mod temporal;
 mod walk;

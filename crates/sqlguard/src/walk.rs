@@ -185,6 +185,14 @@ impl<'a> Walker<'a> {
                 if !limit_by.is_empty() {
                     self.unsupported("LIMIT ... BY", "use a window function instead.");
                 }
+                // SQLite reads a negative LIMIT as none (`LIMIT -1 OFFSET 5`); Polars refused it.
+                if limit
+                    .as_ref()
+                    .and_then(crate::syntax::integer_literal)
+                    .is_some_and(|n| n < 0)
+                {
+                    *limit = None;
+                }
                 if let Some(limit) = limit {
                     self.expr(limit);
                 }

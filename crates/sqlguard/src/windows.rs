@@ -218,12 +218,7 @@ pub(crate) fn offset_default(e: &mut Expr) {
     let Some(n) = crate::syntax::integer_literal(n).filter(|n| *n >= 0) else {
         return;
     };
-    let partition = if spec.partition_by.is_empty() {
-        String::new()
-    } else {
-        let keys: Vec<String> = spec.partition_by.iter().map(ToString::to_string).collect();
-        format!("PARTITION BY {}", keys.join(", "))
-    };
+    let partition = crate::sqlite_calls::partition_of(&spec.partition_by);
     let text = match name.as_str() {
         "lag" => format!(
             "CASE WHEN ROW_NUMBER() OVER ({spec}) > {n} THEN LAG({x}, {n}) OVER ({spec}) ELSE {default} END"

@@ -341,3 +341,28 @@ fn having_runs_as_polars_can() {
         r#"SELECT * FROM (SELECT COUNT(*) AS n FROM data) AS "__had" WHERE (n > 1)"#
     );
 }
+
+#[test]
+fn calls_polars_lacks_are_respelled() {
+    let q = ok(
+        "SELECT instr(name, 'a'), max(a, 3), min(a, id, 2), max(a) OVER () AS m, CAST(a AS DECIMAL(10, 2)), CAST(a AS NUMERIC) FROM data LIMIT -1 OFFSET 2",
+    );
+    assert!(
+        q.sql().starts_with(r#"SELECT strpos("name", 'a') AS "instr(name, 'a')", greatest("a", 3) AS "max(a, 3)", least("a", "id", 2) AS "min(a, id, 2)", max("a") OVER () AS m, (ROUND(CAST("a" AS DOUBLE), 2)) AS"#),
+        "{}",
+        q.sql()
+    );
+    assert!(
+        q.sql()
+            .ends_with(r#"(CAST("a" AS DOUBLE)) AS "CAST(a AS NUMERIC)" FROM data OFFSET 2"#),
+        "{}",
+        q.sql()
+    );
+    let q = ok("SELECT ntile(3) OVER (PARTITION BY country ORDER BY id) AS t FROM data");
+    assert!(
+        q.sql()
+            .contains(r#"COUNT(*) OVER (PARTITION BY "country") % 3"#),
+        "{}",
+        q.sql()
+    );
+}

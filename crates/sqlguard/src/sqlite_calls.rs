@@ -1,0 +1,98 @@
+//! Calls that SQL written for SQLite, MySQL or PostgreSQL makes and Polars lacks, respelled before they are
+//! checked as what Polars has with the same meaning.
+//!
+//! - `INSTR(s, t)` is `STRPOS(s, t)`.
+//! - SQLite's scalar `MAX(a, b)` and `MIN(a, b)` are `GREATEST` and `LEAST`.
+//! - `NTILE(n) OVER (...)`: the bucket of each row, from its row number and the partition's row count, as
+//!   SQL deals rows out (the first `count % n` buckets get one row more).
+//! - `CAST(x AS DECIMAL(p, s))` / `NUMERIC(p, s)`: Polars has no such cast ("datatype Decimal ... is not
+//!   currently supported"); it is the number rounded to `s` places, as a float.
+
+use sqlparser::ast::{
+    DataType, ExactNumberInfo, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident,
+    ObjectName, ObjectNamePart, WindowType,
+};
+
+/// Respells `e` when it is one of the calls above; it is then checked like anything else.
+pub(crate) fn respell(e: &mut Expr) {
+    let text = match e {
+        Expr::Function(f) => {
+            let Some(name) = crate::syntax::function_name(&f.name) else {
+                return;
+            };
+            let args = plain_args(&f.args);
+            match (name.as_str(), &f.over) {
+                ("instr", None) if args.as_ref().is_some_and(|a| a.len() == 2) => {
+                    f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new("strpos"))]);
+                    return;
+                }
+                ("max" | "min", None)
+                    if f.filter.is_none() && args.as_ref().is_some_and(|a| a.len() >= 2) =>
+                {
+                    let scalar = if name == "max" { "greatest" } else { "least" };
+                    f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new(scalar))]);
+                    return;
+                }
+                ("ntile", Some(WindowType::WindowSpec(spec))) => {
+                    let Some([n]) = args.as_deref() else { return };
+                    let Some(n) = crate::syntax::integer_literal(n).filter(|n| *n > 0) else {
+                        return;
+                    };
+                    ntile(n, &spec.to_string(), &partition_of(&spec.partition_by))
+                }
+                _ => return,
+            }
+        }
+        Expr::Cast {
+            expr,
+            data_type: DataType::Decimal(info) | DataType::Numeric(info) | DataType::Dec(info),
+            array: false,
+            format: None,
+            ..
+        } => match info {
+            ExactNumberInfo::PrecisionAndScale(_, scale) => {
+                format!("ROUND(CAST({expr} AS DOUBLE), {scale})")
+            }
+            _ => format!("CAST({expr} AS DOUBLE)"),
+        },
+        _ => return,
+    };
+    if let Some(respelled) = crate::parse_expression(&text) {
+        *e = Expr::Nested(Box::new(respelled));
+    }
+}
+
+/// Row `r` (from 0) of `count` rows in `n` buckets: the first `count % n` buckets hold `count / n + 1` rows,
+/// the rest `count / n`.
+fn ntile(n: i64, window: &str, partition: &str) -> String {
+    let r = format!("(ROW_NUMBER() OVER ({window}) - 1)");
+    let count = format!("COUNT(*) OVER ({partition})");
+    let size = format!("FLOOR({count} / {n})");
+    let big = format!("(({count} % {n}) * ({size} + 1))");
+    format!(
+        "CAST(CASE WHEN {r} < {big} THEN FLOOR({r} / ({size} + 1)) + 1 \
+         ELSE FLOOR(({r} - {big}) / {size}) + {count} % {n} + 1 END AS BIGINT)"
+    )
+}
+
+/// `PARTITION BY <keys>`, or nothing.
+pub(crate) fn partition_of(keys: &[Expr]) -> String {
+    if keys.is_empty() {
+        return String::new();
+    }
+    let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
+    format!("PARTITION BY {}", keys.join(", "))
+}
+
+fn plain_args(args: &FunctionArguments) -> Option<Vec<&Expr>> {
+    let FunctionArguments::List(list) = args else {
+        return None;
+    };
+    list.args
+        .iter()
+        .map(|a| match a {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => Some(x),
+            _ => None,
+        })
+        .collect()
+}
