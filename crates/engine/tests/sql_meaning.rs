@@ -183,6 +183,16 @@ async fn answers_match_sqlite() {
             "SELECT INSTR(name, 'd'), MAX(salary, 65000), MIN(id, 3), CAST(salary / 7.0 AS DECIMAL(10, 2)) FROM data WHERE id = 1",
             json!([[2, 65000, 1, 7142.86]]),
         ),
+        // A date compared with a datetime's text, and an integer to a negative power, failed.
+        (
+            "SELECT COUNT(*), POWER(2, -1) FROM data WHERE hired >= '2020-01-01 00:00:00'",
+            json!([[4, 0.5]]),
+        ),
+        // An alias in WHERE is its expression, as in SQLite; Polars could not find it.
+        (
+            "SELECT name, salary * 2 AS k FROM data WHERE k > 150000 ORDER BY name",
+            json!([["Cy", 180000], ["Ed", 160000]]),
+        ),
         // A set operation over an EXCEPT lost the EXCEPT's left side; a UNION's ORDER BY looked for the
         // names of its last SELECT.
         (

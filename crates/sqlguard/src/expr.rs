@@ -116,6 +116,7 @@ impl Walker<'_> {
                 self.value(left, compares && is_name(right));
                 self.value(right, compares && is_name(left));
                 crate::compat::numeric_comparison(&self.scopes, left, op, right);
+                crate::temporal::date_against_datetime_text(&self.scopes, left, op, right);
                 if matches!(op, B::StringConcat) {
                     crate::compat::date_as_text(&self.scopes, left);
                     crate::compat::date_as_text(&self.scopes, right);

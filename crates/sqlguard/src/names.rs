@@ -38,6 +38,16 @@ impl Walker<'_> {
                 set_column(ident, &real);
                 None
             }
+            // SQLite reads an alias in WHERE as the expression it names (`SELECT price * qty AS total ...
+            // WHERE total > 100`); Polars cannot see it there ("unable to find column").
+            Resolved::Alias(real) if self.in_where => self.alias_expression(&real).or_else(|| {
+                self.unsupported(
+                    &format!("`{real}` in WHERE, the name of an aggregate or window in SELECT"),
+                    "WHERE filters rows before they are grouped; filter groups with HAVING, or window \
+                     results in an outer query (or QUALIFY).",
+                );
+                None
+            }),
             Resolved::Alias(real) => {
                 if ident.value != real {
                     self.corrected(ident, &real, location);
@@ -158,12 +168,32 @@ impl Walker<'_> {
         }
     }
 
+    /// The expression the alias `name` of the current SELECT stands for, when it holds no aggregate or
+    /// window (those have no value in WHERE).
+    fn alias_expression(&self, name: &str) -> Option<Expr> {
+        let (_, expr) = self
+            .scopes
+            .last()?
+            .alias_exprs
+            .iter()
+            .find(|(alias, _)| alias == name)?;
+        let mut aggregates = Vec::new();
+        crate::bare::aggregates(expr, &mut aggregates, 0);
+        let windowed = sqlparser::ast::visit_expressions(expr, |e| match e {
+            Expr::Function(f) if f.over.is_some() => std::ops::ControlFlow::Break(()),
+            _ => std::ops::ControlFlow::Continue(()),
+        })
+        .is_break();
+        (aggregates.is_empty() && !windowed).then(|| Expr::Nested(Box::new(expr.clone())))
+    }
+
     fn unknown_column(
         &mut self,
         word: &str,
         rel: Option<&crate::scope::Relation>,
         location: Option<Location>,
     ) {
+        let mut aliases = Vec::new();
         let (columns, place) = match rel {
             Some(r) => (r.columns.clone(), format!(" in {}", r.describe)),
             None => {
@@ -172,21 +202,19 @@ impl Walker<'_> {
                     _ => String::new(),
                 };
                 // Aliases defined in this SELECT are valid names too, so suggest them.
-                let mut names = all_columns(&self.scopes);
+                let names = all_columns(&self.scopes);
                 if let Some(scope) = self.scopes.last() {
-                    names.extend(
-                        scope
-                            .aliases
-                            .iter()
-                            .filter(|a| !names.contains(a))
-                            .cloned()
-                            .collect::<Vec<_>>(),
-                    );
+                    aliases = scope
+                        .aliases
+                        .iter()
+                        .filter(|a| !names.contains(a))
+                        .cloned()
+                        .collect();
                 }
                 (names, place)
             }
         };
-        let close = closest(word, columns.iter().map(String::as_str));
+        let close = closest(word, columns.iter().chain(&aliases).map(String::as_str));
         let hint = match close.as_slice() {
             [] => ".".to_string(),
             [one] => format!("; did you mean `{one}`?"),
@@ -198,11 +226,17 @@ impl Walker<'_> {
                     .join(", ")
             ),
         };
-        let listing = if columns.is_empty() {
+        let mut listing = if columns.is_empty() {
             " No columns are in scope here.".to_string()
         } else {
             format!(" Columns: {}.", list_names(&columns))
         };
+        if !aliases.is_empty() {
+            listing.push_str(&format!(
+                " Names given in SELECT: {}.",
+                list_names(&aliases)
+            ));
+        }
         self.reject(
             Rule::UnknownColumn,
             format!(

@@ -36,6 +36,9 @@ pub(crate) struct SelectScope {
     pub relations: Vec<Relation>,
     /// Aliases defined in this SELECT's projection (usable in ORDER BY / GROUP BY / HAVING).
     pub aliases: Vec<String>,
+    /// What each alias stands for, once the projection is walked (SQLite reads an alias in WHERE as its
+    /// expression; see `Walker::identifier`).
+    pub alias_exprs: Vec<(String, sqlparser::ast::Expr)>,
 }
 
 /// What an unqualified identifier turned out to be.
@@ -231,6 +234,7 @@ mod tests {
         };
         let scopes = vec![SelectScope {
             relations: vec![rel],
+            alias_exprs: Vec::new(),
             aliases: vec!["total".into()],
         }];
         assert_eq!(

@@ -33,6 +33,21 @@ pub(crate) fn respell(e: &mut Expr) {
                     f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new(scalar))]);
                     return;
                 }
+                // Polars raises an integer to an integer power in integers: `POWER(2, -1)` failed
+                // ("conversion failed"). A negative whole exponent is written as a decimal.
+                ("power" | "pow", None) => {
+                    if let FunctionArguments::List(list) = &mut f.args
+                        && let [_, FunctionArg::Unnamed(FunctionArgExpr::Expr(exponent))] =
+                            list.args.as_mut_slice()
+                        && crate::syntax::integer_literal(exponent).is_some_and(|n| n < 0)
+                        && let Expr::UnaryOp { expr, .. } = exponent
+                        && let Expr::Value(v) = expr.as_mut()
+                        && let sqlparser::ast::Value::Number(text, _) = &mut v.value
+                    {
+                        text.push_str(".0");
+                    }
+                    return;
+                }
                 ("ntile", Some(WindowType::WindowSpec(spec))) => {
                     let Some([n]) = args.as_deref() else { return };
                     let Some(n) = crate::syntax::integer_literal(n).filter(|n| *n > 0) else {

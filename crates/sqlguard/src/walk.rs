@@ -33,6 +33,8 @@ pub(crate) struct Walker<'a> {
     pub compared_value: bool,
     /// The scope of the SELECT just walked, when it has a QUALIFY (see `qualify.rs`).
     pub qualify_scope: Option<SelectScope>,
+    /// Walking a WHERE clause, where an alias stands for its expression (see `Walker::identifier`).
+    pub in_where: bool,
     depth: usize,
     too_deep_reported: bool,
 }
@@ -49,6 +51,7 @@ impl<'a> Walker<'a> {
             ctes: Vec::new(),
             joins: 0,
             compared_value: false,
+            in_where: false,
             qualify_scope: None,
             depth: 0,
             too_deep_reported: false,
@@ -168,6 +171,7 @@ impl<'a> Walker<'a> {
                     self.scopes.push(SelectScope {
                         relations: vec![rel],
                         aliases: Vec::new(),
+                        alias_exprs: Vec::new(),
                     });
                     self.order_by(order_by);
                     self.scopes.pop();
@@ -332,7 +336,11 @@ impl<'a> Walker<'a> {
             .iter()
             .filter_map(crate::names::item_alias)
             .collect();
-        let mut scope = SelectScope { relations, aliases };
+        let mut scope = SelectScope {
+            relations,
+            aliases,
+            alias_exprs: Vec::new(),
+        };
         crate::windows::not_null_where(&mut scope, s.selection.as_ref());
         self.scopes.push(scope);
         if !crate::joins::inner_join_filters_to_where(s) {
@@ -343,12 +351,27 @@ impl<'a> Walker<'a> {
             );
         }
         self.walk_join_constraints(&mut s.from);
+        let in_where = std::mem::take(&mut self.in_where);
         let out = self.projection(&mut s.projection);
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.alias_exprs = s
+                .projection
+                .iter()
+                .filter_map(|item| match item {
+                    sqlparser::ast::SelectItem::ExprWithAlias { expr, alias } => {
+                        Some((alias.value.clone(), expr.clone()))
+                    }
+                    _ => None,
+                })
+                .collect();
+        }
         if let Some(Distinct::On(exprs)) = s.distinct.as_mut() {
             exprs.iter_mut().for_each(|e| self.expr(e));
         }
         if let Some(e) = s.selection.as_mut() {
+            self.in_where = true;
             self.expr(e);
+            self.in_where = false;
             let mut found = Vec::new();
             crate::bare::aggregates(e, &mut found, 0);
             if !found.is_empty() {
@@ -391,6 +414,7 @@ impl<'a> Walker<'a> {
         self.bare_columns(s);
         let scope = self.scopes.pop();
         self.qualify_scope = scope.filter(|_| s.qualify.is_some());
+        self.in_where = in_where;
         out
     }
 

@@ -366,3 +366,33 @@ fn calls_polars_lacks_are_respelled() {
         q.sql()
     );
 }
+
+#[test]
+fn an_alias_in_where_is_its_expression() {
+    assert_eq!(
+        ok("SELECT a * 2 AS dbl FROM data WHERE dbl > 10 AND id IN (SELECT id AS j FROM data WHERE j > 1)").sql(),
+        r#"SELECT "a" * 2 AS dbl FROM data WHERE ("a" * 2) > 10 AND "id" IN (SELECT "id" AS j FROM data WHERE ("id") > 1)"#
+    );
+    // A column of that name wins, as in SQLite.
+    assert!(
+        ok("SELECT a AS id FROM data WHERE id > 1")
+            .sql()
+            .ends_with(r#"WHERE "id" > 1"#)
+    );
+    // An aggregate's name has no value in WHERE.
+    let issues = common::rejected_with(
+        "SELECT country, count(*) AS n FROM data WHERE n > 1 GROUP BY country",
+        "unsupported_syntax",
+    );
+    assert!(issues[0].message.contains("HAVING"), "{issues:#?}");
+    // An unknown name lists the columns and, apart, the SELECT's names.
+    let issues = common::rejected_with(
+        "SELECT a * 2 AS dbl FROM data ORDER BY dbll",
+        "unknown_column",
+    );
+    assert!(
+        issues[0].message.contains("did you mean `dbl`?")
+            && issues[0].message.contains("Names given in SELECT: dbl."),
+        "{issues:#?}"
+    );
+}
