@@ -1,16 +1,27 @@
 //! Runs the whole stack: the calculator, and the sidecar beside it unless `SIDECAR_URL` points elsewhere.
 
+use std::time::Duration;
+
 use calculator::{Application, Config};
 use tokio::sync::watch;
+
+/// How long blocking work still running after both servers stopped may take before the process exits anyway.
+const BLOCKING_GRACE: Duration = Duration::from_secs(10);
 
 fn main() -> anyhow::Result<()> {
     // The query engine's worker processes are this binary started with a hidden argument; that mode runs
     // polars, so it must begin before the async runtime or any thread exists (it never returns).
     engine::run_worker_if_requested();
-    serve()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let outcome = runtime.block_on(serve());
+    // Dropping a runtime waits for every blocking task without limit: one that never ends (a render past its
+    // deadline) would keep the process alive after SIGTERM. In-flight requests have finished by now.
+    runtime.shutdown_timeout(BLOCKING_GRACE);
+    outcome
 }
 
-#[tokio::main]
 async fn serve() -> anyhow::Result<()> {
     telemetry::load_dotenv();
     let mut config = Config::from_env()?;

@@ -13,7 +13,7 @@ use telemetry::{ApiJson, ApiQuery};
 
 use crate::{
     AppError, AppState, arithmetic,
-    chart::{ChartSpec, ImageFormat, render_png, render_svg},
+    chart::{ChartSpec, ImageFormat, render_bounded, render_png, render_svg},
 };
 
 /// Liveness of the calculator process.
@@ -98,20 +98,14 @@ pub async fn chart(
 ) -> Result<Response, AppError> {
     let (spec, values) = ChartSpec::parse(body?.0)?;
     let format = ImageFormat::negotiate(headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()));
-    // Rendering is CPU-bound: bound how many run at once and keep them off the async workers.
-    let _permit = state
-        .render_permits
-        .acquire()
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    // Rendering is CPU-bound: bounded in number and in time, and kept off the async workers.
     let points = values.len();
     let (width, height) = (spec.width, spec.height);
-    let rendered = tokio::task::spawn_blocking(move || match format {
+    let rendered = render_bounded(&state.render_permits, move || match format {
         ImageFormat::Svg => render_svg(&spec, &values).map(|(svg, n)| (svg.into_bytes(), n)),
         _ => render_png(&spec, &values),
     })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?
+    .await?
     .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
     let (bytes, drawn_points) = rendered;
     Ok(match format {

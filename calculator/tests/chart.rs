@@ -131,3 +131,23 @@ async fn limits_are_enforced_with_the_limit_in_the_message() {
             .contains("`values[1]`")
     );
 }
+
+/// Values whose span overflows f64 once made the render spin forever; they draw, with the series visible.
+#[tokio::test]
+async fn values_at_the_edge_of_f64_draw() {
+    let bodies = [
+        json!({"values": [-1e308, 1e308]}),
+        json!({"values": [1e308, f64::MAX]}),
+        json!({"values": [1.75e308], "kind": "bar"}),
+        json!({"values": [-f64::MAX, f64::MAX], "kind": "scatter"}),
+        json!({"values": [1e20, 1e20, 1e20], "width": 400, "height": 200}),
+    ];
+    for body in bodies {
+        let request = send(router(), chart_request("image/png", &body));
+        let reply = tokio::time::timeout(std::time::Duration::from_secs(60), request)
+            .await
+            .unwrap_or_else(|_| panic!("{body}: no answer within a minute"));
+        assert_eq!(reply.status, StatusCode::OK, "{body}");
+        png_size(&reply.body);
+    }
+}

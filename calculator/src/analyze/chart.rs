@@ -6,7 +6,7 @@ use contracts::{ChartSpec, ChartSpecKind, ColumnSchema, ResultTable};
 use plotters::prelude::*;
 use serde_json::Value;
 
-use crate::chart::{FONT, compact_number, encode_png, ensure_font};
+use crate::chart::{AxisScale, FONT, axis_range, encode_png, ensure_font, extent};
 
 const WIDTH: u32 = 800;
 const HEIGHT: u32 = 450;
@@ -158,23 +158,24 @@ fn resolve(spec: &ChartSpec, table: &ResultTable) -> Result<Plot, String> {
 
 /// Bins values into equal-width bins; bars at bin centres.
 fn histogram(name: &str, values: &[f64]) -> Plot {
-    let (lo, hi) = values
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-            (lo.min(*v), hi.max(*v))
-        });
-    let width = if hi > lo {
-        (hi - lo) / HISTOGRAM_BINS as f64
+    let (lo, hi) = extent(values.iter().copied());
+    let magnitude = lo.abs().max(hi.abs());
+    // In halves: the span itself overflows for values near ±f64::MAX.
+    let half_span = hi * 0.5 - lo * 0.5;
+    let half_width = if half_span > magnitude * 0.5e-9 {
+        half_span / HISTOGRAM_BINS as f64
     } else {
-        1.0
+        // A constant (to f64's precision): bins 1 wide, or a millionth of the value where 1 is below its
+        // precision (bins at 1e20 + 0.5, 1e20 + 1.5, ... would all be the same number).
+        0.5 * (magnitude * 1e-6).max(1.0)
     };
     let mut counts = vec![0.0; HISTOGRAM_BINS];
     for v in values {
-        let bin = (((v - lo) / width) as usize).min(HISTOGRAM_BINS - 1);
-        counts[bin] += 1.0;
+        let bin = ((v * 0.5 - lo * 0.5) / half_width) as usize;
+        counts[bin.min(HISTOGRAM_BINS - 1)] += 1.0;
     }
     let centres = (0..HISTOGRAM_BINS)
-        .map(|i| lo + width * (i as f64 + 0.5))
+        .map(|i| (lo * 0.5 + half_width * (i as f64 + 0.5)) * 2.0)
         .collect();
     Plot {
         kind: ChartSpecKind::Histogram,
@@ -184,26 +185,6 @@ fn histogram(name: &str, values: &[f64]) -> Plot {
         y: counts,
         notes: Vec::new(),
     }
-}
-
-fn padded(lo: f64, hi: f64, from_zero: bool) -> (f64, f64) {
-    let (lo, hi) = if from_zero {
-        (lo.min(0.0), hi.max(0.0))
-    } else {
-        (lo, hi)
-    };
-    if hi - lo < f64::EPSILON * hi.abs().max(1.0) {
-        return (lo - 1.0, hi + 1.0);
-    }
-    let pad = (hi - lo) * 0.05;
-    (
-        if from_zero && lo == 0.0 {
-            0.0
-        } else {
-            lo - pad
-        },
-        hi + pad,
-    )
 }
 
 fn short(text: &str, max: usize) -> String {
@@ -221,15 +202,18 @@ fn draw<DB: DrawingBackend>(
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(err)?;
     let bars = matches!(plot.kind, ChartSpecKind::Bar | ChartSpecKind::Histogram);
+    // Both axes are drawn in scaled units (see `AxisScale`): plotters cannot draw a span past f64's range.
+    let x_scale = match &plot.x {
+        Axis::Numbers(xs) => AxisScale::fit(xs.iter().copied()),
+        Axis::Labels(_) => AxisScale::fit([]),
+    };
     let xs: Vec<f64> = match &plot.x {
-        Axis::Numbers(xs) => xs.clone(),
+        Axis::Numbers(xs) => xs.iter().map(|x| x_scale.drawn(*x)).collect(),
         Axis::Labels(labels) => (0..labels.len()).map(|i| i as f64).collect(),
     };
-    let (x_lo, x_hi) = xs
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-            (lo.min(*v), hi.max(*v))
-        });
+    let y_scale = AxisScale::fit(plot.y.iter().copied());
+    let ys: Vec<f64> = plot.y.iter().map(|y| y_scale.drawn(*y)).collect();
+    let (x_lo, x_hi) = extent(xs.iter().copied());
     // Half the distance between neighbours: how wide a bar may be without touching the next.
     let half = match (&plot.x, plot.kind) {
         (Axis::Labels(_), _) => 0.4,
@@ -240,15 +224,10 @@ fn draw<DB: DrawingBackend>(
     let (x_lo, x_hi) = if bars {
         (x_lo - half * 1.25, x_hi + half * 1.25)
     } else {
-        padded(x_lo, x_hi, false)
+        axis_range(x_lo, x_hi, false)
     };
-    let (y_lo, y_hi) = plot
-        .y
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-            (lo.min(*v), hi.max(*v))
-        });
-    let (y_lo, y_hi) = padded(y_lo, y_hi, bars);
+    let (y_lo, y_hi) = extent(ys.iter().copied());
+    let (y_lo, y_hi) = axis_range(y_lo, y_hi, bars);
     let labels = match &plot.x {
         Axis::Labels(labels) => Some(labels),
         Axis::Numbers(_) => None,
@@ -273,13 +252,13 @@ fn draw<DB: DrawingBackend>(
                 .map(|l| short(l, 14))
                 .unwrap_or_default(),
             Some(_) => String::new(),
-            None => compact_number(*x),
+            None => x_scale.label(*x),
         })
-        .y_label_formatter(&|y| compact_number(*y))
+        .y_label_formatter(&|y| y_scale.label(*y))
         .light_line_style(RGBColor(0xee, 0xee, 0xee))
         .draw()
         .map_err(err)?;
-    let points = xs.iter().copied().zip(plot.y.iter().copied());
+    let points = xs.iter().copied().zip(ys.iter().copied());
     match plot.kind {
         ChartSpecKind::Line => {
             chart
@@ -368,6 +347,45 @@ mod tests {
         let plot = resolve(&spec(ChartSpecKind::Line, "YEAR", None), &t).unwrap();
         assert_eq!(plot.x, Axis::Numbers(vec![1999.0, 2001.0]));
         assert_eq!(plot.y, vec![3.0, 5.0]);
+    }
+
+    /// Results at the edge of f64 draw (plotters once looped forever on a span that overflows) and bin
+    /// finitely.
+    #[test]
+    fn extreme_results_draw_in_bounded_time() {
+        let plot = histogram("v", &[-f64::MAX, 0.0, f64::MAX]);
+        let Axis::Numbers(centres) = &plot.x else {
+            panic!("a histogram has numbers on x")
+        };
+        assert!(centres.iter().all(|c| c.is_finite()), "{centres:?}");
+        assert_eq!((plot.y[0], plot.y[HISTOGRAM_BINS - 1]), (1.0, 1.0));
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for (a, b) in [
+                (-1e308, 1e308),
+                (1e20, 1e20),
+                (1e20, 1e20 + 16384.0),
+                (5e-324, 1e-323),
+            ] {
+                let t = table(
+                    &[("x", "f64"), ("y", "f64")],
+                    vec![vec![json!(a), json!(b)], vec![json!(b), json!(a)]],
+                );
+                for kind in [
+                    ChartSpecKind::Line,
+                    ChartSpecKind::Scatter,
+                    ChartSpecKind::Bar,
+                    ChartSpecKind::Histogram,
+                ] {
+                    let drawn = render(&spec(kind, "x", Some("y")), &t);
+                    assert!(drawn.is_ok(), "{a} {b} {kind:?}: {drawn:?}");
+                }
+            }
+            done.send(()).unwrap();
+        });
+        finished
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("every chart drew within a minute");
     }
 
     #[test]

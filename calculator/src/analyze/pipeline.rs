@@ -315,9 +315,9 @@ impl Analysis {
         result: &QueryResult,
         notes: &mut Vec<String>,
     ) -> Option<AnalyzeChart> {
-        let _permit = self.state.render_permits.acquire().await.ok()?;
         let (spec_owned, table) = (spec.clone(), result.table.clone());
-        match tokio::task::spawn_blocking(move || chart::render(&spec_owned, &table)).await {
+        let render = move || chart::render(&spec_owned, &table);
+        match crate::chart::render_bounded(&self.state.render_permits, render).await {
             Ok(Ok((png, chart_notes))) => {
                 notes.extend(chart_notes);
                 let image = format!(
@@ -334,7 +334,7 @@ impl Analysis {
                 None
             }
             Err(error) => {
-                tracing::error!(%error, "chart rendering panicked");
+                tracing::error!(error = format!("{error:#}"), "chart rendering failed");
                 notes.push("the chart could not be drawn".into());
                 None
             }

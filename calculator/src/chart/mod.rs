@@ -1,13 +1,19 @@
 //! Charts: a validated specification, downsampling of long series, and PNG/SVG rendering with an embedded font.
 
+mod axis;
 mod downsample;
 mod render;
 
+pub(crate) use axis::{AxisScale, axis_range, extent};
 pub use downsample::min_max_per_column;
-pub(crate) use render::{FONT, compact_number, encode_png, ensure_font};
+pub(crate) use render::{FONT, encode_png, ensure_font};
 pub use render::{render_png, render_svg};
 
+use std::{sync::Arc, time::Duration};
+
+use anyhow::Context;
 use contracts::{ChartKind, ChartRequest};
+use tokio::sync::Semaphore;
 
 use crate::AppError;
 
@@ -17,6 +23,36 @@ pub const MAX_POINTS: usize = 1_000_000;
 pub const MIN_SIDE: u32 = 64;
 pub const MAX_SIDE: u32 = 4096;
 const MAX_TEXT_CHARS: usize = 200;
+
+/// Longest a chart may take to draw. A million points take milliseconds; a render still running after this is
+/// stuck, and the request fails rather than wait with it.
+pub const RENDER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Runs a CPU-bound render on the blocking pool under one of `permits`, for at most [`RENDER_TIMEOUT`].
+pub(crate) async fn render_bounded<T: Send + 'static>(
+    permits: &Arc<Semaphore>,
+    render: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<T> {
+    run_bounded(permits, RENDER_TIMEOUT, render).await
+}
+
+/// [`render_bounded`] with any deadline. A blocking task cannot be stopped: one past its deadline keeps its
+/// permit until it really ends, so stuck renders never outnumber the permits (each holds a core and a frame).
+async fn run_bounded<T: Send + 'static>(
+    permits: &Arc<Semaphore>,
+    deadline: Duration,
+    render: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<T> {
+    let permit = Arc::clone(permits).acquire_owned().await?;
+    let task = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        render()
+    });
+    tokio::time::timeout(deadline, task)
+        .await
+        .with_context(|| format!("drawing the chart took longer than {deadline:?}"))?
+        .context("drawing the chart panicked")
+}
 
 /// A chart that passed validation: sizes in range, values finite, text bounded.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,6 +162,35 @@ impl ImageFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_render_past_its_deadline_fails_and_keeps_its_permit() {
+        let permits = Arc::new(Semaphore::new(1));
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let started = std::time::Instant::now();
+        let outcome = run_bounded(&permits, Duration::from_millis(100), move || {
+            let _ = wait.recv();
+        })
+        .await;
+        let error = outcome.expect_err("the deadline passed");
+        assert!(format!("{error:#}").contains("longer than"), "{error:#}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(
+            permits.available_permits(),
+            0,
+            "the stuck render holds its permit"
+        );
+        release.send(()).unwrap();
+        let freed = tokio::time::timeout(Duration::from_secs(5), permits.acquire()).await;
+        assert!(freed.is_ok(), "the permit comes back when the render ends");
+        drop(freed);
+        assert_eq!(
+            run_bounded(&permits, Duration::from_secs(5), || 7)
+                .await
+                .unwrap(),
+            7
+        );
+    }
 
     #[test]
     fn negotiation_follows_accept() {

@@ -9,7 +9,11 @@ use plotters::{
     style::{FontStyle, register_font},
 };
 
-use super::{ChartSpec, downsample::min_max_per_column};
+use super::{
+    ChartSpec,
+    axis::{AxisScale, axis_range, compact_number, extent},
+    downsample::min_max_per_column,
+};
 
 pub(crate) const FONT: &str = "sans-serif";
 const SERIES: RGBColor = RGBColor(0x25, 0x63, 0xeb);
@@ -23,41 +27,6 @@ pub(crate) fn ensure_font() -> Result<(), String> {
                 .map_err(|_| "embedded font could not be loaded".to_owned())
         })
         .clone()
-}
-
-fn y_range(points: &[(f64, f64)], kind: ChartKind) -> (f64, f64) {
-    let (mut lo, mut hi) = points
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, y)| {
-            (lo.min(*y), hi.max(*y))
-        });
-    if kind == ChartKind::Bar {
-        lo = lo.min(0.0);
-        hi = hi.max(0.0);
-    }
-    if (hi - lo).abs() < f64::EPSILON * hi.abs().max(1.0) {
-        lo -= 1.0;
-        hi += 1.0;
-    }
-    let pad = (hi - lo) * 0.05;
-    (lo - pad, hi + pad)
-}
-
-/// Axis labels: whole numbers without a trailing `.0`, large ones with SI suffixes, small ones trimmed.
-pub(crate) fn compact_number(value: f64) -> String {
-    let magnitude = value.abs();
-    if magnitude >= 1e9 {
-        format!("{:.1}G", value / 1e9)
-    } else if magnitude >= 1e6 {
-        format!("{:.1}M", value / 1e6)
-    } else if magnitude >= 1e4 {
-        format!("{:.0}k", value / 1e3)
-    } else if value.fract() == 0.0 {
-        format!("{value:.0}")
-    } else {
-        let text = format!("{value:.3}");
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
-    }
 }
 
 fn draw<DB: DrawingBackend>(
@@ -78,7 +47,13 @@ fn draw<DB: DrawingBackend>(
     // Downsample to the plot's pixel width: more points than pixels cannot be seen, only cost time.
     let plot_columns = spec.width.saturating_sub(90).max(1) as usize;
     let points = min_max_per_column(values, plot_columns);
-    let (lo, hi) = y_range(&points, spec.kind);
+    let scale = AxisScale::fit(points.iter().map(|p| p.1));
+    let points: Vec<(f64, f64)> = points
+        .into_iter()
+        .map(|(x, y)| (x, scale.drawn(y)))
+        .collect();
+    let (lo, hi) = extent(points.iter().map(|p| p.1));
+    let (lo, hi) = axis_range(lo, hi, spec.kind == ChartKind::Bar);
     let x_max = (values.len().max(2) - 1) as f64;
     let (x_lo, x_hi) = if spec.kind == ChartKind::Bar {
         (-0.5, x_max + 0.5)
@@ -101,7 +76,7 @@ fn draw<DB: DrawingBackend>(
                 compact_number(*x)
             }
         })
-        .y_label_formatter(&|y| compact_number(*y))
+        .y_label_formatter(&|y| scale.label(*y))
         .axis_desc_style((FONT, 14))
         .light_line_style(RGBColor(0xee, 0xee, 0xee))
         .draw()
@@ -175,4 +150,65 @@ pub fn render_svg(spec: &ChartSpec, values: &[f64]) -> Result<(String, usize), S
         values,
     )?;
     Ok((svg, drawn))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{sync::mpsc, time::Duration};
+
+    use super::*;
+
+    fn spec(kind: ChartKind, width: u32, height: u32) -> ChartSpec {
+        ChartSpec {
+            kind,
+            title: Some("t".into()),
+            x_label: "index".into(),
+            y_label: "value".into(),
+            width,
+            height,
+        }
+    }
+
+    /// Every finite series draws, at every magnitude and spread: plotters' tick loop once spun forever on spans
+    /// that overflow (`[-1e308, 1e308]`, a bar of `1.75e308`) or that f64 cannot resolve (`1e20` padded by 1).
+    #[test]
+    fn every_finite_series_draws_in_bounded_time() {
+        let (done, finished) = mpsc::channel();
+        std::thread::spawn(move || {
+            let magnitudes = [
+                5e-324,
+                1e-300,
+                1e-20,
+                1e-3,
+                1.0,
+                1e12,
+                1e20,
+                1e300,
+                1.75e308,
+                f64::MAX,
+            ];
+            for c in magnitudes {
+                let shapes: [Vec<f64>; 6] = [
+                    vec![c],
+                    vec![c, c, c],
+                    vec![c, c.next_up(), c.next_up().next_up()],
+                    vec![-c, c],
+                    vec![0.0, c],
+                    vec![-c, c * 0.5, c.next_down()],
+                ];
+                for values in &shapes {
+                    for kind in [ChartKind::Line, ChartKind::Bar, ChartKind::Scatter] {
+                        for (w, h) in [(64, 64), (800, 480)] {
+                            let drawn = render_png(&spec(kind, w, h), values);
+                            assert!(drawn.is_ok(), "{values:?} {kind:?} {w}x{h}: {drawn:?}");
+                        }
+                    }
+                }
+            }
+            done.send(()).unwrap();
+        });
+        finished
+            .recv_timeout(Duration::from_secs(120))
+            .expect("every chart drew within two minutes");
+    }
 }
