@@ -151,3 +151,42 @@ async fn values_at_the_edge_of_f64_draw() {
         png_size(&reply.body);
     }
 }
+
+/// The share of an image's pixels in the series colour.
+fn series_share(png_bytes: &[u8]) -> f64 {
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png_bytes))
+        .read_info()
+        .expect("a PNG header");
+    let mut buffer = vec![0; reader.output_buffer_size()];
+    reader.next_frame(&mut buffer).expect("a decodable frame");
+    let pixels = buffer.chunks(3);
+    let total = pixels.len();
+    let series = pixels.filter(|px| *px == [0x25, 0x63, 0xeb]).count();
+    series as f64 / total as f64
+}
+
+/// The smallest documented size draws a plot, not a blank square with a dot; a constant far from 1 gets y
+/// labels (a constant 1e20 once had none, its line on the border).
+#[tokio::test]
+async fn small_and_constant_charts_are_readable() {
+    for kind in ["line", "bar", "scatter"] {
+        let body =
+            json!({"values": [1, 2, 3], "kind": kind, "width": 64, "height": 64, "title": "T"});
+        let reply = send(router(), chart_request("image/png", &body)).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        let share = series_share(&reply.body);
+        assert!(share > 0.02, "{kind}: {:.2} % of the pixels", share * 100.0);
+    }
+    let body = json!({"values": [1e20, 1e20, 1e20], "width": 400, "height": 200});
+    let reply = send(router(), chart_request("image/svg+xml", &body)).await;
+    let svg = String::from_utf8(reply.body.to_vec()).unwrap();
+    let doc = roxmltree::Document::parse(&svg).expect("well-formed SVG");
+    let labels: Vec<&str> = doc
+        .descendants()
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .collect();
+    for label in ["9e19", "1e20", "1.1e20"] {
+        assert!(labels.contains(&label), "{label} in {labels:?}");
+    }
+}

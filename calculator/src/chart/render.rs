@@ -29,6 +29,32 @@ pub(crate) fn ensure_font() -> Result<(), String> {
         .clone()
 }
 
+/// Room around the plot, in pixels, and the title's size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Layout {
+    margin: u32,
+    x_labels: u32,
+    y_labels: u32,
+    caption: u32,
+}
+
+impl Layout {
+    /// Full room for labels where the image has it; a small image gives up an axis's labels (and the title
+    /// shrinks) rather than its plot: at 64×64 the fixed room left no plot at all, only a dot.
+    fn for_size(width: u32, height: u32) -> Self {
+        Self {
+            margin: if width.min(height) >= 200 { 12 } else { 4 },
+            x_labels: if height >= 140 { 40 } else { 0 },
+            y_labels: if width >= 200 { 64 } else { 0 },
+            caption: if height >= 140 {
+                20
+            } else {
+                (height / 8).max(8)
+            },
+        }
+    }
+}
+
 fn draw<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     spec: &ChartSpec,
@@ -36,16 +62,20 @@ fn draw<DB: DrawingBackend>(
 ) -> Result<usize, String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(err)?;
+    let layout = Layout::for_size(spec.width, spec.height);
     let mut builder = ChartBuilder::on(&root);
     builder
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(64);
+        .margin(layout.margin)
+        .x_label_area_size(layout.x_labels)
+        .y_label_area_size(layout.y_labels);
     if let Some(title) = &spec.title {
-        builder.caption(title, (FONT, 20));
+        builder.caption(title, (FONT, layout.caption));
     }
     // Downsample to the plot's pixel width: more points than pixels cannot be seen, only cost time.
-    let plot_columns = spec.width.saturating_sub(90).max(1) as usize;
+    let plot_columns = spec
+        .width
+        .saturating_sub(layout.y_labels + 2 * layout.margin)
+        .max(1) as usize;
     let points = min_max_per_column(values, plot_columns);
     let scale = AxisScale::fit(points.iter().map(|p| p.1));
     let points: Vec<(f64, f64)> = points
