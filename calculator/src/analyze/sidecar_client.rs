@@ -177,14 +177,21 @@ impl SidecarClient {
         request: &CodegenRequest,
     ) -> Result<impl Stream<Item = Result<CodegenEvent, SidecarError>> + Send + use<>, SidecarError>
     {
-        let response = self
-            .request(reqwest::Method::POST, "/ai/codegen/stream", trace_id)
-            .header(reqwest::header::ACCEPT, "text/event-stream")
-            .json(request)
-            .send()
+        // reqwest's own timeout would bound the whole stream, however lively; the wait for the response (its
+        // headers, or an error body) is bounded here, and each silence between events below.
+        let answer = async {
+            let response = self
+                .request(reqwest::Method::POST, "/ai/codegen/stream", trace_id)
+                .header(reqwest::header::ACCEPT, "text/event-stream")
+                .json(request)
+                .send()
+                .await
+                .map_err(|e| self.transport_error(&e))?;
+            check_status(response).await
+        };
+        let response = tokio::time::timeout(self.timeout, answer)
             .await
-            .map_err(|e| self.transport_error(&e))?;
-        let response = check_status(response).await?;
+            .map_err(|_| SidecarError::Timeout(self.timeout))??;
         let (timeout, client) = (self.timeout, self.clone());
         let mut events = response.bytes_stream().eventsource();
         Ok(async_stream::stream! {

@@ -1,0 +1,108 @@
+//! Analyze against a sidecar that accepts a connection and never answers: `SIDECAR_TIMEOUT` bounds every wait,
+//! the stream's included.
+
+mod common;
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use calculator::analyze::{SidecarClient, SidecarError};
+use contracts::{CodegenRequest, ColumnSchema, DatasetDescription};
+use testkit::post_json;
+use tokio::{io::AsyncReadExt, net::TcpListener};
+
+/// A "sidecar" that accepts every connection, reads what is sent and never answers; its base URL.
+async fn silent_sidecar() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut sink = [0; 4096];
+                while matches!(socket.read(&mut sink).await, Ok(n) if n > 0) {}
+            });
+        }
+    });
+    url
+}
+
+fn client(url: &str, timeout: Duration) -> SidecarClient {
+    SidecarClient::new(url, None, Duration::from_millis(500), timeout).unwrap()
+}
+
+fn request() -> CodegenRequest {
+    CodegenRequest {
+        question: "how many rows?".into(),
+        dataset: DatasetDescription {
+            name: "tips".into(),
+            columns: vec![ColumnSchema::new("total_bill", "f64")],
+            row_count: 3,
+            sample_rows: None,
+        },
+        previous_attempt: None,
+        attempts_before: None,
+    }
+}
+
+/// Runs `future`, failing the test if it takes longer than `limit` (the bug being a wait without end).
+async fn within<T>(limit: Duration, future: impl Future<Output = T>) -> T {
+    tokio::time::timeout(limit, future)
+        .await
+        .unwrap_or_else(|_| panic!("still waiting after {limit:?}"))
+}
+
+#[tokio::test]
+async fn a_stream_whose_response_never_comes_times_out() {
+    let url = silent_sidecar().await;
+    let stream = within(
+        Duration::from_secs(10),
+        client(&url, Duration::from_millis(300)).codegen_stream("t", &request()),
+    )
+    .await;
+    match stream {
+        Err(SidecarError::Timeout(limit)) => assert_eq!(limit, Duration::from_millis(300)),
+        Err(other) => panic!("expected a timeout, got {other:?}"),
+        Ok(_) => panic!("expected a timeout, got a stream"),
+    }
+}
+
+#[tokio::test]
+async fn the_analyze_stream_ends_with_the_timeout_the_plain_route_answers() {
+    let url = silent_sidecar().await;
+    let app = common::TestApp::configured(|config| {
+        config.sidecar_url = Some(url);
+        config.sidecar_timeout = Duration::from_millis(300);
+    });
+    let dataset = app.dataset("sales", "city,sales\nParis,1\nLyon,2\n").await;
+    let id = dataset["id"].as_str().unwrap();
+    let body = r#"{"question": "total sales?"}"#;
+
+    let plain = within(
+        Duration::from_secs(20),
+        app.send(post_json(&format!("/datasets/{id}/analyze"), body)),
+    )
+    .await;
+    let (code, _) = plain.error(StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(code, "sidecar_timeout");
+
+    let stream = within(
+        Duration::from_secs(20),
+        app.send(post_json(&format!("/datasets/{id}/analyze/stream"), body)),
+    )
+    .await;
+    assert_eq!(stream.status, StatusCode::OK);
+    let text = stream.text();
+    let error = text
+        .split("\n\n")
+        .find_map(|event| event.strip_prefix("event: error\ndata: "))
+        .unwrap_or_else(|| panic!("no error event in {text}"));
+    let error: serde_json::Value = serde_json::from_str(error).unwrap();
+    assert_eq!(error["error"]["code"], "sidecar_timeout", "{error}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("300ms"),
+        "{error}"
+    );
+}
