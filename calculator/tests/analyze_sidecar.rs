@@ -1,5 +1,5 @@
 //! Analyze against a sidecar that accepts a connection and never answers: `SIDECAR_TIMEOUT` bounds every wait,
-//! the stream's included.
+//! the stream's included, and each timeout names the limit it really had.
 
 mod common;
 
@@ -64,6 +64,23 @@ async fn a_stream_whose_response_never_comes_times_out() {
         Err(other) => panic!("expected a timeout, got {other:?}"),
         Ok(_) => panic!("expected a timeout, got a stream"),
     }
+}
+
+/// `/readyz` waits at most 2 s for the sidecar, whatever `SIDECAR_TIMEOUT` is, and says 2 s.
+#[tokio::test]
+async fn the_health_probe_names_the_limit_it_had() {
+    let url = silent_sidecar().await;
+    let error = within(
+        Duration::from_secs(10),
+        client(&url, Duration::from_secs(3)).health("t"),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(error, SidecarError::Timeout(limit) if limit == Duration::from_secs(2)),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("within 2s"), "{error}");
 }
 
 #[tokio::test]

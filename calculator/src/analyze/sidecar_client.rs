@@ -13,6 +13,9 @@ use futures::{Stream, StreamExt};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Serialize, de::DeserializeOwned};
 
+/// Longest wait for the sidecar's `/healthz` (less when `SIDECAR_TIMEOUT` is shorter).
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// How a call to the sidecar failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SidecarError {
@@ -102,9 +105,10 @@ impl SidecarClient {
         builder
     }
 
-    fn transport_error(&self, error: &reqwest::Error) -> SidecarError {
+    /// Classifies a failed call; `waited` is the time limit the call had, named in a timeout's message.
+    fn transport_error(&self, error: &reqwest::Error, waited: Duration) -> SidecarError {
         if error.is_timeout() {
-            SidecarError::Timeout(self.timeout)
+            SidecarError::Timeout(waited)
         } else if error.is_connect() || error.is_request() {
             SidecarError::Unreachable {
                 url: self.base_url.clone(),
@@ -127,12 +131,12 @@ impl SidecarClient {
             .json(body)
             .send()
             .await
-            .map_err(|e| self.transport_error(&e))?;
+            .map_err(|e| self.transport_error(&e, self.timeout))?;
         let response = check_status(response).await?;
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| self.transport_error(&e))?;
+            .map_err(|e| self.transport_error(&e, self.timeout))?;
         serde_json::from_slice(&bytes).map_err(|e| SidecarError::BadResponse(e.to_string()))
     }
 
@@ -156,12 +160,14 @@ impl SidecarClient {
 
     /// `GET /healthz` of the sidecar, as JSON (it reports the configured LLM).
     pub async fn health(&self, trace_id: &str) -> Result<serde_json::Value, SidecarError> {
+        // A readiness probe must answer quickly whatever SIDECAR_TIMEOUT allows an analysis.
+        let limit = HEALTH_TIMEOUT.min(self.timeout);
         let response = self
             .request(reqwest::Method::GET, "/healthz", trace_id)
-            .timeout(Duration::from_secs(2).min(self.timeout))
+            .timeout(limit)
             .send()
             .await
-            .map_err(|e| self.transport_error(&e))?;
+            .map_err(|e| self.transport_error(&e, limit))?;
         let response = check_status(response).await?;
         response
             .json()
@@ -186,7 +192,7 @@ impl SidecarClient {
                 .json(request)
                 .send()
                 .await
-                .map_err(|e| self.transport_error(&e))?;
+                .map_err(|e| self.transport_error(&e, self.timeout))?;
             check_status(response).await
         };
         let response = tokio::time::timeout(self.timeout, answer)
@@ -209,7 +215,7 @@ impl SidecarClient {
                         break;
                     }
                     Some(Err(eventsource_stream::EventStreamError::Transport(e))) => {
-                        yield Err(client.transport_error(&e));
+                        yield Err(client.transport_error(&e, timeout));
                         break;
                     }
                     Some(Err(e)) => {
