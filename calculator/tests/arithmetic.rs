@@ -128,3 +128,33 @@ async fn malformed_json_and_wrong_content_type_get_the_error_body() {
         "unsupported_media_type"
     );
 }
+
+/// An enum field holding null or a number is well-formed JSON with a bad value: 422 naming the field and the
+/// names it takes (serde_json called it the syntax error "expected value").
+#[tokio::test]
+async fn a_wrong_type_for_op_or_kind_is_invalid_input() {
+    for (uri, body, expected) in [
+        (
+            "/calculate",
+            r#"{"op": null, "a": 1, "b": 2}"#,
+            "field `op`: invalid type: null, expected one of `add`, `subtract`, `multiply`, `divide`",
+        ),
+        (
+            "/calculate",
+            r#"{"op": 1, "a": 1, "b": 2}"#,
+            "field `op`: invalid type: integer `1`, expected one of `add`, `subtract`, `multiply`, `divide`",
+        ),
+        (
+            "/chart",
+            r#"{"values": [1, 2], "kind": null}"#,
+            "field `kind`: invalid type: null, expected one of `line`, `bar`, `scatter`",
+        ),
+    ] {
+        let reply = send(router(), post_json(uri, body)).await;
+        let (code, message) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            (code.as_str(), message.as_str()),
+            ("invalid_input", expected)
+        );
+    }
+}

@@ -9,7 +9,7 @@ use axum::{
 };
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::{errors::error_response, scope::current_body_limit};
+use crate::{errors::error_response, json_errors, scope::current_body_limit};
 
 /// Why a request could not be extracted; renders as the one error body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,17 +190,21 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Rejection> {
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let invalid =
+            |message| Rejection::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message);
+        if error.inner().classify() == serde_json::error::Category::Data {
+            return invalid(describe(&error));
+        }
         // serde_json reports a number overflowing f64 (`1e309`) as a syntax error, but the JSON is
         // well formed: it is a bad value, so it is a 422 like any other.
-        let overflow = error.inner().to_string().starts_with("number out of range");
-        let (status, code) = match error.inner().classify() {
-            serde_json::error::Category::Data => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input")
-            }
-            _ if overflow => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
-            _ => (StatusCode::BAD_REQUEST, "malformed_json"),
-        };
-        Rejection::new(status, code, describe(&error))
+        if error.inner().to_string().starts_with("number out of range") {
+            return invalid(describe(&error));
+        }
+        // So is an enum field holding a value of the wrong type (`"op": null`).
+        if let Some(message) = json_errors::wrong_enum_value::<T>(bytes, &error) {
+            return invalid(message);
+        }
+        Rejection::new(StatusCode::BAD_REQUEST, "malformed_json", describe(&error))
     })?;
     deserializer.end().map_err(|error| {
         Rejection::new(

@@ -5,6 +5,7 @@ mod errors;
 mod extract;
 mod fields;
 mod format;
+mod json_errors;
 mod logging;
 mod outgoing;
 mod scope;
