@@ -158,3 +158,11 @@ async fn a_wrong_type_for_op_or_kind_is_invalid_input() {
         );
     }
 }
+
+/// A body some Windows tools write, with a UTF-8 byte-order mark before the JSON, is read.
+#[tokio::test]
+async fn a_byte_order_mark_before_the_json_is_ignored() {
+    let reply = send(router(), post_json("/add", "\u{feff}{\"a\": 5, \"b\": 5}")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.json(), json!({ "result": 10.0 }));
+}

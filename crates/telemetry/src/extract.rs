@@ -183,10 +183,20 @@ impl<'a> BodySource<'a> {
 /// Parses a JSON body: a syntax error is 400 `malformed_json`, a value of the wrong shape 422 `invalid_input`
 /// naming the field.
 fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Rejection> {
+    // A UTF-8 byte-order mark is no part of the JSON; RFC 8259 lets a parser ignore it, and Windows tools
+    // write one.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     // The common case, a well-formed body, parses without tracking the path; only a body that fails is
     // parsed again with serde_path_to_error to name the field (same input, same error).
     if let Ok(value) = serde_json::from_slice(bytes) {
         return Ok(value);
+    }
+    if let Some(message) = json_errors::utf16_body(bytes) {
+        return Err(Rejection::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            message,
+        ));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {

@@ -1,5 +1,5 @@
 //! JSON bodies serde_json refuses with a message that points the client the wrong way: a value an enum field
-//! cannot take, reported as a syntax error.
+//! cannot take, reported as a syntax error, and a body in UTF-16.
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -66,6 +66,14 @@ fn unexpected(value: &Value) -> String {
     }
 }
 
+/// The 400 message for a body in UTF-16 (told by its byte-order mark), which serde_json reads as bytes that
+/// are no JSON at all.
+pub(crate) fn utf16_body(bytes: &[u8]) -> Option<&'static str> {
+    (bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF])).then_some(
+        "the body is UTF-16 (it starts with a UTF-16 byte-order mark); send the JSON as UTF-8",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;
@@ -114,5 +122,12 @@ mod tests {
     fn real_syntax_errors_are_left_alone() {
         assert_eq!(message(r#"{"a": 1, "ops": [nul]}"#), None);
         assert_eq!(message(r#"{"a": 1, "ops": ["#), None);
+    }
+
+    #[test]
+    fn utf16_is_told_by_its_byte_order_mark() {
+        assert!(utf16_body(&[0xFF, 0xFE, b'{', 0]).is_some());
+        assert!(utf16_body(&[0xFE, 0xFF, 0, b'{']).is_some());
+        assert!(utf16_body(b"{}").is_none());
     }
 }

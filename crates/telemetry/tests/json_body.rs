@@ -1,5 +1,5 @@
 //! `ApiJson` reading a body: a wrong type for an enum field is a 422 naming the field and the accepted names
-//! (serde_json calls it a syntax error).
+//! (serde_json calls it a syntax error), a UTF-8 byte-order mark is ignored, and UTF-16 is named as such.
 
 use axum::{Router, http::StatusCode, routing::post};
 use serde::Deserialize;
@@ -36,6 +36,14 @@ fn router() -> Router {
     telemetry::instrument(Router::new().route("/draw", post(draw)))
 }
 
+async fn draw_with(body: &[u8]) -> testkit::Reply {
+    let request = axum::http::Request::post("/draw")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body.to_vec()))
+        .unwrap();
+    send(router(), request).await
+}
+
 #[tokio::test]
 async fn a_wrong_type_for_an_enum_field_is_invalid_input_naming_the_names() {
     for (value, found) in [
@@ -63,4 +71,27 @@ async fn a_wrong_type_for_an_enum_field_is_invalid_input_naming_the_names() {
     assert_eq!(reply.text(), "none 3");
     let reply = send(router(), post_json("/draw", r#"{"size": 3, "shape": nul}"#)).await;
     assert_eq!(reply.error(StatusCode::BAD_REQUEST).0, "malformed_json");
+}
+
+#[tokio::test]
+async fn a_utf8_byte_order_mark_is_ignored() {
+    let reply = draw_with(b"\xEF\xBB\xBF{\"size\": 5, \"shape\": \"bar\"}").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.text(), "bar 5");
+}
+
+#[tokio::test]
+async fn utf16_is_named() {
+    let utf16: Vec<u8> = [0xFEFF_u16]
+        .into_iter()
+        .chain("{\"size\": 5}".encode_utf16())
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let reply = draw_with(&utf16).await;
+    let (code, message) = reply.error(StatusCode::BAD_REQUEST);
+    assert_eq!(code, "malformed_json");
+    assert!(
+        message.contains("UTF-16") && message.contains("UTF-8"),
+        "{message}"
+    );
 }
