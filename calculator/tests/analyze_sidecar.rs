@@ -1,5 +1,6 @@
-//! Analyze against a sidecar that accepts a connection and never answers: `SIDECAR_TIMEOUT` bounds every wait,
-//! the stream's included, and each timeout names the limit it really had.
+//! Analyze against a sidecar that accepts a connection and never answers (`SIDECAR_TIMEOUT` bounds every wait,
+//! the stream's included, and each timeout names the limit it really had), and on datasets past the sidecar's
+//! limits (refused before it is called, in the calculator's own words).
 
 mod common;
 
@@ -122,4 +123,43 @@ async fn the_analyze_stream_ends_with_the_timeout_the_plain_route_answers() {
             .contains("300ms"),
         "{error}"
     );
+}
+
+/// A dataset past the sidecar's limits (1,000 columns, names of 256 characters) is refused by the calculator
+/// before the sidecar is called, in words about the dataset, not about the sidecar's request fields.
+#[tokio::test]
+async fn datasets_past_the_sidecars_limits_are_refused_before_it_is_called() {
+    let sidecar = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&sidecar)
+        .await;
+    let app = common::TestApp::configured(|config| config.sidecar_url = Some(sidecar.uri()));
+    let wide: Vec<String> = (0..1001).map(|i| format!("c{i}")).collect();
+    let wide = format!("{}\n{}\n", wide.join(","), vec!["1"; 1001].join(","));
+    let long = format!("a,{}\n1,2\n", "L".repeat(300));
+    for (name, csv, expected) in [
+        (
+            "wide",
+            wide,
+            "this dataset has 1001 columns, more than the 1000",
+        ),
+        (
+            "long",
+            long,
+            "column 2 of this dataset has a name of 300 characters, longer than the 256",
+        ),
+    ] {
+        let dataset = app.dataset(name, &csv).await;
+        let id = dataset["id"].as_str().unwrap();
+        for route in ["analyze", "analyze/stream"] {
+            let uri = format!("/datasets/{id}/{route}");
+            let reply = app.send(post_json(&uri, r#"{"question": "total?"}"#)).await;
+            let (code, message) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(code, "invalid_input", "{route}");
+            assert!(message.starts_with(expected), "{route}: {message}");
+            assert!(!message.contains("dataset.columns"), "{message}");
+        }
+    }
 }

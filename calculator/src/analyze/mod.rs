@@ -95,6 +95,37 @@ impl Analyses {
     }
 }
 
+/// Refuses, before the sidecar is called, a dataset it cannot describe to the model. Its limits (the embedded
+/// sidecar's own constants) keep the prompt readable, where an upload takes 10,000 columns and names of any
+/// length; the sidecar's refusal named fields of its request (`dataset.columns`), which the client never sent.
+fn check_askable(dataset: &Dataset) -> Result<(), AppError> {
+    use sidecar::dataset::{MAX_COLUMNS, MAX_NAME_CHARS};
+    let columns = dataset.columns.len();
+    if columns > MAX_COLUMNS {
+        return Err(AppError::InvalidInput(format!(
+            "this dataset has {columns} columns, more than the {MAX_COLUMNS} a question can be asked about \
+             (each column is described to the model); query it with SQL (POST /datasets/{{id}}/query), or \
+             upload only the columns to ask about"
+        )));
+    }
+    let long = dataset
+        .columns
+        .iter()
+        .enumerate()
+        .find_map(|(index, column)| {
+            let chars = column.name.chars().count();
+            (chars > MAX_NAME_CHARS).then_some((index + 1, chars))
+        });
+    if let Some((position, chars)) = long {
+        return Err(AppError::InvalidInput(format!(
+            "column {position} of this dataset has a name of {chars} characters, longer than the \
+             {MAX_NAME_CHARS} a question can be asked about (each name is described to the model); shorten \
+             it in the CSV and upload it again, or query the dataset with SQL"
+        )));
+    }
+    Ok(())
+}
+
 /// The analyze, audit-trail and readiness routes, with their OpenAPI descriptions.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -68,6 +68,7 @@ pub async fn analyze(
 ) -> Result<ApiJson<AnalyzeResponse>, AppError> {
     let (_, dataset) = datasets::find(&state, id)?;
     let question = question(body)?;
+    super::check_askable(&dataset)?;
     let analysis = Analysis {
         state,
         dataset,
@@ -116,6 +117,7 @@ pub async fn analyze_stream(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let (_, dataset) = datasets::find(&state, id)?;
     let question = question(body)?;
+    super::check_askable(&dataset)?;
     let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
     let analysis = Analysis {
         state,
