@@ -69,7 +69,8 @@ pub fn provider_name(kind: &ProviderKind) -> &'static str {
     }
 }
 
-/// The router with every endpoint, the token check (when configured) and the trace-id layer.
+/// The router with every endpoint, the token check (when configured) and the trace-id layer with the body
+/// limit (`MAX_BODY_BYTES`; without it axum's 2 MiB applied, and the 413 named a setting never read).
 pub fn app(state: AppState) -> Router {
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(routes::healthz))
@@ -79,6 +80,7 @@ pub fn app(state: AppState) -> Router {
         .routes(routes!(routes::models))
         .split_for_parts();
     let token = state.config.token.clone();
+    let max_body_bytes = state.config.max_body_bytes;
     // Serialised once and shared: axum clones a route's handler (and whatever it captures) for every
     // connection, and a captured `OpenApi` value costs ~300 KB per connection under load.
     let document = Bytes::from(serde_json::to_vec(&api).unwrap_or_default());
@@ -98,7 +100,7 @@ pub fn app(state: AppState) -> Router {
             auth::require_token,
         ));
     }
-    telemetry::instrument(router)
+    telemetry::instrument_with_body_limit(router, max_body_bytes)
 }
 
 /// Pending connections the kernel queues for us: a burst of thousands of concurrent calls must not overflow

@@ -75,6 +75,7 @@ fn wrong_settings_stop_startup_naming_the_variable() {
         (&[("AI_MAX_CONCURRENCY", "many")], "AI_MAX_CONCURRENCY"),
         (&[("AI_REVIEW", "on")], "AI_REVIEW"),
         (&[("AI_REVIEW", "maybe")], "AI_REVIEW"),
+        (&[("MAX_BODY_BYTES", "lots")], "MAX_BODY_BYTES"),
     ];
     for (vars, variable) in cases {
         let (mut command, _dir) = sidecar(vars);

@@ -222,3 +222,39 @@ async fn models_lists_the_providers_models() {
         "llm_not_configured"
     );
 }
+
+/// `MAX_BODY_BYTES` is the sidecar's body limit too (it was axum's 2 MiB, and its 413 named this setting): a
+/// description with long sample cells over 2 MiB is read, and a body over the limit is told the limit.
+#[tokio::test]
+async fn the_body_limit_is_max_body_bytes() {
+    let mut body: serde_json::Value = serde_json::from_str(&validate_body(GOOD_SQL, None)).unwrap();
+    body["dataset"]["sample_rows"] = json!(vec![
+        vec![
+            json!(3),
+            json!("x".repeat(1 << 20)),
+            json!(0),
+            json!(1.5)
+        ];
+        3
+    ]);
+    let body = body.to_string();
+    assert!(body.len() > 3 << 20, "{} bytes", body.len());
+    let reply = send(
+        router(sidecar::Config::for_tests()),
+        post("/ai/validate", &body),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+
+    let config = sidecar::Config {
+        max_body_bytes: 1 << 20,
+        ..sidecar::Config::for_tests()
+    };
+    let reply = send(router(config), post("/ai/validate", &body)).await;
+    let (code, message) = reply.error(StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(code, "payload_too_large");
+    assert_eq!(
+        message,
+        "the request body is larger than the 1 MiB this server accepts (MAX_BODY_BYTES)"
+    );
+}

@@ -42,7 +42,13 @@ pub struct Config {
     pub token: Option<SecretString>,
     /// `AI_MAX_CONCURRENCY`: most LLM calls in flight at once; further requests wait their turn (default 64).
     pub max_concurrency: usize,
+    /// `MAX_BODY_BYTES`: largest JSON request body (default 32 MiB, the calculator's too: a description's
+    /// sample rows carry whole cell values, which only the prompt cuts).
+    pub max_body_bytes: usize,
 }
+
+/// Default of `MAX_BODY_BYTES`, the same in both services (the embedded sidecar reads the same variable).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
 /// Most repairs allowed: each one is a full LLM round trip.
 const MAX_REPAIRS_CAP: u32 = 10;
@@ -103,6 +109,7 @@ impl Config {
             review,
             token,
             max_concurrency,
+            max_body_bytes: env_or("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)?,
         })
     }
 
@@ -117,6 +124,7 @@ impl Config {
             review: false,
             token: None,
             max_concurrency: DEFAULT_MAX_CONCURRENCY,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 
