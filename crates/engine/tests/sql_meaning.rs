@@ -333,3 +333,27 @@ async fn windows_sort_nulls_last_like_order_by() {
         json!([[500, 1], [300, 2], [100, 3], [null, 4]])
     );
 }
+
+/// Positions in characters and NULL for NULL, rounding half away from zero, a power as a float, and SQLite's
+/// scalar MIN NULL when an argument is: Polars counted bytes, answered 0 for NULL, rounded half to even,
+/// wrapped `POWER(10, 10)` and skipped the NULL.
+#[tokio::test]
+async fn text_positions_rounding_and_powers_are_sqls() {
+    let engine = engine();
+    let csv = "id,s,n\n1,héllo,2.5\n2,,-2.5\n3,abc,0.125\n4,xyz,\n".as_bytes();
+    let (_dir, path) = csv_file("t.csv", csv);
+    let (report, parquet) = ingest(&engine, &path).await;
+    let catalog = catalog(&report.unwrap(), &[]);
+    let sql = "SELECT id, INSTR(s, 'l'), POSITION('c' IN s), STRPOS(s, ''), ROUND(n), ROUND(n, 2), \
+               POWER(10, id + 9), MIN(n, 1) FROM data ORDER BY id";
+    let out = query(&engine, &parquet, &catalog, sql).await.unwrap();
+    assert_eq!(
+        json!(out.table.rows),
+        json!([
+            [1, 3, 0, 1, 3.0, 2.5, 1e10, 1.0],
+            [2, null, null, null, -3.0, -2.5, 1e11, -2.5],
+            [3, 0, 3, 1, 0.0, 0.13, 1e12, 0.125],
+            [4, 0, 0, 1, null, null, 1e13, null]
+        ])
+    );
+}

@@ -150,6 +150,9 @@ impl Walker<'_> {
                 for item in &mut spec.order_by {
                     self.expr(&mut item.expr);
                 }
+                for item in &mut spec.order_by {
+                    crate::windows::named_after_a_column(&mut item.expr);
+                }
                 crate::windows::one_direction(&self.scopes, &mut spec.order_by);
                 crate::windows::place_nulls(&self.scopes, &mut spec.order_by);
                 if let Some(frame) = spec.window_frame.as_mut() {

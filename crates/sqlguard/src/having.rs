@@ -7,6 +7,7 @@
 
 use sqlparser::ast::{
     BinaryOperator, Expr, GroupByExpr, Ident, Query, Select, SelectItem, SetExpr, Visit, Visitor,
+    visit_expressions_mut,
 };
 use std::ops::ControlFlow;
 
@@ -20,11 +21,13 @@ pub(crate) fn key_filters_to_where(s: &mut Select, aliases: &[String]) {
     let Some(having) = s.having.take() else {
         return;
     };
+    let grouped = group_key_columns(s);
     let (keys, rest): (Vec<Expr>, Vec<Expr>) = conjuncts(having)
         .into_iter()
-        .partition(|c| names_only_columns(c, aliases));
+        .partition(|c| names_only_columns(c, aliases) && only_these_columns(c, &grouped));
     s.having = and_all(rest);
     if let Some(keys) = and_all(keys) {
+        let keys = Expr::Nested(Box::new(keys));
         s.selection = Some(match s.selection.take() {
             Some(filter) => and(Expr::Nested(Box::new(filter)), keys),
             None => keys,
@@ -32,47 +35,123 @@ pub(crate) fn key_filters_to_where(s: &mut Select, aliases: &[String]) {
     }
 }
 
+/// The columns `s` groups by: plain columns among its GROUP BY keys, also when a key is a position in, or an
+/// alias of, its SELECT list.
+fn group_key_columns(s: &Select) -> Vec<String> {
+    let GroupByExpr::Expressions(keys, _) = &s.group_by else {
+        return Vec::new();
+    };
+    let output = |key: &Expr| -> Option<Expr> {
+        let item = match key {
+            Expr::Identifier(word) => s.projection.iter().find(|item| {
+                matches!(item, SelectItem::ExprWithAlias { alias, .. } if alias.value == word.value)
+            }),
+            _ => {
+                let position = crate::syntax::integer_literal(key)?;
+                s.projection.get(usize::try_from(position).ok()?.checked_sub(1)?)
+            }
+        };
+        match item? {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                Some(e.clone())
+            }
+            _ => None,
+        }
+    };
+    keys.iter()
+        .flat_map(|key| [Some(key.clone()), output(key)])
+        .flatten()
+        .filter_map(|key| column_name(&key).map(str::to_string))
+        .collect()
+}
+
+fn column_name(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Identifier(word) => Some(&word.value),
+        Expr::CompoundIdentifier(parts) => parts.last().map(|w| w.value.as_str()),
+        Expr::Nested(inner) => column_name(inner),
+        _ => None,
+    }
+}
+
+/// True when every column `e` names is one of `columns`.
+fn only_these_columns(e: &Expr, columns: &[String]) -> bool {
+    let mut all_known = true;
+    let _ = sqlparser::ast::visit_expressions(e, |x| {
+        if let Some(name) = column_name(x).filter(|_| !matches!(x, Expr::Nested(_))) {
+            all_known &= columns.iter().any(|c| c == name);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    all_known
+}
+
 /// Rewrites an aggregate SELECT with HAVING and no GROUP BY to filter its one row from outside: the
-/// conditions become a hidden output column, those naming an output column (`HAVING n > 1`) a WHERE on it.
-pub(crate) fn without_groups(q: &mut Query, aliases: &[String]) {
+/// condition, with the SELECT list's names (`HAVING n > 1`) read as what they name, becomes a hidden output
+/// column. False when the condition names a column outside an aggregate (`HAVING salary > 90`): that is
+/// SQLite's value of some row, which a hidden column would give for every row.
+pub(crate) fn without_groups(q: &mut Query) -> bool {
     let SetExpr::Select(s) = q.body.as_mut() else {
-        return;
+        return true;
     };
     let grouped = match &s.group_by {
         GroupByExpr::Expressions(keys, _) => !keys.is_empty(),
         GroupByExpr::All(_) => true,
     };
     if grouped || s.having.is_none() {
-        return;
+        return true;
     }
     let mut s = (**s).clone();
-    let Some(having) = s.having.take() else {
-        return;
+    let Some(mut having) = s.having.take() else {
+        return true;
     };
-    let (inside, outside): (Vec<Expr>, Vec<Expr>) = conjuncts(having)
-        .into_iter()
-        .partition(|c| !mentions_alias(c, aliases));
-    let mut outer = vec![];
-    if let Some(inside) = and_all(inside) {
-        s.projection.push(SelectItem::ExprWithAlias {
-            expr: Expr::Nested(Box::new(inside)),
-            alias: Ident::with_quote('"', "__having"),
-        });
-        outer.push(r#""__having""#.to_string());
+    let named: Vec<(String, Expr)> = s
+        .projection
+        .iter()
+        .filter_map(|item| match item {
+            SelectItem::ExprWithAlias { expr, alias } => Some((alias.value.clone(), expr.clone())),
+            _ => None,
+        })
+        .collect();
+    let _ = visit_expressions_mut(&mut having, |x| {
+        if let Expr::Identifier(word) = x
+            && let Some((_, expr)) = named.iter().find(|(name, _)| *name == word.value)
+        {
+            *x = Expr::Nested(Box::new(expr.clone()));
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    if names_a_column_outside_aggregates(&having) {
+        return false;
     }
-    outer.extend(outside.iter().map(|c| format!("({c})")));
-    let hidden = if outer.first().is_some_and(|c| c == r#""__having""#) {
-        r#" EXCLUDE ("__having")"#
-    } else {
-        ""
-    };
-    let text = format!(
-        "SELECT *{hidden} FROM ({s}) AS \"__had\" WHERE {}",
-        outer.join(" AND ")
-    );
+    s.projection.push(SelectItem::ExprWithAlias {
+        expr: Expr::Nested(Box::new(having)),
+        alias: Ident::with_quote('"', "__having"),
+    });
+    let text = format!(r#"SELECT * EXCLUDE ("__having") FROM ({s}) AS "__had" WHERE "__having""#);
     if let Some(rewritten) = crate::parse_query_body(&text) {
         *q.body = rewritten;
     }
+    true
+}
+
+/// True when `e` names a column other than inside an aggregate's arguments.
+fn names_a_column_outside_aggregates(e: &Expr) -> bool {
+    let mut e = e.clone();
+    let _ = visit_expressions_mut(&mut e, |x| {
+        if let Expr::Function(f) = x
+            && f.over.is_none()
+            && crate::bare::is_aggregate(f)
+        {
+            *x = Expr::value(sqlparser::ast::Value::Null);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    sqlparser::ast::visit_expressions(&e, |x| match x {
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
+    })
+    .is_break()
 }
 
 fn conjuncts(e: Expr) -> Vec<Expr> {

@@ -184,7 +184,15 @@ impl Walker<'_> {
             _ => std::ops::ControlFlow::Continue(()),
         })
         .is_break();
-        (aggregates.is_empty() && !windowed).then(|| Expr::Nested(Box::new(expr.clone())))
+        // A column stays a bare column, so that what applies to its kind still does (a date read as text).
+        let plain = matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+        (aggregates.is_empty() && !windowed).then(|| {
+            if plain {
+                expr.clone()
+            } else {
+                Expr::Nested(Box::new(expr.clone()))
+            }
+        })
     }
 
     fn unknown_column(

@@ -2,7 +2,7 @@
 //! checked as what Polars has with the same meaning.
 //!
 //! - `INSTR(s, t)` is `STRPOS(s, t)`.
-//! - SQLite's scalar `MAX(a, b)` and `MIN(a, b)` are `GREATEST` and `LEAST`.
+//! - SQLite's scalar `MAX(a, b)` and `MIN(a, b)` are `GREATEST` and `LEAST`, NULL when an argument is.
 //! - `NTILE(n) OVER (...)`: the bucket of each row, from its row number and the partition's row count, as
 //!   SQL deals rows out (the first `count % n` buckets get one row more).
 //! - `CAST(x AS DECIMAL(p, s))` / `NUMERIC(p, s)`: Polars has no such cast ("datatype Decimal ... is not
@@ -26,27 +26,19 @@ pub(crate) fn respell(e: &mut Expr) {
                     f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new("strpos"))]);
                     return;
                 }
+                // NULL when any argument is, as in SQLite (GREATEST and LEAST skip NULLs).
                 ("max" | "min", None)
                     if f.filter.is_none() && args.as_ref().is_some_and(|a| a.len() >= 2) =>
                 {
-                    let scalar = if name == "max" { "greatest" } else { "least" };
-                    f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new(scalar))]);
-                    return;
-                }
-                // Polars raises an integer to an integer power in integers: `POWER(2, -1)` failed
-                // ("conversion failed"). A negative whole exponent is written as a decimal.
-                ("power" | "pow", None) => {
-                    if let FunctionArguments::List(list) = &mut f.args
-                        && let [_, FunctionArg::Unnamed(FunctionArgExpr::Expr(exponent))] =
-                            list.args.as_mut_slice()
-                        && crate::syntax::integer_literal(exponent).is_some_and(|n| n < 0)
-                        && let Expr::UnaryOp { expr, .. } = exponent
-                        && let Expr::Value(v) = expr.as_mut()
-                        && let sqlparser::ast::Value::Number(text, _) = &mut v.value
-                    {
-                        text.push_str(".0");
-                    }
-                    return;
+                    let args = args.unwrap_or_default();
+                    let nulls: Vec<String> = args.iter().map(|a| format!("{a} IS NULL")).collect();
+                    let list: Vec<String> = args.iter().map(ToString::to_string).collect();
+                    let scalar = if name == "max" { "GREATEST" } else { "LEAST" };
+                    format!(
+                        "CASE WHEN {} THEN NULL ELSE {scalar}({}) END",
+                        nulls.join(" OR "),
+                        list.join(", ")
+                    )
                 }
                 ("ntile", Some(WindowType::WindowSpec(spec))) => {
                     let Some([n]) = args.as_deref() else { return };

@@ -237,13 +237,12 @@ impl<'a> Walker<'a> {
         }
         crate::compat::order_by_aggregates(q);
         crate::set_ops::order_from_subquery(q);
-        if let SetExpr::Select(s) = q.body.as_ref() {
-            let aliases: Vec<String> = s
-                .projection
-                .iter()
-                .filter_map(crate::names::item_alias)
-                .collect();
-            crate::having::without_groups(q, &aliases);
+        if !crate::having::without_groups(q) {
+            self.unsupported(
+                "a column outside an aggregate in HAVING without GROUP BY",
+                "HAVING without GROUP BY tests the one group of all rows: compare aggregates \
+                 (`HAVING MAX(salary) > 90`), or filter rows with WHERE.",
+            );
         }
         out
     }

@@ -160,13 +160,49 @@ fn holds_no_nulls(scopes: &[SelectScope], e: &Expr) -> bool {
             op: UnaryOperator::Minus,
             expr: inner,
         } => holds_no_nulls(scopes, inner),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Multiply,
+            right,
+        } if crate::syntax::integer_literal(right).is_some() => holds_no_nulls(scopes, left),
         _ => crate::compat::holds_no_nulls(scopes, e),
+    }
+}
+
+/// Rewrites a window key Polars would name `literal` (`-v`, `1.0 * v`, `100.0 * v / x`: it names an
+/// expression after its first input) to one named after its column (`v * -1`, `v * 1.0`), so that the NULL
+/// flag, also named `literal`, can sort beside it: Polars sorts by a struct of the keys, whose fields
+/// need distinct names.
+pub(crate) fn named_after_a_column(e: &mut Expr) {
+    match e {
+        Expr::Nested(inner) => named_after_a_column(inner),
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr: inner,
+        } if !named_literal(inner) => {
+            if let Some(negated) = crate::parse_expression(&format!("({inner}) * -1")) {
+                *e = negated;
+                named_after_a_column(e);
+            }
+        }
+        Expr::BinaryOp { left, op, right } => {
+            named_after_a_column(left);
+            if matches!(op, BinaryOperator::Multiply | BinaryOperator::Plus)
+                && named_literal(left)
+                && !named_literal(right)
+            {
+                std::mem::swap(left, right);
+                named_after_a_column(left);
+            }
+        }
+        _ => {}
     }
 }
 
 /// Polars sorts a window's keys in one direction ("OVER does not (yet) support mixed asc/desc
 /// directions"), which refused the usual tie-break `ORDER BY score DESC, id`. A number column sorted the
-/// other way round is its negation sorted this way: `-id DESC`.
+/// other way round is its negation sorted this way: `"id" * -1 DESC` (not `-"id"`, which Polars reads as
+/// `0 - "id"` and names `literal`, like the NULL flag: see [`named_after_a_column`]).
 pub(crate) fn one_direction(scopes: &[SelectScope], order_by: &mut [OrderByExpr]) {
     let Some(first) = order_by.first() else {
         return;
@@ -181,12 +217,10 @@ pub(crate) fn one_direction(scopes: &[SelectScope], order_by: &mut [OrderByExpr]
     }
     for i in other_way {
         let item = &mut order_by[i];
-        let key = std::mem::replace(&mut item.expr, Expr::value(sqlparser::ast::Value::Null));
-        item.expr = Expr::UnaryOp {
-            op: UnaryOperator::Minus,
-            expr: Box::new(key),
-        };
-        item.options.asc = Some(!descending);
+        if let Some(negated) = crate::parse_expression(&format!("{} * -1", item.expr)) {
+            item.expr = negated;
+            item.options.asc = Some(!descending);
+        }
     }
 }
 
@@ -218,6 +252,11 @@ pub(crate) fn offset_default(e: &mut Expr) {
     let Some(n) = crate::syntax::integer_literal(n).filter(|n| *n >= 0) else {
         return;
     };
+    if n == 0 {
+        // The row itself ("offset must be positive" in Polars).
+        *e = Expr::Nested(Box::new((*x).clone()));
+        return;
+    }
     let partition = crate::sqlite_calls::partition_of(&spec.partition_by);
     let text = match name.as_str() {
         "lag" => format!(

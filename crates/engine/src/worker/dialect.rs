@@ -92,6 +92,15 @@ pub(crate) fn parse_query(sql: &str) -> Option<Box<Query>> {
     }
 }
 
+/// One expression, for rewrites built from text.
+pub(super) fn parse_expression(text: &str) -> Option<Expr> {
+    Parser::new(&GenericDialect)
+        .try_with_sql(text)
+        .ok()?
+        .parse_expr()
+        .ok()
+}
+
 struct Adapter {
     changed: bool,
 }
@@ -109,7 +118,13 @@ impl VisitorMut for Adapter {
                     Some(n) if VALUE_CALLS.contains(&n) => widen_integer_literals(f),
                     _ => false,
                 };
-                if name.as_deref().is_some_and(|n| narrow_integer_call(n, f)) {
+                if let Some(value) = name
+                    .as_deref()
+                    .and_then(|n| super::dialect_calls::sql_value(n, f))
+                {
+                    *expr = value;
+                    true
+                } else if name.as_deref().is_some_and(|n| narrow_integer_call(n, f)) {
                     widen(expr);
                     true
                 } else if let Some(per_row) = sum_of_constant(name.as_deref(), f) {
@@ -127,6 +142,15 @@ impl VisitorMut for Adapter {
                 true
             }
             Expr::Cast { data_type, .. } => sqlite_width(data_type),
+            Expr::Position { expr: needle, r#in } => {
+                match super::dialect_calls::sql_position(needle, r#in) {
+                    Some(value) => {
+                        *expr = value;
+                        true
+                    }
+                    None => false,
+                }
+            }
             Expr::Case {
                 conditions,
                 else_result,
@@ -218,11 +242,7 @@ fn sum_of_constant(name: Option<&str>, f: &mut Function) -> Option<Expr> {
     if list.duplicate_treatment.is_some() || names_a_column(value) {
         return None;
     }
-    let rows = Parser::new(&GenericDialect)
-        .try_with_sql("CAST(count(*) AS BIGINT)")
-        .ok()?
-        .parse_expr()
-        .ok()?;
+    let rows = parse_expression("CAST(count(*) AS BIGINT)")?;
     Some(Expr::BinaryOp {
         left: Box::new(Expr::Nested(Box::new(value.clone()))),
         op: BinaryOperator::Multiply,

@@ -83,8 +83,26 @@ fn sqlite_spellings_become_polars_spellings() {
 fn plain_queries_are_left_alone() {
     for sql in [
         "SELECT a, b FROM data WHERE c = 'x' GROUP BY 1, 2 ORDER BY 1 LIMIT 5",
-        "SELECT round(a, 2), substr(s, 1, 4), CAST(a AS DOUBLE) FROM data",
+        "SELECT abs(a), substr(s, 1, 4), CAST(a AS DOUBLE) FROM data",
     ] {
         assert_eq!(for_polars(sql), None, "{sql}");
     }
+}
+
+#[test]
+fn rounding_positions_and_powers_take_sqls_values() {
+    assert_eq!(
+        adapted("SELECT round(a, 2), round(a), power(2, -1) FROM data"),
+        "SELECT (SIGN(a) * FLOOR(ABS(a) * 100 + 0.5) / 100), (SIGN(a) * FLOOR(ABS(a) + 0.5)), \
+         (POWER(CAST(2 AS DOUBLE), -1)) FROM data"
+    );
+    assert_eq!(
+        adapted("SELECT strpos(s, 'é'), position('x' IN s), strpos(s, t) FROM data"),
+        "SELECT (CASE WHEN s IS NULL THEN NULL WHEN STRPOS(s, 'é') = 0 THEN CAST(0 AS BIGINT) ELSE \
+         CAST(LENGTH(SPLIT_PART(s, 'é', 1)) AS BIGINT) + 1 END), (CASE WHEN s IS NULL THEN NULL WHEN \
+         STRPOS(s, 'x') = 0 THEN CAST(0 AS BIGINT) ELSE CAST(LENGTH(SPLIT_PART(s, 'x', 1)) AS BIGINT) + 1 \
+         END), (CASE WHEN s IS NULL OR t IS NULL THEN NULL ELSE CAST(STRPOS(s, t) AS BIGINT) END) FROM data"
+    );
+    // A power already of a float is left alone; ROUND to a place count that is not a literal too.
+    assert_eq!(for_polars("SELECT power(CAST(a AS DOUBLE), 2), round(a, b) FROM data"), None);
 }

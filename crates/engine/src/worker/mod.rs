@@ -5,6 +5,7 @@ mod chunked;
 mod clean;
 mod convert;
 mod dialect;
+mod dialect_calls;
 mod file_kind;
 mod headers;
 mod inference_head;

@@ -1,0 +1,85 @@
+//! Calls whose Polars result differs from SQL's in value, not only in type, rewritten to SQL's value
+//! (see `dialect`):
+//!
+//! - `STRPOS(s, t)` (and `POSITION(t IN s)`, and `INSTR`, which sqlguard spells `STRPOS`) counts bytes in
+//!   Polars and answers 0 for a NULL `s`: `STRPOS('héllo', 'l')` was 4, and `WHERE INSTR(s, '%') = 0` kept
+//!   NULL rows. SQL counts characters and answers NULL.
+//! - `ROUND(x, n)` rounds half to even in Polars (`ROUND(2.5)` was 2); SQLite and PostgreSQL round half away
+//!   from zero.
+//! - `POWER(a, b)` of integers is an integer in Polars, which wrapped (`POWER(10, 10)` was 1410065408) and
+//!   failed for a negative exponent; in SQL it is a float.
+
+use sqlparser::ast::{Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Value};
+
+/// SQL's value for the call `name(...)`, where Polars' differs.
+pub(super) fn sql_value(name: &str, f: &Function) -> Option<Expr> {
+    if f.over.is_some() {
+        return None;
+    }
+    let args = arguments(f)?;
+    let text = match (name, args.as_slice()) {
+        ("strpos", [s, t]) => position(s, t),
+        ("round", [x]) => round(x, 0)?,
+        ("round", [x, n]) => round(
+            x,
+            u32::try_from(sqlguard::syntax::integer_literal(n)?).ok()?,
+        )?,
+        ("power" | "pow", [a, b]) if !is_double(a) => format!("POWER(CAST({a} AS DOUBLE), {b})"),
+        _ => return None,
+    };
+    super::dialect::parse_expression(&text).map(|e| Expr::Nested(Box::new(e)))
+}
+
+/// `POSITION(t IN s)` as [`sql_value`] gives `STRPOS(s, t)`.
+pub(super) fn sql_position(needle: &Expr, haystack: &Expr) -> Option<Expr> {
+    super::dialect::parse_expression(&position(haystack, needle)).map(|e| Expr::Nested(Box::new(e)))
+}
+
+/// The character position of `t` in `s` (1-based, 0 when absent, NULL for NULL). The characters before a
+/// literal `t` are the first part of `s` split at it; a `t` computed per row keeps Polars' byte count.
+fn position(s: &Expr, t: &Expr) -> String {
+    match t {
+        Expr::Value(v) if matches!(&v.value, Value::SingleQuotedString(x) if x.is_empty()) => {
+            format!("CASE WHEN {s} IS NULL THEN NULL ELSE CAST(1 AS BIGINT) END")
+        }
+        Expr::Value(v) if matches!(&v.value, Value::SingleQuotedString(_)) => format!(
+            "CASE WHEN {s} IS NULL THEN NULL WHEN STRPOS({s}, {t}) = 0 THEN CAST(0 AS BIGINT) \
+             ELSE CAST(LENGTH(SPLIT_PART({s}, {t}, 1)) AS BIGINT) + 1 END"
+        ),
+        _ => format!(
+            "CASE WHEN {s} IS NULL OR {t} IS NULL THEN NULL ELSE CAST(STRPOS({s}, {t}) AS BIGINT) END"
+        ),
+    }
+}
+
+/// Half away from zero: the sign times the magnitude rounded up from its half.
+fn round(x: &Expr, places: u32) -> Option<String> {
+    let scale = 10_u64
+        .checked_pow(places)
+        .filter(|s| *s <= 1_000_000_000_000_000)?;
+    Some(if scale == 1 {
+        format!("SIGN({x}) * FLOOR(ABS({x}) + 0.5)")
+    } else {
+        format!("SIGN({x}) * FLOOR(ABS({x}) * {scale} + 0.5) / {scale}")
+    })
+}
+
+fn is_double(e: &Expr) -> bool {
+    matches!(e, Expr::Cast { data_type, .. } if data_type.to_string().eq_ignore_ascii_case("double"))
+}
+
+fn arguments(f: &Function) -> Option<Vec<&Expr>> {
+    let FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    if list.duplicate_treatment.is_some() || !list.clauses.is_empty() {
+        return None;
+    }
+    list.args
+        .iter()
+        .map(|a| match a {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => Some(x),
+            _ => None,
+        })
+        .collect()
+}
