@@ -126,6 +126,48 @@ async fn timeout_is_504() {
     assert_eq!(reply.error(StatusCode::GATEWAY_TIMEOUT).0, "llm_timeout");
 }
 
+/// A timed-out (or unreachable) LLM's URL is an internal address: not in the client's message, only in the log.
+#[tokio::test]
+async fn the_llms_url_is_logged_not_answered() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            openai_reply(&answer(GOOD_SQL)).set_delay(std::time::Duration::from_millis(800)),
+        )
+        .mount(&server)
+        .await;
+    let mut provider = openai(&server);
+    provider.timeout = std::time::Duration::from_millis(100);
+    provider.retry.max_retries = 0;
+    let address = server.address().to_string();
+    let (logs, _guard) = testkit::capture_logs("warn");
+    let reply = send(
+        router(config(provider)),
+        post("/ai/codegen", &codegen_body()),
+    )
+    .await;
+    let (code, message) = reply.error(StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(code, "llm_timeout");
+    assert!(message.contains("timed out"), "{message}");
+    assert!(!message.contains(&address), "{message}");
+    assert!(logs.text().contains(&address), "{}", logs.text());
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = closed.local_addr().unwrap().to_string();
+    drop(closed);
+    let provider = llm::ProviderConfig::openai_compatible(format!("http://{address}/v1"), "m");
+    let mut provider = quick(provider.with_api_key(KEY));
+    provider.retry.max_retries = 0;
+    let reply = send(
+        router(config(provider)),
+        post("/ai/codegen", &codegen_body()),
+    )
+    .await;
+    let (code, message) = reply.error(StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(code, "llm_unavailable");
+    assert!(!message.contains(&address), "{message}");
+}
+
 #[tokio::test]
 async fn malformed_provider_json_is_502_bad_output() {
     let server = MockServer::start().await;

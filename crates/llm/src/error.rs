@@ -102,8 +102,16 @@ impl LlmError {
     }
 
     /// Maps a reqwest failure (no HTTP status involved) to our taxonomy.
+    ///
+    /// The message reaches API clients, so it leaves out the server's URL that reqwest puts in it ("error
+    /// sending request for url (http://10.0.0.7:8100/v1/chat/completions)"): an internal address is no
+    /// business of theirs. The transport logs the URL with the failure.
     pub(crate) fn from_reqwest(err: &reqwest::Error) -> Self {
         let message = error_chain(err);
+        let message = match err.url() {
+            Some(url) => message.replace(&format!(" for url ({url})"), ""),
+            None => message,
+        };
         if err.is_timeout() {
             Self::Timeout {
                 deadline: false,

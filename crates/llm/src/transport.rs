@@ -143,7 +143,7 @@ impl Transport {
             Ok(resp) => resp,
             Err(e) => {
                 let err = self.scrub(LlmError::from_reqwest(&e));
-                tracing::warn!(provider = self.provider, trace_id = call.trace_id, attempt, latency_ms, error = %err, "LLM request failed");
+                tracing::warn!(provider = self.provider, trace_id = call.trace_id, attempt, latency_ms, url = %call.url, error = %err, "LLM request failed");
                 return Err(err);
             }
         };
