@@ -29,6 +29,12 @@ pub enum AppError {
     /// No stored dataset has this id (or it is not an id at all).
     #[error("no dataset with id `{0}`; GET /datasets lists the stored datasets")]
     DatasetNotFound(String),
+    /// The dataset id in the path could not be read as text; the message says why.
+    #[error(
+        "no dataset has the id in this path: {0}; a dataset id is 32 lowercase hex digits, and GET /datasets \
+         lists the stored datasets"
+    )]
+    DatasetIdUnreadable(String),
     /// The body's media type is not one the endpoint reads; the message says what it accepts.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -96,7 +102,9 @@ impl AppError {
             Self::NonFiniteResult { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "non_finite_result"),
             Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::Rejected(rejection) => (rejection.status, rejection.code),
-            Self::DatasetNotFound(_) => (StatusCode::NOT_FOUND, "dataset_not_found"),
+            Self::DatasetNotFound(_) | Self::DatasetIdUnreadable(_) => {
+                (StatusCode::NOT_FOUND, "dataset_not_found")
+            }
             Self::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }

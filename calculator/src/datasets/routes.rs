@@ -52,11 +52,27 @@ pub fn find(
     state: &AppState,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<(DatasetId, Arc<Dataset>), AppError> {
-    let raw = id.map(|Path(raw)| raw).unwrap_or_default();
+    let raw = id
+        .map(|Path(raw)| raw)
+        .map_err(|rejection| AppError::DatasetIdUnreadable(unreadable_id(&rejection)))?;
     raw.parse::<DatasetId>()
         .ok()
         .and_then(|id| state.datasets.get(&id).map(|dataset| (id, dataset)))
         .ok_or_else(|| AppError::DatasetNotFound(raw.chars().take(64).collect()))
+}
+
+/// Why the id in a path could not be read. axum keeps no text of an id whose percent-escapes are not UTF-8
+/// (`/datasets/%FF`), so what was sent is described rather than shown (it read as an empty id).
+fn unreadable_id(rejection: &PathRejection) -> String {
+    use axum::extract::path::ErrorKind;
+    match rejection {
+        PathRejection::FailedToDeserializePathParams(error)
+            if matches!(error.kind(), ErrorKind::InvalidUtf8InPathParam { .. }) =>
+        {
+            "its percent-escapes decode to bytes that are not UTF-8 text (such as `%FF`)".to_owned()
+        }
+        other => other.body_text(),
+    }
 }
 
 /// Uploads a CSV and stores it as a dataset.

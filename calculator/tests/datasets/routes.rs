@@ -275,6 +275,26 @@ async fn unknown_and_malformed_ids_are_404_naming_the_id() {
     }
 }
 
+/// An id whose percent-escapes are not UTF-8 is described (axum keeps no text of it), not shown as an empty id.
+#[tokio::test]
+async fn an_id_that_is_not_utf8_is_described() {
+    let app = TestApp::new();
+    for reply in [
+        app.get("/datasets/%FF").await,
+        app.get("/datasets/a%FFb/preview").await,
+        app.delete("/datasets/%C3%28").await,
+        app.query("%FF", "SELECT 1").await,
+    ] {
+        let (code, message) = reply.error(StatusCode::NOT_FOUND);
+        assert_eq!(code, "dataset_not_found");
+        assert!(
+            message.contains("not UTF-8") && message.contains("32 lowercase hex digits"),
+            "{message}"
+        );
+        assert!(!message.contains("``"), "{message}");
+    }
+}
+
 #[tokio::test]
 async fn concurrent_uploads_deletes_and_reads_are_safe() {
     let app = TestApp::new();
