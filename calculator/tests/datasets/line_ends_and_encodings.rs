@@ -86,3 +86,37 @@ async fn utf8_text_with_a_latin1_byte_keeps_its_utf8() {
     assert_eq!(dataset["columns"][1]["name"], "Größe");
     assert_eq!(rows[0], json!(["Köln", 1]));
 }
+
+/// Before: "1,50" in a `;` file (a European spreadsheet's export) was text, so `SUM(price)` failed.
+#[tokio::test]
+async fn decimal_commas_between_semicolons_are_numbers() {
+    let app = TestApp::new();
+    let mut csv = String::from("item;price;qty\n");
+    for i in 0..3_000 {
+        csv.push_str(&format!("item {i};{i},50;{i}\n"));
+    }
+    csv.push_str("last;\"-0,75\";3\n");
+    let (dataset, rows) = stored(&app, "euro", csv.into_bytes()).await;
+    assert_eq!(dataset["row_count"], 3_001, "{dataset}");
+    assert_eq!(dataset["columns"][1]["dtype"], "f64", "{dataset}");
+    assert_eq!(dataset["columns"][2]["dtype"], "i64", "{dataset}");
+    assert!(notes(&dataset).contains("decimal comma"), "{dataset}");
+    assert_eq!(rows[1], json!(["item 1", 1.5, 1]));
+    let id = dataset["id"].as_str().unwrap();
+    let sum = app
+        .query(
+            id,
+            "SELECT SUM(price) FROM data WHERE item = 'last' OR qty < 2",
+        )
+        .await;
+    assert_eq!(
+        sum.json()["rows"],
+        json!([[0.5 + 1.5 - 0.75]]),
+        "{}",
+        sum.text()
+    );
+    // Decimal points and commas mixed: read as written (text), with no such note.
+    let (dataset, _) = stored(&app, "mixed", b"a;b\n1,5;x\n2.5;y\n".to_vec()).await;
+    assert_eq!(dataset["columns"][0]["dtype"], "str", "{dataset}");
+    assert!(!notes(&dataset).contains("decimal comma"), "{dataset}");
+}

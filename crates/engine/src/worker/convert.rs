@@ -34,6 +34,8 @@ const PIECE_BYTES: usize = 32 << 20;
 /// How every piece is parsed.
 pub(crate) struct Reading {
     pub delimiter: u8,
+    /// Numbers have a decimal comma (see `sniff::decimal_comma`).
+    pub decimal_comma: bool,
     pub has_header: bool,
     /// Column names and types for the whole file.
     pub schema: SchemaRef,
@@ -200,6 +202,7 @@ mod tests {
         std::fs::write(&csv, text).unwrap();
         let reading = Reading {
             delimiter: b',',
+            decimal_comma: false,
             has_header: true,
             schema: schema(),
             unseen: Vec::new(),

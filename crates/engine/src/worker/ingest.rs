@@ -149,6 +149,13 @@ pub(crate) fn ingest(
                     );
                 }
                 notes.extend(repairs.notes());
+                if sniffed.decimal_comma {
+                    notes.push(
+                        "numbers are written with a decimal comma (1,5): they were read as numbers \
+                         (1.5)."
+                            .into(),
+                    );
+                }
                 if row_count == 0 {
                     notes.push("the file has a header but no rows.".into());
                 }
@@ -244,6 +251,7 @@ fn scan(plan: &Plan<'_>, path: &Path) -> PolarsResult<LazyFrame> {
     let (keep_text, widened) = (plan.keep_text, plan.widened);
     LazyCsvReader::new(PlRefPath::new(path))
         .with_separator(plan.sniffed.delimiter)
+        .with_decimal_comma(plan.sniffed.decimal_comma)
         .with_has_header(plan.has_header)
         .with_try_parse_dates(true)
         .with_glob(false)
@@ -294,6 +302,7 @@ fn write(
     };
     let reading = Reading {
         delimiter: plan.sniffed.delimiter,
+        decimal_comma: plan.sniffed.decimal_comma,
         has_header: plan.has_header,
         schema,
         unseen,

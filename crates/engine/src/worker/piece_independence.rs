@@ -80,6 +80,7 @@ type Outcome = Result<(DataFrame, u64, Vec<contracts::ColumnStats>), String>;
 fn convert(dir: &Path, csv: &Path, piece_bytes: usize) -> Outcome {
     let reading = Reading {
         delimiter: b',',
+        decimal_comma: false,
         has_header: true,
         schema: schema(),
         unseen: Vec::new(),

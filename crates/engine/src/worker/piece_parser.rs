@@ -96,6 +96,7 @@ fn read_piece(piece: &[u8], reading: &Reading, with_tokens: bool) -> PolarsResul
     // The options `ingest::scan` inferred the schema with: a piece must read the way the file's start did.
     let parse_options = CsvParseOptions::default()
         .with_separator(reading.delimiter)
+        .with_decimal_comma(reading.decimal_comma)
         .with_try_parse_dates(true)
         .with_missing_is_null(true);
     // Without quotes, the chunks are the faster way; with them, the reader's SIMD line count is.
@@ -169,6 +170,7 @@ mod tests {
     /// Comma-separated records, no header, with these columns.
     fn reading(columns: &[(&str, DataType)]) -> Reading {
         Reading {
+            decimal_comma: false,
             delimiter: b',',
             has_header: false,
             schema: super::super::schema_of(columns),

@@ -26,6 +26,27 @@ pub(crate) struct Sniffed {
     pub header_cut: bool,
     /// Up to a few hundred records after the header, decoded the same way (for type hints).
     pub rows: Vec<Vec<String>>,
+    /// Numbers are written with a decimal comma (`1,50`), as European spreadsheets export them with `;`
+    /// between fields: see [`decimal_comma`].
+    pub decimal_comma: bool,
+}
+
+/// True when, with fields separated by something other than a comma, some value in `rows` is a number with a
+/// decimal comma (`-1,5`) and none a number with a decimal point (`1.5`): a file mixing them is read as
+/// written, its comma numbers as text.
+pub(crate) fn decimal_comma(delimiter: u8, rows: &[Vec<String>]) -> bool {
+    let number_with = |value: &str, mark: char| {
+        let digits = value.trim().trim_start_matches(['-', '+']);
+        let (whole, fraction) = digits.split_once(mark).unwrap_or(("", ""));
+        !whole.is_empty()
+            && !fraction.is_empty()
+            && whole.bytes().all(|b| b.is_ascii_digit())
+            && fraction.bytes().all(|b| b.is_ascii_digit())
+    };
+    let values = || rows.iter().flatten().map(String::as_str);
+    delimiter != b','
+        && values().any(|v| number_with(v, ','))
+        && !values().any(|v| number_with(v, '.'))
 }
 
 pub(crate) fn sniff(path: &Path) -> Result<Sniffed, EngineError> {
@@ -79,6 +100,7 @@ pub(crate) fn sniff_bytes(sample: &[u8], complete: bool) -> Result<Sniffed, Engi
         records.remove(0)
     };
     Ok(Sniffed {
+        decimal_comma: decimal_comma(delimiter, &records),
         delimiter,
         utf8,
         cr_line_ends,
