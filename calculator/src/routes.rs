@@ -29,7 +29,12 @@ fn compute(op: Operation, operands: BinaryOperands) -> Result<ApiJson<NumberResu
 
 /// Adds `a` and `b`.
 #[utoipa::path(post, path = "/add", tag = "arithmetic", request_body = BinaryOperands,
-    responses((status = 200, body = NumberResult), (status = 422, body = contracts::ApiError)))]
+    responses(
+        (status = 200, body = NumberResult),
+        (status = 400, response = crate::openapi::MalformedJson),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, body = contracts::ApiError)))]
 pub async fn add(
     body: Result<ApiJson<BinaryOperands>, telemetry::Rejection>,
 ) -> Result<ApiJson<NumberResult>, AppError> {
@@ -47,7 +52,12 @@ pub async fn add_query(
 
 /// Subtracts `b` from `a`.
 #[utoipa::path(post, path = "/subtract", tag = "arithmetic", request_body = BinaryOperands,
-    responses((status = 200, body = NumberResult), (status = 422, body = contracts::ApiError)))]
+    responses(
+        (status = 200, body = NumberResult),
+        (status = 400, response = crate::openapi::MalformedJson),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, body = contracts::ApiError)))]
 pub async fn subtract(
     body: Result<ApiJson<BinaryOperands>, telemetry::Rejection>,
 ) -> Result<ApiJson<NumberResult>, AppError> {
@@ -65,7 +75,12 @@ pub async fn subtract_query(
 
 /// Applies `op` (`add`, `subtract`, `multiply`, `divide`) to `a` and `b`.
 #[utoipa::path(post, path = "/calculate", tag = "arithmetic", request_body = CalculateRequest,
-    responses((status = 200, body = NumberResult), (status = 422, body = contracts::ApiError)))]
+    responses(
+        (status = 200, body = NumberResult),
+        (status = 400, response = crate::openapi::MalformedJson),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, body = contracts::ApiError)))]
 pub async fn calculate(
     body: Result<ApiJson<CalculateRequest>, telemetry::Rejection>,
 ) -> Result<ApiJson<NumberResult>, AppError> {
@@ -87,9 +102,12 @@ pub async fn calculate(
     responses(
         (status = 200, description = "The chart", content(
             (ChartJson = "application/json"),
-            (Vec<u8> = "image/png"),
+            (inline(contracts::PngImage) = "image/png"),
             (String = "image/svg+xml"))),
-        (status = 413, body = contracts::ApiError, description = "More than 1,000,000 values"),
+        (status = 400, response = crate::openapi::MalformedJson),
+        (status = 413, body = contracts::ApiError, description = "`payload_too_large`: more than 1,000,000 \
+            values, or a body over `MAX_BODY_BYTES` (32 MiB by default)"),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, body = contracts::ApiError)))]
 pub async fn chart(
     State(state): State<AppState>,

@@ -50,7 +50,10 @@ fn question(body: Result<ApiJson<AnalyzeRequest>, Rejection>) -> Result<String, 
     request_body = AnalyzeRequest,
     responses(
         (status = 200, body = AnalyzeResponse),
+        (status = 400, response = crate::openapi::MalformedJson),
         (status = 404, body = contracts::ApiError, description = "`dataset_not_found`"),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, body = contracts::ApiError, description = "`codegen_failed` (the model's SQL never \
             passed; with `issues`, `sql`, `attempts`), `validation_failed`, `query_failed`, `query_timeout`, \
             `query_too_large`, `llm_refused`, `invalid_input`"),
@@ -99,15 +102,18 @@ fn detached(
 /// Events, in order: `codegen` (data: `CodegenStage` — `started`, then `delta`s of the model's answer as it
 /// streams, `repair` when an answer was rejected, `done`), `validation` (`Validation`), `execution`
 /// (`ExecutionStage` — `started`, then `done` or `failed`; a failure that is repaired starts a new `codegen`
-/// round), and finally either `result` (`AnalyzeResponse`) or `error` (the error body). Errors found before the
-/// stream starts (unknown dataset, bad question) are plain HTTP errors.
+/// round), and finally either `result` (`AnalyzeResponse`) or `error` (`ApiError`, the error body). Errors found
+/// before the stream starts (unknown dataset, bad question) are plain HTTP errors.
 #[utoipa::path(post, path = "/datasets/{id}/analyze/stream", tag = "analyze",
     params(("id" = String, Path, description = "Dataset id")),
     request_body = AnalyzeRequest,
     responses(
         (status = 200, description = "`text/event-stream` of `codegen`, `validation`, `execution`, then \
             `result` or `error` events", content_type = "text/event-stream"),
+        (status = 400, response = crate::openapi::MalformedJson),
         (status = 404, body = contracts::ApiError, description = "`dataset_not_found`"),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, body = contracts::ApiError, description = "`invalid_input`")))]
 pub async fn analyze_stream(
     State(state): State<AppState>,
@@ -164,6 +170,7 @@ fn stage_event(event: &StageEvent) -> Event {
 #[serde(deny_unknown_fields)]
 pub struct HistoryParams {
     /// Most analyses to list: 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<usize>,
 }
 
@@ -172,7 +179,9 @@ pub struct HistoryParams {
     params(("id" = String, Path, description = "Dataset id"), HistoryParams),
     responses(
         (status = 200, body = AnalysisList),
-        (status = 404, body = contracts::ApiError, description = "`dataset_not_found`")))]
+        (status = 404, body = contracts::ApiError, description = "`dataset_not_found`"),
+        (status = 422, body = contracts::ApiError, description = "`invalid_input`: `limit` out of range, or \
+            an unknown query parameter")))]
 pub async fn dataset_analyses(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,

@@ -44,6 +44,7 @@ pub struct UploadForm {
 #[serde(deny_unknown_fields)]
 pub struct PreviewParams {
     /// Rows to show: 0 to 1000, default 20.
+    #[param(maximum = 1000)]
     limit: Option<usize>,
 }
 

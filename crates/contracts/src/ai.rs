@@ -15,8 +15,9 @@ pub struct DatasetDescription {
     pub columns: Vec<ColumnSchema>,
     pub row_count: u64,
     /// A few rows in column order; the sidecar truncates long values and sends at most `AI_SAMPLE_ROWS`.
+    /// Cells are any JSON value, as in a query result's `rows`.
+    // Documented from `Value` itself, as any value: `Object` here said every cell was a JSON object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<Vec<Object>>>)]
     pub sample_rows: Option<Vec<Vec<Value>>>,
 }
 

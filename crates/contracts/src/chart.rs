@@ -20,25 +20,30 @@ pub enum ChartKind {
 #[serde(deny_unknown_fields)]
 pub struct ChartRequest {
     /// The series, 1 to 1,000,000 finite numbers, drawn against their index.
-    #[schema(example = json!([1.0, 3.0, 2.0, 5.0]))]
+    #[schema(example = json!([1.0, 3.0, 2.0, 5.0]), min_items = 1, max_items = 1_000_000)]
     pub values: Vec<f64>,
     /// `line` (default), `bar` or `scatter`.
     #[serde(default)]
     pub kind: ChartKind,
     /// A title drawn above the plot (at most 200 characters).
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub title: Option<String>,
-    /// Label of the x axis (default `index`).
+    /// Label of the x axis (default `index`, at most 200 characters).
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub x_label: Option<String>,
-    /// Label of the y axis (default `value`).
+    /// Label of the y axis (default `value`, at most 200 characters).
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub y_label: Option<String>,
     /// Image width in pixels, 64 to 4096 (default 800).
     #[serde(default)]
+    #[schema(minimum = 64, maximum = 4096)]
     pub width: Option<u32>,
     /// Image height in pixels, 64 to 4096 (default 480).
     #[serde(default)]
+    #[schema(minimum = 64, maximum = 4096)]
     pub height: Option<u32>,
 }
 
@@ -54,3 +59,10 @@ pub struct ChartJson {
     /// How many points were drawn after downsampling long series (min/max per pixel column).
     pub drawn_points: usize,
 }
+
+/// `POST /chart` with `Accept: image/png`: the PNG file's bytes.
+// For the OpenAPI document only: the handler answers the bytes themselves. `Vec<u8>` there was documented as an
+// array of integers.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct PngImage(pub Vec<u8>);

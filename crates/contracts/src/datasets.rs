@@ -6,6 +6,16 @@ use utoipa::ToSchema;
 
 use crate::{ColumnSchema, SqlIssue};
 
+/// A column's `min` or `max`: a number, or a date or datetime as an ISO 8601 string (an infinite float is the
+/// string `"inf"` or `"-inf"`).
+// For the OpenAPI document: `ColumnStats` keeps `serde_json::Value`, which the engine builds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum ColumnBound {
+    Number(f64),
+    Text(String),
+}
+
 /// A column of a stored dataset with its statistics, computed once at upload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ColumnStats {
@@ -18,11 +28,11 @@ pub struct ColumnStats {
     pub null_count: u64,
     /// Smallest value (numeric, date and datetime columns; dates as ISO 8601 strings).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<ColumnBound>)]
     pub min: Option<Value>,
     /// Largest value (numeric, date and datetime columns).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<ColumnBound>)]
     pub max: Option<Value>,
     /// Arithmetic mean (numeric columns only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -78,8 +88,9 @@ pub struct DatasetList {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Preview {
     pub columns: Vec<ColumnSchema>,
-    /// Rows as arrays in column order; dates and datetimes as ISO 8601 strings, nulls as `null`.
-    #[schema(value_type = Vec<Vec<Object>>)]
+    /// Rows as arrays in column order. A cell is any JSON value: numbers as numbers; text, dates and
+    /// datetimes (ISO 8601) as strings; booleans; `null` for nulls; an array for a list value.
+    // Documented from `Value` itself, as any value: `Object` here said every cell was a JSON object.
     pub rows: Vec<Vec<Value>>,
     /// Rows in the whole dataset.
     pub row_count: u64,
@@ -102,8 +113,9 @@ pub struct QueryRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ResultTable {
     pub columns: Vec<ColumnSchema>,
-    /// Rows as arrays in column order; dates and datetimes as ISO 8601 strings, nulls as `null`.
-    #[schema(value_type = Vec<Vec<Object>>)]
+    /// Rows as arrays in column order. A cell is any JSON value: numbers as numbers; text, dates and
+    /// datetimes (ISO 8601) as strings; booleans; `null` for nulls; an array for a list value.
+    // Documented from `Value` itself, as any value: `Object` here said every cell was a JSON object.
     pub rows: Vec<Vec<Value>>,
     /// Rows the query produced, before truncation.
     pub row_count: u64,

@@ -23,9 +23,9 @@ pub use analyze::{
     ExecutionStage, Outcome, Timings, Validation,
 };
 pub use arithmetic::{BinaryOperands, CalculateRequest, NumberResult, Operation};
-pub use chart::{ChartJson, ChartKind, ChartRequest};
+pub use chart::{ChartJson, ChartKind, ChartRequest, PngImage};
 pub use datasets::{
-    ColumnStats, Dataset, DatasetList, Preview, QueryRequest, QueryResult, ResultTable,
+    ColumnBound, ColumnStats, Dataset, DatasetList, Preview, QueryRequest, QueryResult, ResultTable,
 };
 pub use error::{ApiError, ErrorBody};
 pub use health::{Health, LlmStatus, Readiness, SidecarStatus};
