@@ -1,6 +1,6 @@
 //! Analyze against a sidecar that accepts a connection and never answers (`SIDECAR_TIMEOUT` bounds every wait,
-//! the stream's included, and each timeout names the limit it really had), and on datasets past the sidecar's
-//! limits (refused before it is called, in the calculator's own words).
+//! the stream's included, and each timeout names the limit it really had), on datasets past the sidecar's
+//! limits (refused before it is called, in the calculator's own words), and with cells too long to send whole.
 
 mod common;
 
@@ -162,4 +162,34 @@ async fn datasets_past_the_sidecars_limits_are_refused_before_it_is_called() {
             assert!(!message.contains("dataset.columns"), "{message}");
         }
     }
+}
+
+/// Sample cells go to the sidecar cut to what the model is shown (64 characters, one more to mark the cut):
+/// sent whole, a cell of megabytes made the description larger than the sidecar accepts.
+#[tokio::test]
+async fn long_sample_cells_are_cut_before_they_are_sent() {
+    let sidecar = wiremock::MockServer::start().await;
+    let unconfigured = serde_json::json!({"error": {"code": "llm_not_configured", "message": "set AI_MODEL",
+                                                    "trace_id": "t"}});
+    wiremock::Mock::given(wiremock::matchers::path("/ai/codegen"))
+        .respond_with(wiremock::ResponseTemplate::new(503).set_body_json(unconfigured))
+        .expect(1)
+        .mount(&sidecar)
+        .await;
+    let app = common::TestApp::configured(|config| config.sidecar_url = Some(sidecar.uri()));
+    let long = "é".repeat(3 << 20);
+    let dataset = app
+        .dataset("long", &format!("id,text\n1,{long}\n2,short\n"))
+        .await;
+    let uri = format!("/datasets/{}/analyze", dataset["id"].as_str().unwrap());
+    let reply = app.send(post_json(&uri, r#"{"question": "what?"}"#)).await;
+    assert_eq!(
+        reply.error(StatusCode::SERVICE_UNAVAILABLE).0,
+        "llm_not_configured"
+    );
+    let sent = &sidecar.received_requests().await.unwrap()[0];
+    let sent: serde_json::Value = serde_json::from_slice(&sent.body).unwrap();
+    let rows = &sent["dataset"]["sample_rows"];
+    assert_eq!(rows[0][1].as_str().unwrap(), "é".repeat(65), "{rows}");
+    assert_eq!(rows[1], serde_json::json!([2, "short"]));
 }

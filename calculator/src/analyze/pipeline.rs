@@ -23,6 +23,20 @@ use crate::{AppError, AppState, query};
 /// Sample rows sent to the sidecar (which trims them further to `AI_SAMPLE_ROWS`).
 const SAMPLE_ROWS: usize = 5;
 
+/// A sample cell as the sidecar uses it: the model sees at most `MAX_SAMPLE_VALUE_CHARS` characters of a
+/// value, so longer text is cut here, one character over so the sidecar still marks the cut. Sent whole, a cell
+/// of megabytes made the description larger than the sidecar's body limit, and a 413 about a request the client
+/// never sent came back.
+fn clip_sample(value: &serde_json::Value) -> serde_json::Value {
+    const KEEP: usize = sidecar::dataset::MAX_SAMPLE_VALUE_CHARS + 1;
+    match value {
+        serde_json::Value::String(text) if text.chars().nth(KEEP).is_some() => {
+            serde_json::Value::String(text.chars().take(KEEP).collect())
+        }
+        other => other.clone(),
+    }
+}
+
 /// What is known so far; becomes the audit record whatever happens.
 #[derive(Debug, Default)]
 struct Trail {
@@ -128,7 +142,12 @@ impl Analysis {
                 .map(|c| ColumnSchema::new(&c.name, &c.dtype))
                 .collect(),
             row_count: self.dataset.row_count,
-            sample_rows: Some(sample_rows.as_ref().clone()),
+            sample_rows: Some(
+                sample_rows
+                    .iter()
+                    .map(|row| row.iter().map(clip_sample).collect())
+                    .collect(),
+            ),
         })
     }
 
