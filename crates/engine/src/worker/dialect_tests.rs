@@ -104,5 +104,8 @@ fn rounding_positions_and_powers_take_sqls_values() {
          END), (CASE WHEN s IS NULL OR t IS NULL THEN NULL ELSE CAST(STRPOS(s, t) AS BIGINT) END) FROM data"
     );
     // A power already of a float is left alone; ROUND to a place count that is not a literal too.
-    assert_eq!(for_polars("SELECT power(CAST(a AS DOUBLE), 2), round(a, b) FROM data"), None);
+    assert_eq!(
+        for_polars("SELECT power(CAST(a AS DOUBLE), 2), round(a, b) FROM data"),
+        None
+    );
 }
