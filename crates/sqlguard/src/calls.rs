@@ -150,11 +150,13 @@ impl Walker<'_> {
                 for item in &mut spec.order_by {
                     self.expr(&mut item.expr);
                 }
-                for item in &mut spec.order_by {
-                    crate::windows::named_after_a_column(&mut item.expr);
+                if !self.too_deep() {
+                    for item in &mut spec.order_by {
+                        crate::windows::named_after_a_column(&mut item.expr);
+                    }
+                    crate::windows::one_direction(&self.scopes, &mut spec.order_by);
+                    crate::windows::place_nulls(&self.scopes, &mut spec.order_by);
                 }
-                crate::windows::one_direction(&self.scopes, &mut spec.order_by);
-                crate::windows::place_nulls(&self.scopes, &mut spec.order_by);
                 if let Some(frame) = spec.window_frame.as_mut() {
                     for bound in
                         std::iter::once(&mut frame.start_bound).chain(frame.end_bound.as_mut())

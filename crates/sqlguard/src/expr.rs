@@ -61,7 +61,9 @@ impl Walker<'_> {
 
     fn expr_inner(&mut self, e: &mut Expr) {
         crate::compat::quantified_subquery_as_in(e);
-        crate::sqlite_calls::respell(e);
+        if crate::syntax::shallow(e) {
+            crate::sqlite_calls::respell(e);
+        }
         self.expr_kind(e);
         crate::compat::days_between(&self.scopes, e);
     }
@@ -116,7 +118,9 @@ impl Walker<'_> {
                 self.value(left, compares && is_name(right));
                 self.value(right, compares && is_name(left));
                 crate::compat::numeric_comparison(&self.scopes, left, op, right);
-                crate::temporal::date_against_datetime_text(&self.scopes, left, op, right);
+                if !self.too_deep() {
+                    crate::temporal::date_against_datetime_text(&self.scopes, left, op, right);
+                }
                 if matches!(op, B::StringConcat) {
                     crate::compat::date_as_text(&self.scopes, left);
                     crate::compat::date_as_text(&self.scopes, right);
@@ -127,7 +131,9 @@ impl Walker<'_> {
                 list.iter_mut().for_each(|x| self.value(x, true));
                 let mut items: Vec<&mut Expr> = list.iter_mut().collect();
                 crate::compat::numeric_list(&self.scopes, expr, &mut items);
-                crate::compat::uniform_numbers(list);
+                if !self.too_deep() {
+                    crate::compat::uniform_numbers(list);
+                }
             }
             Expr::InSubquery { expr, subquery, .. } => {
                 self.expr(expr);
@@ -244,8 +250,10 @@ impl Walker<'_> {
             }
             Expr::Function(f) => {
                 self.function(f);
-                crate::temporal::date_call(&self.scopes, e);
-                crate::windows::offset_default(e);
+                if !self.too_deep() {
+                    crate::temporal::date_call(&self.scopes, e);
+                    crate::windows::offset_default(e);
+                }
             }
             Expr::Case {
                 operand,

@@ -40,7 +40,7 @@ impl Walker<'_> {
             }
             // SQLite reads an alias in WHERE as the expression it names (`SELECT price * qty AS total ...
             // WHERE total > 100`); Polars cannot see it there ("unable to find column").
-            Resolved::Alias(real) if self.in_where => self.alias_expression(&real).or_else(|| {
+            Resolved::Alias(real) if self.in_where && !self.too_deep() => self.alias_expression(&real).or_else(|| {
                 self.unsupported(
                     &format!("`{real}` in WHERE, the name of an aggregate or window in SELECT"),
                     "WHERE filters rows before they are grouped; filter groups with HAVING, or window \

@@ -39,3 +39,27 @@ pub fn plain_arg(arg: &FunctionArg) -> Option<&Expr> {
         _ => None,
     }
 }
+
+/// True when `node` nests at most 128 expressions deep. Rewrites that read a node's whole subtree before the
+/// walker has measured it (recursively, or through `Display`) check this first: a chain of thousands of
+/// `+`s would overflow the stack. The check itself stops at the limit.
+pub(crate) fn shallow(node: &impl sqlparser::ast::Visit) -> bool {
+    use std::ops::ControlFlow;
+    struct Depth(usize);
+    impl sqlparser::ast::Visitor for Depth {
+        type Break = ();
+        fn pre_visit_expr(&mut self, _: &Expr) -> ControlFlow<()> {
+            self.0 += 1;
+            if self.0 > 128 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+        fn post_visit_expr(&mut self, _: &Expr) -> ControlFlow<()> {
+            self.0 -= 1;
+            ControlFlow::Continue(())
+        }
+    }
+    node.visit(&mut Depth(0)).is_continue()
+}

@@ -81,6 +81,12 @@ impl<'a> Walker<'a> {
         self.reject(Rule::UnsupportedSyntax, message, None);
     }
 
+    /// True once the query was found nested past the limit: it is refused, and the rewrites that read whole
+    /// expressions (recursively, or through `Display`) are skipped, since they would overflow the stack.
+    pub fn too_deep(&self) -> bool {
+        self.too_deep_reported
+    }
+
     /// Run `f` one level deeper, or report `too_deep` once and skip it. This is the only guard
     /// against unbracketed deep trees (`1+1+1+...`), so every recursive step goes through it.
     pub fn deeper<T: Default>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
@@ -236,8 +242,10 @@ impl<'a> Walker<'a> {
             self.qualify(q, &scope);
         }
         crate::compat::order_by_aggregates(q);
-        crate::set_ops::order_from_subquery(q);
-        if !crate::having::without_groups(q) {
+        if !self.too_deep() {
+            crate::set_ops::order_from_subquery(q);
+        }
+        if !self.too_deep() && !crate::having::without_groups(q) {
             self.unsupported(
                 "a column outside an aggregate in HAVING without GROUP BY",
                 "HAVING without GROUP BY tests the one group of all rows: compare aggregates \
@@ -254,7 +262,9 @@ impl<'a> Walker<'a> {
             SetExpr::SetOperation { left, right, .. } => {
                 let out = w.set_expr(left);
                 w.set_expr(right);
-                crate::set_ops::group_operands(body);
+                if !w.too_deep() {
+                    crate::set_ops::group_operands(body);
+                }
                 out
             }
             SetExpr::Values(values) => {
@@ -340,7 +350,7 @@ impl<'a> Walker<'a> {
             aliases,
             alias_exprs: Vec::new(),
         };
-        crate::windows::not_null_where(&mut scope, s.selection.as_ref());
+        crate::windows::not_null_where(&mut scope, s.selection.as_ref(), 0);
         self.scopes.push(scope);
         if !crate::joins::inner_join_filters_to_where(s) {
             self.unsupported(
@@ -352,7 +362,8 @@ impl<'a> Walker<'a> {
         self.walk_join_constraints(&mut s.from);
         let in_where = std::mem::take(&mut self.in_where);
         let out = self.projection(&mut s.projection);
-        if let Some(scope) = self.scopes.last_mut() {
+        let deep = self.too_deep();
+        if let Some(scope) = self.scopes.last_mut().filter(|_| !deep) {
             scope.alias_exprs = s
                 .projection
                 .iter()
@@ -394,12 +405,14 @@ impl<'a> Walker<'a> {
         if let Some(e) = s.having.as_mut() {
             self.expr(e);
             let aliases = self.scopes.last().map(|s| s.aliases.clone());
-            crate::having::key_filters_to_where(s, &aliases.unwrap_or_default());
+            if !self.too_deep() {
+                crate::having::key_filters_to_where(s, &aliases.unwrap_or_default());
+            }
         }
         if let Some(e) = s.qualify.as_mut() {
             self.expr(e);
         }
-        if crate::windows::window_over_groups(s) {
+        if !self.too_deep() && crate::windows::window_over_groups(s) {
             self.unsupported(
                 "a window function in a grouped query (such as RANK() OVER (ORDER BY dept) with GROUP BY dept)",
                 "group in a WITH clause first, then apply the window to its result: \

@@ -113,8 +113,9 @@ pub(crate) fn place_nulls(scopes: &[SelectScope], order_by: &mut Vec<OrderByExpr
 
 /// Adds to `scope` the columns that `WHERE` keeps only non-NULL (`v3 IS NOT NULL`, alone or ANDed), so
 /// that the windows of the SELECT need no flag for them.
-pub(crate) fn not_null_where(scope: &mut SelectScope, selection: Option<&Expr>) {
-    let Some(e) = selection else {
+pub(crate) fn not_null_where(scope: &mut SelectScope, selection: Option<&Expr>, depth: usize) {
+    // Runs before the WHERE is walked (and its depth checked): a chain of thousands of ANDs is cut short.
+    let Some(e) = selection.filter(|_| depth < 64) else {
         return;
     };
     match e {
@@ -123,10 +124,10 @@ pub(crate) fn not_null_where(scope: &mut SelectScope, selection: Option<&Expr>) 
             op: BinaryOperator::And,
             right,
         } => {
-            not_null_where(scope, Some(left));
-            not_null_where(scope, Some(right));
+            not_null_where(scope, Some(left), depth + 1);
+            not_null_where(scope, Some(right), depth + 1);
         }
-        Expr::Nested(inner) => not_null_where(scope, Some(inner)),
+        Expr::Nested(inner) => not_null_where(scope, Some(inner), depth + 1),
         Expr::IsNotNull(column) => {
             let (qualifier, word) = match column.as_ref() {
                 Expr::Identifier(word) => (None, word),

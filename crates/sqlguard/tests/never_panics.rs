@@ -212,6 +212,41 @@ fn pathological_inputs() {
         format!("SELECT \"{}\"", "n".repeat(19_000)),
         format!("SELECT {} FROM data", "nmae".repeat(4_000)),
         format!("SELECT {}", "[".repeat(10_000)),
+        // Deep trees where the rewrites look: a WHERE before it is walked, a window's keys, HAVING, an
+        // alias read in WHERE, a set operation, a call respelled before its arguments are walked.
+        format!(
+            "SELECT a FROM data WHERE a IS NOT NULL{}",
+            " AND 1".repeat(3_000)
+        ),
+        format!(
+            "SELECT ntile(2) OVER (ORDER BY 1{}) FROM data",
+            " + 1".repeat(3_000)
+        ),
+        format!(
+            "SELECT rank() OVER (ORDER BY -a{}) FROM data",
+            " * 1".repeat(3_000)
+        ),
+        format!(
+            "SELECT count(*) FROM data GROUP BY a HAVING a = 1{}",
+            " OR 1".repeat(3_000)
+        ),
+        format!(
+            "SELECT count(*) FROM data HAVING count(*) > 1{}",
+            " AND 1".repeat(3_000)
+        ),
+        format!(
+            "SELECT a{} AS b FROM data WHERE b > 1",
+            " + 1".repeat(3_000)
+        ),
+        format!(
+            "SELECT a FROM data EXCEPT SELECT a FROM data UNION SELECT 1{}",
+            " + 1".repeat(3_000)
+        ),
+        format!(
+            "SELECT max(a{}, 1), instr(a, 'x'{}) FROM data",
+            " + 1".repeat(2_000),
+            " || 'x'".repeat(2_000)
+        ),
     ] {
         let _ = ValidatedQuery::parse(&sql, &common::catalog());
     }
