@@ -9,8 +9,7 @@
 //!   currently supported"); it is the number rounded to `s` places, as a float.
 
 use sqlparser::ast::{
-    DataType, ExactNumberInfo, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident,
-    ObjectName, ObjectNamePart, WindowType,
+    DataType, ExactNumberInfo, Expr, Ident, ObjectName, ObjectNamePart, WindowType,
 };
 
 /// Respells `e` when it is one of the calls above; it is then checked like anything else.
@@ -20,7 +19,7 @@ pub(crate) fn respell(e: &mut Expr) {
             let Some(name) = crate::syntax::function_name(&f.name) else {
                 return;
             };
-            let args = plain_args(&f.args);
+            let args = crate::syntax::plain_args_of(&f.args);
             match (name.as_str(), &f.over) {
                 ("instr", None) if args.as_ref().is_some_and(|a| a.len() == 2) => {
                     f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new("strpos"))]);
@@ -89,17 +88,4 @@ pub(crate) fn partition_of(keys: &[Expr]) -> String {
     }
     let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
     format!("PARTITION BY {}", keys.join(", "))
-}
-
-fn plain_args(args: &FunctionArguments) -> Option<Vec<&Expr>> {
-    let FunctionArguments::List(list) = args else {
-        return None;
-    };
-    list.args
-        .iter()
-        .map(|a| match a {
-            FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => Some(x),
-            _ => None,
-        })
-        .collect()
 }

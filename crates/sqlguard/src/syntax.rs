@@ -1,7 +1,8 @@
 //! Small readings of sqlparser's tree that the validator and the engine's rewrites both need.
 
 use sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, ObjectName, ObjectNamePart, UnaryOperator, Value,
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, ObjectName, ObjectNamePart,
+    UnaryOperator, Value,
 };
 
 /// A call's name in lower case, when it is one plain word (`count`, not `x.count`).
@@ -38,6 +39,18 @@ pub fn plain_arg(arg: &FunctionArg) -> Option<&Expr> {
         FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
         _ => None,
     }
+}
+
+/// A call's arguments when all are plain expressions, with no `DISTINCT`, `ORDER BY` or the like among
+/// them: `f(a, b)`.
+pub fn plain_args_of(args: &FunctionArguments) -> Option<Vec<&Expr>> {
+    let FunctionArguments::List(list) = args else {
+        return None;
+    };
+    if list.duplicate_treatment.is_some() || !list.clauses.is_empty() {
+        return None;
+    }
+    list.args.iter().map(plain_arg).collect()
 }
 
 /// True when `node` nests at most 128 expressions deep. Rewrites that read a node's whole subtree before the

@@ -13,8 +13,8 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr,
-    OrderByExpr, Query, Select, SelectItem, UnaryOperator, Visit, Visitor, WindowType,
+    BinaryOperator, Expr, GroupByExpr, OrderByExpr, Query, Select, SelectItem, UnaryOperator,
+    Visit, Visitor, WindowType,
 };
 
 use crate::scope::SelectScope;
@@ -235,19 +235,12 @@ pub(crate) fn offset_default(e: &mut Expr) {
     let Some(name) = crate::syntax::function_name(&f.name) else {
         return;
     };
-    let (Some(WindowType::WindowSpec(spec)), FunctionArguments::List(list)) = (&f.over, &f.args)
+    let (Some(WindowType::WindowSpec(spec)), Some(args)) =
+        (&f.over, crate::syntax::plain_args_of(&f.args))
     else {
         return;
     };
-    let args: Vec<&Expr> = list
-        .args
-        .iter()
-        .filter_map(|a| match a {
-            FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => Some(x),
-            _ => None,
-        })
-        .collect();
-    let ([x, n, default], true) = (args.as_slice(), list.args.len() == 3) else {
+    let [x, n, default] = args.as_slice() else {
         return;
     };
     let Some(n) = crate::syntax::integer_literal(n).filter(|n| *n >= 0) else {

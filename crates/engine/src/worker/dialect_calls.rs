@@ -9,14 +9,14 @@
 //! - `POWER(a, b)` of integers is an integer in Polars, which wrapped (`POWER(10, 10)` was 1410065408) and
 //!   failed for a negative exponent; in SQL it is a float.
 
-use sqlparser::ast::{Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Value};
+use sqlparser::ast::{Expr, Function, Value};
 
 /// SQL's value for the call `name(...)`, where Polars' differs.
 pub(super) fn sql_value(name: &str, f: &Function) -> Option<Expr> {
     if f.over.is_some() {
         return None;
     }
-    let args = arguments(f)?;
+    let args = sqlguard::syntax::plain_args_of(&f.args)?;
     let text = match (name, args.as_slice()) {
         ("strpos", [s, t]) => position(s, t),
         ("round", [x]) => round(x, 0)?,
@@ -66,20 +66,4 @@ fn round(x: &Expr, places: u32) -> Option<String> {
 
 fn is_double(e: &Expr) -> bool {
     matches!(e, Expr::Cast { data_type, .. } if data_type.to_string().eq_ignore_ascii_case("double"))
-}
-
-fn arguments(f: &Function) -> Option<Vec<&Expr>> {
-    let FunctionArguments::List(list) = &f.args else {
-        return None;
-    };
-    if list.duplicate_treatment.is_some() || !list.clauses.is_empty() {
-        return None;
-    }
-    list.args
-        .iter()
-        .map(|a| match a {
-            FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => Some(x),
-            _ => None,
-        })
-        .collect()
 }
