@@ -345,15 +345,15 @@ async fn text_positions_rounding_and_powers_are_sqls() {
     let (report, parquet) = ingest(&engine, &path).await;
     let catalog = catalog(&report.unwrap(), &[]);
     let sql = "SELECT id, INSTR(s, 'l'), POSITION('c' IN s), STRPOS(s, ''), ROUND(n), ROUND(n, 2), \
-               POWER(10, id + 9), MIN(n, 1) FROM data ORDER BY id";
+               POWER(10, id + 9), MIN(n, 1), POWER(2, -id) FROM data ORDER BY id";
     let out = query(&engine, &parquet, &catalog, sql).await.unwrap();
     assert_eq!(
         json!(out.table.rows),
         json!([
-            [1, 3, 0, 1, 3.0, 2.5, 1e10, 1.0],
-            [2, null, null, null, -3.0, -2.5, 1e11, -2.5],
-            [3, 0, 3, 1, 0.0, 0.13, 1e12, 0.125],
-            [4, 0, 0, 1, null, null, 1e13, null]
+            [1, 3, 0, 1, 3.0, 2.5, 1e10, 1.0, 0.5],
+            [2, null, null, null, -3.0, -2.5, 1e11, -2.5, 0.25],
+            [3, 0, 3, 1, 0.0, 0.13, 1e12, 0.125, 0.125],
+            [4, 0, 0, 1, null, null, 1e13, null, 0.0625]
         ])
     );
 }
