@@ -23,12 +23,19 @@ function node(tag, attrs = {}, text = null) {
 
 /** Round tick values covering [lo, hi]: steps of 1, 2 or 5 times a power of ten. */
 function ticks(lo, hi, wanted = 5) {
-  const span = hi - lo || Math.abs(hi) || 1;
+  // A range within float noise of its values (0.1 + 0.2 against 0.3) is flat: a step below the gap between
+  // neighbouring doubles would never move `v` on, and the page would hang.
+  const flat = hi - lo <= 1e-9 * Math.max(Math.abs(lo), Math.abs(hi));
+  const span = (flat ? 0 : hi - lo) || Math.abs(hi) || 1;
+  if (flat) [lo, hi] = [lo - span / 2, hi + span / 2];
   const raw = span / wanted;
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) || 10 * power;
   const out = [];
-  for (let v = Math.floor(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  for (let v = Math.floor(lo / step) * step; v <= hi + step * 1e-9 && out.length < 50; v += step) {
+    if (v + step === v) break;
+    out.push(Number(v.toPrecision(12)));
+  }
   return out;
 }
 

@@ -43,12 +43,19 @@ async fn run_bounded<T: Send + 'static>(
     deadline: Duration,
     render: impl FnOnce() -> T + Send + 'static,
 ) -> anyhow::Result<T> {
-    let permit = Arc::clone(permits).acquire_owned().await?;
+    // The wait for a permit counts against the deadline too: if stuck renders held every permit, later
+    // charts would otherwise wait for good.
+    let started = tokio::time::Instant::now();
+    let permit = tokio::time::timeout(deadline, Arc::clone(permits).acquire_owned())
+        .await
+        .with_context(|| {
+            format!("no chart could be drawn within {deadline:?}: all renderers busy")
+        })??;
     let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         render()
     });
-    tokio::time::timeout(deadline, task)
+    tokio::time::timeout(deadline.saturating_sub(started.elapsed()), task)
         .await
         .with_context(|| format!("drawing the chart took longer than {deadline:?}"))?
         .context("drawing the chart panicked")
@@ -179,6 +186,13 @@ mod tests {
             permits.available_permits(),
             0,
             "the stuck render holds its permit"
+        );
+        // While it holds the only permit, another chart fails at its deadline instead of waiting for good.
+        let queued = run_bounded(&permits, Duration::from_millis(100), || 1).await;
+        let error = queued.expect_err("no permit within the deadline");
+        assert!(
+            format!("{error:#}").contains("all renderers busy"),
+            "{error:#}"
         );
         release.send(()).unwrap();
         let freed = tokio::time::timeout(Duration::from_secs(5), permits.acquire()).await;

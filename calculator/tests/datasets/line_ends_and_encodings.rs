@@ -115,6 +115,9 @@ async fn decimal_commas_between_semicolons_are_numbers() {
         "{}",
         sum.text()
     );
+    // Three digits after every comma may be thousands (12,500): read as written.
+    let (dataset, _) = stored(&app, "thousands", b"a;b\n12,500;x\n1,250;y\n".to_vec()).await;
+    assert_eq!(dataset["columns"][0]["dtype"], "str", "{dataset}");
     // Decimal points and commas mixed: read as written (text), with no such note.
     let (dataset, _) = stored(&app, "mixed", b"a;b\n1,5;x\n2.5;y\n".to_vec()).await;
     assert_eq!(dataset["columns"][0]["dtype"], "str", "{dataset}");

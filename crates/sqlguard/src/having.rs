@@ -61,14 +61,21 @@ fn group_key_columns(s: &Select) -> Vec<String> {
     keys.iter()
         .flat_map(|key| [Some(key.clone()), output(key)])
         .flatten()
-        .filter_map(|key| column_name(&key).map(str::to_string))
+        .filter_map(|key| column_name(&key))
         .collect()
 }
 
-fn column_name(e: &Expr) -> Option<&str> {
+/// A column reference as written, qualifier included (`b.name` is not the key `a.name`).
+fn column_name(e: &Expr) -> Option<String> {
     match e {
-        Expr::Identifier(word) => Some(&word.value),
-        Expr::CompoundIdentifier(parts) => parts.last().map(|w| w.value.as_str()),
+        Expr::Identifier(word) => Some(word.value.clone()),
+        Expr::CompoundIdentifier(parts) => Some(
+            parts
+                .iter()
+                .map(|w| w.value.as_str())
+                .collect::<Vec<_>>()
+                .join("."),
+        ),
         Expr::Nested(inner) => column_name(inner),
         _ => None,
     }
@@ -79,7 +86,7 @@ fn only_these_columns(e: &Expr, columns: &[String]) -> bool {
     let mut all_known = true;
     let _ = sqlparser::ast::visit_expressions(e, |x| {
         if let Some(name) = column_name(x).filter(|_| !matches!(x, Expr::Nested(_))) {
-            all_known &= columns.iter().any(|c| c == name);
+            all_known &= columns.contains(&name);
         }
         ControlFlow::<()>::Continue(())
     });
@@ -121,7 +128,14 @@ pub(crate) fn without_groups(q: &mut Query) -> bool {
         }
         ControlFlow::<()>::Continue(())
     });
-    if names_a_column_outside_aggregates(&having) {
+    // A bare column in the SELECT list too: Polars would give every row, SQLite one.
+    let bare_output = s.projection.iter().any(|item| match item {
+        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+            names_a_column_outside_aggregates(e)
+        }
+        _ => true,
+    });
+    if bare_output || names_a_column_outside_aggregates(&having) {
         return false;
     }
     s.projection.push(SelectItem::ExprWithAlias {

@@ -71,6 +71,19 @@ impl ValidatedQuery {
             return Err(walker.issues);
         }
         let sql = query.to_string();
+        // Rewrites repeat some expressions (SQLite's scalar MAX as a CASE over its arguments): bounded here,
+        // whatever they do, so that what runs stays near the size of what was sent.
+        let grown = 4 * limits.max_sql_bytes;
+        if sql.len() > grown {
+            return Err(vec![Issue::new(
+                Rule::TooLong,
+                format!(
+                    "the query grows to {} bytes once rewritten for Polars, past the limit of {grown}; \
+                     write it with fewer nested calls.",
+                    sql.len()
+                ),
+            )]);
+        }
         recheck(&sql, catalog, limits)?;
         Ok(ValidatedQuery {
             sql,

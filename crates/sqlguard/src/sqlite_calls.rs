@@ -25,20 +25,28 @@ pub(crate) fn respell(e: &mut Expr) {
                     f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new("strpos"))]);
                     return;
                 }
-                // NULL when any argument is, as in SQLite (GREATEST and LEAST skip NULLs).
+                // NULL when any argument is, as in SQLite (GREATEST and LEAST skip NULLs). The test repeats
+                // each argument, so nested calls would double at every level: an argument holding another
+                // call keeps Polars' NULL-skipping, and the size of the result is capped in `lib.rs`.
                 ("max" | "min", None)
                     if f.filter.is_none() && args.as_ref().is_some_and(|a| a.len() >= 2) =>
                 {
                     let args = args.unwrap_or_default();
-                    let nulls: Vec<String> = args.iter().map(|a| format!("{a} IS NULL")).collect();
-                    let list: Vec<String> = args.iter().map(ToString::to_string).collect();
                     let scalar = if name == "max" { "GREATEST" } else { "LEAST" };
-                    format!(
-                        "CASE WHEN {} THEN NULL ELSE {scalar}({}) END",
-                        nulls.join(" OR "),
-                        list.join(", ")
-                    )
+                    let list: Vec<String> = args.iter().map(ToString::to_string).collect();
+                    if args.iter().any(|a| holds_a_call(a)) {
+                        format!("{scalar}({})", list.join(", "))
+                    } else {
+                        let nulls: Vec<String> =
+                            args.iter().map(|a| format!("({a}) IS NULL")).collect();
+                        format!(
+                            "CASE WHEN {} THEN NULL ELSE {scalar}({}) END",
+                            nulls.join(" OR "),
+                            list.join(", ")
+                        )
+                    }
                 }
+
                 ("ntile", Some(WindowType::WindowSpec(spec))) => {
                     let Some([n]) = args.as_deref() else { return };
                     let Some(n) = crate::syntax::integer_literal(n).filter(|n| *n > 0) else {
@@ -79,6 +87,15 @@ fn ntile(n: i64, window: &str, partition: &str) -> String {
         "CAST(CASE WHEN {r} < {big} THEN FLOOR({r} / ({size} + 1)) + 1 \
          ELSE FLOOR(({r} - {big}) / {size}) + {count} % {n} + 1 END AS BIGINT)"
     )
+}
+
+/// True when `e` calls any function (checked to a bounded depth; see `syntax::shallow`).
+fn holds_a_call(e: &Expr) -> bool {
+    sqlparser::ast::visit_expressions(e, |x| match x {
+        Expr::Function(_) => std::ops::ControlFlow::Break(()),
+        _ => std::ops::ControlFlow::Continue(()),
+    })
+    .is_break()
 }
 
 /// `PARTITION BY <keys>`, or nothing.

@@ -247,9 +247,9 @@ impl<'a> Walker<'a> {
         }
         if !self.too_deep() && !crate::having::without_groups(q) {
             self.unsupported(
-                "a column outside an aggregate in HAVING without GROUP BY",
-                "HAVING without GROUP BY tests the one group of all rows: compare aggregates \
-                 (`HAVING MAX(salary) > 90`), or filter rows with WHERE.",
+                "a column outside an aggregate in a query with HAVING and no GROUP BY",
+                "HAVING without GROUP BY tests the one group of all rows: select and compare aggregates \
+                 (`SELECT COUNT(*) FROM data HAVING MAX(salary) > 90`), or filter rows with WHERE.",
             );
         }
         out

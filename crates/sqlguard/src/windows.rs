@@ -94,7 +94,7 @@ pub(crate) fn place_nulls(scopes: &[SelectScope], order_by: &mut Vec<OrderByExpr
     // Sorted in the key's direction: ascending, 0 comes first; descending, 1 does.
     let null_flag = u8::from(descending == nulls_first);
     let text = format!(
-        "CASE WHEN {} IS NULL THEN {null_flag} ELSE {} END",
+        "CASE WHEN ({}) IS NULL THEN {null_flag} ELSE {} END",
         item.expr,
         1 - null_flag
     );
@@ -192,7 +192,17 @@ pub(crate) fn named_after_a_column(e: &mut Expr) {
                 && named_literal(left)
                 && !named_literal(right)
             {
+                // Bracketed: printed bare, `7 % 3 * a` swapped would read `a * 7 % 3`.
                 std::mem::swap(left, right);
+                for side in [&mut *left, &mut *right] {
+                    if matches!(side.as_ref(), Expr::BinaryOp { .. } | Expr::UnaryOp { .. }) {
+                        let inner = std::mem::replace(
+                            side.as_mut(),
+                            Expr::value(sqlparser::ast::Value::Null),
+                        );
+                        **side = Expr::Nested(Box::new(inner));
+                    }
+                }
                 named_after_a_column(left);
             }
         }

@@ -250,21 +250,21 @@ fn window_keys_that_may_be_null_sort_their_nulls_last() {
     // Descending: the flag puts non-NULL (1) first.
     assert_eq!(
         sql("SELECT ROW_NUMBER() OVER (PARTITION BY dept ORDER BY bonus DESC) AS r FROM data"),
-        r#"SELECT ROW_NUMBER() OVER (PARTITION BY "dept" ORDER BY CASE WHEN "bonus" IS NULL THEN 0 ELSE 1 END DESC, "bonus" DESC) AS r FROM data"#
+        r#"SELECT ROW_NUMBER() OVER (PARTITION BY "dept" ORDER BY CASE WHEN ("bonus") IS NULL THEN 0 ELSE 1 END DESC, "bonus" DESC) AS r FROM data"#
     );
     // Ascending, and NULLS FIRST asked for.
     assert!(
         sql("SELECT RANK() OVER (ORDER BY bonus) AS r FROM data")
-            .contains(r#"ORDER BY CASE WHEN "bonus" IS NULL THEN 1 ELSE 0 END, "bonus")"#)
+            .contains(r#"ORDER BY CASE WHEN ("bonus") IS NULL THEN 1 ELSE 0 END, "bonus")"#)
     );
     assert!(
         sql("SELECT RANK() OVER (ORDER BY bonus DESC NULLS FIRST) AS r FROM data")
-            .contains(r#"ORDER BY CASE WHEN "bonus" IS NULL THEN 1 ELSE 0 END DESC NULLS FIRST, "bonus" DESC NULLS FIRST)"#)
+            .contains(r#"ORDER BY CASE WHEN ("bonus") IS NULL THEN 1 ELSE 0 END DESC NULLS FIRST, "bonus" DESC NULLS FIRST)"#)
     );
     // Only the first key that may be NULL gets a flag; keys without NULLs need none.
     assert!(
         sql("SELECT RANK() OVER (ORDER BY id, bonus, dept) AS r FROM data").contains(
-            r#"ORDER BY "id", CASE WHEN "bonus" IS NULL THEN 1 ELSE 0 END, "bonus", "dept")"#
+            r#"ORDER BY "id", CASE WHEN ("bonus") IS NULL THEN 1 ELSE 0 END, "bonus", "dept")"#
         )
     );
     assert!(
@@ -274,7 +274,7 @@ fn window_keys_that_may_be_null_sort_their_nulls_last() {
     // The other side of an outer join may be NULL whatever the table holds.
     assert!(
         sql("SELECT RANK() OVER (ORDER BY b.id) AS r FROM data AS a LEFT JOIN data AS b ON a.id = b.id")
-            .contains(r#"CASE WHEN b."id" IS NULL"#)
+            .contains(r#"CASE WHEN (b."id") IS NULL"#)
     );
     // Idempotent: the validated SQL validates to itself.
     let once = sql("SELECT LAG(id) OVER (ORDER BY bonus DESC) AS p FROM data");
@@ -299,7 +299,7 @@ fn windows_sorted_both_ways_and_offsets_with_defaults_run_on_polars() {
         ok("SELECT row_number() OVER (PARTITION BY country ORDER BY name DESC, id) AS n FROM data");
     assert!(
         q.sql().contains(
-            r#"ORDER BY CASE WHEN "name" IS NULL THEN 0 ELSE 1 END DESC, "name" DESC, "id" * -1 DESC)"#
+            r#"ORDER BY CASE WHEN ("name") IS NULL THEN 0 ELSE 1 END DESC, "name" DESC, "id" * -1 DESC)"#
         ),
         "{}",
         q.sql()
@@ -311,7 +311,7 @@ fn windows_sorted_both_ways_and_offsets_with_defaults_run_on_polars() {
     let q = ok("SELECT lag(a, 1, 0) OVER (PARTITION BY country ORDER BY id) AS p FROM data");
     assert!(
         q.sql().starts_with(
-            r#"SELECT (CASE WHEN ROW_NUMBER() OVER (PARTITION BY "country" ORDER BY CASE WHEN "id" IS NULL THEN 1 ELSE 0 END, "id") > 1 THEN LAG("a", 1) OVER"#
+            r#"SELECT (CASE WHEN ROW_NUMBER() OVER (PARTITION BY "country" ORDER BY CASE WHEN ("id") IS NULL THEN 1 ELSE 0 END, "id") > 1 THEN LAG("a", 1) OVER"#
         ),
         "{}",
         q.sql()
@@ -363,7 +363,7 @@ fn calls_polars_lacks_are_respelled() {
         "SELECT instr(name, 'a'), max(a, 3), min(a, id, 2), max(a) OVER () AS m, CAST(a AS DECIMAL(10, 2)), CAST(a AS NUMERIC) FROM data LIMIT -1 OFFSET 2",
     );
     assert!(
-        q.sql().starts_with(r#"SELECT strpos("name", 'a') AS "instr(name, 'a')", (CASE WHEN "a" IS NULL OR 3 IS NULL THEN NULL ELSE GREATEST("a", 3) END) AS "max(a, 3)", (CASE WHEN "a" IS NULL OR "id" IS NULL OR 2 IS NULL THEN NULL ELSE LEAST("a", "id", 2) END) AS "min(a, id, 2)", max("a") OVER () AS m, (ROUND(CAST("a" AS DOUBLE), 2)) AS"#),
+        q.sql().starts_with(r#"SELECT strpos("name", 'a') AS "instr(name, 'a')", (CASE WHEN ("a") IS NULL OR (3) IS NULL THEN NULL ELSE GREATEST("a", 3) END) AS "max(a, 3)", (CASE WHEN ("a") IS NULL OR ("id") IS NULL OR (2) IS NULL THEN NULL ELSE LEAST("a", "id", 2) END) AS "min(a, id, 2)", max("a") OVER () AS m, (ROUND(CAST("a" AS DOUBLE), 2)) AS"#),
         "{}",
         q.sql()
     );

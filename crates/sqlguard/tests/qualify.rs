@@ -106,7 +106,7 @@ fn qualify_in_subqueries_and_under_with_is_rewritten_in_place() {
         q.sql()
     );
     assert!(
-        q.sql().contains(r#"IN (SELECT * EXCLUDE ("__qualify_1") FROM (SELECT "id6", row_number() OVER (ORDER BY CASE WHEN "v3" IS NULL THEN 1 ELSE 0 END, "v3") AS "__qualify_1" FROM t) AS "__qualified" WHERE "__qualify_1" <= 2)"#),
+        q.sql().contains(r#"IN (SELECT * EXCLUDE ("__qualify_1") FROM (SELECT "id6", row_number() OVER (ORDER BY CASE WHEN ("v3") IS NULL THEN 1 ELSE 0 END, "v3") AS "__qualify_1" FROM t) AS "__qualified" WHERE "__qualify_1" <= 2)"#),
         "{}",
         q.sql()
     );

@@ -160,3 +160,37 @@ fn nested_set_operations_and_their_order_read_from_subqueries() {
         q.sql()
     );
 }
+
+#[test]
+fn rewrites_hold_their_meaning_on_awkward_shapes() {
+    // Nested scalar MAX: no exponential growth (each level once), and quickly.
+    let started = std::time::Instant::now();
+    let nested = (0..15).fold("a".to_string(), |inner, _| format!("MAX({inner}, 1)"));
+    let q = ok(&format!("SELECT {nested} AS m FROM data"));
+    assert!(q.sql().len() < 2_000, "{}", q.sql().len());
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    // The NULL flag brackets its key: `NOT (a > 1) IS NULL` would be NOT ((a > 1) IS NULL).
+    let q = ok("SELECT row_number() OVER (ORDER BY NOT (a > 1)) AS n FROM data");
+    assert!(
+        q.sql().contains(r#"CASE WHEN (NOT ("a" > 1)) IS NULL"#),
+        "{}",
+        q.sql()
+    );
+    // A key rewritten column first keeps its grouping: (7 % 3) * a, not a * 7 % 3.
+    let q = ok("SELECT row_number() OVER (ORDER BY 7 % 3 * a) AS n FROM data");
+    assert!(q.sql().contains(r#""a" * (7 % 3)"#), "{}", q.sql());
+    // Another table's column of a group key's name is not that key: it stays in HAVING.
+    let q = ok(
+        "SELECT a.name, COUNT(*) AS n FROM data AS a JOIN data AS b ON a.id = b.a GROUP BY a.name HAVING b.name = 'x'",
+    );
+    assert!(q.sql().ends_with(r#"HAVING b."name" = 'x'"#), "{}", q.sql());
+    // HAVING without GROUP BY and a bare column in SELECT: SQLite answers one row, Polars would give all.
+    rejected_with(
+        "SELECT name FROM data HAVING COUNT(*) > 1",
+        "unsupported_syntax",
+    );
+    rejected_with(
+        "SELECT * FROM data HAVING COUNT(*) > 0",
+        "unsupported_syntax",
+    );
+}

@@ -33,20 +33,20 @@ pub(crate) struct Sniffed {
 
 /// True when, with fields separated by something other than a comma, some value in `rows` is a number with a
 /// decimal comma (`-1,5`) and none a number with a decimal point (`1.5`): a file mixing them is read as
-/// written, its comma numbers as text.
+/// written, its comma numbers as text. A comma followed by exactly three digits may be a thousands separator
+/// (`12,500`): at least one comma number must have another count of decimals.
 pub(crate) fn decimal_comma(delimiter: u8, rows: &[Vec<String>]) -> bool {
-    let number_with = |value: &str, mark: char| {
+    // The digits after `mark`, when `value` is a number written with it.
+    let fraction = |value: &str, mark: char| -> Option<usize> {
         let digits = value.trim().trim_start_matches(['-', '+']);
-        let (whole, fraction) = digits.split_once(mark).unwrap_or(("", ""));
-        !whole.is_empty()
-            && !fraction.is_empty()
-            && whole.bytes().all(|b| b.is_ascii_digit())
-            && fraction.bytes().all(|b| b.is_ascii_digit())
+        let (whole, fraction) = digits.split_once(mark)?;
+        let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        (all_digits(whole) && all_digits(fraction)).then_some(fraction.len())
     };
     let values = || rows.iter().flatten().map(String::as_str);
     delimiter != b','
-        && values().any(|v| number_with(v, ','))
-        && !values().any(|v| number_with(v, '.'))
+        && values().any(|v| fraction(v, ',').is_some_and(|places| places != 3))
+        && !values().any(|v| fraction(v, '.').is_some())
 }
 
 pub(crate) fn sniff(path: &Path) -> Result<Sniffed, EngineError> {
