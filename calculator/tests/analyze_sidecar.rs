@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use calculator::analyze::{SidecarClient, SidecarError};
-use contracts::{CodegenRequest, ColumnSchema, DatasetDescription};
 use testkit::post_json;
 use tokio::{io::AsyncReadExt, net::TcpListener};
 
@@ -31,20 +30,6 @@ fn client(url: &str, timeout: Duration) -> SidecarClient {
     SidecarClient::new(url, None, Duration::from_millis(500), timeout).unwrap()
 }
 
-fn request() -> CodegenRequest {
-    CodegenRequest {
-        question: "how many rows?".into(),
-        dataset: DatasetDescription {
-            name: "tips".into(),
-            columns: vec![ColumnSchema::new("total_bill", "f64")],
-            row_count: 3,
-            sample_rows: None,
-        },
-        previous_attempt: None,
-        attempts_before: None,
-    }
-}
-
 /// Runs `future`, failing the test if it takes longer than `limit` (the bug being a wait without end).
 async fn within<T>(limit: Duration, future: impl Future<Output = T>) -> T {
     tokio::time::timeout(limit, future)
@@ -57,7 +42,7 @@ async fn a_stream_whose_response_never_comes_times_out() {
     let url = silent_sidecar().await;
     let stream = within(
         Duration::from_secs(10),
-        client(&url, Duration::from_millis(300)).codegen_stream("t", &request()),
+        client(&url, Duration::from_millis(300)).codegen_stream("t", &common::codegen_request()),
     )
     .await;
     match stream {

@@ -1,30 +1,17 @@
 //! The calculator's sidecar client against a wiremock sidecar: trace id and token sent, errors classified,
 //! the codegen stream decoded.
 
+mod common;
+
 use std::time::Duration;
 
 use calculator::analyze::{CodegenEvent, SidecarClient, SidecarError};
-use contracts::{CodegenRequest, ColumnSchema, DatasetDescription};
 use secrecy::SecretString;
 use serde_json::json;
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
     matchers::{header, method, path},
 };
-
-fn request() -> CodegenRequest {
-    CodegenRequest {
-        question: "how many rows?".into(),
-        dataset: DatasetDescription {
-            name: "tips".into(),
-            columns: vec![ColumnSchema::new("total_bill", "f64")],
-            row_count: 3,
-            sample_rows: None,
-        },
-        previous_attempt: None,
-        attempts_before: None,
-    }
-}
 
 fn client(base: &str, token: Option<&str>, timeout: Duration) -> SidecarClient {
     SidecarClient::new(
@@ -49,7 +36,7 @@ async fn codegen_error(template: ResponseTemplate, timeout: Duration) -> Sidecar
         .mount(&server)
         .await;
     client(&server.uri(), None, timeout)
-        .codegen("t", &request())
+        .codegen("t", &common::codegen_request())
         .await
         .unwrap_err()
 }
@@ -66,7 +53,7 @@ async fn codegen_sends_the_trace_id_and_the_token() {
         .mount(&server)
         .await;
     let answer = client(&server.uri(), Some("s3cret"), Duration::from_secs(5))
-        .codegen("trace-42", &request())
+        .codegen("trace-42", &common::codegen_request())
         .await
         .unwrap();
     assert_eq!(answer.code, "SELECT COUNT(*) AS n FROM data");
@@ -96,7 +83,7 @@ async fn nothing_listening_is_unreachable_and_slowness_is_a_timeout() {
     let address = closed.local_addr().unwrap();
     drop(closed);
     let error = client(&format!("http://{address}"), None, Duration::from_secs(5))
-        .codegen("t", &request())
+        .codegen("t", &common::codegen_request())
         .await
         .unwrap_err();
     assert!(
@@ -138,7 +125,7 @@ async fn the_codegen_stream_yields_deltas_repairs_then_the_result() {
         .mount(&server)
         .await;
     let events: Vec<_> = client(&server.uri(), None, Duration::from_secs(5))
-        .codegen_stream("t", &request())
+        .codegen_stream("t", &common::codegen_request())
         .await
         .unwrap()
         .collect()
@@ -164,7 +151,7 @@ async fn an_error_event_ends_the_stream_with_its_status() {
         .mount(&server)
         .await;
     let events: Vec<_> = client(&server.uri(), None, Duration::from_secs(5))
-        .codegen_stream("t", &request())
+        .codegen_stream("t", &common::codegen_request())
         .await
         .unwrap()
         .collect()

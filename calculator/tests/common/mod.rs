@@ -251,3 +251,18 @@ pub fn assert_rejected_by(reply: &Reply, rule: &str, sql: &str) {
         "{sql}: {found:?}, expected {rule}"
     );
 }
+
+/// A question about a three-row `tips` dataset, as the calculator sends it to the sidecar.
+pub fn codegen_request() -> contracts::CodegenRequest {
+    contracts::CodegenRequest {
+        question: "how many rows?".into(),
+        dataset: contracts::DatasetDescription {
+            name: "tips".into(),
+            columns: vec![contracts::ColumnSchema::new("total_bill", "f64")],
+            row_count: 3,
+            sample_rows: None,
+        },
+        previous_attempt: None,
+        attempts_before: None,
+    }
+}

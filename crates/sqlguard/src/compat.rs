@@ -105,16 +105,6 @@ pub(crate) fn is_column_of_kind(
     }
 }
 
-/// The date columns of a relation, for [`is_column_of_kind`].
-pub(crate) fn scope_dates(r: &Relation) -> &Vec<String> {
-    &r.dates
-}
-
-/// The datetime columns of a relation, for [`is_column_of_kind`].
-pub(crate) fn scope_datetimes(r: &Relation) -> &Vec<String> {
-    &r.datetimes
-}
-
 /// True when `e` is a column of a registered table known to hold no NULL (outer joins aside).
 pub(crate) fn holds_no_nulls(scopes: &[SelectScope], e: &Expr) -> bool {
     is_column_of_kind(scopes, e, |r| &r.not_null)

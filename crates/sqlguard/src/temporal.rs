@@ -8,7 +8,7 @@ use sqlparser::ast::{
     BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Value,
 };
 
-use crate::compat::{is_column_of_kind, scope_dates, scope_datetimes};
+use crate::compat::is_column_of_kind;
 use crate::scope::SelectScope;
 
 /// Rewrites `DATE(x)`, `TIME(x)` and `DATETIME(x)` of a date or datetime column `x`.
@@ -28,8 +28,8 @@ pub(crate) fn date_call(scopes: &[SelectScope], e: &mut Expr) {
     let [FunctionArg::Unnamed(FunctionArgExpr::Expr(x))] = list.args.as_slice() else {
         return;
     };
-    let date = is_column_of_kind(scopes, x, scope_dates);
-    let datetime = is_column_of_kind(scopes, x, scope_datetimes);
+    let date = is_column_of_kind(scopes, x, |r| &r.dates);
+    let datetime = is_column_of_kind(scopes, x, |r| &r.datetimes);
     let text = match name.as_str() {
         "date" if date => x.to_string(),
         "date" if datetime => format!("CAST({x} AS DATE)"),
@@ -82,7 +82,7 @@ pub(crate) fn date_against_datetime_text(
     } else {
         return;
     };
-    if is_column_of_kind(scopes, column, scope_dates)
+    if is_column_of_kind(scopes, column, |r| &r.dates)
         && let Some(cast) = crate::parse_expression(&format!("CAST({column} AS TIMESTAMP)"))
     {
         *column = cast;
