@@ -158,6 +158,27 @@ async fn answers_match_sqlite() {
             "SELECT dept, COUNT(*) AS n FROM data GROUP BY dept HAVING dept <> 'Ops' AND COUNT(*) > 1 ORDER BY dept",
             json!([["HR", 2], ["IT", 3]]),
         ),
+        // A SELECT name of a group key in HAVING, and a key beside an aggregate, failed the same way.
+        (
+            "SELECT dept AS d, COUNT(*) AS n FROM data GROUP BY dept HAVING d <> 'Ops' ORDER BY d",
+            json!([["HR", 2], ["IT", 3]]),
+        ),
+        (
+            "SELECT dept, COUNT(*) AS n FROM data GROUP BY dept HAVING dept = 'Ops' OR COUNT(*) > 2 ORDER BY dept",
+            json!([["IT", 3], ["Ops", 1]]),
+        ),
+        (
+            "SELECT UPPER(dept) AS u, SUM(salary) AS s FROM data GROUP BY UPPER(dept) HAVING u = 'HR' OR SUM(salary) > 200000 ORDER BY u",
+            json!([["HR", 110000], ["IT", 240000]]),
+        ),
+        (
+            "SELECT dept, COUNT(bonus) AS b FROM data GROUP BY dept HAVING COUNT(dept) > 1 AND (dept LIKE 'I%' OR MAX(salary) < 55000) ORDER BY 1",
+            json!([["IT", 2]]),
+        ),
+        (
+            "SELECT bonus IS NULL AS nb, COUNT(*) FROM data GROUP BY bonus IS NULL HAVING nb OR COUNT(*) > 5",
+            json!([[true, 3]]),
+        ),
         (
             "SELECT COUNT(*) AS n, MAX(salary) FROM data HAVING COUNT(*) > 5 AND n < 10",
             json!([[6, 90000]]),

@@ -38,6 +38,12 @@ pub(crate) fn key_filters_to_where(s: &mut Select, aliases: &[String]) {
 /// The columns `s` groups by: plain columns among its GROUP BY keys, also when a key is a position in, or an
 /// alias of, its SELECT list.
 fn group_key_columns(s: &Select) -> Vec<String> {
+    group_keys(s).iter().filter_map(column_name).collect()
+}
+
+/// The expressions `s` groups by: each GROUP BY key, and what it names when it is a position in, or an alias
+/// of, its SELECT list (a position itself is no key: `HAVING COUNT(*) > 1` holds no key `1`).
+fn group_keys(s: &Select) -> Vec<Expr> {
     let GroupByExpr::Expressions(keys, _) = &s.group_by else {
         return Vec::new();
     };
@@ -61,8 +67,63 @@ fn group_key_columns(s: &Select) -> Vec<String> {
     keys.iter()
         .flat_map(|key| [Some(key.clone()), output(key)])
         .flatten()
-        .filter_map(|key| column_name(&key))
+        .filter(|key| !matches!(key, Expr::Value(_)))
         .collect()
+}
+
+/// Reads the group keys that a HAVING condition names beside an aggregate (`HAVING dept = 'IT' OR
+/// COUNT(*) > 1`) as `MIN(dept)`, the one value a key has in its group. Polars sees a key there as the
+/// group's list of values and failed ("cannot cast List type").
+pub(crate) fn keys_beside_aggregates(s: &mut Select) {
+    let keys: Vec<String> = group_keys(s).iter().map(ToString::to_string).collect();
+    let Some(having) = s.having.as_mut() else {
+        return;
+    };
+    if keys.is_empty() || holds_window_or_subquery(having) {
+        return;
+    }
+    // Aggregates step aside first, so that `COUNT(dept)` keeps its argument.
+    const PLACEHOLDER: &str = "__csv_ask_aggregate_";
+    let mut aggregates = Vec::new();
+    let _ = visit_expressions_mut(having, |x| {
+        if let Expr::Function(f) = x
+            && f.over.is_none()
+            && crate::bare::is_aggregate(f)
+        {
+            let stand_in =
+                Expr::Identifier(Ident::new(format!("{PLACEHOLDER}{}", aggregates.len())));
+            aggregates.push(std::mem::replace(x, stand_in));
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    // Innermost first: a key inside a larger key (`dept` in `UPPER(dept)`) is taken alone, which means the
+    // same within a group.
+    let _ = visit_expressions_mut(having, |x| {
+        if keys.contains(&x.to_string())
+            && let Some(min) = crate::parse_expression(&format!("MIN({x})"))
+        {
+            *x = min;
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    let _ = visit_expressions_mut(having, |x| {
+        if let Expr::Identifier(word) = x
+            && let Some(i) = word.value.strip_prefix(PLACEHOLDER)
+            && let Some(aggregate) = i.parse::<usize>().ok().and_then(|i| aggregates.get(i))
+        {
+            *x = aggregate.clone();
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+fn holds_window_or_subquery(e: &Expr) -> bool {
+    sqlparser::ast::visit_expressions(e, |x| match x {
+        Expr::Function(f) if f.over.is_some() => ControlFlow::Break(()),
+        Expr::Subquery(_) | Expr::InSubquery { .. } | Expr::Exists { .. } => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
+    })
+    .is_break()
 }
 
 /// A column reference as written, qualifier included (`b.name` is not the key `a.name`).
@@ -210,20 +271,7 @@ fn and_all(parts: Vec<Expr>) -> Option<Expr> {
 fn names_only_columns(e: &Expr, aliases: &[String]) -> bool {
     let mut aggregates = Vec::new();
     crate::bare::aggregates(e, &mut aggregates, 0);
-    struct Finder;
-    impl Visitor for Finder {
-        type Break = ();
-        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-            match e {
-                Expr::Function(f) if f.over.is_some() => ControlFlow::Break(()),
-                Expr::Subquery(_) | Expr::InSubquery { .. } | Expr::Exists { .. } => {
-                    ControlFlow::Break(())
-                }
-                _ => ControlFlow::Continue(()),
-            }
-        }
-    }
-    aggregates.is_empty() && !e.visit(&mut Finder).is_break() && !mentions_alias(e, aliases)
+    aggregates.is_empty() && !holds_window_or_subquery(e) && !mentions_alias(e, aliases)
 }
 
 /// True when `e` names one of `aliases` unqualified.

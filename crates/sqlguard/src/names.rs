@@ -48,6 +48,13 @@ impl Walker<'_> {
                 );
                 None
             }),
+            // SQLite reads it so in HAVING too (`SELECT dept AS d ... GROUP BY dept HAVING d = 'IT'`), where
+            // Polars saw a list per group; the name of an aggregate stays a name, which Polars resolves.
+            Resolved::Alias(real)
+                if self.in_having && !self.too_deep() && self.alias_expression(&real).is_some() =>
+            {
+                self.alias_expression(&real)
+            }
             Resolved::Alias(real) => {
                 if ident.value != real {
                     self.corrected(ident, &real, location);

@@ -35,6 +35,8 @@ pub(crate) struct Walker<'a> {
     pub qualify_scope: Option<SelectScope>,
     /// Walking a WHERE clause, where an alias stands for its expression (see `Walker::identifier`).
     pub in_where: bool,
+    /// Walking a HAVING clause, where the name of a SELECT expression without aggregates stands for it.
+    pub in_having: bool,
     depth: usize,
     too_deep_reported: bool,
 }
@@ -52,6 +54,7 @@ impl<'a> Walker<'a> {
             joins: 0,
             compared_value: false,
             in_where: false,
+            in_having: false,
             qualify_scope: None,
             depth: 0,
             too_deep_reported: false,
@@ -361,6 +364,7 @@ impl<'a> Walker<'a> {
         }
         self.walk_join_constraints(&mut s.from);
         let in_where = std::mem::take(&mut self.in_where);
+        let in_having = std::mem::take(&mut self.in_having);
         let out = self.projection(&mut s.projection);
         let deep = self.too_deep();
         if let Some(scope) = self.scopes.last_mut().filter(|_| !deep) {
@@ -403,10 +407,13 @@ impl<'a> Walker<'a> {
             GroupByExpr::Expressions(exprs, _) => exprs.iter_mut().for_each(|e| self.expr(e)),
         }
         if let Some(e) = s.having.as_mut() {
+            self.in_having = true;
             self.expr(e);
+            self.in_having = false;
             let aliases = self.scopes.last().map(|s| s.aliases.clone());
             if !self.too_deep() {
                 crate::having::key_filters_to_where(s, &aliases.unwrap_or_default());
+                crate::having::keys_beside_aggregates(s);
             }
         }
         if let Some(e) = s.qualify.as_mut() {
@@ -427,6 +434,7 @@ impl<'a> Walker<'a> {
         let scope = self.scopes.pop();
         self.qualify_scope = scope.filter(|_| s.qualify.is_some());
         self.in_where = in_where;
+        self.in_having = in_having;
         out
     }
 

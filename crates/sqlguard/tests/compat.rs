@@ -336,6 +336,22 @@ fn having_runs_as_polars_can() {
         ok("SELECT country, COUNT(*) FROM data WHERE id > 0 GROUP BY 1 HAVING country = 'a' OR country = 'b'").sql(),
         r#"SELECT "country", COUNT(*) AS "COUNT(*)" FROM data WHERE ("id" > 0) AND ("country" = 'a' OR "country" = 'b') GROUP BY 1"#
     );
+    // A SELECT name of a group key is read as the key; a key beside an aggregate as its one value per group,
+    // but not inside the aggregate, and not where a position names it.
+    assert_eq!(
+        ok("SELECT country AS c, COUNT(*) AS n FROM data GROUP BY 1 HAVING c <> 'x' AND n > 1")
+            .sql(),
+        r#"SELECT "country" AS c, COUNT(*) AS n FROM data WHERE ("country" <> 'x') GROUP BY 1 HAVING n > 1"#
+    );
+    assert_eq!(
+        ok("SELECT country, COUNT(*) FROM data GROUP BY 1 HAVING country = 'a' OR COUNT(country) > 1").sql(),
+        r#"SELECT "country", COUNT(*) AS "COUNT(*)" FROM data GROUP BY 1 HAVING MIN("country") = 'a' OR COUNT("country") > 1"#
+    );
+    assert_eq!(
+        ok("SELECT UPPER(country) AS u FROM data GROUP BY u HAVING LOWER(u) = 'a' OR SUM(a) > 1")
+            .sql(),
+        r#"SELECT UPPER("country") AS u FROM data GROUP BY u HAVING LOWER((MIN(UPPER("country")))) = 'a' OR SUM("a") > 1"#
+    );
     assert!(
         ok("SELECT country, COUNT(*) AS n FROM data GROUP BY country HAVING a > 70")
             .sql()
