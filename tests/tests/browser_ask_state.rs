@@ -182,7 +182,6 @@ async fn your_own_sql_replaces_the_answer_and_charts_against_labels() {
 async fn a_failure_badge_names_its_cause_and_long_questions_are_stopped_here() {
     one_at_a_time("failure badges", async {
         let llm = MockLlm::answering(vec![by_class()]).await;
-        llm.fail_with(500).await;
         let stack = spawn_stack(StackOptions::new(worker!()).with_llm(llm.base_url())).await;
         stack.upload_csv("passengers", PASSENGERS_CSV).await;
         let Some(browser) = launch("failure_badges", &stack.calculator).await else {
@@ -190,6 +189,35 @@ async fn a_failure_badge_names_its_cause_and_long_questions_are_stopped_here() {
         };
         browser.open("/").await;
         browser.click("#tab-ask").await;
+
+        // A first question is answered; then the model server fails. The next question's failure must not
+        // leave the first answer's SQL in the editor, as if it were this question's.
+        browser
+            .fill("#question", "How many passengers per class?")
+            .await;
+        browser.click("#ask-button").await;
+        browser.wait_text("#answer-outcome", "Answered").await;
+        let answered = browser.value("#sql-input").await;
+        assert!(answered.contains("GROUP BY"), "{answered}");
+        llm.fail_with(500).await;
+        browser.fill("#question", "And per port?").await;
+        browser.click("#ask-button").await;
+        browser
+            .wait_text("#answer-outcome", "LLM unavailable")
+            .await;
+        assert_eq!(browser.value("#sql-input").await, "", "the old SQL is gone");
+        // SQL you wrote yourself is yours: a failed question leaves it.
+        browser
+            .fill("#sql-input", "SELECT COUNT(*) FROM data")
+            .await;
+        browser.click("#ask-button").await;
+        browser
+            .wait_js(
+                "!document.getElementById('ask-button').classList.contains('loading')",
+                "the question to fail",
+            )
+            .await;
+        assert_eq!(browser.value("#sql-input").await, "SELECT COUNT(*) FROM data");
 
         // A long unbroken question (within the limit) whose model server answers 500: the badge says the model
         // is unavailable, not the whole service, and the question wraps inside its card.
@@ -203,6 +231,12 @@ async fn a_failure_badge_names_its_cause_and_long_questions_are_stopped_here() {
             .wait_text("#question-count", "1,900 of 2,000 characters")
             .await;
         browser.click("#ask-button").await;
+        browser
+            .wait_js(
+                "!document.getElementById('ask-button').classList.contains('loading')",
+                "the long question to fail",
+            )
+            .await;
         browser
             .wait_text("#answer-outcome", "LLM unavailable")
             .await;

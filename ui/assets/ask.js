@@ -17,6 +17,13 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
   const editor = new SqlEditor($("sql-editor"), { onRun: () => runOwnSql() });
   let controller = null;
   let lastTable = null;
+  // The SQL an answer put in the editor, while it is unedited: a new question clears it, so a question that
+  // fails before any SQL is written does not leave the previous question's SQL looking like its own.
+  let answerSql = null;
+  function showAnswerSql(sql) {
+    editor.value = sql;
+    answerSql = editor.value;
+  }
   // Which question is current: reset() moves it on, so a stopped stream's late catch and finally (they run
   // after the abort, asynchronously) cannot write into the panel of the dataset switched to.
   let askSerial = 0;
@@ -103,6 +110,8 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
     $("result-card").hidden = true;
     $("chart-card").hidden = true;
     renderIssues($("sql-issues"), {});
+    if (answerSql !== null && editor.value === answerSql) editor.value = "";
+    answerSql = null;
     controller = new AbortController();
     const serial = ++askSerial;
     const stale = () => serial !== askSerial;
@@ -177,7 +186,7 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
         setStage("codegen", "done", `${data.attempts} ${data.attempts === 1 ? "answer" : "answers"}`);
         setStage("validation", "active", "checking the SQL…");
         announce("SQL written; checking it…");
-        editor.value = formatSql(data.code);
+        showAnswerSql(formatSql(data.code));
         $("token-box").open = false;
         break;
       default:
@@ -210,7 +219,7 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
       notes: response.notes,
       rowCount: response.result.row_count,
     }, editor);
-    editor.value = formatSql(response.code);
+    showAnswerSql(formatSql(response.code));
     renderIssues($("sql-issues"), {});
     showResult(response.result, `${plural(response.result.row_count, "row")} · query ${formatMs(response.timings.execute_ms)}`);
     announce(`Answered: ${response.summary || ""} ${plural(response.result.row_count, "row")}.`.replace(/\s+/g, " "));
@@ -237,7 +246,7 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
       error,
     }, editor);
     if (error.sql) {
-      editor.value = error.sql;
+      showAnswerSql(error.sql);
       editor.setIssues(error.issues || []);
     }
     if (error.code === "llm_not_configured") setLlm({ ready: false, message: error.message });
@@ -405,7 +414,7 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
       label: recordError ? failureBadge(recordError).label : undefined,
     }, editor);
     // The SQL that ran is laid out for reading; rejected SQL stays as written, so issue locations match it.
-    editor.value = record.outcome === "answered" ? formatSql(record.code) : record.code || "";
+    showAnswerSql(record.outcome === "answered" ? formatSql(record.code) : record.code || "");
     renderIssues($("sql-issues"), {});
     $("result-card").hidden = true;
     $("chart-card").hidden = true;
@@ -438,6 +447,7 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
     hideAnswer();
     renderVerdict($("verdict"), null);
     editor.value = dataset ? "SELECT *\nFROM data\nLIMIT 100" : "";
+    answerSql = null;
     $("sql-tables").replaceChildren("the table is ", el("code", {}, "data"),
       ...(dataset && dataset.table_name !== "data" ? [" (or ", el("code", {}, dataset.table_name), ")"] : []));
     renderIssues($("sql-issues"), {});
