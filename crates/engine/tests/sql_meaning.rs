@@ -158,6 +158,26 @@ async fn answers_match_sqlite() {
             "SELECT dept, COUNT(*) AS n FROM data GROUP BY dept HAVING dept <> 'Ops' AND COUNT(*) > 1 ORDER BY dept",
             json!([["HR", 2], ["IT", 3]]),
         ),
+        // A SELECT without FROM answered no rows when an expression repeated (the optimiser computed it as a
+        // column of Polars' empty starting frame), also inside a subquery: a percentage of two counts was [].
+        (
+            "SELECT ROUND(100.0 * (SELECT COUNT(*) FROM data WHERE bonus IS NULL) / (SELECT COUNT(*) FROM data), 2) AS pct",
+            json!([[50.0]]),
+        ),
+        ("SELECT ABS(-1) AS a, ABS(-1) AS b", json!([[1, 1]])),
+        (
+            "SELECT COUNT(*) FROM data WHERE salary > (SELECT ROUND(2.75, 1) * 25000)",
+            json!([[2]]),
+        ),
+        ("SELECT ROUND(2.75, 1), 1", json!([[2.8, 1]])),
+        (
+            "SELECT ROUND(2.75, 1) AS r FROM (SELECT 1 AS one) AS t",
+            json!([[2.8]]),
+        ),
+        (
+            "WITH k AS (SELECT ROUND(2.25, 1) AS r, ABS(-2) AS a, ABS(-2) AS b) SELECT r, a + b FROM k",
+            json!([[2.3, 4]]),
+        ),
         // A SELECT name of a group key in HAVING, and a key beside an aggregate, failed the same way.
         (
             "SELECT dept AS d, COUNT(*) AS n FROM data GROUP BY dept HAVING d <> 'Ops' ORDER BY d",

@@ -12,17 +12,57 @@ use crate::EngineError;
 
 /// Run `sql` over `frame` registered as `data`, in a fresh context (a query's aliases and CTEs must not
 /// outlive it).
-fn run(frame: LazyFrame, sql: &str) -> PolarsResult<DataFrame> {
+fn run(frame: LazyFrame, sql: &str, fromless: bool) -> PolarsResult<DataFrame> {
     let mut context = SQLContext::new();
     context.register("data", frame);
-    context.execute(sql)?.collect()
+    planned(context.execute(sql)?, fromless).collect()
+}
+
+/// Polars starts a SELECT without FROM from an empty frame, which its optimiser let decide the height: a
+/// repeated expression (`SELECT ABS(-1) AS a, ABS(-1) AS b`, or our ROUND) was computed as a column of that
+/// frame, and an unused one-row subquery was pruned to nothing, so the answer had no rows.
+fn planned(plan: LazyFrame, fromless: bool) -> LazyFrame {
+    if fromless {
+        plan.with_comm_subexpr_elim(false)
+            .with_projection_pushdown(false)
+    } else {
+        plan
+    }
+}
+
+/// True when a SELECT in `query` (a CTE or subquery too) reads no table.
+fn selects_without_from(query: &sqlparser::ast::Query) -> bool {
+    use sqlparser::ast::{SetExpr, Visit, Visitor};
+    fn body_has(body: &SetExpr) -> bool {
+        match body {
+            SetExpr::Select(s) => s.from.is_empty(),
+            SetExpr::SetOperation { left, right, .. } => body_has(left) || body_has(right),
+            _ => false,
+        }
+    }
+    struct Finder;
+    impl Visitor for Finder {
+        type Break = ();
+        fn pre_visit_query(&mut self, q: &sqlparser::ast::Query) -> std::ops::ControlFlow<()> {
+            if body_has(&q.body) {
+                std::ops::ControlFlow::Break(())
+            } else {
+                std::ops::ControlFlow::Continue(())
+            }
+        }
+    }
+    query.visit(&mut Finder).is_break()
 }
 
 /// The value of a scalar subquery as a literal: its first row's only column, NULL without rows.
 fn scalar(frame: &LazyFrame, sql: &str) -> Option<sqlparser::ast::Expr> {
     let mut context = SQLContext::new();
     context.register("data", frame.clone());
-    let df = context.execute(sql).ok()?.limit(1).collect().ok()?;
+    let fromless = dialect::parse_query(sql).is_some_and(|q| selects_without_from(&q));
+    let df = planned(context.execute(sql).ok()?, fromless)
+        .limit(1)
+        .collect()
+        .ok()?;
     if df.width() != 1 {
         return None;
     }
@@ -88,21 +128,22 @@ impl State {
     ) -> Result<ResultTable, EngineError> {
         let frame = self.frame(path, true)?;
         // One parse for both rewrites; SQL that does not parse (never sqlguard's) goes to Polars as written.
-        let sql = match dialect::parse_query(sql) {
+        let (sql, fromless) = match dialect::parse_query(sql) {
             Some(mut query) => {
                 let adapted = dialect::adapt(&mut query);
                 let mut evaluate = |sub: &str| scalar(&frame, sub);
                 let inlined = subqueries::inline(&mut query, &mut evaluate);
+                let fromless = selects_without_from(&query);
                 if adapted || inlined {
-                    query.to_string()
+                    (query.to_string(), fromless)
                 } else {
-                    sql.to_owned()
+                    (sql.to_owned(), fromless)
                 }
             }
-            None => sql.to_owned(),
+            None => (sql.to_owned(), false),
         };
         let failed = |e: PolarsError| EngineError::Query(query_message(&e, path));
-        let result = run(frame, &sql).map_err(failed)?;
+        let result = run(frame, &sql, fromless).map_err(failed)?;
         let rows = result.height() as u64;
         Ok(values::table(&result, limit, rows))
     }
