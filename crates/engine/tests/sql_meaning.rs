@@ -158,6 +158,28 @@ async fn answers_match_sqlite() {
             "SELECT dept, COUNT(*) AS n FROM data GROUP BY dept HAVING dept <> 'Ops' AND COUNT(*) > 1 ORDER BY dept",
             json!([["HR", 2], ["IT", 3]]),
         ),
+        // A one-row relation joined without a condition: the share-of-total query (sqlguard refused it as a
+        // cross join).
+        (
+            "WITH total AS (SELECT SUM(salary) AS t FROM data) SELECT dept, ROUND(100.0 * SUM(salary) / MAX(total.t), 2) AS share FROM data CROSS JOIN total GROUP BY dept ORDER BY dept",
+            json!([["HR", 28.21], ["IT", 61.54], ["Ops", 10.26]]),
+        ),
+        (
+            "WITH total AS (SELECT SUM(salary) AS t FROM data) SELECT name, ROUND(100.0 * salary / t, 1) FROM data, total WHERE dept = 'IT' ORDER BY id",
+            json!([["Cy", 23.1], ["Di", 17.9], ["Ed", 20.5]]),
+        ),
+        (
+            "WITH a AS (SELECT MIN(salary) AS lo FROM data), b AS (SELECT MAX(salary) AS hi FROM data) SELECT hi - lo FROM a, b",
+            json!([[50000]]),
+        ),
+        (
+            "SELECT name FROM data JOIN (SELECT AVG(salary) AS avg_salary FROM data) AS s ON 1 = 1 WHERE salary > avg_salary ORDER BY name",
+            json!([["Cy"], ["Di"], ["Ed"]]),
+        ),
+        (
+            "SELECT d.name, y.name AS first_hired FROM data AS d CROSS JOIN (SELECT name FROM data ORDER BY hired LIMIT 1) AS y ORDER BY d.id LIMIT 2",
+            json!([["Ada", "Ed"], ["Bob", "Ed"]]),
+        ),
         // A SELECT without FROM answered no rows when an expression repeated (the optimiser computed it as a
         // column of Polars' empty starting frame), also inside a subquery: a percentage of two counts was [].
         (

@@ -1,8 +1,11 @@
 //! Joins: how many, which kinds, and whether each is filtered (no unbounded cross products).
 
+use std::ops::ControlFlow;
+
 use sqlparser::ast::{
-    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Join, JoinConstraint,
-    JoinOperator, Select, TableFactor, TableWithJoins,
+    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Join,
+    JoinConstraint, JoinOperator, LimitClause, Query, Select, SelectItem, SetExpr, TableFactor,
+    TableWithJoins, visit_expressions,
 };
 
 use crate::issue::Rule;
@@ -68,6 +71,50 @@ pub(crate) fn mentions_column(e: &Expr) -> bool {
     go(e, 0)
 }
 
+/// True when `q` answers at most one row whatever the table holds: `LIMIT 0` or `LIMIT 1`, a SELECT without
+/// FROM, or one that aggregates without GROUP BY (and without windows, which would keep every row).
+pub(crate) fn at_most_one_row(q: &Query) -> bool {
+    let limited = match &q.limit_clause {
+        Some(LimitClause::LimitOffset {
+            limit: Some(limit), ..
+        }) => crate::syntax::integer_literal(limit).is_some_and(|n| (0..=1).contains(&n)),
+        _ => false,
+    };
+    limited
+        || match q.body.as_ref() {
+            SetExpr::Select(s) => select_is_one_row(s),
+            SetExpr::Query(inner) => at_most_one_row(inner),
+            _ => false,
+        }
+}
+
+fn select_is_one_row(s: &Select) -> bool {
+    if s.from.is_empty() {
+        return true;
+    }
+    let grouped = match &s.group_by {
+        GroupByExpr::Expressions(keys, _) => !keys.is_empty(),
+        GroupByExpr::All(_) => true,
+    };
+    if grouped || s.projection.is_empty() {
+        return false;
+    }
+    s.projection.iter().all(|item| {
+        let e = match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
+            _ => return false,
+        };
+        let windowed = visit_expressions(e, |x| match x {
+            Expr::Function(f) if f.over.is_some() => ControlFlow::Break(()),
+            _ => ControlFlow::Continue(()),
+        })
+        .is_break();
+        let mut aggregates = Vec::new();
+        crate::bare::aggregates(e, &mut aggregates, 0);
+        !windowed && !aggregates.is_empty()
+    })
+}
+
 impl Walker<'_> {
     pub(crate) fn count_join(&mut self) {
         self.joins += 1;
@@ -104,8 +151,11 @@ impl Walker<'_> {
             w.table_factor(&mut twj.relation, relations, has_where);
             for join in &mut twj.joins {
                 w.count_join();
-                w.join_shape(join, has_where);
+                let left_one_row = relations[first..].iter().all(|r| r.one_row);
+                let before = relations.len();
                 w.table_factor(&mut join.relation, relations, has_where);
+                let right_one_row = matches!(&relations[before..], [only] if only.one_row);
+                w.join_shape(join, has_where || left_one_row || right_one_row);
             }
         });
         // An outer join fills the rows it keeps with NULLs, whatever the tables hold.
@@ -126,7 +176,7 @@ impl Walker<'_> {
         }
     }
 
-    fn join_shape(&mut self, join: &Join, has_where: bool) {
+    fn join_shape(&mut self, join: &Join, filtered: bool) {
         use JoinOperator as J;
         let constraint = match &join.join_operator {
             J::Join(c)
@@ -156,7 +206,7 @@ impl Walker<'_> {
             JoinConstraint::On(e) => !crate::joins::mentions_column(e),
             JoinConstraint::Using(_) | JoinConstraint::Natural => false,
         };
-        if unfiltered && !has_where {
+        if unfiltered && !filtered {
             self.cross_join("a join without an ON condition on columns");
         }
     }

@@ -79,6 +79,7 @@ impl Walker<'_> {
                 if let Some(a) = alias.as_ref() {
                     self.check_shadow(&a.name, "the subquery alias", None);
                 }
+                let one_row = crate::joins::at_most_one_row(subquery);
                 let mut out = self.query(subquery);
                 let visible = alias
                     .as_ref()
@@ -97,6 +98,7 @@ impl Walker<'_> {
                     dates: Vec::new(),
                     datetimes: Vec::new(),
                     not_null: Vec::new(),
+                    one_row,
                 });
             }
             TableFactor::NestedJoin {
@@ -224,6 +226,7 @@ impl Walker<'_> {
             dates,
             datetimes,
             not_null,
+            one_row: false,
         })
     }
 

@@ -22,6 +22,9 @@ pub(crate) struct Relation {
     /// Columns known to hold no NULL (registered tables only, and not on the optional side of an outer
     /// join), so a window ordered by them needs no NULL placement.
     pub not_null: Vec<String>,
+    /// The relation has at most one row (`WITH total AS (SELECT SUM(x) ...)`): joining it to anything
+    /// without a condition is no cross product.
+    pub one_row: bool,
 }
 
 impl Relation {
@@ -231,6 +234,7 @@ mod tests {
             dates: Vec::new(),
             datetimes: Vec::new(),
             not_null: Vec::new(),
+            one_row: false,
         };
         let scopes = vec![SelectScope {
             relations: vec![rel],

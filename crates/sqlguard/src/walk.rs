@@ -128,6 +128,7 @@ impl<'a> Walker<'a> {
                     self.unsupported("a CTE modifier (MATERIALIZED / FROM)", "remove it.");
                 }
                 self.check_shadow(&cte.alias.name, "a WITH (CTE) name", None);
+                let one_row = crate::joins::at_most_one_row(&cte.query);
                 let mut out = self.query(&mut cte.query);
                 if !cte.alias.columns.is_empty() {
                     out = Output {
@@ -149,6 +150,7 @@ impl<'a> Walker<'a> {
                     dates: Vec::new(),
                     datetimes: Vec::new(),
                     not_null: Vec::new(),
+                    one_row,
                 };
                 if let Some(frame) = self.ctes.last_mut() {
                     frame.push(rel);
@@ -176,6 +178,7 @@ impl<'a> Walker<'a> {
                         dates: Vec::new(),
                         datetimes: Vec::new(),
                         not_null: Vec::new(),
+                        one_row: false,
                     };
                     self.scopes.push(SelectScope {
                         relations: vec![rel],
@@ -334,14 +337,18 @@ impl<'a> Walker<'a> {
         }
         let has_where = s.selection.is_some();
         let mut relations = Vec::new();
+        let mut all_one_row = true;
         for (i, twj) in s.from.iter_mut().enumerate() {
+            let first = relations.len();
+            self.walk_from_item(twj, has_where, &mut relations);
+            let one_row = matches!(&relations[first..], [only] if only.one_row);
             if i > 0 {
                 self.count_join();
-                if !has_where {
+                if !has_where && !one_row && !all_one_row {
                     self.cross_join("a comma-separated FROM list");
                 }
             }
-            self.walk_from_item(twj, has_where, &mut relations);
+            all_one_row &= one_row;
         }
         let aliases = s
             .projection

@@ -144,6 +144,34 @@ fn cross_joins_need_a_filter() {
     ok("SELECT * FROM data a JOIN data b ON a.id = b.id");
     ok("SELECT a.name FROM data a, data b WHERE a.id = b.id");
     ok("SELECT * FROM data a JOIN data b USING (id)");
+    // A relation of at most one row (an aggregate without GROUP BY, LIMIT 1, no FROM) multiplies nothing:
+    // the usual share-of-total query joins one.
+    ok(
+        "WITH total AS (SELECT SUM(age) AS t FROM data) SELECT name, age / total.t FROM data, total",
+    );
+    ok("WITH total AS (SELECT SUM(age) AS t FROM data) SELECT name FROM data CROSS JOIN total");
+    ok("SELECT name FROM (SELECT MAX(age) AS m FROM data) AS top, data");
+    ok(
+        "WITH a AS (SELECT 1 AS one), b AS (SELECT COUNT(*) AS n FROM data) SELECT one, n FROM a, b",
+    );
+    ok("SELECT name FROM data CROSS JOIN (SELECT * FROM data ORDER BY age LIMIT 1) AS youngest");
+    // Not when the aggregate keeps a row per group or per row, or both sides are tables.
+    rejected_with(
+        "WITH g AS (SELECT country, SUM(age) AS t FROM data GROUP BY country) SELECT name FROM data, g",
+        "unfiltered_cross_join",
+    );
+    rejected_with(
+        "WITH w AS (SELECT SUM(age) OVER () AS t FROM data) SELECT name FROM data CROSS JOIN w",
+        "unfiltered_cross_join",
+    );
+    rejected_with(
+        "WITH one AS (SELECT COUNT(*) AS n FROM data) SELECT a.name FROM data a, one, data b",
+        "unfiltered_cross_join",
+    );
+    rejected_with(
+        "SELECT name FROM data CROSS JOIN (SELECT * FROM data LIMIT 2) AS two",
+        "unfiltered_cross_join",
+    );
 }
 
 #[test]

@@ -52,15 +52,23 @@ fn position(s: &Expr, t: &Expr) -> String {
     }
 }
 
-/// Half away from zero: the sign times the magnitude rounded up from its half.
+/// Half away from zero: the sign times the magnitude rounded up from its half. Polars divides by a constant
+/// as a multiplication by its inverse (`179 / 10` gave 17.900000000000002), so Polars' own ROUND then takes
+/// off the last bit; it sees a value already on the grid, where half to even cannot differ.
+///
+/// The argument appears twice, so each level of `ROUND(ROUND(...))` doubles it: past 1,000 characters of
+/// argument, Polars' ROUND is kept as it is.
 fn round(x: &Expr, places: u32) -> Option<String> {
+    if x.to_string().len() > 1_000 {
+        return None;
+    }
     let scale = 10_u64
         .checked_pow(places)
         .filter(|s| *s <= 1_000_000_000_000_000)?;
     Some(if scale == 1 {
         format!("SIGN({x}) * FLOOR(ABS({x}) + 0.5)")
     } else {
-        format!("SIGN({x}) * FLOOR(ABS({x}) * {scale} + 0.5) / {scale}")
+        format!("ROUND(SIGN({x}) * FLOOR(ABS({x}) * {scale} + 0.5) / {scale}, {places})")
     })
 }
 
