@@ -312,6 +312,13 @@ pub(crate) fn order_by_aggregates(q: &mut Query) {
             SelectItem::UnnamedExpr(expr) if *expr == key => Some(expr.clone()),
             _ => None,
         });
+        // Already sorted by its output name (this query's own earlier pass, validated again).
+        if output
+            .as_ref()
+            .is_some_and(|o| items.iter().any(|i| i.expr == *o))
+        {
+            continue;
+        }
         let expr = output.unwrap_or_else(|| {
             let name = format!("__order_{}", hidden.len() + 1);
             select.projection.push(SelectItem::ExprWithAlias {
@@ -323,9 +330,11 @@ pub(crate) fn order_by_aggregates(q: &mut Query) {
         });
         items.push(OrderByExpr {
             expr,
+            // SQLite's NULL key is its smallest, first in key order, last reversed. Said explicitly, so
+            // that validating the result again (the calculator does) leaves it as it is.
             options: OrderByOptions {
                 asc: Some(ascending),
-                nulls_first: None,
+                nulls_first: Some(ascending),
             },
             with_fill: None,
         });

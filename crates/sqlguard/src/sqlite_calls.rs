@@ -71,8 +71,13 @@ pub(crate) fn respell(e: &mut Expr) {
         },
         _ => return,
     };
+    // Brackets only where precedence needs them: each pair counts toward the nesting limit, which the
+    // calculator's second validation of this SQL applies again.
     if let Some(respelled) = crate::parse_expression(&text) {
-        *e = Expr::Nested(Box::new(respelled));
+        *e = match respelled {
+            Expr::Function(_) | Expr::Case { .. } | Expr::Cast { .. } => respelled,
+            other => Expr::Nested(Box::new(other)),
+        };
     }
 }
 

@@ -19,11 +19,25 @@ pub fn catalog() -> Catalog {
     )
 }
 
+/// Accepted, and stable: the calculator validates the sidecar's normalised SQL again and runs the result, so
+/// a second pass must accept it and leave it as it is.
 pub fn ok(sql: &str) -> ValidatedQuery {
-    match ValidatedQuery::parse(sql, &catalog()) {
+    let q = match ValidatedQuery::parse(sql, &catalog()) {
         Ok(q) => q,
         Err(issues) => panic!("expected `{sql}` to be accepted, got {issues:#?}"),
+    };
+    match ValidatedQuery::parse(q.sql(), &catalog()) {
+        Ok(again) => assert_eq!(
+            again.sql(),
+            q.sql(),
+            "`{sql}` normalises to SQL that changes when normalised again"
+        ),
+        Err(issues) => panic!(
+            "`{sql}` normalises to `{}`, which is rejected: {issues:#?}",
+            q.sql()
+        ),
     }
+    q
 }
 
 pub fn rejected(sql: &str) -> Vec<Issue> {
