@@ -225,9 +225,10 @@ impl Codegen<'_> {
 }
 
 /// The base of the LLM's `X-Request-Id`s for answer `answer` of a trace (from 1, counted across calls): `<trace>`
-/// for the first, then `<trace>-r1`, `<trace>-r2`, ...; the transport appends `-<transport attempt>`. Every LLM
-/// request of one analysis thus has its own id (llm-protocols.md §C), a repair round after the calculator's
-/// failed execution and the reviews included.
+/// for the first, then `<trace>-r1`, `<trace>-r2`, ...; the transport appends `-<transport attempt>` and a
+/// random nonce (two analyses may share a client-chosen trace id). Every LLM request of one analysis thus has
+/// its own readable id (llm-protocols.md §C), a repair round after the calculator's failed execution and the
+/// reviews included.
 pub fn request_id_base(trace_id: &str, answer: u32) -> String {
     match answer {
         0 | 1 => trace_id.to_owned(),

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use common::*;
 use serde_json::{Value, json};
 use testkit::send;
-use wiremock::matchers::{header, method};
+use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// The repair message the model got before its `n`-th answer (from 1).
@@ -71,14 +71,14 @@ async fn unreadable_json_is_called_invalid_json() {
     // The SQL scan read `SELECT "pclass" FROM data", "summary": ...` and the model was told of a syntax error
     // in SQL it never wrote.
     let server = MockServer::start().await;
-    Mock::given(header("x-request-id", "trace-1-1"))
+    Mock::given(request_id("trace-1-1"))
         .respond_with(openai_reply(
             r#"{"sql": "SELECT "pclass" FROM data", "summary": "classes"}"#,
         ))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(header("x-request-id", "trace-1-r1-1"))
+    Mock::given(request_id("trace-1-r1-1"))
         .respond_with(openai_reply(&answer(GOOD_SQL)))
         .expect(1)
         .mount(&server)
@@ -112,12 +112,12 @@ fn openai_empty(content: Value, finish: &str) -> ResponseTemplate {
 async fn an_empty_answer_gets_a_repair_round() {
     for (content, finish) in [(json!(""), "stop"), (Value::Null, "tool_calls")] {
         let server = MockServer::start().await;
-        Mock::given(header("x-request-id", "trace-1-1"))
+        Mock::given(request_id("trace-1-1"))
             .respond_with(openai_empty(content.clone(), finish))
             .expect(1)
             .mount(&server)
             .await;
-        Mock::given(header("x-request-id", "trace-1-r1-1"))
+        Mock::given(request_id("trace-1-r1-1"))
             .respond_with(openai_reply(&answer(GOOD_SQL)))
             .expect(1)
             .mount(&server)
@@ -204,12 +204,12 @@ async fn a_second_round_and_its_review_have_request_ids_of_their_own() {
     // The calculator's repair round after a failed execution restarted at `trace-1-1`, and its review at
     // `trace-1-review-1`: the ids of the first round's requests.
     let server = MockServer::start().await;
-    Mock::given(header("x-request-id", "trace-1-r1-1"))
+    Mock::given(request_id("trace-1-r1-1"))
         .respond_with(openai_reply(&answer(GOOD_SQL)))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(header("x-request-id", "trace-1-r1-review-1"))
+    Mock::given(request_id("trace-1-r1-review-1"))
         .respond_with(openai_reply(r#"{"verdict": "answers", "comments": "ok"}"#))
         .expect(1)
         .mount(&server)

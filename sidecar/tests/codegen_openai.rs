@@ -29,7 +29,7 @@ async fn exact_request_and_happy_path() {
     Mock::given(method("POST"))
         .and(path("/v1/chat/completions"))
         .and(header("authorization", format!("Bearer {KEY}").as_str()))
-        .and(header("x-request-id", "trace-1-1"))
+        .and(request_id("trace-1-1"))
         .and(header("x-trace-id", "trace-1"))
         .and(body_json(expected.clone()))
         .respond_with(openai_reply(&answer(GOOD_SQL)))
@@ -106,12 +106,12 @@ async fn fenced_and_prose_wrapped_answers_are_recovered() {
 async fn repair_loop_feeds_the_issues_back() {
     let server = MockServer::start().await;
     let bad = answer("SELECT * FROM read_csv('/etc/passwd')");
-    Mock::given(header("x-request-id", "trace-1-1"))
+    Mock::given(request_id("trace-1-1"))
         .respond_with(openai_reply(&bad))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(header("x-request-id", "trace-1-r1-1"))
+    Mock::given(request_id("trace-1-r1-1"))
         .respond_with(openai_reply(&answer(GOOD_SQL)))
         .expect(1)
         .mount(&server)
@@ -183,14 +183,14 @@ async fn unreadable_answers_are_repaired_then_reported() {
 #[tokio::test]
 async fn truncated_answer_is_repaired() {
     let server = MockServer::start().await;
-    Mock::given(header("x-request-id", "trace-1-1"))
+    Mock::given(request_id("trace-1-1"))
         .respond_with(
             ResponseTemplate::new(200)
                 .set_body_json(openai_body("{\"sql\": \"SELECT pclass, AVG(", "length")),
         )
         .mount(&server)
         .await;
-    Mock::given(header("x-request-id", "trace-1-r1-1"))
+    Mock::given(request_id("trace-1-r1-1"))
         .respond_with(openai_reply(&answer(GOOD_SQL)))
         .mount(&server)
         .await;

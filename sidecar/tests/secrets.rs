@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use serde_json::json;
 use testkit::{capture_logs, get, send};
-use wiremock::matchers::{header, method};
+use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const TOKEN: &str = "tok-SIDECAR-TOKEN-77b1";
@@ -15,17 +15,17 @@ async fn api_key_and_token_never_reach_the_logs() {
     let (logs, _guard) = capture_logs("trace");
     let server = MockServer::start().await;
     // The provider echoes the key in its errors, as some do.
-    Mock::given(header("x-request-id", "trace-1-1"))
+    Mock::given(request_id("trace-1-1"))
         .respond_with(ResponseTemplate::new(500).set_body_json(json!({"error": {"message": format!("backend hiccup for key {KEY}"), "type": "server_error"}})))
         .mount(&server)
         .await;
-    Mock::given(header("x-request-id", "trace-1-2"))
+    Mock::given(request_id("trace-1-2"))
         .respond_with(openai_reply(&answer(
             "SELECT * FROM read_csv('/etc/passwd')",
         )))
         .mount(&server)
         .await;
-    Mock::given(header("x-request-id", "trace-1-r1-1"))
+    Mock::given(request_id("trace-1-r1-1"))
         .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": {"message": format!("Incorrect API key provided: {KEY}"), "type": "invalid_request_error", "code": "invalid_api_key"}})))
         .mount(&server)
         .await;

@@ -45,12 +45,12 @@ fn deltas(events: &[(String, Value)], attempt: u64) -> String {
 async fn openai_deltas_repair_then_result() {
     let server = MockServer::start().await;
     let bad = answer("SELECT * FROM read_csv('/etc/passwd')");
-    Mock::given(header("x-request-id", "trace-1-1"))
+    Mock::given(request_id("trace-1-1"))
         .respond_with(sse(&openai_chunks(&bad)))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(header("x-request-id", "trace-1-r1-1"))
+    Mock::given(request_id("trace-1-r1-1"))
         .respond_with(sse(&openai_chunks(&answer(GOOD_SQL))))
         .expect(1)
         .mount(&server)

@@ -72,7 +72,7 @@ fn review_config(server: &MockServer) -> sidecar::Config {
 async fn review_is_added_when_on_and_a_question_is_given() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .and(header("x-request-id", "trace-1-review-1"))
+        .and(request_id("trace-1-review-1"))
         .respond_with(openai_reply(
             r#"{"verdict": "doubtful", "comments": "It returns only the top class."}"#,
         ))

@@ -183,7 +183,7 @@ impl fmt::Debug for ProviderConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ProviderConfig")
             .field("kind", &self.kind)
-            .field("base_url", &self.base_url)
+            .field("base_url", &crate::url::redact_url(&self.base_url))
             .field("model", &self.model)
             .field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"))
             .field("structured", &self.structured)

@@ -180,6 +180,11 @@ pub(crate) fn error_from_status(
     let retry_after = retry_hint(headers, &parsed);
     let message = sanitize(&parsed.message, secret);
     match status {
+        // Azure OpenAI's content filter refuses the prompt with a 400: a refusal, as OpenAI's `finish_reason:
+        // content_filter` is, not a request the sidecar built wrong.
+        400 | 422 if parsed.code.as_deref() == Some("content_filter") => LlmError::Blocked {
+            reason: format!("content filter (HTTP {status}): {message}"),
+        },
         400 | 422 => LlmError::BadRequest { status, message },
         401 | 403 => LlmError::Unauthorized { status, message },
         404 => LlmError::NotFound(message),

@@ -13,8 +13,9 @@ use crate::error::LlmError;
 use crate::provider::{Provider, f32_json};
 use crate::stream::{self, Decoder, Step, in_band_error, parse_chunk};
 use crate::structured::{schema_instruction, with_instruction};
-use crate::transport::{Call, Transport, endpoint_url, trace_id_or_new};
+use crate::transport::{Call, Transport, trace_id_or_new};
 use crate::types::{ChatRequest, ChatResponse, ModelInfo, Role, StreamEvent, Usage};
+use crate::url::endpoint;
 
 /// Finish reasons meaning the provider's filters stopped the answer.
 const BLOCKING_FINISHES: &[&str] = &[
@@ -40,16 +41,25 @@ pub(crate) struct GeminiProvider {
 
 impl GeminiProvider {
     pub(crate) fn new(cfg: ProviderConfig) -> Result<Self, LlmError> {
-        let base = cfg.base_url.trim().trim_end_matches('/').to_string();
+        let base = cfg.base_url.as_str();
         // Accept both `gemini-2.5-flash` and the API's own `models/gemini-2.5-flash`.
         let model = cfg.model.trim();
         let model_path = format!("models/{}", model.strip_prefix("models/").unwrap_or(model));
+        // `models/tunedModels/x` keeps its inner `/` as path separators.
+        let (dirs, name) = model_path
+            .rsplit_once('/')
+            .unwrap_or(("models", &model_path));
+        let url_for = |verb: &str, query: &[(&str, &str)]| {
+            let last = format!("{name}:{verb}");
+            let segments: Vec<&str> = dirs.split('/').chain([last.as_str()]).collect();
+            endpoint(base, &segments, query)
+        };
+        let generate_url = url_for("generateContent", &[])?;
+        let stream_url = url_for("streamGenerateContent", &[("alt", "sse")])?;
         Ok(Self {
-            generate_url: endpoint_url(&format!("{base}/{model_path}:generateContent"))?,
-            stream_url: endpoint_url(&format!(
-                "{base}/{model_path}:streamGenerateContent?alt=sse"
-            ))?,
-            models_url: endpoint_url(&format!("{base}/models"))?,
+            generate_url,
+            stream_url,
+            models_url: endpoint(base, &["models"], &[])?,
             transport: Transport::new(cfg, "gemini", ("x-goog-api-key", ""))?,
             model_path,
         })
@@ -338,5 +348,9 @@ impl Provider for GeminiProvider {
 
     fn kind(&self) -> &ProviderKind {
         &self.transport.cfg.kind
+    }
+
+    fn deadline(&self) -> std::time::Duration {
+        self.transport.cfg.deadline
     }
 }

@@ -34,6 +34,7 @@ mod stream;
 mod structured;
 mod transport;
 mod types;
+mod url;
 
 pub use config::{
     GEMINI_DEFAULT_BASE_URL, HttpVersion, ProviderConfig, ProviderKind, RetryPolicy,
@@ -48,3 +49,4 @@ pub use sql::extract_sql;
 pub use types::{
     ChatRequest, ChatResponse, Message, ModelInfo, OutputSchema, Role, StreamEvent, Usage,
 };
+pub use url::redact_url;

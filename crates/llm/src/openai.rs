@@ -15,8 +15,9 @@ use crate::error::LlmError;
 use crate::provider::{Provider, f32_json};
 use crate::stream::{self, Decoder, Step, in_band_error, parse_chunk};
 use crate::structured::{schema_instruction, with_instruction};
-use crate::transport::{Call, Transport, endpoint_url, trace_id_or_new};
+use crate::transport::{Call, Transport, trace_id_or_new};
 use crate::types::{ChatRequest, ChatResponse, Message, ModelInfo, Role, StreamEvent, Usage};
+use crate::url::endpoint;
 
 pub(crate) struct OpenAiProvider {
     transport: Transport,
@@ -28,27 +29,32 @@ pub(crate) struct OpenAiProvider {
 
 impl OpenAiProvider {
     pub(crate) fn new(cfg: ProviderConfig) -> Result<Self, LlmError> {
-        let base = cfg.base_url.trim().trim_end_matches('/').to_string();
+        let base = cfg.base_url.as_str();
         let (auth, chat_url, models_url) = match &cfg.kind {
             ProviderKind::AzureOpenAi {
                 deployment,
                 api_version,
-            } => (
-                ("api-key", ""),
-                format!(
-                    "{base}/openai/deployments/{deployment}/chat/completions?api-version={api_version}"
-                ),
-                format!("{base}/openai/models?api-version={api_version}"),
-            ),
+            } => {
+                let version = [("api-version", api_version.as_str())];
+                (
+                    ("api-key", ""),
+                    endpoint(
+                        base,
+                        &["openai", "deployments", deployment, "chat", "completions"],
+                        &version,
+                    )?,
+                    endpoint(base, &["openai", "models"], &version)?,
+                )
+            }
             _ => (
                 ("authorization", "Bearer "),
-                format!("{base}/chat/completions"),
-                format!("{base}/models"),
+                endpoint(base, &["chat", "completions"], &[])?,
+                endpoint(base, &["models"], &[])?,
             ),
         };
         Ok(Self {
-            chat_url: endpoint_url(&chat_url)?,
-            models_url: endpoint_url(&models_url)?,
+            chat_url,
+            models_url,
             transport: Transport::new(cfg, "openai", auth)?,
             openings: SharedPieces::default(),
         })
@@ -58,7 +64,7 @@ impl OpenAiProvider {
 impl fmt::Debug for OpenAiProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OpenAiProvider")
-            .field("chat_url", &self.chat_url.as_str())
+            .field("chat_url", &crate::url::redact_url(self.chat_url.as_str()))
             .field("config", &self.transport.cfg)
             .finish()
     }
@@ -397,6 +403,10 @@ impl Provider for OpenAiProvider {
 
     fn kind(&self) -> &ProviderKind {
         &self.transport.cfg.kind
+    }
+
+    fn deadline(&self) -> std::time::Duration {
+        self.transport.cfg.deadline
     }
 }
 

@@ -41,6 +41,10 @@ pub trait Provider: Send + Sync + fmt::Debug {
 
     /// The configured protocol.
     fn kind(&self) -> &ProviderKind;
+
+    /// The longest one call may take, retries and waits included (`AI_DEADLINE`): callers size their own
+    /// timeouts from it.
+    fn deadline(&self) -> std::time::Duration;
 }
 
 /// Validates `config` and builds the matching adapter.

@@ -34,7 +34,7 @@ pub(crate) struct Call<'a> {
     /// The JSON body, serialised once (see [`crate::body`]): every attempt shares its chunks.
     pub body: Option<&'a JsonBody>,
     pub trace_id: &'a str,
-    /// Base of `X-Request-Id`; each attempt sends `{request_id}-{attempt}`.
+    /// Base of `X-Request-Id`; each attempt sends [`attempt_request_id`] of it.
     pub request_id: &'a str,
     pub streaming: bool,
 }
@@ -123,7 +123,7 @@ impl Transport {
         let mut rb = self
             .client
             .request(call.method.clone(), call.url.clone())
-            .header("x-request-id", format!("{}-{attempt}", call.request_id))
+            .header("x-request-id", attempt_request_id(call.request_id, attempt))
             .header("x-trace-id", call.trace_id);
         if let Some((name, value)) = &self.auth {
             rb = rb.header(name.clone(), value.clone());
@@ -143,7 +143,7 @@ impl Transport {
             Ok(resp) => resp,
             Err(e) => {
                 let err = self.scrub(LlmError::from_reqwest(&e));
-                tracing::warn!(provider = self.provider, trace_id = call.trace_id, attempt, latency_ms, url = %call.url, error = %err, "LLM request failed");
+                tracing::warn!(provider = self.provider, trace_id = call.trace_id, attempt, latency_ms, url = %crate::url::redact_url(call.url.as_str()), error = %err, "LLM request failed");
                 return Err(err);
             }
         };
@@ -231,11 +231,13 @@ impl Transport {
     }
 }
 
-/// A provider endpoint, parsed once when the provider is built: a bad `AI_BASE_URL` is a configuration error
-/// at start-up, and no call parses a URL string again.
-pub(crate) fn endpoint_url(url: &str) -> Result<reqwest::Url, LlmError> {
-    reqwest::Url::parse(url)
-        .map_err(|e| LlmError::NotConfigured(format!("invalid endpoint URL: {e}")))
+/// The `X-Request-Id` of one attempt: `{base}-{attempt}-{nonce}`. The base starts with the trace id, so a
+/// search of the LLM server's logs by trace id finds it; the attempt numbers transport retries; the random
+/// nonce keeps the id unique where the rest repeats (two analyses sent with the same client-chosen
+/// `X-Trace-Id`, the pages of a model list): vLLM uses it as its engine request id.
+pub(crate) fn attempt_request_id(base: &str, attempt: u32) -> String {
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    format!("{base}-{attempt}-{}", &nonce[..8])
 }
 
 /// The trace id to use: the caller's, or a fresh one so attempts stay correlated.

@@ -50,7 +50,7 @@ async fn exact_body_and_headers() {
     Mock::given(method("POST"))
         .and(path(GEN_PATH))
         .and(header("x-goog-api-key", KEY))
-        .and(header("x-request-id", "g-trace-1"))
+        .and(request_id("g-trace-1"))
         .and(header("x-trace-id", "g-trace"))
         .and(body_json(expected))
         .respond_with(ResponseTemplate::new(200).set_body_json(gemini_ok(ANSWER)))
@@ -201,7 +201,7 @@ async fn max_tokens_is_truncated_even_without_content() {
 #[tokio::test]
 async fn retry_info_delay_is_honoured() {
     let server = MockServer::start().await;
-    Mock::given(header("x-request-id", "t-1"))
+    Mock::given(request_id("t-1"))
         .respond_with(quota_429(
             "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
             "0.4s",
@@ -209,7 +209,7 @@ async fn retry_info_delay_is_honoured() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(header("x-request-id", "t-2"))
+    Mock::given(request_id("t-2"))
         .respond_with(ResponseTemplate::new(200).set_body_json(gemini_ok(ANSWER)))
         .expect(1)
         .mount(&server)
@@ -291,12 +291,12 @@ async fn bad_key_and_unknown_model() {
 #[tokio::test]
 async fn unavailable_then_success() {
     let server = MockServer::start().await;
-    Mock::given(header("x-request-id", "t-1"))
+    Mock::given(request_id("t-1"))
         .respond_with(ResponseTemplate::new(503).set_body_json(json!({"error": {"code": 503, "message": "The model is overloaded.", "status": "UNAVAILABLE"}})))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(header("x-request-id", "t-2"))
+    Mock::given(request_id("t-2"))
         .respond_with(ResponseTemplate::new(200).set_body_json(gemini_ok("SELECT 1")))
         .expect(1)
         .mount(&server)

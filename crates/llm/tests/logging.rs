@@ -10,7 +10,6 @@ use futures::StreamExt;
 use llm::build_provider;
 use serde_json::json;
 use tracing_subscriber::fmt::MakeWriter;
-use wiremock::matchers::header;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 #[derive(Clone, Default)]
@@ -45,15 +44,15 @@ async fn api_key_never_logged_or_printed() {
 
     let server = MockServer::start().await;
     // Servers sometimes echo the key back; it must be scrubbed.
-    Mock::given(header("x-request-id", "k-1"))
+    Mock::given(request_id("k-1"))
         .respond_with(ResponseTemplate::new(500).set_body_json(json!({"error": {"message": format!("backend hiccup for key {KEY}"), "type": "server_error"}})))
         .mount(&server)
         .await;
-    Mock::given(header("x-request-id", "k-2"))
+    Mock::given(request_id("k-2"))
         .respond_with(ResponseTemplate::new(200).set_body_json(openai_ok(ANSWER)))
         .mount(&server)
         .await;
-    Mock::given(header("x-request-id", "e-1"))
+    Mock::given(request_id("e-1"))
         .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": {"message": format!("Incorrect API key provided: {KEY}"), "type": "invalid_request_error", "code": "invalid_api_key"}})))
         .mount(&server)
         .await;

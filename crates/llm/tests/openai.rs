@@ -39,7 +39,7 @@ async fn exact_body_and_headers_json_schema() {
     Mock::given(method("POST"))
         .and(path("/v1/chat/completions"))
         .and(header("authorization", format!("Bearer {KEY}").as_str()))
-        .and(header("x-request-id", "trace-abc-1"))
+        .and(request_id("trace-abc-1"))
         .and(header("x-trace-id", "trace-abc"))
         .and(body_json(expected))
         .respond_with(ResponseTemplate::new(200).set_body_json(openai_ok(ANSWER)))
@@ -267,7 +267,7 @@ fn invalid_config_is_not_configured() {
 async fn explicit_request_id_base_and_traced_model_list() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .and(header("x-request-id", "trace-r1-1"))
+        .and(request_id("trace-r1-1"))
         .and(header("x-trace-id", "trace"))
         .respond_with(ResponseTemplate::new(200).set_body_json(openai_ok(ANSWER)))
         .expect(1)
@@ -275,7 +275,7 @@ async fn explicit_request_id_base_and_traced_model_list() {
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/models"))
-        .and(header("x-request-id", "trace-7-1"))
+        .and(request_id("trace-7-1"))
         .and(header("x-trace-id", "trace-7"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": [{"id": "m"}]})))
         .expect(1)

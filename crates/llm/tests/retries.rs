@@ -13,12 +13,12 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 #[tokio::test]
 async fn server_error_then_success_uses_next_request_id() {
     let server = MockServer::start().await;
-    Mock::given(header("x-request-id", "tr-1"))
+    Mock::given(request_id("tr-1"))
         .respond_with(ResponseTemplate::new(500).set_body_json(json!({"error": {"message": "boom", "type": "server_error", "param": null, "code": null}})))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(header("x-request-id", "tr-2"))
+    Mock::given(request_id("tr-2"))
         .and(header("x-trace-id", "tr"))
         .respond_with(ResponseTemplate::new(200).set_body_json(openai_ok(ANSWER)))
         .expect(1)
@@ -112,12 +112,12 @@ async fn bad_request_and_not_found_are_not_retried() {
 #[tokio::test]
 async fn retry_after_ms_is_honoured() {
     let server = MockServer::start().await;
-    Mock::given(header("x-request-id", "t-1"))
+    Mock::given(request_id("t-1"))
         .respond_with(ResponseTemplate::new(429).insert_header("retry-after-ms", "300").set_body_json(json!({"error": {"message": "slow down", "type": "rate_limit", "code": "rate_limit_exceeded"}})))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(header("x-request-id", "t-2"))
+    Mock::given(request_id("t-2"))
         .respond_with(ResponseTemplate::new(200).set_body_json(openai_ok(ANSWER)))
         .expect(1)
         .mount(&server)
@@ -138,12 +138,12 @@ async fn retry_after_ms_is_honoured() {
 #[tokio::test]
 async fn retry_after_seconds_is_honoured() {
     let server = MockServer::start().await;
-    Mock::given(header("x-request-id", "t-1"))
+    Mock::given(request_id("t-1"))
         .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(header("x-request-id", "t-2"))
+    Mock::given(request_id("t-2"))
         .respond_with(ResponseTemplate::new(200).set_body_json(openai_ok(ANSWER)))
         .expect(1)
         .mount(&server)

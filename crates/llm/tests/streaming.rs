@@ -30,7 +30,7 @@ async fn openai_stream_happy_path() {
     let usage = json!({"choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7}}).to_string();
     Mock::given(method("POST"))
         .and(path("/v1/chat/completions"))
-        .and(header("x-request-id", "s-1"))
+        .and(request_id("s-1"))
         .and(body_partial_json(
             json!({"stream": true, "max_tokens": 1024, "model": "qwen-7b"}),
         ))
@@ -118,14 +118,14 @@ async fn openai_stream_truncated() {
 #[tokio::test]
 async fn stream_retried_before_first_event() {
     let server = MockServer::start().await;
-    Mock::given(header("x-request-id", "s-1"))
+    Mock::given(request_id("s-1"))
         .respond_with(
             ResponseTemplate::new(502).set_body_string("<html><body>Bad Gateway</body></html>"),
         )
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(header("x-request-id", "s-2"))
+    Mock::given(request_id("s-2"))
         .respond_with(sse(&[&chunk("SELECT 2", Some("stop")), "[DONE]"]))
         .expect(1)
         .mount(&server)
@@ -179,7 +179,7 @@ async fn gemini_stream_happy_path() {
         ))
         .and(query_param("alt", "sse"))
         .and(header("x-goog-api-key", KEY))
-        .and(header("x-request-id", "g-1"))
+        .and(request_id("g-1"))
         .and(body_partial_json(
             json!({"generationConfig": {"maxOutputTokens": 2048}}),
         ))
@@ -299,7 +299,7 @@ async fn a_stream_cut_off_before_anything_was_forwarded_is_retried() {
     // A candidate with no text yet, then the connection closes: nothing reached the caller.
     let empty = json!({"candidates": [{"content": {"role": "model", "parts": [{"text": ""}]}}]})
         .to_string();
-    Mock::given(header("x-request-id", "g-1"))
+    Mock::given(request_id("g-1"))
         .respond_with(sse(&[&empty]))
         .expect(1)
         .mount(&server)
@@ -308,7 +308,7 @@ async fn a_stream_cut_off_before_anything_was_forwarded_is_retried() {
         json!({"candidates": [{"content": {"role": "model", "parts": [{"text": "SELECT 1"}]},
                                        "finishReason": "STOP"}]})
         .to_string();
-    Mock::given(header("x-request-id", "g-2"))
+    Mock::given(request_id("g-2"))
         .respond_with(sse(&[&whole]))
         .expect(1)
         .mount(&server)
