@@ -65,6 +65,11 @@ impl SidecarError {
             body.error.attempts = Some(*attempts);
         }
         let retry_after = match self {
+            // A daily quota comes back tomorrow (or with billing): the provider's "retry in 57 s" is about its
+            // per-minute window, and passing it on would send the client back into the same refusal.
+            Self::Llm(LlmError::RateLimited {
+                daily_quota: true, ..
+            }) => None,
             Self::Llm(error @ LlmError::RateLimited { .. }) => error.retry_after(),
             _ => None,
         };
@@ -207,5 +212,35 @@ mod tests {
         assert_eq!(rendered.body.error.attempts, Some(3));
         assert_eq!(rendered.body.error.issues.len(), 1);
         assert_eq!(rendered.body.error.trace_id, "t-1");
+    }
+
+    #[test]
+    fn a_daily_quota_has_no_retry_after() {
+        let limited = |daily_quota| {
+            SidecarError::Llm(LlmError::RateLimited {
+                retry_after: Some(Duration::from_millis(57_200)),
+                daily_quota,
+                message: "quota".into(),
+            })
+            .render("t")
+        };
+        let daily = limited(true);
+        assert_eq!(daily.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(daily.retry_after, None);
+        assert!(daily.body.error.message.contains("quota exhausted"));
+        assert_eq!(
+            limited(false).retry_after,
+            Some(Duration::from_millis(57_200))
+        );
+    }
+
+    #[test]
+    fn a_blocked_prompt_is_a_refusal() {
+        let rendered = SidecarError::Llm(LlmError::Blocked {
+            reason: "content filter (HTTP 400): filtered".into(),
+        })
+        .render("t");
+        assert_eq!(rendered.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(rendered.body.error.code, "llm_refused");
     }
 }

@@ -40,7 +40,7 @@ async fn exact_request_and_happy_path() {
     Mock::given(method("POST"))
         .and(path(GENERATE))
         .and(header("x-goog-api-key", KEY))
-        .and(header("x-request-id", "trace-1-1"))
+        .and(request_id("trace-1-1"))
         .and(header("x-trace-id", "trace-1"))
         .and(body_json(expected.clone()))
         .respond_with(gemini_reply(&answer(GOOD_SQL)))
@@ -70,11 +70,11 @@ async fn exact_request_and_happy_path() {
 async fn repair_turns_use_the_model_role() {
     let server = MockServer::start().await;
     let bad = answer("SELECT * FROM read_csv('/etc/passwd')");
-    Mock::given(header("x-request-id", "trace-1-1"))
+    Mock::given(request_id("trace-1-1"))
         .respond_with(gemini_reply(&bad))
         .mount(&server)
         .await;
-    Mock::given(header("x-request-id", "trace-1-r1-1"))
+    Mock::given(request_id("trace-1-r1-1"))
         .respond_with(gemini_reply(&answer(GOOD_SQL)))
         .mount(&server)
         .await;
@@ -134,14 +134,14 @@ async fn blocked_prompt_and_safety_stop_are_422_llm_refused() {
 #[tokio::test]
 async fn max_tokens_without_content_is_repaired() {
     let server = MockServer::start().await;
-    Mock::given(header("x-request-id", "trace-1-1"))
+    Mock::given(request_id("trace-1-1"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "candidates": [{"content": {"role": "model"}, "finishReason": "MAX_TOKENS"}],
             "usageMetadata": {"promptTokenCount": 90, "thoughtsTokenCount": 2048, "totalTokenCount": 2138}
         })))
         .mount(&server)
         .await;
-    Mock::given(header("x-request-id", "trace-1-r1-1"))
+    Mock::given(request_id("trace-1-r1-1"))
         .respond_with(gemini_reply(&answer(GOOD_SQL)))
         .mount(&server)
         .await;
@@ -152,7 +152,7 @@ async fn max_tokens_without_content_is_repaired() {
 #[tokio::test]
 async fn retry_info_is_honoured() {
     let server = MockServer::start().await;
-    Mock::given(header("x-request-id", "trace-1-1"))
+    Mock::given(request_id("trace-1-1"))
         .respond_with(quota(
             "RESOURCE_EXHAUSTED",
             "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
@@ -160,7 +160,7 @@ async fn retry_info_is_honoured() {
         ))
         .mount(&server)
         .await;
-    Mock::given(header("x-request-id", "trace-1-2"))
+    Mock::given(request_id("trace-1-2"))
         .respond_with(gemini_reply(&answer(GOOD_SQL)))
         .mount(&server)
         .await;
@@ -174,8 +174,10 @@ async fn retry_info_is_honoured() {
     );
 }
 
+/// The RetryInfo's 57 s is about the per-minute window; a daily quota does not come back then, so no
+/// `Retry-After` sends the client into the same refusal.
 #[tokio::test]
-async fn per_day_quota_is_429_with_retry_after() {
+async fn per_day_quota_is_429_without_retry_after() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .respond_with(quota(
@@ -190,17 +192,17 @@ async fn per_day_quota_is_429_with_retry_after() {
     let (code, message) = reply.error(StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(code, "llm_rate_limited");
     assert!(message.contains("quota"), "{message}");
-    assert_eq!(reply.headers["retry-after"], "58");
+    assert!(reply.headers.get("retry-after").is_none(), "{:?}", reply.headers);
 }
 
 #[tokio::test]
 async fn unavailable_then_success_and_bad_key_not_retried() {
     let server = MockServer::start().await;
-    Mock::given(header("x-request-id", "trace-1-1"))
+    Mock::given(request_id("trace-1-1"))
         .respond_with(ResponseTemplate::new(503).set_body_json(json!({"error": {"code": 503, "message": "The model is overloaded.", "status": "UNAVAILABLE"}})))
         .mount(&server)
         .await;
-    Mock::given(header("x-request-id", "trace-1-2"))
+    Mock::given(request_id("trace-1-2"))
         .respond_with(gemini_reply(&answer(GOOD_SQL)))
         .mount(&server)
         .await;
