@@ -143,7 +143,7 @@ fn sample_value(value: &Value) -> SampleValue<'_> {
 
 /// Outside strings serialised JSON has none of these characters, so replacing them everywhere only touches
 /// string contents, where `\uXXXX` means the same character.
-fn escape_markup(json: &str) -> String {
+pub(crate) fn escape_markup(json: &str) -> String {
     let mut out = String::with_capacity(json.len() + 16);
     let mut plain_from = 0;
     // All three are ASCII, so a byte position is always a character boundary.

@@ -40,7 +40,10 @@ async fn a_second_statement_is_rejected_not_cut_off() {
     assert_eq!(error["sql"], "SELECT pclass FROM data; DROP TABLE data");
     assert_eq!(error["issues"][0]["rule"], "multiple_statements", "{error}");
     let repair = repair_message(&server, 2).await;
-    assert!(repair.contains("[multiple_statements]"), "{repair}");
+    assert!(
+        repair.contains(r#""rule":"multiple_statements""#),
+        "{repair}"
+    );
 }
 
 #[tokio::test]
@@ -88,7 +91,7 @@ async fn unreadable_json_is_called_invalid_json() {
     assert_eq!(reply.json()["attempts"], 2);
     let repair = repair_message(&server, 2).await;
     assert!(
-        repair.contains("[bad_output]") && repair.contains("not valid JSON"),
+        repair.contains(r#""rule":"bad_output""#) && repair.contains("not valid JSON"),
         "{repair}"
     );
     assert!(

@@ -88,7 +88,7 @@ async fn repair_turns_use_the_model_role() {
     assert_eq!(contents[2]["role"], "user");
     let repair = contents[2]["parts"][0]["text"].as_str().unwrap();
     assert!(
-        repair.contains("[table_function]") && repair.contains("read_csv"),
+        repair.contains(r#""rule":"table_function""#) && repair.contains("read_csv"),
         "{repair}"
     );
 }
@@ -192,7 +192,11 @@ async fn per_day_quota_is_429_without_retry_after() {
     let (code, message) = reply.error(StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(code, "llm_rate_limited");
     assert!(message.contains("quota"), "{message}");
-    assert!(reply.headers.get("retry-after").is_none(), "{:?}", reply.headers);
+    assert!(
+        reply.headers.get("retry-after").is_none(),
+        "{:?}",
+        reply.headers
+    );
 }
 
 #[tokio::test]

@@ -131,7 +131,7 @@ async fn repair_loop_feeds_the_issues_back() {
     assert_eq!(messages[2], json!({"role": "assistant", "content": bad}));
     let repair = messages[3]["content"].as_str().unwrap();
     assert_eq!(messages[3]["role"], "user");
-    assert!(repair.contains("[table_function]"), "{repair}");
+    assert!(repair.contains(r#""rule":"table_function""#), "{repair}");
     assert!(repair.contains("read_csv"), "{repair}");
     assert!(repair.contains("Fix them and answer again"), "{repair}");
 }
@@ -176,7 +176,7 @@ async fn unreadable_answers_are_repaired_then_reported() {
         bodies[1]["messages"][3]["content"]
             .as_str()
             .unwrap()
-            .contains("[bad_output]")
+            .contains(r#""rule":"bad_output""#)
     );
 }
 
