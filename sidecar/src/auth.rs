@@ -1,5 +1,6 @@
 //! `SIDECAR_TOKEN`: when set, every route but `/healthz` needs `Authorization: Bearer <token>`, compared in
-//! constant time; anything else is 401 `unauthorized` with `WWW-Authenticate: Bearer`.
+//! constant time; anything else is 401 `unauthorized` with `WWW-Authenticate: Bearer`. `/healthz` checks a token
+//! when one is sent, so that a caller's readiness probe finds out its token is wrong.
 
 use axum::{
     extract::{Request, State},
@@ -19,7 +20,8 @@ pub struct Token(pub SecretString);
 
 /// Lets the request through when it carries the token, answers 401 otherwise.
 pub async fn require_token(State(token): State<Token>, request: Request, next: Next) -> Response {
-    if request.uri().path() == OPEN_PATH {
+    let open = request.uri().path() == OPEN_PATH;
+    if open && !request.headers().contains_key(header::AUTHORIZATION) {
         return next.run(request).await;
     }
     let presented = request

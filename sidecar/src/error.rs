@@ -99,11 +99,7 @@ impl SidecarError {
             Self::CodegenFailed { attempts, .. } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "codegen_failed",
-                format!(
-                    "the model gave no query that passes validation in {attempts} answer(s); `issues` lists \
-                     what was wrong with the last one (raise AI_MAX_REPAIRS, rephrase the question, or use a \
-                     stronger model)"
-                ),
+                codegen_failed_message(*attempts),
             ),
             Self::Llm(error) => describe_llm(error),
             Self::Internal(_) => (
@@ -130,6 +126,15 @@ impl SidecarError {
             other => tracing::info!(trace_id, error = %other, "request rejected"),
         }
     }
+}
+
+/// The message of `codegen_failed` after `attempts` answers; the calculator says it again with the count of
+/// every round of an analysis.
+pub fn codegen_failed_message(attempts: u32) -> String {
+    format!(
+        "the model gave no query that passes validation in {attempts} answer(s); `issues` lists what was wrong \
+         with the last one (raise AI_MAX_REPAIRS, rephrase the question, or use a stronger model)"
+    )
 }
 
 fn describe_llm(error: &LlmError) -> (StatusCode, &'static str, String) {

@@ -25,7 +25,10 @@ use crate::{
 pub const REVIEW_ERROR_HEADER: &str = "x-review-error";
 
 /// Liveness of the sidecar process, and which LLM it uses.
-#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, body = Health)))]
+#[utoipa::path(get, path = "/healthz", tag = "health", responses(
+    (status = 200, body = Health),
+    (status = 401, body = ApiError, description = "`unauthorized`: a bearer token was sent and it is not `SIDECAR_TOKEN` (none needs to be sent)"),
+))]
 pub async fn healthz(State(state): State<AppState>) -> ApiJson<Health> {
     let llm = match &state.config.llm {
         Some(provider) => json!({

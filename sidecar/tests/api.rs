@@ -177,3 +177,19 @@ async fn token_guards_every_route_but_healthz() {
     assert_eq!(reply.error(StatusCode::UNAUTHORIZED).0, "unauthorized");
     assert_eq!(reply.trace_id(), "trace-1");
 }
+
+/// `/healthz` stays open to probes without credentials, and checks a token that is sent: the calculator's
+/// readiness probe sends its `SIDECAR_TOKEN`, and must hear when it is wrong.
+#[tokio::test]
+async fn healthz_checks_a_token_when_one_is_sent() {
+    let reply = send(with_token(), authorized("/healthz", None)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let reply = send(
+        with_token(),
+        authorized("/healthz", Some("Bearer s3cret-token")),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let reply = send(with_token(), authorized("/healthz", Some("Bearer wrong"))).await;
+    assert_eq!(reply.error(StatusCode::UNAUTHORIZED).0, "unauthorized");
+}

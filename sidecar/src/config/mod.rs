@@ -128,6 +128,14 @@ impl Config {
         }
     }
 
+    /// The longest one `/ai/codegen` call can take with an LLM: every answer (1 + `AI_MAX_REPAIRS`) may use the
+    /// whole `AI_DEADLINE`. A caller's timeout shorter than this cuts off answers the sidecar would still give;
+    /// `None` without an LLM.
+    pub fn longest_codegen(&self) -> Option<std::time::Duration> {
+        let llm = self.llm.as_ref()?;
+        Some(llm.deadline().saturating_mul(1 + self.max_repairs))
+    }
+
     /// This configuration with the LLM described by `config` (tests, embedding).
     pub fn with_llm(mut self, config: ProviderConfig) -> Result<Self, llm::LlmError> {
         self.llm = Some(llm::build_provider(config)?);
