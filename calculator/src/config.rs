@@ -6,7 +6,12 @@ use engine::EngineConfig;
 use secrecy::SecretString;
 use telemetry::{ConfigError, Delay, LogFormat, Seconds, env_opt, env_or};
 
-const DEFAULT_SIDECAR_TIMEOUT: Duration = Duration::from_secs(300);
+/// Longer than the sidecar's longest code generation with its defaults: 1 + `AI_MAX_REPAIRS` (2) answers of up
+/// to `AI_DEADLINE` (120 s) each is 360 s, plus [`SIDECAR_TIMEOUT_MARGIN`]. At 300 s the calculator gave up on
+/// analyses the sidecar was still answering.
+const DEFAULT_SIDECAR_TIMEOUT: Duration = Duration::from_secs(420);
+/// Time beyond the LLM calls themselves: a wait for an LLM slot, validation, the network.
+const SIDECAR_TIMEOUT_MARGIN: Duration = Duration::from_secs(60);
 const DEFAULT_UPLOAD_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Why not overlap every upload: one that arrives within a second gains at most that second, and on a small
 /// machine its receiving and its conversion then compete for the CPU. The 509 MB groupby table from a local
@@ -27,7 +32,8 @@ pub struct Config {
     /// Sent as `Authorization: Bearer` to the sidecar (`SIDECAR_TOKEN`; the embedded sidecar requires the same).
     pub sidecar_token: Option<SecretString>,
     /// Longest wait for a sidecar answer, repairs and LLM retries included; for streams, the longest silence
-    /// (`SIDECAR_TIMEOUT`, default 300 s).
+    /// (`SIDECAR_TIMEOUT`, default 420 s; unset with the embedded sidecar, at least what that sidecar can take,
+    /// see [`Config::fit_sidecar_timeout`]).
     pub sidecar_timeout: Duration,
     /// `LOG_FORMAT`: `pretty` or `json`.
     pub log_format: LogFormat,
@@ -75,6 +81,27 @@ impl Config {
             engine: EngineConfig::from_env()?,
             temp_data_dir: None,
         })
+    }
+
+    /// Fits `sidecar_timeout` to a sidecar whose longest code generation is `longest` (the embedded sidecar's
+    /// [`sidecar::Config::longest_codegen`]): raised to cover it when `SIDECAR_TIMEOUT` was not `explicit`, and
+    /// a warning when it was and is shorter (the calculator would give up on answers still coming).
+    pub fn fit_sidecar_timeout(&mut self, longest: Duration, explicit: bool) {
+        let needed = longest.saturating_add(SIDECAR_TIMEOUT_MARGIN);
+        if self.sidecar_timeout >= longest {
+            return;
+        }
+        if explicit {
+            tracing::warn!(
+                sidecar_timeout_s = self.sidecar_timeout.as_secs(),
+                sidecar_longest_s = longest.as_secs(),
+                "SIDECAR_TIMEOUT is shorter than the sidecar's longest code generation (AI_DEADLINE x (1 + \
+                 AI_MAX_REPAIRS)): analyses may time out while the model is still answering; raise it to {} s",
+                needed.as_secs()
+            );
+        } else {
+            self.sidecar_timeout = needed;
+        }
     }
 
     /// A configuration for tests: an ephemeral loopback port, a fresh temporary `DATA_DIR` (removed when the

@@ -125,6 +125,9 @@ impl AppError {
                 SidecarError::Unreachable { .. } => {
                     (StatusCode::SERVICE_UNAVAILABLE, "sidecar_unavailable")
                 }
+                SidecarError::Unauthorized(_) => {
+                    (StatusCode::SERVICE_UNAVAILABLE, "sidecar_unauthorized")
+                }
                 SidecarError::Timeout(_) => (StatusCode::GATEWAY_TIMEOUT, "sidecar_timeout"),
                 SidecarError::BadResponse(_) => (StatusCode::BAD_GATEWAY, "sidecar_bad_response"),
                 // The body's own code is used (see `body`); this one only names the family.
@@ -169,6 +172,10 @@ impl AppError {
                 if body.error.code == "llm_not_configured" =>
             {
                 tracing::info!(error = %self, "analyze needs an LLM; none is configured")
+            }
+            // An operator has to act: the two services were given different tokens.
+            Self::Sidecar(error @ SidecarError::Unauthorized(_)) => {
+                tracing::error!(%error, "the AI sidecar refused the calculator's token")
             }
             Self::Sidecar(error) => tracing::warn!(%error, "the AI sidecar call failed"),
             _ => {}

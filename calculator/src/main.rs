@@ -35,7 +35,12 @@ async fn serve() -> anyhow::Result<()> {
 
     let mut tasks = tokio::task::JoinSet::new();
     if config.sidecar_url.is_none() {
-        let sidecar = sidecar::Application::build(sidecar::Config::from_env()?).await?;
+        let sidecar_config = sidecar::Config::from_env()?;
+        if let Some(longest) = sidecar_config.longest_codegen() {
+            let explicit = std::env::var_os("SIDECAR_TIMEOUT").is_some();
+            config.fit_sidecar_timeout(longest, explicit);
+        }
+        let sidecar = sidecar::Application::build(sidecar_config).await?;
         let addr = sidecar.local_addr()?;
         tracing::info!(%addr, "embedded sidecar listening");
         config.sidecar_url = Some(reachable_url(addr));

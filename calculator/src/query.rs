@@ -6,13 +6,29 @@
 use axum::extract::{Path, State, rejection::PathRejection};
 use contracts::{Dataset, QueryRequest, QueryResult, SqlIssue};
 use engine::{EngineError, QueryJob};
-use sqlguard::{Catalog, Column, Table, ValidatedQuery};
+use sqlguard::{Catalog, Column, Limits, Table, ValidatedQuery};
 use telemetry::{ApiJson, Rejection};
 
 use crate::{AppError, AppState, datasets};
 
 /// The name every dataset is registered under; its `table_name` is an alias of it.
 pub const TABLE: &str = "data";
+
+/// How far sqlguard lets its normalised output grow past `max_sql_bytes` (its `ValidatedQuery::parse_with`
+/// bounds the rewritten text at 4 times the limit); keep the two in step.
+const NORMALISED_GROWTH: usize = 4;
+
+/// The limits the calculator re-validates the sidecar's SQL with. That SQL is sqlguard's normalised output
+/// (identifiers quoted, calls respelled), which sqlguard itself allows up to 4 × `max_sql_bytes`: checked with
+/// the limit a person's SQL gets, a 19,751-byte answer normalised to 21,653 bytes was refused as too long, and
+/// the user was told to shorten a query they never wrote. Every other limit is the same.
+pub fn normalised_limits() -> Limits {
+    let limits = Limits::default();
+    Limits {
+        max_sql_bytes: NORMALISED_GROWTH * limits.max_sql_bytes,
+        ..limits
+    }
+}
 
 /// What the validator may let a query read: the dataset as `data`, also known by its `table_name`.
 pub fn catalog_for(dataset: &Dataset) -> Catalog {
@@ -51,6 +67,17 @@ pub async fn run(
 ) -> Result<QueryResult, AppError> {
     let query = ValidatedQuery::parse(sql, &catalog_for(dataset))
         .map_err(|issues| AppError::ValidationFailed(sqlguard::to_wire(&issues)))?;
+    run_validated(state, dataset, query, limit).await
+}
+
+/// Runs a query validated against `dataset` already: its `sql()` is exactly what runs (analyze validates the
+/// sidecar's SQL with [`normalised_limits`], and shows and records the SQL it validated).
+pub async fn run_validated(
+    state: &AppState,
+    dataset: &Dataset,
+    query: ValidatedQuery,
+    limit: Option<usize>,
+) -> Result<QueryResult, AppError> {
     let id: datasets::DatasetId = dataset
         .id
         .parse()

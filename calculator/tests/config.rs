@@ -58,3 +58,40 @@ fn documented_values_start_the_stack() {
         ("QUERY_TIMEOUT", "10s"),
     ]);
 }
+
+/// The embedded sidecar can take AI_DEADLINE x (1 + AI_MAX_REPAIRS): a SIDECAR_TIMEOUT set shorter is warned
+/// about at startup, naming what to raise it to.
+#[test]
+fn a_sidecar_timeout_shorter_than_the_sidecar_can_take_is_warned_about() {
+    let (mut command, _dir) = stack(&[
+        ("AI_PROVIDER", "openai"),
+        ("AI_BASE_URL", "http://127.0.0.1:9/v1"),
+        ("AI_MODEL", "m"),
+        ("AI_DEADLINE", "100"),
+        ("AI_MAX_REPAIRS", "2"),
+        ("SIDECAR_TIMEOUT", "200"),
+        ("LOG_FORMAT", "json"),
+    ]);
+    let line = testkit::first_line_with(
+        command.env("RUST_LOG", "warn"),
+        "SIDECAR_TIMEOUT is shorter",
+        Duration::from_secs(30),
+    );
+    assert!(line.contains("raise it to 360 s"), "{line}");
+}
+
+/// Unset, SIDECAR_TIMEOUT covers what the embedded sidecar can take; the defaults fit each other.
+#[test]
+fn an_unset_sidecar_timeout_fits_the_embedded_sidecar() {
+    let mut config = calculator::Config::for_tests();
+    let default = config.sidecar_timeout;
+    assert!(
+        default >= Duration::from_secs(120 * 3),
+        "the default {default:?} is shorter than AI_DEADLINE x (1 + AI_MAX_REPAIRS) at their defaults"
+    );
+    config.fit_sidecar_timeout(Duration::from_secs(600), false);
+    assert_eq!(config.sidecar_timeout, Duration::from_secs(660));
+    config.sidecar_timeout = Duration::from_secs(10);
+    config.fit_sidecar_timeout(Duration::from_secs(600), true);
+    assert_eq!(config.sidecar_timeout, Duration::from_secs(10));
+}

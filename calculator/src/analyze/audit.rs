@@ -198,6 +198,7 @@ mod tests {
             outcome: Outcome::Answered,
             model: Some("m".into()),
             code: Some("SELECT 1".into()),
+            generated_code: None,
             summary: None,
             validation: None,
             chart: None,

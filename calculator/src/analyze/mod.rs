@@ -7,6 +7,7 @@ mod pipeline;
 mod progress;
 mod routes;
 mod sidecar_client;
+mod trail;
 
 use std::{
     collections::HashMap,

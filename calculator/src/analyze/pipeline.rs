@@ -6,17 +6,18 @@ use std::{sync::Arc, time::Instant};
 
 use base64::Engine as _;
 use contracts::{
-    AnalysisRecord, AnalyzeChart, AnalyzeResponse, ChartSpec, CodegenRequest, CodegenResponse,
-    CodegenStage, ColumnSchema, Dataset, DatasetDescription, ExecutionStage, Outcome,
-    PreviousAttempt, QueryResult, Timings, TokenDelta, ValidateRequest, Validation,
+    AnalyzeChart, AnalyzeResponse, ChartSpec, CodegenRequest, CodegenResponse, CodegenStage,
+    ColumnSchema, Dataset, DatasetDescription, ExecutionStage, PreviousAttempt, QueryResult,
+    TokenDelta, ValidateRequest, Validation,
 };
 use futures::StreamExt;
-use sqlguard::ValidatedQuery;
+use sqlguard::{Issue, ValidatedQuery};
 
 use super::{
     chart,
     progress::{Listener, StageEvent},
     sidecar_client::{CodegenEvent, SidecarError},
+    trail::Trail,
 };
 use crate::{AppError, AppState, query};
 
@@ -37,21 +38,6 @@ fn clip_sample(value: &serde_json::Value) -> serde_json::Value {
     }
 }
 
-/// What is known so far; becomes the audit record whatever happens.
-#[derive(Debug, Default)]
-struct Trail {
-    model: Option<String>,
-    code: Option<String>,
-    summary: Option<String>,
-    validation: Option<Validation>,
-    chart: Option<ChartSpec>,
-    row_count: Option<u64>,
-    attempts: u32,
-    timings: Timings,
-    /// The one repair round after an execution failure has been spent.
-    repaired: bool,
-}
-
 /// One analysis of one dataset.
 pub struct Analysis {
     pub state: AppState,
@@ -68,7 +54,7 @@ impl Analysis {
         let mut trail = Trail::default();
         let result = self.answer(&mut trail).await;
         trail.timings.total_ms = millis(started);
-        let record = self.record(trail, &result);
+        let record = trail.record(&self, &result);
         tracing::info!(
             dataset = %record.dataset_id,
             outcome = ?record.outcome,
@@ -89,14 +75,17 @@ impl Analysis {
         let description = self.describe().await?;
         let mut previous = None;
         loop {
-            let generated = self.generate(&description, previous.take(), trail).await?;
-            let (validation, validated) = self.validate(&description, &generated, trail).await?;
+            let (generated, local) = self.generate(&description, previous.take(), trail).await?;
+            let (validation, validated) = self
+                .validate(&description, &generated, local, trail)
+                .await?;
             self.listener
                 .send(StageEvent::Execution(ExecutionStage::Started {
                     sql: validated.sql().to_owned(),
                 }));
             let started = Instant::now();
-            let executed = query::run(&self.state, &self.dataset, validated.sql(), None).await;
+            let executed =
+                query::run_validated(&self.state, &self.dataset, validated.clone(), None).await;
             trail.timings.execute_ms += millis(started);
             match executed {
                 Ok(result) => return Ok(self.respond(generated, validation, result, trail).await),
@@ -151,13 +140,14 @@ impl Analysis {
         })
     }
 
-    /// Asks the sidecar for SQL (streaming tokens to the listener when there is one).
+    /// Asks the sidecar for SQL (streaming tokens to the listener when there is one), and validates it locally
+    /// at once: the `codegen` stage's `done` event and the audit trail show the SQL that will run.
     async fn generate(
         &self,
         description: &DatasetDescription,
         previous_attempt: Option<PreviousAttempt>,
         trail: &mut Trail,
-    ) -> Result<CodegenResponse, AppError> {
+    ) -> Result<(CodegenResponse, Result<ValidatedQuery, Vec<Issue>>), AppError> {
         let offset = trail.attempts;
         self.listener
             .send(StageEvent::Codegen(CodegenStage::Started {
@@ -184,25 +174,46 @@ impl Analysis {
         let generated = generated.map_err(|mut error| {
             if let SidecarError::Upstream { body, .. } = &mut error {
                 trail.attempts += body.error.attempts.unwrap_or(0);
-                trail.code = body.error.sql.clone().or(trail.code.take());
-                // The sidecar counted this call's answers only; the client and the audit trail count them all.
+                // The model's rejected SQL is the last considered; nothing of an earlier round's stands.
+                if let Some(sql) = &body.error.sql {
+                    trail.code = Some(sql.clone());
+                    trail.generated_code = None;
+                }
+                // The sidecar counted this call's answers only; the client and the audit trail count them all,
+                // in the count and in the message that states it.
                 if body.error.attempts.is_some() {
                     body.error.attempts = Some(trail.attempts);
+                    if body.error.code == "codegen_failed" {
+                        body.error.message = sidecar::error::codegen_failed_message(trail.attempts);
+                    }
                 }
             }
             error
         })?;
+        let started = Instant::now();
+        let local = ValidatedQuery::parse_with(
+            &generated.code,
+            &query::catalog_for(&self.dataset),
+            &query::normalised_limits(),
+        );
+        trail.timings.validate_ms += millis(started);
+        let code = match &local {
+            Ok(query) => query.sql().to_owned(),
+            Err(_) => generated.code.clone(),
+        };
         trail.attempts += generated.attempts;
         trail.model = Some(generated.model.clone());
-        trail.code = Some(generated.code.clone());
+        trail.generated_code = Some(generated.code.clone());
+        trail.code = Some(code.clone());
         trail.summary = Some(generated.summary.clone());
         trail.chart = generated.chart.clone();
         self.listener.send(StageEvent::Codegen(CodegenStage::Done {
-            code: generated.code.clone(),
+            generated_code: (code != generated.code).then(|| generated.code.clone()),
+            code,
             summary: generated.summary.clone(),
             attempts: trail.attempts,
         }));
-        Ok(generated)
+        Ok((generated, local))
     }
 
     async fn generate_streaming(
@@ -241,11 +252,12 @@ impl Analysis {
         ))
     }
 
-    /// The sidecar's verdict and review, then the calculator's own check: it never trusts the network.
+    /// The sidecar's verdict and review, beside the calculator's own check (`local`): it never trusts the network.
     async fn validate(
         &self,
         description: &DatasetDescription,
         generated: &CodegenResponse,
+        local: Result<ValidatedQuery, Vec<Issue>>,
         trail: &mut Trail,
     ) -> Result<(Validation, ValidatedQuery), AppError> {
         let started = Instant::now();
@@ -262,14 +274,16 @@ impl Analysis {
             .sidecar
             .validate(&self.trace_id, &request)
             .await;
-        let local = ValidatedQuery::parse(&generated.code, &query::catalog_for(&self.dataset));
         trail.timings.validate_ms += millis(started);
-        let (remote_valid, review) = match remote {
-            Ok(verdict) => (verdict.is_valid, verdict.review),
+        let (remote_valid, review, review_error) = match remote {
+            Ok(verdict) => {
+                let note = verdict.review_note();
+                (verdict.response.is_valid, verdict.response.review, note)
+            }
             // The review is advisory and the static verdict is ours: a failed call costs only the review.
             Err(error) => {
                 tracing::warn!(%error, "the sidecar's validation failed; using the local verdict alone");
-                (true, None)
+                (true, None, None)
             }
         };
         let validation = Validation {
@@ -279,6 +293,7 @@ impl Analysis {
                 Err(issues) => sqlguard::to_wire(issues),
             },
             review,
+            review_error,
         };
         trail.validation = Some(validation.clone());
         self.listener
@@ -303,8 +318,9 @@ impl Analysis {
                 elapsed_ms: result.elapsed_ms,
             }));
         trail.row_count = Some(result.table.row_count);
-        // The sidecar's notes (a chart spec it could not use) come first, then the drawing's.
+        // The sidecar's notes (a chart spec it could not use) come first, then the review's, then the drawing's.
         let mut notes = std::mem::take(&mut generated.notes);
+        notes.extend(validation.review_error.clone());
         let chart = match &generated.chart {
             Some(spec) => self.draw(spec, &result, &mut notes).await,
             None => None,
@@ -359,29 +375,6 @@ impl Analysis {
             }
         }
     }
-
-    fn record(&self, trail: Trail, result: &Result<AnalyzeResponse, AppError>) -> AnalysisRecord {
-        let (outcome, error) = match result {
-            Ok(_) => (Outcome::Answered, None),
-            Err(error) => (outcome_of(error), Some(error.body(&self.trace_id))),
-        };
-        AnalysisRecord {
-            trace_id: self.trace_id.clone(),
-            dataset_id: self.dataset.id.clone(),
-            question: self.question.clone(),
-            created_at: humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
-            outcome,
-            model: trail.model,
-            code: trail.code,
-            summary: trail.summary,
-            validation: trail.validation,
-            chart: trail.chart,
-            row_count: trail.row_count,
-            error,
-            attempts: trail.attempts,
-            timings: trail.timings,
-        }
-    }
 }
 
 /// Execution failures worth one repair: the model can write a query that works or costs less.
@@ -392,19 +385,6 @@ fn is_repairable(error: &AppError) -> bool {
     )
 }
 
-fn outcome_of(error: &AppError) -> Outcome {
-    match error {
-        AppError::ValidationFailed(_) => Outcome::Rejected,
-        AppError::Sidecar(SidecarError::Upstream { body, .. })
-            if body.error.code == "codegen_failed" =>
-        {
-            Outcome::Rejected
-        }
-        AppError::Sidecar(_) => Outcome::Unavailable,
-        _ => Outcome::Failed,
-    }
-}
-
-fn millis(since: Instant) -> u64 {
+pub(super) fn millis(since: Instant) -> u64 {
     since.elapsed().as_millis() as u64
 }

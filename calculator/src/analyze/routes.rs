@@ -15,7 +15,7 @@ use serde::Deserialize;
 use telemetry::{ApiJson, ApiQuery, Rejection, TraceId};
 use utoipa::IntoParams;
 
-use super::{Analysis, Listener, StageEvent};
+use super::{Analysis, Listener, SidecarError, StageEvent};
 use crate::{AppError, AppState, datasets};
 
 /// Longest question accepted, in characters.
@@ -57,11 +57,13 @@ fn question(body: Result<ApiJson<AnalyzeRequest>, Rejection>) -> Result<String, 
         (status = 422, body = contracts::ApiError, description = "`codegen_failed` (the model's SQL never \
             passed; with `issues`, `sql`, `attempts`), `validation_failed`, `query_failed`, `query_timeout`, \
             `query_too_large`, `llm_refused`, `invalid_input`"),
-        (status = 429, body = contracts::ApiError, description = "`llm_rate_limited`, with `Retry-After`"),
+        (status = 429, body = contracts::ApiError, description = "`llm_rate_limited`, with `Retry-After` (none \
+            for a daily quota)"),
         (status = 502, body = contracts::ApiError, description = "`llm_bad_output`, `llm_error`, \
             `sidecar_bad_response`"),
         (status = 503, body = contracts::ApiError, description = "`llm_not_configured` (says what to set), \
-            `llm_unavailable`, `sidecar_unavailable`"),
+            `llm_unavailable`, `sidecar_unavailable`, `sidecar_unauthorized` (the calculator's SIDECAR_TOKEN \
+            does not match the sidecar's)"),
         (status = 504, body = contracts::ApiError, description = "`llm_timeout`, `sidecar_timeout`")))]
 pub async fn analyze(
     State(state): State<AppState>,
@@ -228,7 +230,8 @@ pub async fn analysis(
         .ok_or_else(not_found)
 }
 
-/// Whether questions can be answered now: the sidecar answers and has an LLM configured.
+/// Whether questions can be answered now: the sidecar answers, takes the calculator's token, and has an LLM
+/// configured.
 ///
 /// `status` is `ready`, or `degraded` with what is missing in `hint`. It answers 200 either way: everything but
 /// analyze keeps working without the sidecar, so a load balancer should keep sending traffic. `/healthz` is
@@ -242,17 +245,27 @@ pub async fn readyz(
     let started = Instant::now();
     let health = sidecar.health(&trace_id).await;
     let latency_ms = Some(started.elapsed().as_millis() as u64);
+    // The sidecar's /healthz is open, but checks a token that is sent: a wrong SIDECAR_TOKEN shows here, and a
+    // missing one in its `auth` detail, instead of as 401s to every question.
+    let mut token_problem = None;
     let (sidecar_status, llm) = match health {
         Ok(health) => {
+            if health["details"]["auth"].as_bool() == Some(true) && !sidecar.has_token() {
+                token_problem = Some(
+                    "the AI sidecar requires a token and the calculator has none: set the sidecar's \
+                     SIDECAR_TOKEN for the calculator too"
+                        .to_owned(),
+                );
+            }
             let llm = &health["details"]["llm"];
             let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
             let configured = llm["configured"].as_bool().unwrap_or(false);
             (
                 SidecarStatus {
                     reachable: true,
-                    url: sidecar.base_url().to_owned(),
+                    url: sidecar.shown_url().to_owned(),
                     latency_ms,
-                    error: None,
+                    error: token_problem.clone(),
                 },
                 LlmStatus {
                     configured,
@@ -261,21 +274,29 @@ pub async fn readyz(
                 },
             )
         }
-        Err(error) => (
-            SidecarStatus {
-                reachable: false,
-                url: sidecar.base_url().to_owned(),
-                latency_ms,
-                error: Some(error.to_string()),
-            },
-            LlmStatus {
-                configured: false,
-                provider: None,
-                model: None,
-            },
-        ),
+        Err(error) => {
+            let refused = matches!(error, SidecarError::Unauthorized(_));
+            if refused {
+                token_problem = Some(error.to_string());
+            }
+            (
+                SidecarStatus {
+                    reachable: refused,
+                    url: sidecar.shown_url().to_owned(),
+                    latency_ms,
+                    error: Some(error.to_string()),
+                },
+                LlmStatus {
+                    configured: false,
+                    provider: None,
+                    model: None,
+                },
+            )
+        }
     };
-    let hint = if !sidecar_status.reachable {
+    let hint = if token_problem.is_some() {
+        token_problem
+    } else if !sidecar_status.reachable {
         Some(
             "start the sidecar (`cargo run --release -p sidecar`) or point SIDECAR_URL at it"
                 .to_owned(),

@@ -22,6 +22,13 @@ pub enum SidecarError {
     /// Nothing answered at the sidecar's address.
     #[error("the AI sidecar at {url} cannot be reached ({reason})")]
     Unreachable { url: String, reason: String },
+    /// The sidecar refused the calculator's bearer token: an operator's misconfiguration, not the client's.
+    #[error(
+        "the AI sidecar refused the calculator's credentials (HTTP {}): the calculator's SIDECAR_TOKEN does not \
+         match the sidecar's; set the same SIDECAR_TOKEN for both",
+        .0.as_u16()
+    )]
+    Unauthorized(StatusCode),
     /// The sidecar did not answer in time.
     #[error("the AI sidecar did not answer within {0:?}")]
     Timeout(Duration),
@@ -45,10 +52,49 @@ pub enum CodegenEvent {
     Result(Box<CodegenResponse>),
 }
 
+/// The sidecar's verdict, and why the review it was asked for is missing (from `X-Review-Error`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub response: ValidateResponse,
+    /// The sidecar's error code for the failed review (`llm_unavailable`, `llm_timeout`, ...).
+    pub review_error: Option<String>,
+}
+
+impl Verdict {
+    /// What the response and the audit record say about a review that was asked for and failed.
+    pub fn review_note(&self) -> Option<String> {
+        self.review_error.as_deref().map(review_failure)
+    }
+}
+
+/// The note for a review the sidecar could not obtain, from its error code: what happened, without the
+/// provider's own message (that is in the sidecar's log under the trace id).
+fn review_failure(code: &str) -> String {
+    let why = match code {
+        "llm_unavailable" => "the LLM was unavailable",
+        "llm_timeout" => "the LLM did not answer in time",
+        "llm_rate_limited" => "the LLM's rate limit or quota was reached",
+        "llm_refused" => "the LLM refused to review the query",
+        "llm_bad_output" => "the LLM's answer could not be read",
+        "llm_not_configured" => "no LLM is configured",
+        _ => "the LLM call failed",
+    };
+    let code: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .take(64)
+        .collect();
+    format!(
+        "the LLM review could not be obtained: {why} ({code}); the query was validated without it"
+    )
+}
+
 /// A small typed client over reqwest; cheap to clone.
 #[derive(Clone)]
 pub struct SidecarClient {
     base_url: String,
+    /// `base_url` as messages and logs show it: without userinfo or query (see `llm::redact_url`).
+    shown_url: String,
     token: Option<SecretString>,
     http: reqwest::Client,
     timeout: Duration,
@@ -57,7 +103,7 @@ pub struct SidecarClient {
 impl std::fmt::Debug for SidecarClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SidecarClient")
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.shown_url)
             .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
             .field("timeout", &self.timeout)
             .finish()
@@ -77,16 +123,24 @@ impl SidecarClient {
             .connect_timeout(connect_timeout)
             .tcp_nodelay(true)
             .build()?;
+        let base_url = base_url.into().trim_end_matches('/').to_owned();
         Ok(Self {
-            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            shown_url: llm::redact_url(&base_url),
+            base_url,
             token,
             http,
             timeout,
         })
     }
 
-    pub fn base_url(&self) -> &str {
-        &self.base_url
+    /// The base URL as it may be shown: credentials and query replaced by `***`.
+    pub fn shown_url(&self) -> &str {
+        &self.shown_url
+    }
+
+    /// Whether calls carry a bearer token (`SIDECAR_TOKEN`).
+    pub fn has_token(&self) -> bool {
+        self.token.is_some()
     }
 
     fn request(
@@ -111,7 +165,7 @@ impl SidecarClient {
             SidecarError::Timeout(waited)
         } else if error.is_connect() || error.is_request() {
             SidecarError::Unreachable {
-                url: self.base_url.clone(),
+                url: self.shown_url.clone(),
                 reason: root_cause(error),
             }
         } else {
@@ -125,6 +179,16 @@ impl SidecarClient {
         trace_id: &str,
         body: &B,
     ) -> Result<T, SidecarError> {
+        Ok(self.post_json_with_headers(path, trace_id, body).await?.0)
+    }
+
+    /// [`Self::post_json`], with the response's headers.
+    async fn post_json_with_headers<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        trace_id: &str,
+        body: &B,
+    ) -> Result<(T, reqwest::header::HeaderMap), SidecarError> {
         let response = self
             .request(reqwest::Method::POST, path, trace_id)
             .timeout(self.timeout)
@@ -133,11 +197,14 @@ impl SidecarClient {
             .await
             .map_err(|e| self.transport_error(&e, self.timeout))?;
         let response = check_status(response).await?;
+        let headers = response.headers().clone();
         let bytes = response
             .bytes()
             .await
             .map_err(|e| self.transport_error(&e, self.timeout))?;
-        serde_json::from_slice(&bytes).map_err(|e| SidecarError::BadResponse(e.to_string()))
+        let value =
+            serde_json::from_slice(&bytes).map_err(|e| SidecarError::BadResponse(e.to_string()))?;
+        Ok((value, headers))
     }
 
     /// `POST /ai/codegen`: SQL that passed the sidecar's validator.
@@ -149,13 +216,24 @@ impl SidecarClient {
         self.post_json("/ai/codegen", trace_id, request).await
     }
 
-    /// `POST /ai/validate`: the static verdict, and the LLM review when the sidecar has it on.
+    /// `POST /ai/validate`: the static verdict, and the LLM review when the sidecar has it on (or the code of
+    /// the error that cost it, which the sidecar sends in `X-Review-Error` beside the static verdict).
     pub async fn validate(
         &self,
         trace_id: &str,
         request: &ValidateRequest,
-    ) -> Result<ValidateResponse, SidecarError> {
-        self.post_json("/ai/validate", trace_id, request).await
+    ) -> Result<Verdict, SidecarError> {
+        let (response, headers) = self
+            .post_json_with_headers("/ai/validate", trace_id, request)
+            .await?;
+        let review_error = headers
+            .get(sidecar::REVIEW_ERROR_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(Verdict {
+            response,
+            review_error,
+        })
     }
 
     /// `GET /healthz` of the sidecar, as JSON (it reports the configured LLM).
@@ -279,6 +357,10 @@ async fn check_status(response: reqwest::Response) -> Result<reqwest::Response, 
         return Ok(response);
     }
     let status = StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    // The sidecar's 401 is about the calculator's token: passed on, it told end users they were unauthorized.
+    if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+        return Err(SidecarError::Unauthorized(status));
+    }
     let retry_after = response
         .headers()
         .get(reqwest::header::RETRY_AFTER)

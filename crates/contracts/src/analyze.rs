@@ -22,6 +22,9 @@ pub struct Validation {
     pub issues: Vec<SqlIssue>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<Review>,
+    /// Why the LLM review (`AI_REVIEW=on`) could not be obtained, when it failed; the static verdict stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_error: Option<String>,
 }
 
 /// A chart drawn from the result, following the model's spec.
@@ -90,9 +93,13 @@ pub struct AnalysisRecord {
     pub outcome: Outcome,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    /// The last SQL considered (the one that ran, when answered).
+    /// The SQL that ran: the calculator's own validation's normalised text, as in the response's `code`. When
+    /// nothing ran, the last SQL considered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// The SQL as the sidecar returned it, when it differs from `code` (the calculator normalises it again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated_code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -127,7 +134,12 @@ pub enum CodegenStage {
     Repair { attempt: u32, issues: Vec<SqlIssue> },
     /// The sidecar returned SQL that passed its validator.
     Done {
+        /// The SQL that will run: the calculator's normalisation of the sidecar's (the sidecar's own when the
+        /// calculator rejects it).
         code: String,
+        /// The SQL as the sidecar returned it, when it differs from `code`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        generated_code: Option<String>,
         summary: String,
         attempts: u32,
     },

@@ -1,0 +1,72 @@
+//! What an analysis has done so far, and the audit record it becomes whatever the outcome.
+
+use contracts::{AnalysisRecord, AnalyzeResponse, ChartSpec, Outcome, Timings, Validation};
+
+use super::{pipeline::Analysis, sidecar_client::SidecarError};
+use crate::AppError;
+
+/// What is known so far; becomes the audit record whatever happens.
+#[derive(Debug, Default)]
+pub(super) struct Trail {
+    pub model: Option<String>,
+    /// The SQL that ran, or will: the calculator's normalisation of the sidecar's (the last SQL considered
+    /// when nothing ran).
+    pub code: Option<String>,
+    /// The SQL as the sidecar returned it.
+    pub generated_code: Option<String>,
+    pub summary: Option<String>,
+    pub validation: Option<Validation>,
+    pub chart: Option<ChartSpec>,
+    pub row_count: Option<u64>,
+    pub attempts: u32,
+    pub timings: Timings,
+    /// The one repair round after an execution failure has been spent.
+    pub repaired: bool,
+}
+
+impl Trail {
+    pub(super) fn record(
+        self,
+        analysis: &Analysis,
+        result: &Result<AnalyzeResponse, AppError>,
+    ) -> AnalysisRecord {
+        let (outcome, error) = match result {
+            Ok(_) => (Outcome::Answered, None),
+            Err(error) => (outcome_of(error), Some(error.body(&analysis.trace_id))),
+        };
+        // The sidecar's text is kept only where it says something `code` does not.
+        let generated_code = self
+            .generated_code
+            .filter(|g| Some(g) != self.code.as_ref());
+        AnalysisRecord {
+            trace_id: analysis.trace_id.clone(),
+            dataset_id: analysis.dataset.id.clone(),
+            question: analysis.question.clone(),
+            created_at: humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
+            outcome,
+            model: self.model,
+            code: self.code,
+            generated_code,
+            summary: self.summary,
+            validation: self.validation,
+            chart: self.chart,
+            row_count: self.row_count,
+            error,
+            attempts: self.attempts,
+            timings: self.timings,
+        }
+    }
+}
+
+fn outcome_of(error: &AppError) -> Outcome {
+    match error {
+        AppError::ValidationFailed(_) => Outcome::Rejected,
+        AppError::Sidecar(SidecarError::Upstream { body, .. })
+            if body.error.code == "codegen_failed" =>
+        {
+            Outcome::Rejected
+        }
+        AppError::Sidecar(_) => Outcome::Unavailable,
+        _ => Outcome::Failed,
+    }
+}
