@@ -50,13 +50,26 @@ impl AuditLog {
     /// middle of a write) is cut off; a line that is not a record is skipped with a warning, never deleted.
     pub fn open(data_dir: &Path) -> std::io::Result<Self> {
         let dir = data_dir.join("audit");
-        std::fs::create_dir_all(&dir)?;
+        // Named, for the operator: a bare "Permission denied" at startup said nothing of where.
+        fn named<'a>(
+            what: &'a str,
+            path: &'a Path,
+        ) -> impl FnOnce(std::io::Error) -> std::io::Error + 'a {
+            move |e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!("cannot {what} {} (under DATA_DIR): {e}", path.display()),
+                )
+            }
+        }
+        std::fs::create_dir_all(&dir).map_err(named("create the directory", &dir))?;
         let path = dir.join("analyses.jsonl");
         let file = OpenOptions::new()
             .read(true)
             .append(true)
             .create(true)
-            .open(&path)?;
+            .open(&path)
+            .map_err(named("open the analyses history", &path))?;
         let (entries, end) = index(&file)?;
         if end < file.metadata()?.len() {
             tracing::warn!(path = %path.display(), "audit log ended in a torn line; it is cut off");
@@ -78,7 +91,15 @@ impl AuditLog {
         let mut line = serde_json::to_vec(record)?;
         line.push(b'\n');
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner.file.write_all(&line)?;
+        if let Err(error) = inner.file.write_all(&line) {
+            // Part of the line may be written (a full disk): cut it off, or every later record would be
+            // indexed where it is not, and the next one glued to it. Failing that, index from the real end.
+            let end = inner.end;
+            if inner.file.set_len(end).is_err() {
+                inner.end = inner.file.metadata().map_or(end, |m| m.len());
+            }
+            return Err(error);
+        }
         let offset = inner.end;
         inner.end += line.len() as u64;
         inner.entries.push(Entry {

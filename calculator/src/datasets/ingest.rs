@@ -117,6 +117,13 @@ fn describe(
 /// Maps an engine failure during ingest: the file's fault is a 422 naming the problem (and line).
 fn ingest_error(error: EngineError) -> AppError {
     match error {
+        // Writing the Parquet file is where a full disk shows while converting; Polars wraps it in a
+        // Parquet error, which would otherwise be blamed on the file.
+        EngineError::Query(ref message) | EngineError::Csv { ref message, .. }
+            if is_disk_full(message) =>
+        {
+            disk_full()
+        }
         EngineError::Csv { .. } | EngineError::EmptyFile => AppError::InvalidCsv(error.to_string()),
         // A value that breaks its column's type surfaces as a polars error: still the file's fault.
         EngineError::Query(message) => AppError::InvalidCsv(message),
@@ -186,5 +193,16 @@ mod tests {
         );
         let engine = EngineError::Internal("worker crashed".into());
         assert_eq!(ingest_error(engine).status_and_code().1, "internal_error");
+        // Polars' Parquet writer reports it as its own error, which reaches us as a failed conversion.
+        let engine = EngineError::Query(
+            "parquet: File out of specification: underlying IO error: No space left on device (os error 28)"
+                .into(),
+        );
+        assert_eq!(
+            ingest_error(engine).status_and_code().1,
+            "insufficient_storage"
+        );
+        let engine = EngineError::Query("could not parse `x` as dtype `i64`".into());
+        assert_eq!(ingest_error(engine).status_and_code().1, "invalid_csv");
     }
 }

@@ -16,7 +16,7 @@ use tokio::time::{Instant, timeout, timeout_at};
 
 use crate::error::says_out_of_memory;
 use crate::protocol::{Payload, Reply, Request, receive, send};
-use crate::worker::{CACHE_ENV, MEMORY_LIMIT_ENV};
+use crate::worker::{CACHE_ENV, MEMORY_LIMIT_ENV, PARENT_ENV};
 use crate::{EngineConfig, EngineError, IngestJob, IngestReport, QueryJob, QueryOutput};
 
 /// Lines of a dying worker's stderr kept to tell an out-of-memory abort from other deaths.
@@ -232,6 +232,7 @@ impl Engine {
             )
             .env(MEMORY_LIMIT_ENV, config.memory_limit_bytes.to_string())
             .env(CACHE_ENV, if config.cache_datasets { "1" } else { "0" })
+            .env(PARENT_ENV, std::process::id().to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

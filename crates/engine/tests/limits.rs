@@ -85,3 +85,48 @@ async fn a_long_query_times_out_and_the_pool_recovers() {
         .expect("the engine answers after a timeout");
     assert_eq!(ok.table.rows, vec![vec![serde_json::json!(999_999)]]);
 }
+
+/// A worker whose parent dies mid-job (a calculator killed with `kill -9`) exits, rather than running its
+/// job on under init with no time limit left.
+#[test]
+fn a_worker_exits_when_its_parent_dies() {
+    use std::process::{Command, Stdio};
+    // A shell starts the worker on the shell's stdin, a pipe this test holds open (so only the parent's death
+    // can end it), prints its pid, and waits; the shell is then killed.
+    let worker = env!("CARGO_BIN_EXE_engine-worker");
+    let mut shell = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "export CSV_ASK_ENGINE_PARENT=$$; exec 3<&0; '{worker}' <&3 3<&- & echo $!; wait"
+        ))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("sh runs");
+    let _open_stdin = shell.stdin.take();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(shell.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let pid: u32 = line.trim().parse().expect("the worker's pid");
+    let alive = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+            !stat
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        })
+    };
+    assert!(alive(), "the worker started");
+    shell.kill().unwrap();
+    shell.wait().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while alive() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(!alive(), "the worker outlived its parent");
+}

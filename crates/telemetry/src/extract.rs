@@ -122,6 +122,77 @@ fn too_large(limit: Option<usize>) -> Rejection {
     Rejection::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
 }
 
+/// How long a JSON body may take to arrive, whole.
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A body that fails once [`BODY_TIMEOUT`] has passed since it first made its reader wait: a client that
+/// announces a body and sends it slowly, or not at all, held a connection (and the handler) for as long as it
+/// liked. The timer is boxed and started only for a body not already there, so the common case neither
+/// allocates it nor carries it in the extractor's future (see the size test below).
+struct Deadline {
+    body: Body,
+    timer: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Deadline {
+    fn new(body: Body) -> Self {
+        Self { body, timer: None }
+    }
+}
+
+fn body_timed_out() -> Rejection {
+    Rejection::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "request_timeout",
+        format!(
+            "the request body did not arrive within {} seconds",
+            BODY_TIMEOUT.as_secs()
+        ),
+    )
+}
+
+#[derive(Debug)]
+struct BodyTimedOut;
+
+impl std::fmt::Display for BodyTimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the request body did not arrive in time")
+    }
+}
+
+impl std::error::Error for BodyTimedOut {}
+
+impl http_body::Body for Deadline {
+    type Data = Bytes;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        if let Poll::Ready(frame) = std::pin::Pin::new(&mut this.body).poll_frame(cx) {
+            return Poll::Ready(frame.map(|f| f.map_err(Into::into)));
+        }
+        let timer = this
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(BODY_TIMEOUT)));
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(BodyTimedOut)))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
 /// Where a JSON body is read from: the request's body up to the limit the request layer carries
 /// (`MAX_BODY_BYTES`), or axum's `Bytes` extractor with the route's own limit when the layer has none.
 ///
@@ -145,18 +216,25 @@ impl<'a> BodySource<'a> {
         match current_body_limit() {
             Some(limit) => Self::Limited(request.into_body(), limit),
             // Rare (a router without the request layer): boxed, so it does not size the common case's future.
-            None => Self::Unlimited(Box::pin(Bytes::from_request(request, state))),
+            None => {
+                let request = request.map(|body| Body::new(Deadline::new(body)));
+                Self::Unlimited(Box::pin(Bytes::from_request(request, state)))
+            }
         }
     }
 
     async fn read(self) -> Result<Bytes, Rejection> {
         match self {
             Self::Limited(body, limit) => {
+                let body = Body::new(Deadline::new(body));
                 axum::body::to_bytes(body, limit).await.map_err(|error| {
-                    let over_limit = std::error::Error::source(&error)
-                        .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
-                    if over_limit {
+                    let source = std::error::Error::source(&error);
+                    if source.is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) {
                         too_large(Some(limit))
+                    } else if std::iter::successors(source, |e| e.source())
+                        .any(|e| e.is::<BodyTimedOut>())
+                    {
+                        body_timed_out()
                     } else {
                         Rejection::new(
                             StatusCode::BAD_REQUEST,
@@ -169,6 +247,8 @@ impl<'a> BodySource<'a> {
             Self::Unlimited(bytes) => bytes.await.map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     too_large(None)
+                } else if rejection.body_text().contains(&BodyTimedOut.to_string()) {
+                    body_timed_out()
                 } else {
                     Rejection::new(
                         StatusCode::BAD_REQUEST,

@@ -23,4 +23,4 @@ pub use trace_id::{
 mod config;
 mod server;
 pub use config::{ConfigError, Delay, Seconds, env_opt, env_or, load_dotenv};
-pub use server::{serve, served, shutdown_signal};
+pub use server::{ConnectionLimits, serve, serve_connections, served, shutdown_signal};

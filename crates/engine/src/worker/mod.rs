@@ -52,6 +52,8 @@ use crate::{EngineError, QueryOutput};
 pub(crate) const MEMORY_LIMIT_ENV: &str = "CSV_ASK_ENGINE_MEMORY_LIMIT";
 /// Environment variable: `1` to keep the last dataset in memory between jobs.
 pub(crate) const CACHE_ENV: &str = "CSV_ASK_ENGINE_CACHE";
+/// Environment variable carrying the parent's pid: a worker whose parent is another process exits.
+pub(crate) const PARENT_ENV: &str = "CSV_ASK_ENGINE_PARENT";
 
 /// When this process was started as a worker (its first argument is [`crate::WORKER_ARG`]), run as one and
 /// exit; otherwise return at once. Call it first thing in `main`, before any runtime or thread starts.
@@ -74,6 +76,7 @@ pub fn worker_main() -> ! {
         eprintln!("engine worker: cannot set the memory limit: {e}");
         std::process::exit(3);
     }
+    exit_with_the_parent();
     let cache = std::env::var(CACHE_ENV).as_deref() == Ok("1");
     let mut state = query::State::new(cache, limit);
     let mut input = io::stdin().lock();
@@ -106,6 +109,33 @@ pub fn worker_main() -> ! {
             let _ = output.flush();
             std::process::exit(1);
         }
+    }
+}
+
+/// A worker whose calculator died (`kill -9`, a crash) was adopted by init and kept running its job, a query
+/// of gigabytes with no time limit left to stop it: the time limit is the parent's. Its stdin only closes
+/// once the job is done, so a thread watches for another parent instead. The parent says who it is
+/// ([`PARENT_ENV`]): one that died before this line ran would otherwise look like the parent.
+fn exit_with_the_parent() {
+    let parent = std::env::var(PARENT_ENV)
+        .ok()
+        .and_then(|pid| pid.parse::<u32>().ok())
+        .unwrap_or_else(std::os::unix::process::parent_id);
+    let watch = move || {
+        loop {
+            if std::os::unix::process::parent_id() != parent {
+                std::process::exit(4);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
+    };
+    // A small stack: the thread only sleeps and compares, inside the worker's address-space limit.
+    if let Err(e) = std::thread::Builder::new()
+        .name("parent-watch".into())
+        .stack_size(64 * 1024)
+        .spawn(watch)
+    {
+        eprintln!("engine worker: cannot watch the parent process: {e}");
     }
 }
 
