@@ -44,7 +44,7 @@ async fn exact_request_and_happy_path() {
     assert_eq!(
         reply.json(),
         json!({
-            "code": "SELECT \"pclass\", AVG(\"survived\") AS survival_rate FROM data GROUP BY \"pclass\" ORDER BY survival_rate DESC NULLS LAST, \"pclass\" DESC LIMIT 1",
+            "code": "SELECT \"pclass\", AVG(\"survived\") AS survival_rate FROM data GROUP BY \"pclass\" ORDER BY survival_rate DESC NULLS LAST, \"pclass\" DESC NULLS LAST LIMIT 1",
             "language": "sql",
             "summary": "The class with the highest share of survivors.",
             "chart": {"kind": "bar", "x": "pclass", "y": "survival_rate"},

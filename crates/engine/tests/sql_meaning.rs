@@ -158,6 +158,48 @@ async fn answers_match_sqlite() {
             "SELECT dept, COUNT(*) AS n FROM data GROUP BY dept HAVING dept <> 'Ops' AND COUNT(*) > 1 ORDER BY dept",
             json!([["HR", 2], ["IT", 3]]),
         ),
+        // The difference of two dates is days: of aggregates, window values and a CTE's date columns too
+        // (Polars answered a duration, and `> 400` compared microseconds).
+        (
+            "SELECT dept, MAX(hired) - MIN(hired) AS span FROM data GROUP BY dept ORDER BY dept",
+            json!([["HR", 383], ["IT", 1506], ["Ops", 0]]),
+        ),
+        (
+            "SELECT dept FROM data GROUP BY dept HAVING MAX(hired) - MIN(hired) > 400 ORDER BY dept",
+            json!([["IT"]]),
+        ),
+        (
+            "WITH t AS (SELECT dept, MIN(hired) AS f, MAX(hired) AS l FROM data GROUP BY dept) SELECT dept, l - f FROM t WHERE l - f > 400 ORDER BY dept",
+            json!([["IT", 1506]]),
+        ),
+        (
+            "SELECT id, hired - LAG(hired) OVER (ORDER BY hired) AS gap FROM data ORDER BY hired",
+            json!([[5, null], [3, 590], [1, 43], [2, 383], [4, 490], [6, 495]]),
+        ),
+        // A date plus or minus whole days (PostgreSQL; SQLite's `date(d, '+7 days')`).
+        (
+            "SELECT id, CAST(hired + 7 AS TEXT), CAST(hired - 30 AS TEXT) FROM data WHERE id <= 2 ORDER BY id",
+            json!([
+                [1, "2020-02-19", "2020-01-13"],
+                [2, "2021-03-08", "2021-01-30"]
+            ]),
+        ),
+        // Grouped by a SELECT name and ordered by an aggregate the SELECT lacks ("unable to find column").
+        (
+            "SELECT strftime('%Y', hired) AS y, COUNT(*) FROM data GROUP BY y ORDER BY MIN(hired)",
+            json!([
+                ["2018", 1],
+                ["2019", 1],
+                ["2020", 1],
+                ["2021", 1],
+                ["2022", 1],
+                ["2023", 1]
+            ]),
+        ),
+        (
+            "SELECT dept AS d, COUNT(*) AS n FROM data GROUP BY d ORDER BY SUM(salary) DESC",
+            json!([["IT", 3], ["HR", 2], ["Ops", 1]]),
+        ),
         // A one-row relation joined without a condition: the share-of-total query (sqlguard refused it as a
         // cross join).
         (

@@ -148,7 +148,8 @@ pub(crate) fn truth_test(e: &mut Expr) {
 
 /// `end_date - hire_date` is a whole number of days in PostgreSQL (SQLite has no dates). Polars answers a
 /// duration in microseconds, shown as `745d`: `WHERE end_date - hire_date > 365` compared it with 365 µs and
-/// let every positive gap through. Between two date columns the difference becomes the days.
+/// let every positive gap through. Between two dates (columns, `MAX(d)`, `LAG(d)`, a CTE's date column) the
+/// difference becomes the days.
 pub(crate) fn days_between(scopes: &[SelectScope], e: &mut Expr) {
     let Expr::BinaryOp {
         left,
@@ -158,11 +159,13 @@ pub(crate) fn days_between(scopes: &[SelectScope], e: &mut Expr) {
     else {
         return;
     };
-    let is_date = |x: &Expr| is_column_of_kind(scopes, x, |r| &r.dates);
+    let is_date = |x: &Expr| crate::temporal::is_date_expr(scopes, x);
     if !(is_date(left) && is_date(right)) {
         return;
     }
-    let text = format!("CAST(CAST({left} - {right} AS BIGINT) / 86400000000 AS BIGINT)");
+    // A date is stored as its days since 1970, so the difference of the two is the days. Nothing in the result
+    // is a difference of dates any more, so validating it again (the calculator does) leaves it as it is.
+    let text = format!("CAST({left} AS BIGINT) - CAST({right} AS BIGINT)");
     if let Some(days) = crate::parse_expression(&text) {
         *e = Expr::Nested(Box::new(days));
     }

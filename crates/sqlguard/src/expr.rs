@@ -66,6 +66,7 @@ impl Walker<'_> {
         }
         self.expr_kind(e);
         crate::compat::days_between(&self.scopes, e);
+        crate::temporal::date_plus_days(&self.scopes, e);
     }
 
     fn expr_kind(&mut self, e: &mut Expr) {

@@ -177,6 +177,26 @@ impl Walker<'_> {
 
     /// The expression the alias `name` of the current SELECT stands for, when it holds no aggregate or
     /// window (those have no value in WHERE).
+    /// `GROUP BY m`, where `m` names a SELECT expression and no column, groups by that expression, as
+    /// SQLite and PostgreSQL do. Polars does too, but lost the name when ORDER BY needs an aggregate the
+    /// SELECT lacks (`ORDER BY MIN(d)`: "unable to find column m"), so the key is written out.
+    pub(crate) fn group_by_what_a_name_names(&self, key: &mut Expr) {
+        let Expr::Identifier(word) = key else {
+            return;
+        };
+        if self.too_deep()
+            || !matches!(resolve(&self.scopes, &word.value, true), Resolved::Alias(_))
+        {
+            return;
+        }
+        if let Some(expr) = self.alias_expression(&word.value) {
+            *key = match expr {
+                Expr::Nested(inner) => *inner,
+                other => other,
+            };
+        }
+    }
+
     fn alias_expression(&self, name: &str) -> Option<Expr> {
         let (_, expr) = self
             .scopes
@@ -289,11 +309,13 @@ impl Walker<'_> {
                 SelectItem::UnnamedExpr(e) => {
                     let written = e.to_string();
                     self.expr(e);
+                    let date = crate::temporal::is_date_expr(&self.scopes, e);
                     let column = match e {
                         Expr::Identifier(i) => Some(i.value.clone()),
                         Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.clone()),
                         _ => None,
                     };
+                    let columns_before = out.columns.len();
                     match column {
                         Some(name) if !out.columns.contains(&name) => out.columns.push(name),
                         // The same name twice (`a.name, b.name`, `*, name`) is an error in Polars: the
@@ -320,9 +342,15 @@ impl Walker<'_> {
                             };
                         }
                     }
+                    if date && out.columns.len() > columns_before {
+                        out.dates.extend(out.columns.last().cloned());
+                    }
                 }
                 SelectItem::ExprWithAlias { expr, alias } => {
                     self.expr(expr);
+                    if crate::temporal::is_date_expr(&self.scopes, expr) {
+                        out.dates.push(alias.value.clone());
+                    }
                     out.columns.push(alias.value.clone());
                 }
                 SelectItem::Wildcard(opts) => {
@@ -344,6 +372,7 @@ impl Walker<'_> {
                     if let Some(scope) = self.scopes.last() {
                         for rel in &scope.relations {
                             out.columns.extend(rel.columns.iter().cloned());
+                            out.dates.extend(rel.dates.iter().cloned());
                             out.open |= rel.open;
                         }
                     }
@@ -390,6 +419,7 @@ impl Walker<'_> {
                     ident.quote_style = crate::relations::needs_quotes(&rel.visible).then_some('"');
                 }
                 out.columns.extend(rel.columns.iter().cloned());
+                out.dates.extend(rel.dates.iter().cloned());
                 out.open |= rel.open;
             }
             None => {

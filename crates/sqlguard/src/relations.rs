@@ -88,6 +88,7 @@ impl Walker<'_> {
                 if let Some(a) = alias.as_ref().filter(|a| !a.columns.is_empty()) {
                     out.columns = a.columns.iter().map(|c| c.name.value.clone()).collect();
                     out.open = false;
+                    out.dates.clear();
                 }
                 relations.push(Relation {
                     describe: format!("subquery `{visible}`"),
@@ -95,7 +96,7 @@ impl Walker<'_> {
                     columns: out.columns,
                     open: out.open,
                     numeric: Vec::new(),
-                    dates: Vec::new(),
+                    dates: out.dates,
                     datetimes: Vec::new(),
                     not_null: Vec::new(),
                     one_row,

@@ -1,11 +1,13 @@
-//! SQLite's date functions applied to columns that already hold dates, as SQL written for SQLite does.
+//! Dates as SQL written for SQLite and PostgreSQL uses them, where Polars reads them otherwise.
 //!
-//! SQLite keeps dates as text, so `DATE(ts)` there takes the date part of a timestamp. Polars' `DATE`
-//! parses text and refused a datetime column ("expected String, got datetime[μs]"), which made the common
-//! `GROUP BY DATE(ts)` fail. On a date or datetime column each becomes the cast it means.
+//! - SQLite keeps dates as text, so `DATE(ts)` there takes the date part of a timestamp. Polars' `DATE`
+//!   parses text and refused a datetime column ("expected String, got datetime[μs]"), which made the common
+//!   `GROUP BY DATE(ts)` fail. On a date or datetime column each becomes the cast it means.
+//! - Which expressions hold dates (a date column, `MAX(d)`, `LAG(d)`, a CTE's date column), so that the
+//!   difference of two is a number of days (`compat::days_between`) and `d + 7` adds days, as in PostgreSQL.
 
 use sqlparser::ast::{
-    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Value,
+    BinaryOperator, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Value,
 };
 
 use crate::compat::is_column_of_kind;
@@ -106,4 +108,81 @@ fn chrono_like_datetime(text: &str) -> bool {
         && digits(11..13)
         && bytes.get(13) == Some(&b':')
         && digits(14..16)
+}
+
+/// Calls whose value is their first argument's (or one of their arguments'), so of its type.
+const SAME_TYPE_CALLS: &[&str] = &[
+    "min",
+    "max",
+    "first",
+    "last",
+    "any_value",
+    "first_value",
+    "last_value",
+    "nth_value",
+    "lag",
+    "lead",
+    "coalesce",
+    "ifnull",
+    "nullif",
+    "greatest",
+    "least",
+];
+
+/// True when `e` holds dates (not datetimes): a date column (also a CTE's or subquery's), a cast to DATE,
+/// or a call that passes a date through (`MAX(d)`, `LAG(d) OVER (...)`, `COALESCE(d, e)`).
+pub(crate) fn is_date_expr(scopes: &[SelectScope], e: &Expr) -> bool {
+    is_date_within(scopes, e, 0)
+}
+
+fn is_date_within(scopes: &[SelectScope], e: &Expr, depth: usize) -> bool {
+    if depth > 16 {
+        return false;
+    }
+    match e {
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => {
+            is_column_of_kind(scopes, e, |r| &r.dates)
+        }
+        Expr::Nested(inner) => is_date_within(scopes, inner, depth + 1),
+        Expr::Cast {
+            data_type: DataType::Date,
+            ..
+        } => true,
+        Expr::Function(f) => {
+            let same = crate::syntax::function_name(&f.name)
+                .is_some_and(|name| SAME_TYPE_CALLS.contains(&name.as_str()));
+            let first =
+                crate::syntax::plain_args_of(&f.args).and_then(|args| args.into_iter().next());
+            same && first.is_some_and(|x| is_date_within(scopes, x, depth + 1))
+        }
+        _ => false,
+    }
+}
+
+/// `d + 7` and `d - 30` on a date add days in PostgreSQL (SQLite has no dates); Polars refused them ("+ not
+/// allowed on date and dyn int"). With a whole-number literal they become `d + INTERVAL '7 days'`.
+pub(crate) fn date_plus_days(scopes: &[SelectScope], e: &mut Expr) {
+    let Expr::BinaryOp { left, op, right } = e else {
+        return;
+    };
+    let sign = match op {
+        BinaryOperator::Plus => "+",
+        BinaryOperator::Minus => "-",
+        _ => return,
+    };
+    let (date, days) = match (
+        crate::syntax::integer_literal(right),
+        crate::syntax::integer_literal(left),
+    ) {
+        (Some(days), _) if is_date_expr(scopes, left) => (left.to_string(), days),
+        // `7 + d`; not `7 - d`, which has no meaning.
+        (None, Some(days)) if sign == "+" && is_date_expr(scopes, right) => {
+            (right.to_string(), days)
+        }
+        _ => return,
+    };
+    let text = format!("{date} {sign} INTERVAL '{days} days'");
+    if let Some(rewritten) = crate::parse_expression(&text) {
+        *e = Expr::Nested(Box::new(rewritten));
+    }
 }

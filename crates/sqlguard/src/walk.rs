@@ -17,6 +17,8 @@ use crate::scope::{Relation, SelectScope};
 pub(crate) struct Output {
     pub columns: Vec<String>,
     pub open: bool,
+    /// Those of `columns` known to hold dates (see `temporal::is_date_expr`).
+    pub dates: Vec<String>,
 }
 
 pub(crate) struct Walker<'a> {
@@ -139,6 +141,7 @@ impl<'a> Walker<'a> {
                             .map(|c| c.name.value.clone())
                             .collect(),
                         open: false,
+                        dates: Vec::new(),
                     };
                 }
                 let rel = Relation {
@@ -147,7 +150,7 @@ impl<'a> Walker<'a> {
                     open: out.open,
                     describe: format!("WITH query `{}`", cte.alias.name.value),
                     numeric: Vec::new(),
-                    dates: Vec::new(),
+                    dates: out.dates,
                     datetimes: Vec::new(),
                     not_null: Vec::new(),
                     one_row,
@@ -284,6 +287,7 @@ impl<'a> Walker<'a> {
                 Output {
                     columns: Vec::new(),
                     open: true,
+                    dates: Vec::new(),
                 }
             }
             SetExpr::Insert(_) | SetExpr::Update(_) | SetExpr::Delete(_) | SetExpr::Merge(_) => {
@@ -411,7 +415,12 @@ impl<'a> Walker<'a> {
                 );
             }
             GroupByExpr::All(_) => {}
-            GroupByExpr::Expressions(exprs, _) => exprs.iter_mut().for_each(|e| self.expr(e)),
+            GroupByExpr::Expressions(exprs, _) => {
+                for e in exprs.iter_mut() {
+                    self.expr(e);
+                    self.group_by_what_a_name_names(e);
+                }
+            }
         }
         if let Some(e) = s.having.as_mut() {
             self.in_having = true;
