@@ -168,6 +168,21 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// The most a query's normalised SQL may be, in bytes: rewrites repeat some expressions (SQLite's
+    /// scalar MAX as a CASE over its arguments) and quote identifiers, within 4 times `max_sql_bytes`.
+    pub fn max_normalised_bytes(&self) -> usize {
+        self.max_sql_bytes.saturating_mul(4)
+    }
+
+    /// The limits to validate normalised SQL with again (the calculator does, with the sidecar's): its size
+    /// may be up to [`Limits::max_normalised_bytes`]; every other bound is the same.
+    pub fn for_normalised(&self) -> Limits {
+        Limits {
+            max_sql_bytes: self.max_normalised_bytes(),
+            ..self.clone()
+        }
+    }
+
     /// Bound on the depth of the parsed syntax tree. Unbracketed operator chains (`a+b+c+...`)
     /// build deep trees without brackets, and the engine converts the tree recursively, so this
     /// is a separate, looser bound derived from the bracket bound.

@@ -211,7 +211,7 @@ pub(crate) fn without_groups(q: &mut Query) -> bool {
 }
 
 /// True when `e` names a column other than inside an aggregate's arguments.
-fn names_a_column_outside_aggregates(e: &Expr) -> bool {
+pub(crate) fn names_a_column_outside_aggregates(e: &Expr) -> bool {
     let mut e = e.clone();
     let _ = visit_expressions_mut(&mut e, |x| {
         if let Expr::Function(f) = x

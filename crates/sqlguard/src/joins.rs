@@ -89,6 +89,32 @@ pub(crate) fn at_most_one_row(q: &Query) -> bool {
 }
 
 fn select_is_one_row(s: &Select) -> bool {
+    // UNNEST makes rows of one, also without FROM (`SELECT UNNEST([1, 2, 3])`).
+    let unnests = |e: &Expr| {
+        visit_expressions(e, |x| match x {
+            Expr::Function(f)
+                if crate::syntax::function_name(&f.name).is_some_and(|n| n == "unnest") =>
+            {
+                ControlFlow::Break(())
+            }
+            _ => ControlFlow::Continue(()),
+        })
+        .is_break()
+    };
+    let items: Option<Vec<&Expr>> = s
+        .projection
+        .iter()
+        .map(|item| match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => Some(e),
+            _ => None,
+        })
+        .collect();
+    let Some(items) = items.filter(|items| !items.is_empty()) else {
+        return false;
+    };
+    if items.iter().any(|e| unnests(e)) {
+        return false;
+    }
     if s.from.is_empty() {
         return true;
     }
@@ -96,23 +122,21 @@ fn select_is_one_row(s: &Select) -> bool {
         GroupByExpr::Expressions(keys, _) => !keys.is_empty(),
         GroupByExpr::All(_) => true,
     };
-    if grouped || s.projection.is_empty() {
-        return false;
-    }
-    s.projection.iter().all(|item| {
-        let e = match item {
-            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
-            _ => return false,
-        };
-        let windowed = visit_expressions(e, |x| match x {
-            Expr::Function(f) if f.over.is_some() => ControlFlow::Break(()),
-            _ => ControlFlow::Continue(()),
+    // Every item an aggregate of the rows, with no column outside one: Polars broadcasts `SUM(x) + y` and
+    // `COALESCE(MAX(x), y)` to every row.
+    !grouped
+        && items.iter().all(|e| {
+            let windowed = visit_expressions(*e, |x| match x {
+                Expr::Function(f) if f.over.is_some() => ControlFlow::Break(()),
+                _ => ControlFlow::Continue(()),
+            })
+            .is_break();
+            let mut aggregates = Vec::new();
+            crate::bare::aggregates(e, &mut aggregates, 0);
+            !windowed
+                && !aggregates.is_empty()
+                && !crate::having::names_a_column_outside_aggregates(e)
         })
-        .is_break();
-        let mut aggregates = Vec::new();
-        crate::bare::aggregates(e, &mut aggregates, 0);
-        !windowed && !aggregates.is_empty()
-    })
 }
 
 impl Walker<'_> {

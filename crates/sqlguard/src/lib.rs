@@ -5,6 +5,7 @@
 //! (identifiers resolved to the schema's exact spelling) that is what gets executed. Anything
 //! else yields [`Issue`]s with stable [`Rule`] ids and messages a model can act on.
 
+mod aliases;
 mod bare;
 mod calls;
 mod catalog;
@@ -73,7 +74,7 @@ impl ValidatedQuery {
         let sql = query.to_string();
         // Rewrites repeat some expressions (SQLite's scalar MAX as a CASE over its arguments): bounded here,
         // whatever they do, so that what runs stays near the size of what was sent.
-        let grown = 4 * limits.max_sql_bytes;
+        let grown = limits.max_normalised_bytes();
         if sql.len() > grown {
             return Err(vec![Issue::new(
                 Rule::TooLong,

@@ -175,53 +175,6 @@ impl Walker<'_> {
         }
     }
 
-    /// The expression the alias `name` of the current SELECT stands for, when it holds no aggregate or
-    /// window (those have no value in WHERE).
-    /// `GROUP BY m`, where `m` names a SELECT expression and no column, groups by that expression, as
-    /// SQLite and PostgreSQL do. Polars does too, but lost the name when ORDER BY needs an aggregate the
-    /// SELECT lacks (`ORDER BY MIN(d)`: "unable to find column m"), so the key is written out.
-    pub(crate) fn group_by_what_a_name_names(&self, key: &mut Expr) {
-        let Expr::Identifier(word) = key else {
-            return;
-        };
-        if self.too_deep()
-            || !matches!(resolve(&self.scopes, &word.value, true), Resolved::Alias(_))
-        {
-            return;
-        }
-        if let Some(expr) = self.alias_expression(&word.value) {
-            *key = match expr {
-                Expr::Nested(inner) => *inner,
-                other => other,
-            };
-        }
-    }
-
-    fn alias_expression(&self, name: &str) -> Option<Expr> {
-        let (_, expr) = self
-            .scopes
-            .last()?
-            .alias_exprs
-            .iter()
-            .find(|(alias, _)| alias == name)?;
-        let mut aggregates = Vec::new();
-        crate::bare::aggregates(expr, &mut aggregates, 0);
-        let windowed = sqlparser::ast::visit_expressions(expr, |e| match e {
-            Expr::Function(f) if f.over.is_some() => std::ops::ControlFlow::Break(()),
-            _ => std::ops::ControlFlow::Continue(()),
-        })
-        .is_break();
-        // A column stays a bare column, so that what applies to its kind still does (a date read as text).
-        let plain = matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
-        (aggregates.is_empty() && !windowed).then(|| {
-            if plain {
-                expr.clone()
-            } else {
-                Expr::Nested(Box::new(expr.clone()))
-            }
-        })
-    }
-
     fn unknown_column(
         &mut self,
         word: &str,
@@ -369,10 +322,14 @@ impl Walker<'_> {
                     {
                         out.open = true;
                     }
+                    // Renamed columns carry their kinds to names not known here.
+                    let renamed = opts.opt_rename.is_some();
                     if let Some(scope) = self.scopes.last() {
                         for rel in &scope.relations {
                             out.columns.extend(rel.columns.iter().cloned());
-                            out.dates.extend(rel.dates.iter().cloned());
+                            if !renamed {
+                                out.dates.extend(rel.dates.iter().cloned());
+                            }
                             out.open |= rel.open;
                         }
                     }
@@ -389,7 +346,11 @@ impl Walker<'_> {
                         || opts.opt_rename.is_some();
                     match kind {
                         SelectItemQualifiedWildcardKind::ObjectName(name) => {
+                            let dates = out.dates.len();
                             self.qualified_wildcard(name, &mut out);
+                            if opts.opt_rename.is_some() {
+                                out.dates.truncate(dates);
+                            }
                         }
                         SelectItemQualifiedWildcardKind::Expr(_) => {
                             self.unsupported("`expression.*`", "list the fields you need.");

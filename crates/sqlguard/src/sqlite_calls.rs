@@ -3,6 +3,7 @@
 //!
 //! - `INSTR(s, t)` is `STRPOS(s, t)`.
 //! - SQLite's scalar `MAX(a, b)` and `MIN(a, b)` are `GREATEST` and `LEAST`, NULL when an argument is.
+//! - `STDDEV_POP` and `VAR_POP` (PostgreSQL), which Polars lacks, from its sample statistics.
 //! - `NTILE(n) OVER (...)`: the bucket of each row, from its row number and the partition's row count, as
 //!   SQL deals rows out (the first `count % n` buckets get one row more).
 //! - `CAST(x AS DECIMAL(p, s))` / `NUMERIC(p, s)`: Polars has no such cast ("datatype Decimal ... is not
@@ -47,6 +48,17 @@ pub(crate) fn respell(e: &mut Expr) {
                     }
                 }
 
+                // The population statistics, from Polars' sample ones (which divide by n - 1).
+                ("stddev_pop" | "var_pop", None) if f.filter.is_none() => {
+                    let Some([x]) = args.as_deref() else { return };
+                    let scale = format!("(COUNT({x}) - 1.0) / COUNT({x})");
+                    let value = if name == "stddev_pop" {
+                        format!("STDDEV({x}) * SQRT({scale})")
+                    } else {
+                        format!("VARIANCE({x}) * {scale}")
+                    };
+                    format!("CASE WHEN COUNT({x}) = 1 THEN 0.0 ELSE {value} END")
+                }
                 ("ntile", Some(WindowType::WindowSpec(spec))) => {
                     let Some([n]) = args.as_deref() else { return };
                     let Some(n) = crate::syntax::integer_literal(n).filter(|n| *n > 0) else {

@@ -110,8 +110,8 @@ fn chrono_like_datetime(text: &str) -> bool {
         && digits(14..16)
 }
 
-/// Calls whose value is their first argument's (or one of their arguments'), so of its type.
-const SAME_TYPE_CALLS: &[&str] = &[
+/// Calls whose value is their first argument's, so of its type (LAG and LEAD without a default).
+const FIRST_ARGUMENT_CALLS: &[&str] = &[
     "min",
     "max",
     "first",
@@ -120,17 +120,16 @@ const SAME_TYPE_CALLS: &[&str] = &[
     "first_value",
     "last_value",
     "nth_value",
-    "lag",
-    "lead",
-    "coalesce",
-    "ifnull",
     "nullif",
-    "greatest",
-    "least",
 ];
 
+/// Calls whose value is one of their arguments': a date only when every argument is (or is NULL), since a
+/// date beside a datetime becomes a datetime.
+const ANY_ARGUMENT_CALLS: &[&str] = &["coalesce", "ifnull", "greatest", "least"];
+
 /// True when `e` holds dates (not datetimes): a date column (also a CTE's or subquery's), a cast to DATE,
-/// or a call that passes a date through (`MAX(d)`, `LAG(d) OVER (...)`, `COALESCE(d, e)`).
+/// a call that passes dates through (`MAX(d)`, `LAG(d) OVER (...)`, `COALESCE(d, e)`), or a date plus or
+/// minus whole days.
 pub(crate) fn is_date_expr(scopes: &[SelectScope], e: &Expr) -> bool {
     is_date_within(scopes, e, 0)
 }
@@ -139,21 +138,38 @@ fn is_date_within(scopes: &[SelectScope], e: &Expr, depth: usize) -> bool {
     if depth > 16 {
         return false;
     }
+    let is_date = |x: &Expr| is_date_within(scopes, x, depth + 1);
     match e {
         Expr::Identifier(_) | Expr::CompoundIdentifier(_) => {
             is_column_of_kind(scopes, e, |r| &r.dates)
         }
-        Expr::Nested(inner) => is_date_within(scopes, inner, depth + 1),
+        Expr::Nested(inner) => is_date(inner),
         Expr::Cast {
             data_type: DataType::Date,
             ..
         } => true,
+        // `d + INTERVAL '7 days'`, as `date_plus_days` writes `d + 7`.
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Plus | BinaryOperator::Minus,
+            right,
+        } => is_date(left) && matches!(right.as_ref(), Expr::Interval(_)),
         Expr::Function(f) => {
-            let same = crate::syntax::function_name(&f.name)
-                .is_some_and(|name| SAME_TYPE_CALLS.contains(&name.as_str()));
-            let first =
-                crate::syntax::plain_args_of(&f.args).and_then(|args| args.into_iter().next());
-            same && first.is_some_and(|x| is_date_within(scopes, x, depth + 1))
+            let Some(name) = crate::syntax::function_name(&f.name) else {
+                return false;
+            };
+            let Some(args) = crate::syntax::plain_args_of(&f.args) else {
+                return false;
+            };
+            let is_null = |x: &Expr| matches!(x, Expr::Value(v) if matches!(v.value, Value::Null));
+            match name.as_str() {
+                "lag" | "lead" => args.len() <= 2 && args.first().is_some_and(|x| is_date(x)),
+                n if FIRST_ARGUMENT_CALLS.contains(&n) => args.first().is_some_and(|x| is_date(x)),
+                n if ANY_ARGUMENT_CALLS.contains(&n) => {
+                    args.iter().any(|x| is_date(x)) && args.iter().all(|x| is_date(x) || is_null(x))
+                }
+                _ => false,
+            }
         }
         _ => false,
     }
@@ -181,6 +197,13 @@ pub(crate) fn date_plus_days(scopes: &[SelectScope], e: &mut Expr) {
         }
         _ => return,
     };
+    // Polars' intervals take no minus sign: `d + -3` is `d - INTERVAL '3 days'`.
+    let sign = match (sign, days < 0) {
+        (s, false) => s,
+        ("+", true) => "-",
+        _ => "+",
+    };
+    let days = days.unsigned_abs();
     let text = format!("{date} {sign} INTERVAL '{days} days'");
     if let Some(rewritten) = crate::parse_expression(&text) {
         *e = Expr::Nested(Box::new(rewritten));

@@ -269,11 +269,31 @@ impl<'a> Walker<'a> {
             SetExpr::Select(select) => w.select(select, None),
             SetExpr::Query(q) => w.query(q),
             SetExpr::SetOperation { left, right, .. } => {
-                let out = w.set_expr(left);
-                w.set_expr(right);
+                let mut out = w.set_expr(left);
+                let other = w.set_expr(right);
                 if !w.too_deep() {
                     crate::set_ops::group_operands(body);
                 }
+                // A column holds dates only where both sides' do (by position): a date under a datetime
+                // becomes a datetime.
+                let dates_of = |o: &Output| -> Vec<Option<bool>> {
+                    o.columns
+                        .iter()
+                        .map(|c| Some(o.dates.contains(c)))
+                        .collect()
+                };
+                let (left_dates, right_dates) = (dates_of(&out), dates_of(&other));
+                out.dates = out
+                    .columns
+                    .iter()
+                    .zip(
+                        left_dates
+                            .iter()
+                            .zip(right_dates.iter().chain(std::iter::repeat(&None))),
+                    )
+                    .filter(|(_, (l, r))| **l == Some(true) && **r == Some(true))
+                    .map(|(c, _)| c.clone())
+                    .collect();
                 out
             }
             SetExpr::Values(values) => {

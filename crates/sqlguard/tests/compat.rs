@@ -207,6 +207,23 @@ fn dates_read_as_text_where_sqlite_would_and_number_lists_as_numbers() {
     );
     assert_eq!(sql.matches("AS BIGINT) - CAST(").count(), 2, "{sql}");
     assert_eq!(sql.matches("INTERVAL '").count(), 3, "{sql}");
+    // Not a datetime beside a date (Polars makes it a datetime): in COALESCE, or under a UNION.
+    let sql =
+        normalised("SELECT COALESCE(hired, seen) - hired, COALESCE(hired, NULL) - hired FROM data");
+    assert_eq!(sql.matches("AS BIGINT) - CAST(").count(), 1, "{sql}");
+    let sql = normalised(
+        "WITH c AS (SELECT hired AS v FROM data UNION ALL SELECT seen FROM data) SELECT MAX(v) - MIN(v) FROM c",
+    );
+    assert!(!sql.contains("BIGINT"), "{sql}");
+    let sql = normalised(
+        "WITH c AS (SELECT hired AS v FROM data UNION ALL SELECT hired FROM data) SELECT MAX(v) - MIN(v) FROM c",
+    );
+    assert!(sql.contains("AS BIGINT) - CAST("), "{sql}");
+    // A date plus days is a date; a negative count flips the sign (Polars' intervals take none).
+    let sql = normalised("SELECT hired + 7 - hired, hired + -3, hired - -3 FROM data");
+    assert!(sql.contains("AS BIGINT) - CAST("), "{sql}");
+    assert!(sql.contains(r#""hired" - INTERVAL '3 days'"#), "{sql}");
+    assert!(sql.contains(r#""hired" + INTERVAL '3 days'"#), "{sql}");
     let sql =
         normalised("SELECT MAX(hired) - MIN(hired) FROM data HAVING MAX(hired) - MIN(hired) > 9");
     assert_eq!(sql.matches("AS BIGINT) - CAST(").count(), 2, "{sql}");
@@ -367,6 +384,17 @@ fn having_runs_as_polars_can() {
         ok("SELECT UPPER(country) AS u FROM data GROUP BY u HAVING LOWER(u) = 'a' OR SUM(a) > 1")
             .sql(),
         r#"SELECT UPPER("country") AS u FROM data GROUP BY UPPER("country") HAVING LOWER((MIN(UPPER("country")))) = 'a' OR SUM("a") > 1"#
+    );
+    // A name of a constant stays a name: written out, `1` would be a position.
+    assert!(
+        ok("SELECT country, 1 AS one, COUNT(*) AS n FROM data GROUP BY one")
+            .sql()
+            .ends_with("GROUP BY one"),
+    );
+    assert!(
+        ok("SELECT 'all' AS grp, COUNT(*) AS n FROM data GROUP BY grp")
+            .sql()
+            .ends_with("GROUP BY grp"),
     );
     assert!(
         ok("SELECT country, COUNT(*) AS n FROM data GROUP BY country HAVING a > 70")

@@ -172,6 +172,15 @@ fn cross_joins_need_a_filter() {
         "SELECT name FROM data CROSS JOIN (SELECT * FROM data LIMIT 2) AS two",
         "unfiltered_cross_join",
     );
+    // An aggregate beside a column is broadcast to every row, and UNNEST makes rows (a review's cases).
+    for sql in [
+        "WITH w AS (SELECT SUM(a) + id AS s FROM data) SELECT COUNT(*) FROM data, w",
+        "SELECT COUNT(*) FROM data CROSS JOIN (SELECT COALESCE(MAX(a), id) AS m FROM data) AS w",
+        "WITH w AS (SELECT UNNEST(ARRAY_AGG(a)) AS s FROM data) SELECT COUNT(*) FROM data, w",
+        "WITH w AS (SELECT UNNEST([1, 2, 3, 4, 5]) AS v) SELECT COUNT(*) FROM data, w",
+    ] {
+        rejected_with(sql, "unfiltered_cross_join");
+    }
 }
 
 #[test]

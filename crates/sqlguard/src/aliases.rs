@@ -1,0 +1,66 @@
+//! A SELECT name used where SQLite and PostgreSQL read it as the expression it names: in WHERE (SQLite), in
+//! HAVING and in GROUP BY.
+
+use sqlparser::ast::Expr;
+
+use crate::scope::{Resolved, resolve};
+use crate::walk::Walker;
+
+impl Walker<'_> {
+    /// `GROUP BY m`, where `m` names a SELECT expression and no column, groups by that expression, as
+    /// SQLite and PostgreSQL do. Polars does too, but lost the name when ORDER BY needs an aggregate the
+    /// SELECT lacks (`ORDER BY MIN(d)`: "unable to find column m"), so the key is written out. Not a
+    /// constant (`1 AS one`): Polars reads a number in GROUP BY as a position, and a constant key groups
+    /// nothing apart anyway.
+    pub(crate) fn group_by_what_a_name_names(&self, key: &mut Expr) {
+        let Expr::Identifier(word) = key else {
+            return;
+        };
+        if self.too_deep()
+            || !matches!(resolve(&self.scopes, &word.value, true), Resolved::Alias(_))
+        {
+            return;
+        }
+        let Some(expr) = self.alias_expression(&word.value) else {
+            return;
+        };
+        let names_a_column = sqlparser::ast::visit_expressions(&expr, |x| match x {
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) => std::ops::ControlFlow::Break(()),
+            _ => std::ops::ControlFlow::Continue(()),
+        })
+        .is_break();
+        if names_a_column {
+            *key = match expr {
+                Expr::Nested(inner) => *inner,
+                other => other,
+            };
+        }
+    }
+
+    /// The expression the alias `name` of the current SELECT stands for, when it holds no aggregate or
+    /// window (those have no value in WHERE).
+    pub(crate) fn alias_expression(&self, name: &str) -> Option<Expr> {
+        let (_, expr) = self
+            .scopes
+            .last()?
+            .alias_exprs
+            .iter()
+            .find(|(alias, _)| alias == name)?;
+        let mut aggregates = Vec::new();
+        crate::bare::aggregates(expr, &mut aggregates, 0);
+        let windowed = sqlparser::ast::visit_expressions(expr, |e| match e {
+            Expr::Function(f) if f.over.is_some() => std::ops::ControlFlow::Break(()),
+            _ => std::ops::ControlFlow::Continue(()),
+        })
+        .is_break();
+        // A column stays a bare column, so that what applies to its kind still does (a date read as text).
+        let plain = matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+        (aggregates.is_empty() && !windowed).then(|| {
+            if plain {
+                expr.clone()
+            } else {
+                Expr::Nested(Box::new(expr.clone()))
+            }
+        })
+    }
+}
