@@ -88,7 +88,7 @@ impl Config {
     /// a warning when it was and is shorter (the calculator would give up on answers still coming).
     pub fn fit_sidecar_timeout(&mut self, longest: Duration, explicit: bool) {
         let needed = longest.saturating_add(SIDECAR_TIMEOUT_MARGIN);
-        if self.sidecar_timeout >= longest {
+        if self.sidecar_timeout >= needed || (explicit && self.sidecar_timeout >= longest) {
             return;
         }
         if explicit {

@@ -72,6 +72,9 @@ pub enum AppError {
         .0 / (1024 * 1024)
     )]
     QueryTooLarge(u64),
+    /// Every engine worker stayed busy for the job's whole time limit: the server's load, not the query.
+    #[error("{0}")]
+    Busy(String),
     /// The server's disk is full: an upload could not be stored (nothing was kept).
     #[error("{0}")]
     InsufficientStorage(String),
@@ -117,6 +120,7 @@ impl AppError {
             Self::QueryFailed(_) => (StatusCode::UNPROCESSABLE_ENTITY, "query_failed"),
             Self::QueryTimeout(_) => (StatusCode::UNPROCESSABLE_ENTITY, "query_timeout"),
             Self::QueryTooLarge(_) => (StatusCode::UNPROCESSABLE_ENTITY, "query_too_large"),
+            Self::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "engine_busy"),
             Self::InsufficientStorage(_) => {
                 (StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage")
             }

@@ -91,6 +91,10 @@ fn an_unset_sidecar_timeout_fits_the_embedded_sidecar() {
     );
     config.fit_sidecar_timeout(Duration::from_secs(600), false);
     assert_eq!(config.sidecar_timeout, Duration::from_secs(660));
+    // Longer than the sidecar's longest but without the margin: raised to include it.
+    config.sidecar_timeout = Duration::from_secs(420);
+    config.fit_sidecar_timeout(Duration::from_secs(390), false);
+    assert_eq!(config.sidecar_timeout, Duration::from_secs(450));
     config.sidecar_timeout = Duration::from_secs(10);
     config.fit_sidecar_timeout(Duration::from_secs(600), true);
     assert_eq!(config.sidecar_timeout, Duration::from_secs(10));

@@ -22,8 +22,11 @@ use crate::{
     slots::LlmSlots,
 };
 
-/// Longest previous SQL or engine error accepted in `previous_attempt`.
-const MAX_PREVIOUS_CHARS: usize = 20_000;
+/// Longest previous SQL or engine error accepted in `previous_attempt`: the calculator sends back the
+/// normalised SQL that ran, which may be as long as sqlguard lets normalised SQL be.
+fn max_previous_chars() -> usize {
+    sqlguard::Limits::default().max_normalised_bytes()
+}
 
 /// What a streaming caller hears while the loop runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,10 +69,11 @@ pub fn check(request: &CodegenRequest) -> Result<(), SidecarError> {
                     .into(),
             ));
         }
-        let long = |s: &str| s.chars().count() > MAX_PREVIOUS_CHARS;
+        let max = max_previous_chars();
+        let long = |s: &str| s.chars().count() > max;
         if long(&previous.code) || previous.error.as_deref().is_some_and(long) {
             return Err(SidecarError::Invalid(format!(
-                "field `previous_attempt`: `code` and `error` must be at most {MAX_PREVIOUS_CHARS} characters"
+                "field `previous_attempt`: `code` and `error` must be at most {max} characters"
             )));
         }
     }

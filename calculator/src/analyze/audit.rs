@@ -34,6 +34,8 @@ struct Inner {
     file: File,
     /// End of the last complete line: where the next record goes.
     end: u64,
+    /// The file ends in part of a line that a failed write left and could not cut off.
+    torn: bool,
     entries: Vec<Entry>,
 }
 
@@ -77,7 +79,12 @@ impl AuditLog {
         }
         Ok(Self {
             path,
-            inner: Arc::new(Mutex::new(Inner { file, end, entries })),
+            inner: Arc::new(Mutex::new(Inner {
+                file,
+                end,
+                torn: false,
+                entries,
+            })),
             dirty: Arc::new(AtomicBool::new(false)),
         })
     }
@@ -91,12 +98,20 @@ impl AuditLog {
         let mut line = serde_json::to_vec(record)?;
         line.push(b'\n');
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if inner.torn {
+            // A failed write could not be cut off: end its line, so this record starts one of its own.
+            inner.file.write_all(b"\n")?;
+            inner.end += 1;
+            inner.torn = false;
+        }
         if let Err(error) = inner.file.write_all(&line) {
             // Part of the line may be written (a full disk): cut it off, or every later record would be
             // indexed where it is not, and the next one glued to it. Failing that, index from the real end.
             let end = inner.end;
             if inner.file.set_len(end).is_err() {
-                inner.end = inner.file.metadata().map_or(end, |m| m.len());
+                let real = inner.file.metadata().map_or(end, |m| m.len());
+                inner.torn = real > end;
+                inner.end = real;
             }
             return Err(error);
         }

@@ -129,6 +129,7 @@ fn ingest_error(error: EngineError) -> AppError {
         EngineError::Query(message) => AppError::InvalidCsv(message),
         EngineError::Encoding(message) => AppError::CsvEncoding(message),
         EngineError::TooManyColumns { .. } => AppError::IngestLimit(error.to_string()),
+        EngineError::Busy { .. } => AppError::Busy(error.to_string()),
         EngineError::Timeout { limit } => AppError::IngestLimit(format!(
             "reading the CSV took longer than INGEST_TIMEOUT ({} s) and was stopped",
             limit.as_secs_f64()
@@ -139,7 +140,9 @@ fn ingest_error(error: EngineError) -> AppError {
         )),
         // The engine reports I/O failures as text; a full disk is worth telling the client about.
         EngineError::Internal(ref message) if is_disk_full(message) => disk_full(),
-        EngineError::Internal(_) => AppError::Internal(anyhow::Error::new(error).context("ingest")),
+        EngineError::Internal(_) | EngineError::Unreadable(_) => {
+            AppError::Internal(anyhow::Error::new(error).context("ingest"))
+        }
     }
 }
 

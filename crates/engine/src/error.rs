@@ -16,6 +16,16 @@ pub enum EngineError {
         limit.as_secs_f64()
     )]
     Timeout { limit: Duration },
+    /// Every worker stayed busy for the job's whole time limit, so it never started.
+    #[error(
+        "every engine worker was busy for {} s, the time limit, so the job did not start; try again \
+         shortly (QUERY_WORKERS sets how many jobs run at once)",
+        limit.as_secs_f64()
+    )]
+    Busy { limit: Duration },
+    /// A stored dataset's file could not be read (damaged or truncated on disk): ours, not the client's.
+    #[error("the stored dataset could not be read: {0}")]
+    Unreadable(String),
     /// The job needed more memory than a worker may use, and its worker was stopped.
     #[error(
         "the query needed more memory than the {} it may use and was stopped; filter earlier, \
@@ -89,7 +99,10 @@ impl EngineError {
 
     /// True for failures caused by the request (a 4xx); false for our own faults.
     pub fn is_client_error(&self) -> bool {
-        !matches!(self, EngineError::Internal(_))
+        !matches!(
+            self,
+            EngineError::Internal(_) | EngineError::Busy { .. } | EngineError::Unreadable(_)
+        )
     }
 }
 

@@ -137,7 +137,7 @@ impl Engine {
         let permits = Arc::clone(&self.inner.permits);
         let _permit = timeout_at(deadline, permits.acquire_owned())
             .await
-            .map_err(|_| EngineError::Timeout { limit })?
+            .map_err(|_| EngineError::Busy { limit })?
             .map_err(|_| EngineError::Internal("the worker pool is closed".into()))?;
         let worker = self
             .start(&request, dataset.as_deref(), deadline, limit)

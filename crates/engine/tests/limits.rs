@@ -130,3 +130,33 @@ fn a_worker_exits_when_its_parent_dies() {
     }
     assert!(!alive(), "the worker outlived its parent");
 }
+
+/// A query that never got a worker (every one busy for its whole time limit) is `Busy`, not `Timeout`: it
+/// did not run, so "filter or aggregate more" would be the wrong advice.
+#[tokio::test]
+async fn a_query_waiting_for_a_worker_past_its_limit_is_busy() {
+    let mut config = config();
+    config.workers = 1;
+    config.query_timeout = Duration::from_millis(300);
+    let engine = Engine::new(config);
+    let (_small_dir, small) = csv_file("small.csv", b"id\n1\n");
+    let (report, parquet) = ingest(&engine, &small).await;
+    let catalog = catalog(&report.expect("ingest"), &[]);
+    // The only worker converts a 2,000,000-row file (ingests have their own, longer limit).
+    let mut text = String::from("id,x,s\n");
+    for i in 0..2_000_000u32 {
+        text.push_str(&format!("{i},{},row-{i}\n", i % 7));
+    }
+    let (_big_dir, big) = csv_file("big.csv", text.as_bytes());
+    let converting = {
+        let engine = engine.clone();
+        tokio::spawn(async move { ingest(&engine, &big).await.0 })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let waited = query(&engine, &parquet, &catalog, "SELECT id FROM data").await;
+    assert!(
+        converting.is_finished() || matches!(waited, Err(EngineError::Busy { .. })),
+        "{waited:?}"
+    );
+    converting.await.unwrap().expect("the ingest finished");
+}

@@ -174,3 +174,21 @@ async fn qualify_sees_source_columns_the_projection_renamed() {
     let out = query(&engine, &parquet, &catalog, sql).await.unwrap().table;
     assert_eq!(out.rows, vec![vec![json!(4.0)], vec![json!(1.0)]]);
 }
+
+/// A stored file damaged on disk is the server's fault (`Unreadable`, a 500), not the query's: no change to
+/// the SQL mends it, and the analyze path must not ask the model to try.
+#[tokio::test]
+async fn a_damaged_stored_file_is_unreadable_not_a_query_error() {
+    let engine = engine();
+    let (_dir, csv) = csv_file("t.csv", b"id,x\n1,2\n3,4\n");
+    let (report, parquet) = ingest(&engine, &csv).await;
+    let catalog = catalog(&report.expect("ingest"), &[]);
+    let bytes = std::fs::read(&parquet).unwrap();
+    std::fs::write(&parquet, &bytes[..bytes.len() / 2]).unwrap();
+    let result = query(&engine, &parquet, &catalog, "SELECT SUM(x) FROM data").await;
+    assert!(
+        matches!(result, Err(engine::EngineError::Unreadable(_))),
+        "{result:?}"
+    );
+    assert!(!result.unwrap_err().is_client_error());
+}

@@ -200,6 +200,15 @@ async fn answers_match_sqlite() {
             "SELECT dept AS d, COUNT(*) AS n FROM data GROUP BY d ORDER BY SUM(salary) DESC",
             json!([["IT", 3], ["HR", 2], ["Ops", 1]]),
         ),
+        // PostgreSQL's population statistics, which Polars lacks (it was told to use the sample ones).
+        (
+            "SELECT dept, ROUND(STDDEV_POP(salary), 3), ROUND(VAR_POP(salary), 1) FROM data GROUP BY dept ORDER BY dept",
+            json!([
+                ["HR", 5000.0, 25000000.0],
+                ["IT", 8164.966, 66666666.7],
+                ["Ops", 0.0, 0.0]
+            ]),
+        ),
         // A one-row relation joined without a condition: the share-of-total query (sqlguard refused it as a
         // cross join).
         (

@@ -9,7 +9,12 @@ use axum::{
 };
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::{errors::error_response, json_errors, scope::current_body_limit};
+use crate::{
+    body_deadline::{BODY_TIMEOUT, BodyTimedOut, Deadline},
+    errors::error_response,
+    json_errors,
+    scope::current_body_limit,
+};
 
 /// Why a request could not be extracted; renders as the one error body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,75 +127,16 @@ fn too_large(limit: Option<usize>) -> Rejection {
     Rejection::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
 }
 
-/// How long a JSON body may take to arrive, whole.
-const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// A body that fails once [`BODY_TIMEOUT`] has passed since it first made its reader wait: a client that
-/// announces a body and sends it slowly, or not at all, held a connection (and the handler) for as long as it
-/// liked. The timer is boxed and started only for a body not already there, so the common case neither
-/// allocates it nor carries it in the extractor's future (see the size test below).
-struct Deadline {
-    body: Body,
-    timer: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
-}
-
-impl Deadline {
-    fn new(body: Body) -> Self {
-        Self { body, timer: None }
-    }
-}
-
+/// A 408: the JSON body went [`BODY_TIMEOUT`] without sending anything.
 fn body_timed_out() -> Rejection {
     Rejection::new(
         StatusCode::REQUEST_TIMEOUT,
         "request_timeout",
         format!(
-            "the request body did not arrive within {} seconds",
+            "the request body sent nothing for {} seconds; send it whole, without pauses",
             BODY_TIMEOUT.as_secs()
         ),
     )
-}
-
-#[derive(Debug)]
-struct BodyTimedOut;
-
-impl std::fmt::Display for BodyTimedOut {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the request body did not arrive in time")
-    }
-}
-
-impl std::error::Error for BodyTimedOut {}
-
-impl http_body::Body for Deadline {
-    type Data = Bytes;
-    type Error = axum::BoxError;
-
-    fn poll_frame(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        use std::task::Poll;
-        let this = self.get_mut();
-        if let Poll::Ready(frame) = std::pin::Pin::new(&mut this.body).poll_frame(cx) {
-            return Poll::Ready(frame.map(|f| f.map_err(Into::into)));
-        }
-        let timer = this
-            .timer
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep(BODY_TIMEOUT)));
-        match timer.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(BodyTimedOut)))),
-            Poll::Pending => Poll::Pending,
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.body.size_hint()
-    }
 }
 
 /// Where a JSON body is read from: the request's body up to the limit the request layer carries

@@ -1,6 +1,7 @@
 //! Cross-cutting HTTP plumbing shared by both services: logging setup, the `X-Trace-Id` layer, the one JSON
 //! error body (with the trace id filled in) and extractors whose rejections use that body.
 
+mod body_deadline;
 mod errors;
 mod extract;
 mod fields;

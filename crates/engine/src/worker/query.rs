@@ -73,6 +73,20 @@ fn scalar(frame: &LazyFrame, sql: &str) -> Option<sqlparser::ast::Expr> {
     subqueries::literal(&value)
 }
 
+/// A polars error while running a query or preview: the query's fault, unless reading the stored Parquet
+/// failed (a damaged or truncated file), which no change to the query mends.
+fn query_error(error: &PolarsError, path: &Path) -> EngineError {
+    let message = clean::message(error, &[path]);
+    let storage = message.starts_with("parquet:")
+        || message.contains("File out of specification")
+        || message.contains("underlying IO error");
+    if storage {
+        EngineError::Unreadable(message)
+    } else {
+        EngineError::Query(query_message(error, path))
+    }
+}
+
 /// A polars error as a message for the query's author.
 fn query_message(error: &PolarsError, path: &Path) -> String {
     let message = clean::message(error, &[path]);
@@ -142,7 +156,7 @@ impl State {
             }
             None => (sql.to_owned(), false),
         };
-        let failed = |e: PolarsError| EngineError::Query(query_message(&e, path));
+        let failed = |e: PolarsError| query_error(&e, path);
         let result = run(frame, &sql, fromless).map_err(failed)?;
         let rows = result.height() as u64;
         Ok(values::table(&result, limit, rows))
@@ -155,7 +169,7 @@ impl State {
         limit: usize,
     ) -> Result<ResultTable, EngineError> {
         let frame = self.frame(path, false)?;
-        let failed = |e: PolarsError| EngineError::Query(clean::message(&e, &[path]));
+        let failed = |e: PolarsError| query_error(&e, path);
         let rows = frame
             .clone()
             .select([len()])
@@ -194,7 +208,7 @@ impl State {
             glob: false,
             ..ScanArgsParquet::default()
         };
-        let failed = |e: PolarsError| EngineError::Query(clean::message(&e, &[path]));
+        let failed = |e: PolarsError| query_error(&e, path);
         let scan = LazyFrame::scan_parquet(PlRefPath::new(text), args).map_err(failed)?;
         // Parquet with LZ4 expands roughly 2-4x in memory; only load what leaves most of the limit to queries.
         let budget = self.memory_limit.map_or(u64::MAX, |limit| limit / 4);
