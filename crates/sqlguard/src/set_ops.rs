@@ -7,6 +7,23 @@
 
 use sqlparser::ast::{Query, SetExpr, SetOperator};
 
+/// The columns of a set operation that hold dates: those whose column holds dates on both sides, by
+/// position (a date under a datetime becomes a datetime).
+pub(crate) fn shared_dates(left: &crate::walk::Output, right: &crate::walk::Output) -> Vec<String> {
+    left.columns
+        .iter()
+        .enumerate()
+        .filter(|(i, name)| {
+            left.dates.contains(name)
+                && right
+                    .columns
+                    .get(*i)
+                    .is_some_and(|other| right.dates.contains(other))
+        })
+        .map(|(_, name)| name.clone())
+        .collect()
+}
+
 /// Wraps each operand of the set operation `body` that is an EXCEPT or INTERSECT in a subquery.
 pub(crate) fn group_operands(body: &mut SetExpr) {
     if let SetExpr::SetOperation { left, right, .. } = body {

@@ -274,26 +274,7 @@ impl<'a> Walker<'a> {
                 if !w.too_deep() {
                     crate::set_ops::group_operands(body);
                 }
-                // A column holds dates only where both sides' do (by position): a date under a datetime
-                // becomes a datetime.
-                let dates_of = |o: &Output| -> Vec<Option<bool>> {
-                    o.columns
-                        .iter()
-                        .map(|c| Some(o.dates.contains(c)))
-                        .collect()
-                };
-                let (left_dates, right_dates) = (dates_of(&out), dates_of(&other));
-                out.dates = out
-                    .columns
-                    .iter()
-                    .zip(
-                        left_dates
-                            .iter()
-                            .zip(right_dates.iter().chain(std::iter::repeat(&None))),
-                    )
-                    .filter(|(_, (l, r))| **l == Some(true) && **r == Some(true))
-                    .map(|(c, _)| c.clone())
-                    .collect();
+                out.dates = crate::set_ops::shared_dates(&out, &other);
                 out
             }
             SetExpr::Values(values) => {
