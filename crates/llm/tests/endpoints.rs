@@ -4,8 +4,6 @@
 mod common;
 
 use std::collections::HashSet;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 use common::*;
 use llm::{LlmError, ProviderConfig, build_provider};
@@ -123,19 +121,6 @@ async fn every_attempt_has_its_own_request_id() {
     assert!(ids.iter().all(|id| id.starts_with("pages-")), "{ids:?}");
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// `AI_BASE_URL=http://admin:pw@host/v1?key=...`: a failed request's WARN names the URL without either.
 #[tokio::test(flavor = "current_thread")]
 async fn credentials_in_the_base_url_are_not_logged() {
@@ -154,7 +139,7 @@ async fn credentials_in_the_base_url_are_not_logged() {
     config.retry.max_retries = 0;
     let provider = build_provider(config.clone()).unwrap();
     provider.chat(sql_request("u")).await.unwrap_err();
-    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logs = logs.text();
     assert!(logs.contains("LLM request failed"), "{logs}");
     for text in [logs, format!("{config:?}"), format!("{provider:?}")] {
         assert!(

@@ -2,35 +2,11 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use common::*;
 use futures::StreamExt;
 use llm::build_provider;
 use serde_json::json;
-use tracing_subscriber::fmt::MakeWriter;
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 #[tokio::test(flavor = "current_thread")]
 async fn api_key_never_logged_or_printed() {
@@ -64,7 +40,7 @@ async fn api_key_never_logged_or_printed() {
     let streamed: Vec<_> = provider.chat_stream(sql_request("e")).collect().await;
     let gemini = build_provider(gemini_cfg(&server)).unwrap();
 
-    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logs = logs.text();
     assert!(
         logs.contains("LLM HTTP response"),
         "expected attempt logs, got:\n{logs}"

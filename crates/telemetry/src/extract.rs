@@ -172,14 +172,18 @@ impl<'a> BodySource<'a> {
     async fn read(self) -> Result<Bytes, Rejection> {
         match self {
             Self::Limited(body, limit) => {
-                let body = Body::new(Deadline::new(body));
-                axum::body::to_bytes(body, limit).await.map_err(|error| {
-                    let source = std::error::Error::source(&error);
-                    if source.is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) {
+                // Collected through the deadline and the limit directly: boxing the body again
+                // (`Body::new`) would cost an allocation on every JSON request.
+                let limited = http_body_util::Limited::new(Deadline::new(body), limit);
+                let collected = http_body_util::BodyExt::collect(limited).await;
+                collected.map(|c| c.to_bytes()).map_err(|error| {
+                    let mut chain = std::iter::successors(
+                        Some(error.as_ref() as &(dyn std::error::Error + 'static)),
+                        |e| e.source(),
+                    );
+                    if error.is::<http_body_util::LengthLimitError>() {
                         too_large(Some(limit))
-                    } else if std::iter::successors(source, |e| e.source())
-                        .any(|e| e.is::<BodyTimedOut>())
-                    {
+                    } else if chain.any(|e| e.is::<BodyTimedOut>()) {
                         body_timed_out()
                     } else {
                         Rejection::new(

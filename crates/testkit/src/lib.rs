@@ -2,7 +2,9 @@
 //! capture log output, and run a service's binary.
 
 mod binaries;
+mod request_id;
 pub use binaries::{first_line_with, isolated, output_within};
+pub use request_id::{RequestId, request_id};
 
 use std::sync::{Arc, Mutex};
 

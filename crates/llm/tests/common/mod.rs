@@ -92,21 +92,34 @@ pub fn sse(payloads: &[&str]) -> ResponseTemplate {
 
 pub const ANSWER: &str = r#"{"sql":"SELECT COUNT(*) FROM customers","summary":"count"}"#;
 
-/// Matches an `X-Request-Id` of `{base}-{attempt}` followed by the transport's random 8-hex-digit nonce.
-pub fn request_id(prefix: &str) -> RequestId {
-    RequestId(prefix.to_owned())
+/// Re-exported for the tests that match request ids; not every test binary does.
+#[allow(unused_imports)]
+pub use testkit::request_id;
+
+/// Log lines written by a test's subscriber (`with_writer(logs.clone())`), for assertions on what was logged.
+#[derive(Clone, Default)]
+pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Captured {
+    /// Everything written so far, as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
 }
 
-pub struct RequestId(String);
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
-impl wiremock::Match for RequestId {
-    fn matches(&self, request: &wiremock::Request) -> bool {
-        request
-            .headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|id| id.strip_prefix(self.0.as_str()))
-            .and_then(|rest| rest.strip_prefix('-'))
-            .is_some_and(|nonce| nonce.len() == 8 && nonce.bytes().all(|b| b.is_ascii_hexdigit()))
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
     }
 }
