@@ -27,6 +27,18 @@ const TEXT_FUNCTIONS: &[&str] = &[
     "replace",
 ];
 
+/// Functions of the time of the query, refused with their own advice.
+const CLOCK_FUNCTIONS: &[&str] = &[
+    "current_date",
+    "current_timestamp",
+    "current_time",
+    "now",
+    "today",
+    "getdate",
+    "localtimestamp",
+    "sysdate",
+];
+
 /// True when one of `exprs` aggregates rows (outside subqueries).
 fn holds_aggregates<'e>(exprs: impl Iterator<Item = &'e Expr>) -> bool {
     let mut found = Vec::new();
@@ -179,6 +191,11 @@ impl Walker<'_> {
         let message = if io {
             format!(
                 "`{name}` reads or writes files and is not allowed; query the registered table instead."
+            )
+        } else if CLOCK_FUNCTIONS.contains(&name) {
+            format!(
+                "`{name}` is not allowed: an answer must not change with the day it is asked. For \"recent\" \
+                 questions, count back from the data's own latest date, `(SELECT MAX(d) FROM data)`."
             )
         } else {
             let close = functions::suggestions(name);

@@ -173,7 +173,7 @@ pub(crate) fn days_between(scopes: &[SelectScope], e: &mut Expr) {
 
 /// `x IN ('1', '2')` and `x BETWEEN '1' AND '5'` on a number column, as [`numeric_comparison`] does.
 pub(crate) fn numeric_list(scopes: &[SelectScope], e: &Expr, items: &mut [&mut Expr]) {
-    if is_numeric_column(scopes, e) {
+    if is_numeric_column(scopes, e) || crate::temporal::is_date_part(e) {
         items.iter_mut().for_each(|item| number_literal(item));
     }
 }
@@ -216,10 +216,11 @@ pub(crate) fn numeric_comparison(
     if !matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq) {
         return;
     }
-    if is_numeric_column(scopes, left) {
+    let numeric = |e: &Expr| is_numeric_column(scopes, e) || crate::temporal::is_date_part(e);
+    if numeric(left) {
         number_literal(right);
     }
-    if is_numeric_column(scopes, right) {
+    if numeric(right) {
         number_literal(left);
     }
 }

@@ -64,7 +64,9 @@ impl Walker<'_> {
         if crate::syntax::shallow(e) {
             crate::sqlite_calls::respell(e);
         }
-        self.expr_kind(e);
+        if !self.date_trunc(e) {
+            self.expr_kind(e);
+        }
         crate::compat::days_between(&self.scopes, e);
         crate::temporal::date_plus_days(&self.scopes, e);
     }
@@ -134,6 +136,7 @@ impl Walker<'_> {
                 crate::compat::numeric_list(&self.scopes, expr, &mut items);
                 if !self.too_deep() {
                     crate::compat::uniform_numbers(list);
+                    crate::temporal::datetime_in_list(&self.scopes, e);
                 }
             }
             Expr::InSubquery { expr, subquery, .. } => {

@@ -10,6 +10,7 @@ mod bare;
 mod calls;
 mod catalog;
 mod compat;
+mod date_trunc;
 mod defensive;
 mod expr;
 mod functions;

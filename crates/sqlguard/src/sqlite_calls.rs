@@ -10,7 +10,8 @@
 //!   currently supported"); it is the number rounded to `s` places, as a float.
 
 use sqlparser::ast::{
-    DataType, ExactNumberInfo, Expr, Ident, ObjectName, ObjectNamePart, WindowType,
+    DataType, ExactNumberInfo, Expr, FunctionArguments, Ident, ObjectName, ObjectNamePart,
+    WindowType,
 };
 
 /// Respells `e` when it is one of the calls above; it is then checked like anything else.
@@ -58,6 +59,20 @@ pub(crate) fn respell(e: &mut Expr) {
                         format!("VARIANCE({x}) * {scale}")
                     };
                     format!("CASE WHEN COUNT({x}) = 1 THEN 0.0 ELSE {value} END")
+                }
+                // Polars refuses DISTINCT inside SUM and AVG: the distinct values are gathered as a list
+                // (ARRAY_UNIQUE keeps one NULL, which ARRAY_SUM and ARRAY_MEAN skip). A sum of no values is
+                // NULL in SQL, 0 as a list's sum.
+                ("sum" | "avg", None) if f.filter.is_none() => {
+                    let Some(x) = distinct_argument(&f.args) else {
+                        return;
+                    };
+                    let distinct = format!("ARRAY_UNIQUE(ARRAY_AGG({x}))");
+                    if name == "sum" {
+                        format!("CASE WHEN COUNT({x}) = 0 THEN NULL ELSE ARRAY_SUM({distinct}) END")
+                    } else {
+                        format!("ARRAY_MEAN({distinct})")
+                    }
                 }
                 ("ntile", Some(WindowType::WindowSpec(spec))) => {
                     let Some([n]) = args.as_deref() else { return };
@@ -122,4 +137,20 @@ pub(crate) fn partition_of(keys: &[Expr]) -> String {
     }
     let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
     format!("PARTITION BY {}", keys.join(", "))
+}
+
+/// The one argument of `f(DISTINCT x)`.
+fn distinct_argument(args: &FunctionArguments) -> Option<&Expr> {
+    let FunctionArguments::List(list) = args else {
+        return None;
+    };
+    if list.duplicate_treatment != Some(sqlparser::ast::DuplicateTreatment::Distinct)
+        || !list.clauses.is_empty()
+    {
+        return None;
+    }
+    match list.args.as_slice() {
+        [arg] => crate::syntax::plain_arg(arg),
+        _ => None,
+    }
 }

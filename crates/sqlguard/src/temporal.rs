@@ -209,3 +209,71 @@ pub(crate) fn date_plus_days(scopes: &[SelectScope], e: &mut Expr) {
         *e = Expr::Nested(Box::new(rewritten));
     }
 }
+
+/// `EXTRACT(YEAR FROM d)` and `DATE_PART('year', d)`: numbers, so `= '2024'` compares as a number (as in
+/// PostgreSQL; Polars refused "cannot compare string with numeric type").
+pub(crate) fn is_date_part(e: &Expr) -> bool {
+    match e {
+        Expr::Extract { .. } => true,
+        Expr::Nested(inner) => is_date_part(inner),
+        Expr::Cast { expr, .. } => matches!(expr.as_ref(), Expr::Extract { .. }),
+        Expr::Function(f) => crate::syntax::function_name(&f.name).as_deref() == Some("date_part"),
+        _ => false,
+    }
+}
+
+/// Most list items one `IN` may be written out into comparisons.
+const MAX_DATETIME_ITEMS: usize = 64;
+
+/// `ts IN ('2024-01-15 22:17:00', ...)` on a datetime column failed in Polars (it builds the list as a
+/// datetime Series and refused the text), while `ts = '...'` works: the list becomes comparisons joined by
+/// OR (`NOT IN`: `<>` joined by AND, which keeps SQL's NULL). A date column compared with a datetime's text
+/// is read at its midnight, as `date_against_datetime_text` does.
+pub(crate) fn datetime_in_list(scopes: &[SelectScope], e: &mut Expr) {
+    let Expr::InList {
+        expr,
+        list,
+        negated,
+    } = e
+    else {
+        return;
+    };
+    let texts: Option<Vec<&str>> = list
+        .iter()
+        .map(|item| match item {
+            Expr::Value(v) => match &v.value {
+                Value::SingleQuotedString(t) => Some(t.as_str()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let Some(texts) = texts.filter(|t| !t.is_empty() && t.len() <= MAX_DATETIME_ITEMS) else {
+        return;
+    };
+    let datetime = is_column_of_kind(scopes, expr, |r| &r.datetimes);
+    let date = is_column_of_kind(scopes, expr, |r| &r.dates);
+    let column = if datetime {
+        expr.to_string()
+    } else if date
+        && texts
+            .iter()
+            .any(|t| t.len() > 10 && chrono_like_datetime(t))
+    {
+        format!("CAST({expr} AS TIMESTAMP)")
+    } else {
+        return;
+    };
+    let (op, join) = if *negated {
+        ("<>", " AND ")
+    } else {
+        ("=", " OR ")
+    };
+    let tests: Vec<String> = list
+        .iter()
+        .map(|item| format!("{column} {op} {item}"))
+        .collect();
+    if let Some(rewritten) = crate::parse_expression(&format!("({})", tests.join(join))) {
+        *e = rewritten;
+    }
+}

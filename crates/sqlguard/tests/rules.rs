@@ -443,3 +443,42 @@ fn keyword_named_columns_are_columns() {
     // Without such a column it is still a function, and not an allowed one.
     rejected_with("SELECT user FROM data", "function_not_allowed");
 }
+
+#[test]
+fn clock_functions_are_refused_with_the_datas_own_dates_as_advice() {
+    for sql in [
+        "SELECT COUNT(*) FROM data WHERE id > CURRENT_DATE",
+        "SELECT NOW()",
+        "SELECT getdate() FROM data",
+    ] {
+        let issues = rejected_with(sql, "function_not_allowed");
+        assert!(
+            issues[0].message.contains("SELECT MAX(d) FROM data"),
+            "{sql}: {}",
+            issues[0].message
+        );
+    }
+}
+
+#[test]
+fn date_trunc_needs_a_unit_it_knows() {
+    for sql in [
+        "SELECT DATE_TRUNC('fortnight', id) FROM data",
+        "SELECT DATE_TRUNC(id) FROM data",
+        "SELECT DATE_TRUNC('month', id, id) FROM data",
+    ] {
+        let issues = rejected_with(sql, "unsupported_syntax");
+        assert!(
+            issues[0].message.contains("DATE_TRUNC('month', d)"),
+            "{sql}"
+        );
+    }
+    // Bare and plural units, either order; the argument is resolved like any column.
+    let q = ok("SELECT date_trunc(MONTHS, ID) FROM data");
+    assert!(
+        q.sql().contains("STRFTIME(\"id\", '%Y-%m-01')"),
+        "{}",
+        q.sql()
+    );
+    ok("SELECT DATE_TRUNC(id, 'week') FROM data");
+}
