@@ -149,3 +149,117 @@ async fn postgres_spellings_answer_as_in_postgres() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// A literal needle is text, not a pattern: Polars' STRPOS read it as a regular expression (`INSTR(s, '.')`
+/// found any character, `'('` failed), and RIGHT dropped characters of a string shorter than asked.
+/// Answers from Python's sqlite3 (RIGHT, which SQLite lacks, as PostgreSQL's).
+#[tokio::test]
+async fn text_calls_take_their_arguments_literally() {
+    let engine = engine();
+    let csv = "id,s\n1,hello world\n2,a.c\n3,(x)\n4,東京\n5,\n".as_bytes();
+    let (_dir, path) = csv_file("t.csv", csv);
+    let (report, parquet) = ingest(&engine, &path).await;
+    let catalog = catalog(&report.unwrap(), &[]);
+    let sql = "SELECT id, INSTR(s, '.'), STRPOS(s, '('), POSITION(')' IN s), INSTR(s, 'l+'), \
+               RIGHT(s, 3), RIGHT(s, 1), SUBSTR(s, 1, INSTR(s, '.') - 1) FROM data ORDER BY id";
+    let out = query(&engine, &parquet, &catalog, sql).await.unwrap();
+    assert_eq!(
+        json!(out.table.rows),
+        json!([
+            [1, 0, 0, 0, 0, "rld", "d", ""],
+            [2, 2, 0, 0, 0, "a.c", "c", "a"],
+            [3, 0, 1, 3, 0, "(x)", ")", ""],
+            [4, 0, 0, 0, 0, "東京", "京", ""],
+            [5, null, null, null, null, null, null, null]
+        ])
+    );
+}
+
+/// Literals of another type than their column, numbers as conditions and as text, MySQL's date parts,
+/// SQLite's TRIM with characters, and a HAVING that names an aggregate by its SELECT name where a column
+/// has the same name. Answers from Python's sqlite3, except the true/false column (PostgreSQL's reading of
+/// its texts; SQLite has no such type) and the HAVING (the SELECT name, as MySQL reads it: SQLite took one
+/// row's salary, which the author cannot have meant).
+#[tokio::test]
+async fn literals_of_another_type_read_as_sql_reads_them() {
+    let engine = engine();
+    let csv = b"id,flag,active,code,salary,dept,name,hired
+1,1,True,7,50000,HR,Ada,2020-02-12
+2,0,False,07,60000,HR,Bob,2021-03-01
+3,1,True,8,90000,IT,Cy,2019-12-31
+4,0,,x,70000,IT,Di,2022-07-04
+5,1,False,7,80000,IT,Ed,2018-05-20
+";
+    let (_dir, path) = csv_file("t.csv", csv);
+    let (report, parquet) = ingest(&engine, &path).await;
+    let report = report.unwrap();
+    let catalog = catalog(&report, &[]);
+    let cases: &[(&str, Value)] = &[
+        (
+            "SELECT id FROM data WHERE flag ORDER BY id",
+            json!([[1], [3], [5]]),
+        ),
+        (
+            "SELECT id, CASE WHEN flag THEN 'y' ELSE 'n' END FROM data WHERE NOT flag OR id = 1 ORDER BY id",
+            json!([[1, "y"], [2, "n"], [4, "n"]]),
+        ),
+        (
+            "SELECT id FROM data WHERE code = 7 ORDER BY id",
+            json!([[1], [5]]),
+        ),
+        (
+            "SELECT id FROM data WHERE code IN (7, 8) ORDER BY id",
+            json!([[1], [3], [5]]),
+        ),
+        (
+            "SELECT LENGTH(salary), SUBSTR(salary, 1, 2) FROM data WHERE id = 1",
+            json!([[5, "50"]]),
+        ),
+        (
+            "SELECT id FROM data WHERE active = 'True' ORDER BY id",
+            json!([[1], [3]]),
+        ),
+        (
+            "SELECT id FROM data WHERE active <> 'yes' ORDER BY id",
+            json!([[2], [5]]),
+        ),
+        (
+            "SELECT id FROM data WHERE active IN (1) ORDER BY id",
+            json!([[1], [3]]),
+        ),
+        (
+            "SELECT dept, SUM(salary) AS salary FROM data GROUP BY dept HAVING salary > 150000 ORDER BY dept",
+            json!([["IT", 240000]]),
+        ),
+        (
+            "SELECT YEAR(hired), MONTH(hired), DAY(hired), QUARTER(hired) FROM data WHERE id = 1",
+            json!([[2020, 2, 12, 1]]),
+        ),
+        (
+            "SELECT TRIM('xxhixx', 'x'), TRIM(name, 'A') FROM data WHERE id = 1",
+            json!([["hi", "da"]]),
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (sql, expected) in cases {
+        match query(&engine, &parquet, &catalog, sql).await {
+            Ok(out) if json!(out.table.rows) == *expected => {}
+            Ok(out) => failures.push(format!(
+                "{sql}\n  expected {expected}\n  got      {}",
+                json!(out.table.rows)
+            )),
+            Err(e) => failures.push(format!("{sql}\n  failed: {e}")),
+        }
+        let once = ValidatedQuery::parse(sql, &catalog).unwrap();
+        let twice = ValidatedQuery::parse(once.sql(), &catalog).unwrap();
+        assert_eq!(once.sql(), twice.sql(), "not idempotent: {sql}");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Text that spells neither true nor false is refused, naming the column.
+    let issues = ValidatedQuery::parse("SELECT id FROM data WHERE active = 'banana'", &catalog)
+        .expect_err("compared a true/false column with 'banana'");
+    assert!(
+        issues[0].message.contains("`\"active\"` holds true/false"),
+        "{issues:?}"
+    );
+}

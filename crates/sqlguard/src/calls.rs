@@ -116,6 +116,18 @@ impl Walker<'_> {
                         list.args.first_mut()
                 {
                     crate::compat::date_as_text(&self.scopes, first);
+                    crate::literals::number_as_text_argument(&self.scopes, first);
+                }
+                if name == "count"
+                    && list.duplicate_treatment
+                        == Some(sqlparser::ast::DuplicateTreatment::Distinct)
+                    && list.args.len() > 1
+                {
+                    self.unsupported(
+                        "COUNT(DISTINCT a, b)",
+                        "count the distinct pairs in a WITH clause: `WITH p AS (SELECT DISTINCT a, b FROM data \
+                         WHERE a IS NOT NULL AND b IS NOT NULL) SELECT COUNT(*) FROM p`.",
+                    );
                 }
                 for clause in &mut list.clauses {
                     match clause {

@@ -77,6 +77,16 @@ impl Table {
         self.columns_where(|dtype| dtype.starts_with("datetime"))
     }
 
+    /// Names of the columns holding true/false.
+    pub(crate) fn bool_columns(&self) -> Vec<String> {
+        self.columns_where(|dtype| dtype == "bool")
+    }
+
+    /// Names of the columns holding text.
+    pub(crate) fn text_columns(&self) -> Vec<String> {
+        self.columns_where(|dtype| dtype == "str")
+    }
+
     /// Names of the columns known to hold no NULL.
     pub(crate) fn not_null_columns(&self) -> Vec<String> {
         self.columns

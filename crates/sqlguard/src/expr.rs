@@ -121,6 +121,7 @@ impl Walker<'_> {
                 self.value(left, compares && is_name(right));
                 self.value(right, compares && is_name(left));
                 crate::compat::numeric_comparison(&self.scopes, left, op, right);
+                self.typed_comparison(left, op, right);
                 if !self.too_deep() {
                     crate::temporal::date_against_datetime_text(&self.scopes, left, op, right);
                 }
@@ -134,6 +135,7 @@ impl Walker<'_> {
                 list.iter_mut().for_each(|x| self.value(x, true));
                 let mut items: Vec<&mut Expr> = list.iter_mut().collect();
                 crate::compat::numeric_list(&self.scopes, expr, &mut items);
+                self.typed_list(expr, list);
                 if !self.too_deep() {
                     crate::compat::uniform_numbers(list);
                     crate::temporal::datetime_in_list(&self.scopes, e);
@@ -214,6 +216,7 @@ impl Walker<'_> {
             } => {
                 self.expr(expr);
                 crate::compat::date_as_text(&self.scopes, expr);
+                crate::literals::number_as_text_argument(&self.scopes, expr);
                 if let Some(x) = substring_from {
                     self.expr(x);
                 }
@@ -270,6 +273,9 @@ impl Walker<'_> {
                 }
                 for cw in conditions {
                     self.expr(&mut cw.condition);
+                    if operand.is_none() {
+                        crate::literals::number_as_condition(&self.scopes, &mut cw.condition);
+                    }
                     self.expr(&mut cw.result);
                 }
                 if let Some(x) = else_result {

@@ -73,7 +73,6 @@ const ALLOWED: &[&str] = &[
     "group_concat",
     "if",
     "ifnull",
-    "initcap",
     "lag",
     "last",
     "last_value",

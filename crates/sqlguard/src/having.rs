@@ -82,7 +82,55 @@ pub(crate) fn keys_beside_aggregates(s: &mut Select) {
     if keys.is_empty() || holds_window_or_subquery(having) {
         return;
     }
-    // Aggregates step aside first, so that `COUNT(dept)` keeps its argument.
+    // Innermost first: a key inside a larger key (`dept` in `UPPER(dept)`) is taken alone, which means the
+    // same within a group.
+    outside_aggregates(having, |x| {
+        if keys.contains(&x.to_string())
+            && let Some(min) = crate::parse_expression(&format!("MIN({x})"))
+        {
+            *x = min;
+        }
+    });
+}
+
+/// The SELECT name of an aggregate in HAVING, where it is also a column's name that is no group key
+/// (`SELECT dept, SUM(salary) AS salary ... GROUP BY dept HAVING salary > 100000`): the aggregate, as SQLite
+/// reads it. Polars took the column, a list per group, and failed ("cannot cast List type"). Other SELECT
+/// names Polars finds itself. `columns` are those of the tables the SELECT reads.
+pub(crate) fn aggregate_names(s: &mut Select, columns: &[String]) {
+    let keys = group_key_columns(s);
+    let named: Vec<(String, Expr)> = s
+        .projection
+        .iter()
+        .filter_map(|item| match item {
+            SelectItem::ExprWithAlias { expr, alias }
+                if columns.contains(&alias.value) && !keys.contains(&alias.value) =>
+            {
+                let mut found = Vec::new();
+                crate::bare::aggregates(expr, &mut found, 0);
+                (!found.is_empty()).then(|| (alias.value.clone(), expr.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    let Some(having) = s.having.as_mut() else {
+        return;
+    };
+    if named.is_empty() || holds_window_or_subquery(having) {
+        return;
+    }
+    outside_aggregates(having, |x| {
+        if let Expr::Identifier(word) = x
+            && let Some((_, expr)) = named.iter().find(|(name, _)| *name == word.value)
+        {
+            *x = Expr::Nested(Box::new(expr.clone()));
+        }
+    });
+}
+
+/// Applies `rewrite` to every expression of `having` outside aggregate calls (innermost first): the
+/// aggregates step aside first, so that `COUNT(dept)` keeps its argument.
+fn outside_aggregates(having: &mut Expr, mut rewrite: impl FnMut(&mut Expr)) {
     const PLACEHOLDER: &str = "__csv_ask_aggregate_";
     let mut aggregates = Vec::new();
     let _ = visit_expressions_mut(having, |x| {
@@ -96,14 +144,8 @@ pub(crate) fn keys_beside_aggregates(s: &mut Select) {
         }
         ControlFlow::<()>::Continue(())
     });
-    // Innermost first: a key inside a larger key (`dept` in `UPPER(dept)`) is taken alone, which means the
-    // same within a group.
     let _ = visit_expressions_mut(having, |x| {
-        if keys.contains(&x.to_string())
-            && let Some(min) = crate::parse_expression(&format!("MIN({x})"))
-        {
-            *x = min;
-        }
+        rewrite(x);
         ControlFlow::<()>::Continue(())
     });
     let _ = visit_expressions_mut(having, |x| {

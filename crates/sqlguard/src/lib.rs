@@ -17,6 +17,7 @@ mod functions;
 mod having;
 mod issue;
 mod joins;
+mod literals;
 mod names;
 mod prescan;
 mod qualify;

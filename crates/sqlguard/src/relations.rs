@@ -98,6 +98,8 @@ impl Walker<'_> {
                     numeric: Vec::new(),
                     dates: out.dates,
                     datetimes: Vec::new(),
+                    booleans: Vec::new(),
+                    texts: Vec::new(),
                     not_null: Vec::new(),
                     one_row,
                 });
@@ -178,6 +180,7 @@ impl Walker<'_> {
         let numeric = table.numeric_columns();
         let (dates, datetimes) = (table.date_columns(), table.datetime_columns());
         let not_null = table.not_null_columns();
+        let (booleans, texts) = (table.bool_columns(), table.text_columns());
         let written = std::mem::replace(&mut ident.value, canonical.clone());
         ident.quote_style = needs_quotes(&canonical).then_some('"');
         if !self.tables.contains(&canonical) {
@@ -226,6 +229,8 @@ impl Walker<'_> {
             numeric,
             dates,
             datetimes,
+            booleans,
+            texts,
             not_null,
             one_row: false,
         })

@@ -19,6 +19,10 @@ pub(crate) struct Relation {
     /// `hired LIKE '2020%'`.
     pub dates: Vec<String>,
     pub datetimes: Vec<String>,
+    /// Columns known to hold true/false, and text (registered tables only), for SQL's reading of a
+    /// comparison with a literal of another type (`active = 'yes'`, `code = 7`).
+    pub booleans: Vec<String>,
+    pub texts: Vec<String>,
     /// Columns known to hold no NULL (registered tables only, and not on the optional side of an outer
     /// join), so a window ordered by them needs no NULL placement.
     pub not_null: Vec<String>,
@@ -233,6 +237,8 @@ mod tests {
             numeric: Vec::new(),
             dates: Vec::new(),
             datetimes: Vec::new(),
+            booleans: Vec::new(),
+            texts: Vec::new(),
             not_null: Vec::new(),
             one_row: false,
         };

@@ -74,6 +74,16 @@ pub(crate) fn respell(e: &mut Expr) {
                         format!("ARRAY_MEAN({distinct})")
                     }
                 }
+                // MySQL's and SQL Server's date parts.
+                (
+                    part @ ("year" | "month" | "day" | "hour" | "minute" | "second" | "quarter"
+                    | "dayofyear"),
+                    None,
+                ) if f.filter.is_none() => {
+                    let Some([x]) = args.as_deref() else { return };
+                    let field = if part == "dayofyear" { "DOY" } else { part };
+                    format!("EXTRACT({} FROM {x})", field.to_ascii_uppercase())
+                }
                 ("ntile", Some(WindowType::WindowSpec(spec))) => {
                     let Some([n]) = args.as_deref() else { return };
                     let Some(n) = crate::syntax::integer_literal(n).filter(|n| *n > 0) else {
@@ -84,6 +94,16 @@ pub(crate) fn respell(e: &mut Expr) {
                 _ => return,
             }
         }
+        // `TRIM(s, 'x')` (SQLite, PostgreSQL's BTRIM): Polars knows only the two one-sided calls with characters.
+        Expr::Trim {
+            expr,
+            trim_where: None,
+            trim_what: None,
+            trim_characters: Some(chars),
+        } => match chars.as_slice() {
+            [c] => format!("LTRIM(RTRIM({expr}, {c}), {c})"),
+            _ => return,
+        },
         Expr::Cast {
             expr,
             data_type: DataType::Decimal(info) | DataType::Numeric(info) | DataType::Dec(info),

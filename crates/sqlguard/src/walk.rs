@@ -152,6 +152,8 @@ impl<'a> Walker<'a> {
                     numeric: Vec::new(),
                     dates: out.dates,
                     datetimes: Vec::new(),
+                    booleans: Vec::new(),
+                    texts: Vec::new(),
                     not_null: Vec::new(),
                     one_row,
                 };
@@ -180,6 +182,8 @@ impl<'a> Walker<'a> {
                         numeric: Vec::new(),
                         dates: Vec::new(),
                         datetimes: Vec::new(),
+                        booleans: Vec::new(),
+                        texts: Vec::new(),
                         not_null: Vec::new(),
                         one_row: false,
                     };
@@ -398,6 +402,7 @@ impl<'a> Walker<'a> {
             self.in_where = true;
             self.expr(e);
             self.in_where = false;
+            crate::literals::number_as_condition(&self.scopes, e);
             let mut found = Vec::new();
             crate::bare::aggregates(e, &mut found, 0);
             if !found.is_empty() {
@@ -427,8 +432,21 @@ impl<'a> Walker<'a> {
             self.in_having = true;
             self.expr(e);
             self.in_having = false;
+            crate::literals::number_as_condition(&self.scopes, e);
             let aliases = self.scopes.last().map(|s| s.aliases.clone());
             if !self.too_deep() {
+                let columns: Vec<String> = self
+                    .scopes
+                    .last()
+                    .map(|scope| {
+                        scope
+                            .relations
+                            .iter()
+                            .flat_map(|r| r.columns.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                crate::having::aggregate_names(s, &columns);
                 crate::having::key_filters_to_where(s, &aliases.unwrap_or_default());
                 crate::having::keys_beside_aggregates(s);
             }

@@ -151,6 +151,21 @@ impl VisitorMut for Adapter {
                     None => false,
                 }
             }
+            // A negative length failed in Polars ("conversion from i64 to u64"), as in the usual
+            // `SUBSTR(s, 1, INSTR(s, '.') - 1)` when `s` holds no dot; SQLite answers '' there.
+            Expr::Substring {
+                substring_for: Some(length),
+                ..
+            } if sqlguard::syntax::integer_literal(length).is_none_or(|n| n < 0) => {
+                let text = format!("GREATEST({length}, 0)");
+                match parse_expression(&text) {
+                    Some(clamped) => {
+                        **length = clamped;
+                        true
+                    }
+                    None => false,
+                }
+            }
             Expr::Case {
                 conditions,
                 else_result,

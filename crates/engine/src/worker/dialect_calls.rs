@@ -6,6 +6,7 @@
 //!   NULL rows. SQL counts characters and answers NULL.
 //! - `ROUND(x, n)` rounds half to even in Polars (`ROUND(2.5)` was 2); SQLite and PostgreSQL round half away
 //!   from zero.
+//! - `RIGHT(s, n)` dropped characters when `s` is shorter than `n` (`RIGHT('ab', 3)` was `'b'`).
 //! - `POWER(a, b)` of integers is an integer in Polars, which wrapped (`POWER(10, 10)` was 1410065408) and
 //!   failed for a negative exponent; in SQL it is a float.
 
@@ -24,6 +25,11 @@ pub(super) fn sql_value(name: &str, f: &Function) -> Option<Expr> {
             x,
             u32::try_from(sqlguard::syntax::integer_literal(n)?).ok()?,
         )?,
+        // Polars' RIGHT(s, n) lost characters when `s` is shorter than `n` but longer than `n / 2`
+        // (`RIGHT('ab', 3)` was 'b'); it is right when `n` is less than the length.
+        ("right", [s, n]) => {
+            format!("CASE WHEN LENGTH({s}) <= {n} THEN {s} ELSE RIGHT({s}, {n}) END")
+        }
         ("power" | "pow", [a, b]) if !is_double(a) => format!("POWER(CAST({a} AS DOUBLE), {b})"),
         _ => return None,
     };
@@ -42,9 +48,11 @@ fn position(s: &Expr, t: &Expr) -> String {
         Expr::Value(v) if matches!(&v.value, Value::SingleQuotedString(x) if x.is_empty()) => {
             format!("CASE WHEN {s} IS NULL THEN NULL ELSE CAST(1 AS BIGINT) END")
         }
+        // Polars' STRPOS reads `t` as a regular expression (`'.'` matched any character, `'('` failed):
+        // `t` is absent exactly when the part before it is all of `s`, and SPLIT_PART reads `t` literally.
         Expr::Value(v) if matches!(&v.value, Value::SingleQuotedString(_)) => format!(
-            "CASE WHEN {s} IS NULL THEN NULL WHEN STRPOS({s}, {t}) = 0 THEN CAST(0 AS BIGINT) \
-             ELSE CAST(LENGTH(SPLIT_PART({s}, {t}, 1)) AS BIGINT) + 1 END"
+            "CASE WHEN {s} IS NULL THEN NULL WHEN LENGTH(SPLIT_PART({s}, {t}, 1)) = LENGTH({s}) \
+             THEN CAST(0 AS BIGINT) ELSE CAST(LENGTH(SPLIT_PART({s}, {t}, 1)) AS BIGINT) + 1 END"
         ),
         _ => format!(
             "CASE WHEN {s} IS NULL OR {t} IS NULL THEN NULL ELSE CAST(STRPOS({s}, {t}) AS BIGINT) END"

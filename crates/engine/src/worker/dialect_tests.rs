@@ -103,10 +103,11 @@ fn rounding_positions_and_powers_take_sqls_values() {
     assert!(adapted_nested.contains("FLOOR(ABS("), "{adapted_nested}");
     assert_eq!(
         adapted("SELECT strpos(s, 'é'), position('x' IN s), strpos(s, t) FROM data"),
-        "SELECT (CASE WHEN s IS NULL THEN NULL WHEN STRPOS(s, 'é') = 0 THEN CAST(0 AS BIGINT) ELSE \
-         CAST(LENGTH(SPLIT_PART(s, 'é', 1)) AS BIGINT) + 1 END), (CASE WHEN s IS NULL THEN NULL WHEN \
-         STRPOS(s, 'x') = 0 THEN CAST(0 AS BIGINT) ELSE CAST(LENGTH(SPLIT_PART(s, 'x', 1)) AS BIGINT) + 1 \
-         END), (CASE WHEN s IS NULL OR t IS NULL THEN NULL ELSE CAST(STRPOS(s, t) AS BIGINT) END) FROM data"
+        "SELECT (CASE WHEN s IS NULL THEN NULL WHEN LENGTH(SPLIT_PART(s, 'é', 1)) = LENGTH(s) THEN \
+         CAST(0 AS BIGINT) ELSE CAST(LENGTH(SPLIT_PART(s, 'é', 1)) AS BIGINT) + 1 END), (CASE WHEN s IS NULL \
+         THEN NULL WHEN LENGTH(SPLIT_PART(s, 'x', 1)) = LENGTH(s) THEN CAST(0 AS BIGINT) ELSE \
+         CAST(LENGTH(SPLIT_PART(s, 'x', 1)) AS BIGINT) + 1 END), (CASE WHEN s IS NULL OR t IS NULL THEN NULL \
+         ELSE CAST(STRPOS(s, t) AS BIGINT) END) FROM data"
     );
     // A power already of a float is left alone; ROUND to a place count that is not a literal too.
     assert_eq!(
