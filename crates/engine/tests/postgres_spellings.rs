@@ -125,6 +125,11 @@ async fn postgres_spellings_answer_as_in_postgres() {
             "SELECT id FROM data WHERE hired IN ('2020-02-12 00:00:00', '2019-12-31 00:00:00') ORDER BY id",
             json!([[1], [3]]),
         ),
+        // A year or month alone compares with the date's text, as in SQLite.
+        (
+            "SELECT id FROM data WHERE hired >= '2022' OR (hired < '2020-01' AND ts >= '2024-01') ORDER BY id",
+            json!([[3], [4], [5], [6]]),
+        ),
         // A date part is a number, also when the model writes the year as text.
         (
             "SELECT id FROM data WHERE EXTRACT(YEAR FROM hired) = '2020' OR DATE_PART('year', hired) IN ('2021') \

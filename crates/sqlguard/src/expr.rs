@@ -124,6 +124,7 @@ impl Walker<'_> {
                 self.typed_comparison(left, op, right);
                 if !self.too_deep() {
                     crate::temporal::date_against_datetime_text(&self.scopes, left, op, right);
+                    crate::temporal::date_against_partial_text(&self.scopes, left, op, right);
                 }
                 if matches!(op, B::StringConcat) {
                     crate::compat::date_as_text(&self.scopes, left);

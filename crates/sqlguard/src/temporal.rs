@@ -91,6 +91,43 @@ pub(crate) fn date_against_datetime_text(
     }
 }
 
+/// `hired >= '2023'` and `ts < '2024-03'`: a year or a month written alone is no date, and Polars refused the
+/// comparison ("cannot compare 'date/datetime/time' to a string value"). SQLite compares the date's text,
+/// so `>= '2023'` keeps 2023 and later and `< '2024-03'` keeps what is before March 2024: the column is read
+/// as its text (`compat::date_as_text`) for that comparison.
+pub(crate) fn date_against_partial_text(
+    scopes: &[SelectScope],
+    left: &mut Expr,
+    op: &BinaryOperator,
+    right: &mut Expr,
+) {
+    use BinaryOperator as B;
+    if !matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq) {
+        return;
+    }
+    let partial = |e: &Expr| {
+        matches!(e, Expr::Value(v) if matches!(&v.value, Value::SingleQuotedString(t)
+            if year_or_month(t)))
+    };
+    if partial(right) {
+        crate::compat::date_as_text(scopes, left);
+    } else if partial(left) {
+        crate::compat::date_as_text(scopes, right);
+    }
+}
+
+/// `2023` or `2023-07`.
+fn year_or_month(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    match b.len() {
+        4 => digits(0..4),
+        7 => digits(0..4) && b[4] == b'-' && digits(5..7),
+        _ => false,
+    }
+}
+
 /// `2020-01-01 00:00:00`, `2020-01-01T10:30`, with or without seconds and fractions.
 fn chrono_like_datetime(text: &str) -> bool {
     let bytes = text.as_bytes();
