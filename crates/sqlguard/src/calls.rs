@@ -118,6 +118,19 @@ impl Walker<'_> {
                     crate::compat::date_as_text(&self.scopes, first);
                     crate::literals::number_as_text_argument(&self.scopes, first);
                 }
+                if matches!(name.as_str(), "strftime" | "date_part") {
+                    let mut exprs: Vec<&mut Expr> = list
+                        .args
+                        .iter_mut()
+                        .filter_map(|a| match a {
+                            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                            _ => None,
+                        })
+                        .collect();
+                    if let Some(x) = crate::temporal::date_argument_of(&name, &mut exprs) {
+                        crate::temporal::text_as_datetime(&self.scopes, x);
+                    }
+                }
                 if name == "count"
                     && list.duplicate_treatment
                         == Some(sqlparser::ast::DuplicateTreatment::Distinct)

@@ -133,6 +133,7 @@ impl Walker<'_> {
         if self.too_deep() {
             return true;
         }
+        crate::temporal::text_as_datetime(&self.scopes, x);
         let is_date = crate::temporal::is_date_expr(&self.scopes, x);
         match crate::parse_expression(&truncated(unit, &x.to_string(), is_date)) {
             Some(rewritten) => *e = rewritten,

@@ -202,7 +202,11 @@ impl Walker<'_> {
                     crate::compat::date_as_text(&self.scopes, expr);
                 }
             }
-            Expr::Extract { expr, .. } | Expr::Ceil { expr, .. } | Expr::Floor { expr, .. } => {
+            Expr::Extract { expr, .. } => {
+                self.expr(expr);
+                crate::temporal::text_as_datetime(&self.scopes, expr);
+            }
+            Expr::Ceil { expr, .. } | Expr::Floor { expr, .. } => {
                 self.expr(expr);
             }
             Expr::Position { expr, r#in } => {

@@ -314,3 +314,31 @@ pub(crate) fn datetime_in_list(scopes: &[SelectScope], e: &mut Expr) {
         *e = rewritten;
     }
 }
+
+/// A text column where a date is expected (`strftime('%Y', d)`, `EXTRACT(YEAR FROM d)`, `DATE_PART`,
+/// `DATE_TRUNC`): dates kept as text, as SQLite keeps them, and as a column of dates becomes when one value is
+/// not a date. Polars refused ("`to_string` operation not supported for dtype `str`"); SQLite reads each value,
+/// NULL where it is no date. Read as a datetime: `2024-01-15 10:30:00` (with a space or a T) or `2024-01-15`.
+pub(crate) fn text_as_datetime(scopes: &[SelectScope], e: &mut Expr) {
+    if !is_column_of_kind(scopes, e, |r| &r.texts) {
+        return;
+    }
+    let text = format!(
+        "COALESCE(TRY_CAST(REPLACE({e}, ' ', 'T') AS TIMESTAMP), CAST(TRY_CAST({e} AS DATE) AS TIMESTAMP))"
+    );
+    if let Some(read) = crate::parse_expression(&text) {
+        *e = read;
+    }
+}
+
+/// The date argument of `strftime` (either order: SQLite's format first, Polars' last) and of `DATE_PART`.
+pub(crate) fn date_argument_of<'a>(name: &str, args: &'a mut [&mut Expr]) -> Option<&'a mut Expr> {
+    let is_format = |e: &Expr| matches!(e, Expr::Value(v) if matches!(&v.value, Value::SingleQuotedString(t) if t.contains('%')));
+    let index = match (name, &*args) {
+        ("strftime", [a, _, ..]) if is_format(a) => 1,
+        ("strftime", [_, b, ..]) if is_format(b) => 0,
+        ("date_part", [_, _]) => 1,
+        _ => return None,
+    };
+    args.get_mut(index).map(|x| &mut **x)
+}
