@@ -4,7 +4,9 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use engine::EngineConfig;
 use secrecy::SecretString;
-use telemetry::{ConfigError, Delay, LogFormat, Seconds, env_opt, env_or};
+use telemetry::{
+    AllowedHosts, ByteCount, ConfigError, Delay, ListenAddr, LogFormat, Seconds, env_opt, env_or,
+};
 
 /// Longer than the sidecar's longest code generation with its defaults: 1 + `AI_MAX_REPAIRS` (2) answers of up
 /// to `AI_DEADLINE` (120 s) each is 360 s, plus [`SIDECAR_TIMEOUT_MARGIN`]. At 300 s the calculator gave up on
@@ -18,12 +20,17 @@ const DEFAULT_UPLOAD_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// client took 1.86-2.04 s overlapped against 1.72-1.74 s received first (2 cores); at 200 MB/s, overlapping
 /// took 2.64 s against 4.03 s.
 const DEFAULT_UPLOAD_OVERLAP_AFTER: Duration = Duration::from_secs(1);
+/// Most engine workers: each is a process of ~46 MB that stays, and each may use `QUERY_MEMORY_LIMIT`.
+pub const MAX_QUERY_WORKERS: usize = 64;
 
 /// Everything the calculator needs to start.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Where to listen (`CALCULATOR_ADDR`, default `127.0.0.1:8000`; port 0 picks a free port).
     pub addr: SocketAddr,
+    /// The host names requests may be addressed to (`ALLOWED_HOSTS`; by default the loopback names when `addr`
+    /// is a loopback address, any host otherwise): a web page cannot reach the service by rebinding its own name.
+    pub allowed_hosts: AllowedHosts,
     /// Largest request body accepted on JSON endpoints (`MAX_BODY_BYTES`, default 32 MiB: a 1M-point chart).
     pub max_body_bytes: usize,
     /// The sidecar's base URL (`SIDECAR_URL`); unset means the embedded sidecar started beside the calculator
@@ -58,15 +65,25 @@ pub struct Config {
 impl Config {
     /// Reads the configuration from the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
+        let ListenAddr(addr) = env_or(
+            "CALCULATOR_ADDR",
+            ListenAddr(SocketAddr::from(([127, 0, 0, 1], 8000))),
+        )?;
         Ok(Self {
-            addr: env_or("CALCULATOR_ADDR", SocketAddr::from(([127, 0, 0, 1], 8000)))?,
-            max_body_bytes: env_or("MAX_BODY_BYTES", 32 * 1024 * 1024)?,
-            sidecar_url: env_opt("SIDECAR_URL")?,
+            addr,
+            allowed_hosts: env_opt(telemetry::ALLOWED_HOSTS)?
+                .unwrap_or_else(|| AllowedHosts::for_bind(addr)),
+            max_body_bytes: env_or("MAX_BODY_BYTES", ByteCount(32 << 20))?.as_usize(),
+            sidecar_url: telemetry::http_url(
+                "SIDECAR_URL",
+                env_opt("SIDECAR_URL")?,
+                "http://127.0.0.1:8001",
+            )?,
             sidecar_token: env_opt::<String>("SIDECAR_TOKEN")?.map(SecretString::from),
             sidecar_timeout: env_or("SIDECAR_TIMEOUT", Seconds(DEFAULT_SIDECAR_TIMEOUT))?.0,
             log_format: env_or("LOG_FORMAT", LogFormat::Pretty)?,
             data_dir: env_or("DATA_DIR", PathBuf::from("./data"))?,
-            max_upload_bytes: env_or("MAX_UPLOAD_BYTES", 1 << 30)?,
+            max_upload_bytes: env_or("MAX_UPLOAD_BYTES", ByteCount(1 << 30))?.0,
             upload_idle_timeout: env_or(
                 "UPLOAD_IDLE_TIMEOUT",
                 Seconds(DEFAULT_UPLOAD_IDLE_TIMEOUT),
@@ -78,7 +95,7 @@ impl Config {
                 Delay(DEFAULT_UPLOAD_OVERLAP_AFTER),
             )?
             .0,
-            engine: EngineConfig::from_env()?,
+            engine: checked_engine(EngineConfig::from_env()?)?,
             temp_data_dir: None,
         })
     }
@@ -120,6 +137,7 @@ impl Config {
             engine: EngineConfig::new(test_worker_program(), vec![engine::WORKER_ARG.to_owned()]),
             temp_data_dir: Some(Arc::new(temp)),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            allowed_hosts: AllowedHosts::for_bind(SocketAddr::from(([127, 0, 0, 1], 0))),
             max_body_bytes: 32 * 1024 * 1024,
             sidecar_url: None,
             sidecar_token: None,
@@ -127,6 +145,28 @@ impl Config {
             log_format: LogFormat::Pretty,
         }
     }
+}
+
+/// The engine's settings within the bounds the calculator serves with: at most [`MAX_QUERY_WORKERS`] workers,
+/// and at least one result row.
+pub fn checked_engine(engine: EngineConfig) -> Result<EngineConfig, ConfigError> {
+    if engine.workers > MAX_QUERY_WORKERS {
+        return Err(ConfigError {
+            variable: "QUERY_WORKERS".into(),
+            message: format!(
+                "{} is more than the cap of {MAX_QUERY_WORKERS} (each worker is a process that stays, of ~46 MB \
+                 idle and up to QUERY_MEMORY_LIMIT busy); use 1 to {MAX_QUERY_WORKERS}",
+                engine.workers
+            ),
+        });
+    }
+    if engine.max_result_rows == 0 {
+        return Err(ConfigError {
+            variable: "MAX_RESULT_ROWS".into(),
+            message: "0 would answer every query with no rows; it must be at least 1".into(),
+        });
+    }
+    Ok(engine)
 }
 
 /// The calculator binary that cargo builds beside a test executable: tests run from `target/<profile>/deps/`,

@@ -35,12 +35,25 @@ async fn serve() -> anyhow::Result<()> {
 
     let mut tasks = tokio::task::JoinSet::new();
     if config.sidecar_url.is_none() {
-        let sidecar_config = sidecar::Config::from_env()?;
+        let mut sidecar_config = sidecar::Config::from_env()?;
         if let Some(longest) = sidecar_config.longest_codegen() {
             let explicit = std::env::var_os("SIDECAR_TIMEOUT").is_some();
             config.fit_sidecar_timeout(longest, explicit);
         }
-        let sidecar = sidecar::Application::build(sidecar_config).await?;
+        // The calculator calls it by IP (`reachable_url`): that host is allowed whatever ALLOWED_HOSTS says.
+        let called_as = reachable_ip(sidecar_config.addr);
+        sidecar_config.allowed_hosts = sidecar_config.allowed_hosts.with_ip(called_as);
+        let sidecar = sidecar::Application::build(sidecar_config)
+            .await
+            .map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!(
+                        "{e}; this is the embedded sidecar (SIDECAR_URL is unset): set SIDECAR_ADDR to a free \
+                         port, or SIDECAR_URL to a sidecar already running"
+                    ),
+                )
+            })?;
         let addr = sidecar.local_addr()?;
         tracing::info!(%addr, "embedded sidecar listening");
         config.sidecar_url = Some(reachable_url(addr));
@@ -61,10 +74,17 @@ async fn serve() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The URL to call a server bound to `addr` on: a wildcard bind (`0.0.0.0`, `::`) is reached over loopback.
-fn reachable_url(mut addr: std::net::SocketAddr) -> String {
+/// The IP to call a server bound to `addr` on: a wildcard bind (`0.0.0.0`, `::`) is reached over loopback.
+fn reachable_ip(addr: std::net::SocketAddr) -> std::net::IpAddr {
     if addr.ip().is_unspecified() {
-        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        std::net::Ipv4Addr::LOCALHOST.into()
+    } else {
+        addr.ip()
     }
+}
+
+/// The URL to call a server bound to `addr` on (see [`reachable_ip`]).
+fn reachable_url(mut addr: std::net::SocketAddr) -> String {
+    addr.set_ip(reachable_ip(addr));
     format!("http://{addr}")
 }

@@ -1,10 +1,9 @@
-//! The calculator's OpenAPI document, generated from the handlers' annotations, and the error responses that
-//! every route with a JSON body shares (referenced from those annotations as `response = ...`).
+//! The calculator's OpenAPI document, generated from the handlers' annotations; the error responses every
+//! route with a JSON body shares (referenced from those annotations as `response = ...`) are `contracts`'.
 //!
 //! `tests/openapi/` checks the document against what the server answers.
 
-use contracts::ApiError;
-use utoipa::{OpenApi, ToResponse};
+use utoipa::OpenApi;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -14,8 +13,10 @@ use utoipa::{OpenApi, ToResponse};
                        `X-Trace-Id`; every error is `{\"error\":{\"code\",\"message\",\"trace_id\"}}`.\n\n\
                        Besides the statuses each operation lists, any request can be answered with \
                        **404** `not_found` (a path that is no endpoint), **405** `method_not_allowed` (a method \
-                       the path does not accept; the `Allow` header lists those it does) and **500** \
-                       `internal_error`, all with that error body."
+                       the path does not accept; the `Allow` header lists those it does), **421** \
+                       `host_not_allowed` (a `Host` not in `ALLOWED_HOSTS`), **403** `cross_origin_refused` (a \
+                       request that is not GET, HEAD or OPTIONS sent by a web page of another origin) and \
+                       **500** `internal_error`, all with that error body."
     ),
     tags(
         (name = "health", description = "Liveness"),
@@ -34,18 +35,5 @@ use utoipa::{OpenApi, ToResponse};
 )]
 pub struct ApiDoc;
 
-/// `malformed_json`: the body is not well-formed JSON (a syntax error, a truncated body, trailing characters).
-/// Well-formed JSON of the wrong shape is a 422 `invalid_input` instead.
-#[derive(ToResponse)]
-#[allow(dead_code)] // documentation only: the extractor's rejection is what answers
-pub struct MalformedJson(ApiError);
-
-/// `unsupported_media_type`: the body is not sent as `Content-Type: application/json` (or `application/*+json`).
-#[derive(ToResponse)]
-#[allow(dead_code)] // documentation only
-pub struct UnsupportedMediaType(ApiError);
-
-/// `payload_too_large`: the body is larger than `MAX_BODY_BYTES` (32 MiB by default).
-#[derive(ToResponse)]
-#[allow(dead_code)] // documentation only
-pub struct PayloadTooLarge(ApiError);
+// Shared with the sidecar's document: registered above, referenced by the routes as `crate::openapi::...`.
+pub use contracts::openapi::{MalformedJson, PayloadTooLarge, UnsupportedMediaType};

@@ -66,9 +66,11 @@ pub fn app(state: AppState) -> Router {
     telemetry::instrument_with_body_limit(routes(state), body_limit)
 }
 
-/// Every endpoint and the docs, without the request layer: a server wraps the whole router in it once
-/// (`telemetry::serve`), which costs less per request than the per-route layers of [`app`].
+/// Every endpoint and the docs behind the host and origin guard (`ALLOWED_HOSTS`), without the request layer:
+/// a server wraps the whole router in it once (`telemetry::serve`), which costs less per request than the
+/// per-route layers of [`app`].
 pub fn routes(state: AppState) -> Router {
+    let guard = telemetry::HostGuardLayer::new(state.config.allowed_hosts.clone());
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(routes::healthz))
         .routes(routes!(routes::add, routes::add_query))
@@ -82,6 +84,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .merge(crate::ui::router())
         .fallback(routes::not_found)
+        .layer(guard)
         .with_state(state)
 }
 
@@ -95,7 +98,9 @@ pub struct Application {
 impl Application {
     /// Binds `config.addr` (port 0 picks a free port) and builds the router.
     pub async fn build(config: Config) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(config.addr).await?;
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .map_err(|e| telemetry::bind_error("CALCULATOR_ADDR", config.addr, e))?;
         let state = AppState::try_new(config)?;
         state.analyses.audit.spawn_syncer();
         Ok(Self {

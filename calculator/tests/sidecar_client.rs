@@ -99,6 +99,24 @@ async fn nothing_listening_is_unreachable_and_slowness_is_a_timeout() {
     assert!(matches!(error, SidecarError::Timeout(_)), "{error:?}");
 }
 
+/// A sidecar that does not answer to the host in SIDECAR_URL (421 `host_not_allowed`) is the operator's to fix:
+/// a bad response naming ALLOWED_HOSTS, not the sidecar's 421 passed on to the user.
+#[tokio::test]
+async fn a_sidecar_refusing_the_host_names_allowed_hosts() {
+    let body = serde_json::json!({"error": {"code": "host_not_allowed",
+        "message": "this server does not answer to the host `sidecar.lan:8001`", "trace_id": "t"}});
+    let error = codegen_error(
+        ResponseTemplate::new(421).set_body_json(body),
+        Duration::from_secs(5),
+    )
+    .await;
+    let SidecarError::BadResponse(message) = &error else {
+        panic!("{error:?}");
+    };
+    assert!(message.contains("sidecar.lan:8001"), "{message}");
+    assert!(message.contains("ALLOWED_HOSTS"), "{message}");
+}
+
 #[tokio::test]
 async fn something_else_on_the_port_is_a_bad_response() {
     let error = codegen_error(

@@ -69,8 +69,8 @@ pub fn provider_name(kind: &ProviderKind) -> &'static str {
     }
 }
 
-/// The router with every endpoint, the token check (when configured) and the trace-id layer with the body
-/// limit (`MAX_BODY_BYTES`; without it axum's 2 MiB applied, and the 413 named a setting never read).
+/// The router with every endpoint, the token check (when configured), the host and origin guard
+/// (`ALLOWED_HOSTS`) and the trace-id layer with the body limit (`MAX_BODY_BYTES`; without it axum's 2 MiB applied, and the 413 named a setting never read).
 pub fn app(state: AppState) -> Router {
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(routes::healthz))
@@ -79,7 +79,11 @@ pub fn app(state: AppState) -> Router {
         .routes(routes!(routes::validate))
         .routes(routes!(routes::models))
         .split_for_parts();
+    let mut api = api;
+    // The 400, 413 and 415 every JSON body can get, on each operation that takes one.
+    contracts::openapi::JsonBodyErrors.modify(&mut api);
     let token = state.config.token.clone();
+    let allowed_hosts = state.config.allowed_hosts.clone();
     let max_body_bytes = state.config.max_body_bytes;
     // Serialised once and shared: axum clones a route's handler (and whatever it captures) for every
     // connection, and a captured `OpenApi` value costs ~300 KB per connection under load.
@@ -100,6 +104,8 @@ pub fn app(state: AppState) -> Router {
             auth::require_token,
         ));
     }
+    // Outside the token check: a request to a host the sidecar does not answer to is refused first.
+    router = router.layer(telemetry::HostGuardLayer::new(allowed_hosts));
     telemetry::instrument_with_body_limit(router, max_body_bytes)
 }
 
@@ -122,7 +128,9 @@ impl Application {
             TcpSocket::new_v6()?
         };
         socket.set_reuseaddr(true)?;
-        socket.bind(config.addr)?;
+        socket
+            .bind(config.addr)
+            .map_err(|e| telemetry::bind_error("SIDECAR_ADDR", config.addr, e))?;
         let listener = socket.listen(LISTEN_BACKLOG)?;
         match &config.llm {
             Some(provider) => tracing::info!(

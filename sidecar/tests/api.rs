@@ -69,6 +69,57 @@ async fn unknown_route_and_wrong_method_use_the_error_body() {
     );
 }
 
+/// Every JSON route declares the 400, 413 and 415 its body can get, as the calculator's do (shared responses
+/// under `components/responses`).
+#[tokio::test]
+async fn json_routes_declare_the_errors_of_their_body() {
+    let doc = send(router(), get("/openapi.json")).await.json();
+    for path in ["/ai/validate", "/ai/codegen", "/ai/codegen/stream"] {
+        let responses = &doc["paths"][path]["post"]["responses"];
+        for (status, name) in [
+            ("400", "MalformedJson"),
+            ("413", "PayloadTooLarge"),
+            ("415", "UnsupportedMediaType"),
+        ] {
+            assert_eq!(
+                responses[status]["$ref"],
+                format!("#/components/responses/{name}"),
+                "{path} {status}: {responses}"
+            );
+            assert!(doc["components"]["responses"][name].is_object(), "{name}");
+        }
+    }
+    // A route without a body gets none of them.
+    assert!(doc["paths"]["/ai/models"]["get"]["responses"]["415"].is_null());
+}
+
+/// A page that rebound its name to the sidecar's address is refused (421), and so is a cross-site form.
+#[tokio::test]
+async fn rebound_hosts_and_cross_site_forms_are_refused() {
+    let request = Request::get("/ai/models")
+        .header("host", "evil.example:8001")
+        .body(Body::empty())
+        .unwrap();
+    let (code, message) = send(router(), request)
+        .await
+        .error(StatusCode::MISDIRECTED_REQUEST);
+    assert_eq!(code, "host_not_allowed");
+    assert!(message.contains("ALLOWED_HOSTS"), "{message}");
+    let request = Request::post("/ai/validate")
+        .header("host", "127.0.0.1:8001")
+        .header("origin", "http://evil.example")
+        .header("content-type", "text/plain")
+        .body(Body::from("{}"))
+        .unwrap();
+    let (code, _) = send(router(), request).await.error(StatusCode::FORBIDDEN);
+    assert_eq!(code, "cross_origin_refused");
+    let request = Request::get("/healthz")
+        .header("host", "localhost:8001")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(router(), request).await.status, StatusCode::OK);
+}
+
 #[tokio::test]
 async fn openapi_document_is_served() {
     let reply = send(router(), get("/openapi.json")).await;

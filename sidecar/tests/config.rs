@@ -76,6 +76,12 @@ fn wrong_settings_stop_startup_naming_the_variable() {
         (&[("AI_REVIEW", "on")], "AI_REVIEW"),
         (&[("AI_REVIEW", "maybe")], "AI_REVIEW"),
         (&[("MAX_BODY_BYTES", "lots")], "MAX_BODY_BYTES"),
+        (&[("MAX_BODY_BYTES", "0")], "MAX_BODY_BYTES"),
+        (
+            &[("SIDECAR_ADDR", "localhost:8001")],
+            "an IP address and port",
+        ),
+        (&[("ALLOWED_HOSTS", "x.lan:8001")], "ALLOWED_HOSTS"),
     ];
     for (vars, variable) in cases {
         let (mut command, _dir) = sidecar(vars);
@@ -129,5 +135,20 @@ fn unconfigured_is_normal_and_a_configured_key_is_never_logged() {
     assert!(
         line.contains("gemini-2.5-flash") && line.contains("\"provider\":\"gemini\""),
         "{line}"
+    );
+}
+
+/// A port another program holds is named with its variable and address, not only the OS's words.
+#[test]
+fn a_port_in_use_is_named_with_its_variable() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let (mut command, _dir) = sidecar(&[("SIDECAR_ADDR", &addr)]);
+    let output = testkit::output_within(&mut command, Duration::from_secs(30));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains(&format!("SIDECAR_ADDR {addr}: address already in use")),
+        "{stderr}"
     );
 }

@@ -357,6 +357,16 @@ async fn check_status(response: reqwest::Response) -> Result<reqwest::Response, 
         return Ok(response);
     }
     let status = StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    // The sidecar does not answer to the host in SIDECAR_URL: an operator's fix too, not the client's.
+    if status == StatusCode::MISDIRECTED_REQUEST {
+        let bytes = response.bytes().await.unwrap_or_default();
+        let why = serde_json::from_slice::<ApiError>(&bytes)
+            .map(|body| body.error.message)
+            .unwrap_or_else(|_| "HTTP 421".to_owned());
+        return Err(SidecarError::BadResponse(format!(
+            "it refused the host in SIDECAR_URL: {why}; set the sidecar's ALLOWED_HOSTS to include it"
+        )));
+    }
     // The sidecar's 401 is about the calculator's token: passed on, it told end users they were unauthorized.
     if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
         return Err(SidecarError::Unauthorized(status));

@@ -56,10 +56,10 @@ pub struct Incoming {
 impl Incoming {
     pub fn check(request: Request, limit: u64) -> Result<Incoming, AppError> {
         // Nothing here decompresses a body: a compressed one would be read as a CSV of binary noise.
-        if let Some(coding) = content_encoding(request.headers()) {
-            return Err(AppError::UnsupportedMediaType(format!(
-                "cannot read a body with `Content-Encoding: {coding}`; send the CSV uncompressed"
-            )));
+        if let Some(coding) = telemetry::content_encoding(request.headers()) {
+            return Err(AppError::UnsupportedMediaType(
+                telemetry::encoded_body_message(&coding, "the CSV"),
+            ));
         }
         let declared = declared_length(request.headers());
         let multipart = match media_type(request.headers()).as_deref() {
@@ -298,15 +298,6 @@ fn media_type(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
     let mime = value.split(';').next()?.trim().to_ascii_lowercase();
     (!mime.is_empty()).then_some(mime)
-}
-
-/// The body's `Content-Encoding`, unless it is `identity`.
-fn content_encoding(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::CONTENT_ENCODING)?;
-    let coding = String::from_utf8_lossy(value.as_bytes())
-        .trim()
-        .to_ascii_lowercase();
-    (!coding.is_empty() && coding != "identity").then_some(coding)
 }
 
 fn declared_length(headers: &HeaderMap) -> Option<u64> {

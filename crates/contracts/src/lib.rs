@@ -11,6 +11,7 @@ mod chart;
 mod datasets;
 mod error;
 mod health;
+pub mod openapi;
 mod sql;
 
 pub use ai::{

@@ -1,6 +1,6 @@
 //! Reading typed configuration values from the environment (and `.env`), with errors that name the variable.
 
-use std::{fmt::Display, str::FromStr, time::Duration};
+use std::{fmt::Display, net::SocketAddr, str::FromStr, time::Duration};
 
 /// A configuration variable that is set but cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,11 +36,20 @@ where
                 .map(Some)
                 .map_err(|e: T::Err| ConfigError {
                     variable: variable.to_owned(),
-                    message: format!("cannot use `{}`: {e}", raw.trim()),
+                    message: format!("cannot use `{}`: {}", raw.trim(), explain(raw.trim(), e)),
                 })
         }
         _ => Ok(None),
     }
+}
+
+/// Why `raw` could not be parsed, in words: an unsigned integer's parser calls a minus sign an "invalid digit".
+fn explain(raw: &str, error: impl Display) -> String {
+    let message = error.to_string();
+    if message == "invalid digit found in string" && raw.starts_with('-') {
+        return "it must be a positive number".into();
+    }
+    message
 }
 
 /// The variable parsed as `T`, or `default` when unset or blank.
@@ -89,6 +98,58 @@ impl FromStr for Delay {
     }
 }
 
+/// An address to listen on: an IP address and a port (`127.0.0.1:8000`; port 0 picks a free one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListenAddr(pub SocketAddr);
+
+impl FromStr for ListenAddr {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if let Ok(addr) = s.parse() {
+            return Ok(Self(addr));
+        }
+        let example =
+            "such as 127.0.0.1:8000 (this machine only) or 0.0.0.0:8000 (every interface)";
+        Err(if s.parse::<std::net::IpAddr>().is_ok() {
+            format!("`{s}` has no port: write an IP address and port, {example}")
+        } else {
+            format!(
+                "`{s}` is not an IP address and port: write one {example}; a host name cannot be listened on"
+            )
+        })
+    }
+}
+
+/// The variable's value when it is an absolute http(s) URL (without a trailing slash), an error naming the
+/// variable otherwise; `None` when unset. `example` shows what would be right. A value holding `@` is not
+/// repeated in the message: it may carry credentials.
+pub fn http_url(
+    variable: &str,
+    raw: Option<String>,
+    example: &str,
+) -> Result<Option<String>, ConfigError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let raw = raw.trim();
+    match reqwest::Url::parse(raw) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {
+            Ok(Some(raw.trim_end_matches('/').to_owned()))
+        }
+        _ => {
+            let shown = if raw.contains('@') {
+                "the value (not shown: it holds an `@`, perhaps credentials)".to_owned()
+            } else {
+                format!("`{raw}`")
+            };
+            Err(ConfigError {
+                variable: variable.to_owned(),
+                message: format!("{shown} is not an absolute http(s) URL such as {example}"),
+            })
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +165,54 @@ mod tests {
         for wrong in ["0", "0s", "0ms", "-1", "soon", "4 parsecs", ""] {
             assert!(wrong.parse::<Seconds>().is_err(), "{wrong:?}");
         }
+    }
+
+    #[test]
+    fn listen_addresses_are_an_ip_and_a_port() {
+        assert_eq!(
+            "127.0.0.1:8000".parse(),
+            Ok(ListenAddr(SocketAddr::from(([127, 0, 0, 1], 8000))))
+        );
+        assert!("[::1]:0".parse::<ListenAddr>().is_ok());
+        let error = "localhost:19200".parse::<ListenAddr>().unwrap_err();
+        assert!(error.contains("an IP address and port"), "{error}");
+        assert!(error.contains("127.0.0.1:8000"), "{error}");
+        let error = "127.0.0.1".parse::<ListenAddr>().unwrap_err();
+        assert!(error.contains("has no port"), "{error}");
+    }
+
+    #[test]
+    fn urls_must_be_absolute_http() {
+        let url = |raw: &str| http_url("SIDECAR_URL", Some(raw.into()), "http://127.0.0.1:8001");
+        assert_eq!(
+            url("http://127.0.0.1:8001/").unwrap().as_deref(),
+            Some("http://127.0.0.1:8001")
+        );
+        assert!(url("https://sidecar.lan").is_ok());
+        for wrong in ["nonsense", "ftp://x", "127.0.0.1:8001", "http://"] {
+            let error = url(wrong).unwrap_err();
+            assert_eq!(error.variable, "SIDECAR_URL");
+            assert!(
+                error.message.contains("is not an absolute http(s) URL"),
+                "{error}"
+            );
+        }
+        assert!(url("nonsense").unwrap_err().message.contains("`nonsense`"));
+        let secret = url("ftp://user:hunter2@x").unwrap_err().to_string();
+        assert!(!secret.contains("hunter2"), "{secret}");
+        assert_eq!(http_url("SIDECAR_URL", None, "x"), Ok(None));
+    }
+
+    #[test]
+    fn a_negative_count_is_told_to_be_positive() {
+        assert_eq!(
+            explain("-3", "-3".parse::<usize>().unwrap_err()),
+            "it must be a positive number"
+        );
+        assert_eq!(
+            explain("x", "x".parse::<usize>().unwrap_err()),
+            "invalid digit found in string"
+        );
     }
 
     #[test]

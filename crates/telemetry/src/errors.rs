@@ -21,6 +21,7 @@ pub fn status_code_name(status: StatusCode) -> &'static str {
         409 => "conflict",
         413 => "payload_too_large",
         415 => "unsupported_media_type",
+        421 => "misdirected_request",
         422 => "invalid_input",
         429 => "too_many_requests",
         500 => "internal_error",

@@ -11,6 +11,7 @@ use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{
     body_deadline::{BODY_TIMEOUT, BodyTimedOut, Deadline},
+    content_encoding::{content_encoding, encoded_body_message},
     errors::error_response,
     json_errors,
     scope::current_body_limit,
@@ -61,7 +62,7 @@ fn describe<E: std::fmt::Display>(error: &serde_path_to_error::Error<E>) -> Stri
     }
 }
 
-/// A JSON body. Requires `Content-Type: application/json`; syntax errors are 400 `malformed_json`, shape
+/// A JSON body. Requires `Content-Type: application/json` and no `Content-Encoding` (415 otherwise); syntax errors are 400 `malformed_json`, shape
 /// errors 422 `invalid_input` naming the field, an oversized body 413 `payload_too_large`.
 ///
 /// As a response, the value as JSON with `Content-Type: application/json`.
@@ -270,14 +271,22 @@ where
         request: Request,
         state: &S,
     ) -> impl std::future::Future<Output = Result<Self, Self::Rejection>> + Send {
-        let source = if is_json_content_type(request.headers()) {
-            Ok(BodySource::of(request, state))
-        } else {
+        let source = if !is_json_content_type(request.headers()) {
             Err(Rejection::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "expected a JSON body with `Content-Type: application/json`",
             ))
+        } else if let Some(coding) = content_encoding(request.headers()) {
+            // Nothing here decompresses: a compressed body was read as malformed JSON, or as JSON when the
+            // header was wrong.
+            Err(Rejection::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                encoded_body_message(&coding, "the JSON"),
+            ))
+        } else {
+            Ok(BodySource::of(request, state))
         };
         async move {
             let bytes = source?.read().await?;

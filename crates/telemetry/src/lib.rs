@@ -1,19 +1,27 @@
 //! Cross-cutting HTTP plumbing shared by both services: logging setup, the `X-Trace-Id` layer, the one JSON
 //! error body (with the trace id filled in) and extractors whose rejections use that body.
 
+mod allowed_hosts;
 mod body_deadline;
+mod byte_count;
+mod content_encoding;
 mod errors;
 mod extract;
 mod fields;
 mod format;
+mod host_guard;
 mod json_errors;
 mod logging;
 mod outgoing;
 mod scope;
 mod trace_id;
 
+pub use allowed_hosts::{ALLOWED_HOSTS, AllowedHosts};
+pub use byte_count::{ByteCount, parse_byte_count};
+pub use content_encoding::{content_encoding, encoded_body_message};
 pub use errors::{error_response, status_code_name};
 pub use extract::{ApiJson, ApiQuery, Rejection};
+pub use host_guard::{GuardFuture, HostGuard, HostGuardLayer};
 pub use logging::{LogFormat, LogGuard, init, subscriber};
 pub use outgoing::{TraceIdExt, trace_headers};
 pub use scope::in_request_scope;
@@ -23,5 +31,5 @@ pub use trace_id::{
 
 mod config;
 mod server;
-pub use config::{ConfigError, Delay, Seconds, env_opt, env_or, load_dotenv};
-pub use server::{ConnectionLimits, serve, serve_connections, served, shutdown_signal};
+pub use config::{ConfigError, Delay, ListenAddr, Seconds, env_opt, env_or, http_url, load_dotenv};
+pub use server::{ConnectionLimits, bind_error, serve, serve_connections, served, shutdown_signal};

@@ -14,6 +14,38 @@ use tower::{Layer, ServiceExt};
 
 use crate::trace_id::{request_layer, with_method_not_allowed};
 
+/// A failure to bind `addr`, read from `variable`, as a message naming both: `CALCULATOR_ADDR 127.0.0.1:8000:
+/// address already in use` rather than the bare `Address already in use (os error 98)`.
+pub fn bind_error(
+    variable: &str,
+    addr: std::net::SocketAddr,
+    error: std::io::Error,
+) -> std::io::Error {
+    let text = error.to_string();
+    // The OS's sentence without its number, lowercased to follow the colon.
+    let reason = match text.rfind(" (os error") {
+        Some(end) => &text[..end],
+        None => &text,
+    };
+    let mut chars = reason.chars();
+    let reason: String = chars
+        .next()
+        .map(|first| first.to_lowercase().chain(chars).collect())
+        .unwrap_or_default();
+    let hint = match error.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            format!(" (another program listens there: stop it, or set {variable} to another port)")
+        }
+        std::io::ErrorKind::AddrNotAvailable => {
+            format!(
+                " (no interface of this machine has that address: set {variable} to one that does)"
+            )
+        }
+        _ => String::new(),
+    };
+    std::io::Error::new(error.kind(), format!("{variable} {addr}: {reason}{hint}"))
+}
+
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {
     let ctrl_c = async {

@@ -95,3 +95,29 @@ async fn utf16_is_named() {
         "{message}"
     );
 }
+
+/// Nothing decompresses a JSON body: one sent with a `Content-Encoding` was read as malformed JSON (gzip), or
+/// as JSON with the header ignored. It is a 415 naming the encoding, as an upload's is.
+#[tokio::test]
+async fn a_compressed_body_is_unsupported_naming_the_encoding() {
+    for coding in ["gzip", "br", "deflate", "x-custom"] {
+        let request = axum::http::Request::post("/draw")
+            .header("content-type", "application/json")
+            .header("content-encoding", coding)
+            .body(axum::body::Body::from(r#"{"size": 3}"#))
+            .unwrap();
+        let reply = send(router(), request).await;
+        let (code, message) = reply.error(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(code, "unsupported_media_type");
+        assert!(
+            message.contains(&format!("`Content-Encoding: {coding}`")),
+            "{message}"
+        );
+    }
+    let request = axum::http::Request::post("/draw")
+        .header("content-type", "application/json")
+        .header("content-encoding", "identity")
+        .body(axum::body::Body::from(r#"{"size": 3}"#))
+        .unwrap();
+    assert_eq!(send(router(), request).await.text(), "none 3");
+}

@@ -9,7 +9,7 @@ use std::{net::SocketAddr, sync::Arc};
 
 use llm::{Provider, ProviderConfig};
 use secrecy::SecretString;
-use telemetry::{ConfigError, LogFormat, env_opt, env_or};
+use telemetry::{AllowedHosts, ByteCount, ConfigError, ListenAddr, LogFormat, env_opt, env_or};
 
 pub use provider::provider_config_from_env;
 
@@ -28,6 +28,9 @@ pub const LLM_VARIABLES: &[&str] = &[
 pub struct Config {
     /// Where to listen (`SIDECAR_ADDR`, default `127.0.0.1:8001`: loopback only unless told otherwise).
     pub addr: SocketAddr,
+    /// The host names requests may be addressed to (`ALLOWED_HOSTS`; by default the loopback names when `addr`
+    /// is a loopback address, any host otherwise): a web page cannot reach the sidecar by rebinding its own name.
+    pub allowed_hosts: AllowedHosts,
     /// `LOG_FORMAT`: `pretty` or `json`.
     pub log_format: LogFormat,
     /// The LLM, built and checked at startup; `None` when no LLM variable is set.
@@ -100,8 +103,14 @@ impl Config {
         }
         // A String parse cannot fail, so the token never appears in a ConfigError message.
         let token = env_opt::<String>("SIDECAR_TOKEN")?.map(SecretString::from);
+        let ListenAddr(addr) = env_or(
+            "SIDECAR_ADDR",
+            ListenAddr(SocketAddr::from(([127, 0, 0, 1], 8001))),
+        )?;
         Ok(Self {
-            addr: env_or("SIDECAR_ADDR", SocketAddr::from(([127, 0, 0, 1], 8001)))?,
+            addr,
+            allowed_hosts: env_opt(telemetry::ALLOWED_HOSTS)?
+                .unwrap_or_else(|| AllowedHosts::for_bind(addr)),
             log_format: env_or("LOG_FORMAT", LogFormat::Pretty)?,
             llm,
             max_repairs,
@@ -109,14 +118,17 @@ impl Config {
             review,
             token,
             max_concurrency,
-            max_body_bytes: env_or("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)?,
+            max_body_bytes: env_or("MAX_BODY_BYTES", ByteCount(DEFAULT_MAX_BODY_BYTES as u64))?
+                .as_usize(),
         })
     }
 
     /// A configuration for tests: an ephemeral loopback port, no LLM, no token.
     pub fn for_tests() -> Self {
+        let addr = SocketAddr::from(([127, 0, 0, 1], 0));
         Self {
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            addr,
+            allowed_hosts: AllowedHosts::for_bind(addr),
             log_format: LogFormat::Pretty,
             llm: None,
             max_repairs: 2,

@@ -72,16 +72,7 @@ enum Kind {
 
 /// An absolute http(s) URL, without a trailing slash.
 fn base_url(variable: &str, raw: Option<String>) -> Result<Option<String>, ConfigError> {
-    let Some(raw) = raw else { return Ok(None) };
-    match reqwest::Url::parse(raw.trim()) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {
-            Ok(Some(raw.trim().trim_end_matches('/').to_owned()))
-        }
-        _ => Err(wrong(
-            variable,
-            format!("`{raw}` is not an absolute http(s) URL such as http://localhost:11434/v1"),
-        )),
-    }
+    telemetry::http_url(variable, raw, "http://localhost:11434/v1")
 }
 
 fn required(variable: &str, value: Option<String>, why: &str) -> Result<String, ConfigError> {
