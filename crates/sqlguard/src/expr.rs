@@ -64,7 +64,7 @@ impl Walker<'_> {
         if crate::syntax::shallow(e) {
             crate::sqlite_calls::respell(e);
         }
-        if !self.date_trunc(e) {
+        if !self.date_trunc(e) && !self.moving_window(e) {
             self.expr_kind(e);
         }
         crate::compat::days_between(&self.scopes, e);

@@ -13,6 +13,7 @@ mod compat;
 mod date_trunc;
 mod defensive;
 mod expr;
+mod frames;
 mod functions;
 mod having;
 mod issue;
