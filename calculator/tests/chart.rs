@@ -190,3 +190,55 @@ async fn small_and_constant_charts_are_readable() {
         assert!(labels.contains(&label), "{label} in {labels:?}");
     }
 }
+
+/// The bounding box `(left, top, right, bottom)` of the series-coloured pixels of a PNG.
+fn series_box(png_bytes: &[u8]) -> (u32, u32, u32, u32) {
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png_bytes))
+        .read_info()
+        .expect("a PNG header");
+    let mut buffer = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buffer).expect("a decodable frame");
+    let mut found = (u32::MAX, u32::MAX, 0, 0);
+    for (i, px) in buffer.chunks(3).enumerate() {
+        if px == [0x25, 0x63, 0xeb] {
+            let (x, y) = (i as u32 % info.width, i as u32 / info.width);
+            found = (
+                found.0.min(x),
+                found.1.min(y),
+                found.2.max(x),
+                found.3.max(y),
+            );
+        }
+    }
+    found
+}
+
+/// A line of 1,000+ noisy points once drew spikes through the title to the image's edges in PNG (plotters'
+/// wide-path joins; SVG was right): every series pixel stays in the plot, between the title and the x labels.
+#[tokio::test]
+async fn long_png_lines_stay_inside_the_plot() {
+    // The same noise as the report (any zigzag did it), from a fixed generator.
+    let mut state = 1_u64;
+    let mut noise = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 33) % 100_000) as f64 / 100.0
+    };
+    for n in [200, 1_000, 2_000, 20_000] {
+        let values: Vec<f64> = (0..n).map(|_| noise()).collect();
+        let body = json!({"values": values, "kind": "line", "title": format!("n={n}")});
+        let reply = send(router(), chart_request("image/png", &body)).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        // 800×480 by default: a 12 px margin, 64 px of y labels, 40 px of x labels and a ≈20 px title.
+        let (left, top, right, bottom) = series_box(&reply.body);
+        assert!(
+            left >= 12 + 64 - 2 && right <= 800 - 12 + 2,
+            "n={n}: the line spans columns {left}..={right}"
+        );
+        assert!(
+            top >= 12 + 20 && bottom <= 480 - 12 - 40 + 2,
+            "n={n}: the line spans rows {top}..={bottom}"
+        );
+    }
+}

@@ -6,7 +6,7 @@ use contracts::{ChartSpec, ChartSpecKind, ColumnSchema, ResultTable};
 use plotters::prelude::*;
 use serde_json::Value;
 
-use crate::chart::{AxisScale, FONT, axis_range, encode_png, ensure_font, extent};
+use crate::chart::{AxisScale, FONT, axis_range, encode_png, ensure_font, extent, segments};
 
 const WIDTH: u32 = 800;
 const HEIGHT: u32 = 450;
@@ -261,8 +261,10 @@ fn draw<DB: DrawingBackend>(
     let points = xs.iter().copied().zip(ys.iter().copied());
     match plot.kind {
         ChartSpecKind::Line => {
+            // Always a bitmap here: segment by segment (see `chart/stroke.rs`).
+            let points: Vec<(f64, f64)> = points.collect();
             chart
-                .draw_series(LineSeries::new(points, SERIES.stroke_width(2)))
+                .draw_series(segments(&points, SERIES.stroke_width(2)))
                 .map_err(err)?;
         }
         ChartSpecKind::Scatter => {
@@ -400,5 +402,35 @@ mod tests {
         .unwrap();
         assert_eq!(plot.y.len(), MAX_BARS);
         assert_eq!(plot.notes.len(), 1);
+    }
+
+    /// A line over 1,000 zigzagging rows once drew spikes to the image's edges (see `chart/stroke.rs`): no
+    /// series pixel lies in the 14 px margin around the image.
+    #[test]
+    fn a_long_zigzag_line_stays_inside_the_margins() {
+        let rows = (0..1_000)
+            .map(|i| vec![json!(i), json!(((i * 7919) % 1000) as f64)])
+            .collect();
+        let t = table(&[("i", "i64"), ("v", "f64")], rows);
+        let (png, _) = render(&spec(ChartSpecKind::Line, "i", Some("v")), &t).unwrap();
+        let mut reader = png::Decoder::new(std::io::Cursor::new(png))
+            .read_info()
+            .unwrap();
+        let mut rgb = vec![0; reader.output_buffer_size()];
+        reader.next_frame(&mut rgb).unwrap();
+        let (w, h) = (WIDTH as usize, HEIGHT as usize);
+        let outside: Vec<(usize, usize)> = rgb
+            .chunks(3)
+            .enumerate()
+            .filter(|(_, px)| *px == [SERIES.0, SERIES.1, SERIES.2])
+            .map(|(i, _)| (i % w, i / w))
+            .filter(|&(x, y)| x < 14 || y < 14 || x >= w - 14 || y >= h - 14)
+            .collect();
+        assert!(
+            outside.is_empty(),
+            "{} pixels, e.g. {:?}",
+            outside.len(),
+            outside.first()
+        );
     }
 }

@@ -3,11 +3,13 @@
 mod axis;
 mod downsample;
 mod render;
+mod stroke;
 
 pub(crate) use axis::{AxisScale, axis_range, extent};
 pub use downsample::min_max_per_column;
 pub(crate) use render::{FONT, encode_png, ensure_font};
 pub use render::{render_png, render_svg};
+pub(crate) use stroke::segments;
 
 use std::{sync::Arc, time::Duration};
 

@@ -13,6 +13,7 @@ use super::{
     ChartSpec,
     axis::{AxisScale, axis_range, compact_number, extent},
     downsample::min_max_per_column,
+    stroke::segments,
 };
 
 pub(crate) const FONT: &str = "sans-serif";
@@ -55,10 +56,20 @@ impl Layout {
     }
 }
 
+/// How a line chart's stroke is handed to the backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stroke {
+    /// One path: the SVG backend writes a `<polyline>` and the viewer draws its joins.
+    Path,
+    /// Segment by segment, for the bitmap backend (see `stroke.rs`).
+    Segments,
+}
+
 fn draw<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     spec: &ChartSpec,
     values: &[f64],
+    stroke: Stroke,
 ) -> Result<usize, String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(err)?;
@@ -112,6 +123,11 @@ fn draw<DB: DrawingBackend>(
         .draw()
         .map_err(err)?;
     match spec.kind {
+        ChartKind::Line if stroke == Stroke::Segments => {
+            chart
+                .draw_series(segments(&points, SERIES.stroke_width(2)))
+                .map_err(err)?;
+        }
         ChartKind::Line => {
             chart
                 .draw_series(LineSeries::new(
@@ -151,6 +167,7 @@ pub fn render_png(spec: &ChartSpec, values: &[f64]) -> Result<(Vec<u8>, usize), 
         BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area(),
         spec,
         values,
+        Stroke::Segments,
     )?;
     Ok((encode_png(&rgb, w, h)?, drawn))
 }
@@ -178,6 +195,7 @@ pub fn render_svg(spec: &ChartSpec, values: &[f64]) -> Result<(String, usize), S
         SVGBackend::with_string(&mut svg, (spec.width, spec.height)).into_drawing_area(),
         spec,
         values,
+        Stroke::Path,
     )?;
     Ok((svg, drawn))
 }
