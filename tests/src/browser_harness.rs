@@ -281,6 +281,18 @@ impl Browser {
             .unwrap_or_else(|e| panic!("cannot click `{css}`: {e}"));
     }
 
+    /// Scrolls the element to the middle of the window, then clicks it: WebDriver scrolls it only just into
+    /// view, where the page's sticky top bar may cover it (and take the click).
+    pub async fn click_centered(&self, css: &str) {
+        let selector = serde_json::to_string(css).expect("a string");
+        self.wait_visible(css).await;
+        self.eval(&format!(
+            "document.querySelector({selector}).scrollIntoView({{ block: 'center' }})"
+        ))
+        .await;
+        self.click(css).await;
+    }
+
     /// Saves a screenshot of the whole page (the window is stretched to the page's height for it).
     pub async fn shot(&self, name: &str) -> PathBuf {
         self.shot_at(name, WIDTH).await

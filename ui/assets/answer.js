@@ -1,6 +1,7 @@
 // The answer card: the question, the summary, the validator's verdict (rule ids) and the review's opinion,
 // and where the time went. Used for a fresh analysis and for one reopened from the history.
 
+import { ApiError } from "./api.js";
 import { $, el, formatMs, relativeTime, showError, traceIdChip } from "./dom.js";
 import { issueItem } from "./sql-editor.js";
 
@@ -11,12 +12,27 @@ const OUTCOME_LABEL = {
   unavailable: "Unavailable",
 };
 
+/** Failures that are usually over soon: the card says asking again may work. */
+const TRANSIENT = new Set(["llm_timeout", "sidecar_timeout", "llm_unavailable", "sidecar_unavailable", "llm_rate_limited", "network"]);
+
+/** True when every issue is `bad_output`: the model answered in prose, so there was no SQL to validate. */
+export function noSqlWritten(issues) {
+  return Boolean(issues?.length) && issues.every((i) => i.rule === "bad_output");
+}
+
 /**
- * Why an analysis did not answer, as a badge: `{outcome, label}`, `outcome` choosing its colour. The code says
- * whose problem it is (the question, the query, the model, the service), which one "Unavailable" for all hid.
+ * Why an analysis did not answer, as a badge: `{outcome, label, retry}`, `outcome` choosing its colour and
+ * `retry` saying asking again may work. The code says whose problem it is (the question, the query, the model,
+ * the service), which one "Unavailable" for all hid.
  */
 export function failureBadge(error) {
+  const badge = failureKind(error);
+  return { ...badge, retry: TRANSIENT.has(error?.code || "") };
+}
+
+function failureKind(error) {
   const code = error?.code || "";
+  if (noSqlWritten(error?.issues)) return { outcome: "rejected", label: "No SQL written" };
   if (error?.issues?.length) return { outcome: "rejected", label: "Rejected" };
   if (code === "invalid_input") return { outcome: "invalid", label: "Invalid question" };
   if (code === "codegen_failed") return { outcome: "rejected", label: "No valid SQL" };
@@ -33,6 +49,12 @@ export function failureBadge(error) {
   return { outcome: "unavailable", label: "Unavailable" };
 }
 
+/** An audit record's badge, the same in the History list and on the card it reopens as. */
+export function recordBadge(record) {
+  if (record.error) return failureBadge(ApiError.fromBody(0, record.error, record.trace_id, ""));
+  return { outcome: record.outcome, label: OUTCOME_LABEL[record.outcome] || record.outcome, retry: false };
+}
+
 const REVIEW_LABEL = {
   answers: "Answers the question",
   doubtful: "Doubtful",
@@ -46,14 +68,17 @@ export function renderVerdict(container, validation, editor) {
     return;
   }
   const valid = validation.is_valid;
+  // A prose answer never reached the validator: saying it rejected something would blame the wrong step.
+  const noSql = !valid && noSqlWritten(validation.issues);
+  const [heading, detail] = valid
+    ? ["Passed the SQL validator", "One read-only query over the table data, with allowlisted functions only."]
+    : noSql
+      ? ["The model wrote no SQL", "Its answer held no query, so there was nothing to check or run."]
+      : ["Rejected by the SQL validator", "It was not executed."];
   const parts = [
     el("div", { class: `verdict-row ${valid ? "verdict-ok" : "verdict-bad"}` },
       el("span", { class: "verdict-icon", "aria-hidden": "true" }, valid ? "✓" : "✕"),
-      el("div", {},
-        el("strong", {}, valid ? "Passed the SQL validator" : "Rejected by the SQL validator"),
-        el("p", { class: "muted small" }, valid
-          ? "One read-only query over the table data, with allowlisted functions only."
-          : "It was not executed."))),
+      el("div", {}, el("strong", {}, heading), el("p", { class: "muted small" }, detail))),
   ];
   if (validation.issues && validation.issues.length) {
     parts.push(el("ul", { class: "issue-list", "aria-label": valid ? "Validator notes" : "Validation issues" },
@@ -84,9 +109,10 @@ function metaItem(label, value) {
 
 /**
  * Fills the answer card from an AnalyzeResponse (`source: "live"`) or an AnalysisRecord (`source: "history"`).
- * `error` is an ApiError when the analysis did not answer; `label` overrides the outcome's badge text.
+ * `error` is an ApiError when the analysis did not answer; `label` overrides the outcome's badge text; `retry`
+ * adds that asking again may work.
  */
-export function renderAnswer({ question, summary, outcome, label, validation, model, attempts, timings, traceId, createdAt, notes, error, rowCount }, editor) {
+export function renderAnswer({ question, summary, outcome, label, retry, validation, model, attempts, timings, traceId, createdAt, notes, error, rowCount }, editor) {
   $("answer-card").hidden = false;
   $("answer-question").textContent = question || "";
   $("answer-summary").textContent = summary || "";
@@ -117,6 +143,7 @@ export function renderAnswer({ question, summary, outcome, label, validation, mo
   list.hidden = items.length === 0;
 
   showError($("answer-error"), error || null);
+  if (error && retry) $("answer-error").append(el("p", { class: "alert-hint" }, "This is usually temporary: ask again in a moment."));
 }
 
 export function hideAnswer() {

@@ -67,7 +67,9 @@ async function checkReadiness(ask) {
 
 async function main() {
   const history = createHistory({
-    onOpen: (record) => {
+    onOpen: async (record) => {
+      // Asked on the History tab, so Cancel leaves everything as it was.
+      if (!(await ask.mayReplaceSql(record))) return;
       selectTab("ask");
       ask.openRecord(record);
     },

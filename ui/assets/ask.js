@@ -2,20 +2,28 @@
 // editor (run through `/query`, the same validator), the result table and the chart.
 
 import { ApiError, api, streamAnalyze } from "./api.js";
-import { failureBadge, hideAnswer, renderAnswer, renderVerdict } from "./answer.js";
+import { failureBadge, hideAnswer, recordBadge, renderAnswer, renderVerdict } from "./answer.js";
 import { drawChart, numericColumns, numericValues } from "./charts.js";
-import { $, el, formatCount, formatMs, formatValue, plural, showError } from "./dom.js";
+import { $, confirmDialog, el, formatCount, formatMs, formatValue, plural, showError } from "./dom.js";
 import { labelledChartUrl } from "./label-chart.js";
+import { latest } from "./latest.js";
 import { SqlEditor, formatSql, renderIssues } from "./sql-editor.js";
 import { renderTable } from "./table.js";
 
 const STAGES = ["codegen", "validation", "execution"];
 /** The server's limit on a question, in characters (`MAX_QUESTION_CHARS` in calculator/src/analyze/routes.rs). */
 const MAX_QUESTION_CHARS = 2000;
+/** What the editor holds for a freshly selected dataset. */
+const STARTER_SQL = "SELECT *\nFROM data\nLIMIT 100";
 
 export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
   const editor = new SqlEditor($("sql-editor"), { onRun: () => runOwnSql() });
-  let controller = null;
+  // Which question, query and result chart are current (see latest.js): a reset, a newer request or a dataset
+  // switch moves each on, so a late reply (a slow query's rows, a stopped stream's catch) is dropped instead of
+  // landing under other SQL or in another dataset's panel.
+  const asking = latest();
+  const running = latest();
+  const charting = latest();
   let lastTable = null;
   // The SQL an answer put in the editor, while it is unedited: a new question clears it, so a question that
   // fails before any SQL is written does not leave the previous question's SQL looking like its own.
@@ -24,9 +32,6 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
     editor.value = sql;
     answerSql = editor.value;
   }
-  // Which question is current: reset() moves it on, so a stopped stream's late catch and finally (they run
-  // after the abort, asynchronously) cannot write into the panel of the dataset switched to.
-  let askSerial = 0;
 
   // ---- stages ----
   function stage(name) {
@@ -110,11 +115,12 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
     $("result-card").hidden = true;
     $("chart-card").hidden = true;
     renderIssues($("sql-issues"), {});
+    // A query still running would put its rows under this question's SQL.
+    stopSql();
     if (answerSql !== null && editor.value === answerSql) editor.value = "";
     answerSql = null;
-    controller = new AbortController();
-    const serial = ++askSerial;
-    const stale = () => serial !== askSerial;
+    const request = asking.start();
+    const stale = request.stale;
     setBusy(true);
     setStage("codegen", "active", "waiting for the model…");
     announce("Asking the model to write the SQL…");
@@ -126,7 +132,7 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
       onEvent(type, data, question);
     };
     try {
-      await streamAnalyze(dataset.id, question, handle, controller.signal);
+      await streamAnalyze(dataset.id, question, handle, request.signal);
       if (!finished) throw new ApiError({ code: "stream_ended", message: "The answer stream ended before a result arrived; try again." });
     } catch (error) {
       if (stale()) return;
@@ -140,7 +146,7 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
       }
     } finally {
       if (!stale()) {
-        controller = null;
+        request.finish();
         setBusy(false);
         onAnalysisDone();
       }
@@ -255,6 +261,8 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
   // ---- running SQL by hand ----
   /** Run SQL / Ctrl+Enter: the answer card described the question's SQL, which this replaces, so it goes. */
   function runOwnSql() {
+    // Like the disabled Run button: one query at a time, so what comes back is the SQL in the editor.
+    if (running.current) return null;
     hideAnswer();
     renderVerdict($("verdict"), null);
     // The question's progress belongs with its answer.
@@ -278,17 +286,19 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
       editor.input.focus();
       return null;
     }
-    const button = $("sql-run");
-    button.disabled = true;
-    button.classList.add("loading");
+    const request = running.start();
+    charting.drop();
+    setRunning(true);
     try {
-      const result = await api(`/datasets/${encodeURIComponent(dataset.id)}/query`, { method: "POST", json: { sql } });
+      const result = await api(`/datasets/${encodeURIComponent(dataset.id)}/query`, { method: "POST", json: { sql }, signal: request.signal });
+      if (request.stale()) return null;
       editor.setIssues([]);
       renderIssues($("sql-issues"), { notes: result.notes || [], editor });
       showResult(result, `${plural(result.row_count, "row")} · ${formatMs(result.elapsed_ms)}`);
       $("chart-figure").hidden = true;
       return result;
     } catch (error) {
+      if (request.stale()) return null;
       const box = el("div", { class: "alert alert-error", role: "alert" });
       const issues = error.issues || [];
       // With issues, the server's message repeats them word for word; the list below says it once.
@@ -301,9 +311,25 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
       $("chart-card").hidden = true;
       return null;
     } finally {
-      button.disabled = false;
-      button.classList.remove("loading");
+      if (!request.stale()) {
+        request.finish();
+        setRunning(false);
+      }
     }
+  }
+
+  /** While a query runs its SQL stays as sent (read-only), and Run waits. */
+  function setRunning(busy) {
+    $("sql-run").disabled = busy;
+    $("sql-run").classList.toggle("loading", busy);
+    editor.input.readOnly = busy;
+  }
+
+  /** Forgets the running query and result chart, if any: their replies belong to what is no longer shown. */
+  function stopSql() {
+    running.drop();
+    charting.drop();
+    setRunning(false);
   }
 
   // ---- result and chart ----
@@ -341,6 +367,7 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
     const xIndex = xColumn ? lastTable.columns.findIndex((c) => c.name === xColumn) : -1;
     showError($("chart-error"), null);
     if (xIndex >= 0) {
+      charting.drop();
       // Drawn here: `/chart` has no labels. A row whose value is empty takes its label with it.
       const points = lastTable.rows
         .map((row) => ({ value: numericValues([row], index).values[0], label: row[xIndex] }))
@@ -360,13 +387,17 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
       return;
     }
     const { values, skipped } = numericValues(lastTable.rows, index);
+    const request = charting.start();
     try {
-      const chart = await drawChart({ values, kind, title: column, xLabel: "row", yLabel: column });
+      const chart = await drawChart({ values, kind, title: column, xLabel: "row", yLabel: column }, request.signal);
+      if (request.stale()) return;
       const parts = [`${captionPrefix}${plural(values.length, "value")} of ${column} in row order`];
       if (skipped) parts.push(`${formatCount(skipped)} empty skipped`);
       showChartImage(chart.image, `${kind} chart of ${column}`, parts.join(" · "));
     } catch (error) {
-      showError($("chart-error"), error);
+      if (!request.stale()) showError($("chart-error"), error);
+    } finally {
+      request.finish();
     }
   }
 
@@ -378,19 +409,43 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
   // ---- wiring ----
   $("ask-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    if (!controller) ask();
+    if (!asking.current) ask();
   });
   $("question").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
-      if (!controller && !$("ask-button").disabled) ask();
+      if (!asking.current && !$("ask-button").disabled) ask();
     }
   });
-  $("ask-cancel").addEventListener("click", () => controller && controller.abort());
+  $("ask-cancel").addEventListener("click", () => asking.current && asking.current.abort());
   $("sql-run").addEventListener("click", () => runOwnSql());
+
+  /** The SQL a record puts in the editor: the SQL that ran laid out for reading; rejected SQL as written. */
+  function recordSql(record) {
+    return record.outcome === "answered" ? formatSql(record.code) : record.code || "";
+  }
+
+  /**
+   * Whether opening `record` may replace the editor's SQL: yes unless it is SQL the person wrote (not an answer's,
+   * not the starter query), which is only replaced once they confirm.
+   */
+  async function mayReplaceSql(record) {
+    const text = editor.value.trim();
+    const own = text !== "" && text !== (answerSql ?? "").trim() && text !== STARTER_SQL;
+    if (!own || text === recordSql(record).trim()) return true;
+    return confirmDialog({
+      title: "Replace the SQL in the editor?",
+      text: "Opening this question puts its SQL in the editor, in place of the SQL you wrote there. Cancel keeps yours.",
+      confirmLabel: "Replace",
+    });
+  }
 
   /** Shows an analysis from the audit trail again, re-running its SQL for the table. */
   async function openRecord(record) {
+    // What was under way belongs to what this record replaces on screen.
+    asking.drop();
+    setBusy(false);
+    stopSql();
     $("question").value = record.question;
     updateCount();
     $("stages").hidden = true;
@@ -401,7 +456,8 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
     renderAnswer({
       question: record.question,
       summary: record.summary,
-      outcome: record.outcome,
+      // The same badge as the History list shows for it (one label for one outcome).
+      ...recordBadge(record),
       validation: record.validation,
       model: record.model,
       attempts: record.attempts,
@@ -410,11 +466,9 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
       createdAt: record.created_at,
       rowCount: record.row_count,
       error: recordError,
-      // The record's outcome is one of four words; its error code says which failure it was.
-      label: recordError ? failureBadge(recordError).label : undefined,
     }, editor);
-    // The SQL that ran is laid out for reading; rejected SQL stays as written, so issue locations match it.
-    showAnswerSql(record.outcome === "answered" ? formatSql(record.code) : record.code || "");
+    // Rejected SQL stays as written, so issue locations match it.
+    showAnswerSql(recordSql(record));
     renderIssues($("sql-issues"), {});
     $("result-card").hidden = true;
     $("chart-card").hidden = true;
@@ -433,9 +487,8 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
   }
 
   function reset(dataset) {
-    askSerial += 1;
-    if (controller) controller.abort();
-    controller = null;
+    asking.drop();
+    stopSql();
     setBusy(false);
     $("question").value = "";
     updateCount();
@@ -446,7 +499,7 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
     showError($("ask-error"), null);
     hideAnswer();
     renderVerdict($("verdict"), null);
-    editor.value = dataset ? "SELECT *\nFROM data\nLIMIT 100" : "";
+    editor.value = dataset ? STARTER_SQL : "";
     answerSql = null;
     $("sql-tables").replaceChildren("the table is ", el("code", {}, "data"),
       ...(dataset && dataset.table_name !== "data" ? [" (or ", el("code", {}, dataset.table_name), ")"] : []));
@@ -460,7 +513,7 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
   function setLlm({ ready, title, message }) {
     const notice = $("llm-notice");
     $("ask-button").dataset.llm = ready ? "on" : "off";
-    $("ask-button").disabled = !ready || Boolean(controller);
+    $("ask-button").disabled = !ready || Boolean(asking.current);
     if (ready) {
       notice.hidden = true;
       return;
@@ -473,5 +526,5 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
     notice.hidden = false;
   }
 
-  return { reset, openRecord, setLlm, editor };
+  return { reset, openRecord, mayReplaceSql, setLlm, editor };
 }

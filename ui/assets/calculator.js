@@ -3,12 +3,26 @@
 import { ApiError } from "./api.js";
 import { $, showError } from "./dom.js";
 
-// A JSON number, as typed. Sent verbatim, so the server judges it (e.g. `1e309` is out of range) and says so.
-const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+// A number as people type it: a sign, digits with a decimal point or comma, an exponent.
+const TYPED_NUMBER = /^([+-]?)(\d*)(?:[.,](\d*))?([eE][+-]?\d+)?$/;
+// "1,000" may be a thousand or one: refused rather than guessed.
+const GROUPED = /^[+-]?\d{1,3},\d{3}$/;
 
-function operand(text) {
-  const trimmed = text.trim();
-  return JSON_NUMBER.test(trimmed) ? trimmed : JSON.stringify(text);
+/**
+ * The JSON number for what was typed in a field, or `{error}` saying what to type. `1,5` is 1.5; `.5`, `5.` and
+ * `+5` are accepted. Digits are sent as typed (not through a double), so the server judges a value such as
+ * `1e309` and says so, as it does for the API.
+ */
+export function parseOperand(text) {
+  const typed = text.trim();
+  if (GROUPED.test(typed)) {
+    return { error: `“${typed}” could be a thousand or one: write ${typed.replace(",", "")} or ${typed.replace(",", ".")}.` };
+  }
+  const match = TYPED_NUMBER.exec(typed);
+  if (!match || (!match[2] && !match[3])) return { error: typed ? `“${typed}” is not a number. Enter a number, e.g. 1.5.` : "Enter a number, e.g. 1.5." };
+  const [, sign, whole, fraction = "", exponent = ""] = match;
+  const digits = whole.replace(/^0+(?=\d)/, "") || "0";
+  return { json: `${sign === "-" ? "-" : ""}${digits}${fraction ? `.${fraction}` : ""}${exponent}` };
 }
 
 export function createCalculator() {
@@ -21,6 +35,17 @@ export function createCalculator() {
     const b = $("calc-b").value;
     const op = $("calc-op").value;
     showError($("calc-error"), null);
+    // Checked here, so a typo gets a sentence about the field, not the server's JSON parser error.
+    const operands = [["calc-a", "First number", parseOperand(a)], ["calc-b", "Second number", parseOperand(b)]];
+    for (const [id, , parsed] of operands) $(id).setAttribute("aria-invalid", String(Boolean(parsed.error)));
+    const wrong = operands.find(([, , parsed]) => parsed.error);
+    if (wrong) {
+      const [id, label, { error }] = wrong;
+      output.classList.add("calc-stale");
+      showError($("calc-error"), new ApiError({ code: "", message: `${label}: ${error}` }));
+      $(id).focus();
+      return;
+    }
     output.classList.remove("calc-stale");
     $("calc-submit").disabled = true;
     try {
@@ -28,7 +53,7 @@ export function createCalculator() {
       const response = await fetch(`/${op}`, {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
-        body: `{"a": ${operand(a)}, "b": ${operand(b)}}`,
+        body: `{"a": ${operands[0][2].json}, "b": ${operands[1][2].json}}`,
       }).catch((cause) => {
         throw ApiError.network(cause);
       });

@@ -7,9 +7,10 @@ import { formatCount, isNumericDtype, quoteIdent } from "./dom.js";
 export const QUICK_CHART_ROWS = 10000;
 
 /** Draws `values` with `/chart`; resolves to the ChartJson answer (`image` is a PNG data URL). */
-export function drawChart({ values, kind, title, xLabel, yLabel }) {
+export function drawChart({ values, kind, title, xLabel, yLabel }, signal) {
   return api("/chart", {
     method: "POST",
+    signal,
     json: {
       values,
       kind,
@@ -43,18 +44,19 @@ export function numericColumns(columns) {
 
 /**
  * A quick chart of a dataset column: its values fetched with `/query` (the same validated path as any SQL),
- * then drawn by `/chart`. Resolves to `{chart, caption}`.
+ * then drawn by `/chart`. Resolves to `{chart, caption}`; `signal` aborts either request.
  */
-export async function chartDatasetColumn(dataset, column, kind) {
+export async function chartDatasetColumn(dataset, column, kind, signal) {
   const result = await api(`/datasets/${encodeURIComponent(dataset.id)}/query`, {
     method: "POST",
+    signal,
     json: { sql: `SELECT ${quoteIdent(column)} FROM data`, limit: QUICK_CHART_ROWS },
   });
   const { values, skipped } = numericValues(result.rows, 0);
   if (values.length === 0) {
     throw Object.assign(new Error(`Column “${column}” has no numbers to draw (every value is empty).`), { code: "" });
   }
-  const chart = await drawChart({ values, kind, title: `${column} — ${dataset.name}`, xLabel: "row", yLabel: column });
+  const chart = await drawChart({ values, kind, title: `${column} — ${dataset.name}`, xLabel: "row", yLabel: column }, signal);
   const parts = [`${formatCount(values.length)} values of “${column}” in row order`];
   if (result.truncated) parts.push(`the first ${formatCount(result.rows.length)} of ${formatCount(result.row_count)} rows`);
   if (skipped) parts.push(`${formatCount(skipped)} empty skipped`);

@@ -4,6 +4,7 @@
 import { ApiError, api, onDatasetGone, uploadDataset } from "./api.js";
 import { chartDatasetColumn, numericColumns } from "./charts.js";
 import { $, appendError, confirmDialog, el, formatBytes, formatCount, plural, relativeTime, showError, toast } from "./dom.js";
+import { latest } from "./latest.js";
 import { renderSchema, renderTable } from "./table.js";
 
 const PREVIEW_ROWS = 100;
@@ -13,6 +14,9 @@ export function createDatasets({ onSelect, onCleared }) {
   let datasets = [];
   let current = null;
   let uploading = null;
+  // The quick chart being drawn (see latest.js): selecting a dataset drops it, so a late chart of the old
+  // dataset is not drawn in the new one's Data tab.
+  const quick = latest();
 
   // ---- upload ----
   const dropzone = $("dropzone");
@@ -161,6 +165,13 @@ export function createDatasets({ onSelect, onCleared }) {
     $("quick-none").hidden = numeric.length > 0;
     $("quick-figure").hidden = true;
     showError($("quick-error"), null);
+    quick.drop();
+    setDrawing(false);
+  }
+
+  function setDrawing(busy) {
+    $("quick-draw").disabled = busy;
+    $("quick-draw").classList.toggle("loading", busy);
   }
 
   async function loadPreview(d) {
@@ -182,22 +193,24 @@ export function createDatasets({ onSelect, onCleared }) {
     if (!current) return;
     const column = $("quick-column").value;
     const kind = $("quick-kind").value;
-    const button = $("quick-draw");
-    button.disabled = true;
-    button.classList.add("loading");
+    const request = quick.start();
+    setDrawing(true);
     showError($("quick-error"), null);
     try {
-      const { chart, caption } = await chartDatasetColumn(current, column, kind);
+      const { chart, caption } = await chartDatasetColumn(current, column, kind, request.signal);
+      if (request.stale()) return;
       const image = $("quick-image");
       image.src = chart.image;
       image.alt = `${kind} chart of ${column}`;
       $("quick-caption").textContent = caption;
       $("quick-figure").hidden = false;
     } catch (error) {
-      showError($("quick-error"), error);
+      if (!request.stale()) showError($("quick-error"), error);
     } finally {
-      button.disabled = false;
-      button.classList.remove("loading");
+      if (!request.stale()) {
+        request.finish();
+        setDrawing(false);
+      }
     }
   }
   $("quick-form").addEventListener("submit", (event) => {

@@ -146,7 +146,14 @@ export function confirmDialog({ title, text, confirmLabel = "Delete" }) {
   $("confirm-ok").textContent = confirmLabel;
   dialog.returnValue = "";
   return new Promise((resolve) => {
-    dialog.addEventListener("close", () => resolve(dialog.returnValue === "confirm"), { once: true });
+    // `close` is dispatched a task after closing: reopened at once, the dialog would take the previous close
+    // as its own answer (Cancel). A close event while the dialog is open again is that stale one.
+    const onClose = () => {
+      if (dialog.open) return;
+      dialog.removeEventListener("close", onClose);
+      resolve(dialog.returnValue === "confirm");
+    };
+    dialog.addEventListener("close", onClose);
     dialog.showModal();
   });
 }

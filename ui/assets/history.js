@@ -1,6 +1,7 @@
 // The History tab: the dataset's past analyses from the audit trail (newest first); opening one shows it again.
 
 import { api } from "./api.js";
+import { recordBadge } from "./answer.js";
 import { $, el, formatMs, plural, relativeTime, showError } from "./dom.js";
 
 export function createHistory({ onOpen }) {
@@ -30,6 +31,8 @@ export function createHistory({ onOpen }) {
         record.timings ? formatMs(record.timings.total_ms) : null,
         record.error ? record.error.error?.code : null,
       ].filter(Boolean);
+      // The record's outcome is one of four words; its error code says which failure it was, as on the card.
+      const badge = recordBadge(record);
       return el("li", {}, el("button", {
         type: "button",
         class: "history-item",
@@ -38,7 +41,7 @@ export function createHistory({ onOpen }) {
       },
       el("span", { class: "history-question" }, record.question),
       el("span", { class: "history-meta" },
-        el("span", { class: `badge badge-outcome-${record.outcome}` }, record.outcome),
+        el("span", { class: `badge badge-label badge-outcome-${badge.outcome}` }, badge.label),
         el("time", { datetime: record.created_at, title: record.created_at }, relativeTime(record.created_at)),
         details.length ? el("span", { class: "muted" }, details.join(" · ")) : null)));
     }));
