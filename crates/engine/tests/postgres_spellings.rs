@@ -178,6 +178,11 @@ async fn text_calls_take_their_arguments_literally() {
             [5, null, null, null, null, null, null, null]
         ])
     );
+    // SQLite: a negative length takes the characters before the start; a NULL length gives NULL.
+    let sql = "SELECT SUBSTR('abcdef', 4, -2), SUBSTR('abcdef', 2, -5), SUBSTR(s, 1, CAST(NULL AS INT)), \
+               SUBSTR(s, 2, id - 1) FROM data WHERE id = 2";
+    let out = query(&engine, &parquet, &catalog, sql).await.unwrap();
+    assert_eq!(json!(out.table.rows), json!([["bc", "a", null, "."]]));
 }
 
 /// Literals of another type than their column, numbers as conditions and as text, MySQL's date parts,
@@ -219,6 +224,14 @@ async fn literals_of_another_type_read_as_sql_reads_them() {
         (
             "SELECT LENGTH(salary), SUBSTR(salary, 1, 2) FROM data WHERE id = 1",
             json!([[5, "50"]]),
+        ),
+        (
+            "SELECT COUNT(*) FILTER (WHERE flag) FROM data",
+            json!([[3]]),
+        ),
+        (
+            "SELECT id FROM data WHERE CAST(EXTRACT(MONTH FROM hired) AS TEXT) = '2'",
+            json!([[1]]),
         ),
         (
             "SELECT id FROM data WHERE active = 'True' ORDER BY id",

@@ -157,6 +157,16 @@ impl Walker<'_> {
         }
         if let Some(filter) = f.filter.as_mut() {
             self.expr(filter);
+            crate::literals::number_as_condition(&self.scopes, filter);
+        }
+        if matches!(
+            name.as_str(),
+            "date" | "datetime" | "time" | "strftime" | "julianday"
+        ) && call_arguments(&f.args).any(|a| {
+            matches!(a, Expr::Value(v) if matches!(&v.value, Value::SingleQuotedString(t)
+                    if t.eq_ignore_ascii_case("now")))
+        }) {
+            self.function_not_allowed(&format!("{name}('now')"), location);
         }
         // PostgreSQL refuses MAX(COUNT(*)); Polars answers it per group, as if it were COUNT(*).
         if crate::bare::is_aggregate(f) && holds_aggregates(call_arguments(&f.args)) {
@@ -217,7 +227,7 @@ impl Walker<'_> {
             format!(
                 "`{name}` reads or writes files and is not allowed; query the registered table instead."
             )
-        } else if CLOCK_FUNCTIONS.contains(&name) {
+        } else if CLOCK_FUNCTIONS.contains(&name) || name.ends_with("('now')") {
             format!(
                 "`{name}` is not allowed: an answer must not change with the day it is asked. For \"recent\" \
                  questions, count back from the data's own latest date, `(SELECT MAX(d) FROM data)`."

@@ -94,8 +94,9 @@ pub(crate) fn keys_beside_aggregates(s: &mut Select) {
 }
 
 /// The SELECT name of an aggregate in HAVING, where it is also a column's name that is no group key
-/// (`SELECT dept, SUM(salary) AS salary ... GROUP BY dept HAVING salary > 100000`): the aggregate, as SQLite
-/// reads it. Polars took the column, a list per group, and failed ("cannot cast List type"). Other SELECT
+/// (`SELECT dept, SUM(salary) AS salary ... GROUP BY dept HAVING salary > 100000`): the aggregate, as MySQL
+/// reads it and as its author means. SQLite takes one row's salary per group; PostgreSQL refuses; Polars took
+/// the column, a list per group, and failed ("cannot cast List type"). Other SELECT
 /// names Polars finds itself. `columns` are those of the tables the SELECT reads.
 pub(crate) fn aggregate_names(s: &mut Select, columns: &[String]) {
     let keys = group_key_columns(s);

@@ -3,7 +3,8 @@
 //! - A true/false column against text: PostgreSQL reads `'True'`, `'yes'`, `'t'`, `'1'` as true; Polars
 //!   matched only `'true'`, so `active = 'True'` counted nothing and `active <> 'True'` counted every row.
 //!   A number 1 or 0 in an IN list (`active IN (1)`) failed in Polars. Text that spells neither is refused.
-//! - A text column against a whole number: SQLite compares the number's text (`code = 7` is `code = '7'`);
+//! - A text column equal (or not) to a whole number: SQLite compares the number's text (`code = 7` is
+//!   `code = '7'`, also in an IN list);
 //!   Polars failed ("cannot compare string with numeric type"). Text functions of a number column read its
 //!   text too (`LENGTH(salary)`, `SUBSTR(zip, 1, 2)`), as in SQLite; Polars refused ("expected String").
 //! - A number column as a condition (`WHERE is_active`, `CASE WHEN flag THEN ...`) is true when not 0, as
@@ -24,7 +25,7 @@ fn truth_of(text: &str) -> Option<bool> {
     }
 }
 
-/// A whole number written plainly (`7`, `-12`), whose text is the same in SQLite.
+/// A whole number written plainly (`7`, `120`), whose text is the same in SQLite.
 fn whole_number(e: &Expr) -> Option<&str> {
     match e {
         Expr::Value(v) => match &v.value {
@@ -55,6 +56,9 @@ impl Walker<'_> {
             self.truth_literal(left, right);
         } else if self.is_kind(right, |r| &r.booleans) {
             self.truth_literal(right, left);
+        } else if !matches!(op, B::Eq | B::NotEq) {
+            // `code > 50` as text keeps '9' and leaves out '100': SQLite's answer, which its author cannot
+            // have meant. Polars' refusal says the column holds text.
         } else if self.is_kind(left, |r| &r.texts) {
             number_as_text(right);
         } else if self.is_kind(right, |r| &r.texts) {

@@ -253,7 +253,12 @@ pub(crate) fn is_date_part(e: &Expr) -> bool {
     match e {
         Expr::Extract { .. } => true,
         Expr::Nested(inner) => is_date_part(inner),
-        Expr::Cast { expr, .. } => matches!(expr.as_ref(), Expr::Extract { .. }),
+        Expr::Cast {
+            expr, data_type, ..
+        } => {
+            matches!(expr.as_ref(), Expr::Extract { .. })
+                && !crate::temporal::is_text_type(data_type)
+        }
         Expr::Function(f) => crate::syntax::function_name(&f.name).as_deref() == Some("date_part"),
         _ => false,
     }

@@ -450,6 +450,7 @@ fn clock_functions_are_refused_with_the_datas_own_dates_as_advice() {
         "SELECT COUNT(*) FROM data WHERE id > CURRENT_DATE",
         "SELECT NOW()",
         "SELECT getdate() FROM data",
+        "SELECT COUNT(*) FROM data WHERE name > date('now', '-30 days')",
     ] {
         let issues = rejected_with(sql, "function_not_allowed");
         assert!(

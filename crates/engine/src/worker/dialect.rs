@@ -152,15 +152,15 @@ impl VisitorMut for Adapter {
                 }
             }
             // A negative length failed in Polars ("conversion from i64 to u64"), as in the usual
-            // `SUBSTR(s, 1, INSTR(s, '.') - 1)` when `s` holds no dot; SQLite answers '' there.
+            // `SUBSTR(s, 1, INSTR(s, '.') - 1)` when `s` holds no dot; SQLite takes the characters before the
+            // start there ('' from the first), and NULL for a NULL length (Polars took the rest of `s`).
             Expr::Substring {
                 substring_for: Some(length),
                 ..
             } if sqlguard::syntax::integer_literal(length).is_none_or(|n| n < 0) => {
-                let text = format!("GREATEST({length}, 0)");
-                match parse_expression(&text) {
-                    Some(clamped) => {
-                        **length = clamped;
+                match super::dialect_calls::sql_substring(expr) {
+                    Some(value) => {
+                        *expr = value;
                         true
                     }
                     None => false,

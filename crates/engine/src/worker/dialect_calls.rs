@@ -6,6 +6,8 @@
 //!   NULL rows. SQL counts characters and answers NULL.
 //! - `ROUND(x, n)` rounds half to even in Polars (`ROUND(2.5)` was 2); SQLite and PostgreSQL round half away
 //!   from zero.
+//! - `SUBSTR(s, from, n)` with a negative `n` failed, and with a NULL `n` gave the rest of `s`: SQLite takes
+//!   the `-n` characters before `from`, and NULL.
 //! - `RIGHT(s, n)` dropped characters when `s` is shorter than `n` (`RIGHT('ab', 3)` was `'b'`).
 //! - `POWER(a, b)` of integers is an integer in Polars, which wrapped (`POWER(10, 10)` was 1410065408) and
 //!   failed for a negative exponent; in SQL it is a float.
@@ -18,6 +20,9 @@ pub(super) fn sql_value(name: &str, f: &Function) -> Option<Expr> {
         return None;
     }
     let args = sqlguard::syntax::plain_args_of(&f.args)?;
+    if matches!(name, "strpos" | "right") && too_long(&args) {
+        return None;
+    }
     let text = match (name, args.as_slice()) {
         ("strpos", [s, t]) => position(s, t),
         ("round", [x]) => round(x, 0)?,
@@ -36,8 +41,42 @@ pub(super) fn sql_value(name: &str, f: &Function) -> Option<Expr> {
     super::dialect::parse_expression(&text).map(|e| Expr::Nested(Box::new(e)))
 }
 
+/// Arguments past this size keep Polars' own call: each rewrite here writes an argument several times, so
+/// nested calls would double at every level.
+const MAX_REPEATED_ARGUMENT: usize = 16 * 1024;
+
+fn too_long(exprs: &[&Expr]) -> bool {
+    exprs.iter().map(|e| e.to_string().len()).sum::<usize>() > MAX_REPEATED_ARGUMENT
+}
+
+/// SQLite's `SUBSTR(s, from, n)` for an `n` that may be negative or NULL. Polars evaluates every branch of a
+/// CASE, so no branch may pass it a negative length.
+pub(super) fn sql_substring(e: &Expr) -> Option<Expr> {
+    let Expr::Substring {
+        expr: s,
+        substring_from: Some(from),
+        substring_for: Some(n),
+        ..
+    } = e
+    else {
+        return None;
+    };
+    if too_long(&[s, from, n]) {
+        return None;
+    }
+    let start = format!("GREATEST(({from}) + ({n}), 1)");
+    let text = format!(
+        "CASE WHEN ({n}) IS NULL THEN NULL WHEN ({n}) >= 0 THEN SUBSTR({s}, {from}, GREATEST({n}, 0)) \
+         ELSE SUBSTR({s}, {start}, GREATEST(({from}) - {start}, 0)) END"
+    );
+    super::dialect::parse_expression(&text).map(|e| Expr::Nested(Box::new(e)))
+}
+
 /// `POSITION(t IN s)` as [`sql_value`] gives `STRPOS(s, t)`.
 pub(super) fn sql_position(needle: &Expr, haystack: &Expr) -> Option<Expr> {
+    if too_long(&[needle, haystack]) {
+        return None;
+    }
     super::dialect::parse_expression(&position(haystack, needle)).map(|e| Expr::Nested(Box::new(e)))
 }
 
