@@ -109,48 +109,20 @@ pub struct ByteSize(pub u64);
 impl FromStr for ByteSize {
     type Err = String;
 
+    /// The sizes every setting takes (`telemetry::parse_byte_count`), here at least 1 MiB: less would not
+    /// load polars.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim();
-        let split = s
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(s.len());
-        let (number, unit) = s.split_at(split);
-        let number: f64 = number.parse().map_err(|_| {
-            format!("expected a size such as 4GiB, 512MiB or 1073741824, got `{s}`")
-        })?;
-        let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-            "" | "b" => 1,
-            "k" | "kb" => 1_000,
-            "kib" => 1 << 10,
-            "m" | "mb" => 1_000_000,
-            "mib" => 1 << 20,
-            "g" | "gb" => 1_000_000_000,
-            "gib" => 1 << 30,
-            "t" | "tb" => 1_000_000_000_000,
-            "tib" => 1 << 40,
-            other => {
-                return Err(format!(
-                    "unknown size unit `{other}`; use B, KiB, MiB, GiB, KB, MB or GB"
-                ));
-            }
-        };
-        let bytes = number * multiplier as f64;
-        if !bytes.is_finite() || bytes < (1 << 20) as f64 {
-            return Err(format!("`{s}` is below the 1 MiB minimum"));
+        let bytes = telemetry::parse_byte_count(s)?;
+        if bytes < 1 << 20 {
+            return Err(format!("`{}` is below the 1 MiB minimum", s.trim()));
         }
-        Ok(ByteSize(bytes as u64))
+        Ok(ByteSize(bytes))
     }
 }
 
 impl fmt::Display for ByteSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (value, unit) = match self.0 {
-            b if b >= 1 << 30 => (b as f64 / (1u64 << 30) as f64, "GiB"),
-            b if b >= 1 << 20 => (b as f64 / (1u64 << 20) as f64, "MiB"),
-            b => (b as f64 / 1024.0, "KiB"),
-        };
-        let text = format!("{value:.1}");
-        write!(f, "{} {unit}", text.trim_end_matches(".0"))
+        telemetry::ByteCount(self.0).fmt(f)
     }
 }
 

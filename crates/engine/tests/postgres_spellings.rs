@@ -8,15 +8,6 @@ use common::*;
 use serde_json::{Value, json};
 use sqlguard::ValidatedQuery;
 
-const STAFF: &[u8] = b"id,name,dept,salary,bonus,hired,ts
-1,Ada,HR,50000,100,2020-02-12,2024-01-01 10:30:00
-2,Bob,HR,60000,,2021-03-01,2024-01-01 23:59:00
-3,Cy,IT,90000,300,2019-12-31,2024-01-02 00:00:00
-4,Di,IT,70000,,2022-07-04,2024-01-02 08:15:00
-5,Ed,IT,80000,500,2018-05-20,2024-01-03 12:00:00
-6,Flo,Ops,40000,,2023-11-11,2024-01-04 06:45:00
-";
-
 #[tokio::test]
 async fn postgres_spellings_answer_as_in_postgres() {
     let engine = engine();
@@ -137,22 +128,7 @@ async fn postgres_spellings_answer_as_in_postgres() {
             json!([[1], [2]]),
         ),
     ];
-    let mut failures = Vec::new();
-    for (sql, expected) in cases {
-        match query(&engine, &parquet, &catalog, sql).await {
-            Ok(out) if json!(out.table.rows) == *expected => {}
-            Ok(out) => failures.push(format!(
-                "{sql}\n  expected {expected}\n  got      {}",
-                json!(out.table.rows)
-            )),
-            Err(e) => failures.push(format!("{sql}\n  failed: {e}")),
-        }
-        // The calculator validates the sidecar's normalised SQL again: it must normalise to itself.
-        let once = ValidatedQuery::parse(sql, &catalog).unwrap();
-        let twice = ValidatedQuery::parse(once.sql(), &catalog).unwrap();
-        assert_eq!(once.sql(), twice.sql(), "not idempotent: {sql}");
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    expect_rows(&engine, &parquet, &catalog, cases).await;
 }
 
 /// A literal needle is text, not a pattern: Polars' STRPOS read it as a regular expression (`INSTR(s, '.')`
@@ -258,21 +234,7 @@ async fn literals_of_another_type_read_as_sql_reads_them() {
             json!([["hi", "da"]]),
         ),
     ];
-    let mut failures = Vec::new();
-    for (sql, expected) in cases {
-        match query(&engine, &parquet, &catalog, sql).await {
-            Ok(out) if json!(out.table.rows) == *expected => {}
-            Ok(out) => failures.push(format!(
-                "{sql}\n  expected {expected}\n  got      {}",
-                json!(out.table.rows)
-            )),
-            Err(e) => failures.push(format!("{sql}\n  failed: {e}")),
-        }
-        let once = ValidatedQuery::parse(sql, &catalog).unwrap();
-        let twice = ValidatedQuery::parse(once.sql(), &catalog).unwrap();
-        assert_eq!(once.sql(), twice.sql(), "not idempotent: {sql}");
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    expect_rows(&engine, &parquet, &catalog, cases).await;
     // Text that spells neither true nor false is refused, naming the column.
     let issues = ValidatedQuery::parse("SELECT id FROM data WHERE active = 'banana'", &catalog)
         .expect_err("compared a true/false column with 'banana'");

@@ -6,15 +6,6 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 
-const STAFF: &[u8] = b"id,name,dept,salary,bonus,hired,ts
-1,Ada,HR,50000,100,2020-02-12,2024-01-01 10:30:00
-2,Bob,HR,60000,,2021-03-01,2024-01-01 23:59:00
-3,Cy,IT,90000,300,2019-12-31,2024-01-02 00:00:00
-4,Di,IT,70000,,2022-07-04,2024-01-02 08:15:00
-5,Ed,IT,80000,500,2018-05-20,2024-01-03 12:00:00
-6,Flo,Ops,40000,,2023-11-11,2024-01-04 06:45:00
-";
-
 #[tokio::test]
 async fn answers_match_sqlite() {
     let engine = engine();
@@ -342,19 +333,7 @@ async fn answers_match_sqlite() {
             json!([["Ada", "Ada"]]),
         ),
     ];
-    let mut wrong = Vec::new();
-    for (sql, expected) in cases {
-        match query(&engine, &parquet, &catalog, sql).await {
-            Ok(out) => {
-                let rows = json!(out.table.rows);
-                if rows != *expected {
-                    wrong.push(format!("{sql}\n  got {rows}, expected {expected}"));
-                }
-            }
-            Err(e) => wrong.push(format!("{sql}\n  failed: {e}")),
-        }
-    }
-    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    expect_rows(&engine, &parquet, &catalog, cases).await;
 }
 
 /// The difference of two dates was a duration in microseconds (`745d`), so `> 365` let every gap through.

@@ -212,8 +212,7 @@ pub(crate) fn numeric_comparison(
     op: &BinaryOperator,
     right: &mut Expr,
 ) {
-    use BinaryOperator as B;
-    if !matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq) {
+    if !crate::syntax::is_comparison(op) {
         return;
     }
     let numeric = |e: &Expr| is_numeric_column(scopes, e) || crate::temporal::is_date_part(e);

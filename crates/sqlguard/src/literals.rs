@@ -49,7 +49,7 @@ impl Walker<'_> {
         right: &mut Expr,
     ) {
         use BinaryOperator as B;
-        if !matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq) {
+        if !crate::syntax::is_comparison(op) {
             return;
         }
         if self.is_kind(left, |r| &r.booleans) {

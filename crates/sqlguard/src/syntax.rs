@@ -76,3 +76,9 @@ pub(crate) fn shallow(node: &impl sqlparser::ast::Visit) -> bool {
     }
     node.visit(&mut Depth(0)).is_continue()
 }
+
+/// `=`, `<>`, `<`, `<=`, `>`, `>=`: the comparisons a literal of another type may stand in.
+pub(crate) fn is_comparison(op: &sqlparser::ast::BinaryOperator) -> bool {
+    use sqlparser::ast::BinaryOperator as B;
+    matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq)
+}

@@ -60,6 +60,26 @@ pub(crate) fn is_text_type(data_type: &sqlparser::ast::DataType) -> bool {
     )
 }
 
+/// The other side of a comparison (`=`, `<>`, `<`, ...) whose one side is a text literal `text` accepts.
+fn compared_with_text<'e>(
+    left: &'e mut Expr,
+    op: &BinaryOperator,
+    right: &'e mut Expr,
+    text: impl Fn(&str) -> bool,
+) -> Option<&'e mut Expr> {
+    if !crate::syntax::is_comparison(op) {
+        return None;
+    }
+    let literal = |e: &Expr| matches!(e, Expr::Value(v) if matches!(&v.value, Value::SingleQuotedString(t) if text(t)));
+    if literal(right) {
+        Some(left)
+    } else if literal(left) {
+        Some(right)
+    } else {
+        None
+    }
+}
+
 /// `hired >= '2020-01-01 00:00:00'`: Polars compares a date column with a date's text, not a datetime's
 /// ("cannot compare 'date/datetime/time' to a string value"). The date is read as the datetime at its
 /// midnight, as PostgreSQL does.
@@ -69,22 +89,9 @@ pub(crate) fn date_against_datetime_text(
     op: &BinaryOperator,
     right: &mut Expr,
 ) {
-    use BinaryOperator as B;
-    if !matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq) {
-        return;
-    }
-    let datetime_text = |e: &Expr| {
-        matches!(e, Expr::Value(v) if matches!(&v.value, Value::SingleQuotedString(t)
-            if t.len() > 10 && chrono_like_datetime(t)))
-    };
-    let column = if datetime_text(right) {
-        left
-    } else if datetime_text(left) {
-        right
-    } else {
-        return;
-    };
-    if is_column_of_kind(scopes, column, |r| &r.dates)
+    let datetime_text = |t: &str| t.len() > 10 && chrono_like_datetime(t);
+    if let Some(column) = compared_with_text(left, op, right, datetime_text)
+        && is_column_of_kind(scopes, column, |r| &r.dates)
         && let Some(cast) = crate::parse_expression(&format!("CAST({column} AS TIMESTAMP)"))
     {
         *column = cast;
@@ -101,18 +108,8 @@ pub(crate) fn date_against_partial_text(
     op: &BinaryOperator,
     right: &mut Expr,
 ) {
-    use BinaryOperator as B;
-    if !matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq) {
-        return;
-    }
-    let partial = |e: &Expr| {
-        matches!(e, Expr::Value(v) if matches!(&v.value, Value::SingleQuotedString(t)
-            if year_or_month(t)))
-    };
-    if partial(right) {
-        crate::compat::date_as_text(scopes, left);
-    } else if partial(left) {
-        crate::compat::date_as_text(scopes, right);
+    if let Some(column) = compared_with_text(left, op, right, year_or_month) {
+        crate::compat::date_as_text(scopes, column);
     }
 }
 

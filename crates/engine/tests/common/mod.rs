@@ -80,3 +80,47 @@ pub async fn query(
         })
         .await
 }
+
+/// The staff table several SQL tests ask: NULL bonuses, dates and datetimes.
+pub const STAFF: &[u8] = b"id,name,dept,salary,bonus,hired,ts
+1,Ada,HR,50000,100,2020-02-12,2024-01-01 10:30:00
+2,Bob,HR,60000,,2021-03-01,2024-01-01 23:59:00
+3,Cy,IT,90000,300,2019-12-31,2024-01-02 00:00:00
+4,Di,IT,70000,,2022-07-04,2024-01-02 08:15:00
+5,Ed,IT,80000,500,2018-05-20,2024-01-03 12:00:00
+6,Flo,Ops,40000,,2023-11-11,2024-01-04 06:45:00
+";
+
+/// Runs each query through a real worker and panics listing every one whose rows differ from its expected
+/// rows (or that failed), and every one whose normalised SQL changes when validated again (the calculator
+/// validates the sidecar's normalised SQL a second time).
+pub async fn expect_rows(
+    engine: &Engine,
+    parquet: &Path,
+    catalog: &Catalog,
+    cases: &[(&str, serde_json::Value)],
+) {
+    let mut wrong = Vec::new();
+    for (sql, expected) in cases {
+        match query(engine, parquet, catalog, sql).await {
+            Ok(out) => {
+                let rows = serde_json::json!(out.table.rows);
+                if rows != *expected {
+                    wrong.push(format!("{sql}\n  got {rows}, expected {expected}"));
+                }
+            }
+            Err(e) => wrong.push(format!("{sql}\n  failed: {e}")),
+        }
+        let once = ValidatedQuery::parse(sql, catalog).unwrap();
+        match ValidatedQuery::parse(once.sql(), catalog) {
+            Ok(twice) if twice.sql() == once.sql() => {}
+            Ok(twice) => wrong.push(format!(
+                "{sql}\n  normalises to {}, then {}",
+                once.sql(),
+                twice.sql()
+            )),
+            Err(issues) => wrong.push(format!("{sql}\n  normalised SQL rejected: {issues:?}")),
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
