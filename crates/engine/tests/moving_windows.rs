@@ -55,6 +55,22 @@ async fn moving_frames_answer_as_sqlite() {
                 [7, 18.4]
             ]),
         ),
+        // Without PARTITION BY, and over constants (LAG(1, k) is 1 before the first row too).
+        (
+            "SELECT id, COUNT(*) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) AS n, \
+             COUNT(1) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS c, \
+             SUM(2.5) OVER (ORDER BY id ROWS 1 PRECEDING) AS s, SUM(v) OVER (ORDER BY id ROWS BETWEEN \
+             CURRENT ROW AND 2 FOLLOWING) AS f FROM data ORDER BY id",
+            json!([
+                [1, 2, 1, 2.5, 40],
+                [2, 3, 2, 5.0, 70],
+                [3, 3, 3, 5.0, 75],
+                [4, 3, 3, 5.0, 52],
+                [5, 3, 3, 5.0, 12],
+                [6, 3, 3, 5.0, 7],
+                [7, 2, 3, 5.0, null]
+            ]),
+        ),
     ];
     for (sql, expected) in cases {
         let out = query(&engine, &parquet, &catalog, sql).await.unwrap();

@@ -121,6 +121,19 @@ async fn postgres_spellings_answer_as_in_postgres() {
             "SELECT id FROM data WHERE hired >= '2022' OR (hired < '2020-01' AND ts >= '2024-01') ORDER BY id",
             json!([[3], [4], [5], [6]]),
         ),
+        // A computed date against a date's text; BETWEEN with years alone (the date's text, as in SQLite).
+        (
+            "SELECT id FROM data WHERE DATE_TRUNC('month', hired) = '2020-02-01' OR \
+             DATE_TRUNC('year', ts) BETWEEN '2023-06-01' AND '2023-12-31' OR hired BETWEEN '2018' AND '2019' \
+             ORDER BY id",
+            json!([[1], [5]]),
+        ),
+        // A group key's SELECT name in HAVING, where a column has that name too: the name, as MySQL reads it
+        // (SQLite takes one row's `name` per group, which matches nothing; PostgreSQL refuses).
+        (
+            "SELECT dept AS name, COUNT(*) AS n FROM data GROUP BY dept HAVING name = 'IT'",
+            json!([["IT", 3]]),
+        ),
         // A date part is a number, also when the model writes the year as text.
         (
             "SELECT id FROM data WHERE EXTRACT(YEAR FROM hired) = '2020' OR DATE_PART('year', hired) IN ('2021') \

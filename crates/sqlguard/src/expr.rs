@@ -125,6 +125,12 @@ impl Walker<'_> {
                 if !self.too_deep() {
                     crate::temporal::date_against_datetime_text(&self.scopes, left, op, right);
                     crate::temporal::date_against_partial_text(&self.scopes, left, op, right);
+                    crate::temporal::date_expression_against_date_text(
+                        &self.scopes,
+                        left,
+                        op,
+                        right,
+                    );
                 }
                 if matches!(op, B::StringConcat) {
                     crate::compat::date_as_text(&self.scopes, left);
@@ -153,6 +159,9 @@ impl Walker<'_> {
                 self.value(low, true);
                 self.value(high, true);
                 crate::compat::numeric_list(&self.scopes, expr, &mut [low, high]);
+                if !self.too_deep() {
+                    crate::temporal::date_between(&self.scopes, expr, low, high);
+                }
             }
             Expr::Like {
                 expr, pattern, any, ..

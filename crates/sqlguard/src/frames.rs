@@ -32,23 +32,39 @@ fn reach(start: &WindowFrameBound, end: Option<&WindowFrameBound>) -> Option<(u6
     Some((before, after))
 }
 
-/// `name(x) OVER (window)` over the rows from `before` rows back to `after` rows ahead.
+/// How many rows the frame holds: fewer at the partition's edges.
+fn rows_in_frame(window: &str, partition: &str, before: u64, after: u64) -> String {
+    let row = format!("ROW_NUMBER() OVER ({window})");
+    let rows = format!("COUNT(*) OVER ({partition})");
+    format!("(LEAST({row} - 1, {before}) + 1 + LEAST({rows} - {row}, {after}))")
+}
+
+/// `name(x) OVER (window)` over the rows from `before` rows back to `after` rows ahead; `x` is None for
+/// `COUNT(*)`, `partition` the window's PARTITION BY alone.
 fn written_out(
     name: &str,
     x: Option<&Expr>,
     window: &str,
+    partition: &str,
     before: u64,
     after: u64,
 ) -> Option<String> {
+    let rows = || rows_in_frame(window, partition, before, after);
     let Some(x) = x else {
-        // COUNT(*): the rows the frame holds, fewer at the partition's edges.
-        let partition = window.split(" ORDER BY ").next().unwrap_or("");
-        let row = format!("ROW_NUMBER() OVER ({window})");
-        let rows = format!("COUNT(*) OVER ({partition})");
-        return Some(format!(
-            "(LEAST({row} - 1, {before}) + 1 + LEAST({rows} - {row}, {after}))"
-        ));
+        return (name == "count").then(rows);
     };
+    // A constant has the same value on every row of the frame: LAG(1, k) is 1 even before the first row.
+    if !crate::joins::mentions_column(x) {
+        return Some(match name {
+            "sum" => format!(
+                "(CASE WHEN ({x}) IS NULL THEN NULL ELSE ({x}) * {} END)",
+                rows()
+            ),
+            "count" => format!("(CASE WHEN ({x}) IS NULL THEN 0 ELSE {} END)", rows()),
+            "avg" | "min" | "max" => format!("({x})"),
+            _ => return None,
+        });
+    }
     let terms: Vec<String> = (1..=before)
         .rev()
         .map(|k| format!("LAG({x}, {k}) OVER ({window})"))
@@ -119,7 +135,8 @@ impl Walker<'_> {
             (WindowFrameUnits::Rows, Some((before, after)), Some(x))
                 if before <= MAX_REACH && after <= MAX_REACH && !spec.order_by.is_empty() =>
             {
-                written_out(&name, x, &window.to_string(), before, after)
+                let partition = crate::sqlite_calls::partition_of(&spec.partition_by);
+                written_out(&name, x, &window.to_string(), &partition, before, after)
             }
             _ => None,
         };

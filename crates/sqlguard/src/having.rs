@@ -93,13 +93,15 @@ pub(crate) fn keys_beside_aggregates(s: &mut Select) {
     });
 }
 
-/// The SELECT name of an aggregate in HAVING, where it is also a column's name that is no group key
-/// (`SELECT dept, SUM(salary) AS salary ... GROUP BY dept HAVING salary > 100000`): the aggregate, as MySQL
+/// The SELECT name of an aggregate or of a group key in HAVING, where it is also a column's name that is no
+/// group key (`SELECT dept AS name ... GROUP BY dept HAVING name = 'IT'`: the key, moved to WHERE next)
+/// or (`SELECT dept, SUM(salary) AS salary ... GROUP BY dept HAVING salary > 100000`) the aggregate, as MySQL
 /// reads it and as its author means. SQLite takes one row's salary per group; PostgreSQL refuses; Polars took
 /// the column, a list per group, and failed ("cannot cast List type"). Other SELECT
 /// names Polars finds itself. `columns` are those of the tables the SELECT reads.
 pub(crate) fn aggregate_names(s: &mut Select, columns: &[String]) {
     let keys = group_key_columns(s);
+    let key_texts: Vec<String> = group_keys(s).iter().map(ToString::to_string).collect();
     let named: Vec<(String, Expr)> = s
         .projection
         .iter()
@@ -109,7 +111,8 @@ pub(crate) fn aggregate_names(s: &mut Select, columns: &[String]) {
             {
                 let mut found = Vec::new();
                 crate::bare::aggregates(expr, &mut found, 0);
-                (!found.is_empty()).then(|| (alias.value.clone(), expr.clone()))
+                let names_a_key = key_texts.contains(&expr.to_string());
+                (!found.is_empty() || names_a_key).then(|| (alias.value.clone(), expr.clone()))
             }
             _ => None,
         })

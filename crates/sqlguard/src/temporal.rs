@@ -98,6 +98,60 @@ pub(crate) fn date_against_datetime_text(
     }
 }
 
+/// `DATE_TRUNC('month', d) = '2024-01-01'`, `MAX(d) >= '2024-01-01'`: Polars compares a date column with a
+/// date's text but refused a computed date ("cannot compare 'date/datetime/time' to a string value"). The
+/// text becomes the date it spells.
+pub(crate) fn date_expression_against_date_text(
+    scopes: &[SelectScope],
+    left: &mut Expr,
+    op: &BinaryOperator,
+    right: &mut Expr,
+) {
+    if !crate::syntax::is_comparison(op) {
+        return;
+    }
+    if is_computed_date(scopes, left) {
+        date_text_as_date(right);
+    } else if is_computed_date(scopes, right) {
+        date_text_as_date(left);
+    }
+}
+
+/// A date that is not a column's (Polars compares those with text itself).
+fn is_computed_date(scopes: &[SelectScope], e: &Expr) -> bool {
+    !matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) && is_date_expr(scopes, e)
+}
+
+/// `'2024-01-01'` as `CAST('2024-01-01' AS DATE)`.
+fn date_text_as_date(e: &mut Expr) {
+    let iso_date = matches!(e, Expr::Value(v) if matches!(&v.value, Value::SingleQuotedString(t)
+        if t.len() == 10 && chrono_like_date(t)));
+    if iso_date && let Some(cast) = crate::parse_expression(&format!("CAST({e} AS DATE)")) {
+        *e = cast;
+    }
+}
+
+/// `x BETWEEN '2020' AND '2023'` on a date or datetime: both bounds a year or a month alone, as text (SQLite's
+/// reading, as [`date_against_partial_text`]); `DATE_TRUNC('month', d) BETWEEN '2024-01-01' AND ...`: full
+/// dates as dates.
+pub(crate) fn date_between(scopes: &[SelectScope], e: &mut Expr, low: &mut Expr, high: &mut Expr) {
+    let partial = |x: &Expr| matches!(x, Expr::Value(v) if matches!(&v.value, Value::SingleQuotedString(t) if year_or_month(t)));
+    if partial(low) && partial(high) {
+        crate::compat::date_as_text(scopes, e);
+    } else if is_computed_date(scopes, e) {
+        date_text_as_date(low);
+        date_text_as_date(high);
+    }
+}
+
+/// `2024-01-31`.
+fn chrono_like_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    b.len() == 10 && digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)
+}
+
 /// `hired >= '2023'` and `ts < '2024-03'`: a year or a month written alone is no date, and Polars refused the
 /// comparison ("cannot compare 'date/datetime/time' to a string value"). SQLite compares the date's text,
 /// so `>= '2023'` keeps 2023 and later and `< '2024-03'` keeps what is before March 2024: the column is read
