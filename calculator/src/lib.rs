@@ -4,6 +4,7 @@ pub mod analyze;
 pub mod arithmetic;
 pub mod chart;
 pub mod config;
+pub mod data_dir_lock;
 pub mod datasets;
 pub mod error;
 mod openapi;

@@ -1,5 +1,6 @@
 //! The calculator's OpenAPI document, generated from the handlers' annotations; the error responses every
-//! route with a JSON body shares (referenced from those annotations as `response = ...`) are `contracts`'.
+//! route with a JSON body shares are `contracts`', added to each such route by `JsonBodyErrors` (in
+//! `startup::routes`) unless its annotation describes the status itself.
 //!
 //! `tests/openapi/` checks the document against what the server answers.
 
@@ -35,5 +36,5 @@ use utoipa::OpenApi;
 )]
 pub struct ApiDoc;
 
-// Shared with the sidecar's document: registered above, referenced by the routes as `crate::openapi::...`.
+// Shared with the sidecar's document: registered above; added to the routes by `JsonBodyErrors`.
 pub use contracts::openapi::{MalformedJson, PayloadTooLarge, UnsupportedMediaType};

@@ -156,10 +156,7 @@ pub fn describe_issues(issues: &[SqlIssue]) -> String {
     request_body = QueryRequest,
     responses(
         (status = 200, body = QueryResult),
-        (status = 400, response = crate::openapi::MalformedJson),
         (status = 404, body = contracts::ApiError, description = "`dataset_not_found`"),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, body = contracts::ApiError, description = "`validation_failed` (with `issues`), \
             `query_failed`, `query_timeout`, `query_too_large`, `invalid_input`")))]
 pub async fn query(

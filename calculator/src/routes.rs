@@ -31,9 +31,6 @@ fn compute(op: Operation, operands: BinaryOperands) -> Result<ApiJson<NumberResu
 #[utoipa::path(post, path = "/add", tag = "arithmetic", request_body = BinaryOperands,
     responses(
         (status = 200, body = NumberResult),
-        (status = 400, response = crate::openapi::MalformedJson),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, body = contracts::ApiError)))]
 pub async fn add(
     body: Result<ApiJson<BinaryOperands>, telemetry::Rejection>,
@@ -54,9 +51,6 @@ pub async fn add_query(
 #[utoipa::path(post, path = "/subtract", tag = "arithmetic", request_body = BinaryOperands,
     responses(
         (status = 200, body = NumberResult),
-        (status = 400, response = crate::openapi::MalformedJson),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, body = contracts::ApiError)))]
 pub async fn subtract(
     body: Result<ApiJson<BinaryOperands>, telemetry::Rejection>,
@@ -77,9 +71,6 @@ pub async fn subtract_query(
 #[utoipa::path(post, path = "/calculate", tag = "arithmetic", request_body = CalculateRequest,
     responses(
         (status = 200, body = NumberResult),
-        (status = 400, response = crate::openapi::MalformedJson),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, body = contracts::ApiError)))]
 pub async fn calculate(
     body: Result<ApiJson<CalculateRequest>, telemetry::Rejection>,
@@ -104,10 +95,8 @@ pub async fn calculate(
             (ChartJson = "application/json"),
             (inline(contracts::PngImage) = "image/png"),
             (String = "image/svg+xml"))),
-        (status = 400, response = crate::openapi::MalformedJson),
         (status = 413, body = contracts::ApiError, description = "`payload_too_large`: more than 1,000,000 \
             values, or a body over `MAX_BODY_BYTES` (32 MiB by default)"),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, body = contracts::ApiError)))]
 pub async fn chart(
     State(state): State<AppState>,

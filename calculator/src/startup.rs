@@ -71,7 +71,7 @@ pub fn app(state: AppState) -> Router {
 /// per-route layers of [`app`].
 pub fn routes(state: AppState) -> Router {
     let guard = telemetry::HostGuardLayer::new(state.config.allowed_hosts.clone());
-    let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(routes::healthz))
         .routes(routes!(routes::add, routes::add_query))
         .routes(routes!(routes::subtract, routes::subtract_query))
@@ -80,6 +80,8 @@ pub fn routes(state: AppState) -> Router {
         .merge(crate::datasets::router())
         .merge(crate::analyze::router())
         .split_for_parts();
+    // 400/413/415 on every operation with a JSON body, where it does not describe them itself.
+    utoipa::Modify::modify(&contracts::openapi::JsonBodyErrors, &mut api);
     router
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .merge(crate::ui::router())
@@ -93,11 +95,15 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     max_body_bytes: usize,
+    /// Released when the server stops.
+    data_dir_lock: Option<crate::data_dir_lock::DataDirLock>,
 }
 
 impl Application {
     /// Binds `config.addr` (port 0 picks a free port) and builds the router.
     pub async fn build(config: Config) -> std::io::Result<Self> {
+        // Before anything touches DATA_DIR: startup clears unfinished uploads, which may be another's.
+        let data_dir_lock = crate::data_dir_lock::DataDirLock::acquire(&config.data_dir)?;
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|e| telemetry::bind_error("CALCULATOR_ADDR", config.addr, e))?;
@@ -107,6 +113,7 @@ impl Application {
             listener,
             max_body_bytes: state.config.max_body_bytes,
             router: routes(state),
+            data_dir_lock,
         })
     }
 
@@ -120,6 +127,9 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        telemetry::serve(self.listener, self.router, self.max_body_bytes, shutdown).await
+        let served =
+            telemetry::serve(self.listener, self.router, self.max_body_bytes, shutdown).await;
+        drop(self.data_dir_lock);
+        served
     }
 }

@@ -86,3 +86,34 @@ async fn the_served_router_answers_404_and_405_with_the_error_body_and_trace_id(
     assert_eq!(reply.status(), StatusCode::OK);
     assert_eq!(reply.headers()["x-trace-id"].len(), 36);
 }
+
+/// A second calculator on the same `DATA_DIR` refuses to start, naming the first; the directory is free again
+/// once the first has stopped (as after a restart).
+#[tokio::test]
+async fn one_calculator_serves_from_a_data_dir_at_a_time() {
+    let config = Config::for_tests();
+    let first = Application::build(config.clone())
+        .await
+        .expect("the first starts");
+    let refused = match Application::build(config.clone()).await {
+        Ok(_) => panic!("a second calculator started on the same DATA_DIR"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        refused.contains("another calculator serves from it"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains(&format!("pid {}", std::process::id())),
+        "{refused}"
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(first.run_until(async {
+        let _ = stopped.await;
+    }));
+    stop.send(()).unwrap();
+    running.await.unwrap().unwrap();
+    Application::build(config)
+        .await
+        .expect("free after the first stopped");
+}

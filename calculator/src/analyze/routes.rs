@@ -50,10 +50,7 @@ fn question(body: Result<ApiJson<AnalyzeRequest>, Rejection>) -> Result<String, 
     request_body = AnalyzeRequest,
     responses(
         (status = 200, body = AnalyzeResponse),
-        (status = 400, response = crate::openapi::MalformedJson),
         (status = 404, body = contracts::ApiError, description = "`dataset_not_found`"),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, body = contracts::ApiError, description = "`codegen_failed` (the model's SQL never \
             passed; with `issues`, `sql`, `attempts`), `validation_failed`, `query_failed`, `query_timeout`, \
             `query_too_large`, `llm_refused`, `invalid_input`"),
@@ -112,10 +109,7 @@ fn detached(
     responses(
         (status = 200, description = "`text/event-stream` of `codegen`, `validation`, `execution`, then \
             `result` or `error` events", content_type = "text/event-stream"),
-        (status = 400, response = crate::openapi::MalformedJson),
         (status = 404, body = contracts::ApiError, description = "`dataset_not_found`"),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, body = contracts::ApiError, description = "`invalid_input`")))]
 pub async fn analyze_stream(
     State(state): State<AppState>,

@@ -7,7 +7,8 @@
 //!   so a crash leaves either no entry or a complete one.
 //! - Deleting renames the entry back into `DATA_DIR/tmp/` first (atomic: it stops being listed), then removes
 //!   it. Whatever a crash leaves in `tmp/` is removed at the next start.
-//! - One calculator process owns a `DATA_DIR` (startup clears `tmp/`).
+//! - One calculator process owns a `DATA_DIR` (startup clears `tmp/`); `crate::data_dir_lock` holds it for a
+//!   server.
 //! - An entry whose `meta.json` cannot be read is skipped with a warning and left on disk, never deleted.
 
 use std::{
