@@ -85,9 +85,11 @@ async fn main() {
             calculator::app(calculator::AppState::new(config.clone())),
         ),
     ];
+    let hosts = config.allowed_hosts.clone();
     let served = telemetry::served(
         calculator::startup::routes(calculator::AppState::new(config)),
         1 << 20,
+        hosts,
     );
     let mut baseline = None;
     for (index, (name, router)) in variants.into_iter().enumerate() {

@@ -62,15 +62,15 @@ impl AppState {
 /// The router with every endpoint, the docs, the body limit and the trace-id layer.
 pub fn app(state: AppState) -> Router {
     let body_limit = state.config.max_body_bytes;
+    let guard = telemetry::HostGuardLayer::new(state.config.allowed_hosts.clone());
     // One layer for both: each `Router::layer` adds a boxed service clone and a boxed future per request.
-    telemetry::instrument_with_body_limit(routes(state), body_limit)
+    telemetry::instrument_with_body_limit(routes(state).layer(guard), body_limit)
 }
 
-/// Every endpoint and the docs behind the host and origin guard (`ALLOWED_HOSTS`), without the request layer:
-/// a server wraps the whole router in it once (`telemetry::serve`), which costs less per request than the
+/// Every endpoint and the docs, without the host and origin guard (`ALLOWED_HOSTS`) and the request layer: a
+/// server wraps the whole router in both once (`telemetry::serve`), which costs less per request than the
 /// per-route layers of [`app`].
 pub fn routes(state: AppState) -> Router {
-    let guard = telemetry::HostGuardLayer::new(state.config.allowed_hosts.clone());
     let (router, mut api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(routes::healthz))
         .routes(routes!(routes::add, routes::add_query))
@@ -86,7 +86,6 @@ pub fn routes(state: AppState) -> Router {
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .merge(crate::ui::router())
         .fallback(routes::not_found)
-        .layer(guard)
         .with_state(state)
 }
 
@@ -95,6 +94,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     max_body_bytes: usize,
+    allowed_hosts: telemetry::AllowedHosts,
     /// Released when the server stops.
     data_dir_lock: Option<crate::data_dir_lock::DataDirLock>,
 }
@@ -112,6 +112,7 @@ impl Application {
         Ok(Self {
             listener,
             max_body_bytes: state.config.max_body_bytes,
+            allowed_hosts: state.config.allowed_hosts.clone(),
             router: routes(state),
             data_dir_lock,
         })
@@ -127,8 +128,14 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let served =
-            telemetry::serve(self.listener, self.router, self.max_body_bytes, shutdown).await;
+        let served = telemetry::serve(
+            self.listener,
+            self.router,
+            self.max_body_bytes,
+            self.allowed_hosts,
+            shutdown,
+        )
+        .await;
         drop(self.data_dir_lock);
         served
     }

@@ -65,9 +65,13 @@ async fn the_layer_limit_applies_to_every_route_it_wraps() {
 #[tokio::test]
 async fn the_served_service_applies_the_limit_around_the_whole_router() {
     let router = || Router::new().route("/echo", post(echo));
-    let (status, _) = send(telemetry::served(router(), 1_000), body_of(1_000)).await;
+    let (status, _) = send(
+        telemetry::served(router(), 1_000, telemetry::AllowedHosts::any()),
+        body_of(1_000),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    let served = telemetry::served(router(), 1_000);
+    let served = telemetry::served(router(), 1_000, telemetry::AllowedHosts::any());
     assert_too_large(send(served, body_of(1_001)).await, Some("1000 bytes"));
 }
 

@@ -63,7 +63,7 @@ async fn a_routes_405_names_the_path_and_method_and_keeps_the_allow_header() {
         ("PUT", "/items/7", "GET,HEAD,DELETE"),
     ] {
         let per_route = telemetry::instrument(routes());
-        let whole = telemetry::served(routes(), 1024);
+        let whole = telemetry::served(routes(), 1024, telemetry::AllowedHosts::any());
         for (response, json) in [
             send(per_route, method, path).await,
             send(whole, method, path).await,
@@ -83,7 +83,12 @@ async fn a_routes_405_names_the_path_and_method_and_keeps_the_allow_header() {
 async fn a_bare_405_from_a_service_gets_the_error_body() {
     for (response, json) in [
         send(telemetry::instrument(routes()), "POST", "/bare").await,
-        send(telemetry::served(routes(), 1024), "POST", "/bare").await,
+        send(
+            telemetry::served(routes(), 1024, telemetry::AllowedHosts::any()),
+            "POST",
+            "/bare",
+        )
+        .await,
     ] {
         assert_error_body(&response, &json);
         let message = json["error"]["message"].as_str().unwrap();
