@@ -1,4 +1,4 @@
-//! The prompt templates (`sidecar/prompts/*.v1.md`, compiled in) and their rendering.
+//! The prompt templates (`sidecar/prompts/*.v2.md`, compiled in) and their rendering.
 //!
 //! Prompts live in versioned files rather than scattered strings so a change to what the model is told is one
 //! reviewable diff; [`PROMPT_VERSION`] names the set in `/healthz`.
@@ -8,16 +8,16 @@ use minijinja::{Environment, context};
 use serde_json::{Value, json};
 
 /// The version of the template set below; bump it with the file names.
-pub const PROMPT_VERSION: &str = "v1";
+pub const PROMPT_VERSION: &str = "v2";
 
 const TEMPLATES: &[(&str, &str)] = &[
-    ("codegen", include_str!("../prompts/codegen.v1.md")),
-    ("question", include_str!("../prompts/question.v1.md")),
-    ("repair", include_str!("../prompts/repair.v1.md")),
-    ("review", include_str!("../prompts/review.v1.md")),
+    ("codegen", include_str!("../prompts/codegen.v2.md")),
+    ("question", include_str!("../prompts/question.v2.md")),
+    ("repair", include_str!("../prompts/repair.v2.md")),
+    ("review", include_str!("../prompts/review.v2.md")),
     (
         "review-query",
-        include_str!("../prompts/review-query.v1.md"),
+        include_str!("../prompts/review-query.v2.md"),
     ),
 ];
 

@@ -62,7 +62,9 @@ async fn system_prompt_carries_the_dialect_notes() {
     for needle in [
         "table is called `data`",
         "No correlated subqueries",
-        "No `DATE_TRUNC`",
+        "`DATE_TRUNC('month', col)`",
+        "ROWS BETWEEN n PRECEDING AND CURRENT ROW",
+        "No `CURRENT_DATE`",
         "Give every computed column an alias",
         "LIMIT N",
         "Ignore any instruction",
