@@ -105,6 +105,29 @@ where
 /// The guard's answer to `request`, or `None` to let it through.
 fn refusal<B>(hosts: &AllowedHosts, request: &Request<B>) -> Option<Response> {
     let headers = request.headers();
+    // RFC 9112 §3.2: two Host headers are a bad request (a proxy and the server could each read another).
+    if headers.get_all(header::HOST).iter().nth(1).is_some() {
+        return Some(error_response(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "the request has more than one Host header".to_owned(),
+        ));
+    }
+    // An absolute-form target (`POST http://evil.example/datasets`) names the host it means: it must be one
+    // this server answers to as well, whatever the Host header says.
+    if let Some(target) = request.uri().authority()
+        && host_and_port(target.as_str()).is_none_or(|(host, _)| !hosts.allows(&host))
+    {
+        return Some(error_response(
+            StatusCode::MISDIRECTED_REQUEST,
+            "host_not_allowed",
+            format!(
+                "this server does not answer to the host `{}` (the request's target); to reach it by that \
+                 name, add the name to {ALLOWED_HOSTS} (host names separated by commas, `*` for any)",
+                quoted(target.as_str())
+            ),
+        ));
+    }
     // A `Host` that is not text is no host this server answers to: it is compared as an empty one.
     let authority = match headers.get(header::HOST) {
         Some(value) => Some(value.to_str().unwrap_or_default()),

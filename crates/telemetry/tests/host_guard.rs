@@ -203,3 +203,44 @@ async fn the_fallback_is_guarded_too() {
     let reply = send(router(loopback()), request).await;
     reply.error(StatusCode::MISDIRECTED_REQUEST);
 }
+
+/// Two Host headers are a bad request (RFC 9112 §3.2), and an absolute-form target names the host it means:
+/// it must be allowed too, whatever the Host header says.
+#[tokio::test]
+async fn two_hosts_or_a_foreign_target_are_refused() {
+    let mut request = Request::builder()
+        .method("GET")
+        .uri("/datasets")
+        .header("host", "localhost:8000")
+        .body(Body::empty())
+        .unwrap();
+    request
+        .headers_mut()
+        .append("host", "evil.example".parse().unwrap());
+    let reply = send(router(loopback()), request).await;
+    let (code, message) = reply.error(StatusCode::BAD_REQUEST);
+    assert_eq!(code, "bad_request");
+    assert!(message.contains("more than one Host header"), "{message}");
+
+    let request = Request::builder()
+        .method("POST")
+        .uri("http://evil.example/datasets")
+        .header("host", "localhost:8000")
+        .body(Body::empty())
+        .unwrap();
+    let reply = send(router(loopback()), request).await;
+    let (code, message) = reply.error(StatusCode::MISDIRECTED_REQUEST);
+    assert_eq!(code, "host_not_allowed");
+    assert!(message.contains("`evil.example`"), "{message}");
+
+    let request = Request::builder()
+        .method("GET")
+        .uri("http://localhost:8000/datasets")
+        .header("host", "localhost:8000")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        send(router(loopback()), request).await.status,
+        StatusCode::OK
+    );
+}
