@@ -20,8 +20,6 @@ const DEFAULT_UPLOAD_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// client took 1.86-2.04 s overlapped against 1.72-1.74 s received first (2 cores); at 200 MB/s, overlapping
 /// took 2.64 s against 4.03 s.
 const DEFAULT_UPLOAD_OVERLAP_AFTER: Duration = Duration::from_secs(1);
-/// Most engine workers: each is a process of ~46 MB that stays, and each may use `QUERY_MEMORY_LIMIT`.
-pub const MAX_QUERY_WORKERS: usize = 64;
 
 /// Everything the calculator needs to start.
 #[derive(Debug, Clone)]
@@ -95,7 +93,7 @@ impl Config {
                 Delay(DEFAULT_UPLOAD_OVERLAP_AFTER),
             )?
             .0,
-            engine: checked_engine(EngineConfig::from_env()?)?,
+            engine: EngineConfig::from_env()?,
             temp_data_dir: None,
         })
     }
@@ -145,28 +143,6 @@ impl Config {
             log_format: LogFormat::Pretty,
         }
     }
-}
-
-/// The engine's settings within the bounds the calculator serves with: at most [`MAX_QUERY_WORKERS`] workers,
-/// and at least one result row.
-pub fn checked_engine(engine: EngineConfig) -> Result<EngineConfig, ConfigError> {
-    if engine.workers > MAX_QUERY_WORKERS {
-        return Err(ConfigError {
-            variable: "QUERY_WORKERS".into(),
-            message: format!(
-                "{} is more than the cap of {MAX_QUERY_WORKERS} (each worker is a process that stays, of ~46 MB \
-                 idle and up to QUERY_MEMORY_LIMIT busy); use 1 to {MAX_QUERY_WORKERS}",
-                engine.workers
-            ),
-        });
-    }
-    if engine.max_result_rows == 0 {
-        return Err(ConfigError {
-            variable: "MAX_RESULT_ROWS".into(),
-            message: "0 would answer every query with no rows; it must be at least 1".into(),
-        });
-    }
-    Ok(engine)
 }
 
 /// The calculator binary that cargo builds beside a test executable: tests run from `target/<profile>/deps/`,

@@ -65,10 +65,18 @@ impl EngineConfig {
     /// `MAX_RESULT_ROWS` where they are set.
     pub fn with_env(mut self) -> Result<EngineConfig, ConfigError> {
         if let Some(workers) = env_opt::<usize>("QUERY_WORKERS")? {
-            if workers == 0 {
+            let message = match workers {
+                0 => Some("must be at least 1".to_owned()),
+                n if n > MAX_WORKERS => Some(format!(
+                    "{n} is more than the cap of {MAX_WORKERS} (each worker is a process that stays, of ~46 MB \
+                     idle and up to QUERY_MEMORY_LIMIT busy); use 1 to {MAX_WORKERS}"
+                )),
+                _ => None,
+            };
+            if let Some(message) = message {
                 return Err(ConfigError {
                     variable: "QUERY_WORKERS".into(),
-                    message: "must be at least 1".into(),
+                    message,
                 });
             }
             self.workers = workers;
@@ -83,11 +91,21 @@ impl EngineConfig {
             self.ingest_timeout = limit;
         }
         if let Some(rows) = env_opt::<usize>("MAX_RESULT_ROWS")? {
+            if rows == 0 {
+                return Err(ConfigError {
+                    variable: "MAX_RESULT_ROWS".into(),
+                    message: "0 would answer every query with no rows; it must be at least 1"
+                        .into(),
+                });
+            }
             self.max_result_rows = rows;
         }
         Ok(self)
     }
 }
+
+/// Most worker processes `QUERY_WORKERS` may ask for.
+pub const MAX_WORKERS: usize = 64;
 
 /// Half the physical memory (from `/proc/meminfo`), at least 1 GiB; 2 GiB when it cannot be read.
 pub fn default_memory_limit() -> u64 {

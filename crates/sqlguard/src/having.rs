@@ -100,8 +100,9 @@ pub(crate) fn keys_beside_aggregates(s: &mut Select) {
 /// the column, a list per group, and failed ("cannot cast List type"). Other SELECT
 /// names Polars finds itself. `columns` are those of the tables the SELECT reads.
 pub(crate) fn aggregate_names(s: &mut Select, columns: &[String]) {
-    let keys = group_key_columns(s);
-    let key_texts: Vec<String> = group_keys(s).iter().map(ToString::to_string).collect();
+    let key_exprs = group_keys(s);
+    let keys: Vec<String> = key_exprs.iter().filter_map(column_name).collect();
+    let key_texts: Vec<String> = key_exprs.iter().map(ToString::to_string).collect();
     let named: Vec<(String, Expr)> = s
         .projection
         .iter()

@@ -70,7 +70,7 @@ fn compared_with_text<'e>(
     if !crate::syntax::is_comparison(op) {
         return None;
     }
-    let literal = |e: &Expr| matches!(e, Expr::Value(v) if matches!(&v.value, Value::SingleQuotedString(t) if text(t)));
+    let literal = |e: &Expr| text_literal(e).is_some_and(&text);
     if literal(right) {
         Some(left)
     } else if literal(left) {
@@ -89,7 +89,7 @@ pub(crate) fn date_against_datetime_text(
     op: &BinaryOperator,
     right: &mut Expr,
 ) {
-    let datetime_text = |t: &str| t.len() > 10 && chrono_like_datetime(t);
+    let datetime_text = chrono_like_datetime;
     if let Some(column) = compared_with_text(left, op, right, datetime_text)
         && is_column_of_kind(scopes, column, |r| &r.dates)
         && let Some(cast) = crate::parse_expression(&format!("CAST({column} AS TIMESTAMP)"))
@@ -124,9 +124,9 @@ fn is_computed_date(scopes: &[SelectScope], e: &Expr) -> bool {
 
 /// `'2024-01-01'` as `CAST('2024-01-01' AS DATE)`.
 fn date_text_as_date(e: &mut Expr) {
-    let iso_date = matches!(e, Expr::Value(v) if matches!(&v.value, Value::SingleQuotedString(t)
-        if t.len() == 10 && chrono_like_date(t)));
-    if iso_date && let Some(cast) = crate::parse_expression(&format!("CAST({e} AS DATE)")) {
+    if text_literal(e).is_some_and(chrono_like_date)
+        && let Some(cast) = crate::parse_expression(&format!("CAST({e} AS DATE)"))
+    {
         *e = cast;
     }
 }
@@ -135,7 +135,7 @@ fn date_text_as_date(e: &mut Expr) {
 /// reading, as [`date_against_partial_text`]); `DATE_TRUNC('month', d) BETWEEN '2024-01-01' AND ...`: full
 /// dates as dates.
 pub(crate) fn date_between(scopes: &[SelectScope], e: &mut Expr, low: &mut Expr, high: &mut Expr) {
-    let partial = |x: &Expr| matches!(x, Expr::Value(v) if matches!(&v.value, Value::SingleQuotedString(t) if year_or_month(t)));
+    let partial = |x: &Expr| text_literal(x).is_some_and(year_or_month);
     if partial(low) && partial(high) {
         crate::compat::date_as_text(scopes, e);
     } else if is_computed_date(scopes, e) {
@@ -146,10 +146,7 @@ pub(crate) fn date_between(scopes: &[SelectScope], e: &mut Expr, low: &mut Expr,
 
 /// `2024-01-31`.
 fn chrono_like_date(text: &str) -> bool {
-    let b = text.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    b.len() == 10 && digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)
+    shaped(text, "dddd-dd-dd")
 }
 
 /// `hired >= '2023'` and `ts < '2024-03'`: a year or a month written alone is no date, and Polars refused the
@@ -169,33 +166,36 @@ pub(crate) fn date_against_partial_text(
 
 /// `2023` or `2023-07`.
 fn year_or_month(text: &str) -> bool {
-    let b = text.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    match b.len() {
-        4 => digits(0..4),
-        7 => digits(0..4) && b[4] == b'-' && digits(5..7),
-        _ => false,
-    }
+    shaped(text, "dddd") || shaped(text, "dddd-dd")
 }
 
 /// `2020-01-01 00:00:00`, `2020-01-01T10:30`, with or without seconds and fractions.
 fn chrono_like_datetime(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let digits = |range: std::ops::Range<usize>| {
-        bytes
-            .get(range)
-            .is_some_and(|b| b.iter().all(u8::is_ascii_digit))
-    };
-    digits(0..4)
-        && bytes.get(4) == Some(&b'-')
-        && digits(5..7)
-        && bytes.get(7) == Some(&b'-')
-        && digits(8..10)
-        && matches!(bytes.get(10), Some(b' ' | b'T'))
-        && digits(11..13)
-        && bytes.get(13) == Some(&b':')
-        && digits(14..16)
+    text.get(..16)
+        .is_some_and(|head| shaped(head, "dddd-dd-dd dd:dd") || shaped(head, "dddd-dd-ddTdd:dd"))
+}
+
+/// The text of a `'single-quoted'` literal.
+fn text_literal(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(t) => Some(t),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// True when `text` has `shape`'s characters, each `d` standing for any ASCII digit.
+fn shaped(text: &str, shape: &str) -> bool {
+    text.len() == shape.len()
+        && text.bytes().zip(shape.bytes()).all(|(t, s)| {
+            if s == b'd' {
+                t.is_ascii_digit()
+            } else {
+                t == s
+            }
+        })
 }
 
 /// Calls whose value is their first argument's, so of its type (LAG and LEAD without a default).
@@ -331,16 +331,7 @@ pub(crate) fn datetime_in_list(scopes: &[SelectScope], e: &mut Expr) {
     else {
         return;
     };
-    let texts: Option<Vec<&str>> = list
-        .iter()
-        .map(|item| match item {
-            Expr::Value(v) => match &v.value {
-                Value::SingleQuotedString(t) => Some(t.as_str()),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect();
+    let texts: Option<Vec<&str>> = list.iter().map(text_literal).collect();
     let Some(texts) = texts.filter(|t| !t.is_empty() && t.len() <= MAX_DATETIME_ITEMS) else {
         return;
     };
@@ -348,11 +339,7 @@ pub(crate) fn datetime_in_list(scopes: &[SelectScope], e: &mut Expr) {
     let date = is_column_of_kind(scopes, expr, |r| &r.dates);
     let column = if datetime {
         expr.to_string()
-    } else if date
-        && texts
-            .iter()
-            .any(|t| t.len() > 10 && chrono_like_datetime(t))
-    {
+    } else if date && texts.iter().any(|t| chrono_like_datetime(t)) {
         format!("CAST({expr} AS TIMESTAMP)")
     } else {
         return;
@@ -389,7 +376,7 @@ pub(crate) fn text_as_datetime(scopes: &[SelectScope], e: &mut Expr) {
 
 /// The date argument of `strftime` (either order: SQLite's format first, Polars' last) and of `DATE_PART`.
 pub(crate) fn date_argument_of<'a>(name: &str, args: &'a mut [&mut Expr]) -> Option<&'a mut Expr> {
-    let is_format = |e: &Expr| matches!(e, Expr::Value(v) if matches!(&v.value, Value::SingleQuotedString(t) if t.contains('%')));
+    let is_format = |e: &Expr| text_literal(e).is_some_and(|t| t.contains('%'));
     let index = match (name, &*args) {
         ("strftime", [a, _, ..]) if is_format(a) => 1,
         ("strftime", [_, b, ..]) if is_format(b) => 0,
