@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::Request;
-use contracts::Dataset;
+use contracts::{Dataset, DateOrder};
 use engine::{EngineError, IngestJob, IngestReport};
 
 use super::{
@@ -18,6 +18,7 @@ use crate::{AppError, AppState};
 pub async fn create(
     state: &AppState,
     name: Option<String>,
+    date_order: DateOrder,
     request: Request,
 ) -> Result<Arc<Dataset>, AppError> {
     let limits = Limits {
@@ -33,6 +34,7 @@ pub async fn create(
     let job = IngestJob {
         csv_path: staging.source_path(),
         parquet_path: staging.parquet_path(),
+        date_order,
     };
     // An upload that is still arriving after `upload_overlap_after` is read by the engine as it arrives (when
     // a worker can be spared), so that its conversion overlaps its transfer instead of following it.

@@ -26,6 +26,11 @@ const PREVIEW_MAX: usize = 1000;
 pub struct UploadParams {
     /// Display name (default: the file name without its extension); the SQL table name is derived from it.
     name: Option<String>,
+    /// How dates written as three numbers are read when every value of their column reads both ways
+    /// (01/02/2024): `day_first` (the default; the upload's notes say so) or `month_first`. A column with a
+    /// day past 12 (03/15/2024) is read in the order it shows, whatever this says.
+    #[param(value_type = Option<contracts::DateOrder>)]
+    date_order: Option<contracts::DateOrder>,
 }
 
 /// The multipart form of an upload.
@@ -104,15 +109,16 @@ pub async fn upload(
     params: Result<ApiQuery<UploadParams>, Rejection>,
     request: Request,
 ) -> Result<Response, AppError> {
-    let name = params?
-        .0
+    let params = params?.0;
+    let name = params
         .name
         .map(|raw| {
             parse_name(&raw)
                 .map_err(|why| AppError::InvalidInput(format!("query string: `name` {why}")))
         })
         .transpose()?;
-    let dataset = ingest::create(&state, name, request).await?;
+    let dataset =
+        ingest::create(&state, name, params.date_order.unwrap_or_default(), request).await?;
     tracing::info!(dataset = %dataset.id, rows = dataset.row_count, bytes = dataset.source_bytes, "dataset stored");
     let location = format!("/datasets/{}", dataset.id);
     Ok((

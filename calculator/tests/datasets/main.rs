@@ -10,6 +10,7 @@ mod common;
 mod adversarial;
 mod arriving;
 mod csv_corpus;
+mod dates;
 mod errors;
 mod late_types;
 mod line_ends_and_encodings;

@@ -78,6 +78,18 @@ pub struct Dataset {
     pub notes: Vec<String>,
 }
 
+/// How an upload's dates written as three numbers are read when every one of them reads both ways
+/// (`01/02/2024`). A column with a day past 12 shows its order and is read so whatever this says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DateOrder {
+    /// 01/02/2024 is 1 February (the upload's notes say so).
+    #[default]
+    DayFirst,
+    /// 01/02/2024 is 2 January, as in the US.
+    MonthFirst,
+}
+
 /// `GET /datasets`: every stored dataset, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct DatasetList {

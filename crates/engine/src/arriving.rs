@@ -27,6 +27,7 @@ impl Engine {
             csv_path: job.csv_path.clone(),
             parquet_path: job.parquet_path,
             arriving: true,
+            date_order: job.date_order,
         };
         let limit = self.config().ingest_timeout;
         let started = self

@@ -29,6 +29,8 @@ pub use worker::{run_worker_if_requested, worker_main};
 pub struct IngestJob {
     pub csv_path: PathBuf,
     pub parquet_path: PathBuf,
+    /// How dates such as 01/02/2024 are read when every value of their column reads both ways.
+    pub date_order: contracts::DateOrder,
 }
 
 /// What an ingest found: shape, per-column statistics, and how the file was read.

@@ -73,6 +73,7 @@ impl Engine {
             csv_path: job.csv_path,
             parquet_path: job.parquet_path,
             arriving: false,
+            date_order: job.date_order,
         };
         match self
             .run(request, self.config().ingest_timeout, None)

@@ -25,6 +25,7 @@ pub(crate) enum Request {
         parquet_path: PathBuf,
         /// The CSV is an upload still being written; it is complete once its completion marker exists.
         arriving: bool,
+        date_order: contracts::DateOrder,
     },
     Query {
         parquet_path: PathBuf,

@@ -16,6 +16,7 @@ fn job(dir: &Path) -> IngestJob {
     IngestJob {
         csv_path: dir.join("source.csv"),
         parquet_path: dir.join("data.parquet"),
+        date_order: Default::default(),
     }
 }
 

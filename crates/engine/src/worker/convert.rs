@@ -17,6 +17,7 @@ use polars_core::runtime::RAYON;
 
 use super::blank_lines::without_blank_lines;
 use super::late_types;
+use super::numeric_dates::DateColumns;
 use super::parquet_writer::{ParallelParquetWriter, Settings};
 use super::piece_parser::PieceParser;
 use super::pieces::Pieces;
@@ -42,6 +43,8 @@ pub(crate) struct Reading {
     /// Text columns with no value in the rows the types were inferred from, whose first values are looked
     /// for (see [`late_types`]).
     pub unseen: Vec<usize>,
+    /// Columns parsed as text whose dates are converted after (see [`DateColumns`]).
+    pub dates: DateColumns,
 }
 
 /// Writes `csv` to `parquet`; returns the row count and the column statistics.
@@ -66,7 +69,8 @@ pub(super) fn convert_in_pieces(
     reading: &Reading,
     piece_bytes: usize,
 ) -> PolarsResult<(u64, Vec<ColumnStats>)> {
-    let schema = reading.schema.as_ref();
+    let stored = reading.dates.stored_schema(&reading.schema);
+    let schema = stored.as_ref();
     let mut pieces = Pieces::new(csv, piece_bytes, reading.delimiter);
     // Buffered: the Parquet writer issues a small write per page header. Flushed below, where an error (a full
     // disk) is reported rather than lost in a drop.
@@ -102,7 +106,7 @@ pub(super) fn convert_in_pieces(
             let frame = if records.is_empty() {
                 None
             } else {
-                Some(parser.parse(&records)?)
+                Some(reading.dates.convert(parser.parse(&records)?)?)
             };
             drop(records);
             // Before anything of the piece is written: a column's first values may change its type.
@@ -206,6 +210,7 @@ mod tests {
             has_header: true,
             schema: schema(),
             unseen: Vec::new(),
+            dates: Default::default(),
         };
         (dir, csv, reading)
     }

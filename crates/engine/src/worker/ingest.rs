@@ -17,6 +17,7 @@ use super::inference_head::{TempFile, head_for_inference};
 use super::late_types;
 use super::locate;
 use super::normalise::{Repairs, normalised_copy};
+use super::numeric_dates::{self, DateColumns, Written};
 use super::pieces::UnclosedQuote;
 use super::sniff::{self, Sniffed};
 use super::source::CsvSource;
@@ -25,6 +26,7 @@ use super::widen;
 use crate::error::says_out_of_memory;
 use crate::protocol::completion_marker;
 use crate::{EngineError, IngestReport};
+use contracts::DateOrder;
 
 const UNCLOSED_QUOTE: &str = "a quoted value is never closed (a `\"` without its partner); close the quote, \
                               or double quotes inside quoted values (`\"\"`)";
@@ -42,6 +44,8 @@ struct Plan<'a> {
     keep_text: &'a [bool],
     /// Columns read with a wider type than polars inferred (see [`widen`]).
     widened: &'a BTreeMap<usize, DataType>,
+    /// Columns of dates written as three numbers, parsed as text and converted by [`numeric_dates`].
+    dates: &'a BTreeMap<usize, Written>,
     has_header: bool,
     infer_all: bool,
 }
@@ -53,6 +57,7 @@ pub(crate) fn ingest(
     csv: &Path,
     parquet: &Path,
     arriving: bool,
+    date_order: DateOrder,
 ) -> Result<IngestReport, EngineError> {
     let mut upload = if arriving {
         CsvSource::growing(csv, completion_marker(csv))
@@ -103,6 +108,16 @@ pub(crate) fn ingest(
         sample.push(sniffed.header.clone());
     }
     let keep_text = headers::keep_as_text(&sample, names.len());
+    let mut dates: BTreeMap<usize, Written> = (0..names.len())
+        .filter_map(|i| {
+            Written::of_column(
+                sample
+                    .iter()
+                    .filter_map(|row| row.get(i).map(String::as_str)),
+            )
+            .map(|written| (i, written.assuming(date_order)))
+        })
+        .collect();
     // A copy polars can read, when the file is not UTF-8 or its lines end with a carriage return alone.
     let mut transcoded: Option<TempFile> = None;
     let mut repairs = Repairs::default();
@@ -121,6 +136,7 @@ pub(crate) fn ingest(
             names: &names,
             keep_text: &keep_text,
             widened: &widened,
+            dates: &dates,
             has_header,
             infer_all,
         };
@@ -159,6 +175,9 @@ pub(crate) fn ingest(
                 if row_count == 0 {
                     notes.push("the file has a header but no rows.".into());
                 }
+                notes.extend(numeric_dates::notes(&dates, &names, parquet).map_err(|e| {
+                    EngineError::Internal(format!("reading the stored dates back: {e}"))
+                })?);
                 let stored_bytes = std::fs::metadata(parquet).map(|m| m.len()).unwrap_or(0);
                 return Ok(IngestReport {
                     row_count,
@@ -192,7 +211,23 @@ pub(crate) fn ingest(
         // Every way on from here reads the whole file.
         upload.wait_complete().map_err(unreadable)?;
         let text = error.to_string();
-        if transcoded.is_none() && is_utf8_error(&text) {
+        if let Some(unread) = numeric_dates::unread(&error)
+            && widenings < widen::MAX_WIDENINGS
+        {
+            // A column whose dates all read both ways until this one is read this one's way; any other value
+            // the format cannot read leaves the column text.
+            let index = unread.index;
+            match dates.get(&index).and_then(|w| w.settled_by(&unread.value)) {
+                Some(settled) => {
+                    dates.insert(index, settled);
+                }
+                None => {
+                    dates.remove(&index);
+                    widened.insert(index, DataType::String);
+                }
+            }
+            widenings += 1;
+        } else if transcoded.is_none() && is_utf8_error(&text) {
             let (copy, made) = normalised_copy(csv, sniffed.cr_line_ends)?;
             (transcoded, repairs) = (Some(copy), made);
         } else if let Some((index, dtype)) = (widenings < widen::MAX_WIDENINGS && !infer_all)
@@ -248,7 +283,7 @@ fn scan(plan: &Plan<'_>, path: &Path) -> PolarsResult<LazyFrame> {
         || polars_err!(ComputeError: "the upload's temporary path is not valid UTF-8"),
     )?;
     let names = plan.names;
-    let (keep_text, widened) = (plan.keep_text, plan.widened);
+    let (keep_text, widened, dates) = (plan.keep_text, plan.widened, plan.dates);
     LazyCsvReader::new(PlRefPath::new(path))
         .with_separator(plan.sniffed.delimiter)
         .with_decimal_comma(plan.sniffed.decimal_comma)
@@ -273,7 +308,10 @@ fn scan(plan: &Plan<'_>, path: &Path) -> PolarsResult<LazyFrame> {
                     .map_or_else(|| name.clone(), |n| n.as_str().into());
                 let dtype = if let Some(wider) = widened.get(&i) {
                     wider.clone()
-                } else if keep_text.get(i).copied().unwrap_or(false) && dtype.is_integer() {
+                } else if dates.contains_key(&i)
+                    || (keep_text.get(i).copied().unwrap_or(false) && dtype.is_integer())
+                {
+                    // Dates converted after parsing (see `numeric_dates`), or numbers with leading zeros.
                     DataType::String
                 } else {
                     dtype.clone()
@@ -306,6 +344,13 @@ fn write(
         has_header: plan.has_header,
         schema,
         unseen,
+        dates: DateColumns(
+            plan.dates
+                .iter()
+                .filter(|(i, _)| !plan.widened.contains_key(i))
+                .map(|(i, written)| (*i, *written))
+                .collect(),
+        ),
     };
     drop(head);
     convert::convert(csv, parquet, &reading)

@@ -13,6 +13,7 @@ mod ingest;
 mod late_types;
 mod locate;
 mod normalise;
+mod numeric_dates;
 mod parquet_writer;
 #[cfg(test)]
 mod piece_independence;
@@ -154,7 +155,8 @@ fn handle(state: &mut query::State, request: Request) -> Result<Payload, EngineE
             csv_path,
             parquet_path,
             arriving,
-        } => ingest::ingest(&csv_path, &parquet_path, arriving).map(Payload::Ingested),
+            date_order,
+        } => ingest::ingest(&csv_path, &parquet_path, arriving, date_order).map(Payload::Ingested),
         Request::Query {
             parquet_path,
             sql,

@@ -84,6 +84,7 @@ fn convert(dir: &Path, csv: &Path, piece_bytes: usize) -> Outcome {
         has_header: true,
         schema: schema(),
         unseen: Vec::new(),
+        dates: Default::default(),
     };
     let parquet = dir.join(format!("{piece_bytes}.parquet"));
     let mut source = CsvSource::complete(csv).map_err(|e| e.to_string())?;

@@ -175,6 +175,7 @@ mod tests {
             has_header: false,
             schema: super::super::schema_of(columns),
             unseen: Vec::new(),
+            dates: Default::default(),
         }
     }
 

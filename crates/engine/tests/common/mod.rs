@@ -41,6 +41,7 @@ pub async fn ingest(
     let job = IngestJob {
         csv_path: csv.to_path_buf(),
         parquet_path: parquet.clone(),
+        date_order: Default::default(),
     };
     (engine.ingest(job).await, parquet)
 }

@@ -1,0 +1,148 @@
+//! How dates written as three numbers are told apart and read.
+
+use chrono::NaiveDate;
+
+use super::*;
+
+fn order(value: &str) -> Option<Order> {
+    Written::of(value).map(|w| w.order)
+}
+
+#[test]
+fn a_value_shows_its_order_when_one_number_is_past_12() {
+    assert_eq!(order("03/15/2024"), Some(Order::MonthFirst));
+    assert_eq!(order("15.03.24"), Some(Order::DayFirst));
+    assert_eq!(order("1/2/2024"), Some(Order::Either));
+    assert_eq!(order(" 3/5/2024 1:30 PM "), Some(Order::Either));
+    assert_eq!(order("12-31-1999 23:59:59"), Some(Order::MonthFirst));
+    for not_one in [
+        "2024-01-02",
+        "1/2/3",
+        "13/13/2024",
+        "00/01/2024",
+        "01/02/2024 25:00",
+        "01/02/2024 13:00 PM",
+        "01/02/2024 10:3",
+        "01/02-2024",
+        "01/02/2024/5",
+        "1,2,2024",
+        "01/02/02024",
+        "January 2",
+    ] {
+        assert_eq!(Written::of(not_one), None, "{not_one}");
+    }
+}
+
+#[test]
+fn a_column_is_read_one_way_when_its_values_agree() {
+    let column = |values: &[&str]| Written::of_column(values.iter().copied());
+    let us = column(&["01/02/2024", "NULL", "", "03/15/2024"]).unwrap();
+    assert_eq!(
+        (us.order, us.format()),
+        (Order::MonthFirst, "%m/%d/%Y".into())
+    );
+    let either = column(&["01/02/24", "12/11/99"]).unwrap();
+    assert_eq!(
+        (either.order, either.format()),
+        (Order::Either, "%d/%m/%y".into())
+    );
+    assert_eq!(either.assuming(DateOrder::MonthFirst).format(), "%m/%d/%y");
+    let times = column(&["3/15/2024 1:30 PM", "4/1/2024 11:05 am"]).unwrap();
+    assert_eq!(times.format(), "%m/%d/%Y %I:%M %p");
+    assert!(matches!(times.dtype(), DataType::Datetime(..)));
+    // Both orders, two shapes, or a word among them: not such a column.
+    assert_eq!(column(&["03/15/2024", "15/03/2024"]), None);
+    assert_eq!(column(&["03/15/2024", "03-16-2024"]), None);
+    assert_eq!(column(&["03/15/2024", "03/16/24"]), None);
+    assert_eq!(column(&["03/15/2024", "soon"]), None);
+    assert_eq!(column(&["", "NULL"]), None);
+}
+
+#[test]
+fn only_a_value_of_the_same_shape_that_shows_the_order_settles_a_column() {
+    let either = Written::of("01/02/2024").unwrap();
+    let settled = either.settled_by("03/15/2024").unwrap();
+    assert_eq!(settled.order, Order::MonthFirst);
+    assert_eq!(
+        either.settled_by("15/03/2024").unwrap().order,
+        Order::DayFirst
+    );
+    // Already settled, another shape, a date that does not exist, or a word: text.
+    assert_eq!(settled.settled_by("15/03/2024"), None);
+    assert_eq!(either.settled_by("03/15/24"), None);
+    assert_eq!(either.settled_by("02/30/2024"), None);
+    assert_eq!(either.settled_by("soon"), None);
+}
+
+fn frame(values: &[Option<&str>]) -> DataFrame {
+    let column = Column::new("d".into(), values);
+    DataFrame::new(
+        values.len(),
+        vec![Column::new("n".into(), vec![1i64; values.len()]), column],
+    )
+    .unwrap()
+}
+
+#[test]
+fn columns_convert_with_their_format_and_name_the_first_value_they_cannot_read() {
+    let us = DateColumns(vec![(1, Written::of("03/15/2024").unwrap())]);
+    let converted = us
+        .convert(frame(&[Some("03/15/2024"), None, Some("1/2/2024")]))
+        .unwrap();
+    let expected = Column::new(
+        "d".into(),
+        [
+            NaiveDate::from_ymd_opt(2024, 3, 15),
+            None,
+            NaiveDate::from_ymd_opt(2024, 1, 2),
+        ],
+    );
+    assert_eq!(converted.column("d").unwrap(), &expected);
+    let error = us
+        .convert(frame(&[
+            Some("03/15/2024"),
+            Some("13/14/2024"),
+            Some("02/30/2024"),
+        ]))
+        .unwrap_err();
+    let unread = unread(&error).unwrap();
+    assert_eq!((unread.index, unread.value.as_str()), (1, "13/14/2024"));
+
+    let short = DateColumns(vec![(1, Written::of("15/03/70 13:05").unwrap())]);
+    let converted = short
+        .convert(frame(&[Some("15/03/70 13:05"), Some("01/02/24 00:00")]))
+        .unwrap();
+    assert_eq!(
+        converted
+            .column("d")
+            .unwrap()
+            .cast(&DataType::String)
+            .unwrap(),
+        Column::new(
+            "d".into(),
+            ["1970-03-15 13:05:00.000000", "2024-02-01 00:00:00.000000"]
+        )
+    );
+    assert_eq!(
+        short.stored_schema(&converted.schema().clone()).get("d"),
+        Some(&DataType::Datetime(TimeUnit::Microseconds, None))
+    );
+}
+
+#[test]
+fn notes_name_the_order_only_where_the_reader_should_know_it() {
+    let us = Written::of("03/15/2024").unwrap();
+    assert!(us.note("d", false).unwrap().contains("month first"));
+    let day_first = Written::of("15/03/2024").unwrap();
+    assert_eq!(day_first.note("d", false), None);
+    let either = Written::of("01/02/2024").unwrap();
+    assert_eq!(either.note("d", false), None);
+    assert!(
+        either
+            .note("d", true)
+            .unwrap()
+            .contains("date_order=month_first")
+    );
+    let short = Written::of("15/03/24").unwrap();
+    assert!(short.note("d", false).unwrap().contains("Two-digit years"));
+}
