@@ -1,7 +1,8 @@
 //! The dataset list in real headless Chromium when things go wrong around it: a dataset deleted elsewhere
 //! (another tab, curl) is dropped from the page by whatever action finds out; a link to an unknown dataset
 //! leaves the view and the URL on the dataset shown; several files uploaded at once are each tried, and each
-//! failure is reported; deleting from the keyboard leaves focus off the next dataset's Delete button.
+//! failure is reported; deleting from the keyboard leaves focus off the next dataset's Delete button; the
+//! upload form's "Dates like 01/02/2024" reads a column whose every date reads both ways as chosen.
 //!
 //! Skipped with a printed reason where Chromium or chromedriver is missing; in CI (`CI` set) they must run.
 
@@ -228,6 +229,103 @@ async fn deleting_from_the_keyboard_moves_focus_off_the_next_delete_button() {
                 "focus on the dataset's name",
             )
             .await;
+        browser.close().await;
+    })
+    .await;
+}
+
+/// The dataset `name` as stored, found through `GET /datasets`.
+async fn stored(stack: &integration_tests::TestStack, name: &str) -> serde_json::Value {
+    let (status, list) = stack.get("/datasets").await;
+    assert_eq!(status, 200, "{list}");
+    let id = list["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == name)
+        .unwrap_or_else(|| panic!("no dataset `{name}` in {list}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, dataset) = stack.get(&format!("/datasets/{id}")).await;
+    assert_eq!(status, 200, "{dataset}");
+    dataset
+}
+
+/// Before: the upload form had no say in how 01/02/2024 is read, so a browser user with month-first dates
+/// could only read the note telling them to upload again with `?date_order=month_first` through the API.
+#[tokio::test]
+async fn dates_that_read_both_ways_are_read_as_the_upload_form_says() {
+    one_at_a_time("date order", async {
+        let stack = spawn_stack(StackOptions::new(worker!())).await;
+        let Some(browser) = launch("date_order", &stack.calculator).await else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let csv = "d,n\n01/02/2024,1\n05/06/2024,2\n";
+        let path = |name: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, csv).unwrap();
+            path.display().to_string()
+        };
+        // The Min cell of the schema's first row holds the full value in its title.
+        let min_cell =
+            "document.querySelector('#schema-table tbody tr:first-child td:nth-of-type(3)')";
+
+        browser.open("/").await;
+        assert_eq!(browser.value("#date-order").await, "day_first");
+        let label = browser
+            .eval("document.querySelector('label[for=\"date-order\"]').textContent")
+            .await;
+        assert_eq!(label, "Dates like 01/02/2024");
+
+        // Day first unless told, and the dataset's notes say so.
+        browser
+            .find("#file-input")
+            .await
+            .send_keys(&path("day_first.csv"))
+            .await
+            .unwrap();
+        browser.wait_text("#ds-name", "day_first").await;
+        browser
+            .wait_js(
+                &format!("{min_cell}?.title === '2024-02-01'"),
+                "the schema's min of `d` read day first",
+            )
+            .await;
+        let notes = browser.wait_text("#ds-notes", "day first").await;
+        assert!(notes.contains("month first"), "{notes}");
+        let dataset = stored(&stack, "day_first").await;
+        assert_eq!(dataset["columns"][0]["dtype"], "date", "{dataset}");
+        assert_eq!(dataset["columns"][0]["min"], "2024-02-01", "{dataset}");
+
+        // Month first, chosen in the form.
+        browser
+            .find("#date-order")
+            .await
+            .select_by_value("month_first")
+            .await
+            .unwrap();
+        browser
+            .find("#file-input")
+            .await
+            .send_keys(&path("month_first.csv"))
+            .await
+            .unwrap();
+        browser.wait_text("#ds-name", "month_first").await;
+        browser
+            .wait_js(
+                &format!("{min_cell}?.title === '2024-01-02'"),
+                "the schema's min of `d` read month first",
+            )
+            .await;
+        let dataset = stored(&stack, "month_first").await;
+        assert_eq!(dataset["columns"][0]["dtype"], "date", "{dataset}");
+        assert_eq!(dataset["columns"][0]["min"], "2024-01-02", "{dataset}");
+        assert_eq!(dataset["columns"][0]["max"], "2024-05-06", "{dataset}");
+        // The choice stays for the next upload.
+        assert_eq!(browser.value("#date-order").await, "month_first");
+        browser.shot("36-date-order").await;
         browser.close().await;
     })
     .await;

@@ -101,12 +101,15 @@ export async function api(path, { method = "GET", json, signal } = {}) {
 
 /**
  * Uploads a file as multipart `file`, reporting bytes sent. XMLHttpRequest, because `fetch` has no upload
- * progress. Returns `{ promise, abort }`; the promise resolves to the stored Dataset.
+ * progress. `dateOrder` ("day_first" or "month_first") says how a column whose every date reads both ways
+ * (01/02/2024) is read; only month first is sent, day first being the server's default. Returns
+ * `{ promise, abort }`; the promise resolves to the stored Dataset.
  */
-export function uploadDataset(file, onProgress) {
+export function uploadDataset(file, onProgress, { dateOrder = "day_first" } = {}) {
   const xhr = new XMLHttpRequest();
+  const path = dateOrder && dateOrder !== "day_first" ? `/datasets?date_order=${encodeURIComponent(dateOrder)}` : "/datasets";
   const promise = new Promise((resolve, reject) => {
-    xhr.open("POST", "/datasets");
+    xhr.open("POST", path);
     xhr.setRequestHeader("accept", "application/json");
     xhr.responseType = "text";
     xhr.upload.addEventListener("progress", (event) => {

@@ -24,10 +24,12 @@ export function createDatasets({ onSelect, onCleared }) {
 
   async function uploadFiles(files) {
     showError($("upload-error"), null);
+    // Read once: every file of one drop is read the way the form said when it was dropped.
+    const dateOrder = $("date-order").value;
     for (const [index, file] of files.entries()) {
       // One at a time: the progress bar describes one file, and the server parses them one by one anyway.
       // A file that fails is reported and the next one still goes: they are independent.
-      const outcome = await uploadOne(file);
+      const outcome = await uploadOne(file, dateOrder);
       if (outcome === "cancelled") {
         const left = files.length - index - 1;
         // Cancel means stop: the files after it are not sent either, and the message says so.
@@ -38,7 +40,7 @@ export function createDatasets({ onSelect, onCleared }) {
   }
 
   /** Uploads one file; resolves to "stored", "failed" (the error is added to the upload box) or "cancelled". */
-  async function uploadOne(file) {
+  async function uploadOne(file, dateOrder) {
     const bar = $("upload-bar");
     $("upload-name").textContent = file.name;
     $("upload-text").textContent = `0 of ${formatBytes(file.size)}`;
@@ -54,7 +56,7 @@ export function createDatasets({ onSelect, onCleared }) {
       const share = total ? Math.min(100, (loaded / total) * 100) : 0;
       bar.value = share;
       $("upload-text").textContent = `${formatBytes(loaded)} of ${formatBytes(total)} · ${share.toFixed(0)}%`;
-    });
+    }, { dateOrder });
     try {
       const dataset = await uploading.promise;
       toast(`Uploaded “${dataset.name}”: ${plural(dataset.row_count, "row")}, ${plural(dataset.columns.length, "column")}`, "success");
