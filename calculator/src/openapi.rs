@@ -27,9 +27,10 @@ use utoipa::OpenApi;
         (name = "analyze", description = "Questions answered with LLM-written SQL, and the audit trail of them"),
     ),
     components(
-        // The data of the analyze stream's `codegen` and `execution` events, which its description names; no
-        // operation's body refers to them, so they would not be collected otherwise.
-        schemas(contracts::CodegenStage, contracts::ExecutionStage),
+        // The data of the analyze stream's `codegen` and `execution` events, which its description names, and
+        // the upload's `date_order` parameter: no operation's body refers to them, so they would not be
+        // collected otherwise (utoipa collects no schema from parameters).
+        schemas(contracts::CodegenStage, contracts::ExecutionStage, contracts::DateOrder),
         // Referenced by name from the operations (`#/components/responses/...`): registered here, once.
         responses(MalformedJson, UnsupportedMediaType, PayloadTooLarge)
     )

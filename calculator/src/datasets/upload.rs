@@ -147,7 +147,7 @@ async fn receive_multipart(
             other => {
                 return Err(AppError::InvalidInput(format!(
                     "unexpected multipart field `{}`: send the CSV in `file` (and optionally the dataset's \
-                     name in `name`)",
+                     name in `name`); how dates are read goes in the query string (`?date_order=month_first`)",
                     other.unwrap_or_default()
                 )));
             }

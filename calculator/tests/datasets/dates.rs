@@ -137,14 +137,16 @@ async fn a_column_of_both_orders_stays_text() {
     }
 }
 
-/// Before: 01/02/24 was the year 24, and a time with AM/PM stayed text.
+/// Before: 01/02/24 was the year 24, and a time with AM/PM stayed text (and an ISO date with one was then
+/// read as the morning's hour by EXTRACT).
 #[tokio::test]
 async fn two_digit_years_and_twelve_hour_times_are_read() {
     let app = TestApp::new();
     let dataset = app
         .dataset(
             "short",
-            "d,t\n15/03/24,3/15/2024 1:30 PM\n01/02/70,3/16/2024 12:05 am\n",
+            "d,t,iso\n15/03/24,3/15/2024 1:30 PM,2024-03-15 1:30 PM\n\
+             01/02/70,3/16/2024 12:05 am,2024-03-15 12:10 AM\n",
         )
         .await;
     assert_eq!(column_types(&dataset)[0], "date", "{dataset}");
@@ -152,13 +154,85 @@ async fn two_digit_years_and_twelve_hour_times_are_read() {
         column_types(&dataset)[1].starts_with("datetime"),
         "{dataset}"
     );
-    assert!(notes(&dataset).contains("Two-digit years"), "{dataset}");
+    assert!(notes(&dataset).contains("two-digit years"), "{dataset}");
     let id = dataset["id"].as_str().unwrap();
     assert_eq!(
-        rows(&app, id, "SELECT d, t FROM data ORDER BY d").await,
+        rows(
+            &app,
+            id,
+            "SELECT d, t, EXTRACT(HOUR FROM iso) FROM data ORDER BY d"
+        )
+        .await,
         json!([
-            ["1970-02-01", "2024-03-16T00:05:00"],
-            ["2024-03-15", "2024-03-15T13:30:00"]
+            ["1970-02-01", "2024-03-16T00:05:00", 0],
+            ["2024-03-15", "2024-03-15T13:30:00", 13]
         ])
     );
+    // 69 is 2069 and 70 is 1970, as polars (chrono) reads two-digit years.
+    let dataset = app.dataset("pivot", "d\n15.03.69\n15.03.70\n").await;
+    assert_eq!(dataset["columns"][0]["max"], "2069-03-15", "{dataset}");
+    assert!(notes(&dataset).contains("1970 to 2069"), "{dataset}");
+}
+
+/// Two-digit years among four-digit ones: before, 16.03.24 was stored as the year 24 beside 2024.
+#[tokio::test]
+async fn a_column_of_two_and_four_digit_years_is_text_and_says_why() {
+    let app = TestApp::new();
+    let mut csv = String::from("d\n");
+    csv.push_str(&"15.03.2024\n".repeat(3_000));
+    csv.push_str("16.03.24\n");
+    let dataset = app.dataset("years", &csv).await;
+    assert_eq!(column_types(&dataset), ["str"], "{dataset}");
+    assert!(notes(&dataset).contains("`d` (`16.03.24`)"), "{dataset}");
+}
+
+/// A column empty in its first rows and then filled with US dates was text (polars' inference calls them
+/// text), and `date_order` did not reach it; a headerless file whose first row holds the only date of its
+/// column failed ("expected `String`, got `date`").
+#[tokio::test]
+async fn dates_found_after_the_first_rows_are_read_as_they_show() {
+    for app in TestApp::both_ways() {
+        let mut csv = String::from("i,us,either\n");
+        for i in 0..1_500 {
+            csv.push_str(&format!("{i},,\n"));
+        }
+        csv.push_str("1500,03/15/2024,01/02/2024\n1501,12/31/2023,03/04/2024\n");
+        let reply = app
+            .upload_form(
+                "/datasets?date_order=month_first",
+                &[Part::file("file", "late.csv", csv.as_bytes())],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+        let dataset = reply.json();
+        assert_eq!(column_types(&dataset), ["i64", "date", "date"], "{dataset}");
+        assert_eq!(dataset["columns"][1]["min"], "2023-12-31", "{dataset}");
+        assert_eq!(dataset["columns"][2]["min"], "2024-01-02", "{dataset}");
+        assert!(
+            notes(&dataset).contains("as `date_order` asked"),
+            "{dataset}"
+        );
+    }
+    let app = TestApp::new();
+    let dataset = app.dataset("headless", "1,01/02/2024\n2,\n3,\n").await;
+    assert_eq!(column_types(&dataset), ["i64", "date"], "{dataset}");
+}
+
+/// Nine columns whose dates read both ways for the first rows, each settled by a later value: one restart
+/// settles them all (before, the ninth exhausted the widening budget and the upload failed).
+#[tokio::test]
+async fn many_date_columns_settle_together() {
+    let app = TestApp::new();
+    let header: Vec<String> = (0..9).map(|i| format!("d{i}")).collect();
+    let mut csv = header.join(",") + "\n";
+    for _ in 0..1_200 {
+        csv.push_str(&vec!["01/02/2024"; 9].join(","));
+        csv.push('\n');
+    }
+    csv.push_str(&vec!["01/13/2024"; 9].join(","));
+    csv.push('\n');
+    let dataset = app.dataset("nine", &csv).await;
+    assert_eq!(column_types(&dataset), vec!["date"; 9], "{dataset}");
+    assert_eq!(dataset["columns"][8]["max"], "2024-01-13", "{dataset}");
+    assert!(notes(&dataset).contains("columns `d0`, `d1`"), "{dataset}");
 }

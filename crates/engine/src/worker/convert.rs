@@ -111,7 +111,7 @@ pub(super) fn convert_in_pieces(
             drop(records);
             // Before anything of the piece is written: a column's first values may change its type.
             if let Some(frame) = frame.as_ref().filter(|_| !unseen.is_empty()) {
-                late_types::first_values(frame, &mut unseen)?;
+                late_types::first_values(frame, &mut unseen, reading.decimal_comma)?;
             }
             // The frame owns its values: the piece's map can go before the next one is made.
             drop(piece);

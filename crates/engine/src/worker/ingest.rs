@@ -127,6 +127,8 @@ pub(crate) fn ingest(
         (transcoded, repairs) = (Some(copy), made);
     }
     let mut infer_all = false;
+    // Columns that looked like dates written as numbers until a value unlike the others (for the notes).
+    let mut undated: BTreeMap<usize, String> = BTreeMap::new();
     let (mut widened, mut widenings) = (BTreeMap::new(), 0);
     loop {
         let source = transcoded.as_ref().map_or(csv, |t| t.0.as_path());
@@ -175,9 +177,11 @@ pub(crate) fn ingest(
                 if row_count == 0 {
                     notes.push("the file has a header but no rows.".into());
                 }
-                notes.extend(numeric_dates::notes(&dates, &names, parquet).map_err(|e| {
-                    EngineError::Internal(format!("reading the stored dates back: {e}"))
-                })?);
+                notes.extend(
+                    numeric_dates::notes(&dates, &undated, &names, parquet).map_err(|e| {
+                        EngineError::Internal(format!("reading the stored dates back: {e}"))
+                    })?,
+                );
                 let stored_bytes = std::fs::metadata(parquet).map(|m| m.len()).unwrap_or(0);
                 return Ok(IngestReport {
                     row_count,
@@ -201,32 +205,33 @@ pub(crate) fn ingest(
         // A column empty in the inference head has its values further on: read again with their type. An
         // upload still arriving is followed again from its start, as the first time.
         let late = late_types::found(&error);
-        if let Some(late) = late.as_ref()
+        if let Some(late) = late
             && widenings < widen::MAX_WIDENINGS
         {
-            widened.extend(late.iter().cloned());
+            widened.extend(late.types.iter().cloned());
+            dates.extend(late.dates.iter().map(|(i, w)| (*i, w.assuming(date_order))));
             widenings += 1;
             continue;
         }
         // Every way on from here reads the whole file.
         upload.wait_complete().map_err(unreadable)?;
         let text = error.to_string();
-        if let Some(unread) = numeric_dates::unread(&error)
-            && widenings < widen::MAX_WIDENINGS
-        {
+        if let Some(unread) = numeric_dates::unread(&error) {
             // A column whose dates all read both ways until this one is read this one's way; any other value
-            // the format cannot read leaves the column text.
-            let index = unread.index;
-            match dates.get(&index).and_then(|w| w.settled_by(&unread.value)) {
-                Some(settled) => {
-                    dates.insert(index, settled);
-                }
-                None => {
-                    dates.remove(&index);
-                    widened.insert(index, DataType::String);
+            // the format cannot read leaves the column text. No budget: a column takes at most those two
+            // steps, and every column of the piece takes its step in this one restart.
+            for (index, value) in unread {
+                match dates.get(index).and_then(|w| w.settled_by(value)) {
+                    Some(settled) => {
+                        dates.insert(*index, settled);
+                    }
+                    None => {
+                        dates.remove(index);
+                        undated.insert(*index, value.clone());
+                        widened.insert(*index, DataType::String);
+                    }
                 }
             }
-            widenings += 1;
         } else if transcoded.is_none() && is_utf8_error(&text) {
             let (copy, made) = normalised_copy(csv, sniffed.cr_line_ends)?;
             (transcoded, repairs) = (Some(copy), made);
@@ -240,6 +245,8 @@ pub(crate) fn ingest(
             // Polars' inference over the whole file decides every type, those widened so far too.
             infer_all = true;
             widened.clear();
+            // Except the columns whose dates were found unlike each other: polars would try them again.
+            widened.extend(undated.keys().map(|i| (*i, DataType::String)));
         } else {
             return Err(explain(
                 &error,
@@ -336,7 +343,11 @@ fn write(
     // Polars has seen every value when it inferred from the whole file.
     let unseen = match plan.infer_all {
         true => Vec::new(),
-        false => late_types::unseen(&schema, &plan.sniffed.rows, plan.widened),
+        false => late_types::unseen(&schema, &plan.sniffed.rows, plan.widened)
+            .into_iter()
+            // Read as dates from values the sample holds (its header row, when that is data).
+            .filter(|i| !plan.dates.contains_key(i))
+            .collect(),
     };
     let reading = Reading {
         delimiter: plan.sniffed.delimiter,

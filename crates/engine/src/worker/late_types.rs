@@ -15,11 +15,16 @@ use polars::prelude::*;
 
 use super::headers;
 use super::ingest::INFER_ROWS;
+use super::numeric_dates::Written;
 
 /// Columns whose first values, found past the inference head, give them another type than text.
 #[derive(Debug, thiserror::Error)]
 #[error("a column's first values come after the rows its type was inferred from")]
-pub(crate) struct LateTypes(pub(crate) Vec<(usize, DataType)>);
+pub(crate) struct LateTypes {
+    pub(crate) types: Vec<(usize, DataType)>,
+    /// Columns of dates written as three numbers (see [`super::numeric_dates`]).
+    pub(crate) dates: Vec<(usize, Written)>,
+}
 
 impl From<LateTypes> for io::Error {
     fn from(late: LateTypes) -> Self {
@@ -28,12 +33,11 @@ impl From<LateTypes> for io::Error {
 }
 
 /// The types [`first_values`] found, when `error` is its report.
-pub(super) fn found(error: &PolarsError) -> Option<&[(usize, DataType)]> {
+pub(super) fn found(error: &PolarsError) -> Option<&LateTypes> {
     match error {
-        PolarsError::IO { error, .. } => error
-            .get_ref()
-            .and_then(|e| e.downcast_ref::<LateTypes>())
-            .map(|late| late.0.as_slice()),
+        PolarsError::IO { error, .. } => {
+            error.get_ref().and_then(|e| e.downcast_ref::<LateTypes>())
+        }
         _ => None,
     }
 }
@@ -63,8 +67,13 @@ pub(super) fn unseen(
 /// Looks in `frame`, a parsed piece, for the first values of the `unseen` columns. A column whose values
 /// are text is no longer looked for; any other type found is reported as a [`LateTypes`] error, for the
 /// conversion to start again with it.
-pub(super) fn first_values(frame: &DataFrame, unseen: &mut Vec<usize>) -> PolarsResult<()> {
+pub(super) fn first_values(
+    frame: &DataFrame,
+    unseen: &mut Vec<usize>,
+    decimal_comma: bool,
+) -> PolarsResult<()> {
     let mut late = Vec::new();
+    let mut dates = Vec::new();
     let mut text = Vec::new();
     for &index in unseen.iter() {
         let column = &frame.columns()[index];
@@ -72,24 +81,30 @@ pub(super) fn first_values(frame: &DataFrame, unseen: &mut Vec<usize>) -> Polars
             continue;
         }
         let values: Vec<&str> = column.str()?.iter().flatten().take(INFER_ROWS).collect();
-        match type_of(&values)? {
+        if let Some(written) = Written::of_column(values.iter().copied()) {
+            dates.push((index, written));
+            continue;
+        }
+        match type_of(&values, decimal_comma)? {
             DataType::String => text.push(index),
             dtype => late.push((index, dtype)),
         }
     }
     unseen.retain(|index| !text.contains(index));
-    if late.is_empty() {
+    if late.is_empty() && dates.is_empty() {
         return Ok(());
     }
-    Err(io::Error::from(LateTypes(late)).into())
+    Err(io::Error::from(LateTypes { types: late, dates }).into())
 }
 
 /// The type polars infers for a column of these values, as [`super::ingest`] reads the file (dates tried,
 /// whole numbers with a leading zero kept as text).
-fn type_of(values: &[&str]) -> PolarsResult<DataType> {
+fn type_of(values: &[&str], decimal_comma: bool) -> PolarsResult<DataType> {
+    // Between semicolons, as the file is read (see `sniff::decimal_comma`).
+    let separator = if decimal_comma { ';' } else { ',' };
     let mut csv = b"v\n".to_vec();
     for value in values {
-        if value.contains(['"', ',', '\n', '\r']) {
+        if value.contains(['"', separator, '\n', '\r']) {
             csv.push(b'"');
             csv.extend_from_slice(value.replace('"', "\"\"").as_bytes());
             csv.push(b'"');
@@ -99,6 +114,8 @@ fn type_of(values: &[&str]) -> PolarsResult<DataType> {
         csv.push(b'\n');
     }
     let parse_options = CsvParseOptions::default()
+        .with_separator(separator as u8)
+        .with_decimal_comma(decimal_comma)
         .with_try_parse_dates(true)
         .with_missing_is_null(true);
     // No rows read: only the schema polars infers is wanted.
@@ -125,7 +142,7 @@ mod tests {
 
     #[test]
     fn values_get_the_type_polars_infers_for_them() {
-        let type_of = |values: &[&str]| type_of(values).unwrap();
+        let type_of = |values: &[&str]| type_of(values, false).unwrap();
         assert_eq!(type_of(&["1", "2", "30"]), DataType::Int64);
         assert_eq!(type_of(&["1", "2.5"]), DataType::Float64);
         assert_eq!(type_of(&["2024-01-02", "2023-12-31"]), DataType::Date);
@@ -157,14 +174,21 @@ mod tests {
             "n" => [None, None, Some("3"), Some("4.5")],
             "t" => [None, Some("x"), None, None],
             "e" => [None::<&str>, None, None, None],
+            "d" => [None, Some("03/15/2024"), None, Some("04/01/2024")],
+            "c" => [None, Some("1,5"), None, None],
         )
         .unwrap();
-        let mut unseen = vec![0, 1, 2];
-        let error = first_values(&frame, &mut unseen).unwrap_err();
-        assert_eq!(found(&error), Some(&[(0, DataType::Float64)][..]));
-        assert_eq!(unseen, [0, 2], "text is no longer looked for");
+        let mut unseen = vec![0, 1, 2, 3];
+        let error = first_values(&frame, &mut unseen, false).unwrap_err();
+        let late = found(&error).unwrap();
+        assert_eq!(late.types, [(0, DataType::Float64)]);
+        assert_eq!(late.dates, [(3, Written::of("03/15/2024").unwrap())]);
+        assert_eq!(unseen, [0, 2, 3], "text is no longer looked for");
         let mut empty = vec![2];
-        first_values(&frame, &mut empty).unwrap();
+        first_values(&frame, &mut empty, false).unwrap();
         assert_eq!(empty, [2]);
+        // A decimal comma, in a file of semicolons that has them.
+        let error = first_values(&frame, &mut vec![4], true).unwrap_err();
+        assert_eq!(found(&error).unwrap().types, [(4, DataType::Float64)]);
     }
 }

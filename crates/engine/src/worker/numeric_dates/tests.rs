@@ -1,5 +1,8 @@
 //! How dates written as three numbers are told apart and read.
 
+use std::collections::BTreeMap;
+use std::path::Path;
+
 use chrono::NaiveDate;
 
 use super::*;
@@ -87,7 +90,13 @@ fn frame(values: &[Option<&str>]) -> DataFrame {
 fn columns_convert_with_their_format_and_name_the_first_value_they_cannot_read() {
     let us = DateColumns(vec![(1, Written::of("03/15/2024").unwrap())]);
     let converted = us
-        .convert(frame(&[Some("03/15/2024"), None, Some("1/2/2024")]))
+        .convert(frame(&[
+            Some(" 03/15/2024 "),
+            None,
+            Some("1/2/2024"),
+            Some(" N/A "),
+            Some(" "),
+        ]))
         .unwrap();
     let expected = Column::new(
         "d".into(),
@@ -95,22 +104,38 @@ fn columns_convert_with_their_format_and_name_the_first_value_they_cannot_read()
             NaiveDate::from_ymd_opt(2024, 3, 15),
             None,
             NaiveDate::from_ymd_opt(2024, 1, 2),
+            None,
+            None,
         ],
     );
     assert_eq!(converted.column("d").unwrap(), &expected);
-    let error = us
-        .convert(frame(&[
-            Some("03/15/2024"),
-            Some("13/14/2024"),
-            Some("02/30/2024"),
-        ]))
-        .unwrap_err();
-    let unread = unread(&error).unwrap();
-    assert_eq!((unread.index, unread.value.as_str()), (1, "13/14/2024"));
+    // Every column's first value it cannot read; a short year among four-digit ones too (chrono reads
+    // `%Y` from one to four digits: 03/16/24 would be the year 24).
+    let both = DateColumns(vec![
+        (0, Written::of("15/03/2024").unwrap()),
+        (1, Written::of("03/15/2024").unwrap()),
+    ]);
+    let two = DataFrame::new(
+        3,
+        vec![
+            Column::new("e".into(), ["15/03/2024", "16/03/24", "17/03/2024"]),
+            Column::new("d".into(), ["03/15/2024", "13/14/2024", "02/30/2024"]),
+        ],
+    )
+    .unwrap();
+    let error = both.convert(two).unwrap_err();
+    assert_eq!(
+        unread(&error).unwrap(),
+        [(0, "16/03/24".to_owned()), (1, "13/14/2024".to_owned())]
+    );
 
     let short = DateColumns(vec![(1, Written::of("15/03/70 13:05").unwrap())]);
     let converted = short
-        .convert(frame(&[Some("15/03/70 13:05"), Some("01/02/24 00:00")]))
+        .convert(frame(&[
+            Some("15/03/70 13:05"),
+            Some("01/02/24 00:00"),
+            Some("01/02/69 00:00"),
+        ]))
         .unwrap();
     assert_eq!(
         converted
@@ -120,29 +145,73 @@ fn columns_convert_with_their_format_and_name_the_first_value_they_cannot_read()
             .unwrap(),
         Column::new(
             "d".into(),
-            ["1970-03-15 13:05:00.000000", "2024-02-01 00:00:00.000000"]
+            [
+                "1970-03-15 13:05:00.000000",
+                "2024-02-01 00:00:00.000000",
+                "2069-02-01 00:00:00.000000"
+            ]
         )
     );
     assert_eq!(
         short.stored_schema(&converted.schema().clone()).get("d"),
         Some(&DataType::Datetime(TimeUnit::Microseconds, None))
     );
+
+    let iso = DateColumns(vec![(1, Written::of("2024-03-15 1:30 PM").unwrap())]);
+    let converted = iso
+        .convert(frame(&[
+            Some("2024-03-15 1:30 PM"),
+            Some("2024-3-16 12:05 am"),
+        ]))
+        .unwrap();
+    assert_eq!(
+        converted
+            .column("d")
+            .unwrap()
+            .cast(&DataType::String)
+            .unwrap(),
+        Column::new(
+            "d".into(),
+            ["2024-03-15 13:30:00.000000", "2024-03-16 00:05:00.000000"]
+        )
+    );
 }
 
 #[test]
-fn notes_name_the_order_only_where_the_reader_should_know_it() {
-    let us = Written::of("03/15/2024").unwrap();
-    assert!(us.note("d", false).unwrap().contains("month first"));
-    let day_first = Written::of("15/03/2024").unwrap();
-    assert_eq!(day_first.note("d", false), None);
-    let either = Written::of("01/02/2024").unwrap();
-    assert_eq!(either.note("d", false), None);
-    assert!(
-        either
-            .note("d", true)
-            .unwrap()
-            .contains("date_order=month_first")
+fn year_first_dates_are_taken_only_with_a_twelve_hour_time() {
+    assert_eq!(order("2024-03-15 1:30 PM"), Some(Order::YearFirst));
+    assert_eq!(order("2024-03-15 13:30"), None);
+    assert_eq!(order("2024-03-15"), None);
+    assert_eq!(order("2024-13-15 1:30 PM"), None);
+    assert_eq!(
+        Written::of_column(["2024-03-15 1:30 PM", "01-02-2024 1:30 PM"]),
+        None
     );
-    let short = Written::of("15/03/24").unwrap();
-    assert!(short.note("d", false).unwrap().contains("Two-digit years"));
+}
+
+#[test]
+fn notes_say_one_thing_per_kind_of_column() {
+    let written = |v: &str| Written::of(v).unwrap();
+    let dates = BTreeMap::from([
+        (0, written("03/15/2024")),
+        (1, written("03/15/24")),
+        (2, written("15/03/24")),
+        (3, written("15/03/2024")),
+        (4, written("03/16/2024")),
+    ]);
+    let undated = BTreeMap::from([(5, "13/14/2024".to_owned())]);
+    let names: Vec<String> = ["a", "b", "c", "d", "e", "f"].map(String::from).into();
+    let notes = notes(&dates, &undated, &names, Path::new("/nonexistent")).unwrap();
+    assert_eq!(
+        notes,
+        [
+            "columns `a`, `b` and `e` write dates month first (03/15/2024): they were read so.",
+            "column `c` has two-digit years: read as day/month/year, the years as 1970 to 2069 (69 is \
+             2069, 70 is 1970).",
+            "column `b` has two-digit years: read as month/day/year, the years as 1970 to 2069 (69 is \
+             2069, 70 is 1970).",
+            "kept as text, though they start with dates written as numbers, for a value unlike the others: \
+             `f` (`13/14/2024`).",
+        ]
+    );
 }

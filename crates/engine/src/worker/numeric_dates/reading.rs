@@ -1,0 +1,232 @@
+//! Converting the columns of dates written as three numbers, piece by piece, and what the upload's notes
+//! say about them once the whole file is stored.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::Path;
+
+use polars::prelude::*;
+
+use contracts::DateOrder;
+
+use super::{Order, Written};
+use crate::worker::headers;
+
+/// Values that the format of their column (read by [`DateColumns`]) did not read: the first one of each
+/// such column in a piece, by column position.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", describe(.0))]
+pub(crate) struct Unread(pub(crate) Vec<(usize, String)>);
+
+fn describe(unread: &[(usize, String)]) -> String {
+    let each: Vec<String> = unread
+        .iter()
+        .map(|(index, value)| format!("`{value}` in column number {}", index + 1))
+        .collect();
+    format!(
+        "not written like the column's other dates: {}",
+        each.join(", ")
+    )
+}
+
+impl From<Unread> for std::io::Error {
+    fn from(unread: Unread) -> Self {
+        std::io::Error::other(unread)
+    }
+}
+
+/// The [`Unread`] values, when `error` reports them.
+pub(crate) fn unread(error: &PolarsError) -> Option<&[(usize, String)]> {
+    match error {
+        PolarsError::IO { error, .. } => error
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<Unread>())
+            .map(|unread| unread.0.as_slice()),
+        _ => None,
+    }
+}
+
+/// The columns parsed as text and converted to dates here, by position, with how each is written.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DateColumns(pub(crate) Vec<(usize, Written)>);
+
+impl DateColumns {
+    /// `parsed` (the schema pieces are parsed with, these columns text) with these columns' stored types.
+    pub(crate) fn stored_schema(&self, parsed: &SchemaRef) -> SchemaRef {
+        if self.0.is_empty() {
+            return parsed.clone();
+        }
+        let mut schema = parsed.as_ref().clone();
+        for (index, written) in &self.0 {
+            if let Some((_, dtype)) = schema.get_at_index_mut(*index) {
+                *dtype = written.dtype();
+            }
+        }
+        Arc::new(schema)
+    }
+
+    /// `frame`, a parsed piece, with these columns converted. An [`Unread`] error names, for every column
+    /// whose format did not read a value, the first such value: one restart settles them all.
+    pub(crate) fn convert(&self, mut frame: DataFrame) -> PolarsResult<DataFrame> {
+        if self.0.is_empty() {
+            return Ok(frame);
+        }
+        let mut unread = Vec::new();
+        for (index, written) in &self.0 {
+            let column = &frame.columns()[*index];
+            // As the sample was read (`Written::of_column`): spaces around a value, and null tokens with
+            // spaces around them, which the piece parser keeps.
+            let text: StringChunked = column
+                .str()?
+                .iter()
+                .map(|v| v.map(str::trim).filter(|v| !headers::is_null_text(v)))
+                .collect();
+            let text = text.with_name(column.name().clone());
+            let dates = written.parse(&text)?;
+            match first_unread(&text, &dates, written)? {
+                Some(value) => unread.push((*index, value)),
+                None => {
+                    frame.replace_column(*index, dates)?;
+                }
+            }
+        }
+        if !unread.is_empty() {
+            return Err(std::io::Error::from(Unread(unread)).into());
+        }
+        // The Parquet writer takes row groups chunk by chunk, the same in every column.
+        frame.align_chunks_par();
+        Ok(frame)
+    }
+}
+
+/// The first value of `text` that `dates` lost: one the format did not read, or (chrono reads `%Y` as one
+/// to four digits) a short year in a column of four-digit years, which would be the year 24.
+fn first_unread(
+    text: &StringChunked,
+    dates: &Column,
+    written: &Written,
+) -> PolarsResult<Option<String>> {
+    let mut lost = text.is_not_null() & dates.is_null();
+    if !written.short_year() {
+        let years = dates.as_materialized_series().year()?;
+        lost = lost | years.lt(1000);
+    }
+    if !lost.any() {
+        return Ok(None);
+    }
+    Ok(text.filter(&lost)?.get(0).map(str::to_owned))
+}
+
+/// What the upload's notes say about the columns read as `dates` from the stored `parquet`, and about the
+/// columns that looked like such dates but are text because of `undated`'s value, one note per kind of
+/// column (a file may have hundreds). Whether a column read day first only had days of 12 or less is known
+/// once every value is read.
+pub(crate) fn notes(
+    dates: &BTreeMap<usize, Written>,
+    undated: &BTreeMap<usize, String>,
+    names: &[String],
+    parquet: &Path,
+) -> PolarsResult<Vec<String>> {
+    let name = |index: &usize| names.get(*index).map_or("?", String::as_str);
+    let (mut month_first, mut assumed, mut short) = (Vec::new(), Vec::new(), Vec::new());
+    let mut example = None;
+    for (index, written) in dates {
+        match written.order {
+            Order::MonthFirst => month_first.push(name(index)),
+            Order::Either if largest_day(parquet, name(index))? <= 12 => {
+                example.get_or_insert_with(|| written.example());
+                assumed.push((name(index), written.either_as()));
+            }
+            _ => {}
+        }
+        if written.short_year() {
+            let order = match (written.order, written.either_as()) {
+                (Order::MonthFirst, _) | (Order::Either, DateOrder::MonthFirst) => "month/day/year",
+                _ => "day/month/year",
+            };
+            short.push((name(index), order));
+        }
+    }
+    let mut notes = Vec::new();
+    if !month_first.is_empty() {
+        notes.push(format!(
+            "{} dates month first (03/15/2024): they were read so.",
+            listed(&month_first, "writes", "write")
+        ));
+    }
+    let example = example.unwrap_or_default();
+    for (order, said) in [
+        (
+            DateOrder::DayFirst,
+            "they were read day first. If they are month first, upload again choosing \"month first\" under \
+             \"Dates like 01/02/2024\" (`?date_order=month_first`).",
+        ),
+        (
+            DateOrder::MonthFirst,
+            "they were read month first, as `date_order` asked.",
+        ),
+    ] {
+        let columns: Vec<&str> = assumed
+            .iter()
+            .filter(|(_, o)| *o == order)
+            .map(|(n, _)| *n)
+            .collect();
+        if !columns.is_empty() {
+            notes.push(format!(
+                "{}: every date reads both ways ({example} is 1 February or 2 January); {said}",
+                listed(&columns, "", "")
+            ));
+        }
+    }
+    for order in ["day/month/year", "month/day/year"] {
+        let columns: Vec<&str> = short
+            .iter()
+            .filter(|(_, o)| *o == order)
+            .map(|(n, _)| *n)
+            .collect();
+        if !columns.is_empty() {
+            notes.push(format!(
+                "{} two-digit years: read as {order}, the years as 1970 to 2069 (69 is 2069, 70 is 1970).",
+                listed(&columns, "has", "have")
+            ));
+        }
+    }
+    let undated: Vec<String> = undated
+        .iter()
+        .map(|(index, value)| format!("`{}` (`{value}`)", name(index)))
+        .collect();
+    if !undated.is_empty() {
+        notes.push(format!(
+            "kept as text, though they start with dates written as numbers, for a value unlike the others: {}.",
+            undated.join(", ")
+        ));
+    }
+    Ok(notes)
+}
+
+/// "column `a` writes" or "columns `a`, `b` and `c` write", with the list cut after ten names.
+fn listed(names: &[&str], one_verb: &str, many_verb: &str) -> String {
+    let quoted: Vec<String> = names.iter().take(10).map(|n| format!("`{n}`")).collect();
+    let (noun, verb) = match names.len() {
+        1 => ("column", one_verb),
+        _ => ("columns", many_verb),
+    };
+    let list = match names.len() {
+        1 => quoted[0].clone(),
+        n if n <= 10 => format!("{} and {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+        n => format!("{} and {} more", quoted.join(", "), n - 10),
+    };
+    format!("{noun} {list} {verb}").trim_end().to_owned()
+}
+
+/// The largest day of the month in the stored column `name` (0 when it holds no dates).
+fn largest_day(parquet: &Path, name: &str) -> PolarsResult<i64> {
+    let stored = ParquetReader::new(File::open(parquet)?)
+        .with_columns(Some(vec![name.to_owned()]))
+        .finish()?;
+    let largest = stored
+        .lazy()
+        .select([col(name).dt().day().max().cast(DataType::Int64)])
+        .collect()?;
+    Ok(largest.columns()[0].i64()?.get(0).unwrap_or(0))
+}
