@@ -178,14 +178,44 @@ fn columns_convert_with_their_format_and_name_the_first_value_they_cannot_read()
 }
 
 #[test]
-fn year_first_dates_are_taken_only_with_a_twelve_hour_time() {
+fn year_first_dates_are_taken_only_with_a_time_of_day() {
     assert_eq!(order("2024-03-15 1:30 PM"), Some(Order::YearFirst));
-    assert_eq!(order("2024-03-15 13:30"), None);
-    assert_eq!(order("2024-03-15"), None);
-    assert_eq!(order("2024-13-15 1:30 PM"), None);
+    assert_eq!(order("2024-03-15 13:30"), Some(Order::YearFirst));
+    assert_eq!(order("2024-03-15T13:30:05"), Some(Order::YearFirst));
+    for polars_own in [
+        "2024-03-15",
+        "2024-13-15 1:30 PM",
+        "2024-03-15T13:30:05Z",
+        "2024-03-15 13:30:05.250",
+        "2024-03-15 13:30:05+01:00",
+    ] {
+        assert_eq!(order(polars_own), None, "{polars_own}");
+    }
     assert_eq!(
         Written::of_column(["2024-03-15 1:30 PM", "01-02-2024 1:30 PM"]),
         None
+    );
+    assert_eq!(
+        Written::of_column(["2024-03-15 13:30:00", "2024-03-15T13:30:00"]),
+        None
+    );
+    let iso = DateColumns(vec![(1, Written::of("2024-03-15T13:30:05").unwrap())]);
+    let converted = iso
+        .convert(frame(&[
+            Some("2024-03-15T13:30:05"),
+            Some("2024-3-1T00:00:00"),
+        ]))
+        .unwrap();
+    assert_eq!(
+        converted
+            .column("d")
+            .unwrap()
+            .cast(&DataType::String)
+            .unwrap(),
+        Column::new(
+            "d".into(),
+            ["2024-03-15 13:30:05.000000", "2024-03-01 00:00:00.000000"]
+        )
     );
 }
 
