@@ -64,7 +64,7 @@ impl Walker<'_> {
         if crate::syntax::shallow(e) {
             crate::sqlite_calls::respell(e);
         }
-        if !self.date_trunc(e) && !self.moving_window(e) {
+        if !self.date_trunc(e) && !self.day_count(e) && !self.moving_window(e) {
             self.expr_kind(e);
         }
         crate::compat::days_between(&self.scopes, e);
@@ -123,6 +123,10 @@ impl Walker<'_> {
                 crate::compat::numeric_comparison(&self.scopes, left, op, right);
                 self.typed_comparison(left, op, right);
                 if !self.too_deep() {
+                    if compares {
+                        self.date_against_other_text(left, &[right]);
+                        self.date_against_other_text(right, &[left]);
+                    }
                     crate::temporal::date_against_datetime_text(&self.scopes, left, op, right);
                     crate::temporal::date_against_partial_text(&self.scopes, left, op, right);
                     crate::temporal::date_expression_against_date_text(
@@ -144,6 +148,7 @@ impl Walker<'_> {
                 crate::compat::numeric_list(&self.scopes, expr, &mut items);
                 self.typed_list(expr, list);
                 if !self.too_deep() {
+                    self.date_against_other_text(expr, &list.iter().collect::<Vec<_>>());
                     crate::compat::uniform_numbers(list);
                     crate::temporal::datetime_in_list(&self.scopes, e);
                 }
@@ -160,6 +165,7 @@ impl Walker<'_> {
                 self.value(high, true);
                 crate::compat::numeric_list(&self.scopes, expr, &mut [low, high]);
                 if !self.too_deep() {
+                    self.date_against_other_text(expr, &[low, high]);
                     crate::temporal::date_between(&self.scopes, expr, low, high);
                 }
             }
@@ -297,7 +303,8 @@ impl Walker<'_> {
                 }
             }
             Expr::Subquery(q) => {
-                self.query(q);
+                let out = self.query(q);
+                crate::temporal::date_subquery(q, &out);
             }
             Expr::Array(arr) => arr.elem.iter_mut().for_each(|x| self.expr(x)),
             Expr::Exists { .. } => self.unsupported(

@@ -11,6 +11,7 @@ mod calls;
 mod catalog;
 mod compat;
 mod date_trunc;
+mod day_counts;
 mod defensive;
 mod expr;
 mod frames;

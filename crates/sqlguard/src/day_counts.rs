@@ -1,0 +1,296 @@
+//! Days (and months, years, hours) between two dates in the spellings models bring from other databases,
+//! which Polars SQL lacks: SQLite's `julianday(b) - julianday(a)`, MySQL's `DATEDIFF(b, a)`, SQL Server's and
+//! Snowflake's `DATEDIFF(day, a, b)`, BigQuery's `DATE_DIFF(b, a, DAY)`, and PostgreSQL's
+//! `EXTRACT(DAY FROM b - a)` and `EXTRACT(EPOCH FROM b - a)`.
+//!
+//! Each becomes an expression of calls Polars has, built around the original arguments before they are
+//! walked; the walk then checks and rewrites them as anywhere else (a date difference becomes days there).
+
+use sqlparser::ast::{DateTimeField, Expr};
+
+use crate::issue::Rule;
+use crate::relations::location_of;
+use crate::scope::SelectScope;
+use crate::temporal::{chrono_like_date, chrono_like_datetime, is_date_expr, text_literal};
+use crate::walk::Walker;
+
+/// The Julian day of 1970-01-01 00:00, where Polars counts dates and datetimes from.
+const UNIX_EPOCH_JULIAN_DAY: &str = "2440587.5";
+
+/// The boundaries `DATEDIFF` counts between two dates.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Unit {
+    Second,
+    Minute,
+    Hour,
+    Day,
+    Month,
+    Quarter,
+    Year,
+}
+
+impl Unit {
+    fn parse(e: &Expr) -> Option<Unit> {
+        let word = match e {
+            Expr::Identifier(ident) if ident.quote_style.is_none() => ident.value.as_str(),
+            other => text_literal(other)?,
+        };
+        let word = word.trim().to_ascii_lowercase();
+        Some(match word.strip_suffix('s').unwrap_or(&word) {
+            "second" | "ss" | "s" => Unit::Second,
+            "minute" | "mi" | "n" => Unit::Minute,
+            "hour" | "hh" => Unit::Hour,
+            "day" | "dd" | "d" => Unit::Day,
+            "month" | "mm" | "m" => Unit::Month,
+            "quarter" | "qq" | "q" => Unit::Quarter,
+            "year" | "yy" | "yyyy" => Unit::Year,
+            _ => return None,
+        })
+    }
+}
+
+/// `x` as SQL Polars reads as a date or datetime: a `'2024-01-15'` or `'2024-01-15 10:30:00'` literal cast,
+/// anything else as written.
+fn temporal(x: &Expr) -> String {
+    match text_literal(x) {
+        Some(text) if chrono_like_date(text) => format!("CAST('{text}' AS DATE)"),
+        Some(text) if chrono_like_datetime(text) => {
+            format!("CAST('{}' AS TIMESTAMP)", text.replacen(' ', "T", 1))
+        }
+        _ => x.to_string(),
+    }
+}
+
+fn is_date(scopes: &[SelectScope], x: &Expr) -> bool {
+    is_date_expr(scopes, x) || text_literal(x).is_some_and(chrono_like_date)
+}
+
+/// Seconds since 1970 of a date or datetime (a text column is read as `EXTRACT` reads it).
+fn epoch_seconds(scopes: &[SelectScope], x: &Expr) -> String {
+    if is_date(scopes, x) {
+        format!("(CAST({} AS BIGINT) * 86400)", temporal(x))
+    } else if text_literal(x).is_some() || crate::compat::is_column_of_kind(scopes, x, |r| &r.texts)
+    {
+        format!("EXTRACT(EPOCH FROM {})", temporal(x))
+    } else {
+        format!("EXTRACT(EPOCH FROM CAST({x} AS TIMESTAMP))")
+    }
+}
+
+/// The day since 1970 that a date or datetime falls on.
+fn day_number(scopes: &[SelectScope], x: &Expr) -> String {
+    if is_date(scopes, x) {
+        format!("CAST({} AS BIGINT)", temporal(x))
+    } else {
+        format!(
+            "CAST(FLOOR({} / 86400) AS BIGINT)",
+            epoch_seconds(scopes, x)
+        )
+    }
+}
+
+fn part(field: &str, x: &Expr) -> String {
+    format!("EXTRACT({field} FROM {})", temporal(x))
+}
+
+/// `to - from` counted in `unit` boundaries crossed, as SQL Server's `DATEDIFF` counts.
+fn boundaries(scopes: &[SelectScope], unit: Unit, from: &Expr, to: &Expr) -> String {
+    let clock = |size: u32| {
+        let at = |x: &Expr| format!("FLOOR({} / {size})", epoch_seconds(scopes, x));
+        format!("CAST({} - {} AS BIGINT)", at(to), at(from))
+    };
+    let months = |x: &Expr, per_year: u32, field: &str| {
+        format!("({} * {per_year} + {})", part("YEAR", x), part(field, x))
+    };
+    match unit {
+        Unit::Second => clock(1),
+        Unit::Minute => clock(60),
+        Unit::Hour => clock(3600),
+        Unit::Day => format!(
+            "({} - {})",
+            day_number(scopes, to),
+            day_number(scopes, from)
+        ),
+        Unit::Month => format!(
+            "({} - {})",
+            months(to, 12, "MONTH"),
+            months(from, 12, "MONTH")
+        ),
+        Unit::Quarter => format!(
+            "({} - {})",
+            months(to, 4, "QUARTER"),
+            months(from, 4, "QUARTER")
+        ),
+        Unit::Year => format!("({} - {})", part("YEAR", to), part("YEAR", from)),
+    }
+}
+
+/// The SQL a day-count call means, `Err` with what to write instead when it is one that cannot be read.
+fn call(scopes: &[SelectScope], name: &str, args: &[&Expr]) -> Result<String, String> {
+    match (name, args) {
+        ("julianday", [x]) => Ok(match is_date(scopes, x) {
+            true => format!("({} + {UNIX_EPOCH_JULIAN_DAY})", day_number(scopes, x)),
+            false => format!(
+                "({} / 86400.0 + {UNIX_EPOCH_JULIAN_DAY})",
+                epoch_seconds(scopes, x)
+            ),
+        }),
+        ("julianday", _) => Err(
+            "julianday takes one date: write the days between two dates as `b - a` \
+                                 (whole days between dates) or `julianday(b) - julianday(a)`."
+                .into(),
+        ),
+        // MySQL: the days between the two dates' days, later one first.
+        ("datediff", [to, from]) => Ok(boundaries(scopes, Unit::Day, from, to)),
+        // SQL Server, Snowflake, Redshift: the unit first, then from and to.
+        ("datediff", [unit, from, to]) => match Unit::parse(unit) {
+            Some(unit) => Ok(boundaries(scopes, unit, from, to)),
+            None => Err(units_advice("DATEDIFF(day, a, b)")),
+        },
+        // BigQuery: to and from, then the unit.
+        ("date_diff", [to, from, unit]) => match Unit::parse(unit) {
+            Some(unit) => Ok(boundaries(scopes, unit, from, to)),
+            None => Err(units_advice("DATE_DIFF(b, a, DAY)")),
+        },
+        ("date_diff", _) => {
+            Err("DATE_DIFF takes (end, start, unit), as DATE_DIFF(b, a, DAY).".into())
+        }
+        _ => Err(
+            "DATEDIFF takes (unit, start, end), as DATEDIFF(day, a, b), or (end, start) for days."
+                .into(),
+        ),
+    }
+}
+
+fn units_advice(example: &str) -> String {
+    format!(
+        "{example} counts second, minute, hour, day, month, quarter or year boundaries; for weeks count days \
+         and divide by 7."
+    )
+}
+
+/// The field `DATE_PART('day', x)` names, of those `extract` reads: day and epoch.
+fn date_part_field(word: &Expr) -> Option<DateTimeField> {
+    match text_literal(word)?.trim().to_ascii_lowercase().as_str() {
+        "day" | "days" => Some(DateTimeField::Day),
+        "epoch" => Some(DateTimeField::Epoch),
+        _ => None,
+    }
+}
+
+/// PostgreSQL's `EXTRACT(DAY FROM b - a)` (the whole days of the interval), `EXTRACT(EPOCH FROM b - a)` (its
+/// seconds) and `EXTRACT(EPOCH FROM d)` of a date (its seconds since 1970; Polars failed: "`nanosecond`
+/// operation not supported for dtype `date`"): `None` for any other part or argument.
+fn extract(scopes: &[SelectScope], field: &DateTimeField, x: &Expr) -> Option<String> {
+    let mut inner = x;
+    while let Expr::Nested(nested) = inner {
+        inner = nested;
+    }
+    if matches!(field, DateTimeField::Epoch) && is_date(scopes, inner) {
+        return Some(epoch_seconds(scopes, inner));
+    }
+    let Expr::BinaryOp {
+        left,
+        op: sqlparser::ast::BinaryOperator::Minus,
+        right,
+    } = inner
+    else {
+        return None;
+    };
+    let is_temporal = |x: &Expr| {
+        is_date(scopes, x)
+            || text_literal(x).is_some_and(chrono_like_datetime)
+            || crate::compat::is_column_of_kind(scopes, x, |r| &r.datetimes)
+    };
+    if !(is_temporal(left) && is_temporal(right)) {
+        return None;
+    }
+    let dates = is_date(scopes, left) && is_date(scopes, right);
+    let seconds = format!(
+        "({} - {})",
+        epoch_seconds(scopes, left),
+        epoch_seconds(scopes, right)
+    );
+    match field {
+        // Two dates: PostgreSQL's difference is already the days (its EXTRACT refuses a number; the author
+        // means the days).
+        DateTimeField::Day | DateTimeField::Days if dates => Some(format!(
+            "({} - {})",
+            day_number(scopes, left),
+            day_number(scopes, right)
+        )),
+        // Whole days, toward zero, as PostgreSQL's interval keeps them.
+        DateTimeField::Day | DateTimeField::Days => {
+            Some(format!("CAST({seconds} / 86400 AS BIGINT)"))
+        }
+        DateTimeField::Epoch => Some(seconds),
+        _ => None,
+    }
+}
+
+impl Walker<'_> {
+    /// Rewrites `e` when it counts days between dates in another database's spelling (see the module); true
+    /// when it did (and walked the result) or refused it.
+    pub(crate) fn day_count(&mut self, e: &mut Expr) -> bool {
+        let (rewritten, location) = match e {
+            Expr::Extract { field, expr, .. } => match extract(&self.scopes, field, expr) {
+                Some(text) => (Ok(text), None),
+                None => return false,
+            },
+            Expr::Function(f) => {
+                let Some(name) = crate::syntax::function_name(&f.name) else {
+                    return false;
+                };
+                let args = crate::syntax::plain_args_of(&f.args).filter(|_| f.over.is_none());
+                match name.as_str() {
+                    // `DATE_PART('day', b - a)`, as `EXTRACT(DAY FROM b - a)`.
+                    "date_part" => {
+                        let Some([word, x]) = args.as_deref() else {
+                            return false;
+                        };
+                        let field = date_part_field(word);
+                        match field.and_then(|field| extract(&self.scopes, &field, x)) {
+                            Some(text) => (Ok(text), None),
+                            None => return false,
+                        }
+                    }
+                    "julianday" | "datediff" | "date_diff" => {
+                        // `julianday('now')` is refused where the other ways of asking for today are.
+                        let now = |a: &&Expr| {
+                            text_literal(a).is_some_and(|t| t.eq_ignore_ascii_case("now"))
+                        };
+                        let rewritten = match args {
+                            Some(args) if args.iter().any(now) => Err(format!(
+                                "`{name}('now')` is not allowed: an answer must not change with the day it \
+                                 is asked. For \"recent\" questions, count back from the data's own latest \
+                                 date, `(SELECT MAX(d) FROM data)`."
+                            )),
+                            Some(args) => call(&self.scopes, &name, &args),
+                            None => Err(format!(
+                                "{name} takes plain arguments, without DISTINCT, FILTER or OVER."
+                            )),
+                        };
+                        (rewritten, location_of(&f.name))
+                    }
+                    _ => return false,
+                }
+            }
+            _ => return false,
+        };
+        match rewritten.map(|text| crate::parse_expression(&text)) {
+            Ok(Some(parsed)) => {
+                *e = Expr::Nested(Box::new(parsed));
+                self.expr(e);
+            }
+            Ok(None) => self.reject(
+                Rule::UnsupportedSyntax,
+                "this day count could not be written for the engine; subtract two date columns (`b - a` is \
+                 days)."
+                    .to_owned(),
+                location,
+            ),
+            Err(message) => self.reject(Rule::UnsupportedSyntax, message, location),
+        }
+        true
+    }
+}
