@@ -226,10 +226,10 @@ async fn many_date_columns_settle_together() {
     let header: Vec<String> = (0..9).map(|i| format!("d{i}")).collect();
     let mut csv = header.join(",") + "\n";
     for _ in 0..1_200 {
-        csv.push_str(&vec!["01/02/2024"; 9].join(","));
+        csv.push_str(&["01/02/2024"; 9].join(","));
         csv.push('\n');
     }
-    csv.push_str(&vec!["01/13/2024"; 9].join(","));
+    csv.push_str(&["01/13/2024"; 9].join(","));
     csv.push('\n');
     let dataset = app.dataset("nine", &csv).await;
     assert_eq!(column_types(&dataset), vec!["date"; 9], "{dataset}");

@@ -94,7 +94,9 @@ fn kind(value: &str) -> Kind {
         Kind::Empty
     } else if v.parse::<f64>().is_ok() {
         Kind::Number
-    } else if chrono::NaiveDate::parse_from_str(v.get(..10).unwrap_or(v), "%Y-%m-%d").is_ok() {
+    } else if chrono::NaiveDate::parse_from_str(v.get(..10).unwrap_or(v), "%Y-%m-%d").is_ok()
+        || super::numeric_dates::Written::of(v).is_some()
+    {
         Kind::Date
     } else {
         Kind::Text
@@ -193,6 +195,10 @@ mod tests {
         let dates = rows(&["2024-01-02,3", "2024-01-03,4"]);
         assert!(first_row_is_data(&first("2024-01-01,2"), &dates));
         assert!(!first_row_is_data(&first("when,2"), &dates));
+        // US dates and dates with times tell as ISO dates do.
+        let us = rows(&["03/16/2024,Lyon", "03/17/2024 1:30 PM,Nice"]);
+        assert!(first_row_is_data(&first("03/15/2024,Paris"), &us));
+        assert!(!first_row_is_data(&first("day,city"), &us));
         assert!(!first_row_is_data(&first("a,b"), &[]));
     }
 
