@@ -201,7 +201,15 @@ impl Walker<'_> {
                     for item in &mut spec.order_by {
                         crate::windows::named_after_a_column(&mut item.expr);
                     }
-                    crate::windows::one_direction(&self.scopes, &mut spec.order_by);
+                    // Polars refuses a window among the keys of a RANK over several keys.
+                    let nested =
+                        !matches!(name.as_str(), "rank" | "dense_rank") || spec.order_by.len() < 2;
+                    let ranked =
+                        crate::windows::one_direction(&self.scopes, &mut spec.order_by, nested);
+                    // Each holds a window of its own, which is checked (and its NULLs placed) like any.
+                    for i in ranked {
+                        self.expr(&mut spec.order_by[i].expr);
+                    }
                     crate::windows::place_nulls(&self.scopes, &mut spec.order_by);
                 }
                 if let Some(frame) = spec.window_frame.as_mut() {

@@ -166,6 +166,49 @@ fn holds_no_nulls(scopes: &[SelectScope], e: &Expr) -> bool {
             op: BinaryOperator::Multiply,
             right,
         } if crate::syntax::integer_literal(right).is_some() => holds_no_nulls(scopes, left),
+        Expr::Cast { expr: inner, .. } => holds_no_nulls(scopes, inner),
+        Expr::Value(v) => !matches!(v.value, sqlparser::ast::Value::Null),
+        // A rank of a window key (its NULLs are flagged) and a count.
+        Expr::Function(f)
+            if f.over.is_some()
+                && crate::syntax::function_name(&f.name).is_some_and(|name| {
+                    matches!(
+                        name.as_str(),
+                        "row_number" | "rank" | "dense_rank" | "count"
+                    )
+                }) =>
+        {
+            true
+        }
+        // `COALESCE(x, MIN(x) OVER ())` is NULL only where every `x` is, which ties every row anyway.
+        Expr::Function(f)
+            if crate::syntax::function_name(&f.name).as_deref() == Some("coalesce") =>
+        {
+            let Some(args) = crate::syntax::plain_args_of(&f.args) else {
+                return false;
+            };
+            let least_of = |x: &Expr, m: &Expr| match m {
+                Expr::Function(g)
+                    if matches!(&g.over, Some(WindowType::WindowSpec(w)) if w.partition_by.is_empty()
+                        && w.order_by.is_empty() && w.window_frame.is_none())
+                        && crate::syntax::function_name(&g.name).as_deref() == Some("min") =>
+                {
+                    crate::syntax::plain_args_of(&g.args)
+                        .is_some_and(|a| matches!(a.as_slice(), [y] if *y == x))
+                }
+                _ => false,
+            };
+            args.iter().any(|a| holds_no_nulls(scopes, a))
+                || matches!(args.as_slice(), [x, m] if least_of(x, m))
+        }
+        Expr::Case {
+            conditions,
+            else_result: Some(otherwise),
+            ..
+        } => {
+            conditions.iter().all(|c| holds_no_nulls(scopes, &c.result))
+                && holds_no_nulls(scopes, otherwise)
+        }
         _ => crate::compat::holds_no_nulls(scopes, e),
     }
 }
@@ -211,28 +254,138 @@ pub(crate) fn named_after_a_column(e: &mut Expr) {
 }
 
 /// Polars sorts a window's keys in one direction ("OVER does not (yet) support mixed asc/desc
-/// directions"), which refused the usual tie-break `ORDER BY score DESC, id`. A number column sorted the
-/// other way round is its negation sorted this way: `"id" * -1 DESC` (not `-"id"`, which Polars reads as
-/// `0 - "id"` and names `literal`, like the NULL flag: see [`named_after_a_column`]).
-pub(crate) fn one_direction(scopes: &[SelectScope], order_by: &mut [OrderByExpr]) {
+/// directions"), which refused the usual tie-breaks `ORDER BY score DESC, id` and `ORDER BY salary DESC,
+/// name`. The keys sorted against the chosen direction are rewritten to sort its way:
+///
+/// - a number column is negated: `"id" * -1 DESC` (not `-"id"`, which Polars reads as `0 - "id"` and names
+///   `literal`, like the NULL flag: see [`named_after_a_column`]); a date, datetime or boolean column is
+///   negated as a number (`CAST("hired" AS BIGINT) * -1`);
+/// - any other key (text, an expression, a column of a WITH query) by its rank in its own order, NULLs
+///   placed as written (last both ways by default): `CASE WHEN "name" IS NOT NULL THEN DENSE_RANK() OVER
+///   (ORDER BY COALESCE("name", MIN("name") OVER ()) DESC) ELSE 0 END`. A rank never is NULL, so it needs
+///   no flag of its own, which lets NULLs of a text key sort right even as a second key; a negated column
+///   is used only where the flag of [`place_nulls`] serves it (it holds no NULL, or no key before it may).
+///
+/// The direction is the first key's, unless the keys that would then turn are not all columns that can be
+/// negated while the others are (`salary DESC, name` turns `salary`). A key after the first that may be
+/// NULL is ranked too, turning or not (`nested` allows ranks: not in the keys of a RANK over several
+/// keys, which Polars refuses). Every key then sorts one way and at most one may be NULL, so the rewritten
+/// window is left alone when validated again. Returns the positions of ranked keys, new expressions to be
+/// walked like the query's own.
+pub(crate) fn one_direction(
+    scopes: &[SelectScope],
+    order_by: &mut [OrderByExpr],
+    nested: bool,
+) -> Vec<usize> {
     let Some(first) = order_by.first() else {
-        return;
+        return Vec::new();
     };
-    let descending = first.options.asc == Some(false);
-    let other_way: Vec<usize> = (0..order_by.len())
-        .filter(|&i| (order_by[i].options.asc == Some(false)) != descending)
-        .collect();
-    let numeric = |i: &usize| crate::compat::is_numeric_column(scopes, &order_by[*i].expr);
-    if other_way.is_empty() || !other_way.iter().all(numeric) {
-        return;
-    }
-    for i in other_way {
-        let item = &mut order_by[i];
-        if let Some(negated) = crate::parse_expression(&format!("{} * -1", item.expr)) {
-            item.expr = negated;
-            item.options.asc = Some(!descending);
+    let first_descending = first.options.asc == Some(false);
+    let turning = |descending: bool| -> Vec<usize> {
+        (0..order_by.len())
+            .filter(|&i| (order_by[i].options.asc == Some(false)) != descending)
+            .collect()
+    };
+    let negatable = |i: &usize| negated(scopes, &order_by[*i].expr).is_some();
+    let descending = if turning(first_descending).iter().all(negatable) {
+        first_descending
+    } else if turning(!first_descending).iter().all(negatable) {
+        !first_descending
+    } else if nested {
+        first_descending
+    } else {
+        // Polars refuses a window in the keys of a RANK over several keys ("not allowed in aggregation
+        // context"): left as written, for Polars to refuse.
+        return Vec::new();
+    };
+    let mut ranked = Vec::new();
+    // Whether a key before this one may be NULL: the one NULL flag of `place_nulls` goes before it, and a
+    // NULL in a later key would sort first among rows tied on the earlier ones.
+    let mut flagged = false;
+    for (i, item) in order_by.iter_mut().enumerate() {
+        let no_nulls = holds_no_nulls(scopes, &item.expr);
+        let turns = (item.options.asc == Some(false)) != descending;
+        if !descending {
+            // Polars reads `ASC` beside a key without a direction as another direction.
+            item.options.asc = None;
+        }
+        let text = match (turns, negated(scopes, &item.expr)) {
+            (false, _) if no_nulls || !flagged || !nested => {
+                flagged |= !no_nulls;
+                continue;
+            }
+            (true, Some(negation)) if no_nulls || !flagged || !nested => {
+                flagged |= !no_nulls;
+                negation
+            }
+            _ => {
+                ranked.push(i);
+                rank_text(item, no_nulls, descending)
+            }
+        };
+        if let Some(expr) = crate::parse_expression(&text) {
+            item.expr = expr;
+            item.options.asc = descending.then_some(false);
+            if ranked.last() == Some(&i) {
+                item.options.nulls_first = None;
+            }
         }
     }
+    ranked
+}
+
+/// `e` negated, when it is a column of numbers, dates, datetimes or booleans of a registered table.
+fn negated(scopes: &[SelectScope], e: &Expr) -> Option<String> {
+    let of = |kind: fn(&crate::scope::Relation) -> &Vec<String>| {
+        crate::compat::is_column_of_kind(scopes, e, kind)
+    };
+    if crate::compat::is_numeric_column(scopes, e) {
+        Some(format!("{e} * -1"))
+    } else if of(|r| &r.dates) || of(|r| &r.datetimes) {
+        Some(format!("CAST({e} AS BIGINT) * -1"))
+    } else if of(|r| &r.booleans) {
+        Some(format!("CAST({e} AS INT) * -1"))
+    } else {
+        None
+    }
+}
+
+/// A number that sorts, in the window's direction (`descending`), as `item` sorts in its own, with its
+/// NULLs where it puts them (last unless `NULLS FIRST`): its dense rank, turned round or not, with 0 or 1
+/// for NULL beyond every rank. Named after its column (the CASE after its first result, the rank after its
+/// first key), so that it can sort beside the NULL flag.
+fn rank_text(item: &OrderByExpr, no_nulls: bool, descending: bool) -> String {
+    let e = &item.expr;
+    let own_descending = item.options.asc == Some(false);
+    let nulls_first = item.options.nulls_first == Some(true);
+    let key = if no_nulls {
+        format!("{e}")
+    } else {
+        // Never NULL (the NULL rows' rank is replaced), so the rank's window needs no flag itself.
+        format!("COALESCE({e}, MIN({e}) OVER ())")
+    };
+    let rank = |reversed: bool| {
+        let direction = if own_descending != reversed {
+            " DESC"
+        } else {
+            ""
+        };
+        format!("DENSE_RANK() OVER (ORDER BY {key}{direction})")
+    };
+    if no_nulls {
+        return if descending {
+            format!("{} * -1", rank(false))
+        } else {
+            rank(false)
+        };
+    }
+    let (value, null_value) = match (descending, nulls_first) {
+        (false, true) => (rank(false), 0),
+        (false, false) => (format!("{} * -1", rank(true)), 1),
+        (true, true) => (format!("{} * -1", rank(false)), 0),
+        (true, false) => (rank(true), 0),
+    };
+    format!("CASE WHEN {e} IS NOT NULL THEN {value} ELSE {null_value} END")
 }
 
 /// `LAG(x, n, default)` and `LEAD(x, n, default)`: Polars takes no default ("LAG expects 1 or 2
