@@ -327,19 +327,25 @@ fn in_lists_mixing_decimals_and_whole_numbers_are_all_decimals() {
 
 #[test]
 fn windows_sorted_both_ways_and_offsets_with_defaults_run_on_polars() {
-    // A number column sorted the other way round is negated.
+    // A number column sorted the other way round is negated, where the NULL flag serves it (here the
+    // first key may be NULL, and so may `id`: it is ranked, its NULLs last).
     let q =
         ok("SELECT row_number() OVER (PARTITION BY country ORDER BY name DESC, id) AS n FROM data");
     assert!(
         q.sql().contains(
-            r#"ORDER BY CASE WHEN ("name") IS NULL THEN 0 ELSE 1 END DESC, "name" DESC, "id" * -1 DESC)"#
+            r#"ORDER BY CASE WHEN ("name") IS NULL THEN 0 ELSE 1 END DESC, "name" DESC, CASE WHEN "id" IS NOT NULL THEN DENSE_RANK() OVER (ORDER BY COALESCE("id", MIN("id") OVER ()) DESC) ELSE 0 END DESC)"#
         ),
         "{}",
         q.sql()
     );
-    // A text one cannot be: left for Polars to refuse.
+    // A text one cannot be: the number key turns instead.
     let q = ok("SELECT row_number() OVER (ORDER BY id DESC, name) AS n FROM data");
-    assert!(q.sql().contains(r#""id" DESC, "name")"#), "{}", q.sql());
+    assert!(
+        q.sql()
+            .contains(r#"ORDER BY CASE WHEN ("id" * -1) IS NULL THEN 1 ELSE 0 END, "id" * -1, "#),
+        "{}",
+        q.sql()
+    );
     // LAG with a default: the rows without a row before them get it.
     let q = ok("SELECT lag(a, 1, 0) OVER (PARTITION BY country ORDER BY id) AS p FROM data");
     assert!(
