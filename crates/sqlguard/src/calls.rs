@@ -240,6 +240,8 @@ impl Walker<'_> {
                 "`{name}` is not allowed: an answer must not change with the day it is asked. For \"recent\" \
                  questions, count back from the data's own latest date, `(SELECT MAX(d) FROM data)`."
             )
+        } else if let Some(advice) = crate::foreign_calls::advice(name) {
+            format!("`{name}` is not an allowed function (it is another database's): {advice}")
         } else {
             let close = functions::suggestions(name);
             let hint = match close.as_slice() {

@@ -162,6 +162,8 @@ pub(crate) fn length_argument(name: &str) -> Option<usize> {
 pub(crate) fn identifier_argument(name: &str) -> Option<usize> {
     match name.to_ascii_lowercase().as_str() {
         "normalize" => Some(1),
+        // SQL Server's unit (DATEADD(day, 1, d)), refused with advice: not a column to report as unknown.
+        "dateadd" | "datepart" | "datename" => Some(0),
         _ => None,
     }
 }

@@ -43,7 +43,9 @@ pub(crate) fn mentions_column(e: &Expr) -> bool {
         }
         match e {
             Expr::Identifier(_) | Expr::CompoundIdentifier(_) => true,
-            Expr::BinaryOp { left, right, .. } => go(left, depth + 1) || go(right, depth + 1),
+            Expr::BinaryOp { left, right, .. }
+            | Expr::IsDistinctFrom(left, right)
+            | Expr::IsNotDistinctFrom(left, right) => go(left, depth + 1) || go(right, depth + 1),
             Expr::Nested(x)
             | Expr::UnaryOp { expr: x, .. }
             | Expr::IsNull(x)
@@ -266,9 +268,19 @@ impl Walker<'_> {
                 if let Some(c) = crate::joins::constraint_mut(&mut join.join_operator) {
                     match c {
                         JoinConstraint::On(e) => {
+                            if crate::syntax::shallow(e) {
+                                crate::foreign_calls::distinct_from_precedence(e);
+                            }
                             // Polars applies such a condition to the wrong side, or drops the rows the
                             // outer join should keep.
-                            if outer && conjuncts(e).iter().any(|c| !pairs_columns(c)) {
+                            if outer && conjuncts(e).iter().any(|c| distinct_from(c)) {
+                                self.unsupported(
+                                    "IS [NOT] DISTINCT FROM in an outer join's ON",
+                                    "Polars joins only on `a.x = b.y` there: join on that (rows whose key is \
+                                     NULL then find no partner), or use an inner join, where `a.x IS NOT \
+                                     DISTINCT FROM b.x` runs.",
+                                );
+                            } else if outer && conjuncts(e).iter().any(|c| !pairs_columns(c)) {
                                 self.unsupported(
                                     "a condition other than `a.x = b.y` in an outer join's ON",
                                     "filter the joined table in a subquery: `LEFT JOIN (SELECT * FROM data \
@@ -313,9 +325,16 @@ fn pairs_columns(e: &Expr) -> bool {
     matches!(e, Expr::BinaryOp { left, op: BinaryOperator::Eq, right } if column(left) && column(right))
 }
 
+/// `a IS [NOT] DISTINCT FROM b`, which Polars has as an expression but not in a join's ON.
+fn distinct_from(e: &Expr) -> bool {
+    matches!(e, Expr::IsDistinctFrom(..) | Expr::IsNotDistinctFrom(..))
+}
+
 /// An inner join's ON conditions other than `a.x = b.y` (`b.dept = 'IT'`) move to WHERE, where they mean the
-/// same: Polars applied `b.dept = 'IT'` to the left table. Only while a pairing is left in the ON. Returns
-/// false when such a filter had to stay: a RIGHT or FULL join keeps rows that the filter in WHERE would drop.
+/// same: Polars applied `b.dept = 'IT'` to the left table. Only while a pairing is left in the ON, except
+/// `a.x IS NOT DISTINCT FROM b.x` (NULL matches NULL), which Polars refuses in ON: it always moves, and a join
+/// left with no condition is a CROSS JOIN filtered by the WHERE. Returns false when such a filter had to
+/// stay: a RIGHT or FULL join keeps rows that the filter in WHERE would drop.
 pub(crate) fn inner_join_filters_to_where(s: &mut Select) -> bool {
     let keeps_unmatched = s.from.iter().flat_map(|twj| &twj.joins).any(|join| {
         matches!(
@@ -331,20 +350,36 @@ pub(crate) fn inner_join_filters_to_where(s: &mut Select) -> bool {
             else {
                 continue;
             };
+            if crate::syntax::shallow(on) {
+                crate::foreign_calls::distinct_from_precedence(on);
+            }
             let parts = conjuncts(on);
-            if !parts.iter().any(|c| pairs_columns(c)) || parts.iter().all(|c| pairs_columns(c)) {
+            let paired = parts.iter().any(|c| pairs_columns(c));
+            let must_move = parts.iter().any(|c| distinct_from(c));
+            if !must_move && (!paired || parts.iter().all(|c| pairs_columns(c))) {
                 continue;
             }
             if keeps_unmatched {
                 return false;
             }
-            let (pairs, filters): (Vec<&Expr>, Vec<&Expr>) =
-                parts.into_iter().partition(|c| pairs_columns(c));
+            // With a pairing left, every other condition moves (as above); without, only those Polars
+            // refuses in ON (`a.id < b.id` stays, which Polars runs).
+            let (kept, filters): (Vec<&Expr>, Vec<&Expr>) = parts.into_iter().partition(|c| {
+                if paired {
+                    pairs_columns(c)
+                } else {
+                    !distinct_from(c)
+                }
+            });
             let joined = |parts: Vec<&Expr>| parts.into_iter().cloned().reduce(and);
-            let (Some(pairs), Some(filters)) = (joined(pairs), joined(filters)) else {
+            let filters: Vec<Expr> = filters.into_iter().map(as_comparisons).collect();
+            let Some(filters) = filters.into_iter().reduce(and) else {
                 continue;
             };
-            *on = pairs;
+            match joined(kept) {
+                Some(kept) => *on = kept,
+                None => join.join_operator = JoinOperator::CrossJoin(JoinConstraint::None),
+            }
             moved.push(filters);
         }
     }
@@ -356,6 +391,28 @@ pub(crate) fn inner_join_filters_to_where(s: &mut Select) -> bool {
         });
     }
     true
+}
+
+/// `a IS NOT DISTINCT FROM b` as `(a = b OR (a IS NULL AND b IS NULL))`, and `a IS DISTINCT FROM b` as
+/// `(a <> b OR (a IS NULL) <> (b IS NULL))`: the same rows in a WHERE (NULL where it is false). Polars 0.55
+/// drops the other conditions of a WHERE that starts with `a.x IS NOT DISTINCT FROM b.x AND ...` over a join.
+fn as_comparisons(e: &Expr) -> Expr {
+    let e = match e {
+        Expr::Nested(inner) => inner,
+        other => other,
+    };
+    let text = match e {
+        Expr::IsNotDistinctFrom(a, b) => {
+            format!("({a} = {b} OR ({a} IS NULL AND {b} IS NULL))")
+        }
+        Expr::IsDistinctFrom(a, b) => format!("({a} <> {b} OR ({a} IS NULL) <> ({b} IS NULL))"),
+        _ => return e.clone(),
+    };
+    match crate::parse_expression(&text) {
+        Some(x @ Expr::Nested(_)) => x,
+        Some(x) => Expr::Nested(Box::new(x)),
+        None => e.clone(),
+    }
 }
 
 fn and(left: Expr, right: Expr) -> Expr {

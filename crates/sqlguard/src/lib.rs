@@ -14,6 +14,8 @@ mod date_trunc;
 mod day_counts;
 mod defensive;
 mod expr;
+mod fetch;
+mod foreign_calls;
 mod frames;
 mod functions;
 mod having;

@@ -16,6 +16,11 @@ use sqlparser::ast::{
 
 /// Respells `e` when it is one of the calls above; it is then checked like anything else.
 pub(crate) fn respell(e: &mut Expr) {
+    crate::foreign_calls::distinct_from_precedence(e);
+    if let Some(text) = crate::foreign_calls::respelled(e) {
+        replace(e, &text);
+        return;
+    }
     let text = match e {
         Expr::Function(f) => {
             let Some(name) = crate::syntax::function_name(&f.name) else {
@@ -118,9 +123,14 @@ pub(crate) fn respell(e: &mut Expr) {
         },
         _ => return,
     };
+    replace(e, &text);
+}
+
+/// `e` becomes the expression `text` (when it parses).
+fn replace(e: &mut Expr, text: &str) {
     // Brackets only where precedence needs them: each pair counts toward the nesting limit, which the
     // calculator's second validation of this SQL applies again.
-    if let Some(respelled) = crate::parse_expression(&text) {
+    if let Some(respelled) = crate::parse_expression(text) {
         *e = match respelled {
             Expr::Function(_) | Expr::Case { .. } | Expr::Cast { .. } => respelled,
             other => Expr::Nested(Box::new(other)),

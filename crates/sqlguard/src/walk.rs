@@ -198,6 +198,9 @@ impl<'a> Walker<'a> {
                 out
             }
         };
+        if let Err((what, hint)) = crate::fetch::as_limit(q) {
+            self.unsupported(what, hint);
+        }
         match q.limit_clause.as_mut() {
             None => {}
             Some(LimitClause::LimitOffset {
@@ -227,9 +230,6 @@ impl<'a> Walker<'a> {
                 self.expr(offset);
                 self.expr(limit);
             }
-        }
-        if q.fetch.is_some() {
-            self.unsupported("FETCH FIRST", "use LIMIT instead.");
         }
         if !q.locks.is_empty() {
             self.reject(
