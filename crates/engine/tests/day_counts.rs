@@ -226,6 +226,41 @@ async fn julianday_reads_dates_kept_as_text() {
     expect_rows(&engine, &parquet, &catalog, cases).await;
 }
 
+/// A "valid to" of 9999-12-31 (a common sentinel): every day count was NULL, since Polars' `EXTRACT(EPOCH)`
+/// goes through nanoseconds, which end in 2262 (probe Q). Also SQL Server's `s`/`ss` and plural units, DuckDB's
+/// `DATE_DIFF('day', a, b)`, and a 12-hour time kept as text, which Polars' cast read as the morning's hour
+/// (SQLite: NULL).
+#[tokio::test]
+async fn day_counts_reach_the_year_9999_and_take_every_spelling_of_units() {
+    let engine = engine();
+    let csv = "id,vf,vt,s\n1,2020-01-01 00:00:00,9999-12-31 23:59:59,2024-03-15 1:30 PM\n\
+               2,2024-03-01 00:00:00,2024-03-15 12:00:00,2024-03-15 13:30:00\n"
+        .as_bytes();
+    let (_dir, path) = csv_file("t.csv", csv);
+    let (report, parquet) = ingest(&engine, &path).await;
+    let catalog = catalog(&report.unwrap(), &[]);
+    let cases: &[(&str, Value)] = &[
+        (
+            "SELECT id, DATEDIFF(day, vf, vt), CAST(julianday(vt) - julianday(vf) AS INTEGER), \
+             EXTRACT(EPOCH FROM vt), EXTRACT(DAY FROM vt - vf) FROM data ORDER BY id",
+            json!([
+                [1, 2914634, 2914634, 253402300799.0, 2914634],
+                [2, 14, 14, 1710504000.0, 14]
+            ]),
+        ),
+        (
+            "SELECT id, DATEDIFF(ss, vf, vt) = DATEDIFF(s, vf, vt), DATEDIFF(\"hours\", vf, vt), \
+             DATE_DIFF('day', vf, vt), DATE_DIFF(vt, vf, DAYS) FROM data WHERE id = 2",
+            json!([[2, true, 348, 14, 14]]),
+        ),
+        (
+            "SELECT id, EXTRACT(HOUR FROM s) FROM data ORDER BY id",
+            json!([[1, null], [2, 13]]),
+        ),
+    ];
+    expect_rows(&engine, &parquet, &catalog, cases).await;
+}
+
 /// A date compared with text that is no `YYYY-MM-DD` date failed in Polars' words ("cannot compare
 /// 'date/datetime/time' to a string value"); it is refused saying what to write, and what it says runs.
 #[tokio::test]

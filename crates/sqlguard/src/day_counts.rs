@@ -31,14 +31,20 @@ enum Unit {
 
 impl Unit {
     fn parse(e: &Expr) -> Option<Unit> {
+        // Bare, 'quoted' or "quoted" (an identifier, which names no column here).
         let word = match e {
-            Expr::Identifier(ident) if ident.quote_style.is_none() => ident.value.as_str(),
+            Expr::Identifier(ident) => ident.value.as_str(),
             other => text_literal(other)?,
         };
         let word = word.trim().to_ascii_lowercase();
-        Some(match word.strip_suffix('s').unwrap_or(&word) {
-            "second" | "ss" | "s" => Unit::Second,
-            "minute" | "mi" | "n" => Unit::Minute,
+        // Plurals of words (`days`), not abbreviations (`ss` is seconds; `ms` and `ns` are no unit here).
+        let singular = match word.as_str() {
+            long if long.len() > 3 => long.strip_suffix('s').unwrap_or(long),
+            short => short,
+        };
+        Some(match singular {
+            "second" | "sec" | "ss" | "s" => Unit::Second,
+            "minute" | "min" | "mi" | "n" => Unit::Minute,
             "hour" | "hh" => Unit::Hour,
             "day" | "dd" | "d" => Unit::Day,
             "month" | "mm" | "m" => Unit::Month,
@@ -73,7 +79,9 @@ fn epoch_seconds(scopes: &[SelectScope], x: &Expr) -> String {
     {
         format!("EXTRACT(EPOCH FROM {})", temporal(x))
     } else {
-        format!("EXTRACT(EPOCH FROM CAST({x} AS TIMESTAMP))")
+        // Microseconds, not EXTRACT's epoch: that goes through nanoseconds and is NULL past 2262 (a
+        // `9999-12-31` "valid to" sentinel) and before 1677.
+        format!("(CAST(CAST({x} AS TIMESTAMP) AS BIGINT) / 1000000.0)")
     }
 }
 
@@ -147,11 +155,18 @@ fn call(scopes: &[SelectScope], name: &str, args: &[&Expr]) -> Result<String, St
             Some(unit) => Ok(boundaries(scopes, unit, from, to)),
             None => Err(units_advice("DATEDIFF(day, a, b)")),
         },
-        // BigQuery: to and from, then the unit.
-        ("date_diff", [to, from, unit]) => match Unit::parse(unit) {
-            Some(unit) => Ok(boundaries(scopes, unit, from, to)),
-            None => Err(units_advice("DATE_DIFF(b, a, DAY)")),
-        },
+        // BigQuery: to and from, then the unit; DuckDB: the unit, then from and to.
+        ("date_diff", [first, from_or_to, last]) => {
+            // A quoted unit first is DuckDB's order, whatever the last argument is called (a column `m`).
+            let duckdb = text_literal(first).and_then(|_| Unit::parse(first));
+            match (duckdb, Unit::parse(last), Unit::parse(first)) {
+                (Some(unit), _, _) | (None, None, Some(unit)) => {
+                    Ok(boundaries(scopes, unit, from_or_to, last))
+                }
+                (None, Some(unit), _) => Ok(boundaries(scopes, unit, from_or_to, first)),
+                (None, None, None) => Err(units_advice("DATE_DIFF(b, a, DAY)")),
+            }
+        }
         ("date_diff", _) => {
             Err("DATE_DIFF takes (end, start, unit), as DATE_DIFF(b, a, DAY).".into())
         }
@@ -186,7 +201,8 @@ fn extract(scopes: &[SelectScope], field: &DateTimeField, x: &Expr) -> Option<St
     while let Expr::Nested(nested) = inner {
         inner = nested;
     }
-    if matches!(field, DateTimeField::Epoch) && is_date(scopes, inner) {
+    let is_datetime = |x: &Expr| crate::compat::is_column_of_kind(scopes, x, |r| &r.datetimes);
+    if matches!(field, DateTimeField::Epoch) && (is_date(scopes, inner) || is_datetime(inner)) {
         return Some(epoch_seconds(scopes, inner));
     }
     let Expr::BinaryOp {

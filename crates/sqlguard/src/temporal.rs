@@ -422,12 +422,14 @@ pub(crate) fn datetime_in_list(scopes: &[SelectScope], e: &mut Expr) {
 /// `DATE_TRUNC`): dates kept as text, as SQLite keeps them, and as a column of dates becomes when one value is
 /// not a date. Polars refused ("`to_string` operation not supported for dtype `str`"); SQLite reads each value,
 /// NULL where it is no date. Read as a datetime: `2024-01-15 10:30:00` (with a space or a T) or `2024-01-15`.
+/// A 12-hour time (`2024-01-15 1:30 PM`) is NULL, as in SQLite: Polars' cast read it as 01:30.
 pub(crate) fn text_as_datetime(scopes: &[SelectScope], e: &mut Expr) {
     if !is_column_of_kind(scopes, e, |r| &r.texts) {
         return;
     }
     let text = format!(
-        "COALESCE(TRY_CAST(REPLACE({e}, ' ', 'T') AS TIMESTAMP), CAST(TRY_CAST({e} AS DATE) AS TIMESTAMP))"
+        "CASE WHEN {e} ILIKE '%M' THEN NULL ELSE COALESCE(TRY_CAST(REPLACE({e}, ' ', 'T') AS TIMESTAMP), \
+         CAST(TRY_CAST({e} AS DATE) AS TIMESTAMP)) END"
     );
     if let Some(read) = crate::parse_expression(&text) {
         *e = read;

@@ -108,16 +108,21 @@ pub(crate) fn ingest(
         sample.push(sniffed.header.clone());
     }
     let keep_text = headers::keep_as_text(&sample, names.len());
-    let mut dates: BTreeMap<usize, Written> = (0..names.len())
-        .filter_map(|i| {
-            Written::of_column(
-                sample
-                    .iter()
-                    .filter_map(|row| row.get(i).map(String::as_str)),
-            )
-            .map(|written| (i, written.assuming(date_order)))
-        })
-        .collect();
+    // Columns of dates written as numbers, read by `numeric_dates`; and those that looked like such dates
+    // until a value unlike the others, kept text (named in the notes).
+    let (mut dates, mut undated) = (BTreeMap::new(), BTreeMap::new());
+    for i in 0..names.len() {
+        let values = || {
+            sample
+                .iter()
+                .filter_map(|row| row.get(i).map(String::as_str))
+        };
+        if let Some(written) = Written::of_column(values()) {
+            dates.insert(i, written.assuming(date_order));
+        } else if let Some(value) = Written::unlike_others(values()) {
+            undated.insert(i, value.to_owned());
+        }
+    }
     // A copy polars can read, when the file is not UTF-8 or its lines end with a carriage return alone.
     let mut transcoded: Option<TempFile> = None;
     let mut repairs = Repairs::default();
@@ -127,9 +132,8 @@ pub(crate) fn ingest(
         (transcoded, repairs) = (Some(copy), made);
     }
     let mut infer_all = false;
-    // Columns that looked like dates written as numbers until a value unlike the others (for the notes).
-    let mut undated: BTreeMap<usize, String> = BTreeMap::new();
     let (mut widened, mut widenings) = (BTreeMap::new(), 0);
+    widened.extend(undated.keys().map(|i| (*i, DataType::String)));
     loop {
         let source = transcoded.as_ref().map_or(csv, |t| t.0.as_path());
         let plan = Plan {

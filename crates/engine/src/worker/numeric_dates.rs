@@ -118,6 +118,35 @@ impl Written {
         shared
     }
 
+    /// The value of a column of such dates (or ISO dates) that keeps it text: one unlike the others in
+    /// shape or order (`16.03.24` among `15.03.2024`, `24-03-16` among `2024-03-15`, `15/03/2024` among
+    /// `03/15/2024`). Polars would read such a column day first with a four-digit year, so that `24` became
+    /// the year 24. `None` when the values agree, or some are no such date at all (polars decides).
+    pub(crate) fn unlike_others<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+        let mut shared: Option<Self> = None;
+        let (mut iso, mut first_numeric, mut unlike) = (false, None, None);
+        for value in values.into_iter().filter(|v| !headers::is_null_text(v)) {
+            match Self::of(value) {
+                Some(written) => {
+                    first_numeric.get_or_insert(value);
+                    match shared.map(|seen| seen.agreeing(written)) {
+                        None => shared = Some(written),
+                        Some(Some(agreed)) => shared = Some(agreed),
+                        Some(None) => {
+                            unlike.get_or_insert(value);
+                        }
+                    }
+                }
+                None if iso_date(value) => iso = true,
+                None => return None,
+            }
+        }
+        match iso {
+            true => unlike.or(first_numeric),
+            false => unlike,
+        }
+    }
+
     /// `self` and `other` as one shape, `None` when they differ.
     fn agreeing(self, other: Self) -> Option<Self> {
         let same_shape = (self.separator, self.short_year, self.time, self.clock)
@@ -211,6 +240,12 @@ impl Written {
         };
         Ok(column)
     }
+}
+
+/// `2024-03-15` alone (polars' own).
+fn iso_date(value: &str) -> bool {
+    let value = value.trim();
+    value.len() == 10 && chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok()
 }
 
 fn digits(text: &str, lengths: std::ops::RangeInclusive<usize>) -> bool {

@@ -157,10 +157,25 @@ fn field_counts(body: &[u8], delimiter: u8, complete: bool) -> Vec<usize> {
 }
 
 /// The candidate that splits the header into the most fields while splitting the other records the same
-/// way; `,` when none splits the header at all (a one-column file).
+/// way; `,` when none splits the header at all (a one-column file). A colon only when no other candidate
+/// splits every record alike: times of day hold colons, and a headerless `2024-03-15 13:30:00,1` split
+/// into three fields at them (`2024-03-15 13`, `30`, `00,1`).
 fn detect_delimiter(body: &[u8], complete: bool) -> u8 {
-    let mut best = (b',', 0usize, 0usize);
-    for candidate in DELIMITERS {
+    let (colon, others) = DELIMITERS.split_last().expect("candidates");
+    match best_of(others, body, complete) {
+        Some((candidate, 1000)) => candidate,
+        found => best_of(std::slice::from_ref(colon), body, complete)
+            .filter(|&(_, agree)| found.is_none_or(|(_, before)| agree > before))
+            .or(found)
+            .map_or(b',', |(candidate, _)| candidate),
+    }
+}
+
+/// Of `candidates`, the one whose records agree most with the header's field count (then the most fields),
+/// with that agreement in per-mille; `None` when none splits the header.
+fn best_of(candidates: &[u8], body: &[u8], complete: bool) -> Option<(u8, usize)> {
+    let mut best: Option<(u8, usize, usize)> = None;
+    for &candidate in candidates {
         let counts = field_counts(body, candidate, complete);
         let Some(&header) = counts.first() else {
             continue;
@@ -170,11 +185,11 @@ fn detect_delimiter(body: &[u8], complete: bool) -> u8 {
         }
         // Share of records agreeing with the header, in per-mille, so small disagreements still lose.
         let agree = counts.iter().filter(|&&c| c == header).count() * 1000 / counts.len();
-        if (agree, header) > (best.1, best.2) {
-            best = (candidate, agree, header);
+        if best.is_none_or(|(_, a, h)| (agree, header) > (a, h)) {
+            best = Some((candidate, agree, header));
         }
     }
-    best.0
+    best.map(|(candidate, agree, _)| (candidate, agree))
 }
 
 /// Records of the sample with the `csv` crate (the last one dropped unless the sample is the whole file).
@@ -251,6 +266,19 @@ mod tests {
         assert_eq!(delimiter("a\tb\tc\n1\t2\t3\n"), '\t');
         assert_eq!(delimiter("a|b\n\"x|y|z\"|2\n"), '|');
         assert_eq!(delimiter("city:region\nA:B\n"), ':');
+        // Times of day are not fields: a headerless file of datetimes keeps its commas.
+        assert_eq!(
+            delimiter("2024-03-15 13:30:00,1\n2024-03-16 09:05:00,2\n"),
+            ','
+        );
+        assert_eq!(
+            delimiter("2024-03-15T13:30:00;1;x\n2024-03-16T09:05:00;2;y\n"),
+            ';'
+        );
+        assert_eq!(
+            delimiter("03/15/2024 1:30:00 PM\t1\n03/16/2024 9:05:00 AM\t2\n"),
+            '\t'
+        );
         assert_eq!(delimiter("\"a;b;c\",d\n\"1;2;3\",4\n"), ',');
         assert_eq!(delimiter("single\n1\n2\n"), ',');
         assert_eq!(delimiter("t,when\n1,10:30:00\n"), ',');

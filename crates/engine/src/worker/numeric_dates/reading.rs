@@ -100,21 +100,31 @@ impl DateColumns {
 }
 
 /// The first value of `text` that `dates` lost: one the format did not read, or (chrono reads `%Y` as one
-/// to four digits) a short year in a column of four-digit years, which would be the year 24.
+/// to four digits) a short year in a column of four-digit years, which would be the year 24. Years before
+/// 1000 are rare, so only those rows are looked at again, value by value.
 fn first_unread(
     text: &StringChunked,
     dates: &Column,
     written: &Written,
 ) -> PolarsResult<Option<String>> {
-    let mut lost = text.is_not_null() & dates.is_null();
-    if !written.short_year() {
-        let years = dates.as_materialized_series().year()?;
-        lost = lost | years.lt(1000);
+    let lost = text.is_not_null() & dates.is_null();
+    if lost.any() {
+        return Ok(text.filter(&lost)?.get(0).map(str::to_owned));
     }
-    if !lost.any() {
+    if written.short_year() {
         return Ok(None);
     }
-    Ok(text.filter(&lost)?.get(0).map(str::to_owned))
+    let early = dates.as_materialized_series().year()?.lt(1000);
+    if !early.any() {
+        return Ok(None);
+    }
+    let early = text.filter(&early)?;
+    let unlike = early.iter().flatten().find(|value| {
+        Written::of(value)
+            .and_then(|other| written.agreeing(other))
+            .is_none()
+    });
+    Ok(unlike.map(str::to_owned))
 }
 
 /// What the upload's notes say about the columns read as `dates` from the stored `parquet`, and about the

@@ -245,3 +245,48 @@ fn notes_say_one_thing_per_kind_of_column() {
         ]
     );
 }
+
+#[test]
+fn a_column_of_such_dates_unlike_each_other_names_the_value_that_keeps_it_text() {
+    let unlike = |values: &[&'static str]| Written::unlike_others(values.iter().copied());
+    assert_eq!(
+        unlike(&["15.03.2024", "NULL", "16.03.24"]),
+        Some("16.03.24")
+    );
+    assert_eq!(unlike(&["2024-03-15", "24-03-16"]), Some("24-03-16"));
+    assert_eq!(unlike(&["03/15/2024", "15/03/2024"]), Some("15/03/2024"));
+    assert_eq!(
+        unlike(&["2024-03-15", "2024-03-15 13:30:00"]),
+        Some("2024-03-15 13:30:00")
+    );
+    // Alike, polars' own (ISO dates, fractions of seconds), or no dates at all: not for this.
+    assert_eq!(unlike(&["03/15/2024", "03/16/2024"]), None);
+    assert_eq!(unlike(&["2024-03-15", "2024-03-16"]), None);
+    assert_eq!(
+        unlike(&["2024-03-15 13:30:00.5", "2024-03-15 13:30:01"]),
+        None
+    );
+    assert_eq!(unlike(&["03/15/2024", "soon"]), None);
+}
+
+#[test]
+fn early_years_are_read_when_written_in_full() {
+    let columns = DateColumns(vec![(1, Written::of("0999-01-01 00:00:00").unwrap())]);
+    let converted = columns
+        .convert(frame(&[
+            Some("0999-01-01 00:00:00"),
+            Some("2024-03-15 13:30:00"),
+        ]))
+        .unwrap();
+    assert_eq!(converted.column("d").unwrap().null_count(), 0);
+    let us = DateColumns(vec![(1, Written::of("01/15/0999").unwrap())]);
+    assert!(us.convert(frame(&[Some("01/15/0999")])).is_ok());
+    assert_eq!(
+        unread(
+            &us.convert(frame(&[Some("01/15/0999"), Some("01/16/99")]))
+                .unwrap_err()
+        )
+        .unwrap(),
+        [(1, "01/16/99".to_owned())]
+    );
+}
