@@ -176,11 +176,7 @@ pub(crate) fn notes(
             "they were read month first, as `date_order` asked.",
         ),
     ] {
-        let columns: Vec<&str> = assumed
-            .iter()
-            .filter(|(_, o)| *o == order)
-            .map(|(n, _)| *n)
-            .collect();
+        let columns = named(&assumed, order);
         if !columns.is_empty() {
             notes.push(format!(
                 "{}: every date reads both ways ({example} is 1 February or 2 January); {said}",
@@ -189,11 +185,7 @@ pub(crate) fn notes(
         }
     }
     for order in ["day/month/year", "month/day/year"] {
-        let columns: Vec<&str> = short
-            .iter()
-            .filter(|(_, o)| *o == order)
-            .map(|(n, _)| *n)
-            .collect();
+        let columns = named(&short, order);
         if !columns.is_empty() {
             notes.push(format!(
                 "{} two-digit years: read as {order}, the years as 1970 to 2069 (69 is 2069, 70 is 1970).",
@@ -212,6 +204,15 @@ pub(crate) fn notes(
         ));
     }
     Ok(notes)
+}
+
+/// The names paired with `wanted`.
+fn named<'a, T: PartialEq>(pairs: &[(&'a str, T)], wanted: T) -> Vec<&'a str> {
+    pairs
+        .iter()
+        .filter(|(_, t)| *t == wanted)
+        .map(|(name, _)| *name)
+        .collect()
 }
 
 /// "column `a` writes" or "columns `a`, `b` and `c` write", with the list cut after ten names.
