@@ -6,6 +6,8 @@ use std::fs::File;
 use std::path::Path;
 
 use polars::prelude::*;
+use polars_core::runtime::RAYON;
+use rayon::prelude::*;
 
 use contracts::DateOrder;
 
@@ -71,23 +73,20 @@ impl DateColumns {
         if self.0.is_empty() {
             return Ok(frame);
         }
+        // A column at a time on each core: polars converts a column on one thread.
+        let converted: Vec<(usize, PolarsResult<Result<Column, String>>)> = RAYON.install(|| {
+            self.0
+                .par_iter()
+                .map(|(index, written)| (*index, converted(&frame.columns()[*index], written)))
+                .collect()
+        });
         let mut unread = Vec::new();
-        for (index, written) in &self.0 {
-            let column = &frame.columns()[*index];
-            // As the sample was read (`Written::of_column`): spaces around a value, and null tokens with
-            // spaces around them, which the piece parser keeps.
-            let text: StringChunked = column
-                .str()?
-                .iter()
-                .map(|v| v.map(str::trim).filter(|v| !headers::is_null_text(v)))
-                .collect();
-            let text = text.with_name(column.name().clone());
-            let dates = written.parse(&text)?;
-            match first_unread(&text, &dates, written)? {
-                Some(value) => unread.push((*index, value)),
-                None => {
-                    frame.replace_column(*index, dates)?;
+        for (index, outcome) in converted {
+            match outcome? {
+                Ok(dates) => {
+                    frame.replace_column(index, dates)?;
                 }
+                Err(value) => unread.push((index, value)),
             }
         }
         if !unread.is_empty() {
@@ -97,6 +96,30 @@ impl DateColumns {
         frame.align_chunks_par();
         Ok(frame)
     }
+}
+
+/// `column`'s text as `written` reads it, or the first value it does not read.
+fn converted(column: &Column, written: &Written) -> PolarsResult<Result<Column, String>> {
+    let raw = column.str()?;
+    // As the sample was read (`Written::of_column`): spaces around a value, and null tokens with spaces
+    // around them, which the piece parser keeps. Most columns have neither, and are read as they are.
+    let untidy = raw
+        .iter()
+        .flatten()
+        .any(|v| v.len() != v.trim().len() || headers::is_null_text(v));
+    let text = match untidy {
+        true => raw
+            .iter()
+            .map(|v| v.map(str::trim).filter(|v| !headers::is_null_text(v)))
+            .collect::<StringChunked>()
+            .with_name(column.name().clone()),
+        false => raw.clone(),
+    };
+    let dates = written.parse(&text)?;
+    Ok(match first_unread(&text, &dates, written)? {
+        Some(value) => Err(value),
+        None => Ok(dates),
+    })
 }
 
 /// The first value of `text` that `dates` lost: one the format did not read, or (chrono reads `%Y` as one
