@@ -17,7 +17,7 @@ use super::inference_head::{TempFile, head_for_inference};
 use super::late_types;
 use super::locate;
 use super::normalise::{Repairs, normalised_copy};
-use super::numeric_dates::{self, DateColumns, Written};
+use super::numeric_dates::{self, FoundDates};
 use super::pieces::UnclosedQuote;
 use super::sniff::{self, Sniffed};
 use super::source::CsvSource;
@@ -45,7 +45,7 @@ struct Plan<'a> {
     /// Columns read with a wider type than polars inferred (see [`widen`]).
     widened: &'a BTreeMap<usize, DataType>,
     /// Columns of dates written as three numbers, parsed as text and converted by [`numeric_dates`].
-    dates: &'a BTreeMap<usize, Written>,
+    dates: &'a FoundDates,
     has_header: bool,
     infer_all: bool,
 }
@@ -108,21 +108,7 @@ pub(crate) fn ingest(
         sample.push(sniffed.header.clone());
     }
     let keep_text = headers::keep_as_text(&sample, names.len());
-    // Columns of dates written as numbers, read by `numeric_dates`; and those that looked like such dates
-    // until a value unlike the others, kept text (named in the notes).
-    let (mut dates, mut undated) = (BTreeMap::new(), BTreeMap::new());
-    for i in 0..names.len() {
-        let values = || {
-            sample
-                .iter()
-                .filter_map(|row| row.get(i).map(String::as_str))
-        };
-        if let Some(written) = Written::of_column(values()) {
-            dates.insert(i, written.assuming(date_order));
-        } else if let Some(value) = Written::unlike_others(values()) {
-            undated.insert(i, value.to_owned());
-        }
-    }
+    let mut dates = FoundDates::in_sample(&sample, names.len(), date_order);
     // A copy polars can read, when the file is not UTF-8 or its lines end with a carriage return alone.
     let mut transcoded: Option<TempFile> = None;
     let mut repairs = Repairs::default();
@@ -133,7 +119,7 @@ pub(crate) fn ingest(
     }
     let mut infer_all = false;
     let (mut widened, mut widenings) = (BTreeMap::new(), 0);
-    widened.extend(undated.keys().map(|i| (*i, DataType::String)));
+    widened.extend(dates.text_columns().map(|i| (i, DataType::String)));
     loop {
         let source = transcoded.as_ref().map_or(csv, |t| t.0.as_path());
         let plan = Plan {
@@ -181,11 +167,9 @@ pub(crate) fn ingest(
                 if row_count == 0 {
                     notes.push("the file has a header but no rows.".into());
                 }
-                notes.extend(
-                    numeric_dates::notes(&dates, &undated, &names, parquet).map_err(|e| {
-                        EngineError::Internal(format!("reading the stored dates back: {e}"))
-                    })?,
-                );
+                notes.extend(dates.notes(&names, parquet).map_err(|e| {
+                    EngineError::Internal(format!("reading the stored dates back: {e}"))
+                })?);
                 let stored_bytes = std::fs::metadata(parquet).map(|m| m.len()).unwrap_or(0);
                 return Ok(IngestReport {
                     row_count,
@@ -213,7 +197,7 @@ pub(crate) fn ingest(
             && widenings < widen::MAX_WIDENINGS
         {
             widened.extend(late.types.iter().cloned());
-            dates.extend(late.dates.iter().map(|(i, w)| (*i, w.assuming(date_order))));
+            dates.add_late(&late.dates);
             widenings += 1;
             continue;
         }
@@ -221,21 +205,12 @@ pub(crate) fn ingest(
         upload.wait_complete().map_err(unreadable)?;
         let text = error.to_string();
         if let Some(unread) = numeric_dates::unread(&error) {
-            // A column whose dates all read both ways until this one is read this one's way; any other value
-            // the format cannot read leaves the column text. No budget: a column takes at most those two
-            // steps, and every column of the piece takes its step in this one restart.
-            for (index, value) in unread {
-                match dates.get(index).and_then(|w| w.settled_by(value)) {
-                    Some(settled) => {
-                        dates.insert(*index, settled);
-                    }
-                    None => {
-                        dates.remove(index);
-                        undated.insert(*index, value.clone());
-                        widened.insert(*index, DataType::String);
-                    }
-                }
-            }
+            widened.extend(
+                dates
+                    .settle(unread)
+                    .into_iter()
+                    .map(|i| (i, DataType::String)),
+            );
         } else if transcoded.is_none() && is_utf8_error(&text) {
             let (copy, made) = normalised_copy(csv, sniffed.cr_line_ends)?;
             (transcoded, repairs) = (Some(copy), made);
@@ -250,7 +225,7 @@ pub(crate) fn ingest(
             infer_all = true;
             widened.clear();
             // Except the columns whose dates were found unlike each other: polars would try them again.
-            widened.extend(undated.keys().map(|i| (*i, DataType::String)));
+            widened.extend(dates.text_columns().map(|i| (i, DataType::String)));
         } else {
             return Err(explain(
                 &error,
@@ -319,7 +294,7 @@ fn scan(plan: &Plan<'_>, path: &Path) -> PolarsResult<LazyFrame> {
                     .map_or_else(|| name.clone(), |n| n.as_str().into());
                 let dtype = if let Some(wider) = widened.get(&i) {
                     wider.clone()
-                } else if dates.contains_key(&i)
+                } else if dates.contains(i)
                     || (keep_text.get(i).copied().unwrap_or(false) && dtype.is_integer())
                 {
                     // Dates converted after parsing (see `numeric_dates`), or numbers with leading zeros.
@@ -350,7 +325,7 @@ fn write(
         false => late_types::unseen(&schema, &plan.sniffed.rows, plan.widened)
             .into_iter()
             // Read as dates from values the sample holds (its header row, when that is data).
-            .filter(|i| !plan.dates.contains_key(i))
+            .filter(|i| !plan.dates.contains(*i))
             .collect(),
     };
     let reading = Reading {
@@ -359,13 +334,7 @@ fn write(
         has_header: plan.has_header,
         schema,
         unseen,
-        dates: DateColumns(
-            plan.dates
-                .iter()
-                .filter(|(i, _)| !plan.widened.contains_key(i))
-                .map(|(i, written)| (*i, *written))
-                .collect(),
-        ),
+        dates: plan.dates.reading(|i| plan.widened.contains_key(&i)),
     };
     drop(head);
     convert::convert(csv, parquet, &reading)

@@ -289,8 +289,10 @@ fn time_of_day(text: &str) -> Option<Time> {
     }
 }
 
+mod found;
 mod reading;
 
+pub(crate) use found::FoundDates;
 pub(crate) use reading::{DateColumns, notes, unread};
 
 #[cfg(test)]

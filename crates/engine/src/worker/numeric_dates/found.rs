@@ -1,0 +1,93 @@
+//! Which columns of an upload are dates written as numbers, as the ingest learns it: from the sample, from a
+//! column's first values past the inference rows, and from the values a column's format could not read.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use contracts::DateOrder;
+use polars::prelude::PolarsResult;
+
+use super::{DateColumns, Written};
+
+/// The date columns found so far, and the columns that looked like such dates until a value unlike the
+/// others (text, named in the notes).
+#[derive(Debug)]
+pub(crate) struct FoundDates {
+    order: DateOrder,
+    dates: BTreeMap<usize, Written>,
+    undated: BTreeMap<usize, String>,
+}
+
+impl FoundDates {
+    /// From the sample's `rows` (the header too when it is data), `width` columns wide; `order` reads the
+    /// columns whose every date reads both ways.
+    pub(crate) fn in_sample(rows: &[Vec<String>], width: usize, order: DateOrder) -> Self {
+        let mut found = Self {
+            order,
+            dates: BTreeMap::new(),
+            undated: BTreeMap::new(),
+        };
+        for i in 0..width {
+            let values = || rows.iter().filter_map(|row| row.get(i).map(String::as_str));
+            if let Some(written) = Written::of_column(values()) {
+                found.dates.insert(i, written.assuming(order));
+            } else if let Some(value) = Written::unlike_others(values()) {
+                found.undated.insert(i, value.to_owned());
+            }
+        }
+        found
+    }
+
+    /// Whether column `index` is read as dates here.
+    pub(crate) fn contains(&self, index: usize) -> bool {
+        self.dates.contains_key(&index)
+    }
+
+    /// The columns kept text for a value unlike the others: polars must not read them as dates either.
+    pub(crate) fn text_columns(&self) -> impl Iterator<Item = usize> + '_ {
+        self.undated.keys().copied()
+    }
+
+    /// Columns whose first values, past the inference rows, are such dates.
+    pub(crate) fn add_late(&mut self, late: &[(usize, Written)]) {
+        let order = self.order;
+        self.dates
+            .extend(late.iter().map(|(i, w)| (*i, w.assuming(order))));
+    }
+
+    /// After the values the formats did not read (`unread`): a column whose dates all read both ways until
+    /// one is read that one's way; any other is text from now on. Returns the columns now text. A column
+    /// takes at most those two steps, so this needs no budget.
+    pub(crate) fn settle(&mut self, unread: &[(usize, String)]) -> Vec<usize> {
+        let mut text = Vec::new();
+        for (index, value) in unread {
+            match self.dates.get(index).and_then(|w| w.settled_by(value)) {
+                Some(settled) => {
+                    self.dates.insert(*index, settled);
+                }
+                None => {
+                    self.dates.remove(index);
+                    self.undated.insert(*index, value.clone());
+                    text.push(*index);
+                }
+            }
+        }
+        text
+    }
+
+    /// The columns converted after parsing, those in `text` aside.
+    pub(crate) fn reading(&self, text: impl Fn(usize) -> bool) -> DateColumns {
+        DateColumns(
+            self.dates
+                .iter()
+                .filter(|(i, _)| !text(**i))
+                .map(|(i, written)| (*i, *written))
+                .collect(),
+        )
+    }
+
+    /// What the upload's notes say about these columns (see [`super::notes`]).
+    pub(crate) fn notes(&self, names: &[String], parquet: &Path) -> PolarsResult<Vec<String>> {
+        super::notes(&self.dates, &self.undated, names, parquet)
+    }
+}
