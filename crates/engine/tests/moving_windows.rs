@@ -99,3 +99,43 @@ async fn moving_frames_answer_as_sqlite() {
     .unwrap();
     assert!(q.sql().contains("UNBOUNDED PRECEDING"), "{}", q.sql());
 }
+
+/// A moving frame over a CASE that names columns (what `SUM(v) FILTER (WHERE f) OVER (...)` becomes) was taken
+/// for a constant: the sum was the row's own value times the rows in the frame, and MAX the row's own value
+/// (probe R). Answers from sqlite3 with the FILTER written as the CASE it means.
+#[tokio::test]
+async fn moving_frames_over_conditions_and_filters_answer_as_sqlite() {
+    let engine = engine();
+    let csv = b"g,s,v,n,f\na,x,1,1,true\na,y,2,2,false\na,z,,3,true\nb,x,5,4,true\n";
+    let (_dir, path) = csv_file("r.csv", csv);
+    let (report, parquet) = ingest(&engine, &path).await;
+    let catalog = catalog(&report.unwrap(), &[]);
+    let frame = "OVER (ORDER BY n ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)";
+    let cases: Vec<(String, serde_json::Value)> = vec![
+        (
+            format!("SELECT n, SUM(v) FILTER (WHERE f) {frame} FROM data ORDER BY n"),
+            json!([[1, 1], [2, 1], [3, null], [4, 5]]),
+        ),
+        (
+            format!("SELECT n, SUM(CASE WHEN f THEN v END) {frame} FROM data ORDER BY n"),
+            json!([[1, 1], [2, 1], [3, null], [4, 5]]),
+        ),
+        (
+            format!("SELECT n, COUNT(*) FILTER (WHERE f) {frame} FROM data ORDER BY n"),
+            json!([[1, 1], [2, 1], [3, 1], [4, 2]]),
+        ),
+        (
+            format!("SELECT n, MAX(v) FILTER (WHERE f) {frame} FROM data ORDER BY n"),
+            json!([[1, 1], [2, 1], [3, null], [4, 5]]),
+        ),
+        (
+            format!("SELECT n, AVG(CASE WHEN f THEN v * 2 END) {frame} FROM data ORDER BY n"),
+            json!([[1, 2.0], [2, 2.0], [3, null], [4, 10.0]]),
+        ),
+    ];
+    let cases: Vec<(&str, serde_json::Value)> = cases
+        .iter()
+        .map(|(sql, rows)| (sql.as_str(), rows.clone()))
+        .collect();
+    expect_rows(&engine, &parquet, &catalog, &cases).await;
+}

@@ -4,6 +4,8 @@
 //! neighbours it holds: `LAG(x, k)` and `LEAD(x, k)` over the same window, NULL where the frame runs past the
 //! partition, which SUM, AVG, MIN, MAX and COUNT skip as they skip NULL values.
 
+use std::ops::ControlFlow;
+
 use sqlparser::ast::{
     Expr, FunctionArg, FunctionArgExpr, FunctionArguments, WindowFrameBound, WindowFrameUnits,
     WindowType,
@@ -54,7 +56,7 @@ fn written_out(
         return (name == "count").then(rows);
     };
     // A constant has the same value on every row of the frame: LAG(1, k) is 1 even before the first row.
-    if !crate::joins::mentions_column(x) {
+    if is_constant(x) {
         return Some(match name {
             "sum" => format!(
                 "(CASE WHEN ({x}) IS NULL THEN NULL ELSE ({x}) * {} END)",
@@ -89,6 +91,19 @@ fn written_out(
         "max" => format!("GREATEST({})", terms.join(", ")),
         _ => return None,
     })
+}
+
+/// True when `x` names no column anywhere (a literal, or calls of literals): the same value on every row.
+/// A CASE naming columns (what `SUM(v) FILTER (WHERE f)` becomes) was taken for a constant, and the frame's
+/// sum was the row's own value times the rows in the frame.
+fn is_constant(x: &Expr) -> bool {
+    let names_something = |e: &Expr| match e {
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Subquery(_) => {
+            ControlFlow::Break(())
+        }
+        _ => ControlFlow::Continue(()),
+    };
+    crate::syntax::shallow(x) && sqlparser::ast::visit_expressions(x, names_something).is_continue()
 }
 
 impl Walker<'_> {
