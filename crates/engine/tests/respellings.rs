@@ -81,6 +81,11 @@ async fn foreign_calls_answer_as_sqlite() {
                 ["Flo", 3, 0]
             ]),
         ),
+        // SQL Server's LEN leaves out trailing spaces, not leading ones.
+        (
+            "SELECT LEN('ab  '), LEN('  ab'), LEN('')",
+            json!([[2, 4, 0]]),
+        ),
     ];
     expect_rows(&engine, &parquet, &catalog, cases).await;
 }

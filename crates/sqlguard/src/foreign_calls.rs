@@ -38,10 +38,8 @@ pub(crate) fn respelled(e: &mut Expr) -> Option<String> {
         ("charindex", Some([needle, haystack])) if plain => {
             Some(format!("STRPOS({haystack}, {needle})"))
         }
-        ("len", Some([_])) if plain => {
-            rename(f, "length");
-            None
-        }
+        // SQL Server's LEN leaves out trailing spaces.
+        ("len", Some([a])) if plain => Some(format!("LENGTH(RTRIM({a}, ' '))")),
         ("bool_and" | "every" | "bool_or", Some([_])) => {
             rename(f, if name == "bool_or" { "max" } else { "min" });
             None
