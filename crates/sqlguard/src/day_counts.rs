@@ -184,11 +184,36 @@ fn units_advice(example: &str) -> String {
     )
 }
 
-/// The field `DATE_PART('day', x)` names, of those `extract` reads: day and epoch.
+/// The field `DATE_PART('day', x)` names, of those `extract` reads: day, hour, minute and epoch.
 fn date_part_field(word: &Expr) -> Option<DateTimeField> {
     match text_literal(word)?.trim().to_ascii_lowercase().as_str() {
         "day" | "days" => Some(DateTimeField::Day),
+        "hour" | "hours" => Some(DateTimeField::Hour),
+        "minute" | "minutes" => Some(DateTimeField::Minute),
         "epoch" => Some(DateTimeField::Epoch),
+        _ => None,
+    }
+}
+
+/// The operand of `EXTRACT(... FROM x)` or `DATE_PART('...', x)` that `extract` reads.
+fn extract_operand(e: &mut Expr) -> Option<&mut Expr> {
+    match e {
+        Expr::Extract { expr, .. } => Some(expr),
+        Expr::Function(f)
+            if crate::syntax::function_name(&f.name).as_deref() == Some("date_part")
+                && f.over.is_none() =>
+        {
+            let sqlparser::ast::FunctionArguments::List(list) = &mut f.args else {
+                return None;
+            };
+            match list.args.as_mut_slice() {
+                [
+                    _,
+                    sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(x)),
+                ] => Some(x),
+                _ => None,
+            }
+        }
         _ => None,
     }
 }
@@ -196,14 +221,18 @@ fn date_part_field(word: &Expr) -> Option<DateTimeField> {
 /// PostgreSQL's `EXTRACT(DAY FROM b - a)` (the whole days of the interval), `EXTRACT(EPOCH FROM b - a)` (its
 /// seconds) and `EXTRACT(EPOCH FROM d)` of a date (its seconds since 1970; Polars failed: "`nanosecond`
 /// operation not supported for dtype `date`"): `None` for any other part or argument.
-fn extract(scopes: &[SelectScope], field: &DateTimeField, x: &Expr) -> Option<String> {
+fn extract(
+    scopes: &[SelectScope],
+    field: &DateTimeField,
+    x: &Expr,
+) -> Option<Result<String, String>> {
     let mut inner = x;
     while let Expr::Nested(nested) = inner {
         inner = nested;
     }
-    let is_datetime = |x: &Expr| crate::compat::is_column_of_kind(scopes, x, |r| &r.datetimes);
+    let is_datetime = |x: &Expr| crate::datetimes::is_datetime_expr(scopes, x);
     if matches!(field, DateTimeField::Epoch) && (is_date(scopes, inner) || is_datetime(inner)) {
-        return Some(epoch_seconds(scopes, inner));
+        return Some(Ok(epoch_seconds(scopes, inner)));
     }
     let Expr::BinaryOp {
         left,
@@ -214,9 +243,7 @@ fn extract(scopes: &[SelectScope], field: &DateTimeField, x: &Expr) -> Option<St
         return None;
     };
     let is_temporal = |x: &Expr| {
-        is_date(scopes, x)
-            || text_literal(x).is_some_and(chrono_like_datetime)
-            || crate::compat::is_column_of_kind(scopes, x, |r| &r.datetimes)
+        is_date(scopes, x) || text_literal(x).is_some_and(chrono_like_datetime) || is_datetime(x)
     };
     if !(is_temporal(left) && is_temporal(right)) {
         return None;
@@ -227,30 +254,79 @@ fn extract(scopes: &[SelectScope], field: &DateTimeField, x: &Expr) -> Option<St
         epoch_seconds(scopes, left),
         epoch_seconds(scopes, right)
     );
-    match field {
+    // Whole units of the interval, toward zero, as PostgreSQL keeps its days, hours and minutes.
+    let whole = |size: u32| format!("CAST({seconds} / {size} AS BIGINT)");
+    Some(Ok(match field {
         // Two dates: PostgreSQL's difference is already the days (its EXTRACT refuses a number; the author
         // means the days).
-        DateTimeField::Day | DateTimeField::Days if dates => Some(format!(
+        DateTimeField::Day | DateTimeField::Days if dates => format!(
             "({} - {})",
             day_number(scopes, left),
             day_number(scopes, right)
-        )),
-        // Whole days, toward zero, as PostgreSQL's interval keeps them.
-        DateTimeField::Day | DateTimeField::Days => {
-            Some(format!("CAST({seconds} / 86400 AS BIGINT)"))
+        ),
+        DateTimeField::Day | DateTimeField::Days => whole(86400),
+        // The interval's hours after its whole days, and minutes after its whole hours.
+        DateTimeField::Hour | DateTimeField::Hours => {
+            format!("({} - {} * 24)", whole(3600), whole(86400))
         }
-        DateTimeField::Epoch => Some(seconds),
-        _ => None,
-    }
+        DateTimeField::Minute | DateTimeField::Minutes => {
+            format!("({} - {} * 60)", whole(60), whole(3600))
+        }
+        DateTimeField::Epoch => seconds,
+        other => {
+            return Some(Err(format!(
+                "EXTRACT({other} FROM b - a) of two dates or datetimes is not supported: the difference is an \
+                 interval; take its DAY, HOUR, MINUTE or its EPOCH (seconds, e.g. `EXTRACT(EPOCH FROM b - a) / \
+                 60` for minutes)."
+            )));
+        }
+    }))
 }
 
 impl Walker<'_> {
+    /// Walks `x` where it is a scalar subquery, or the difference of one with something.
+    fn walk_subquery_operands(&mut self, x: &mut Expr) {
+        let mut inner = x;
+        while let Expr::Nested(nested) = inner {
+            inner = nested;
+        }
+        match inner {
+            Expr::Subquery(_) => {
+                self.expr(inner);
+                self.mark_datetime_subquery(inner);
+            }
+            Expr::BinaryOp {
+                left,
+                op: sqlparser::ast::BinaryOperator::Minus,
+                right,
+            } => {
+                for side in [left, right] {
+                    let mut operand = side.as_mut();
+                    while let Expr::Nested(nested) = operand {
+                        operand = nested;
+                    }
+                    if matches!(operand, Expr::Subquery(_)) {
+                        self.expr(operand);
+                        self.mark_datetime_subquery(operand);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Rewrites `e` when it counts days between dates in another database's spelling (see the module); true
     /// when it did (and walked the result) or refused it.
     pub(crate) fn day_count(&mut self, e: &mut Expr) -> bool {
+        // A scalar subquery operand (`(SELECT MAX(tb) FROM data) - ta`) says what it holds once it is walked.
+        if let Some(operand) = extract_operand(e)
+            && !self.too_deep()
+        {
+            self.walk_subquery_operands(operand);
+        }
         let (rewritten, location) = match e {
             Expr::Extract { field, expr, .. } => match extract(&self.scopes, field, expr) {
-                Some(text) => (Ok(text), None),
+                Some(text) => (text, None),
                 None => return false,
             },
             Expr::Function(f) => {
@@ -266,7 +342,7 @@ impl Walker<'_> {
                         };
                         let field = date_part_field(word);
                         match field.and_then(|field| extract(&self.scopes, &field, x)) {
-                            Some(text) => (Ok(text), None),
+                            Some(text) => (text, None),
                             None => return false,
                         }
                     }

@@ -4,6 +4,7 @@ use sqlparser::ast::{
     BinaryOperator as B, Expr, FunctionArguments, ObjectNamePart, UnaryOperator, Value,
 };
 
+use crate::issue::Rule;
 use crate::walk::Walker;
 
 fn binary_op_allowed(op: &B) -> bool {
@@ -62,6 +63,7 @@ impl Walker<'_> {
     fn expr_inner(&mut self, e: &mut Expr) {
         crate::compat::quantified_subquery_as_in(e);
         if crate::syntax::shallow(e) {
+            crate::aggregate_filter::distinct_with_filter(e);
             crate::sqlite_calls::respell(e);
         }
         if !self.date_trunc(e) && !self.day_count(e) && !self.moving_window(e) {
@@ -69,6 +71,9 @@ impl Walker<'_> {
         }
         crate::compat::days_between(&self.scopes, e);
         crate::temporal::date_plus_days(&self.scopes, e);
+        if !self.too_deep() {
+            self.datetime_plus_number(e);
+        }
     }
 
     fn expr_kind(&mut self, e: &mut Expr) {
@@ -182,6 +187,11 @@ impl Walker<'_> {
                 self.expr(pattern);
                 crate::compat::date_as_text(&self.scopes, expr);
                 crate::compat::like_ignores_case(e);
+                match crate::like_escape::like_escape(e) {
+                    Some(Ok(rewritten)) => *e = rewritten,
+                    Some(Err(advice)) => self.reject(Rule::UnsupportedSyntax, advice, None),
+                    None => {}
+                }
             }
             Expr::RLike { expr, pattern, .. } => {
                 self.expr(expr);
@@ -216,6 +226,7 @@ impl Walker<'_> {
                 if crate::temporal::is_text_type(data_type) {
                     crate::compat::date_as_text(&self.scopes, expr);
                 }
+                crate::literals::trimmed_number_cast(&self.scopes, expr, data_type);
             }
             Expr::Extract { expr, .. } => {
                 self.expr(expr);

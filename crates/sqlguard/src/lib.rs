@@ -5,12 +5,14 @@
 //! (identifiers resolved to the schema's exact spelling) that is what gets executed. Anything
 //! else yields [`Issue`]s with stable [`Rule`] ids and messages a model can act on.
 
+mod aggregate_filter;
 mod aliases;
 mod bare;
 mod calls;
 mod catalog;
 mod compat;
 mod date_trunc;
+mod datetimes;
 mod day_counts;
 mod defensive;
 mod expr;
@@ -21,6 +23,7 @@ mod functions;
 mod having;
 mod issue;
 mod joins;
+mod like_escape;
 mod literals;
 mod names;
 mod prescan;

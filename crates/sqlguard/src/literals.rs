@@ -153,3 +153,69 @@ fn as_condition_within(scopes: &[crate::scope::SelectScope], e: &mut Expr, depth
         _ => {}
     }
 }
+
+/// True for the SQL types that hold numbers (`INT`, `BIGINT`, `DOUBLE`, `REAL`, `DECIMAL(10, 2)`, ...).
+fn is_number_type(data_type: &sqlparser::ast::DataType) -> bool {
+    let text = data_type.to_string().to_ascii_uppercase();
+    let word: String = text
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let word = word.trim_start_matches('U');
+    [
+        "INT",
+        "INTEGER",
+        "BIGINT",
+        "SMALLINT",
+        "TINYINT",
+        "MEDIUMINT",
+        "HUGEINT",
+        "INT2",
+        "INT4",
+        "INT8",
+        "INT16",
+        "INT32",
+        "INT64",
+        "INT128",
+        "FLOAT",
+        "FLOAT4",
+        "FLOAT8",
+        "FLOAT32",
+        "FLOAT64",
+        "REAL",
+        "DOUBLE",
+        "DECIMAL",
+        "NUMERIC",
+        "DEC",
+        "BIGNUMERIC",
+        "BIGDECIMAL",
+        "SIGNED",
+        "NSIGNED",
+    ]
+    .contains(&word)
+}
+
+/// `CAST(' 42 ' AS INT)`, `CAST(code AS DOUBLE)` of text with spaces around the number: SQLite and PostgreSQL
+/// read the number, Polars failed ("conversion from `str` to `i64` failed"). A text literal loses its spaces;
+/// a text column is trimmed before the cast.
+pub(crate) fn trimmed_number_cast(
+    scopes: &[crate::scope::SelectScope],
+    operand: &mut Expr,
+    data_type: &sqlparser::ast::DataType,
+) {
+    if !is_number_type(data_type) {
+        return;
+    }
+    if let Expr::Value(v) = operand
+        && let Value::SingleQuotedString(text) = &mut v.value
+    {
+        let trimmed = text.trim();
+        if trimmed.len() != text.len() {
+            *text = trimmed.to_owned();
+        }
+    } else if is_column_of_kind(scopes, operand, |r| &r.texts)
+        && let Some(trimmed) = crate::parse_expression(&format!("TRIM({operand})"))
+    {
+        *operand = trimmed;
+    }
+}

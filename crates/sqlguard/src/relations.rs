@@ -1,9 +1,11 @@
 //! FROM-clause items: registered tables, CTE references, derived tables; table functions refused.
 
-use sqlparser::ast::{Ident, ObjectName, ObjectNamePart, TableAlias, TableFactor};
+use sqlparser::ast::{
+    Expr, Ident, ObjectName, ObjectNamePart, Query, SelectItem, SetExpr, TableAlias, TableFactor,
+};
 
 use crate::issue::{Location, Rule};
-use crate::scope::{Relation, closest, list_names};
+use crate::scope::{Relation, SelectScope, closest, list_names};
 use crate::walk::Walker;
 
 /// The single identifier of a one-part name (`data`), or `None` for `schema.data` and friends.
@@ -81,6 +83,7 @@ impl Walker<'_> {
                 }
                 let one_row = crate::joins::at_most_one_row(subquery);
                 let mut out = self.query(subquery);
+                let mut kinds = self.output_kinds(subquery, &out.columns);
                 let visible = alias
                     .as_ref()
                     .map(|a| a.name.value.clone())
@@ -89,17 +92,18 @@ impl Walker<'_> {
                     out.columns = a.columns.iter().map(|c| c.name.value.clone()).collect();
                     out.open = false;
                     out.dates.clear();
+                    kinds = Kinds::default();
                 }
                 relations.push(Relation {
                     describe: format!("subquery `{visible}`"),
                     visible,
                     columns: out.columns,
                     open: out.open,
-                    numeric: Vec::new(),
+                    numeric: kinds.numeric,
                     dates: out.dates,
-                    datetimes: Vec::new(),
-                    booleans: Vec::new(),
-                    texts: Vec::new(),
+                    datetimes: kinds.datetimes,
+                    booleans: kinds.booleans,
+                    texts: kinds.texts,
                     not_null: Vec::new(),
                     one_row,
                 });
@@ -176,11 +180,8 @@ impl Walker<'_> {
             self.unknown_table(&written_full, location);
             return None;
         };
-        let (canonical, columns) = (table.name.clone(), table.column_names());
-        let numeric = table.numeric_columns();
-        let (dates, datetimes) = (table.date_columns(), table.datetime_columns());
-        let not_null = table.not_null_columns();
-        let (booleans, texts) = (table.bool_columns(), table.text_columns());
+        let canonical = table.name.clone();
+        let relation = table_relation(table, String::new());
         let written = std::mem::replace(&mut ident.value, canonical.clone());
         ident.quote_style = needs_quotes(&canonical).then_some('"');
         if !self.tables.contains(&canonical) {
@@ -222,18 +223,29 @@ impl Walker<'_> {
             );
         }
         Some(Relation {
-            describe: format!("table `{canonical}`"),
             visible,
-            columns,
-            open: false,
-            numeric,
-            dates,
-            datetimes,
-            booleans,
-            texts,
-            not_null,
-            one_row: false,
+            ..relation
         })
+    }
+
+    /// The relation a plain name in FROM reads, once the query is walked (names are then exact): a CTE in
+    /// scope, else a registered table; `visible` as its alias says.
+    pub(crate) fn relation_named(
+        &self,
+        name: &ObjectName,
+        alias: Option<&TableAlias>,
+    ) -> Option<Relation> {
+        let [ObjectNamePart::Identifier(ident)] = name.0.as_slice() else {
+            return None;
+        };
+        let mut relation = match self.find_cte(&ident.value) {
+            Some(cte) => cte,
+            None => table_relation(self.catalog.find(&ident.value)?, ident.value.clone()),
+        };
+        if let Some(alias) = alias {
+            relation.visible.clone_from(&alias.name.value);
+        }
+        Some(relation)
     }
 
     fn find_cte(&self, word: &str) -> Option<Relation> {
@@ -286,6 +298,132 @@ impl Walker<'_> {
                 Location::from_span(alias.span),
             );
         }
+    }
+}
+
+/// Which output columns of a walked query hold numbers, text, true/false and datetimes.
+#[derive(Default)]
+pub(crate) struct Kinds {
+    pub numeric: Vec<String>,
+    pub texts: Vec<String>,
+    pub booleans: Vec<String>,
+    pub datetimes: Vec<String>,
+}
+
+impl Walker<'_> {
+    /// The kinds of `q`'s output `columns` (once walked, so its names are exact), where an output passes a
+    /// column through (`x`, `x AS y`, `MIN(x)`, `MAX(x)`) or counts: so that a literal compared with a
+    /// subquery's or CTE's column is read as one compared with a stored column (`literals`).
+    pub(crate) fn output_kinds(&self, q: &Query, columns: &[String]) -> Kinds {
+        let mut kinds = Kinds::default();
+        let SetExpr::Select(select) = q.body.as_ref() else {
+            return kinds;
+        };
+        if self.too_deep() {
+            return kinds;
+        }
+        let mut relations = Vec::new();
+        for from in &select.from {
+            let factors =
+                std::iter::once(&from.relation).chain(from.joins.iter().map(|j| &j.relation));
+            for factor in factors {
+                if let TableFactor::Table { name, alias, .. } = factor
+                    && let Some(relation) = self.relation_named(name, alias.as_ref())
+                {
+                    relations.push(relation);
+                }
+            }
+        }
+        let mut scopes = self.scopes.clone();
+        scopes.push(SelectScope {
+            relations,
+            ..SelectScope::default()
+        });
+        for item in &select.projection {
+            let (expr, name) = match item {
+                SelectItem::ExprWithAlias { expr, alias } => (expr, alias.value.clone()),
+                SelectItem::UnnamedExpr(expr @ Expr::Identifier(ident)) => {
+                    (expr, ident.value.clone())
+                }
+                SelectItem::UnnamedExpr(expr @ Expr::CompoundIdentifier(parts)) => {
+                    let Some(last) = parts.last() else { continue };
+                    (expr, last.value.clone())
+                }
+                SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => {
+                    for relation in scopes.last().map_or(&[][..], |s| &s.relations[..]) {
+                        kinds.numeric.extend(relation.numeric.iter().cloned());
+                        kinds.texts.extend(relation.texts.iter().cloned());
+                        kinds.booleans.extend(relation.booleans.iter().cloned());
+                        kinds.datetimes.extend(relation.datetimes.iter().cloned());
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            if !columns.contains(&name) {
+                continue;
+            }
+            let mut inner = expr;
+            loop {
+                match inner {
+                    Expr::Nested(x) => inner = x,
+                    Expr::Function(f)
+                        if f.over.is_none()
+                            && matches!(
+                                crate::syntax::function_name(&f.name).as_deref(),
+                                Some("min" | "max" | "any_value" | "first" | "last")
+                            ) =>
+                    {
+                        match crate::syntax::plain_args_of(&f.args).as_deref() {
+                            Some([x]) => inner = x,
+                            _ => break,
+                        }
+                    }
+                    _ => break,
+                }
+            }
+            let of = |kind: fn(&Relation) -> &Vec<String>| {
+                crate::compat::is_column_of_kind(&scopes, inner, kind)
+            };
+            let counts = matches!(inner, Expr::Function(f) if f.over.is_none()
+                && crate::syntax::function_name(&f.name).as_deref() == Some("count"));
+            if counts || of(|r| &r.numeric) {
+                kinds.numeric.push(name);
+            } else if of(|r| &r.texts) {
+                kinds.texts.push(name);
+            } else if of(|r| &r.booleans) {
+                kinds.booleans.push(name);
+            } else if of(|r| &r.datetimes) {
+                kinds.datetimes.push(name);
+            }
+        }
+        // A wildcard's kinds name only the output's columns.
+        for list in [
+            &mut kinds.numeric,
+            &mut kinds.texts,
+            &mut kinds.booleans,
+            &mut kinds.datetimes,
+        ] {
+            list.retain(|c| columns.contains(c));
+        }
+        kinds
+    }
+}
+
+/// A registered table's relation, with the kinds of its columns, seen as `visible`.
+fn table_relation(table: &crate::catalog::Table, visible: String) -> Relation {
+    Relation {
+        describe: format!("table `{}`", table.name),
+        visible,
+        columns: table.column_names(),
+        open: false,
+        numeric: table.numeric_columns(),
+        dates: table.date_columns(),
+        datetimes: table.datetime_columns(),
+        booleans: table.bool_columns(),
+        texts: table.text_columns(),
+        not_null: table.not_null_columns(),
+        one_row: false,
     }
 }
 

@@ -201,7 +201,7 @@ fn shaped(text: &str, shape: &str) -> bool {
 }
 
 /// Calls whose value is their first argument's, so of its type (LAG and LEAD without a default).
-const FIRST_ARGUMENT_CALLS: &[&str] = &[
+pub(crate) const FIRST_ARGUMENT_CALLS: &[&str] = &[
     "min",
     "max",
     "first",
@@ -215,7 +215,7 @@ const FIRST_ARGUMENT_CALLS: &[&str] = &[
 
 /// Calls whose value is one of their arguments': a date only when every argument is (or is NULL), since a
 /// date beside a datetime becomes a datetime.
-const ANY_ARGUMENT_CALLS: &[&str] = &["coalesce", "ifnull", "greatest", "least"];
+pub(crate) const ANY_ARGUMENT_CALLS: &[&str] = &["coalesce", "ifnull", "greatest", "least"];
 
 /// True when `e` holds dates (not datetimes): a date column (also a CTE's or subquery's), a cast to DATE,
 /// a call that passes dates through (`MAX(d)`, `LAG(d) OVER (...)`, `COALESCE(d, e)`), or a date plus or
@@ -244,12 +244,17 @@ fn is_date_within(scopes: &[SelectScope], e: &Expr, depth: usize) -> bool {
         Expr::Subquery(q) => {
             single_output(q).is_some_and(|item| is_date_within(&[], item, depth + 1))
         }
-        // `d + INTERVAL '7 days'`, as `date_plus_days` writes `d + 7`.
+        // `d + INTERVAL '7 days'`, as `date_plus_days` writes `d + 7`; and `d + 7` itself, before it is
+        // walked (`EXTRACT(DAY FROM (d + 10) - d)` reads its operands unwalked).
         Expr::BinaryOp {
             left,
-            op: BinaryOperator::Plus | BinaryOperator::Minus,
+            op: op @ (BinaryOperator::Plus | BinaryOperator::Minus),
             right,
-        } => is_date(left) && matches!(right.as_ref(), Expr::Interval(_)),
+        } => {
+            let days = |x: &Expr| crate::syntax::integer_literal(x).is_some();
+            (is_date(left) && (matches!(right.as_ref(), Expr::Interval(_)) || days(right)))
+                || (matches!(op, BinaryOperator::Plus) && days(left) && is_date(right))
+        }
         Expr::Function(f) => {
             let Some(name) = crate::syntax::function_name(&f.name) else {
                 return false;
@@ -272,7 +277,7 @@ fn is_date_within(scopes: &[SelectScope], e: &Expr, depth: usize) -> bool {
 }
 
 /// The expression of a query's one output column, when it is one SELECT of one item.
-fn single_output(q: &Query) -> Option<&Expr> {
+pub(crate) fn single_output(q: &Query) -> Option<&Expr> {
     let SetExpr::Select(select) = q.body.as_ref() else {
         return None;
     };
