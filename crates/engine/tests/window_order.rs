@@ -220,3 +220,199 @@ async fn staff_top_n_with_a_tiebreak_answers_as_sqlite() {
     ];
     expect_rows(&engine, &parquet, &catalog, cases).await;
 }
+
+/// The probe's two small tables: a text key up, then text, a number or a date down.
+const R: &[u8] = b"g,s,v,n,f\na,x,1,1,true\na,y,2,2,false\na,z,,3,true\nb,x,5,4,true\n";
+const R2: &[u8] = b"g,v,n\na,1,1\na,2,2\n,3,3\nb,5,4\nb,,5\n";
+
+/// A key ranked to turn round kept its own direction (the window's ascending one had replaced it: `g, s
+/// DESC` sorted `s` up), also with NULLs (`g, v DESC`: the rank's `DESC` and its `* -1` cancelled out).
+#[tokio::test]
+async fn a_ranked_key_keeps_its_own_direction() {
+    let engine = engine();
+    for (name, bytes, cases) in [
+        (
+            "r.csv",
+            R,
+            vec![
+                (
+                    "SELECT n, ROW_NUMBER() OVER (ORDER BY g, s DESC) AS rn FROM r ORDER BY n",
+                    json!([[1, 3], [2, 2], [3, 1], [4, 4]]),
+                ),
+                (
+                    "SELECT n, ROW_NUMBER() OVER (ORDER BY CASE WHEN f THEN 0 ELSE 1 END, s DESC) AS rn FROM r ORDER BY n",
+                    json!([[1, 2], [2, 4], [3, 1], [4, 3]]),
+                ),
+                (
+                    "SELECT n, ROW_NUMBER() OVER (ORDER BY CASE WHEN f THEN 0 ELSE 1 END, v DESC, n) AS rn FROM r ORDER BY n",
+                    json!([[1, 2], [2, 4], [3, 3], [4, 1]]),
+                ),
+            ],
+        ),
+        (
+            "r2.csv",
+            R2,
+            vec![
+                (
+                    "SELECT n, ROW_NUMBER() OVER (ORDER BY g, v DESC) AS rn FROM r2 ORDER BY n",
+                    json!([[1, 2], [2, 1], [3, 5], [4, 3], [5, 4]]),
+                ),
+                (
+                    "SELECT n, LAG(n) OVER (ORDER BY g, v DESC) AS p FROM r2 ORDER BY n",
+                    json!([[1, 2], [2, null], [3, 5], [4, 1], [5, 4]]),
+                ),
+            ],
+        ),
+    ] {
+        let (_dir, path) = csv_file(name, bytes);
+        let (report, parquet) = ingest(&engine, &path).await;
+        let tables = catalog(&report.unwrap(), &["r", "r2"]);
+        expect_rows(&engine, &parquet, &tables, &cases).await;
+    }
+    let (_dir, path) = csv_file("scores.csv", SCORES);
+    let (report, parquet) = ingest(&engine, &path).await;
+    let tables = catalog(&report.unwrap(), &[]);
+    let cases: &[(&str, Value)] = &[
+        (
+            "SELECT id, ROW_NUMBER() OVER (ORDER BY score, amount DESC, id) AS n FROM data ORDER BY id",
+            json!([
+                [1, 7],
+                [2, 8],
+                [3, 4],
+                [4, 5],
+                [5, 9],
+                [6, 6],
+                [7, 1],
+                [8, 2],
+                [9, 3]
+            ]),
+        ),
+        (
+            "SELECT id, ROW_NUMBER() OVER (ORDER BY student, d DESC, id) AS n FROM data ORDER BY id",
+            json!([
+                [1, 1],
+                [2, 3],
+                [3, 2],
+                [4, 4],
+                [5, 6],
+                [6, 5],
+                [7, 8],
+                [8, 9],
+                [9, 7]
+            ]),
+        ),
+        (
+            "SELECT id, ROW_NUMBER() OVER (ORDER BY subject, score DESC, id) AS n FROM data ORDER BY id",
+            json!([
+                [1, 6],
+                [2, 1],
+                [3, 4],
+                [4, 7],
+                [5, 2],
+                [6, 3],
+                [7, 8],
+                [8, 9],
+                [9, 5]
+            ]),
+        ),
+        (
+            "SELECT id, ROW_NUMBER() OVER (ORDER BY student, subject DESC, id) AS n FROM data ORDER BY id",
+            json!([
+                [1, 1],
+                [2, 3],
+                [3, 2],
+                [4, 4],
+                [5, 6],
+                [6, 5],
+                [7, 7],
+                [8, 9],
+                [9, 8]
+            ]),
+        ),
+        (
+            "SELECT id, LAG(id) OVER (ORDER BY score, ts DESC, id) AS p FROM data ORDER BY id",
+            json!([
+                [1, 6],
+                [2, 1],
+                [3, 8],
+                [4, 3],
+                [5, 2],
+                [6, 4],
+                [7, 9],
+                [8, 7],
+                [9, null]
+            ]),
+        ),
+    ];
+    expect_rows(&engine, &parquet, &tables, cases).await;
+    let (_dir, path) = csv_file("staff.csv", STAFF);
+    let (report, parquet) = ingest(&engine, &path).await;
+    let tables = catalog(&report.unwrap(), &[]);
+    let cases: &[(&str, Value)] = &[
+        (
+            "SELECT id, ROW_NUMBER() OVER (ORDER BY dept, hired DESC, id) AS n FROM data ORDER BY id",
+            json!([[1, 2], [2, 1], [3, 4], [4, 3], [5, 5], [6, 6]]),
+        ),
+        (
+            "SELECT id, ROW_NUMBER() OVER (ORDER BY dept, name DESC) AS n FROM data ORDER BY id",
+            json!([[1, 2], [2, 1], [3, 5], [4, 4], [5, 3], [6, 6]]),
+        ),
+    ];
+    expect_rows(&engine, &parquet, &tables, cases).await;
+}
+
+/// A key Polars names `literal` (a CASE of constants, `IIF`) leaves no room for the NULL flag, which is
+/// named so too: a later key that may be NULL is ranked, its NULLs placed last.
+#[tokio::test]
+async fn nulls_after_a_case_key_sort_last() {
+    let engine = engine();
+    let (_dir, path) = csv_file("scores.csv", SCORES);
+    let (report, parquet) = ingest(&engine, &path).await;
+    let catalog = catalog(&report.unwrap(), &[]);
+    let cases: &[(&str, Value)] = &[
+        (
+            "SELECT id, ROW_NUMBER() OVER (ORDER BY CASE WHEN ok THEN 0 ELSE 1 END, score DESC, id) AS n FROM data ORDER BY id",
+            json!([
+                [1, 1],
+                [2, 6],
+                [3, 3],
+                [4, 7],
+                [5, 9],
+                [6, 2],
+                [7, 4],
+                [8, 8],
+                [9, 5]
+            ]),
+        ),
+        (
+            "SELECT id, ROW_NUMBER() OVER (ORDER BY IIF(ok, 0, 1), amount DESC, id) AS n FROM data ORDER BY id",
+            json!([
+                [1, 2],
+                [2, 9],
+                [3, 1],
+                [4, 6],
+                [5, 8],
+                [6, 4],
+                [7, 3],
+                [8, 7],
+                [9, 5]
+            ]),
+        ),
+        // One direction: the same.
+        (
+            "SELECT id, ROW_NUMBER() OVER (ORDER BY CASE WHEN ok THEN 0 ELSE 1 END, amount, id) AS n FROM data ORDER BY id",
+            json!([
+                [1, 3],
+                [2, 9],
+                [3, 4],
+                [4, 8],
+                [5, 6],
+                [6, 1],
+                [7, 2],
+                [8, 7],
+                [9, 5]
+            ]),
+        ),
+    ];
+    expect_rows(&engine, &parquet, &catalog, cases).await;
+}

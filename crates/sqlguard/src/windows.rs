@@ -13,8 +13,8 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, Expr, GroupByExpr, OrderByExpr, Query, Select, SelectItem, UnaryOperator,
-    Visit, Visitor, WindowType,
+    BinaryOperator, Expr, GroupByExpr, OrderByExpr, OrderByOptions, Query, Select, SelectItem,
+    UnaryOperator, Visit, Visitor, WindowType,
 };
 
 use crate::scope::SelectScope;
@@ -300,11 +300,15 @@ pub(crate) fn one_direction(
     };
     let mut ranked = Vec::new();
     // Whether a key before this one may be NULL: the one NULL flag of `place_nulls` goes before it, and a
-    // NULL in a later key would sort first among rows tied on the earlier ones.
-    let mut flagged = false;
+    // NULL in a later key would sort first among rows tied on the earlier ones. No flag can be placed beside
+    // a key Polars names `literal` (a CASE of constants, `IIF(active, 0, 1)`), as the flag is: then every
+    // key that may be NULL is ranked.
+    let mut flagged = !flaggable(order_by);
     for (i, item) in order_by.iter_mut().enumerate() {
         let no_nulls = holds_no_nulls(scopes, &item.expr);
         let turns = (item.options.asc == Some(false)) != descending;
+        // The rank is computed in the key's own direction, read before `ASC` is dropped below.
+        let written = item.options;
         if !descending {
             // Polars reads `ASC` beside a key without a direction as another direction.
             item.options.asc = None;
@@ -320,7 +324,7 @@ pub(crate) fn one_direction(
             }
             _ => {
                 ranked.push(i);
-                rank_text(item, no_nulls, descending)
+                rank_text(&item.expr, written, no_nulls, descending)
             }
         };
         if let Some(expr) = crate::parse_expression(&text) {
@@ -332,6 +336,46 @@ pub(crate) fn one_direction(
         }
     }
     ranked
+}
+
+/// True when [`place_nulls`] can put a flag among `order_by` (no key is named `literal`), or has put one.
+fn flaggable(order_by: &[OrderByExpr]) -> bool {
+    let literal: Vec<usize> = (0..order_by.len())
+        .filter(|&i| named_literal(&order_by[i].expr))
+        .collect();
+    match literal.as_slice() {
+        [] => true,
+        [i] => order_by
+            .get(i + 1)
+            .is_some_and(|next| is_flag_of(&order_by[*i].expr, &next.expr)),
+        _ => false,
+    }
+}
+
+/// True when `flag` is the NULL flag [`place_nulls`] puts before `key`: `CASE WHEN (key) IS NULL THEN 0|1
+/// ELSE 1|0 END`.
+fn is_flag_of(flag: &Expr, key: &Expr) -> bool {
+    let Expr::Case {
+        operand: None,
+        conditions,
+        else_result: Some(_),
+        ..
+    } = flag
+    else {
+        return false;
+    };
+    let [when] = conditions.as_slice() else {
+        return false;
+    };
+    let mut tested = &when.condition;
+    let Expr::IsNull(inner) = tested else {
+        return false;
+    };
+    tested = inner;
+    while let Expr::Nested(inner) = tested {
+        tested = inner;
+    }
+    tested == key
 }
 
 /// `e` negated, when it is a column of numbers, dates, datetimes or booleans of a registered table.
@@ -350,14 +394,13 @@ fn negated(scopes: &[SelectScope], e: &Expr) -> Option<String> {
     }
 }
 
-/// A number that sorts, in the window's direction (`descending`), as `item` sorts in its own, with its
+/// A number that sorts, in the window's direction (`descending`), as `e` sorts in its own (`written`), with its
 /// NULLs where it puts them (last unless `NULLS FIRST`): its dense rank, turned round or not, with 0 or 1
 /// for NULL beyond every rank. Named after its column (the CASE after its first result, the rank after its
 /// first key), so that it can sort beside the NULL flag.
-fn rank_text(item: &OrderByExpr, no_nulls: bool, descending: bool) -> String {
-    let e = &item.expr;
-    let own_descending = item.options.asc == Some(false);
-    let nulls_first = item.options.nulls_first == Some(true);
+fn rank_text(e: &Expr, written: OrderByOptions, no_nulls: bool, descending: bool) -> String {
+    let own_descending = written.asc == Some(false);
+    let nulls_first = written.nulls_first == Some(true);
     let key = if no_nulls {
         format!("{e}")
     } else {
