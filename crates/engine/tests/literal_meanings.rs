@@ -118,6 +118,19 @@ async fn literals_compared_with_a_subquerys_columns() {
             "SELECT id FROM (SELECT * FROM data) t WHERE flag = 'no' ORDER BY id",
             json!([[2]]),
         ),
+        // The same through WITH queries.
+        (
+            "WITH t AS (SELECT id, flag AS active FROM data) SELECT id FROM t WHERE active = 'True' ORDER BY id",
+            json!([[1], [3], [4], [5]]),
+        ),
+        (
+            "WITH t AS (SELECT id, code AS c FROM data) SELECT id FROM t WHERE c = 7 ORDER BY id",
+            json!([[3]]),
+        ),
+        (
+            "WITH g AS (SELECT grp, COUNT(*) AS n FROM data GROUP BY grp) SELECT grp FROM g WHERE n = '3'",
+            json!([["a"]]),
+        ),
     ];
     expect_rows(&engine, &parquet, &catalog, cases).await;
 }

@@ -132,7 +132,11 @@ impl<'a> Walker<'a> {
                 self.check_shadow(&cte.alias.name, "a WITH (CTE) name", None);
                 let one_row = crate::joins::at_most_one_row(&cte.query);
                 let mut out = self.query(&mut cte.query);
+                // What its columns hold, for literals compared with them (`literals`), as for a derived
+                // table; unknown when the CTE renames them.
+                let mut kinds = self.output_kinds(&cte.query, &out.columns);
                 if !cte.alias.columns.is_empty() {
+                    kinds = crate::relations::Kinds::default();
                     out = Output {
                         columns: cte
                             .alias
@@ -149,11 +153,11 @@ impl<'a> Walker<'a> {
                     columns: out.columns,
                     open: out.open,
                     describe: format!("WITH query `{}`", cte.alias.name.value),
-                    numeric: Vec::new(),
+                    numeric: kinds.numeric,
                     dates: out.dates,
-                    datetimes: Vec::new(),
-                    booleans: Vec::new(),
-                    texts: Vec::new(),
+                    datetimes: kinds.datetimes,
+                    booleans: kinds.booleans,
+                    texts: kinds.texts,
                     not_null: Vec::new(),
                     one_row,
                 };

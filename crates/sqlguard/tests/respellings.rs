@@ -19,7 +19,7 @@ fn foreign_calls_are_respelled() {
             "SELECT NVL2(a, 1, 0) FROM data",
             "CASE WHEN (\"a\") IS NOT NULL THEN 1 ELSE 0 END",
         ),
-        ("SELECT LEN(name) FROM data", "length(\"name\")"),
+        ("SELECT LEN(name) FROM data", "LENGTH(RTRIM(\"name\", ' '))"),
         (
             "SELECT CHARINDEX('x', name) FROM data",
             "STRPOS(\"name\", 'x')",
