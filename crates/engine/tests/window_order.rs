@@ -416,3 +416,55 @@ async fn nulls_after_a_case_key_sort_last() {
     ];
     expect_rows(&engine, &parquet, &catalog, cases).await;
 }
+
+/// Windows Polars cannot sort are refused with the rewrite to use, which answers as SQLite: a RANK over
+/// keys sorted both ways that cannot be negated (Polars: "mixed asc/desc directions"), and two keys Polars
+/// names alike (`v / 10, v DESC`: "two columns ... both called `v`").
+#[tokio::test]
+async fn unsortable_windows_are_refused_with_a_rewrite_that_runs() {
+    let engine = engine();
+    let (_dir, path) = csv_file("r.csv", R);
+    let (report, parquet) = ingest(&engine, &path).await;
+    let tables = catalog(&report.unwrap(), &["r"]);
+    for (sql, advice) in [
+        (
+            "SELECT n, RANK() OVER (ORDER BY g, s DESC) AS rn FROM r ORDER BY n",
+            "DENSE_RANK() OVER (ORDER BY \"s\" DESC) AS key_rank",
+        ),
+        (
+            "SELECT n, DENSE_RANK() OVER (ORDER BY s DESC, g) AS rn FROM r ORDER BY n",
+            "DENSE_RANK() OVER (ORDER BY key_rank, \"g\")",
+        ),
+        (
+            "SELECT n, PERCENT_RANK() OVER (ORDER BY g, s DESC) AS rn FROM r ORDER BY n",
+            "AS key_rank",
+        ),
+        (
+            "SELECT n, ROW_NUMBER() OVER (ORDER BY v / 10, v DESC) AS rn FROM r ORDER BY n",
+            "\"v\" / 10 AS key_1",
+        ),
+        (
+            "SELECT n, ROW_NUMBER() OVER (ORDER BY CASE WHEN f THEN 0 ELSE 1 END, CASE WHEN v > 1 THEN 'hi' ELSE 'lo' END DESC) AS rn FROM r ORDER BY n",
+            "`literal`",
+        ),
+    ] {
+        let issues = sqlguard::ValidatedQuery::parse(sql, &tables)
+            .err()
+            .unwrap_or_else(|| panic!("{sql} was accepted"));
+        assert!(
+            issues.iter().any(|i| i.message.contains(advice)),
+            "{sql}: {issues:?}"
+        );
+    }
+    let cases: &[(&str, Value)] = &[
+        (
+            "WITH t AS (SELECT *, DENSE_RANK() OVER (ORDER BY s DESC) AS key_rank FROM r) SELECT n, RANK() OVER (ORDER BY g, key_rank) AS rn FROM t ORDER BY n",
+            json!([[1, 3], [2, 2], [3, 1], [4, 4]]),
+        ),
+        (
+            "WITH t AS (SELECT *, v / 10.0 AS key_1 FROM r) SELECT n, ROW_NUMBER() OVER (ORDER BY key_1, v DESC) AS rn FROM t ORDER BY n",
+            json!([[1, 1], [2, 2], [3, 4], [4, 3]]),
+        ),
+    ];
+    expect_rows(&engine, &parquet, &tables, cases).await;
+}

@@ -198,6 +198,8 @@ impl Walker<'_> {
                     self.expr(&mut item.expr);
                 }
                 if !self.too_deep() {
+                    let written: Vec<Expr> =
+                        spec.order_by.iter().map(|item| item.expr.clone()).collect();
                     for item in &mut spec.order_by {
                         crate::windows::named_after_a_column(&mut item.expr);
                     }
@@ -206,11 +208,22 @@ impl Walker<'_> {
                         !matches!(name.as_str(), "rank" | "dense_rank") || spec.order_by.len() < 2;
                     let ranked =
                         crate::windows::one_direction(&self.scopes, &mut spec.order_by, nested);
+                    if let Some(advice) = crate::windows::still_mixed(&spec.order_by, &name) {
+                        self.unsupported(
+                            "a RANK over keys sorted both ways where a key turning is not a column of \
+                             numbers, dates or booleans",
+                            &advice,
+                        );
+                    }
                     // Each holds a window of its own, which is checked (and its NULLs placed) like any.
                     for i in ranked {
                         self.expr(&mut spec.order_by[i].expr);
                     }
                     crate::windows::place_nulls(&self.scopes, &mut spec.order_by);
+                    if let Some(advice) = crate::windows::keys_of_one_name(&spec.order_by, &written)
+                    {
+                        self.unsupported("a window sorted by two keys of one name", &advice);
+                    }
                 }
                 if let Some(frame) = spec.window_frame.as_mut() {
                     for bound in

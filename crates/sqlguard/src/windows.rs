@@ -378,6 +378,101 @@ fn is_flag_of(flag: &Expr, key: &Expr) -> bool {
     tested == key
 }
 
+/// The advice for a window whose keys [`one_direction`] left sorted both ways (a RANK over several keys,
+/// where Polars refuses a window among the keys, and none that turns can be negated), which Polars refuses
+/// ("OVER does not (yet) support mixed asc/desc directions"): rank the keys that turn in a WITH query.
+pub(crate) fn still_mixed(order_by: &[OrderByExpr], function: &str) -> Option<String> {
+    let descending = |item: &&OrderByExpr| item.options.asc == Some(false);
+    let down = order_by.iter().find(descending)?;
+    order_by.iter().find(|item| !descending(item))?;
+    let key = &down.expr;
+    let others: Vec<String> = order_by
+        .iter()
+        .map(|item| {
+            if std::ptr::eq(item, down) {
+                "key_rank".to_string()
+            } else {
+                item.expr.to_string()
+            }
+        })
+        .collect();
+    let function = function.to_uppercase();
+    Some(format!(
+        "rank the key sorted the other way in a WITH query first, then rank by that rank, all keys one \
+         way: `WITH t AS (SELECT *, DENSE_RANK() OVER (ORDER BY {key} DESC) AS key_rank FROM data) SELECT \
+         ..., {function}() OVER (ORDER BY {}) FROM t`.",
+        others.join(", ")
+    ))
+}
+
+/// The name Polars gives the window key `e` when it is known: an expression is named after its first input
+/// (a column, or `literal` for a constant; a CASE after its first result, a rank after its first key).
+fn polars_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Identifier(word) => Some(word.value.clone()),
+        Expr::CompoundIdentifier(parts) => Some(
+            parts
+                .iter()
+                .map(|p| p.value.as_str())
+                .collect::<Vec<_>>()
+                .join("."),
+        ),
+        Expr::Value(_) => Some("literal".to_string()),
+        Expr::Nested(inner)
+        | Expr::UnaryOp { expr: inner, .. }
+        | Expr::Cast { expr: inner, .. } => polars_name(inner),
+        Expr::BinaryOp { left, .. } => polars_name(left),
+        Expr::Case {
+            operand: None,
+            conditions,
+            ..
+        } => conditions.first().and_then(|c| polars_name(&c.result)),
+        Expr::Function(f) => {
+            let name = crate::syntax::function_name(&f.name)?;
+            match (&f.over, name.as_str()) {
+                (Some(WindowType::WindowSpec(w)), "dense_rank" | "rank") => {
+                    w.order_by.first().and_then(|k| polars_name(&k.expr))
+                }
+                (None, "coalesce") => crate::syntax::plain_args_of(&f.args)
+                    .and_then(|args| args.first().and_then(|a| polars_name(a))),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The advice for a window whose keys Polars would give one name (`ORDER BY v / 10, v DESC`: "two columns
+/// ... both called `v`"): Polars sorts by a struct of the keys, whose fields need distinct names.
+pub(crate) fn keys_of_one_name(order_by: &[OrderByExpr], written: &[Expr]) -> Option<String> {
+    let names: Vec<Option<String>> = order_by.iter().map(|k| polars_name(&k.expr)).collect();
+    let name = names.iter().enumerate().find_map(|(i, name)| {
+        name.as_ref()
+            .filter(|n| names[i + 1..].iter().any(|m| m.as_ref() == Some(*n)))
+    })?;
+    // The keys as written (before their rewriting) that are named so.
+    let keys: Vec<String> = written
+        .iter()
+        .filter(|e| polars_name(e).as_ref() == Some(name))
+        .map(ToString::to_string)
+        .collect();
+    let shown = if keys.len() >= 2 {
+        format!("`{}`", keys.join("`, `"))
+    } else {
+        "two of its keys".to_string()
+    };
+    let computed = written
+        .iter()
+        .find(|e| polars_name(e).as_ref() == Some(name) && !matches!(e, Expr::Identifier(_)))
+        .map_or_else(|| name.clone(), ToString::to_string);
+    Some(format!(
+        "Polars names a window key after its first column or `literal` (here `{name}` for {shown}) and \
+         cannot sort by two keys of one name; compute one of them under its own name in a WITH query first: \
+         `WITH t AS (SELECT *, {computed} AS key_1 FROM data) SELECT ..., ... OVER (ORDER BY key_1, ...) \
+         FROM t`."
+    ))
+}
+
 /// `e` negated, when it is a column of numbers, dates, datetimes or booleans of a registered table.
 fn negated(scopes: &[SelectScope], e: &Expr) -> Option<String> {
     let of = |kind: fn(&crate::scope::Relation) -> &Vec<String>| {
