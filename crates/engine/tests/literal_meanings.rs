@@ -134,3 +134,44 @@ async fn literals_compared_with_a_subquerys_columns() {
     ];
     expect_rows(&engine, &parquet, &catalog, cases).await;
 }
+
+/// From probe S: a UNION inside a WITH query or subquery hid its columns' kinds (`flag = 'yes'` matched
+/// nothing, `code = 7` failed); a WITH query or subquery that renames its columns (`c(p, q)`) hid its dates
+/// (`q - p > 30` compared microseconds); a CASE of dates was no date (its difference was a duration).
+#[tokio::test]
+async fn kinds_pass_through_unions_renamed_columns_and_cases() {
+    let engine = engine();
+    let csv = b"id,a,b,flag,code\n1,2024-01-01 10:00:00,2024-01-05 12:00:00,true,7\n\
+                2,2024-02-01 00:00:00,2024-02-01 23:00:00,false,8\n\
+                3,2024-03-01 08:00:00,2024-05-01 08:00:00,true,x\n4,2024-04-01 00:00:00,,,9\n";
+    let (_dir, path) = csv_file("ev.csv", csv);
+    let (report, parquet) = ingest(&engine, &path).await;
+    let catalog = catalog(&report.unwrap(), &[]);
+    let cases: &[(&str, Value)] = &[
+        (
+            "WITH c AS (SELECT id, flag FROM data WHERE id < 3 UNION ALL SELECT id, flag FROM data \
+             WHERE id >= 3) SELECT COUNT(*) FROM c WHERE flag = 'yes'",
+            json!([[2]]),
+        ),
+        (
+            "SELECT COUNT(*) FROM (SELECT id, code FROM data WHERE id < 3 UNION ALL SELECT id, code \
+             FROM data WHERE id >= 3) t WHERE code = 7",
+            json!([[1]]),
+        ),
+        (
+            "WITH c(p, q) AS (SELECT CAST(a AS DATE), CAST(b AS DATE) FROM data) \
+             SELECT COUNT(*), SUM(q - p) FROM c WHERE q - p > 30",
+            json!([[1, 61]]),
+        ),
+        (
+            "SELECT SUM(q - p) FROM (SELECT CAST(a AS DATE), CAST(b AS DATE) FROM data) t(p, q)",
+            json!([[65]]),
+        ),
+        (
+            "SELECT COUNT(*) FROM data WHERE CASE WHEN id > 0 THEN CAST(b AS DATE) ELSE NULL END \
+             - CAST(a AS DATE) > 30",
+            json!([[1]]),
+        ),
+    ];
+    expect_rows(&engine, &parquet, &catalog, cases).await;
+}

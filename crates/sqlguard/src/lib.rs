@@ -26,6 +26,7 @@ mod joins;
 mod like_escape;
 mod literals;
 mod names;
+mod output_kinds;
 mod prescan;
 mod qualify;
 mod relations;

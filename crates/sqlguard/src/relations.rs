@@ -1,11 +1,9 @@
 //! FROM-clause items: registered tables, CTE references, derived tables; table functions refused.
 
-use sqlparser::ast::{
-    Expr, Ident, ObjectName, ObjectNamePart, Query, SelectItem, SetExpr, TableAlias, TableFactor,
-};
+use sqlparser::ast::{Ident, ObjectName, ObjectNamePart, TableAlias, TableFactor};
 
 use crate::issue::{Location, Rule};
-use crate::scope::{Relation, SelectScope, closest, list_names};
+use crate::scope::{Relation, closest, list_names};
 use crate::walk::Walker;
 
 /// The single identifier of a one-part name (`data`), or `None` for `schema.data` and friends.
@@ -89,10 +87,13 @@ impl Walker<'_> {
                     .map(|a| a.name.value.clone())
                     .unwrap_or_default();
                 if let Some(a) = alias.as_ref().filter(|a| !a.columns.is_empty()) {
-                    out.columns = a.columns.iter().map(|c| c.name.value.clone()).collect();
+                    let outer: Vec<String> =
+                        a.columns.iter().map(|c| c.name.value.clone()).collect();
+                    kinds = kinds.renamed(&out.columns, &outer, out.open);
+                    out.dates =
+                        crate::output_kinds::renamed(&out.dates, &out.columns, &outer, out.open);
+                    out.columns = outer;
                     out.open = false;
-                    out.dates.clear();
-                    kinds = Kinds::default();
                 }
                 relations.push(Relation {
                     describe: format!("subquery `{visible}`"),
@@ -298,115 +299,6 @@ impl Walker<'_> {
                 Location::from_span(alias.span),
             );
         }
-    }
-}
-
-/// Which output columns of a walked query hold numbers, text, true/false and datetimes.
-#[derive(Default)]
-pub(crate) struct Kinds {
-    pub numeric: Vec<String>,
-    pub texts: Vec<String>,
-    pub booleans: Vec<String>,
-    pub datetimes: Vec<String>,
-}
-
-impl Walker<'_> {
-    /// The kinds of `q`'s output `columns` (once walked, so its names are exact), where an output passes a
-    /// column through (`x`, `x AS y`, `MIN(x)`, `MAX(x)`) or counts: so that a literal compared with a
-    /// subquery's or CTE's column is read as one compared with a stored column (`literals`).
-    pub(crate) fn output_kinds(&self, q: &Query, columns: &[String]) -> Kinds {
-        let mut kinds = Kinds::default();
-        let SetExpr::Select(select) = q.body.as_ref() else {
-            return kinds;
-        };
-        if self.too_deep() {
-            return kinds;
-        }
-        let mut relations = Vec::new();
-        for from in &select.from {
-            let factors =
-                std::iter::once(&from.relation).chain(from.joins.iter().map(|j| &j.relation));
-            for factor in factors {
-                if let TableFactor::Table { name, alias, .. } = factor
-                    && let Some(relation) = self.relation_named(name, alias.as_ref())
-                {
-                    relations.push(relation);
-                }
-            }
-        }
-        let mut scopes = self.scopes.clone();
-        scopes.push(SelectScope {
-            relations,
-            ..SelectScope::default()
-        });
-        for item in &select.projection {
-            let (expr, name) = match item {
-                SelectItem::ExprWithAlias { expr, alias } => (expr, alias.value.clone()),
-                SelectItem::UnnamedExpr(expr @ Expr::Identifier(ident)) => {
-                    (expr, ident.value.clone())
-                }
-                SelectItem::UnnamedExpr(expr @ Expr::CompoundIdentifier(parts)) => {
-                    let Some(last) = parts.last() else { continue };
-                    (expr, last.value.clone())
-                }
-                SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => {
-                    for relation in scopes.last().map_or(&[][..], |s| &s.relations[..]) {
-                        kinds.numeric.extend(relation.numeric.iter().cloned());
-                        kinds.texts.extend(relation.texts.iter().cloned());
-                        kinds.booleans.extend(relation.booleans.iter().cloned());
-                        kinds.datetimes.extend(relation.datetimes.iter().cloned());
-                    }
-                    continue;
-                }
-                _ => continue,
-            };
-            if !columns.contains(&name) {
-                continue;
-            }
-            let mut inner = expr;
-            loop {
-                match inner {
-                    Expr::Nested(x) => inner = x,
-                    Expr::Function(f)
-                        if f.over.is_none()
-                            && matches!(
-                                crate::syntax::function_name(&f.name).as_deref(),
-                                Some("min" | "max" | "any_value" | "first" | "last")
-                            ) =>
-                    {
-                        match crate::syntax::plain_args_of(&f.args).as_deref() {
-                            Some([x]) => inner = x,
-                            _ => break,
-                        }
-                    }
-                    _ => break,
-                }
-            }
-            let of = |kind: fn(&Relation) -> &Vec<String>| {
-                crate::compat::is_column_of_kind(&scopes, inner, kind)
-            };
-            let counts = matches!(inner, Expr::Function(f) if f.over.is_none()
-                && crate::syntax::function_name(&f.name).as_deref() == Some("count"));
-            if counts || of(|r| &r.numeric) {
-                kinds.numeric.push(name);
-            } else if of(|r| &r.texts) {
-                kinds.texts.push(name);
-            } else if of(|r| &r.booleans) {
-                kinds.booleans.push(name);
-            } else if of(|r| &r.datetimes) {
-                kinds.datetimes.push(name);
-            }
-        }
-        // A wildcard's kinds name only the output's columns.
-        for list in [
-            &mut kinds.numeric,
-            &mut kinds.texts,
-            &mut kinds.booleans,
-            &mut kinds.datetimes,
-        ] {
-            list.retain(|c| columns.contains(c));
-        }
-        kinds
     }
 }
 

@@ -255,6 +255,20 @@ fn is_date_within(scopes: &[SelectScope], e: &Expr, depth: usize) -> bool {
             (is_date(left) && (matches!(right.as_ref(), Expr::Interval(_)) || days(right)))
                 || (matches!(op, BinaryOperator::Plus) && days(left) && is_date(right))
         }
+        // A CASE whose every result is a date (or NULL), as COALESCE's arguments.
+        Expr::Case {
+            conditions,
+            else_result,
+            ..
+        } => {
+            let results: Vec<&Expr> = conditions
+                .iter()
+                .map(|c| &c.result)
+                .chain(else_result.as_deref())
+                .collect();
+            let is_null = |x: &Expr| matches!(x, Expr::Value(v) if matches!(v.value, Value::Null));
+            results.iter().any(|x| is_date(x)) && results.iter().all(|x| is_date(x) || is_null(x))
+        }
         Expr::Function(f) => {
             let Some(name) = crate::syntax::function_name(&f.name) else {
                 return false;

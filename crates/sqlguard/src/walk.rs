@@ -132,20 +132,23 @@ impl<'a> Walker<'a> {
                 self.check_shadow(&cte.alias.name, "a WITH (CTE) name", None);
                 let one_row = crate::joins::at_most_one_row(&cte.query);
                 let mut out = self.query(&mut cte.query);
-                // What its columns hold, for literals compared with them (`literals`), as for a derived
-                // table; unknown when the CTE renames them.
+                // What its columns hold, for literals compared with them (`literals`) and date
+                // differences, as for a derived table; under the new names when the CTE renames them.
                 let mut kinds = self.output_kinds(&cte.query, &out.columns);
                 if !cte.alias.columns.is_empty() {
-                    kinds = crate::relations::Kinds::default();
+                    let outer: Vec<String> = cte
+                        .alias
+                        .columns
+                        .iter()
+                        .map(|c| c.name.value.clone())
+                        .collect();
+                    kinds = kinds.renamed(&out.columns, &outer, out.open);
+                    let dates =
+                        crate::output_kinds::renamed(&out.dates, &out.columns, &outer, out.open);
                     out = Output {
-                        columns: cte
-                            .alias
-                            .columns
-                            .iter()
-                            .map(|c| c.name.value.clone())
-                            .collect(),
+                        columns: outer,
                         open: false,
-                        dates: Vec::new(),
+                        dates,
                     };
                 }
                 let rel = Relation {
