@@ -175,3 +175,35 @@ async fn kinds_pass_through_unions_renamed_columns_and_cases() {
     ];
     expect_rows(&engine, &parquet, &catalog, cases).await;
 }
+
+/// From probe S: `MIN(DISTINCT x)` and `MAX(DISTINCT x)` failed ("unexpected use of DISTINCT"), a number column
+/// matched with LIKE failed ("expected String type"; SQLite matches its text), and TRY_CAST to DECIMAL failed
+/// on text that is no number (a TRY_CAST gives NULL).
+#[tokio::test]
+async fn distinct_extremes_numbers_in_like_and_decimal_try_casts() {
+    let engine = engine();
+    let (_dir, path) = csv_file("items.csv", ITEMS);
+    let (report, parquet) = ingest(&engine, &path).await;
+    let catalog = catalog(&report.unwrap(), &[]);
+    let cases: &[(&str, Value)] = &[
+        (
+            "SELECT MIN(DISTINCT qty), MAX(DISTINCT qty), COUNT(DISTINCT qty) FROM data",
+            json!([[10, 30, 3]]),
+        ),
+        (
+            "SELECT id FROM data WHERE qty LIKE '%0' AND qty NOT LIKE '1%' ORDER BY id",
+            json!([[2], [4], [5]]),
+        ),
+        (
+            "SELECT id, TRY_CAST(name AS DECIMAL(10, 2)), TRY_CAST(code AS NUMERIC) FROM data ORDER BY id",
+            json!([
+                [1, null, 42.0],
+                [2, null, 4.5],
+                [3, null, 7.0],
+                [4, null, -3.0],
+                [5, null, 8.0]
+            ]),
+        ),
+    ];
+    expect_rows(&engine, &parquet, &catalog, cases).await;
+}

@@ -94,24 +94,7 @@ impl Walker<'_> {
         else {
             return false;
         };
-        let mut relations = Vec::new();
-        for from in &select.from {
-            let factors =
-                std::iter::once(&from.relation).chain(from.joins.iter().map(|j| &j.relation));
-            for factor in factors {
-                if let sqlparser::ast::TableFactor::Table { name, alias, .. } = factor
-                    && let Some(relation) = self.relation_named(name, alias.as_ref())
-                {
-                    relations.push(relation);
-                }
-            }
-        }
-        let mut scopes = self.scopes.clone();
-        scopes.push(SelectScope {
-            relations,
-            ..SelectScope::default()
-        });
-        is_datetime_expr(&scopes, expr)
+        is_datetime_expr(&self.scopes_of(select), expr)
     }
 
     /// `x` itself, or `CAST(x AS TIMESTAMP)` when it is a walked scalar subquery of a datetime, so that its

@@ -186,6 +186,8 @@ impl Walker<'_> {
                 self.expr(expr);
                 self.expr(pattern);
                 crate::compat::date_as_text(&self.scopes, expr);
+                // A number column matched as its text (`x LIKE '%5'`), as SQLite does; Polars refused.
+                crate::literals::number_as_text_argument(&self.scopes, expr);
                 crate::compat::like_ignores_case(e);
                 match crate::like_escape::like_escape(e) {
                     Some(Ok(rewritten)) => *e = rewritten,

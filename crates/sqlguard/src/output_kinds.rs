@@ -34,8 +34,8 @@ impl Walker<'_> {
         }
     }
 
-    fn select_kinds(&self, select: &Select, columns: &[String]) -> Kinds {
-        let mut kinds = Kinds::default();
+    /// The scopes `select` (walked) sees: the enclosing ones and its FROM clause's tables and WITH queries.
+    pub(crate) fn scopes_of(&self, select: &Select) -> Vec<SelectScope> {
         let mut relations = Vec::new();
         for from in &select.from {
             let factors =
@@ -53,6 +53,12 @@ impl Walker<'_> {
             relations,
             ..SelectScope::default()
         });
+        scopes
+    }
+
+    fn select_kinds(&self, select: &Select, columns: &[String]) -> Kinds {
+        let mut kinds = Kinds::default();
+        let scopes = self.scopes_of(select);
         for item in &select.projection {
             let (expr, name) = match item {
                 SelectItem::ExprWithAlias { expr, alias } => (expr, alias.value.clone()),

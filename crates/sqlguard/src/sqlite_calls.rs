@@ -10,8 +10,8 @@
 //!   currently supported"); it is the number rounded to `s` places, as a float.
 
 use sqlparser::ast::{
-    DataType, ExactNumberInfo, Expr, FunctionArguments, Ident, ObjectName, ObjectNamePart,
-    WindowType,
+    CastKind, DataType, ExactNumberInfo, Expr, FunctionArguments, Ident, ObjectName,
+    ObjectNamePart, WindowType,
 };
 
 /// Respells `e` when it is one of the calls above; it is then checked like anything else.
@@ -79,6 +79,13 @@ pub(crate) fn respell(e: &mut Expr) {
                         format!("ARRAY_MEAN({distinct})")
                     }
                 }
+                // DISTINCT changes no MIN or MAX; Polars refused it ("unexpected use of DISTINCT").
+                ("min" | "max", _) if distinct_argument(&f.args).is_some() => {
+                    if let FunctionArguments::List(list) = &mut f.args {
+                        list.duplicate_treatment = None;
+                    }
+                    return;
+                }
                 // MySQL's and SQL Server's date parts.
                 (
                     part @ ("year" | "month" | "day" | "hour" | "minute" | "second" | "quarter"
@@ -110,17 +117,24 @@ pub(crate) fn respell(e: &mut Expr) {
             _ => return,
         },
         Expr::Cast {
+            kind,
             expr,
             data_type: DataType::Decimal(info) | DataType::Numeric(info) | DataType::Dec(info),
             array: false,
             format: None,
-            ..
-        } => match info {
-            ExactNumberInfo::PrecisionAndScale(_, scale) => {
-                format!("ROUND(CAST({expr} AS DOUBLE), {scale})")
+        } => {
+            // A TRY_CAST stays one: NULL for text that is no number (it failed, as a CAST).
+            let cast = match kind {
+                CastKind::TryCast | CastKind::SafeCast => "TRY_CAST",
+                CastKind::Cast | CastKind::DoubleColon => "CAST",
+            };
+            match info {
+                ExactNumberInfo::PrecisionAndScale(_, scale) => {
+                    format!("ROUND({cast}({expr} AS DOUBLE), {scale})")
+                }
+                _ => format!("{cast}({expr} AS DOUBLE)"),
             }
-            _ => format!("CAST({expr} AS DOUBLE)"),
-        },
+        }
         _ => return,
     };
     replace(e, &text);
