@@ -11,6 +11,7 @@ mod bare;
 mod calls;
 mod catalog;
 mod compat;
+mod date_text;
 mod date_trunc;
 mod datetimes;
 mod day_counts;

@@ -158,6 +158,15 @@ fn dates_compared_with_other_text_are_refused_with_the_iso_form() {
             "SELECT id FROM data WHERE hired = '3/15/24'",
             "write it as '2024-03-15'",
         ),
+        // Two-digit years as uploads read them: 69 is 2069, 70 is 1970.
+        (
+            "SELECT id FROM data WHERE hired = '3/15/69'",
+            "write it as '2069-03-15'",
+        ),
+        (
+            "SELECT id FROM data WHERE hired = '3/15/70'",
+            "write it as '1970-03-15'",
+        ),
         (
             "SELECT id FROM data WHERE hired = '01/02/2024'",
             "it reads as '2024-01-02' (month first) or '2024-02-01' (day first)",
