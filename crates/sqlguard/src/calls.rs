@@ -206,9 +206,14 @@ impl Walker<'_> {
                     // Polars refuses a window among the keys of a RANK over several keys.
                     let nested =
                         !matches!(name.as_str(), "rank" | "dense_rank") || spec.order_by.len() < 2;
-                    let ranked =
-                        crate::windows::one_direction(&self.scopes, &mut spec.order_by, nested);
-                    if let Some(advice) = crate::windows::still_mixed(&spec.order_by, &name) {
+                    let ranked = crate::window_directions::one_direction(
+                        &self.scopes,
+                        &mut spec.order_by,
+                        nested,
+                    );
+                    if let Some(advice) =
+                        crate::window_directions::still_mixed(&spec.order_by, &name)
+                    {
                         self.unsupported(
                             "a RANK over keys sorted both ways where a key turning is not a column of \
                              numbers, dates or booleans",
@@ -220,7 +225,8 @@ impl Walker<'_> {
                         self.expr(&mut spec.order_by[i].expr);
                     }
                     crate::windows::place_nulls(&self.scopes, &mut spec.order_by);
-                    if let Some(advice) = crate::windows::keys_of_one_name(&spec.order_by, &written)
+                    if let Some(advice) =
+                        crate::window_directions::keys_of_one_name(&spec.order_by, &written)
                     {
                         self.unsupported("a window sorted by two keys of one name", &advice);
                     }

@@ -37,6 +37,7 @@ mod sqlite_calls;
 pub mod syntax;
 mod temporal;
 mod walk;
+mod window_directions;
 mod windows;
 
 use serde::Serialize;
