@@ -447,6 +447,17 @@ async fn unsortable_windows_are_refused_with_a_rewrite_that_runs() {
             "SELECT n, ROW_NUMBER() OVER (ORDER BY CASE WHEN f THEN 0 ELSE 1 END, CASE WHEN v > 1 THEN 'hi' ELSE 'lo' END DESC) AS rn FROM r ORDER BY n",
             "`literal`",
         ),
+        // From probe T: a RANK beside a CASE of constants put a NULL-holding key's NULLs first (no flag
+        // fits beside a key Polars names `literal`), and a RANK over one CASE that may be NULL failed in
+        // Polars' words.
+        (
+            "SELECT n, RANK() OVER (ORDER BY v, CASE WHEN n > 2 THEN 1 ELSE 0 END) AS rn FROM r ORDER BY n",
+            "AS key_1",
+        ),
+        (
+            "SELECT n, DENSE_RANK() OVER (ORDER BY CASE WHEN n > 2 THEN 1 END DESC) AS rn FROM r ORDER BY n",
+            "AS key_1",
+        ),
     ] {
         let issues = sqlguard::ValidatedQuery::parse(sql, &tables)
             .err()
@@ -463,6 +474,16 @@ async fn unsortable_windows_are_refused_with_a_rewrite_that_runs() {
         ),
         (
             "WITH t AS (SELECT *, v / 10.0 AS key_1 FROM r) SELECT n, ROW_NUMBER() OVER (ORDER BY key_1, v DESC) AS rn FROM t ORDER BY n",
+            json!([[1, 1], [2, 2], [3, 4], [4, 3]]),
+        ),
+        (
+            "WITH t AS (SELECT *, CASE WHEN n > 2 THEN 1 ELSE 0 END AS key_1 FROM r) SELECT n, RANK() OVER (ORDER BY v, key_1) AS rn FROM t ORDER BY n",
+            json!([[1, 1], [2, 2], [3, 4], [4, 3]]),
+        ),
+        // A simple CASE (`CASE n WHEN ...`) is named `literal` too: the NULL-holding key beside it is ranked
+        // (it failed: "two columns of the result are both called `literal`").
+        (
+            "SELECT n, ROW_NUMBER() OVER (ORDER BY v, CASE n WHEN 1 THEN 1 ELSE 0 END, n) AS rn FROM r ORDER BY n",
             json!([[1, 1], [2, 2], [3, 4], [4, 3]]),
         ),
     ];

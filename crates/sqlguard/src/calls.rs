@@ -200,6 +200,14 @@ impl Walker<'_> {
                 if !self.too_deep() {
                     let written: Vec<Expr> =
                         spec.order_by.iter().map(|item| item.expr.clone()).collect();
+                    if let Some(advice) =
+                        crate::window_directions::rank_beside_literal(&self.scopes, &name, &written)
+                    {
+                        self.unsupported(
+                            "a RANK over a CASE of constants beside a key that may be NULL",
+                            &advice,
+                        );
+                    }
                     for item in &mut spec.order_by {
                         crate::windows::named_after_a_column(&mut item.expr);
                     }

@@ -177,11 +177,8 @@ fn polars_name(e: &Expr) -> Option<String> {
         | Expr::UnaryOp { expr: inner, .. }
         | Expr::Cast { expr: inner, .. } => polars_name(inner),
         Expr::BinaryOp { left, .. } => polars_name(left),
-        Expr::Case {
-            operand: None,
-            conditions,
-            ..
-        } => conditions.first().and_then(|c| polars_name(&c.result)),
+        // Searched or simple (`CASE i WHEN 1 THEN ...`): named after its first result.
+        Expr::Case { conditions, .. } => conditions.first().and_then(|c| polars_name(&c.result)),
         Expr::Function(f) => {
             let name = crate::syntax::function_name(&f.name)?;
             match (&f.over, name.as_str()) {
@@ -195,6 +192,41 @@ fn polars_name(e: &Expr) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The advice for a RANK or DENSE_RANK whose keys include a CASE of constants (which Polars names `literal`,
+/// as it names the flag that sorts NULLs last, so no flag can go beside it) while a key may be NULL: its
+/// NULLs would rank first, and one CASE key that may be NULL fails in Polars' words ("non-elementwise
+/// `order_by`"). `written`: the keys as walked.
+pub(crate) fn rank_beside_literal(
+    scopes: &[SelectScope],
+    function: &str,
+    written: &[Expr],
+) -> Option<String> {
+    if !matches!(function, "rank" | "dense_rank") {
+        return None;
+    }
+    // The NULL flags this module placed itself (a query validated again) are no such CASE, and the key
+    // after one has its NULLs placed already.
+    let flag_at = |i: usize| {
+        written
+            .get(i + 1)
+            .is_some_and(|next| is_flag_of(&written[i], next))
+    };
+    let case = (0..written.len()).find(|&i| named_literal(&written[i]) && !flag_at(i))?;
+    let unplaced = (0..written.len()).any(|i| {
+        let placed = flag_at(i) || (i > 0 && flag_at(i - 1));
+        !placed && !holds_no_nulls(scopes, &written[i])
+    });
+    if !unplaced {
+        return None;
+    }
+    let case = &written[case];
+    Some(format!(
+        "compute the CASE under its own name in a WITH query first, so that NULLs can be sorted last \
+         beside it: `WITH t AS (SELECT *, {case} AS key_1 FROM data) SELECT ..., RANK() OVER (ORDER BY ..., \
+         key_1) FROM t`."
+    ))
 }
 
 /// The advice for a window whose keys Polars would give one name (`ORDER BY v / 10, v DESC`: "two columns

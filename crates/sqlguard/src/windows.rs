@@ -303,11 +303,9 @@ pub(crate) fn named_literal(e: &Expr) -> bool {
         | Expr::UnaryOp { expr: inner, .. }
         | Expr::Cast { expr: inner, .. } => named_literal(inner),
         Expr::BinaryOp { left, .. } => named_literal(left),
-        Expr::Case {
-            operand: None,
-            conditions,
-            ..
-        } => conditions.first().is_some_and(|c| named_literal(&c.result)),
+        Expr::Case { conditions, .. } => {
+            conditions.first().is_some_and(|c| named_literal(&c.result))
+        }
         _ => false,
     }
 }
