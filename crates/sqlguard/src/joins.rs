@@ -330,9 +330,26 @@ fn distinct_from(e: &Expr) -> bool {
     matches!(e, Expr::IsDistinctFrom(..) | Expr::IsNotDistinctFrom(..))
 }
 
+/// A condition Polars runs in a join's ON: a comparison (`a.x = b.y`, `a.id < b.id`). It refuses the rest:
+/// `a IS [NOT] DISTINCT FROM b`, an OR ("unsupported join constraint operator 'Or'"), a NOT.
+fn runs_in_on(e: &Expr) -> bool {
+    matches!(
+        e,
+        Expr::BinaryOp {
+            op: BinaryOperator::Eq
+                | BinaryOperator::NotEq
+                | BinaryOperator::Lt
+                | BinaryOperator::LtEq
+                | BinaryOperator::Gt
+                | BinaryOperator::GtEq,
+            ..
+        }
+    )
+}
+
 /// An inner join's ON conditions other than `a.x = b.y` (`b.dept = 'IT'`) move to WHERE, where they mean the
 /// same: Polars applied `b.dept = 'IT'` to the left table. Only while a pairing is left in the ON, except
-/// `a.x IS NOT DISTINCT FROM b.x` (NULL matches NULL), which Polars refuses in ON: it always moves, and a join
+/// what Polars refuses in ON (`a.x IS NOT DISTINCT FROM b.x`, an OR, a NOT): it always moves, and a join
 /// left with no condition is a CROSS JOIN filtered by the WHERE. Returns false when such a filter had to
 /// stay: a RIGHT or FULL join keeps rows that the filter in WHERE would drop.
 pub(crate) fn inner_join_filters_to_where(s: &mut Select) -> bool {
@@ -351,11 +368,16 @@ pub(crate) fn inner_join_filters_to_where(s: &mut Select) -> bool {
                 continue;
             };
             if crate::syntax::shallow(on) {
-                crate::foreign_calls::distinct_from_precedence(on);
+                // Every IS [NOT] DISTINCT FROM in it, not only one at the top (`(a IS NOT DISTINCT FROM b
+                // OR c) AND d` read `b OR c` as the right side).
+                let _ = sqlparser::ast::visit_expressions_mut(on, |x| {
+                    crate::foreign_calls::distinct_from_precedence(x);
+                    std::ops::ControlFlow::<()>::Continue(())
+                });
             }
             let parts = conjuncts(on);
             let paired = parts.iter().any(|c| pairs_columns(c));
-            let must_move = parts.iter().any(|c| distinct_from(c));
+            let must_move = parts.iter().any(|c| !runs_in_on(c));
             if !must_move && (!paired || parts.iter().all(|c| pairs_columns(c))) {
                 continue;
             }
@@ -368,7 +390,7 @@ pub(crate) fn inner_join_filters_to_where(s: &mut Select) -> bool {
                 if paired {
                     pairs_columns(c)
                 } else {
-                    !distinct_from(c)
+                    runs_in_on(c)
                 }
             });
             let joined = |parts: Vec<&Expr>| parts.into_iter().cloned().reduce(and);
@@ -397,6 +419,21 @@ pub(crate) fn inner_join_filters_to_where(s: &mut Select) -> bool {
 /// `(a <> b OR (a IS NULL) <> (b IS NULL))`: the same rows in a WHERE (NULL where it is false). Polars 0.55
 /// drops the other conditions of a WHERE that starts with `a.x IS NOT DISTINCT FROM b.x AND ...` over a join.
 fn as_comparisons(e: &Expr) -> Expr {
+    let mut rewritten = e.clone();
+    // Anywhere in the condition (`(a.x IS NOT DISTINCT FROM b.x OR ...)`: Polars answered it wrongly in WHERE).
+    if crate::syntax::shallow(&rewritten) {
+        let _ = sqlparser::ast::visit_expressions_mut(&mut rewritten, |x| {
+            if matches!(x, Expr::IsDistinctFrom(..) | Expr::IsNotDistinctFrom(..)) {
+                *x = comparisons_of(x);
+            }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
+    }
+    rewritten
+}
+
+/// One `a IS [NOT] DISTINCT FROM b` as the comparisons of [`as_comparisons`].
+fn comparisons_of(e: &Expr) -> Expr {
     let e = match e {
         Expr::Nested(inner) => inner,
         other => other,
