@@ -268,6 +268,30 @@ async fn is_not_distinct_from_joins_answer_as_sqlite() {
             "SELECT a.id, b.id FROM data a JOIN data b ON NOT (a.dept IS DISTINCT FROM b.dept) AND a.id < b.id ORDER BY a.id, b.id",
             json!([[1, 2], [3, 4], [3, 5], [4, 5]]),
         ),
+        // From probe U: a moved condition kept its parentheses; NOT around IS NOT DISTINCT FROM keeps its
+        // rows (the comparisons are never NULL); a condition on one table in ON filters that table (Polars
+        // applied it to the left one).
+        (
+            "SELECT a.id, b.id FROM data a JOIN data b ON a.dept = b.dept AND (b.bonus = 100 OR b.bonus IS NULL) AND a.id < 4 ORDER BY a.id, b.id",
+            json!([[1, 1], [1, 2], [2, 1], [2, 2], [3, 4]]),
+        ),
+        (
+            "SELECT a.id, b.id FROM data a JOIN data b ON a.dept = b.dept AND NOT a.bonus IS NOT DISTINCT FROM b.bonus ORDER BY a.id, b.id",
+            json!([
+                [1, 2],
+                [2, 1],
+                [3, 4],
+                [3, 5],
+                [4, 3],
+                [4, 5],
+                [5, 3],
+                [5, 4]
+            ]),
+        ),
+        (
+            "SELECT a.id, b.id FROM data a JOIN data b ON b.dept = 'HR' AND a.id < b.id ORDER BY a.id, b.id",
+            json!([[1, 2]]),
+        ),
         (
             "SELECT a.id, b.id AS other FROM data a JOIN data b ON a.bonus IS NOT DISTINCT FROM b.bonus ORDER BY a.id, b.id",
             json!([
@@ -341,4 +365,23 @@ async fn bool_and_or_answer_as_postgresql() {
         ),
     ];
     expect_rows(&engine, &parquet, &catalog, cases).await;
+}
+
+/// `a IS NOT DISTINCT FROM b OR c` is read by the parser as `a IS NOT DISTINCT FROM (b OR c)`, and what the
+/// OR belongs to cannot be told from there: refused, asking for parentheses (probe U: wrong rows).
+#[tokio::test]
+async fn is_not_distinct_from_before_an_or_asks_for_parentheses() {
+    let (_engine, _dir, _parquet, catalog) = staff().await;
+    for sql in [
+        "SELECT a.id FROM data a JOIN data b ON a.dept = b.dept AND a.bonus IS NOT DISTINCT FROM b.bonus OR a.id = b.id",
+        "SELECT id FROM data WHERE id > 2 AND bonus IS DISTINCT FROM 100 OR id = 1",
+    ] {
+        let issues = sqlguard::ValidatedQuery::parse(sql, &catalog).expect_err(sql);
+        assert!(
+            issues
+                .iter()
+                .any(|i| i.message.contains("(a IS NOT DISTINCT FROM b) OR c")),
+            "{sql}: {issues:?}"
+        );
+    }
 }

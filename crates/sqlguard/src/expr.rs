@@ -97,12 +97,31 @@ impl Walker<'_> {
                     );
                 }
             },
-            Expr::Nested(x) | Expr::IsNull(x) | Expr::IsNotNull(x) => self.expr(x),
+            Expr::Nested(_) => {
+                crate::foreign_calls::mend_bracketed_distinct_from(e);
+                if let Expr::Nested(x) = e {
+                    self.expr(x);
+                }
+            }
+            Expr::IsNull(x) | Expr::IsNotNull(x) => self.expr(x),
             Expr::IsFalse(x) | Expr::IsNotFalse(x) | Expr::IsTrue(x) | Expr::IsNotTrue(x) => {
                 self.expr(x);
                 crate::compat::truth_test(e);
             }
             Expr::IsDistinctFrom(a, b) | Expr::IsNotDistinctFrom(a, b) => {
+                // The parser reads `a IS NOT DISTINCT FROM b OR c` as `a IS NOT DISTINCT FROM (b OR c)`.
+                if matches!(
+                    b.as_ref(),
+                    Expr::BinaryOp {
+                        op: B::Or | B::Xor,
+                        ..
+                    }
+                ) {
+                    self.unsupported(
+                        "IS [NOT] DISTINCT FROM followed by OR without parentheses",
+                        "put the test in parentheses: `(a IS NOT DISTINCT FROM b) OR c`.",
+                    );
+                }
                 self.expr(a);
                 self.expr(b);
             }

@@ -181,19 +181,35 @@ pub(crate) fn advice(name: &str) -> Option<&'static str> {
 
 /// sqlparser (and so Polars) reads `a IS NOT DISTINCT FROM b AND c` as `a IS NOT DISTINCT FROM (b AND c)`:
 /// the right side swallows what follows. SQL means `(a IS NOT DISTINCT FROM b) AND c`, written so here with
-/// the brackets that keep Polars reading it so. Likewise for OR and XOR, and IS DISTINCT FROM.
+/// the brackets that keep Polars reading it so; likewise IS DISTINCT FROM. Only an AND: an OR (or XOR)
+/// swallowed this way belongs to whatever encloses the test (`x AND a IS NOT DISTINCT FROM b OR c` means
+/// `(x AND ...) OR c`), which cannot be seen from here, unless the test stands alone in brackets
+/// ([`mend_bracketed_distinct_from`]); otherwise the query is refused asking for them (`Walker::expr_kind`).
 pub(crate) fn distinct_from_precedence(e: &mut Expr) {
+    mend_distinct_from(e, false);
+}
+
+/// `(a IS NOT DISTINCT FROM b OR c)`: in brackets, what the test swallowed is the rest of the bracket, so
+/// it is `((a IS NOT DISTINCT FROM b) OR c)` whatever the operator.
+pub(crate) fn mend_bracketed_distinct_from(e: &mut Expr) {
+    if let Expr::Nested(inner) = e {
+        mend_distinct_from(inner, true);
+    }
+}
+
+fn mend_distinct_from(e: &mut Expr, any_operator: bool) {
     use sqlparser::ast::BinaryOperator as B;
     let (Expr::IsNotDistinctFrom(_, right) | Expr::IsDistinctFrom(_, right)) = e else {
         return;
     };
-    if !matches!(
-        &**right,
+    let swallowed = match &**right {
+        Expr::BinaryOp { op: B::And, .. } => true,
         Expr::BinaryOp {
-            op: B::And | B::Or | B::Xor,
-            ..
-        }
-    ) {
+            op: B::Or | B::Xor, ..
+        } => any_operator,
+        _ => false,
+    };
+    if !swallowed {
         return;
     }
     let placeholder = Expr::value(sqlparser::ast::Value::Null);
@@ -216,7 +232,7 @@ pub(crate) fn distinct_from_precedence(e: &mut Expr) {
     } else {
         Expr::IsDistinctFrom(left, first)
     };
-    distinct_from_precedence(&mut test);
+    mend_distinct_from(&mut test, any_operator);
     let test = match test {
         x @ (Expr::IsNotDistinctFrom(..) | Expr::IsDistinctFrom(..)) => Expr::Nested(Box::new(x)),
         other => other,

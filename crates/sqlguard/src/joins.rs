@@ -322,7 +322,42 @@ fn conjuncts(e: &Expr) -> Vec<&Expr> {
 /// `a.x = b.y`: what a join pairs rows by.
 fn pairs_columns(e: &Expr) -> bool {
     let column = |x: &Expr| matches!(x, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
-    matches!(e, Expr::BinaryOp { left, op: BinaryOperator::Eq, right } if column(left) && column(right))
+    matches!(e, Expr::BinaryOp { left, op: BinaryOperator::Eq, right }
+        if column(left) && column(right) && !one_table(left, right))
+}
+
+/// Both sides name columns of one table (`b.k = b.x`): Polars applied such a condition in ON to the left
+/// table; it is a filter, not a pairing.
+fn one_table(left: &Expr, right: &Expr) -> bool {
+    let table = |x: &Expr| match x {
+        Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
+            Some(parts[parts.len() - 2].value.to_lowercase())
+        }
+        _ => None,
+    };
+    matches!((table(left), table(right)), (Some(l), Some(r)) if l == r)
+}
+
+/// A comparison whose sides name columns of two tables (`a.id < b.id`), which Polars runs in ON; a condition
+/// on one table there (`b.k = 1`) it applied to the left table.
+fn compares_tables(e: &Expr) -> bool {
+    let Expr::BinaryOp { left, right, .. } = e else {
+        return false;
+    };
+    let tables = |x: &Expr| {
+        let mut found = Vec::new();
+        let _ = sqlparser::ast::visit_expressions(x, |y| {
+            if let Expr::CompoundIdentifier(parts) = y
+                && parts.len() >= 2
+            {
+                found.push(parts[parts.len() - 2].value.to_lowercase());
+            }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
+        found
+    };
+    let (l, r) = (tables(left), tables(right));
+    !l.is_empty() && !r.is_empty() && l.iter().any(|t| !r.contains(t))
 }
 
 /// `a IS [NOT] DISTINCT FROM b`, which Polars has as an expression but not in a join's ON.
@@ -371,13 +406,14 @@ pub(crate) fn inner_join_filters_to_where(s: &mut Select) -> bool {
                 // Every IS [NOT] DISTINCT FROM in it, not only one at the top (`(a IS NOT DISTINCT FROM b
                 // OR c) AND d` read `b OR c` as the right side).
                 let _ = sqlparser::ast::visit_expressions_mut(on, |x| {
+                    crate::foreign_calls::mend_bracketed_distinct_from(x);
                     crate::foreign_calls::distinct_from_precedence(x);
                     std::ops::ControlFlow::<()>::Continue(())
                 });
             }
             let parts = conjuncts(on);
             let paired = parts.iter().any(|c| pairs_columns(c));
-            let must_move = parts.iter().any(|c| !runs_in_on(c));
+            let must_move = parts.iter().any(|c| !runs_in_on(c) || !compares_tables(c));
             if !must_move && (!paired || parts.iter().all(|c| pairs_columns(c))) {
                 continue;
             }
@@ -390,7 +426,7 @@ pub(crate) fn inner_join_filters_to_where(s: &mut Select) -> bool {
                 if paired {
                     pairs_columns(c)
                 } else {
-                    runs_in_on(c)
+                    runs_in_on(c) && compares_tables(c)
                 }
             });
             let joined = |parts: Vec<&Expr>| parts.into_iter().cloned().reduce(and);
@@ -406,7 +442,15 @@ pub(crate) fn inner_join_filters_to_where(s: &mut Select) -> bool {
         }
     }
     for filter in moved {
-        let filter = Expr::Nested(Box::new(filter));
+        // Not a test that swallowed an OR: in brackets it would read as written so (see
+        // `foreign_calls::mend_bracketed_distinct_from`), and it is to be refused instead.
+        let swallowed_or = matches!(&filter, Expr::IsDistinctFrom(_, b) | Expr::IsNotDistinctFrom(_, b)
+            if matches!(b.as_ref(), Expr::BinaryOp { op: BinaryOperator::Or | BinaryOperator::Xor, .. }));
+        let filter = if swallowed_or {
+            filter
+        } else {
+            Expr::Nested(Box::new(filter))
+        };
         s.selection = Some(match s.selection.take() {
             Some(existing) => and(Expr::Nested(Box::new(existing)), filter),
             None => filter,
@@ -415,15 +459,19 @@ pub(crate) fn inner_join_filters_to_where(s: &mut Select) -> bool {
     true
 }
 
-/// `a IS NOT DISTINCT FROM b` as `(a = b OR (a IS NULL AND b IS NULL))`, and `a IS DISTINCT FROM b` as
-/// `(a <> b OR (a IS NULL) <> (b IS NULL))`: the same rows in a WHERE (NULL where it is false). Polars 0.55
-/// drops the other conditions of a WHERE that starts with `a.x IS NOT DISTINCT FROM b.x AND ...` over a join.
+/// `a IS NOT DISTINCT FROM b` as `(COALESCE(a = b, FALSE) OR (a IS NULL AND b IS NULL))`, and `a IS
+/// DISTINCT FROM b` as `(COALESCE(a <> b, FALSE) OR (a IS NULL) <> (b IS NULL))`: true or false, never NULL,
+/// so that a NOT around them keeps its rows. Polars 0.55 drops the other conditions of a WHERE that starts
+/// with `a.x IS NOT DISTINCT FROM b.x AND ...` over a join.
 fn as_comparisons(e: &Expr) -> Expr {
     let mut rewritten = e.clone();
     // Anywhere in the condition (`(a.x IS NOT DISTINCT FROM b.x OR ...)`: Polars answered it wrongly in WHERE).
     if crate::syntax::shallow(&rewritten) {
         let _ = sqlparser::ast::visit_expressions_mut(&mut rewritten, |x| {
-            if matches!(x, Expr::IsDistinctFrom(..) | Expr::IsNotDistinctFrom(..)) {
+            let swallowed_or = matches!(x, Expr::IsDistinctFrom(_, b) | Expr::IsNotDistinctFrom(_, b)
+                if matches!(b.as_ref(), Expr::BinaryOp { op: BinaryOperator::Or | BinaryOperator::Xor, .. }));
+            if matches!(x, Expr::IsDistinctFrom(..) | Expr::IsNotDistinctFrom(..)) && !swallowed_or
+            {
                 *x = comparisons_of(x);
             }
             std::ops::ControlFlow::<()>::Continue(())
@@ -440,9 +488,11 @@ fn comparisons_of(e: &Expr) -> Expr {
     };
     let text = match e {
         Expr::IsNotDistinctFrom(a, b) => {
-            format!("({a} = {b} OR ({a} IS NULL AND {b} IS NULL))")
+            format!("(COALESCE({a} = {b}, FALSE) OR ({a} IS NULL AND {b} IS NULL))")
         }
-        Expr::IsDistinctFrom(a, b) => format!("({a} <> {b} OR ({a} IS NULL) <> ({b} IS NULL))"),
+        Expr::IsDistinctFrom(a, b) => {
+            format!("(COALESCE({a} <> {b}, FALSE) OR ({a} IS NULL) <> ({b} IS NULL))")
+        }
         _ => return e.clone(),
     };
     match crate::parse_expression(&text) {
@@ -452,10 +502,19 @@ fn comparisons_of(e: &Expr) -> Expr {
     }
 }
 
+/// `left AND right`, each side in parentheses unless it binds at least as tightly (a condition moved from
+/// an ON lost its own: `(b.k = 1 OR b.k IS NULL)` beside another became `... AND b.k = 1 OR b.k IS NULL`).
 fn and(left: Expr, right: Expr) -> Expr {
+    let bracketed = |e: Expr| match e {
+        Expr::BinaryOp {
+            op: BinaryOperator::Or | BinaryOperator::Xor,
+            ..
+        } => Expr::Nested(Box::new(e)),
+        other => other,
+    };
     Expr::BinaryOp {
-        left: Box::new(left),
+        left: Box::new(bracketed(left)),
         op: BinaryOperator::And,
-        right: Box::new(right),
+        right: Box::new(bracketed(right)),
     }
 }

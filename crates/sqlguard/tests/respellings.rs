@@ -84,7 +84,7 @@ fn is_not_distinct_from_joins_run_as_filters() {
         "SELECT x.name, y.name FROM data x JOIN data y ON x.a IS NOT DISTINCT FROM y.a AND x.id < y.id",
     );
     assert!(
-        q.sql().contains("ON x.\"id\" < y.\"id\" WHERE ((x.\"a\" = y.\"a\" OR (x.\"a\" IS NULL AND y.\"a\" IS NULL)))"),
+        q.sql().contains("ON x.\"id\" < y.\"id\" WHERE ((COALESCE(x.\"a\" = y.\"a\", false) OR (x.\"a\" IS NULL AND y.\"a\" IS NULL)))"),
         "{}",
         q.sql()
     );
