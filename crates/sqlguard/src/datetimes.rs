@@ -8,7 +8,7 @@ use sqlparser::ast::{BinaryOperator, CastKind, DataType, Expr, Query, SelectItem
 use crate::compat::is_column_of_kind;
 use crate::issue::Rule;
 use crate::scope::SelectScope;
-use crate::temporal::{ANY_ARGUMENT_CALLS, FIRST_ARGUMENT_CALLS, is_date_expr, single_output};
+use crate::temporal::{is_date_expr, passes_through, single_output};
 use crate::walk::Walker;
 
 /// True when `e` holds datetimes: a datetime column (also a CTE's), a cast to TIMESTAMP, a `TIMESTAMP '...'`
@@ -43,29 +43,8 @@ fn is_datetime_within(scopes: &[SelectScope], e: &Expr, depth: usize) -> bool {
             op: BinaryOperator::Plus | BinaryOperator::Minus,
             right,
         } => is_datetime(left) && matches!(right.as_ref(), Expr::Interval(_)),
-        Expr::Function(f) => {
-            let Some(name) = crate::syntax::function_name(&f.name) else {
-                return false;
-            };
-            let Some(args) = crate::syntax::plain_args_of(&f.args) else {
-                return false;
-            };
-            let is_null = |x: &Expr| matches!(x, Expr::Value(v) if matches!(v.value, Value::Null));
-            match name.as_str() {
-                "lag" | "lead" => args.len() <= 2 && args.first().is_some_and(|x| is_datetime(x)),
-                n if FIRST_ARGUMENT_CALLS.contains(&n) => {
-                    args.first().is_some_and(|x| is_datetime(x))
-                }
-                // A date beside a datetime becomes a datetime.
-                n if ANY_ARGUMENT_CALLS.contains(&n) => {
-                    args.iter().any(|x| is_datetime(x))
-                        && args
-                            .iter()
-                            .all(|x| is_datetime(x) || is_date_expr(scopes, x) || is_null(x))
-                }
-                _ => false,
-            }
-        }
+        // A date beside a datetime becomes a datetime.
+        Expr::Function(_) => passes_through(e, &is_datetime, &|x| is_date_expr(scopes, x)),
         _ => false,
     }
 }

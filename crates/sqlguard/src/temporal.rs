@@ -201,7 +201,7 @@ fn shaped(text: &str, shape: &str) -> bool {
 }
 
 /// Calls whose value is their first argument's, so of its type (LAG and LEAD without a default).
-pub(crate) const FIRST_ARGUMENT_CALLS: &[&str] = &[
+const FIRST_ARGUMENT_CALLS: &[&str] = &[
     "min",
     "max",
     "first",
@@ -215,7 +215,40 @@ pub(crate) const FIRST_ARGUMENT_CALLS: &[&str] = &[
 
 /// Calls whose value is one of their arguments': a date only when every argument is (or is NULL), since a
 /// date beside a datetime becomes a datetime.
-pub(crate) const ANY_ARGUMENT_CALLS: &[&str] = &["coalesce", "ifnull", "greatest", "least"];
+const ANY_ARGUMENT_CALLS: &[&str] = &["coalesce", "ifnull", "greatest", "least"];
+
+/// True when the call `e` passes on the kind `holds` tells (a date, a datetime) from its arguments: LAG and
+/// LEAD without a default, the [`FIRST_ARGUMENT_CALLS`], and the [`ANY_ARGUMENT_CALLS`] when one argument holds
+/// it and every other holds it too, is NULL, or is `beside` it (a date beside a datetime).
+pub(crate) fn passes_through(
+    e: &Expr,
+    holds: &dyn Fn(&Expr) -> bool,
+    beside: &dyn Fn(&Expr) -> bool,
+) -> bool {
+    let Expr::Function(f) = e else {
+        return false;
+    };
+    let Some(name) = crate::syntax::function_name(&f.name) else {
+        return false;
+    };
+    let Some(args) = crate::syntax::plain_args_of(&f.args) else {
+        return false;
+    };
+    match name.as_str() {
+        "lag" | "lead" => args.len() <= 2 && args.first().is_some_and(|x| holds(x)),
+        n if FIRST_ARGUMENT_CALLS.contains(&n) => args.first().is_some_and(|x| holds(x)),
+        n if ANY_ARGUMENT_CALLS.contains(&n) => {
+            args.iter().any(|x| holds(x))
+                && args.iter().all(|x| holds(x) || is_null(x) || beside(x))
+        }
+        _ => false,
+    }
+}
+
+/// The literal NULL.
+pub(crate) fn is_null(e: &Expr) -> bool {
+    matches!(e, Expr::Value(v) if matches!(v.value, Value::Null))
+}
 
 /// True when `e` holds dates (not datetimes): a date column (also a CTE's or subquery's), a cast to DATE,
 /// a call that passes dates through (`MAX(d)`, `LAG(d) OVER (...)`, `COALESCE(d, e)`), or a date plus or
@@ -266,26 +299,9 @@ fn is_date_within(scopes: &[SelectScope], e: &Expr, depth: usize) -> bool {
                 .map(|c| &c.result)
                 .chain(else_result.as_deref())
                 .collect();
-            let is_null = |x: &Expr| matches!(x, Expr::Value(v) if matches!(v.value, Value::Null));
             results.iter().any(|x| is_date(x)) && results.iter().all(|x| is_date(x) || is_null(x))
         }
-        Expr::Function(f) => {
-            let Some(name) = crate::syntax::function_name(&f.name) else {
-                return false;
-            };
-            let Some(args) = crate::syntax::plain_args_of(&f.args) else {
-                return false;
-            };
-            let is_null = |x: &Expr| matches!(x, Expr::Value(v) if matches!(v.value, Value::Null));
-            match name.as_str() {
-                "lag" | "lead" => args.len() <= 2 && args.first().is_some_and(|x| is_date(x)),
-                n if FIRST_ARGUMENT_CALLS.contains(&n) => args.first().is_some_and(|x| is_date(x)),
-                n if ANY_ARGUMENT_CALLS.contains(&n) => {
-                    args.iter().any(|x| is_date(x)) && args.iter().all(|x| is_date(x) || is_null(x))
-                }
-                _ => false,
-            }
-        }
+        Expr::Function(_) => passes_through(e, &is_date, &|_| false),
         _ => false,
     }
 }

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use contracts::DateOrder;
 use polars::prelude::*;
 
 use super::clean;
@@ -26,7 +27,6 @@ use super::widen;
 use crate::error::says_out_of_memory;
 use crate::protocol::completion_marker;
 use crate::{EngineError, IngestReport};
-use contracts::DateOrder;
 
 const UNCLOSED_QUOTE: &str = "a quoted value is never closed (a `\"` without its partner); close the quote, \
                               or double quotes inside quoted values (`\"\"`)";
