@@ -162,6 +162,58 @@ async fn in_band_error_becomes_an_error_event() {
     );
 }
 
+/// An error as the stream's first chunk is retried like an HTTP 5xx before the stream (nothing was forwarded),
+/// and once the retries are spent it is `llm_unavailable`, not `llm_error`.
+#[tokio::test]
+async fn an_error_as_the_first_chunk_is_retried_then_unavailable() {
+    let openai_error =
+        json!({"error": {"message": "engine died early", "type": "InternalServerError", "code": 500}})
+            .to_string();
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(sse(&[openai_error.clone(), "[DONE]".to_owned()]))
+        .expect(3) // the first attempt and AI_RETRIES = 2
+        .mount(&server)
+        .await;
+    let reply = send(
+        router(config(openai(&server))),
+        post("/ai/codegen/stream", &codegen_body()),
+    )
+    .await;
+    let events = sse_events(&reply.text());
+    let (name, error) = events.last().unwrap();
+    assert_eq!(name, "error", "{}", reply.text());
+    assert_eq!(error["error"]["code"], "llm_unavailable", "{error}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("engine died early")
+    );
+
+    let gemini_error =
+        json!({"error": {"code": 503, "message": "overloaded early", "status": "UNAVAILABLE"}})
+            .to_string();
+    let server = MockServer::start().await;
+    Mock::given(request_id("trace-1-1"))
+        .respond_with(sse(&[gemini_error]))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(request_id("trace-1-2"))
+        .respond_with(sse(&[gemini_body(&answer(GOOD_SQL), "STOP").to_string()]))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let reply = send(
+        router(config(gemini(&server))),
+        post("/ai/codegen/stream", &codegen_body()),
+    )
+    .await;
+    let events = sse_events(&reply.text());
+    assert_eq!(events.last().unwrap().0, "result", "{}", reply.text());
+}
+
 #[tokio::test]
 async fn never_complying_model_ends_with_codegen_failed() {
     let server = MockServer::start().await;

@@ -11,7 +11,7 @@ use crate::body::json_body;
 use crate::config::{ProviderConfig, ProviderKind, StructuredMode};
 use crate::error::LlmError;
 use crate::provider::{Provider, f32_json};
-use crate::stream::{self, Decoder, Step, in_band_error, parse_chunk};
+use crate::stream::{self, Decoder, Step, in_band_chunk_error, in_band_error, parse_chunk};
 use crate::structured::{schema_instruction, with_instruction};
 use crate::transport::{Call, Transport, trace_id_or_new};
 use crate::types::{ChatRequest, ChatResponse, ModelInfo, Role, StreamEvent, Usage};
@@ -241,7 +241,7 @@ impl Decoder for Accumulator {
             return Ok(Step::Skip);
         }
         let chunk = parse_chunk(data)?;
-        if let Some(err) = in_band_error(&chunk) {
+        if let Some(err) = in_band_chunk_error(&chunk) {
             return Err(err);
         }
         Ok(Step::Delta(self.absorb(&chunk)))

@@ -13,7 +13,7 @@ use crate::body::{JsonBody, SharedPieces, trimmed};
 use crate::config::{ProviderConfig, ProviderKind, StructuredMode, TokenParam};
 use crate::error::LlmError;
 use crate::provider::{Provider, f32_json};
-use crate::stream::{self, Decoder, Step, in_band_error, parse_chunk};
+use crate::stream::{self, Decoder, Step, in_band_chunk_error, in_band_error, parse_chunk};
 use crate::structured::{schema_instruction, with_instruction};
 use crate::transport::{Call, Transport, trace_id_or_new};
 use crate::types::{ChatRequest, ChatResponse, Message, ModelInfo, Role, StreamEvent, Usage};
@@ -284,7 +284,7 @@ impl Decoder for ChunkDecoder {
             ));
         }
         let chunk = parse_chunk(data)?;
-        if let Some(err) = in_band_error(&chunk) {
+        if let Some(err) = in_band_chunk_error(&chunk) {
             return Err(err);
         }
         if let Some(m) = chunk.get("model").and_then(Value::as_str) {

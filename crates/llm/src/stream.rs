@@ -44,6 +44,9 @@ struct Reader<D> {
     transport: Transport,
     deadline: Instant,
     done: bool,
+    /// A delta has been handed downstream: from then on nothing is retried, and an in-band error is reported
+    /// as the stream's failure whatever its code.
+    forwarded: bool,
 }
 
 impl<D: Decoder> Reader<D> {
@@ -73,12 +76,18 @@ impl<D: Decoder> Reader<D> {
                     }
                     Ok(Step::Delta(_) | Step::Skip) => continue,
                     Ok(Step::End) => break self.decoder.finish(true).map(StreamEvent::Done),
+                    // A retryable in-band error is only worth a retry before the first delta (`open` reads
+                    // that inside the retry loop); after it, it is the stream's failure.
+                    Err(e) if self.forwarded && e.is_retryable() => {
+                        break Err(self.transport.scrub(demoted(e)));
+                    }
                     Err(e) => break Err(self.transport.scrub(e)),
                 },
             }
         };
-        if !matches!(item, Ok(StreamEvent::Delta(_))) {
-            self.done = true;
+        match item {
+            Ok(StreamEvent::Delta(_)) => self.forwarded = true,
+            _ => self.done = true,
         }
         Some(item)
     }
@@ -138,6 +147,7 @@ where
                     transport: transport.clone(),
                     deadline,
                     done: false,
+                    forwarded: false,
                 };
                 match reader.next().await {
                     Some(Ok(event)) => Ok(Started::Sse(event, reader)),
@@ -189,7 +199,7 @@ pub(crate) fn parse_chunk(data: &str) -> Result<Value, LlmError> {
     })
 }
 
-/// In-band error object (vLLM sends `data: {"error": {...}}` after a 200).
+/// In-band error object (vLLM sends `data: {"error": {...}}` after a 200), as a stream error.
 pub(crate) fn in_band_error(chunk: &Value) -> Option<LlmError> {
     let err = chunk.get("error")?;
     if err.is_null() {
@@ -197,4 +207,62 @@ pub(crate) fn in_band_error(chunk: &Value) -> Option<LlmError> {
     }
     let parsed = crate::errbody::parse_error_body(&chunk.to_string());
     Some(LlmError::Stream(parsed.message))
+}
+
+/// An in-band error of a stream chunk, classified by the HTTP status its `code` (or Gemini `status`) names.
+///
+/// A chunk saying 500, 503, 429, ... (vLLM's engine died, Gemini is overloaded) is the same trouble as that
+/// HTTP status before the stream: mapped like it, so that it is retried while nothing has been forwarded
+/// (llm-protocols.md §C). Once a delta is out, `Reader` reports it as [`LlmError::Stream`] again. Any other code
+/// is a stream error at once.
+pub(crate) fn in_band_chunk_error(chunk: &Value) -> Option<LlmError> {
+    let error = in_band_error(chunk)?;
+    let body = chunk.to_string();
+    let parsed = crate::errbody::parse_error_body(&body);
+    let status = parsed
+        .code
+        .as_deref()
+        .and_then(|code| code.trim().parse::<u16>().ok())
+        .or_else(|| parsed.kind.as_deref().and_then(grpc_status));
+    match status {
+        Some(status @ (408 | 409 | 429 | 500 | 502 | 503 | 504)) => {
+            let mapped = crate::errbody::error_from_status(
+                status,
+                &reqwest::header::HeaderMap::new(),
+                &body,
+                None,
+            );
+            // A daily quota is not retried: it stays the stream's error as it was.
+            Some(if mapped.is_retryable() { mapped } else { error })
+        }
+        _ => Some(error),
+    }
+}
+
+/// The HTTP status of a Gemini (gRPC) status name that is worth a retry.
+fn grpc_status(name: &str) -> Option<u16> {
+    match name {
+        "UNAVAILABLE" => Some(503),
+        "RESOURCE_EXHAUSTED" => Some(429),
+        "INTERNAL" => Some(500),
+        "DEADLINE_EXCEEDED" => Some(504),
+        _ => None,
+    }
+}
+
+/// A retryable in-band error met after a delta went downstream: reported as the stream's failure, with the
+/// provider's message as it was.
+fn demoted(error: LlmError) -> LlmError {
+    match error {
+        LlmError::Unavailable { message, .. } | LlmError::RateLimited { message, .. } => {
+            LlmError::Stream(message)
+        }
+        // Timeouts carry "HTTP 408: " before the provider's message.
+        LlmError::Timeout { message, .. } => LlmError::Stream(
+            message
+                .split_once(": ")
+                .map_or(message.clone(), |(_, rest)| rest.to_owned()),
+        ),
+        other => other,
+    }
 }

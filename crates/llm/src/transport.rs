@@ -103,6 +103,15 @@ impl Transport {
                 retry_after,
                 message: s(message),
             },
+            LlmError::RateLimited {
+                retry_after,
+                daily_quota,
+                message,
+            } => LlmError::RateLimited {
+                retry_after,
+                daily_quota,
+                message: s(message),
+            },
             LlmError::Timeout { deadline, message } => LlmError::Timeout {
                 deadline,
                 message: s(message),
