@@ -504,7 +504,7 @@ fn comparisons_of(e: &Expr) -> Expr {
 
 /// `left AND right`, each side in parentheses unless it binds at least as tightly (a condition moved from
 /// an ON lost its own: `(b.k = 1 OR b.k IS NULL)` beside another became `... AND b.k = 1 OR b.k IS NULL`).
-fn and(left: Expr, right: Expr) -> Expr {
+pub(crate) fn and(left: Expr, right: Expr) -> Expr {
     let bracketed = |e: Expr| match e {
         Expr::BinaryOp {
             op: BinaryOperator::Or | BinaryOperator::Xor,

@@ -38,6 +38,7 @@ pub mod syntax;
 mod temporal;
 mod walk;
 mod window_directions;
+mod wide_joins;
 mod windows;
 
 use serde::Serialize;
