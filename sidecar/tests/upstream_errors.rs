@@ -265,3 +265,67 @@ async fn every_error_body_variant_maps_to_a_code() {
         assert!(message.contains(needle), "{body}: {message}");
     }
 }
+
+/// An upstream 504 (a gateway's timeout) is retried, then our 504 `llm_timeout`, as an upstream 408 is (the
+/// README's table: 504 is `llm_timeout`); it was 503 `llm_unavailable`.
+#[tokio::test]
+async fn upstream_gateway_timeout_is_504_llm_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(504).set_body_string("upstream request timeout"))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let reply = codegen_openai(&server).await;
+    let (code, message) = reply.error(StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(code, "llm_timeout");
+    assert!(message.contains("upstream request timeout"), "{message}");
+}
+
+/// A 429 without any hint, still refused after the retries: our 429 says when to come back (the wait the
+/// client would have used next, at least 1 s), as the README promises for every rate limit but a daily quota.
+#[tokio::test]
+async fn rate_limit_without_a_hint_still_gets_retry_after() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429).set_body_json(
+            json!({"error": {"message": "slow down", "type": "rate_limit", "code": null}}),
+        ))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let reply = codegen_openai(&server).await;
+    assert_eq!(
+        reply.error(StatusCode::TOO_MANY_REQUESTS).0,
+        "llm_rate_limited"
+    );
+    let wait: u64 = reply
+        .headers
+        .get("retry-after")
+        .unwrap_or_else(|| panic!("no Retry-After: {:?}", reply.headers))
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait >= 1, "{wait}");
+
+    // The provider's own hint is still what is passed on.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "7")
+                .set_body_json(
+                    json!({"error": {"message": "slow down", "type": "rate_limit", "code": null}}),
+                ),
+        )
+        .expect(1) // 7 s is over the tests' 2 s cap: not waited for, passed on
+        .mount(&server)
+        .await;
+    let reply = codegen_openai(&server).await;
+    assert_eq!(
+        reply.error(StatusCode::TOO_MANY_REQUESTS).0,
+        "llm_rate_limited"
+    );
+    assert_eq!(reply.headers.get("retry-after").unwrap(), "7");
+}

@@ -188,16 +188,18 @@ pub(crate) fn error_from_status(
         400 | 422 => LlmError::BadRequest { status, message },
         401 | 403 => LlmError::Unauthorized { status, message },
         404 => LlmError::NotFound(message),
-        408 => LlmError::Timeout {
+        // A gateway's timeout (504) is a timeout as the server's own (408) is: 504 `llm_timeout` to the client,
+        // not `llm_unavailable`; both are retried.
+        408 | 504 => LlmError::Timeout {
             deadline: false,
-            message: format!("HTTP 408: {message}"),
+            message: format!("HTTP {status}: {message}"),
         },
         429 => LlmError::RateLimited {
             retry_after,
             daily_quota: parsed.quota_exhausted,
             message,
         },
-        409 | 500 | 502 | 503 | 504 => LlmError::Unavailable {
+        409 | 500 | 502 | 503 => LlmError::Unavailable {
             status: Some(status),
             retry_after,
             message,
@@ -313,6 +315,12 @@ mod tests {
         assert!(!e.is_retryable() && e.upstream_status() == Some(501));
         assert!(error_from_status(408, &HeaderMap::new(), "", None).is_retryable());
         assert!(error_from_status(409, &HeaderMap::new(), "", None).is_retryable());
+        let e = error_from_status(504, &HeaderMap::new(), "upstream request timeout", None);
+        assert!(e.is_retryable());
+        assert!(
+            matches!(e, LlmError::Timeout { deadline: false, ref message } if message == "HTTP 504: upstream request timeout"),
+            "{e:?}"
+        );
         let e = error_from_status(
             401,
             &HeaderMap::new(),

@@ -21,14 +21,16 @@ pub enum LlmError {
     #[error("LLM provider rejected the request (HTTP {status}): {message}")]
     BadRequest { status: u16, message: String },
     /// HTTP 429; `daily_quota` means the quota will not come back soon (a Gemini `PerDay` quota
-    /// or OpenAI's `insufficient_quota`), so it is not retried.
+    /// or OpenAI's `insufficient_quota`), so it is not retried. `retry_after` is the server's hint;
+    /// when it gave none, the retries that ran out fill in the wait they would have made next (at
+    /// least 1 s), so that a caller can still be told when to come back.
     #[error("LLM provider rate limit{}: {message}", if *.daily_quota { " (quota exhausted)" } else { "" })]
     RateLimited {
         retry_after: Option<Duration>,
         daily_quota: bool,
         message: String,
     },
-    /// 409/5xx (after retries) or the server could not be reached at all (`status: None`).
+    /// 409/500/502/503 (after retries) or the server could not be reached at all (`status: None`).
     #[error("LLM provider unavailable{}: {message}", fmt_status(.status))]
     Unavailable {
         status: Option<u16>,
@@ -38,8 +40,8 @@ pub enum LlmError {
     /// Any other unexpected HTTP status (e.g. 405, 413, 501).
     #[error("unexpected HTTP {status} from LLM provider: {message}")]
     Http { status: u16, message: String },
-    /// A connect/read timeout of one attempt (`deadline: false`, retryable) or the overall
-    /// per-request deadline (`deadline: true`).
+    /// A connect/read timeout of one attempt or an HTTP 408/504 (`deadline: false`, retryable), or
+    /// the overall per-request deadline (`deadline: true`).
     #[error("LLM request timed out: {message}")]
     Timeout { deadline: bool, message: String },
     /// The answer hit the token limit (`finish_reason: length` / `MAX_TOKENS`).

@@ -231,6 +231,20 @@ impl Transport {
                 tracing::warn!(provider = self.provider, trace_id, error = %err, wait_ms = wait.as_millis() as u64, "retrying LLM request");
             });
         match tokio::time::timeout_at(deadline, retried).await {
+            Ok(Err(LlmError::RateLimited {
+                retry_after: None,
+                daily_quota: false,
+                message,
+            })) => {
+                // The server gave no hint: the caller is told the wait we would have made next, so that its
+                // own client gets a `Retry-After` (a daily quota gets none: no short wait brings it back).
+                let made = attempt.load(Ordering::Relaxed);
+                Err(LlmError::RateLimited {
+                    retry_after: Some(next_backoff(policy, made)),
+                    daily_quota: false,
+                    message,
+                })
+            }
             Ok(result) => result,
             Err(_) => Err(LlmError::Timeout {
                 deadline: true,
@@ -238,6 +252,17 @@ impl Transport {
             }),
         }
     }
+}
+
+/// The backoff after `attempts` attempts, without jitter: the base delay doubled per retry made, capped at the
+/// policy's longest wait, and at least 1 s (a `Retry-After` is whole seconds; 0 would say "retry now").
+fn next_backoff(policy: &crate::config::RetryPolicy, attempts: u32) -> std::time::Duration {
+    let doublings = attempts.saturating_sub(1).min(31);
+    policy
+        .base_delay
+        .saturating_mul(1 << doublings)
+        .min(policy.max_delay)
+        .max(std::time::Duration::from_secs(1))
 }
 
 /// The `X-Request-Id` of one attempt: `{base}-{attempt}-{nonce}`. The base starts with the trace id, so a

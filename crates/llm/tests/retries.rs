@@ -288,3 +288,27 @@ async fn connection_refused_is_unavailable() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_rate_limit_without_a_hint_tells_the_next_backoff_when_retries_run_out() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(429).set_body_json(json!({"error": {"message": "slow down"}})),
+        )
+        .expect(3)
+        .mount(&server)
+        .await;
+    let mut cfg = openai_cfg(&server);
+    cfg.retry.base_delay = Duration::from_millis(400);
+    let err = build_provider(cfg)
+        .unwrap()
+        .chat(plain_request("t"))
+        .await
+        .unwrap_err();
+    // Two retries waited ~0.4 s and ~0.8 s; the next would have been 1.6 s.
+    assert!(
+        matches!(err, LlmError::RateLimited { retry_after: Some(wait), daily_quota: false, .. } if wait == Duration::from_millis(1600)),
+        "{err:?}"
+    );
+}
