@@ -16,5 +16,6 @@ mod late_types;
 mod line_ends_and_encodings;
 mod not_csv;
 mod odd_text;
+mod probe_ingest;
 mod query;
 mod routes;

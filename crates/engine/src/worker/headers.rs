@@ -6,9 +6,13 @@ use std::collections::HashSet;
 /// value. `NA` and `None` are not among them: they are real values too often (Namibia, North America).
 pub(crate) const NULL_TOKENS: &[&str] = &["NULL", "null", "Null", "N/A", "n/a", "#N/A"];
 
-/// [`NULL_TOKENS`] as polars' CSV option, for every column.
+/// [`NULL_TOKENS`] as polars' CSV option, for every column, and the empty text: polars compares a quoted
+/// field's inside with them, so a quoted empty cell (`""`, as pandas' QUOTE_ALL and PostgreSQL's FORCE_QUOTE
+/// write a missing value) is a null like an empty one. Without it polars' inference took `""` for text and
+/// made a column of numbers, dates or booleans text.
 pub(crate) fn null_values() -> polars::prelude::NullValues {
-    polars::prelude::NullValues::AllColumns(NULL_TOKENS.iter().map(|t| (*t).into()).collect())
+    let tokens = NULL_TOKENS.iter().chain(&[""]);
+    polars::prelude::NullValues::AllColumns(tokens.map(|t| (*t).into()).collect())
 }
 
 /// Names for every column: blank ones become `column_N`, repeated ones get `_2`, `_3`, ...; with a note each.

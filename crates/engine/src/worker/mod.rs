@@ -10,6 +10,8 @@ mod file_kind;
 mod headers;
 mod inference_head;
 mod ingest;
+#[cfg(test)]
+mod ingest_tests;
 mod late_types;
 mod locate;
 mod normalise;

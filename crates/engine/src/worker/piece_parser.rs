@@ -59,8 +59,9 @@ fn null_text_tokens(mut frame: DataFrame) -> PolarsResult<DataFrame> {
         if !may_hold_tokens(column) {
             continue;
         }
-        let mut is_token = column.equal(headers::NULL_TOKENS[0]);
-        for token in &headers::NULL_TOKENS[1..] {
+        // The empty text too: a quoted empty cell (`""`), which is missing like an empty one.
+        let mut is_token = column.equal("");
+        for token in headers::NULL_TOKENS {
             is_token = is_token | column.equal(*token);
         }
         if is_token.any() {
@@ -74,20 +75,24 @@ fn null_text_tokens(mut frame: DataFrame) -> PolarsResult<DataFrame> {
     Ok(frame)
 }
 
-/// Whether some value of `column` is as long as a null token. Most text columns (ids, codes, sentences) have
-/// none, and their six comparisons are skipped: each value's length is in its view, so this is one quick pass.
+/// Whether some value of `column` is as long as a null token, or empty (a quoted `""`). Most text columns
+/// (ids, codes, sentences) have none, and their comparisons are skipped: each value's length is in its view,
+/// so this is one quick pass.
 fn may_hold_tokens(column: &StringChunked) -> bool {
     let lengths = headers::NULL_TOKENS.iter().map(|token| token.len());
     let (shortest, longest) = (lengths.clone().min(), lengths.max());
     let (Some(shortest), Some(longest)) = (shortest, longest) else {
         return false;
     };
-    column.downcast_iter().any(|values| {
-        values
-            .views()
-            .iter()
-            .any(|view| (shortest..=longest).contains(&(view.length as usize)))
-    })
+    let mut empty = 0;
+    let token_long = column.downcast_iter().any(|values| {
+        values.views().iter().any(|view| {
+            empty += usize::from(view.length == 0);
+            (shortest..=longest).contains(&(view.length as usize))
+        })
+    });
+    // A null's view is empty too: more empty views than nulls means an empty value among them.
+    token_long || empty > column.null_count()
 }
 
 /// One piece of whole records (no header) into a frame of the file's schema; `with_tokens` has polars read
