@@ -17,6 +17,7 @@ use polars_core::runtime::RAYON;
 
 use super::blank_lines::without_blank_lines;
 use super::late_types;
+use super::late_zeros;
 use super::numeric_dates::DateColumns;
 use super::parquet_writer::{ParallelParquetWriter, Settings};
 use super::piece_parser::PieceParser;
@@ -90,6 +91,9 @@ pub(super) fn convert_in_pieces(
     let mut summaries = vec![summarise(DataFrame::empty_with_schema(schema), &summary)?];
     let mut parser = PieceParser::new(reading);
     let mut unseen = reading.unseen.clone();
+    let integers: Vec<usize> = (reading.schema.iter_values().enumerate())
+        .filter_map(|(index, dtype)| dtype.is_integer().then_some(index))
+        .collect();
     std::thread::scope(|scope| -> PolarsResult<()> {
         let mut next = pieces.next_piece()?;
         let mut first = true;
@@ -108,6 +112,9 @@ pub(super) fn convert_in_pieces(
             } else {
                 Some(reading.dates.convert(parser.parse(&records)?)?)
             };
+            // Whole numbers written with a leading zero or a `+` keep their column text, as they do in the
+            // rows the types were inferred from (see `late_zeros`).
+            late_zeros::check(&records, reading.delimiter, &integers)?;
             drop(records);
             // Before anything of the piece is written: a column's first values may change its type.
             if let Some(frame) = frame.as_ref().filter(|_| !unseen.is_empty()) {

@@ -63,3 +63,27 @@ fn a_quoted_empty_cell_is_missing_further_on_too() {
     assert_eq!(types(&report), ["i64", "i64", "str"]);
     assert_eq!(nulls(&report), [0, 6, 6]);
 }
+
+/// Before: `02134` at line 1202 of a column of whole numbers was stored as 2134 (and `+5` as 5), while the
+/// same value in the first 1,000 rows keeps the column text. Python's csv module reads the text as written.
+#[test]
+fn a_late_leading_zero_or_plus_makes_its_column_text() {
+    for (late, stored) in [("02134", "02134"), ("+5", "+5"), ("-07", "-07")] {
+        let mut text = String::from("id,zip,n\n");
+        for i in 0..1_500 {
+            let zip = if i == 1_200 {
+                late.to_owned()
+            } else {
+                format!("{}", 10_000 + i)
+            };
+            text.push_str(&format!("{i},{zip},{i}\n"));
+        }
+        let (report, frame) = stored_table(&text);
+        let report = report.unwrap();
+        assert_eq!(types(&report), ["i64", "str", "i64"], "{late}");
+        let zips = frame.unwrap();
+        let zips = zips.column("zip").unwrap().str().unwrap().clone();
+        assert_eq!(zips.get(1_200), Some(stored), "{late}");
+        assert_eq!(zips.get(0), Some("10000"), "{late}");
+    }
+}

@@ -13,6 +13,7 @@ mod ingest;
 #[cfg(test)]
 mod ingest_tests;
 mod late_types;
+mod late_zeros;
 mod locate;
 mod normalise;
 mod numeric_dates;
