@@ -87,3 +87,20 @@ fn a_late_leading_zero_or_plus_makes_its_column_text() {
         assert_eq!(zips.get(0), Some("10000"), "{late}");
     }
 }
+
+/// The line and the message of a refused upload.
+fn refused(text: &str) -> (Option<u64>, String) {
+    match stored_table(text).0 {
+        Err(EngineError::Csv { message, line }) => (line, message),
+        other => panic!("{text:?}: {other:?}"),
+    }
+}
+
+/// Before: one line too low for each `\r\n` before the row (C1) and for each blank line (C2). The lines are
+/// those of the file as an editor shows them (Python's csv module: `reader.line_num`).
+#[test]
+fn a_ragged_row_is_named_by_its_line_in_the_file() {
+    assert_eq!(refused("a,b\r\n1,2\r\n3,4,5\r\n").0, Some(3));
+    assert_eq!(refused("a,b\n1,2\n\n3,4,5\n").0, Some(4));
+    assert_eq!(refused("a,b\r\n\r\n1,2\r\n\r\n3,4,5\r\n").0, Some(5));
+}

@@ -20,16 +20,32 @@ pub(crate) fn ragged_row(path: &Path, delimiter: u8, expected: usize) -> Option<
         match reader.read_byte_record(&mut record) {
             Ok(false) => return None,
             Ok(true) if record.len() != expected => {
-                let line = record.position().map_or(0, |p| p.line());
+                let line = record.position().and_then(|p| line_of(path, p))?;
                 return Some((line, record.len()));
             }
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                return Some((line, 0)).filter(|_| line > 0);
+                let line = e.position().and_then(|p| line_of(path, p))?;
+                return Some((line, 0));
             }
         }
     }
+}
+
+/// The line a record starts on, counted from its byte offset: the `csv` crate's own line count skips blank
+/// lines and miscounts lines ended by `\r\n`, so a 422 named a line before the one at fault. Its offset can
+/// point at the line ends before the record (the `\n` of a `\r\n`, blank lines): they are stepped over.
+fn line_of(path: &Path, position: &csv::Position) -> Option<u64> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).ok()?;
+    file.seek(SeekFrom::Start(position.byte())).ok()?;
+    let mut skipped = 0;
+    let mut byte = [0u8; 1];
+    let mut reader = std::io::BufReader::new(file);
+    while reader.read(&mut byte).ok()? == 1 && matches!(byte[0], b'\r' | b'\n') {
+        skipped += 1;
+    }
+    line_at(path, position.byte() + skipped)
 }
 
 /// From polars' "could not parse `VALUE` as dtype `T` at column 'NAME'", the value and the column name.
@@ -63,7 +79,7 @@ pub(crate) fn value_line(
             None => record.iter().any(|f| f == value.as_bytes()),
         };
         if hit {
-            return record.position().map(|p| p.line());
+            return record.position().and_then(|p| line_of(path, p));
         }
     }
     None
@@ -136,6 +152,18 @@ mod tests {
         assert_eq!(ragged_row(&path, b',', 2), Some((5, 3)));
         let (_g2, fine) = file("a,b\n1,2\n");
         assert_eq!(ragged_row(&fine, b',', 2), None);
+    }
+
+    /// Before: the `csv` crate's line numbers, one too low for each `\r\n` before the record (C1) and for
+    /// each blank line (C2).
+    #[test]
+    fn lines_count_crlf_and_blank_lines() {
+        let (_g, crlf) = file("a,b\r\n1,2\r\n3,4,5\r\n");
+        assert_eq!(ragged_row(&crlf, b',', 2), Some((3, 3)));
+        let (_g2, blank) = file("a,b\n1,2\n\n3,4,5\n");
+        assert_eq!(ragged_row(&blank, b',', 2), Some((4, 3)));
+        let (_g3, value) = file("s,n\r\n\r\nx,1\r\ny,abc\r\n");
+        assert_eq!(value_line(&value, b',', "abc", Some(1)), Some(4));
     }
 
     #[test]
