@@ -11,25 +11,21 @@ use std::path::{Path, PathBuf};
 use contracts::DateOrder;
 use polars::prelude::*;
 
-use super::clean;
 use super::convert::{self, Reading};
+use super::explain::{explain, ragged};
 use super::headers;
 use super::inference_head::{TempFile, head_for_inference};
 use super::late_types;
 use super::locate;
-use super::normalise::{Repairs, normalised_copy};
+use super::lone_returns::has_lone_returns;
+use super::normalise::{Repairs, Returns, normalised_copy};
 use super::numeric_dates::{self, FoundDates};
-use super::pieces::UnclosedQuote;
 use super::sniff::{self, Sniffed};
 use super::source::CsvSource;
 use super::utf16;
 use super::widen;
-use crate::error::says_out_of_memory;
 use crate::protocol::completion_marker;
 use crate::{EngineError, IngestReport};
-
-const UNCLOSED_QUOTE: &str = "a quoted value is never closed (a `\"` without its partner); close the quote, \
-                              or double quotes inside quoted values (`\"\"`)";
 
 /// Rows polars looks at to infer column types before falling back to reading the whole file.
 pub(super) const INFER_ROWS: usize = 1000;
@@ -112,12 +108,18 @@ pub(crate) fn ingest(
     // A copy polars can read, when the file is not UTF-8 or its lines end with a carriage return alone.
     let mut transcoded: Option<TempFile> = None;
     let mut repairs = Repairs::default();
+    let mut returns = match sniffed.cr_line_ends {
+        true => Returns::All,
+        false => Returns::Kept,
+    };
     if !sniffed.utf8 || sniffed.cr_line_ends {
         upload.wait_complete().map_err(unreadable)?;
-        let (copy, made) = normalised_copy(csv, sniffed.cr_line_ends)?;
+        let (copy, made) = normalised_copy(csv, returns)?;
         (transcoded, repairs) = (Some(copy), made);
     }
     let mut infer_all = false;
+    // Whether the file has lone carriage returns among other line ends: looked for once, after a failure.
+    let mut lone_returns: Option<bool> = None;
     let (mut widened, mut widenings) = (BTreeMap::new(), 0);
     widened.extend(dates.text_columns().map(|i| (i, DataType::String)));
     loop {
@@ -212,7 +214,15 @@ pub(crate) fn ingest(
                     .map(|i| (i, DataType::String)),
             );
         } else if transcoded.is_none() && is_utf8_error(&text) {
-            let (copy, made) = normalised_copy(csv, sniffed.cr_line_ends)?;
+            let (copy, made) = normalised_copy(csv, returns)?;
+            (transcoded, repairs) = (Some(copy), made);
+        } else if returns == Returns::Kept
+            && *lone_returns.get_or_insert_with(|| has_lone_returns(csv))
+        {
+            // Some line ends with a carriage return alone among others, which polars read as part of a value
+            // (a field count off, or a value that breaks its column): before anything is widened for it.
+            returns = Returns::Lone;
+            let (copy, made) = normalised_copy(csv, returns)?;
             (transcoded, repairs) = (Some(copy), made);
         } else if let Some((index, dtype)) = (widenings < widen::MAX_WIDENINGS && !infer_all)
             .then(|| widen::widening(&text, &widened, &names))
@@ -338,57 +348,6 @@ fn write(
     };
     drop(head);
     convert::convert(csv, parquet, &reading)
-}
-
-/// Why polars failed, in terms of the file: the line of a ragged row or of the value that broke a column.
-fn explain(error: &PolarsError, source: &Path, sniffed: &Sniffed, names: &[String]) -> EngineError {
-    let text = clean::message(error, &[source]);
-    let unclosed = match error {
-        PolarsError::IO { error, .. } => error
-            .get_ref()
-            .and_then(|e| e.downcast_ref::<UnclosedQuote>()),
-        _ => None,
-    };
-    if let Some(unclosed) = unclosed {
-        return EngineError::Csv {
-            message: UNCLOSED_QUOTE.into(),
-            line: locate::line_at(source, unclosed.offset),
-        };
-    }
-    if let Some((line, found)) = locate::ragged_row(source, sniffed.delimiter, names.len()) {
-        return ragged(line, found, names.len(), sniffed.delimiter);
-    }
-    match locate::bad_value(&text) {
-        // Polars reads from an unmatched quote to the end of the file as one value.
-        Some((value, _)) if value.starts_with('"') => EngineError::Csv {
-            message: UNCLOSED_QUOTE.into(),
-            line: locate::raw_line(source, value.lines().next().unwrap_or_default()),
-        },
-        Some((value, column)) => {
-            let index = column.and_then(|c| names.iter().position(|n| *n == c));
-            EngineError::Csv {
-                message: format!("the file could not be read as CSV: {text}"),
-                line: locate::value_line(source, sniffed.delimiter, &value, index),
-            }
-        }
-        // Polars ran out of memory under the worker's limit: not the file's fault (see `or_too_large`).
-        None if says_out_of_memory(&text) => EngineError::Internal(text),
-        None => EngineError::Csv {
-            message: format!("the file could not be read as CSV: {text}"),
-            line: None,
-        },
-    }
-}
-
-fn ragged(line: u64, found: usize, expected: usize, delimiter: u8) -> EngineError {
-    EngineError::Csv {
-        message: format!(
-            "this row has {found} fields but the header has {expected}; every row needs one value per \
-             column (quote values that contain the delimiter `{}`)",
-            char::from(delimiter).escape_default()
-        ),
-        line: Some(line),
-    }
 }
 
 #[cfg(test)]

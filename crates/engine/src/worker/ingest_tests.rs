@@ -104,3 +104,26 @@ fn a_ragged_row_is_named_by_its_line_in_the_file() {
     assert_eq!(refused("a,b\n1,2\n\n3,4,5\n").0, Some(4));
     assert_eq!(refused("a,b\r\n\r\n1,2\r\n\r\n3,4,5\r\n").0, Some(5));
 }
+
+/// Before (C3): "found more fields than defined in 'Schema'", with no line. Python's csv module, like the
+/// README's "a carriage return alone too", reads the lone return as a line end: four rows.
+#[test]
+fn a_lone_carriage_return_among_newlines_ends_its_line() {
+    let (report, frame) = stored_table("a,b\n1,2\n3,4\r5,6\n7,8\n");
+    let report = report.unwrap();
+    assert_eq!(report.row_count, 4);
+    assert_eq!(types(&report), ["i64", "i64"]);
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains("carriage return alone")),
+        "{:?}",
+        report.notes
+    );
+    let a = frame.unwrap();
+    let a: Vec<Option<i64>> = a.column("a").unwrap().i64().unwrap().iter().collect();
+    assert_eq!(a, [Some(1), Some(3), Some(5), Some(7)]);
+    // A ragged row after it is named by its line.
+    assert_eq!(refused("a,b\n1,2\r3,4\n5,6,7\n").0, Some(4));
+}

@@ -18,6 +18,21 @@ pub(super) struct Repairs {
     pub utf8_beyond_ascii: bool,
     /// Carriage returns made newlines.
     pub line_ends: u64,
+    /// Those were lone ones among lines ended otherwise (see [`Returns::Lone`]).
+    pub mixed_line_ends: bool,
+}
+
+/// Which carriage returns the copy makes newlines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Returns {
+    /// None.
+    Kept,
+    /// Every one: the file's lines end with a carriage return alone (classic Mac).
+    All,
+    /// Those outside quotes not followed by a newline, in a file whose other lines end otherwise: a line end,
+    /// as Python's `csv` module and the README read it. Polars reads such a return as part of a value, so
+    /// `3,4\r5,6` was one record of three fields, refused without a line.
+    Lone,
 }
 
 impl Repairs {
@@ -36,7 +51,15 @@ impl Repairs {
             notes
                 .push("the file is not valid UTF-8; it was read as Latin-1 (Windows-1252).".into());
         }
-        if self.line_ends > 0 {
+        if self.line_ends > 0 && self.mixed_line_ends {
+            let lines = match self.line_ends {
+                1 => "a line ends".to_string(),
+                n => format!("{n} lines end"),
+            };
+            notes.push(format!(
+                "{lines} with a carriage return alone, among lines ended otherwise; it was read as a line end."
+            ));
+        } else if self.line_ends > 0 {
             notes.push(
                 "the lines end with a carriage return alone (classic Mac); they were read as line ends."
                     .into(),
@@ -46,10 +69,10 @@ impl Repairs {
     }
 }
 
-/// The copy of `csv`, as UTF-8 with newlines (every carriage return one when `cr_line_ends`).
+/// The copy of `csv`, as UTF-8 with newlines for the carriage returns `returns` says.
 pub(super) fn normalised_copy(
     csv: &Path,
-    cr_line_ends: bool,
+    returns: Returns,
 ) -> Result<(TempFile, Repairs), EngineError> {
     let out = TempFile(with_suffix(csv, ".utf8"));
     let failed = |e: std::io::Error| EngineError::Internal(format!("transcoding failed: {e}"));
@@ -59,17 +82,23 @@ pub(super) fn normalised_copy(
     let mut output = BufWriter::new(std::fs::File::create(&out.0).map_err(failed)?);
     let mut repairs = Repairs {
         utf8_beyond_ascii: decoder.mixed && tally.utf8_chars > 0,
+        mixed_line_ends: returns == Returns::Lone,
         ..Repairs::default()
     };
     let mut text = Vec::new();
+    let mut lone = super::lone_returns::LoneReturns::default();
     each_chunk(csv, |bytes, last| {
         text.clear();
         let used = decoder.decode(bytes, last, &mut text, &mut repairs);
-        if cr_line_ends {
-            for byte in text.iter_mut().filter(|b| **b == b'\r') {
-                *byte = b'\n';
-                repairs.line_ends += 1;
+        match returns {
+            Returns::Kept => {}
+            Returns::All => {
+                for byte in text.iter_mut().filter(|b| **b == b'\r') {
+                    *byte = b'\n';
+                    repairs.line_ends += 1;
+                }
             }
+            Returns::Lone => text = lone.replace(&text, last, &mut repairs.line_ends),
         }
         output.write_all(&text)?;
         Ok(used)
@@ -213,10 +242,19 @@ mod tests {
     use super::*;
 
     fn copy_of(bytes: &[u8], cr_line_ends: bool) -> (String, Repairs) {
+        let returns = if cr_line_ends {
+            Returns::All
+        } else {
+            Returns::Kept
+        };
+        copy_with(bytes, returns)
+    }
+
+    fn copy_with(bytes: &[u8], returns: Returns) -> (String, Repairs) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.csv");
         std::fs::write(&path, bytes).unwrap();
-        let (copy, repairs) = normalised_copy(&path, cr_line_ends).unwrap();
+        let (copy, repairs) = normalised_copy(&path, returns).unwrap();
         (std::fs::read_to_string(&copy.0).unwrap(), repairs)
     }
 

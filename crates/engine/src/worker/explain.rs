@@ -1,0 +1,72 @@
+//! A failed ingest explained in terms of the file: the line of a ragged row, of a value that broke its column,
+//! of a quote never closed. Only ever run after polars has failed, so the happy path never pays for it.
+
+use std::path::Path;
+
+use polars::prelude::PolarsError;
+
+use super::clean;
+use super::locate;
+use super::pieces::UnclosedQuote;
+use super::sniff::Sniffed;
+use crate::EngineError;
+use crate::error::says_out_of_memory;
+
+const UNCLOSED_QUOTE: &str = "a quoted value is never closed (a `\"` without its partner); close the quote, \
+                              or double quotes inside quoted values (`\"\"`)";
+
+/// Why polars failed, in terms of the file: the line of a ragged row or of the value that broke a column.
+pub(super) fn explain(
+    error: &PolarsError,
+    source: &Path,
+    sniffed: &Sniffed,
+    names: &[String],
+) -> EngineError {
+    let text = clean::message(error, &[source]);
+    let unclosed = match error {
+        PolarsError::IO { error, .. } => error
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<UnclosedQuote>()),
+        _ => None,
+    };
+    if let Some(unclosed) = unclosed {
+        return EngineError::Csv {
+            message: UNCLOSED_QUOTE.into(),
+            line: locate::line_at(source, unclosed.offset),
+        };
+    }
+    if let Some((line, found)) = locate::ragged_row(source, sniffed.delimiter, names.len()) {
+        return ragged(line, found, names.len(), sniffed.delimiter);
+    }
+    match locate::bad_value(&text) {
+        // Polars reads from an unmatched quote to the end of the file as one value.
+        Some((value, _)) if value.starts_with('"') => EngineError::Csv {
+            message: UNCLOSED_QUOTE.into(),
+            line: locate::raw_line(source, value.lines().next().unwrap_or_default()),
+        },
+        Some((value, column)) => {
+            let index = column.and_then(|c| names.iter().position(|n| *n == c));
+            EngineError::Csv {
+                message: format!("the file could not be read as CSV: {text}"),
+                line: locate::value_line(source, sniffed.delimiter, &value, index),
+            }
+        }
+        // Polars ran out of memory under the worker's limit: not the file's fault (see `or_too_large`).
+        None if says_out_of_memory(&text) => EngineError::Internal(text),
+        None => EngineError::Csv {
+            message: format!("the file could not be read as CSV: {text}"),
+            line: None,
+        },
+    }
+}
+
+pub(super) fn ragged(line: u64, found: usize, expected: usize, delimiter: u8) -> EngineError {
+    EngineError::Csv {
+        message: format!(
+            "this row has {found} fields but the header has {expected}; every row needs one value per \
+             column (quote values that contain the delimiter `{}`)",
+            char::from(delimiter).escape_default()
+        ),
+        line: Some(line),
+    }
+}
