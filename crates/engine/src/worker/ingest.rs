@@ -19,6 +19,7 @@ use super::late_types;
 use super::locate;
 use super::lone_returns::has_lone_returns;
 use super::normalise::{Repairs, Returns, normalised_copy};
+use super::number_notes::NumberNotes;
 use super::numeric_dates::{self, FoundDates};
 use super::sniff::{self, Sniffed};
 use super::source::CsvSource;
@@ -118,6 +119,7 @@ pub(crate) fn ingest(
         (transcoded, repairs) = (Some(copy), made);
     }
     let mut infer_all = false;
+    let mut numbers = NumberNotes::default();
     // Whether the file has lone carriage returns among other line ends: looked for once, after a failure.
     let mut lone_returns: Option<bool> = None;
     let (mut widened, mut widenings) = (BTreeMap::new(), 0);
@@ -166,6 +168,7 @@ pub(crate) fn ingest(
                             .into(),
                     );
                 }
+                notes.extend(numbers.notes(source, sniffed.delimiter, &columns));
                 if row_count == 0 {
                     notes.push("the file has a header but no rows.".into());
                 }
@@ -228,6 +231,7 @@ pub(crate) fn ingest(
             .then(|| widen::widening(&text, &widened, &names))
             .flatten()
         {
+            numbers.widened(index, dtype == DataType::String, &text);
             widened.insert(index, dtype);
             widenings += 1;
         } else if !infer_all && (is_type_error(&text) || late.is_some()) {

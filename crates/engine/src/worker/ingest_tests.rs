@@ -127,3 +127,66 @@ fn a_lone_carriage_return_among_newlines_ends_its_line() {
     // A ragged row after it is named by its line.
     assert_eq!(refused("a,b\n1,2\r3,4\n5,6,7\n").0, Some(4));
 }
+
+/// Before (A7): a whole number past the 64-bit range made its column text with no word why, so ORDER BY and
+/// MAX compared text. It stays text (as a decimal it would lose digits, as a leading zero would be lost),
+/// with a note naming the value, its line and the reason; early in the file or late.
+#[test]
+fn a_whole_number_too_large_for_i64_keeps_its_column_text_and_says_why() {
+    let mut late = String::from("id,n\n");
+    for i in 0..1_500 {
+        let n = match i {
+            1_200 => "99999999999999999999".to_owned(),
+            _ => i.to_string(),
+        };
+        late.push_str(&format!("{i},{n}\n"));
+    }
+    for (text, line) in [
+        ("id,n\n1,5\n2,99999999999999999999\n3,7\n", 3),
+        (late.as_str(), 1_202),
+    ] {
+        let (report, frame) = stored_table(text);
+        let report = report.unwrap();
+        assert_eq!(types(&report), ["i64", "str"]);
+        let said = format!(
+            "column `n` is text: 99999999999999999999 (line {line}) is a whole number too large for a 64-bit \
+             integer"
+        );
+        assert!(
+            report.notes.iter().any(|n| n.starts_with(&said)),
+            "{:?}",
+            report.notes
+        );
+        let n = frame.unwrap();
+        let n = n.column("n").unwrap().str().unwrap().clone();
+        assert!(n.iter().any(|v| v == Some("99999999999999999999")));
+    }
+}
+
+/// Before (A3): a late decimal widened a column of whole numbers to decimals, and 9007199254740993 became
+/// 9007199254740992 without a word. The column is still decimals (the README's rule), and a note names the
+/// first value that changed, its line and what it became.
+#[test]
+fn whole_numbers_past_2_53_widened_to_decimals_are_named() {
+    let mut text = String::from("id,n\n");
+    for i in 0..1_500u64 {
+        let n = match i {
+            1_200 => "2.5".to_owned(),
+            _ => (9_007_199_254_740_993 + 2 * i).to_string(),
+        };
+        text.push_str(&format!("{i},{n}\n"));
+    }
+    let (report, _) = stored_table(&text);
+    let report = report.unwrap();
+    assert_eq!(types(&report), ["i64", "f64"]);
+    let said = "column `n` holds decimals, so its whole numbers are stored as decimals, which are exact only up \
+                to 2^53 (9007199254740992): 9007199254740993 (line 2) is stored as 9007199254740992";
+    assert!(
+        report.notes.iter().any(|n| n.starts_with(said)),
+        "{:?}",
+        report.notes
+    );
+    // Whole numbers that stay exact say nothing.
+    let (report, _) = stored_table("id,n\n1,5\n2,7\n");
+    assert!(report.unwrap().notes.is_empty());
+}

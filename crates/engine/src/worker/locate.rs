@@ -85,6 +85,36 @@ pub(crate) fn value_line(
     None
 }
 
+/// The first whole number in column `index` (header skipped) that a 64-bit float does not hold exactly
+/// (past 2^53), and its line.
+pub(crate) fn inexact_integer(path: &Path, delimiter: u8, index: usize) -> Option<(String, u64)> {
+    let mut reader = reader(path, delimiter)?;
+    let mut record = csv::ByteRecord::new();
+    let mut first = true;
+    while reader.read_byte_record(&mut record).ok()? {
+        if std::mem::take(&mut first) {
+            continue;
+        }
+        let Some(field) = record.get(index).and_then(|f| std::str::from_utf8(f).ok()) else {
+            continue;
+        };
+        let field = field.trim();
+        let whole = field.strip_prefix(['+', '-']).unwrap_or(field);
+        if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        // Whole numbers past i128 are not exact either.
+        let exact = field
+            .parse::<i128>()
+            .is_ok_and(|v| (v as f64) as i128 == v && (v as f64).abs() < 1.7e38);
+        if !exact {
+            let line = record.position().and_then(|p| line_of(path, p))?;
+            return Some((field.to_owned(), line));
+        }
+    }
+    None
+}
+
 /// The 1-based line of the first line of the file that contains `needle` (a raw text search).
 pub(crate) fn raw_line(path: &Path, needle: &str) -> Option<u64> {
     use std::io::BufRead;

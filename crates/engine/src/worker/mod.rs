@@ -18,6 +18,7 @@ mod late_zeros;
 mod locate;
 mod lone_returns;
 mod normalise;
+mod number_notes;
 mod numeric_dates;
 mod parquet_writer;
 #[cfg(test)]
