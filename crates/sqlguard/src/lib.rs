@@ -36,6 +36,7 @@ mod set_ops;
 mod sqlite_calls;
 pub mod syntax;
 mod temporal;
+mod using_keys;
 mod walk;
 mod window_directions;
 mod wide_joins;

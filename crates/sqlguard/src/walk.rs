@@ -473,6 +473,7 @@ impl<'a> Walker<'a> {
             self.order_by(order_by);
         }
         self.bare_columns(s);
+        self.coalesce_using_keys(s);
         self.null_keys_of_wide_joins(s);
         let scope = self.scopes.pop();
         self.qualify_scope = scope.filter(|_| s.qualify.is_some());
