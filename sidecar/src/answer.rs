@@ -98,6 +98,17 @@ pub fn truncated() -> SqlIssue {
     }
 }
 
+/// The issue for an answer cut off at the token limit before any text: not fed back (a repair cannot help), only
+/// reported.
+pub fn cut_off_empty() -> SqlIssue {
+    SqlIssue {
+        rule: BAD_OUTPUT.into(),
+        message: "the answer was cut off at the output token limit before any text was written"
+            .into(),
+        location: None,
+    }
+}
+
 /// A chart spec when the value has the expected shape, else the note saying why there is no chart (never an
 /// error: the chart is optional).
 fn chart_spec(value: &Value) -> Result<ChartSpec, String> {

@@ -17,7 +17,7 @@ use sqlguard::{Catalog, ValidatedQuery};
 use crate::{
     answer::{self, Answer},
     dataset,
-    error::SidecarError,
+    error::{CutOff, SidecarError},
     prompts::{Prompts, answer_schema},
     slots::LlmSlots,
 };
@@ -51,6 +51,8 @@ struct Rejection {
     reply: String,
     sql: Option<String>,
     issues: Vec<SqlIssue>,
+    /// The answer was cut off at the output token limit.
+    cut_off: Option<CutOff>,
 }
 
 /// Rejects a request the loop should not start on, naming the field.
@@ -118,20 +120,39 @@ impl Codegen<'_> {
                             reply: reply.text,
                             sql,
                             issues,
+                            cut_off: None,
                         },
                     }
+                }
+                // Cut off before any text (thinking spent the limit): the next answer has the same limit, so a
+                // repair round cannot help. The error names the limit.
+                Err(LlmError::Truncated { partial }) if partial.trim().is_empty() => {
+                    return Err(SidecarError::CodegenFailed {
+                        issues: vec![answer::cut_off_empty()],
+                        sql: None,
+                        attempts: attempt,
+                        cut_off: Some(CutOff {
+                            max_tokens: self.provider.max_tokens(),
+                            empty: true,
+                        }),
+                    });
                 }
                 // A truncated answer is the model's fault, not the transport's: ask again, more briefly.
                 Err(LlmError::Truncated { partial }) => Rejection {
                     sql: answer::read_answer(&partial).ok().map(|a| a.sql),
                     reply: partial,
                     issues: vec![answer::truncated()],
+                    cut_off: Some(CutOff {
+                        max_tokens: self.provider.max_tokens(),
+                        empty: false,
+                    }),
                 },
                 // So is an answer with no text (an empty `content`, a tool call): ask again, saying so.
                 Err(LlmError::Empty { .. }) => Rejection {
                     sql: None,
                     reply: String::new(),
                     issues: vec![answer::empty()],
+                    cut_off: None,
                 },
                 Err(other) => return Err(other.into()),
             };
@@ -160,11 +181,13 @@ impl Codegen<'_> {
             reply: String::new(),
             sql: None,
             issues: Vec::new(),
+            cut_off: None,
         });
         Err(SidecarError::CodegenFailed {
             issues: last.issues,
             sql: last.sql,
             attempts: budget,
+            cut_off: last.cut_off,
         })
     }
 

@@ -27,6 +27,8 @@ pub enum SidecarError {
         issues: Vec<SqlIssue>,
         sql: Option<String>,
         attempts: u32,
+        /// The last answer was cut off at the output token limit: the message names that limit, not the repairs.
+        cut_off: Option<CutOff>,
     },
     /// The LLM call failed.
     #[error(transparent)]
@@ -40,6 +42,15 @@ impl From<minijinja::Error> for SidecarError {
     fn from(error: minijinja::Error) -> Self {
         Self::Internal(format!("prompt template: {error}"))
     }
+}
+
+/// An answer cut off at the output token limit (`finish_reason: length`, `MAX_TOKENS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CutOff {
+    /// The limit in effect (`AI_MAX_TOKENS`, or the provider's default).
+    pub max_tokens: u32,
+    /// Nothing at all was written before the limit (a thinking model can spend all of it thinking).
+    pub empty: bool,
 }
 
 /// A rendered error: status, body and, for rate limits, how long to wait.
@@ -58,6 +69,7 @@ impl SidecarError {
             issues,
             sql,
             attempts,
+            ..
         } = self
         {
             body.error.issues = issues.clone();
@@ -96,10 +108,15 @@ impl SidecarError {
                 "invalid_input",
                 message.clone(),
             ),
-            Self::CodegenFailed { attempts, .. } => (
+            Self::CodegenFailed {
+                attempts, cut_off, ..
+            } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "codegen_failed",
-                codegen_failed_message(*attempts),
+                match cut_off {
+                    Some(cut_off) => cut_off_message(*attempts, *cut_off),
+                    None => codegen_failed_message(*attempts),
+                },
             ),
             Self::Llm(error) => describe_llm(error),
             Self::Internal(_) => (
@@ -135,6 +152,32 @@ pub fn codegen_failed_message(attempts: u32) -> String {
         "the model gave no query that passes validation in {attempts} answer(s); `issues` lists what was wrong \
          with the last one (raise AI_MAX_REPAIRS, rephrase the question, or use a stronger model)"
     )
+}
+
+/// The message of `codegen_failed` when the last answer hit the output token limit: more repairs would hit it
+/// again, so the fix named is the limit's.
+pub fn cut_off_message(attempts: u32, cut_off: CutOff) -> String {
+    let how = if cut_off.empty {
+        "before it had written anything (a thinking model can spend the whole limit thinking)"
+    } else {
+        "before it was complete"
+    };
+    format!(
+        "the model gave no usable query in {attempts} answer(s): the last one was cut off at the output token \
+         limit {how}; raise AI_MAX_TOKENS (now {})",
+        cut_off.max_tokens
+    )
+}
+
+/// A `codegen_failed` message counted again: the calculator states the answers of every round of an analysis,
+/// and keeps what the sidecar said was wrong (the token limit, or the validator's issues).
+pub fn recount_codegen_failed(message: &str, counted: u32, total: u32) -> String {
+    let said = format!("in {counted} answer(s)");
+    if message.contains(&said) {
+        message.replacen(&said, &format!("in {total} answer(s)"), 1)
+    } else {
+        codegen_failed_message(total)
+    }
 }
 
 fn describe_llm(error: &LlmError) -> (StatusCode, &'static str, String) {
@@ -210,6 +253,7 @@ mod tests {
             }],
             sql: Some("SELECT 1".into()),
             attempts: 3,
+            cut_off: None,
         };
         let rendered = error.render("t-1");
         assert_eq!(rendered.status, StatusCode::UNPROCESSABLE_ENTITY);

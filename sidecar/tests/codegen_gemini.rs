@@ -131,22 +131,30 @@ async fn blocked_prompt_and_safety_stop_are_422_llm_refused() {
     }
 }
 
+/// Thinking spent the whole `maxOutputTokens` and no text came: a repair round cannot help (the next answer has
+/// the same limit), so none is spent, and the error names the real cause and fix: the output token limit.
 #[tokio::test]
-async fn max_tokens_without_content_is_repaired() {
+async fn max_tokens_without_content_names_the_token_limit_and_is_not_repaired() {
     let server = MockServer::start().await;
-    Mock::given(request_id("trace-1-1"))
+    Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "candidates": [{"content": {"role": "model"}, "finishReason": "MAX_TOKENS"}],
             "usageMetadata": {"promptTokenCount": 90, "thoughtsTokenCount": 2048, "totalTokenCount": 2138}
         })))
-        .mount(&server)
-        .await;
-    Mock::given(request_id("trace-1-r1-1"))
-        .respond_with(gemini_reply(&answer(GOOD_SQL)))
+        .expect(1)
         .mount(&server)
         .await;
     let reply = codegen_gemini(&server).await;
-    assert_eq!(reply.json()["attempts"], 2, "{}", reply.text());
+    let (code, message) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code, "codegen_failed");
+    assert_eq!(reply.json()["error"]["attempts"], 1, "{}", reply.text());
+    assert!(
+        message.contains("output token limit")
+            && message.contains("AI_MAX_TOKENS")
+            && message.contains("2048"),
+        "{message}"
+    );
+    assert!(!message.contains("AI_MAX_REPAIRS"), "{message}");
 }
 
 #[tokio::test]

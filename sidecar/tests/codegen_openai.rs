@@ -207,6 +207,48 @@ async fn truncated_answer_is_repaired() {
     );
 }
 
+/// Every answer cut off at the token limit: after the repair rounds, the error names the output token limit and
+/// AI_MAX_TOKENS (with its value), not AI_MAX_REPAIRS.
+#[tokio::test]
+async fn answers_always_cut_off_name_ai_max_tokens() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(openai_body("{\"sql\": \"SELECT pclass, AVG(", "length")),
+        )
+        .expect(3)
+        .mount(&server)
+        .await;
+    let reply = codegen_openai(&server).await;
+    let (code, message) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code, "codegen_failed");
+    assert_eq!(reply.json()["error"]["attempts"], 3);
+    assert!(
+        message.contains("output token limit")
+            && message.contains("AI_MAX_TOKENS")
+            && message.contains("1024"),
+        "{message}"
+    );
+    assert!(!message.contains("AI_MAX_REPAIRS"), "{message}");
+}
+
+/// `finish_reason: length` with no text at all: nothing to repair, one call, the token limit named.
+#[tokio::test]
+async fn an_empty_answer_cut_off_is_not_repaired() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(openai_body("", "length")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let reply = codegen_openai(&server).await;
+    let (code, message) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code, "codegen_failed");
+    assert_eq!(reply.json()["error"]["attempts"], 1);
+    assert!(message.contains("raise AI_MAX_TOKENS (now 1024)"), "{message}");
+}
+
 #[tokio::test]
 async fn previous_attempt_seeds_the_conversation() {
     let server = MockServer::start().await;

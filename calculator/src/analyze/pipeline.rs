@@ -181,10 +181,15 @@ impl Analysis {
                 }
                 // The sidecar counted this call's answers only; the client and the audit trail count them all,
                 // in the count and in the message that states it.
-                if body.error.attempts.is_some() {
+                if let Some(counted) = body.error.attempts {
                     body.error.attempts = Some(trail.attempts);
                     if body.error.code == "codegen_failed" {
-                        body.error.message = sidecar::error::codegen_failed_message(trail.attempts);
+                        // The count changes, not the cause the sidecar named (the token limit, the issues).
+                        body.error.message = sidecar::error::recount_codegen_failed(
+                            &body.error.message,
+                            counted,
+                            trail.attempts,
+                        );
                     }
                 }
             }

@@ -353,4 +353,8 @@ impl Provider for GeminiProvider {
     fn deadline(&self) -> std::time::Duration {
         self.transport.cfg.deadline
     }
+
+    fn max_tokens(&self) -> u32 {
+        self.transport.cfg.max_tokens
+    }
 }

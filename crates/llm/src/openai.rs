@@ -408,6 +408,10 @@ impl Provider for OpenAiProvider {
     fn deadline(&self) -> std::time::Duration {
         self.transport.cfg.deadline
     }
+
+    fn max_tokens(&self) -> u32 {
+        self.transport.cfg.max_tokens
+    }
 }
 
 #[cfg(test)]

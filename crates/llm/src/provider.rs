@@ -45,6 +45,10 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// The longest one call may take, retries and waits included (`AI_DEADLINE`): callers size their own
     /// timeouts from it.
     fn deadline(&self) -> std::time::Duration;
+
+    /// The output token limit sent with every request that sets none of its own (`AI_MAX_TOKENS`): an
+    /// answer cut off at it ([`crate::LlmError::Truncated`]) is reported naming it.
+    fn max_tokens(&self) -> u32;
 }
 
 /// Validates `config` and builds the matching adapter.
