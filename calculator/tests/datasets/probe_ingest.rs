@@ -32,3 +32,37 @@ async fn a_quoted_empty_cell_is_a_null() {
         assert_eq!(reply.json()["rows"], json!([[2, 6.5, 1, 2]]));
     }
 }
+
+/// Before: Excel's `sep=;` first line became a column named `sep=` (the real header a row). Raw and multipart.
+#[tokio::test]
+async fn an_excel_sep_line_names_the_delimiter() {
+    let app = TestApp::new();
+    let csv = "sep=;\r\nitem;qty\r\nA;1\r\nB;2\r\n";
+    let raw = app.upload_raw("excel", csv.to_owned()).await;
+    let form = app.upload_file("excel.csv", csv.as_bytes()).await;
+    for reply in [raw, form] {
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+        let dataset = reply.json();
+        assert_eq!(column_types(&dataset), ["str", "i64"], "{dataset}");
+        assert_eq!(dataset["columns"][0]["name"], "item", "{dataset}");
+        assert_eq!(dataset["row_count"], 2, "{dataset}");
+    }
+}
+
+/// Before: the 422 named line 2 for a CRLF file's third line, and line 3 for the line after a blank one.
+#[tokio::test]
+async fn a_refused_row_is_named_by_its_line_in_crlf_files_and_after_blank_lines() {
+    let app = TestApp::new();
+    for (csv, line) in [("a,b\r\n1,2\r\n3,4,5\r\n", 3), ("a,b\n1,2\n\n3,4,5\n", 4)] {
+        let reply = app.upload_raw("ragged", csv.to_owned()).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{csv:?}");
+        let message = reply.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            message.starts_with(&format!("line {line}: ")),
+            "{csv:?}: {message}"
+        );
+    }
+}

@@ -39,6 +39,8 @@ pub(crate) struct Reading {
     /// Numbers have a decimal comma (see `sniff::decimal_comma`).
     pub decimal_comma: bool,
     pub has_header: bool,
+    /// The file starts with Excel's `sep=;` line (see `sniff::excel_separator`), which is not a record.
+    pub sep_line: bool,
     /// Column names and types for the whole file.
     pub schema: SchemaRef,
     /// Text columns with no value in the rows the types were inferred from, whose first values are looked
@@ -166,8 +168,8 @@ pub(super) fn convert_in_pieces(
     stats::read(schema, &merged, Some(parquet))
 }
 
-/// The first piece without its byte-order mark and, when the file has one, its header record: the first line
-/// that is not blank, as the sniffer and polars' inference take it.
+/// The first piece without its byte-order mark, Excel's `sep=` line and, when the file has one, its header
+/// record: the first line that is not blank, as the sniffer and polars' inference take it.
 fn after_preamble<'a>(piece: &'a [u8], reading: &Reading) -> &'a [u8] {
     let mut body = piece.strip_prefix(BOM).unwrap_or(piece);
     while let Some(rest) = body
@@ -176,10 +178,10 @@ fn after_preamble<'a>(piece: &'a [u8], reading: &Reading) -> &'a [u8] {
     {
         body = rest;
     }
-    if reading.has_header {
-        &body[nth_record_end(body, reading.delimiter, 1).unwrap_or(body.len())..]
-    } else {
-        body
+    let records = usize::from(reading.sep_line) + usize::from(reading.has_header);
+    match records {
+        0 => body,
+        n => &body[nth_record_end(body, reading.delimiter, n).unwrap_or(body.len())..],
     }
 }
 
@@ -215,6 +217,7 @@ mod tests {
             delimiter: b',',
             decimal_comma: false,
             has_header: true,
+            sep_line: false,
             schema: schema(),
             unseen: Vec::new(),
             dates: Default::default(),

@@ -35,7 +35,9 @@ pub(super) fn explain(
             line: locate::line_at(source, unclosed.offset),
         };
     }
-    if let Some((line, found)) = locate::ragged_row(source, sniffed.delimiter, names.len()) {
+    if let Some((line, found)) =
+        locate::ragged_row(source, sniffed.delimiter, names.len(), sniffed.sep_line)
+    {
         return ragged(line, found, names.len(), sniffed.delimiter);
     }
     match locate::bad_value(&text) {

@@ -148,7 +148,9 @@ pub(crate) fn ingest(
                 // happened, so only then is the file read again to look for a short row.
                 let last_has_nulls = columns.last().is_some_and(|c| c.null_count > 0);
                 let short = last_has_nulls
-                    .then(|| locate::ragged_row(source, sniffed.delimiter, names.len()))
+                    .then(|| {
+                        locate::ragged_row(source, sniffed.delimiter, names.len(), sniffed.sep_line)
+                    })
                     .flatten();
                 if let Some((line, found)) = short {
                     let _ = std::fs::remove_file(parquet);
@@ -288,6 +290,8 @@ fn scan(plan: &Plan<'_>, path: &Path) -> PolarsResult<LazyFrame> {
         .with_separator(plan.sniffed.delimiter)
         .with_decimal_comma(plan.sniffed.decimal_comma)
         .with_has_header(plan.has_header)
+        // Excel's `sep=;` line (see `sniff::excel_separator`).
+        .with_skip_rows(usize::from(plan.sniffed.sep_line))
         .with_try_parse_dates(true)
         .with_glob(false)
         .with_missing_is_null(true)
@@ -346,6 +350,7 @@ fn write(
         delimiter: plan.sniffed.delimiter,
         decimal_comma: plan.sniffed.decimal_comma,
         has_header: plan.has_header,
+        sep_line: plan.sniffed.sep_line,
         schema,
         unseen,
         dates: plan.dates.reading(|i| plan.widened.contains_key(&i)),

@@ -190,3 +190,29 @@ fn whole_numbers_past_2_53_widened_to_decimals_are_named() {
     let (report, _) = stored_table("id,n\n1,5\n2,7\n");
     assert!(report.unwrap().notes.is_empty());
 }
+
+/// Before (A5): Excel's `sep=;` first line was read as the header (one column `sep=`) and the real header as
+/// a row. It names the delimiter and is skipped, for a ragged row's line too.
+#[test]
+fn an_excel_sep_line_names_the_delimiter_and_is_no_row() {
+    for text in [
+        "sep=;\nname;n\nA;1\nB;2\n",
+        "\u{feff}sep=;\r\nname;n\r\nA;1\r\nB;2\r\n",
+        "sep=,\nname,n\nA,1\nB,2\n",
+        "sep=\t\nname\tn\nA\t1\nB\t2\n",
+        "sep=|\nname|n\nA|1\nB|2\n",
+    ] {
+        let (report, frame) = stored_table(text);
+        let report = report.unwrap();
+        let names: Vec<&str> = report.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["name", "n"], "{text:?}");
+        assert_eq!(types(&report), ["str", "i64"], "{text:?}");
+        assert_eq!(report.row_count, 2, "{text:?}");
+        let frame = frame.unwrap();
+        assert_eq!(
+            frame.column("name").unwrap().str().unwrap().get(0),
+            Some("A")
+        );
+    }
+    assert_eq!(refused("sep=;\nname;n\nA;1\nB;2;3\n").0, Some(4));
+}

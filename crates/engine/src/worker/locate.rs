@@ -13,9 +13,18 @@ fn reader(path: &Path, delimiter: u8) -> Option<csv::Reader<std::fs::File>> {
 
 /// The 1-based line of the first record whose field count differs from `expected`, and that count.
 /// A blank line is not a record; a record that the CSV grammar cannot parse (a stray quote) counts too.
-pub(crate) fn ragged_row(path: &Path, delimiter: u8, expected: usize) -> Option<(u64, usize)> {
+/// `sep_line`: the first record is Excel's `sep=;` line, not one of the file's rows.
+pub(crate) fn ragged_row(
+    path: &Path,
+    delimiter: u8,
+    expected: usize,
+    sep_line: bool,
+) -> Option<(u64, usize)> {
     let mut reader = reader(path, delimiter)?;
     let mut record = csv::ByteRecord::new();
+    if sep_line {
+        reader.read_byte_record(&mut record).ok()?;
+    }
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(false) => return None,
@@ -179,9 +188,9 @@ mod tests {
     #[test]
     fn ragged_rows_are_found_by_line() {
         let (_g, path) = file("a,b\n1,2\n\"multi\nline\",3\n4,5,6\n");
-        assert_eq!(ragged_row(&path, b',', 2), Some((5, 3)));
+        assert_eq!(ragged_row(&path, b',', 2, false), Some((5, 3)));
         let (_g2, fine) = file("a,b\n1,2\n");
-        assert_eq!(ragged_row(&fine, b',', 2), None);
+        assert_eq!(ragged_row(&fine, b',', 2, false), None);
     }
 
     /// Before: the `csv` crate's line numbers, one too low for each `\r\n` before the record (C1) and for
@@ -189,9 +198,9 @@ mod tests {
     #[test]
     fn lines_count_crlf_and_blank_lines() {
         let (_g, crlf) = file("a,b\r\n1,2\r\n3,4,5\r\n");
-        assert_eq!(ragged_row(&crlf, b',', 2), Some((3, 3)));
+        assert_eq!(ragged_row(&crlf, b',', 2, false), Some((3, 3)));
         let (_g2, blank) = file("a,b\n1,2\n\n3,4,5\n");
-        assert_eq!(ragged_row(&blank, b',', 2), Some((4, 3)));
+        assert_eq!(ragged_row(&blank, b',', 2, false), Some((4, 3)));
         let (_g3, value) = file("s,n\r\n\r\nx,1\r\ny,abc\r\n");
         assert_eq!(value_line(&value, b',', "abc", Some(1)), Some(4));
     }

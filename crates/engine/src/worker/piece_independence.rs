@@ -82,6 +82,7 @@ fn convert(dir: &Path, csv: &Path, piece_bytes: usize) -> Outcome {
         delimiter: b',',
         decimal_comma: false,
         has_header: true,
+        sep_line: false,
         schema: schema(),
         unseen: Vec::new(),
         dates: Default::default(),

@@ -178,6 +178,7 @@ mod tests {
             decimal_comma: false,
             delimiter: b',',
             has_header: false,
+            sep_line: false,
             schema: super::super::schema_of(columns),
             unseen: Vec::new(),
             dates: Default::default(),

@@ -26,6 +26,8 @@ pub(crate) struct Sniffed {
     pub header_cut: bool,
     /// Up to a few hundred records after the header, decoded the same way (for type hints).
     pub rows: Vec<Vec<String>>,
+    /// The file starts with Excel's `sep=;` line, naming the delimiter: it is not a record.
+    pub sep_line: bool,
     /// Numbers are written with a decimal comma (`1,50`), as European spreadsheets export them with `;`
     /// between fields: see [`decimal_comma`].
     pub decimal_comma: bool,
@@ -90,7 +92,12 @@ pub(crate) fn sniff_bytes(sample: &[u8], complete: bool) -> Result<Sniffed, Engi
         // `error_len() == None`: the sample ends inside a character, which says nothing about the file.
         Err(e) => e.error_len().is_none() && !complete,
     };
-    let delimiter = detect_delimiter(body, complete);
+    // Excel's first line `sep=;` names the delimiter (Excel writes it for a CSV to open split in any locale).
+    let (named, body) = match excel_separator(body) {
+        Some((delimiter, rest)) => (Some(delimiter), rest),
+        None => (None, body),
+    };
+    let delimiter = named.unwrap_or_else(|| detect_delimiter(body, complete));
     let mut records = parse_records(body, delimiter, complete, utf8);
     // No line end in all the sample: the first record runs past it.
     let header_cut = !complete && memchr::memchr(b'\n', body).is_none();
@@ -101,6 +108,7 @@ pub(crate) fn sniff_bytes(sample: &[u8], complete: bool) -> Result<Sniffed, Engi
     };
     Ok(Sniffed {
         decimal_comma: decimal_comma(delimiter, &records),
+        sep_line: named.is_some(),
         delimiter,
         utf8,
         cr_line_ends,
@@ -108,6 +116,20 @@ pub(crate) fn sniff_bytes(sample: &[u8], complete: bool) -> Result<Sniffed, Engi
         header_cut,
         rows: records,
     })
+}
+
+/// The delimiter named by an Excel `sep=X` first line (`X` one of the candidates, or `\t` written out), and
+/// the text after that line.
+fn excel_separator(body: &[u8]) -> Option<(u8, &[u8])> {
+    let end = memchr::memchr(b'\n', body)?;
+    let line = body[..end].strip_suffix(b"\r").unwrap_or(&body[..end]);
+    let named = line.strip_prefix(b"sep=")?;
+    let delimiter = match named {
+        b"\\t" => b'\t',
+        [one] if DELIMITERS.contains(one) => *one,
+        _ => return None,
+    };
+    Some((delimiter, &body[end + 1..]))
 }
 
 /// Whether the lines of `sample` end with a carriage return alone: outside quotes, such a return and no
@@ -282,6 +304,27 @@ mod tests {
         assert_eq!(delimiter("\"a;b;c\",d\n\"1;2;3\",4\n"), ',');
         assert_eq!(delimiter("single\n1\n2\n"), ',');
         assert_eq!(delimiter("t,when\n1,10:30:00\n"), ',');
+    }
+
+    /// Before (probe A5): the header was `sep=`, a column of its own.
+    #[test]
+    fn an_excel_sep_line_names_the_delimiter() {
+        for (text, delimiter) in [
+            (&b"sep=;\na;b\n1,5;2\n"[..], b';'),
+            (b"\xEF\xBB\xBFsep=,\r\na,b\r\n1,2\r\n", b','),
+            (b"sep=\t\na\tb\n1\t2\n", b'\t'),
+            (b"sep=\\t\na\tb\n1\t2\n", b'\t'),
+            (b"sep=|\na|b\n1|2\n", b'|'),
+        ] {
+            let sniffed = sniff_bytes(text, true).unwrap();
+            assert!(sniffed.sep_line, "{text:?}");
+            assert_eq!(sniffed.delimiter, delimiter, "{text:?}");
+            assert_eq!(sniffed.header, ["a", "b"], "{text:?}");
+            assert_eq!(sniffed.rows.len(), 1, "{text:?}");
+        }
+        for text in [&b"sep=x\na,b\n"[..], b"sep,b\n1,2\n", b"a,b\nsep=;\n"] {
+            assert!(!sniff_bytes(text, true).unwrap().sep_line, "{text:?}");
+        }
     }
 
     #[test]
