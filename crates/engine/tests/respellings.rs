@@ -385,3 +385,35 @@ async fn is_not_distinct_from_before_an_or_asks_for_parentheses() {
         );
     }
 }
+
+/// PERCENTILE_CONT/DISC(p) WITHIN GROUP (ORDER BY x), what models write for a median, as PostgreSQL answers
+/// it (probe W: refused, pointing at QUANTILE_CONT without its argument order).
+#[tokio::test]
+async fn percentiles_within_group_answer_as_postgresql() {
+    let (engine, _dir, parquet, catalog) = staff().await;
+    let cases: &[(&str, Value)] = &[
+        (
+            "SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY salary) AS m, \
+             PERCENTILE_CONT(0.25) WITHIN GROUP (ORDER BY salary) AS q1, \
+             PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY salary DESC) AS p10 FROM data",
+            json!([[65000.0, 52500.0, 45000.0]]),
+        ),
+        (
+            "SELECT PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY salary) AS m, \
+             PERCENTILE_DISC(0.25) WITHIN GROUP (ORDER BY salary) AS q1, \
+             PERCENTILE_DISC(0.2) WITHIN GROUP (ORDER BY salary) AS p20 FROM data",
+            // Polars' QUANTILE_DISC answers a float (PostgreSQL: the column's type).
+            json!([[60000.0, 50000.0, 50000.0]]),
+        ),
+        (
+            "SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY bonus) AS c, \
+             PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY bonus) AS d FROM data",
+            json!([[300.0, 300.0]]),
+        ),
+        (
+            "SELECT dept, PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY salary) AS m FROM data GROUP BY dept ORDER BY dept",
+            json!([["HR", 55000.0], ["IT", 80000.0], ["Ops", 40000.0]]),
+        ),
+    ];
+    expect_rows(&engine, &parquet, &catalog, cases).await;
+}

@@ -28,6 +28,9 @@ pub(crate) fn respelled(e: &mut Expr) -> Option<String> {
     }
     let args = crate::syntax::plain_args_of(&f.args);
     let plain = f.over.is_none() && f.filter.is_none();
+    if let Some(text) = percentile(f, &name) {
+        return Some(text);
+    }
     match (name.as_str(), args.as_deref()) {
         ("nvl" | "isnull", Some([a, b])) if plain => Some(format!("COALESCE({a}, {b})")),
         ("isnull", Some([a])) if plain => Some(format!("({a}) IS NULL")),
@@ -52,6 +55,38 @@ pub(crate) fn respelled(e: &mut Expr) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// `PERCENTILE_CONT(p) WITHIN GROUP (ORDER BY x)` (PostgreSQL, SQL Server, Oracle) is Polars'
+/// `QUANTILE_CONT(x, p)`, both interpolating linearly; sorted descending it is the `1 - p` quantile.
+/// `PERCENTILE_DISC` is `QUANTILE_DISC` sorted ascending (the first value whose share of the rows up to it
+/// reaches `p`).
+fn percentile(f: &Function, name: &str) -> Option<String> {
+    let quantile = match name {
+        "percentile_cont" => "QUANTILE_CONT",
+        "percentile_disc" => "QUANTILE_DISC",
+        _ => return None,
+    };
+    let args = crate::syntax::plain_args_of(&f.args);
+    let ([order], Some([p])) = (f.within_group.as_slice(), args.as_deref()) else {
+        return None;
+    };
+    if f.over.is_some() || f.filter.is_some() || order.with_fill.is_some() {
+        return None;
+    }
+    let p: f64 = p
+        .to_string()
+        .parse()
+        .ok()
+        .filter(|p| (0.0..=1.0).contains(p))?;
+    let descending = order.options.asc == Some(false);
+    let p = match (descending, quantile) {
+        (false, _) => p,
+        // Rounded: 1 - 0.9 is 0.09999999999999998.
+        (true, "QUANTILE_CONT") => ((1.0 - p) * 1e12).round() / 1e12,
+        (true, _) => return None,
+    };
+    Some(format!("{quantile}({}, {p:?})", order.expr))
 }
 
 fn rename(f: &mut Function, to: &str) {
@@ -145,6 +180,10 @@ fn filtered_window(f: &Function, name: &str) -> Option<String> {
 /// arguments).
 pub(crate) fn advice(name: &str) -> Option<&'static str> {
     Some(match name {
+        "percentile_cont" | "percentile_disc" => {
+            "write `QUANTILE_CONT(x, 0.5)` (or `MEDIAN(x)`), or `PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY x)` \
+             with a fraction from 0 to 1 (PERCENTILE_DISC sorted ascending only), not as a window."
+        }
         "nvl" | "isnull" => "write `COALESCE(x, fallback)`.",
         "nvl2" => "write `CASE WHEN x IS NOT NULL THEN a ELSE b END`.",
         "iif" => "write `CASE WHEN condition THEN a ELSE b END`.",
