@@ -161,3 +161,46 @@ async fn using_keys_of_right_and_full_joins_are_both_sides_keys() {
     let cases: Vec<(&str, Value)> = cases.iter().map(|(q, v)| (q.as_str(), v.clone())).collect();
     expect_rows(&engine, &parquet, &catalog, &cases).await;
 }
+
+/// An outer join on a computed key (`p.id = c.id - 1`, the previous period) runs, as SQLite answers it
+/// (probe W: refused, advising a filter).
+#[tokio::test]
+async fn outer_joins_on_computed_keys_answer_as_sqlite() {
+    let engine = engine();
+    let (_dir, path) = csv_file("staff.csv", STAFF);
+    let (report, parquet) = ingest(&engine, &path).await;
+    let catalog = catalog(&report.unwrap(), &[]);
+    let cases: &[(&str, Value)] = &[
+        (
+            "SELECT c.id, p.salary FROM data c LEFT JOIN data p ON p.id = c.id - 1 ORDER BY c.id",
+            json!([
+                [1, null],
+                [2, 50000],
+                [3, 60000],
+                [4, 90000],
+                [5, 70000],
+                [6, 80000]
+            ]),
+        ),
+        (
+            "SELECT c.id, p.salary FROM data c LEFT JOIN data p ON p.id + 1 = c.id AND p.dept = c.dept ORDER BY c.id",
+            json!([
+                [1, null],
+                [2, 50000],
+                [3, null],
+                [4, 90000],
+                [5, 70000],
+                [6, null]
+            ]),
+        ),
+        (
+            "SELECT c.id, p.id FROM data p RIGHT JOIN data c ON p.id = c.id - 1 ORDER BY c.id",
+            json!([[1, null], [2, 1], [3, 2], [4, 3], [5, 4], [6, 5]]),
+        ),
+        (
+            "SELECT c.id, p.id FROM data c FULL JOIN data p ON p.id = c.id - 1 ORDER BY c.id NULLS FIRST, p.id",
+            json!([[null, 6], [1, null], [2, 1], [3, 2], [4, 3], [5, 4], [6, 5]]),
+        ),
+    ];
+    expect_rows(&engine, &parquet, &catalog, cases).await;
+}

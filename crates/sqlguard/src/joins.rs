@@ -280,9 +280,13 @@ impl Walker<'_> {
                                      NULL then find no partner), or use an inner join, where `a.x IS NOT \
                                      DISTINCT FROM b.x` runs.",
                                 );
-                            } else if outer && conjuncts(e).iter().any(|c| !pairs_columns(c)) {
+                            } else if outer
+                                && conjuncts(e)
+                                    .iter()
+                                    .any(|c| !pairs_columns(c) && !pairs_expressions(c))
+                            {
                                 self.unsupported(
-                                    "a condition other than `a.x = b.y` in an outer join's ON",
+                                    "a condition other than `a.x = b.y` (or `b.n = a.n - 1`) in an outer join's ON",
                                     "filter the joined table in a subquery: `LEFT JOIN (SELECT * FROM data \
                                      WHERE salary >= 60) AS b ON b.manager_id = a.id`.",
                                 );
@@ -324,6 +328,48 @@ fn pairs_columns(e: &Expr) -> bool {
     let column = |x: &Expr| matches!(x, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
     matches!(e, Expr::BinaryOp { left, op: BinaryOperator::Eq, right }
         if column(left) && column(right) && !one_table(left, right))
+}
+
+/// `b.n = a.n - 1`: each side reads the qualified columns of one table, another than the other side's,
+/// and nothing else of the query (no subquery, aggregate or window), so Polars pairs rows by the two values
+/// as it does by two columns (the previous period, an outer join's usual key).
+fn pairs_expressions(e: &Expr) -> bool {
+    let Expr::BinaryOp {
+        left,
+        op: BinaryOperator::Eq,
+        right,
+    } = e
+    else {
+        return false;
+    };
+    let table = |x: &Expr| {
+        let mut tables = Vec::new();
+        let mut other = false;
+        let _ = sqlparser::ast::visit_expressions(x, |y| {
+            match y {
+                Expr::CompoundIdentifier(parts) if parts.len() == 2 => {
+                    tables.push(parts[0].value.to_lowercase())
+                }
+                Expr::Identifier(_)
+                | Expr::CompoundIdentifier(_)
+                | Expr::Subquery(_)
+                | Expr::Exists { .. }
+                | Expr::InSubquery { .. } => other = true,
+                Expr::Function(f) if f.over.is_some() || crate::bare::is_aggregate(f) => {
+                    other = true
+                }
+                _ => {}
+            }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
+        tables.sort();
+        tables.dedup();
+        match tables.as_slice() {
+            [only] if !other => Some(only.clone()),
+            _ => None,
+        }
+    };
+    matches!((table(left), table(right)), (Some(l), Some(r)) if l != r)
 }
 
 /// Both sides name columns of one table (`b.k = b.x`): Polars applied such a condition in ON to the left
