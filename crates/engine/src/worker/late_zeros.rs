@@ -13,6 +13,8 @@
 use std::io;
 
 use polars::prelude::*;
+use polars_core::runtime::RAYON;
+use rayon::prelude::*;
 
 use super::headers;
 use super::late_types::LateTypes;
@@ -68,19 +70,38 @@ fn hit(prev: u8, c: u8, next: u8, delimiter: u8) -> bool {
     starts & ((((c == b'0') | (c == b'+')) & digit) | ((c == b'-') & (next == b'0')))
 }
 
-/// Where fields that may be such numbers start (a few more: `-0.5`, a `0` after a quote inside text).
+/// Where fields that may be such numbers start (a few more: `-0.5`, a `0` after a quote inside text), in
+/// order. Stretches of the piece are searched on polars' threads: the search is bound by memory, and two
+/// cores halve it.
 fn candidates(bytes: &[u8], delimiter: u8) -> Vec<usize> {
+    const STRETCH: usize = 4 << 20;
+    let stretches: Vec<usize> = (0..bytes.len()).step_by(STRETCH).collect();
+    RAYON.install(|| {
+        stretches
+            .into_par_iter()
+            .flat_map_iter(|from| {
+                candidates_in(bytes, from, (from + STRETCH).min(bytes.len()), delimiter)
+            })
+            .collect()
+    })
+}
+
+/// [`candidates`] from `from` to `to` in `bytes`.
+fn candidates_in(bytes: &[u8], from: usize, to: usize, delimiter: u8) -> Vec<usize> {
     let at = |i: usize| {
         let prev = i.checked_sub(1).map_or(b'\n', |p| bytes[p]);
         let next = bytes.get(i + 1).copied().unwrap_or(0);
         hit(prev, bytes[i], next, delimiter)
     };
     let mut found = Vec::new();
-    let mut k = 1.min(bytes.len());
-    if k == 1 && at(0) {
-        found.push(0);
+    let mut k = from;
+    if k == 0 && k < to {
+        if at(0) {
+            found.push(0);
+        }
+        k = 1;
     }
-    while k + BLOCK < bytes.len() {
+    while k + BLOCK <= to && k + BLOCK < bytes.len() {
         let prev: &[u8; BLOCK] = bytes[k - 1..k - 1 + BLOCK].try_into().expect("a block");
         let cur: &[u8; BLOCK] = bytes[k..k + BLOCK].try_into().expect("a block");
         let next: &[u8; BLOCK] = bytes[k + 1..k + 1 + BLOCK].try_into().expect("a block");
@@ -94,7 +115,7 @@ fn candidates(bytes: &[u8], delimiter: u8) -> Vec<usize> {
         }
         k += BLOCK;
     }
-    found.extend((k..bytes.len()).filter(|&i| at(i)));
+    found.extend((k..to).filter(|&i| at(i)));
     found
 }
 
@@ -143,9 +164,14 @@ mod tests {
         assert_eq!(made_text("1,+5\n", &[0, 1]), [1]);
         assert_eq!(made_text("1,-07\n", &[0, 1]), [1]);
         assert_eq!(made_text("1,\"007\"\n", &[0, 1]), [1]);
-        // Long pieces: candidates inside the vectorised blocks.
+        // Long pieces: candidates inside the vectorised blocks, and every candidate of a piece of several
+        // stretches, in order, at the stretches' edges too.
         let long = format!("{}9,0123\n", "1,2\n".repeat(100));
         assert_eq!(made_text(&long, &[0, 1]), [1]);
+        let many = "0,01\n".repeat(3 << 20);
+        let found = candidates(many.as_bytes(), b',');
+        assert_eq!(found.len(), 3 << 20);
+        assert!(found.iter().enumerate().all(|(i, &at)| at == 5 * i + 2));
         for fine in [
             "1,0\n",
             "0,-0.5\n",
