@@ -73,9 +73,12 @@ pub fn check(request: &CodegenRequest) -> Result<(), SidecarError> {
         }
         let max = max_previous_chars();
         let long = |s: &str| s.chars().count() > max;
-        if long(&previous.code) || previous.error.as_deref().is_some_and(long) {
+        if long(&previous.code)
+            || previous.error.as_deref().is_some_and(long)
+            || previous.reply.as_deref().is_some_and(long)
+        {
             return Err(SidecarError::Invalid(format!(
-                "field `previous_attempt`: `code` and `error` must be at most {max} characters"
+                "field `previous_attempt`: `code`, `reply` and `error` must be at most {max} characters"
             )));
         }
     }
@@ -107,6 +110,7 @@ impl Codegen<'_> {
                             tracing::debug!(trace_id = %self.trace_id, attempt, "code generation passed");
                             return Ok(CodegenResponse {
                                 code: query.sql().to_owned(),
+                                reply: Some(reply.text),
                                 language: "sql".into(),
                                 summary: answer.summary,
                                 chart: answer.chart,
@@ -200,11 +204,19 @@ impl Codegen<'_> {
         )];
         if let Some(PreviousAttempt {
             code,
+            reply,
             issues,
             error,
         }) = &request.previous_attempt
         {
-            messages.push(Message::assistant(json!({ "sql": code }).to_string()));
+            // The model's own answer, as a validation repair keeps it (llm-protocols.md §C): `code` is the SQL
+            // that ran, which the validator may have rewritten (a TRIM the model never wrote) and which lacks the
+            // answer's summary and chart.
+            let turn = match reply.as_deref().filter(|r| !r.trim().is_empty()) {
+                Some(reply) => reply.to_owned(),
+                None => json!({ "sql": code }).to_string(),
+            };
+            messages.push(Message::assistant(turn));
             let issues = issues.as_deref().unwrap_or_default();
             let error = error.as_deref().filter(|e| !e.trim().is_empty());
             // Validator issues are the more precise feedback when both are given.

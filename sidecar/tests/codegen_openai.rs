@@ -50,7 +50,9 @@ async fn exact_request_and_happy_path() {
             "chart": {"kind": "bar", "x": "pclass", "y": "survival_rate"},
             "model": "qwen-7b",
             "attempts": 1,
-            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}
+            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+            // The model's own answer, for a caller's repair round to feed back as it was written.
+            "reply": answer(GOOD_SQL)
         })
     );
 }

@@ -3,6 +3,7 @@
 
 mod audit;
 mod chart;
+mod failure;
 mod pipeline;
 mod progress;
 mod routes;
@@ -20,6 +21,7 @@ use serde_json::Value;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use audit::AuditLog;
+pub use failure::Failure;
 pub use pipeline::Analysis;
 pub use progress::{Listener, StageEvent};
 pub use sidecar_client::{CodegenEvent, SidecarClient, SidecarError};

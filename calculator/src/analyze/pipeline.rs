@@ -14,7 +14,7 @@ use futures::StreamExt;
 use sqlguard::{Issue, ValidatedQuery};
 
 use super::{
-    chart,
+    Failure, chart,
     progress::{Listener, StageEvent},
     sidecar_client::{CodegenEvent, SidecarError},
     trail::Trail,
@@ -49,11 +49,12 @@ pub struct Analysis {
 
 impl Analysis {
     /// Runs the analysis and appends its audit record.
-    pub async fn run(self) -> Result<AnalyzeResponse, AppError> {
+    pub async fn run(self) -> Result<AnalyzeResponse, Failure> {
         let started = Instant::now();
         let mut trail = Trail::default();
         let result = self.answer(&mut trail).await;
         trail.timings.total_ms = millis(started);
+        let result = result.map_err(|error| trail.failure(error));
         let record = trail.record(&self, &result);
         tracing::info!(
             dataset = %record.dataset_id,
@@ -99,6 +100,8 @@ impl Analysis {
                         }));
                     previous = Some(PreviousAttempt {
                         code: validated.sql().to_owned(),
+                        // The model's own words go back as its turn; `code` is what ran (normalised).
+                        reply: generated.reply.clone(),
                         issues: None,
                         error: Some(message),
                     });
@@ -109,6 +112,8 @@ impl Analysis {
                             message: error.to_string(),
                             repairing: false,
                         }));
+                    // `trail.code` is the SQL that ran: the error names it, with the answers given.
+                    trail.query_failed = is_repairable(&error);
                     return Err(error);
                 }
             }

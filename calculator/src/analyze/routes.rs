@@ -15,7 +15,7 @@ use serde::Deserialize;
 use telemetry::{ApiJson, ApiQuery, Rejection, TraceId};
 use utoipa::IntoParams;
 
-use super::{Analysis, Listener, SidecarError, StageEvent};
+use super::{Analysis, Failure, Listener, SidecarError, StageEvent};
 use crate::{AppError, AppState, datasets};
 
 /// Longest question accepted, in characters.
@@ -53,7 +53,8 @@ fn question(body: Result<ApiJson<AnalyzeRequest>, Rejection>) -> Result<String, 
         (status = 404, body = contracts::ApiError, description = "`dataset_not_found`"),
         (status = 422, body = contracts::ApiError, description = "`codegen_failed` (the model's SQL never \
             passed; with `issues`, `sql`, `attempts`), `validation_failed`, `query_failed`, `query_timeout`, \
-            `query_too_large`, `llm_refused`, `invalid_input`"),
+            `query_too_large` (with the `sql` that failed to run and the `attempts`), `llm_refused`, \
+            `invalid_input`"),
         (status = 429, body = contracts::ApiError, description = "`llm_rate_limited`, with `Retry-After` (none \
             for a daily quota)"),
         (status = 502, body = contracts::ApiError, description = "`llm_bad_output`, `llm_error`, \
@@ -67,7 +68,7 @@ pub async fn analyze(
     id: Result<Path<String>, PathRejection>,
     TraceId(trace_id): TraceId,
     body: Result<ApiJson<AnalyzeRequest>, Rejection>,
-) -> Result<ApiJson<AnalyzeResponse>, AppError> {
+) -> Result<ApiJson<AnalyzeResponse>, Failure> {
     let (_, dataset) = datasets::find(&state, id)?;
     let question = question(body)?;
     super::check_askable(&dataset)?;
@@ -86,12 +87,12 @@ pub async fn analyze(
 /// end (and into the audit trail) whatever the client does.
 fn detached(
     analysis: Analysis,
-) -> impl Future<Output = Result<AnalyzeResponse, AppError>> + Send + 'static {
+) -> impl Future<Output = Result<AnalyzeResponse, Failure>> + Send + 'static {
     let task = tokio::spawn(telemetry::in_request_scope(analysis.run()));
     async move {
         task.await.unwrap_or_else(|join_error| {
             tracing::error!(error = %join_error, "the analysis task failed");
-            Err(AppError::Internal(anyhow::anyhow!("analysis task failed")))
+            Err(AppError::Internal(anyhow::anyhow!("analysis task failed")).into())
         })
     }
 }

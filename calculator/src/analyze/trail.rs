@@ -2,7 +2,7 @@
 
 use contracts::{AnalysisRecord, AnalyzeResponse, ChartSpec, Outcome, Timings, Validation};
 
-use super::{pipeline::Analysis, sidecar_client::SidecarError};
+use super::{Failure, pipeline::Analysis, sidecar_client::SidecarError};
 use crate::AppError;
 
 /// What is known so far; becomes the audit record whatever happens.
@@ -22,17 +22,31 @@ pub(super) struct Trail {
     pub timings: Timings,
     /// The one repair round after an execution failure has been spent.
     pub repaired: bool,
+    /// The analysis ended with a query that failed to run (`code` is that query).
+    pub query_failed: bool,
 }
 
 impl Trail {
+    /// The analysis's error, with the SQL that failed to run and the answers given when a query failed.
+    pub(super) fn failure(&self, error: AppError) -> Failure {
+        Failure {
+            sql: self.code.clone().filter(|_| self.query_failed),
+            attempts: self.query_failed.then_some(self.attempts),
+            error,
+        }
+    }
+
     pub(super) fn record(
         self,
         analysis: &Analysis,
-        result: &Result<AnalyzeResponse, AppError>,
+        result: &Result<AnalyzeResponse, Failure>,
     ) -> AnalysisRecord {
         let (outcome, error) = match result {
             Ok(_) => (Outcome::Answered, None),
-            Err(error) => (outcome_of(error), Some(error.body(&analysis.trace_id))),
+            Err(failure) => (
+                outcome_of(&failure.error),
+                Some(failure.body(&analysis.trace_id)),
+            ),
         };
         // The sidecar's text is kept only where it says something `code` does not.
         let generated_code = self

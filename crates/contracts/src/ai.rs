@@ -25,6 +25,10 @@ pub struct DatasetDescription {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PreviousAttempt {
     pub code: String,
+    /// The model's answer as it wrote it (`CodegenResponse.reply`): fed back as its turn of the conversation.
+    /// Without it the turn is `{"sql": code}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issues: Option<Vec<SqlIssue>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -95,6 +99,10 @@ pub struct CodegenResponse {
     /// What was left out of the model's answer and why, e.g. a chart of a kind that is not drawn.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The model's answer as it wrote it (before its SQL was normalised): a caller's repair round sends it back
+    /// as `previous_attempt.reply`, so the model sees its own answer, not the validator's rewrite of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<String>,
 }
 
 /// `POST /ai/validate`.

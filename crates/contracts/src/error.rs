@@ -15,8 +15,9 @@ pub struct ApiError {
 /// The details of an error.
 ///
 /// `code`, `message` and `trace_id` are always present. Errors about SQL (`validation_failed`,
-/// `codegen_failed`) also carry the validator's `issues`, and `codegen_failed` the model's last `sql` and how
-/// many `attempts` it had.
+/// `codegen_failed`) also carry the validator's `issues`; `codegen_failed` the model's last `sql` and how many
+/// `attempts` it had; and an analysis's `query_failed`, `query_timeout` or `query_too_large` the `sql` that
+/// failed to run and the model's `attempts`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
     /// A stable, machine-readable code such as `invalid_input`, `division_by_zero` or `not_found`.
@@ -31,10 +32,11 @@ pub struct ErrorBody {
     /// Every issue the SQL validator found (SQL errors only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub issues: Vec<SqlIssue>,
-    /// The last SQL the model proposed (`codegen_failed` only).
+    /// The last SQL the model proposed (`codegen_failed`), or the SQL that failed to run (an analysis's
+    /// `query_failed`, `query_timeout`, `query_too_large`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sql: Option<String>,
-    /// How many answers the model gave before giving up (`codegen_failed` only).
+    /// How many answers the model gave (`codegen_failed`, and an analysis's query that failed to run).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempts: Option<u32>,
 }
