@@ -458,6 +458,12 @@ async fn unsortable_windows_are_refused_with_a_rewrite_that_runs() {
             "SELECT n, DENSE_RANK() OVER (ORDER BY CASE WHEN n > 2 THEN 1 END DESC) AS rn FROM r ORDER BY n",
             "AS key_1",
         ),
+        // The advice names the function written (it said RANK for a DENSE_RANK) and a WITH query that no
+        // dataset is likely to be called.
+        (
+            "SELECT n, DENSE_RANK() OVER (ORDER BY v, CASE WHEN n > 2 THEN 1 ELSE 0 END) AS rn FROM r ORDER BY n",
+            "DENSE_RANK() OVER (ORDER BY ..., key_1) FROM keyed",
+        ),
     ] {
         let issues = sqlguard::ValidatedQuery::parse(sql, &tables)
             .err()

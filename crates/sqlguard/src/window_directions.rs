@@ -154,8 +154,8 @@ pub(crate) fn still_mixed(order_by: &[OrderByExpr], function: &str) -> Option<St
     let function = function.to_uppercase();
     Some(format!(
         "rank the key sorted the other way in a WITH query first, then rank by that rank, all keys one \
-         way: `WITH t AS (SELECT *, DENSE_RANK() OVER (ORDER BY {key} DESC) AS key_rank FROM data) SELECT \
-         ..., {function}() OVER (ORDER BY {}) FROM t`.",
+         way: `WITH keyed AS (SELECT *, DENSE_RANK() OVER (ORDER BY {key} DESC) AS key_rank FROM data) SELECT \
+         ..., {function}() OVER (ORDER BY {}) FROM keyed`.",
         others.join(", ")
     ))
 }
@@ -224,8 +224,9 @@ pub(crate) fn rank_beside_literal(
     let case = &written[case];
     Some(format!(
         "compute the CASE under its own name in a WITH query first, so that NULLs can be sorted last \
-         beside it: `WITH t AS (SELECT *, {case} AS key_1 FROM data) SELECT ..., RANK() OVER (ORDER BY ..., \
-         key_1) FROM t`."
+         beside it: `WITH keyed AS (SELECT *, {case} AS key_1 FROM data) SELECT ..., {function}() OVER (ORDER \
+         BY ..., key_1) FROM keyed`.",
+        function = function.to_uppercase()
     ))
 }
 
@@ -255,8 +256,8 @@ pub(crate) fn keys_of_one_name(order_by: &[OrderByExpr], written: &[Expr]) -> Op
     Some(format!(
         "Polars names a window key after its first column or `literal` (here `{name}` for {shown}) and \
          cannot sort by two keys of one name; compute one of them under its own name in a WITH query first: \
-         `WITH t AS (SELECT *, {computed} AS key_1 FROM data) SELECT ..., ... OVER (ORDER BY key_1, ...) \
-         FROM t`."
+         `WITH keyed AS (SELECT *, {computed} AS key_1 FROM data) SELECT ..., ... OVER (ORDER BY key_1, \
+         ...) FROM keyed`."
     ))
 }
 
