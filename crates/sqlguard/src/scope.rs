@@ -175,8 +175,12 @@ where
             let cl = c.to_lowercase();
             let d = edit_distance(&lower, &cl);
             let budget = (lower.chars().count().max(cl.chars().count()) / 3).max(2);
-            let related =
-                d <= budget || (lower.len() >= 3 && (cl.contains(&lower) || lower.contains(&cl)));
+            // One name inside the other only counts from three letters on each side: `town` holds the
+            // alias `t` of `SUM(sales) AS t`, which is no suggestion.
+            let related = d <= budget
+                || (lower.chars().count() >= 3
+                    && cl.chars().count() >= 3
+                    && (cl.contains(&lower) || lower.contains(&cl)));
             related.then_some((d, c))
         })
         .collect();
@@ -225,6 +229,12 @@ mod tests {
         let cols = ["id", "name", "age", "surname"];
         assert_eq!(closest("nmae", cols.iter().copied()).first(), Some(&"name"));
         assert!(closest("zzzzzzzz", cols.iter().copied()).is_empty());
+        // A one-letter alias inside the word is no suggestion (probe V: `town` → "did you mean `t`?").
+        assert!(closest("town", ["city", "sales", "t"].into_iter()).is_empty());
+        assert_eq!(
+            closest("sale", ["city", "sales", "t"].into_iter()),
+            ["sales"]
+        );
     }
 
     #[test]
