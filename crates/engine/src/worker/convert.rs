@@ -27,6 +27,7 @@ use super::source::CsvSource;
 use super::stats;
 use super::syncing::BackgroundSync;
 use super::text_for_polars::BOM;
+use super::thousands::Thousands;
 
 /// Bytes of CSV parsed at a time: large enough that polars' parallel parser has work for every core. On the
 /// 509 MB groupby table (`bench/groupby.sh`), 8 MiB pieces were slower, and 64 MiB ones as fast as 32 MiB but
@@ -48,6 +49,8 @@ pub(crate) struct Reading {
     pub unseen: Vec<usize>,
     /// Columns parsed as text whose dates are converted after (see [`DateColumns`]).
     pub dates: DateColumns,
+    /// Columns of numbers with dotted thousands, parsed as text and converted after (see [`Thousands`]).
+    pub thousands: Thousands,
 }
 
 /// Writes `csv` to `parquet`; returns the row count and the column statistics.
@@ -72,7 +75,7 @@ pub(super) fn convert_in_pieces(
     reading: &Reading,
     piece_bytes: usize,
 ) -> PolarsResult<(u64, Vec<ColumnStats>)> {
-    let stored = reading.dates.stored_schema(&reading.schema);
+    let stored = (reading.thousands).stored_schema(reading.dates.stored_schema(&reading.schema));
     let schema = stored.as_ref();
     let mut pieces = Pieces::new(csv, piece_bytes, reading.delimiter);
     // Buffered: the Parquet writer issues a small write per page header. Flushed below, where an error (a full
@@ -112,7 +115,8 @@ pub(super) fn convert_in_pieces(
             let frame = if records.is_empty() {
                 None
             } else {
-                Some(reading.dates.convert(parser.parse(&records)?)?)
+                let frame = reading.dates.convert(parser.parse(&records)?)?;
+                Some(reading.thousands.convert(frame)?)
             };
             // Whole numbers written with a leading zero or a `+` keep their column text, as they do in the
             // rows the types were inferred from (see `late_zeros`).
@@ -221,6 +225,7 @@ mod tests {
             schema: schema(),
             unseen: Vec::new(),
             dates: Default::default(),
+            thousands: Default::default(),
         };
         (dir, csv, reading)
     }

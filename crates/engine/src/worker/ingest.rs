@@ -23,6 +23,7 @@ use super::number_notes::NumberNotes;
 use super::numeric_dates::{self, FoundDates};
 use super::sniff::{self, Sniffed};
 use super::source::CsvSource;
+use super::thousands::{self, Thousands};
 use super::utf16;
 use super::widen;
 use crate::protocol::completion_marker;
@@ -43,6 +44,8 @@ struct Plan<'a> {
     widened: &'a BTreeMap<usize, DataType>,
     /// Columns of dates written as three numbers, parsed as text and converted by [`numeric_dates`].
     dates: &'a FoundDates,
+    /// Columns of numbers with dotted thousands in a decimal-comma file (see [`thousands`]).
+    grouped: &'a Thousands,
     has_header: bool,
     infer_all: bool,
 }
@@ -106,6 +109,10 @@ pub(crate) fn ingest(
     }
     let keep_text = headers::keep_as_text(&sample, names.len());
     let mut dates = FoundDates::in_sample(&sample, names.len(), date_order);
+    let mut grouped = match sniffed.decimal_comma {
+        true => Thousands::in_sample(&sample, names.len()),
+        false => Thousands::default(),
+    };
     // A copy polars can read, when the file is not UTF-8 or its lines end with a carriage return alone.
     let mut transcoded: Option<TempFile> = None;
     let mut repairs = Repairs::default();
@@ -124,6 +131,7 @@ pub(crate) fn ingest(
     let mut lone_returns: Option<bool> = None;
     let (mut widened, mut widenings) = (BTreeMap::new(), 0);
     widened.extend(dates.text_columns().map(|i| (i, DataType::String)));
+    widened.extend(grouped.0.iter().map(|(i, _)| (*i, DataType::String)));
     loop {
         let source = transcoded.as_ref().map_or(csv, |t| t.0.as_path());
         let plan = Plan {
@@ -133,6 +141,7 @@ pub(crate) fn ingest(
             keep_text: &keep_text,
             widened: &widened,
             dates: &dates,
+            grouped: &grouped,
             has_header,
             infer_all,
         };
@@ -164,11 +173,7 @@ pub(crate) fn ingest(
                 }
                 notes.extend(repairs.notes());
                 if sniffed.decimal_comma {
-                    notes.push(
-                        "numbers are written with a decimal comma (1,5): they were read as numbers \
-                         (1.5)."
-                            .into(),
-                    );
+                    notes.extend(thousands::note(&sample, &columns, &grouped));
                 }
                 notes.extend(numbers.notes(source, sniffed.delimiter, &columns));
                 if row_count == 0 {
@@ -211,7 +216,12 @@ pub(crate) fn ingest(
         // Every way on from here reads the whole file.
         upload.wait_complete().map_err(unreadable)?;
         let text = error.to_string();
-        if let Some(unread) = numeric_dates::unread(&error) {
+        if let Some(unconverted) = thousands::unconverted(&error)
+            && widenings < widen::MAX_WIDENINGS
+        {
+            grouped.settle(unconverted.index, &unconverted.to);
+            widenings += 1;
+        } else if let Some(unread) = numeric_dates::unread(&error) {
             widened.extend(
                 dates
                     .settle(unread)
@@ -242,6 +252,7 @@ pub(crate) fn ingest(
             widened.clear();
             // Except the columns whose dates were found unlike each other: polars would try them again.
             widened.extend(dates.text_columns().map(|i| (i, DataType::String)));
+            widened.extend(grouped.0.iter().map(|(i, _)| (*i, DataType::String)));
         } else {
             return Err(explain(
                 &error,
@@ -354,6 +365,7 @@ fn write(
         schema,
         unseen,
         dates: plan.dates.reading(|i| plan.widened.contains_key(&i)),
+        thousands: plan.grouped.clone(),
     };
     drop(head);
     convert::convert(csv, parquet, &reading)

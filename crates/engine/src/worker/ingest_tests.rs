@@ -216,3 +216,57 @@ fn an_excel_sep_line_names_the_delimiter_and_is_no_row() {
     }
     assert_eq!(refused("sep=;\nname;n\nA;1\nB;2;3\n").0, Some(4));
 }
+
+/// Before (A4): in a file of semicolons and decimal commas, dotted thousands (1.234, 12.500) were read as the
+/// decimals 1.234 and 12.5 and the decimal commas stayed text, under a note saying they were read as
+/// numbers. Python's csv module gives the texts; as a German spreadsheet means them, 12.500 is 12500.
+#[test]
+fn dotted_thousands_in_a_decimal_comma_file_are_thousands() {
+    let (report, frame) = stored_table("item;price;qty\nA;1,5;1.234\nB;2,25;12.500\n");
+    let report = report.unwrap();
+    assert_eq!(types(&report), ["str", "f64", "i64"]);
+    let frame = frame.unwrap();
+    let price: Vec<Option<f64>> = frame
+        .column("price")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(price, [Some(1.5), Some(2.25)]);
+    let qty: Vec<Option<i64>> = frame.column("qty").unwrap().i64().unwrap().iter().collect();
+    assert_eq!(qty, [Some(1234), Some(12500)]);
+    assert_eq!(
+        report.notes,
+        [
+            "the numbers of `price` are written with a decimal comma (1,5) and were read as numbers (1.5); \
+          dots group the thousands of `qty` (12.500 was read as 12500)."
+        ]
+    );
+    // Past the sample, a decimal widens a column of whole numbers and a word makes it text.
+    let mut text = String::from("item;price;qty;n\n");
+    for i in 0..3_000 {
+        let (qty, n) = match i {
+            2_500 => ("2.000,5".to_owned(), "many".to_owned()),
+            _ => (format!("{}.{:03}", 1 + i % 9, i % 1000), "1.000".to_owned()),
+        };
+        text.push_str(&format!("x;{},5;{qty};{n}\n", i % 7));
+    }
+    let (report, frame) = stored_table(&text);
+    let report = report.unwrap();
+    assert_eq!(types(&report), ["str", "f64", "f64", "str"]);
+    let frame = frame.unwrap();
+    assert_eq!(
+        frame.column("qty").unwrap().f64().unwrap().get(2_500),
+        Some(2000.5)
+    );
+    assert_eq!(
+        frame.column("qty").unwrap().f64().unwrap().get(1),
+        Some(2001.0)
+    );
+    // A decimal-comma file whose commas stay text claims no numbers.
+    let (report, _) = stored_table("a;b\nx;1,5\ny;abc\n");
+    let report = report.unwrap();
+    assert_eq!(types(&report), ["str", "str"]);
+    assert!(report.notes.is_empty(), "{:?}", report.notes);
+}

@@ -33,6 +33,7 @@ mod stats;
 mod subqueries;
 mod syncing;
 mod text_for_polars;
+mod thousands;
 mod utf16;
 mod values;
 mod widen;

@@ -86,6 +86,7 @@ fn convert(dir: &Path, csv: &Path, piece_bytes: usize) -> Outcome {
         schema: schema(),
         unseen: Vec::new(),
         dates: Default::default(),
+        thousands: Default::default(),
     };
     let parquet = dir.join(format!("{piece_bytes}.parquet"));
     let mut source = CsvSource::complete(csv).map_err(|e| e.to_string())?;

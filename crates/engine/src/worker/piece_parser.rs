@@ -182,6 +182,7 @@ mod tests {
             schema: super::super::schema_of(columns),
             unseen: Vec::new(),
             dates: Default::default(),
+            thousands: Default::default(),
         }
     }
 

@@ -48,7 +48,8 @@ pub(crate) fn decimal_comma(delimiter: u8, rows: &[Vec<String>]) -> bool {
     let values = || rows.iter().flatten().map(String::as_str);
     delimiter != b','
         && values().any(|v| fraction(v, ',').is_some_and(|places| places != 3))
-        && !values().any(|v| fraction(v, '.').is_some())
+        // Dotted thousands (`1.234`, `12.500,5`) go with decimal commas (see `thousands`).
+        && !values().any(|v| fraction(v, '.').is_some() && !super::thousands::thousands(v))
 }
 
 pub(crate) fn sniff(path: &Path) -> Result<Sniffed, EngineError> {

@@ -1,0 +1,259 @@
+//! Numbers with dotted thousands in a file of decimal commas (`1.234` and `1.234,5` between semicolons, as
+//! German, Dutch or Brazilian spreadsheets export them): there the dot groups thousands, so `12.500` is
+//! 12500. Polars reads such a value as text (and without decimal commas as the decimal 12.5), so these columns
+//! are parsed as text and converted per piece: the dots dropped, the comma made a point.
+//!
+//! Which columns: in the sniffer's sample, every value a number written so, and one with dotted thousands.
+//! A later value that does not convert widens the column (whole numbers to decimals, else text), as anywhere.
+
+use std::borrow::Cow;
+use std::io;
+
+use polars::prelude::*;
+
+use super::headers;
+
+/// A number with a decimal comma and, optionally, dots grouping its thousands (`-1.234,5`, `12.500`, `7`).
+fn comma_number(value: &str) -> bool {
+    let digits = value
+        .trim()
+        .strip_prefix(['-', '+'])
+        .unwrap_or(value.trim());
+    let (whole, fraction) = digits.split_once(',').unwrap_or((digits, "1"));
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    all_digits(fraction) && (all_digits(whole) || grouped(whole))
+}
+
+/// Digits grouped by dots in threes (`1.234`, `12.345.678`).
+pub(crate) fn grouped(whole: &str) -> bool {
+    let mut groups = whole.split('.');
+    let first = groups.next().unwrap_or_default();
+    let mut rest = groups.peekable();
+    // `0.125` is a decimal, not thousands.
+    (1..=3).contains(&first.len())
+        && !first.starts_with('0')
+        && first.bytes().all(|b| b.is_ascii_digit())
+        && rest.peek().is_some()
+        && rest.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A value with dotted thousands (and a decimal comma, or none).
+pub(crate) fn thousands(value: &str) -> bool {
+    let digits = value
+        .trim()
+        .strip_prefix(['-', '+'])
+        .unwrap_or(value.trim());
+    grouped(digits.split_once(',').map_or(digits, |(whole, _)| whole)) && comma_number(value)
+}
+
+/// The columns converted from text, with their types.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Thousands(pub(crate) Vec<(usize, DataType)>);
+
+/// A value of a [`Thousands`] column that does not convert to its type: the column needs `to` instead.
+#[derive(Debug, thiserror::Error)]
+#[error("`{value}` in column number {} is not a number with dotted thousands", index + 1)]
+pub(crate) struct Unconverted {
+    pub(crate) index: usize,
+    pub(crate) value: String,
+    pub(crate) to: DataType,
+}
+
+/// The column [`Thousands::convert`] could not convert, when `error` is its report.
+pub(crate) fn unconverted(error: &PolarsError) -> Option<&Unconverted> {
+    match error {
+        PolarsError::IO { error, .. } => error
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<Unconverted>()),
+        _ => None,
+    }
+}
+
+impl Thousands {
+    /// The columns of `rows` (the sample of a decimal-comma file) whose values are all numbers and one has
+    /// dotted thousands: whole numbers unless one has a decimal comma.
+    pub(crate) fn in_sample(rows: &[Vec<String>], width: usize) -> Self {
+        let columns = (0..width).filter_map(|index| {
+            let values = || {
+                rows.iter()
+                    .filter_map(move |row| row.get(index))
+                    .filter(|v| !headers::is_null_text(v))
+            };
+            let numbers = values().all(|v| comma_number(v));
+            let dotted = values().any(|v| thousands(v));
+            let decimal = values().any(|v| v.contains(','));
+            (numbers && dotted).then(|| {
+                let dtype = match decimal {
+                    true => DataType::Float64,
+                    false => DataType::Int64,
+                };
+                (index, dtype)
+            })
+        });
+        Self(columns.collect())
+    }
+
+    /// Column `index` needs `to` (text: no longer converted).
+    pub(crate) fn settle(&mut self, index: usize, to: &DataType) {
+        match to {
+            DataType::String => self.0.retain(|(i, _)| *i != index),
+            wider => self
+                .0
+                .iter_mut()
+                .filter(|(i, _)| *i == index)
+                .for_each(|(_, dtype)| *dtype = wider.clone()),
+        }
+    }
+
+    /// `parsed` (these columns text) with these columns' stored types.
+    pub(crate) fn stored_schema(&self, parsed: SchemaRef) -> SchemaRef {
+        if self.0.is_empty() {
+            return parsed;
+        }
+        let mut schema = parsed.as_ref().clone();
+        for (index, dtype) in &self.0 {
+            if let Some((_, stored)) = schema.get_at_index_mut(*index) {
+                *stored = dtype.clone();
+            }
+        }
+        Arc::new(schema)
+    }
+
+    /// `frame` (a parsed piece) with these columns converted; an [`Unconverted`] error for a value that
+    /// does not convert.
+    pub(crate) fn convert(&self, mut frame: DataFrame) -> PolarsResult<DataFrame> {
+        for (index, dtype) in &self.0 {
+            let text = frame.columns()[*index].str()?.clone();
+            let plain =
+                text.apply_values(|v| Cow::Owned(v.trim().replace('.', "").replace(',', ".")));
+            let number = plain.cast(dtype)?;
+            if number.null_count() > text.null_count() {
+                let is_null = number.is_null();
+                let value = (text.iter().zip(is_null.iter()))
+                    .find_map(|(v, null)| v.filter(|_| null == Some(true)))
+                    .unwrap_or_default()
+                    .to_owned();
+                let to = match comma_number(&value) {
+                    true => DataType::Float64,
+                    false => DataType::String,
+                };
+                let index = *index;
+                return Err(io::Error::other(Unconverted { index, value, to }).into());
+            }
+            frame.replace_column(*index, number.into_column())?;
+        }
+        Ok(frame)
+    }
+}
+
+/// The note of a decimal-comma file: the columns whose numbers were read with their comma (or dotted
+/// thousands) and are stored as numbers. None when no such column is (the file's commas stayed text): the
+/// note once said they were read as numbers whatever became of them.
+pub(crate) fn note(
+    rows: &[Vec<String>],
+    columns: &[contracts::ColumnStats],
+    converted: &Thousands,
+) -> Option<String> {
+    let numeric = |index: usize| {
+        columns
+            .get(index)
+            .is_some_and(|c| matches!(c.dtype.as_str(), "f64" | "i64"))
+    };
+    let named = |indices: &mut dyn Iterator<Item = usize>| {
+        let names: Vec<String> = indices
+            .filter(|&i| numeric(i))
+            .map(|i| format!("`{}`", columns[i].name))
+            .collect();
+        (!names.is_empty()).then(|| names.join(", "))
+    };
+    let commas = (0..columns.len()).filter(|&i| {
+        rows.iter()
+            .filter_map(|row| row.get(i))
+            .any(|v| v.contains(',') && comma_number(v))
+    });
+    let decimals = named(&mut commas.into_iter());
+    let grouped = named(&mut converted.0.iter().map(|(i, _)| *i));
+    let mut said = Vec::new();
+    if let Some(decimals) = decimals {
+        said.push(format!(
+            "the numbers of {decimals} are written with a decimal comma (1,5) and were read as numbers (1.5)"
+        ));
+    }
+    if let Some(grouped) = grouped {
+        said.push(format!(
+            "dots group the thousands of {grouped} (12.500 was read as 12500)"
+        ));
+    }
+    (!said.is_empty()).then(|| format!("{}.", said.join("; ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotted_thousands_are_told_from_decimals_and_dates() {
+        for yes in ["1.234", "12.500", "-1.234,5", "1.234.567", "+12.345,00"] {
+            assert!(thousands(yes), "{yes}");
+        }
+        for no in [
+            "0.125",
+            "1.5",
+            "1234",
+            "1,5",
+            "15.03.2024",
+            "1.23",
+            "1234.567",
+            ".123",
+            "1.234,",
+            "a.bcd",
+        ] {
+            assert!(!thousands(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn sample_columns_of_such_numbers_are_converted() {
+        let rows: Vec<Vec<String>> = [
+            ["A", "1,5", "1.234", "1.234,5"],
+            ["B", "2,25", "12.500", "7"],
+        ]
+        .iter()
+        .map(|r| r.iter().map(|v| (*v).to_owned()).collect())
+        .collect();
+        let found = Thousands::in_sample(&rows, 4);
+        assert_eq!(found.0, [(2, DataType::Int64), (3, DataType::Float64)]);
+        let frame = df!(
+            "qty" => [Some("1.234"), Some("12.500"), None, Some("7")],
+            "x" => ["1.234,5", "7", "1,5", "-2.000,25"],
+        )
+        .unwrap();
+        let converting = Thousands(vec![(0, DataType::Int64), (1, DataType::Float64)]);
+        let converted = converting.convert(frame).unwrap();
+        let qty: Vec<Option<i64>> = converted
+            .column("qty")
+            .unwrap()
+            .i64()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(qty, [Some(1234), Some(12500), None, Some(7)]);
+        let x: Vec<Option<f64>> = converted
+            .column("x")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(x, [Some(1234.5), Some(7.0), Some(1.5), Some(-2000.25)]);
+        // A later decimal widens a column of whole numbers; a word makes it text.
+        for (value, to) in [("2,5", DataType::Float64), ("many", DataType::String)] {
+            let frame = df!("qty" => ["1.234", value]).unwrap();
+            let error = Thousands(vec![(0, DataType::Int64)])
+                .convert(frame)
+                .unwrap_err();
+            let unconverted = unconverted(&error).unwrap();
+            assert_eq!((unconverted.value.as_str(), &unconverted.to), (value, &to));
+        }
+    }
+}
