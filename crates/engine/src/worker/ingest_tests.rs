@@ -10,7 +10,7 @@ use super::ingest::ingest;
 use crate::{EngineError, IngestReport};
 
 /// `text` ingested as a whole upload: the report (or the error) and the stored table.
-fn stored_table(text: &str) -> (Result<IngestReport, EngineError>, Option<DataFrame>) {
+pub(super) fn stored_table(text: &str) -> (Result<IngestReport, EngineError>, Option<DataFrame>) {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("t.csv");
     std::fs::write(&csv, text).unwrap();
@@ -24,7 +24,7 @@ fn stored_table(text: &str) -> (Result<IngestReport, EngineError>, Option<DataFr
     (report, frame)
 }
 
-fn types(report: &IngestReport) -> Vec<&str> {
+pub(super) fn types(report: &IngestReport) -> Vec<&str> {
     report.columns.iter().map(|c| c.dtype.as_str()).collect()
 }
 

@@ -13,6 +13,8 @@ mod inference_head;
 mod ingest;
 #[cfg(test)]
 mod ingest_tests;
+#[cfg(test)]
+mod late_rules_tests;
 mod late_types;
 mod late_zeros;
 mod locate;

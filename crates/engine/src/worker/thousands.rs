@@ -124,8 +124,13 @@ impl Thousands {
     pub(crate) fn convert(&self, mut frame: DataFrame) -> PolarsResult<DataFrame> {
         for (index, dtype) in &self.0 {
             let text = frame.columns()[*index].str()?.clone();
-            let plain =
-                text.apply_values(|v| Cow::Owned(v.trim().replace('.', "").replace(',', ".")));
+            // Only a value whose dots group digits in threes loses them: dropping the dots of 1.5 or 12.50
+            // made them 15 and 1250. Any other value is no number here (an empty text casts to null), and
+            // widens the column below.
+            let plain = text.apply_values(|v| match comma_number(v) {
+                true => Cow::Owned(v.trim().replace('.', "").replace(',', ".")),
+                false => Cow::Borrowed(""),
+            });
             let number = plain.cast(dtype)?;
             if number.null_count() > text.null_count() {
                 let is_null = number.is_null();

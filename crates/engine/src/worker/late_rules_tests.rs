@@ -1,0 +1,49 @@
+//! Tests: a value past the rows the types are inferred from is read by the same rules as the same value
+//! within them (dotted thousands, decimal commas, leading zeros and spaces), as a second read-only probe found
+//! they were not. What is right is what Python's `csv` module reads.
+
+use polars::prelude::*;
+
+use super::ingest_tests::{stored_table, types};
+
+/// A file of `header`, `filler` 1,000 times (the rows the types are inferred from) and then `late`.
+fn late_file(header: &str, filler: &str, late: &str) -> String {
+    format!("{header}\n{}{late}\n", format!("{filler}\n").repeat(1_000))
+}
+
+/// The type of column `a` and its last value, as text.
+fn last_of_a(text: &str) -> (String, String) {
+    let (report, frame) = stored_table(text);
+    let report = report.unwrap();
+    let frame = frame.unwrap();
+    let a = frame.column("a").unwrap();
+    let last = a.get(a.len() - 1).unwrap();
+    let last = match last {
+        AnyValue::String(s) => s.to_owned(),
+        other => other.to_string(),
+    };
+    (types(&report)[0].to_owned(), last)
+}
+
+/// Before: after 1,000 rows of `1.000` (dotted thousands), every later value lost its dots: 1.5 was stored
+/// as 15, 12.50 as 1250, .5 as 5. Only dots grouping digits in threes are thousands; any other value makes
+/// the column text, and a decimal comma makes it decimals.
+#[test]
+fn a_late_value_in_a_thousands_column_keeps_its_dots_unless_they_group_thousands() {
+    for late in [
+        "1.5", "1.23", "12.50", "1.2345", ".5", "1.2.3", "1.234.5", "1.",
+    ] {
+        let text = late_file("a;b", "1.000;0,5", &format!("{late};0,5"));
+        assert_eq!(last_of_a(&text), ("str".into(), late.into()), "{late}");
+    }
+    for (late, dtype, stored) in [
+        ("1.234", "i64", "1234"),
+        ("12.500", "i64", "12500"),
+        ("1.234.567", "i64", "1234567"),
+        ("-1.234", "i64", "-1234"),
+        ("2,5", "f64", "2.5"),
+    ] {
+        let text = late_file("a;b", "1.000;0,5", &format!("{late};0,5"));
+        assert_eq!(last_of_a(&text), (dtype.into(), stored.into()), "{late}");
+    }
+}
