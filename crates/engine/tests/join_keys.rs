@@ -72,6 +72,24 @@ async fn null_keys_never_pair_in_joins_on_four_or_more_keys() {
             "WITH t AS (SELECT * FROM data) SELECT COUNT(*) FROM t x JOIN t y USING (a, b, c, d) WHERE x.e = 2",
             json!([[1]]),
         ),
+        // From the review: an inner join's NULL-key filters cannot go to WHERE when a RIGHT join follows
+        // (they dropped its unmatched rows); a computed key's side is the table it reads.
+        (
+            "SELECT COUNT(*), COUNT(x.e) FROM data x JOIN data y USING (a, b, c, d) RIGHT JOIN data z ON z.e = x.e",
+            json!([[18, 9]]),
+        ),
+        (
+            "SELECT COUNT(*), COUNT(y.e) FROM data x LEFT JOIN data y ON y.a = x.a AND y.b = x.b AND y.c = x.c AND y.d + 1 = x.e",
+            json!([[18, 1]]),
+        ),
+        (
+            "SELECT COUNT(*), COUNT(y.e) FROM data x LEFT JOIN data y ON y.a = x.a AND y.b = x.b AND y.c = x.c AND y.d = x.e - 1",
+            json!([[18, 1]]),
+        ),
+        (
+            "SELECT COUNT(*) FROM data x JOIN data y ON y.a = x.a AND y.b = x.b AND y.c = x.c AND y.d + 1 = x.e",
+            json!([[1]]),
+        ),
     ];
     expect_rows(&engine, &parquet, &catalog, cases).await;
 }
@@ -83,7 +101,7 @@ async fn outer_joins_on_four_keys_that_cannot_be_filtered_are_refused() {
     let engine = engine();
     let (_dir, path) = csv_file("keys.csv", KEYS);
     let (report, _parquet) = ingest(&engine, &path).await;
-    let catalog = catalog(&report.unwrap(), &[]);
+    let catalog = catalog(&report.unwrap(), &["keys"]);
     for (sql, says) in [
         (
             "SELECT COUNT(*) FROM data x FULL JOIN data y USING (a, b, c, d)",
@@ -100,6 +118,17 @@ async fn outer_joins_on_four_keys_that_cannot_be_filtered_are_refused() {
         (
             "SELECT x.e FROM data x JOIN data y ON x.e = y.e RIGHT JOIN data z USING (a)",
             "after another join",
+        ),
+        // From probe Y: in a NATURAL outer join, the table that may lack the row cannot be asked for its own
+        // key (Polars keeps one, coalesced).
+        (
+            "SELECT x.e, y.e FROM data x NATURAL LEFT JOIN (SELECT e, a FROM data WHERE e = 2) y",
+            "a key of a NATURAL outer join",
+        ),
+        // The dataset's own name as the joined table's name: a subquery so named would stand for the table.
+        (
+            "SELECT COUNT(*) FROM keys x LEFT JOIN keys ON x.a = keys.a AND x.b = keys.b AND x.c = keys.c AND x.d = keys.d",
+            "an alias of its own",
         ),
     ] {
         let issues = sqlguard::ValidatedQuery::parse(sql, &catalog).expect_err(sql);
@@ -152,6 +181,16 @@ async fn using_keys_of_right_and_full_joins_are_both_sides_keys() {
         (
             format!("{with}SELECT a.region, b.region FROM a FULL JOIN b USING (region) ORDER BY a.region NULLS FIRST, b.region NULLS FIRST"),
             json!([[null, null], [null, "South"], [null, "West"], ["East", "East"], ["North", null]]),
+        ),
+        // From probe Y: ORDER BY the key when it is not selected reads the coalesced key; an output column
+        // of that name is what it names.
+        (
+            format!("{with}SELECT q, q2 FROM a FULL JOIN b USING (region) ORDER BY region DESC NULLS LAST"),
+            json!([[null, -2], [null, 2], [43, null], [22, 1], [null, 3]]),
+        ),
+        (
+            format!("{with}SELECT q2 AS region, q FROM a FULL JOIN b USING (region) ORDER BY region NULLS FIRST, q"),
+            json!([[null, 43], [-2, null], [1, 22], [2, null], [3, null]]),
         ),
         (
             format!("{with}SELECT region, (SELECT COUNT(*) FROM data WHERE data.region = 'East') AS e FROM a FULL JOIN b USING (region) ORDER BY region NULLS FIRST"),

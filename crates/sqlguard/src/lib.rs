@@ -23,6 +23,8 @@ mod frames;
 mod functions;
 mod having;
 mod issue;
+mod join_conditions;
+mod join_filters;
 mod joins;
 mod like_escape;
 mod literals;
@@ -38,8 +40,8 @@ pub mod syntax;
 mod temporal;
 mod using_keys;
 mod walk;
-mod window_directions;
 mod wide_joins;
+mod window_directions;
 mod windows;
 
 use serde::Serialize;

@@ -4,10 +4,11 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Expr, GroupByExpr, Ident, JoinConstraint, JoinOperator, Query, Select, SelectItem, TableFactor,
-    VisitMut, VisitorMut,
+    Expr, GroupByExpr, Ident, JoinConstraint, JoinOperator, OrderBy, OrderByKind, Query, Select,
+    SelectItem, VisitMut, VisitorMut,
 };
 
+use crate::join_conditions::factor_name;
 use crate::walk::Walker;
 
 /// One RIGHT/FULL join's USING columns, with the names its two sides are qualified by.
@@ -18,11 +19,14 @@ struct Coalesced {
 }
 
 impl Walker<'_> {
-    /// Read every unqualified key of a RIGHT/FULL join USING as both sides' key coalesced.
-    pub(crate) fn coalesce_using_keys(&mut self, s: &mut Select) {
+    /// Read every unqualified key of a RIGHT/FULL join USING as both sides' key coalesced (in `order_by`
+    /// too, where it does not name an output column), and refuse what a NATURAL outer join would answer
+    /// wrongly.
+    pub(crate) fn coalesce_using_keys(&mut self, s: &mut Select, order_by: Option<&mut OrderBy>) {
         if self.too_deep() {
             return;
         }
+        self.natural_outer_keys(s, order_by.as_deref());
         let mut joins = Vec::new();
         for twj in &s.from {
             for (i, join) in twj.joins.iter().enumerate() {
@@ -33,7 +37,7 @@ impl Walker<'_> {
                     continue;
                 };
                 let sides = (i == 0)
-                    .then(|| qualifier(&twj.relation).zip(qualifier(&join.relation)))
+                    .then(|| factor_name(&twj.relation).zip(factor_name(&join.relation)))
                     .flatten();
                 let Some((left, right)) = sides else {
                     self.unsupported(
@@ -92,18 +96,115 @@ impl Walker<'_> {
         if let Some(e) = s.having.as_mut() {
             let _ = e.visit(&mut rewriter);
         }
+        // ORDER BY k names the output column k when there is one (the coalesced key itself, or what the
+        // SELECT called so); otherwise it reads the key, which is the coalesced one.
+        let outputs = output_names(&s.projection);
+        if let Some(OrderByKind::Expressions(items)) = order_by.map(|o| &mut o.kind) {
+            for item in items {
+                let named = matches!(&item.expr, Expr::Identifier(id)
+                    if outputs.iter().any(|o| o.eq_ignore_ascii_case(&id.value)));
+                if !named {
+                    let _ = item.expr.visit(&mut rewriter);
+                }
+            }
+        }
+    }
+
+    /// `b.k` where a LEFT, RIGHT or FULL NATURAL join pairs by `k`: Polars keeps one `k`, both sides' coalesced,
+    /// so `b.k` of a row only the other side has is that side's key, not NULL (probe Y).
+    fn natural_outer_keys(&mut self, s: &Select, order_by: Option<&OrderBy>) {
+        use JoinOperator as J;
+        let relations = self
+            .scopes
+            .last()
+            .map(|scope| scope.relations.clone())
+            .unwrap_or_default();
+        let mut qualified = Vec::new();
+        for twj in &s.from {
+            for join in &twj.joins {
+                if !matches!(
+                    join.join_operator,
+                    J::Left(JoinConstraint::Natural)
+                        | J::LeftOuter(JoinConstraint::Natural)
+                        | J::Right(JoinConstraint::Natural)
+                        | J::RightOuter(JoinConstraint::Natural)
+                        | J::FullOuter(JoinConstraint::Natural)
+                ) {
+                    continue;
+                }
+                let Some(right) = factor_name(&join.relation) else {
+                    continue;
+                };
+                let common = crate::join_conditions::natural_columns(&right.value, &relations)
+                    .unwrap_or_default();
+                // The side whose rows may be missing: the joined table's for LEFT, the others' for RIGHT.
+                let right = right.value.to_lowercase();
+                let unmatched = match join.join_operator {
+                    J::Left(_) | J::LeftOuter(_) => Some(true),
+                    J::Right(_) | J::RightOuter(_) => Some(false),
+                    _ => None,
+                };
+                qualified.extend(
+                    common
+                        .into_iter()
+                        .map(|c| (c.to_lowercase(), right.clone(), unmatched)),
+                );
+            }
+        }
+        if qualified.is_empty() {
+            return;
+        }
+        let mut found = None;
+        let mut look = |e: &Expr| {
+            let _ = sqlparser::ast::visit_expressions(e, |x| {
+                if let Expr::CompoundIdentifier(parts) = x
+                    && let [table, column] = parts.as_slice()
+                    && qualified.iter().any(|(c, right, unmatched_right)| {
+                        let is_right = table.value.eq_ignore_ascii_case(right);
+                        *c == column.value.to_lowercase()
+                            && unmatched_right.is_none_or(|u| u == is_right)
+                    })
+                {
+                    found = Some(x.to_string());
+                }
+                ControlFlow::<()>::Continue(())
+            });
+        };
+        for item in &s.projection {
+            if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item {
+                look(e);
+            }
+        }
+        s.selection.iter().chain(&s.having).for_each(&mut look);
+        if let GroupByExpr::Expressions(exprs, _) = &s.group_by {
+            exprs.iter().for_each(&mut look);
+        }
+        if let Some(OrderByKind::Expressions(items)) = order_by.map(|o| &o.kind) {
+            items.iter().for_each(|item| look(&item.expr));
+        }
+        if let Some(column) = found {
+            self.unsupported(
+                &format!("`{column}`, a key of a NATURAL outer join, named with its table"),
+                "Polars keeps one key, both sides' coalesced, so a table's own key cannot be told there: join \
+                 with USING (k), where `b.k` is b's own (NULL on rows b does not have), or name the key alone.",
+            );
+        }
     }
 }
 
-/// The name a side's columns are qualified with: its alias, else its table name.
-fn qualifier(factor: &TableFactor) -> Option<Ident> {
-    match factor {
-        TableFactor::Table { alias: Some(a), .. } | TableFactor::Derived { alias: Some(a), .. } => {
-            Some(a.name.clone())
-        }
-        TableFactor::Table { name, .. } => name.0.last().and_then(|p| p.as_ident()).cloned(),
-        _ => None,
-    }
+/// The names a SELECT's columns come out under: aliases and bare columns.
+fn output_names(projection: &[SelectItem]) -> Vec<String> {
+    projection
+        .iter()
+        .filter_map(|item| match item {
+            SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.clone()),
+            SelectItem::UnnamedExpr(Expr::Identifier(id)) => Some(id.value.clone()),
+            SelectItem::UnnamedExpr(Expr::CompoundIdentifier(parts)) => {
+                parts.last().map(|p| p.value.clone())
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Replaces unqualified keys in the SELECT's own expressions, not in its subqueries (their names are

@@ -378,7 +378,7 @@ impl<'a> Walker<'a> {
         };
         crate::windows::not_null_where(&mut scope, s.selection.as_ref(), 0);
         self.scopes.push(scope);
-        if !crate::joins::inner_join_filters_to_where(s) {
+        if !crate::join_filters::inner_join_filters_to_where(s) {
             self.unsupported(
                 "a condition other than `a.x = b.y` in a join's ON, in a query with a RIGHT or FULL join",
                 "filter the joined table in a subquery: `JOIN (SELECT * FROM data WHERE dept = 'IT') AS b ON \
@@ -469,11 +469,12 @@ impl<'a> Walker<'a> {
                  SELECT dept, total, RANK() OVER (ORDER BY total DESC) AS r FROM g`.",
             );
         }
-        if let Some(order_by) = order_by {
+        let mut order_by = order_by;
+        if let Some(order_by) = order_by.as_deref_mut() {
             self.order_by(order_by);
         }
         self.bare_columns(s);
-        self.coalesce_using_keys(s);
+        self.coalesce_using_keys(s, order_by);
         self.null_keys_of_wide_joins(s);
         let scope = self.scopes.pop();
         self.qualify_scope = scope.filter(|_| s.qualify.is_some());

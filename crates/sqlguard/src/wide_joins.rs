@@ -10,6 +10,7 @@ use sqlparser::ast::{
     BinaryOperator, Expr, Ident, JoinConstraint, JoinOperator, Select, SetExpr, TableFactor,
 };
 
+use crate::join_conditions::conjuncts;
 use crate::scope::Relation;
 use crate::walk::Walker;
 
@@ -20,6 +21,8 @@ const FEWEST_KEYS_AFFECTED: usize = 4;
 struct Key {
     left: Expr,
     right: Expr,
+    /// Whether `left` and `right` are known to read the left side and the joined table.
+    sided: bool,
 }
 
 impl Walker<'_> {
@@ -33,6 +36,13 @@ impl Walker<'_> {
             .last()
             .map(|scope| scope.relations.clone())
             .unwrap_or_default();
+        // A filter in WHERE would drop the rows a RIGHT or FULL join keeps unmatched.
+        let keeps_unmatched = s.from.iter().flat_map(|twj| &twj.joins).any(|join| {
+            matches!(
+                join.join_operator,
+                JoinOperator::Right(_) | JoinOperator::RightOuter(_) | JoinOperator::FullOuter(_)
+            )
+        });
         let mut filters = Vec::new();
         for twj in &mut s.from {
             for i in 0..twj.joins.len() {
@@ -51,65 +61,80 @@ impl Walker<'_> {
                 if keys.len() < FEWEST_KEYS_AFFECTED || risky.is_empty() {
                     continue;
                 }
+                // The keys of one side, when every risky key's side is known.
+                let sided = |left: bool| -> Option<Vec<Expr>> {
+                    risky
+                        .iter()
+                        .map(|k| {
+                            k.sided
+                                .then(|| if left { &k.left } else { &k.right }.clone())
+                        })
+                        .collect()
+                };
                 use JoinOperator as J;
-                match &twj.joins[i].join_operator {
-                    J::Join(_) | J::Inner(_) => {
-                        filters.extend(risky.iter().map(|k| is_not_null(k.left.clone())));
+                let (factor, keys, kind) = match &twj.joins[i].join_operator {
+                    J::Join(_) | J::Inner(_) if !keeps_unmatched => {
+                        // Both sides when a key's side is unknown: an inner join pairs neither NULL anyway.
+                        filters.extend(risky.iter().flat_map(|k| {
+                            let both = (!k.sided).then(|| is_not_null(k.right.clone()));
+                            std::iter::once(is_not_null(k.left.clone())).chain(both)
+                        }));
+                        continue;
                     }
-                    J::Left(_) | J::LeftOuter(_) => {
-                        let columns: Vec<Ident> = risky.iter().filter_map(|k| column(&k.right)).collect();
-                        match filtered(&twj.joins[i].relation, &columns) {
-                            Some(factor) => twj.joins[i].relation = factor,
-                            None => self.unaliased("LEFT"),
-                        }
+                    J::Join(_) | J::Inner(_) | J::Left(_) | J::LeftOuter(_) => {
+                        (&mut twj.joins[i].relation, sided(false), "LEFT")
                     }
                     J::Right(_) | J::RightOuter(_) if i == 0 => {
-                        let columns: Vec<Ident> = risky.iter().filter_map(|k| column(&k.left)).collect();
-                        match filtered(&twj.relation, &columns) {
-                            Some(factor) => twj.relation = factor,
-                            None => self.unaliased("RIGHT"),
-                        }
+                        (&mut twj.relation, sided(true), "RIGHT")
                     }
-                    J::Right(_) | J::RightOuter(_) | J::FullOuter(_) => self.unsupported(
-                        "a FULL JOIN (or a RIGHT JOIN after another join) on four or more keys that may be NULL",
-                        "Polars pairs rows whose keys are NULL in such a join. Join on at most three keys, or \
-                         filter the NULL keys out of one side first: `FULL JOIN (SELECT * FROM data WHERE k IS \
-                         NOT NULL) AS b ON ...`.",
-                    ),
-                    _ => {}
+                    J::Right(_) | J::RightOuter(_) | J::FullOuter(_) => {
+                        self.unsupported(
+                            "a FULL JOIN (or a RIGHT JOIN after another join) on four or more keys that may be NULL",
+                            "Polars pairs rows whose keys are NULL in such a join. Join on at most three keys, or \
+                             filter the NULL keys out of one side first: `FULL JOIN (SELECT * FROM data WHERE k IS \
+                             NOT NULL) AS b ON ...`.",
+                        );
+                        continue;
+                    }
+                    _ => continue,
+                };
+                let Some(keys) = keys else {
+                    self.unsupported(
+                        &format!("a {kind} JOIN on four or more keys that may be NULL, written without tables"),
+                        "qualify both sides of every key with its table (`a.k = b.k`): rows whose keys are NULL \
+                         are then filtered out of one side before the join, where Polars would pair them.",
+                    );
+                    continue;
+                };
+                // A subquery named like a registered table would stand for it in the rest of the query.
+                let named_like_a_table =
+                    visible_name(factor).is_some_and(|name| self.catalog.find(&name).is_some());
+                match filtered(factor, &keys).filter(|_| !named_like_a_table) {
+                    Some(filtered) => *factor = filtered,
+                    None => self.unaliased(kind),
                 }
             }
         }
-        for filter in filters {
+        if let Some(all) = filters.into_iter().reduce(crate::join_filters::and) {
             s.selection = Some(match s.selection.take() {
-                Some(existing) => crate::joins::and(Expr::Nested(Box::new(existing)), filter),
-                None => filter,
+                Some(existing) => crate::join_filters::and(Expr::Nested(Box::new(existing)), all),
+                None => all,
             });
         }
     }
 
     fn unaliased(&mut self, kind: &str) {
         self.unsupported(
-            &format!("a {kind} JOIN on four or more keys that may be NULL, of a table without an alias"),
-            "give the table an alias (`LEFT JOIN data AS b ON a.k = b.k AND ...`): rows whose keys are NULL \
-             are then filtered out before the join, where Polars would pair them.",
+            &format!("a {kind} JOIN on four or more keys that may be NULL, of a table without an alias of its own"),
+            "give the table an alias that no dataset has (`LEFT JOIN data AS b ON a.k = b.k AND ...`): rows \
+             whose keys are NULL are then filtered out before the join, where Polars would pair them.",
         );
     }
 }
 
 /// The name the join's columns are qualified with: the alias, else the table's own name.
 fn visible_name(factor: &TableFactor) -> Option<String> {
-    match factor {
-        TableFactor::Table { alias: Some(a), .. } | TableFactor::Derived { alias: Some(a), .. } => {
-            Some(a.name.value.clone())
-        }
-        TableFactor::Table { name, .. } => name
-            .0
-            .last()
-            .and_then(|p| p.as_ident())
-            .map(|i| i.value.clone()),
-        _ => None,
-    }
+    crate::join_conditions::factor_name(factor).map(|name| name.value)
 }
 
 /// The keys of an equi-join: its `a.x = b.y` pairings, its USING columns, or (NATURAL) the columns both
@@ -128,6 +153,7 @@ fn keys_of(op: &JoinOperator, right: &Option<String>, relations: &[Relation]) ->
     let both = |name: Ident| Key {
         left: Expr::Identifier(name.clone()),
         right: Expr::Identifier(name),
+        sided: true,
     };
     match constraint {
         JoinConstraint::On(on) => {
@@ -141,17 +167,21 @@ fn keys_of(op: &JoinOperator, right: &Option<String>, relations: &[Relation]) ->
                 else {
                     return None;
                 };
-                // The side qualified with the joined table's name is its column.
-                let (l, r) = if qualifier(left).is_some()
-                    && qualifier(left) == right.as_deref().map(str::to_lowercase)
-                {
+                // A side reading only the joined table's columns is its key (`b.d + 1 = a.e` too).
+                let joined = right.as_deref().map(str::to_lowercase);
+                let reads = |x: &Expr| crate::join_conditions::table_read(x);
+                let (l, r) = if reads(left).is_some() && reads(left) == joined {
                     (other.as_ref(), left.as_ref())
                 } else {
                     (left.as_ref(), other.as_ref())
                 };
+                let sided = reads(r).is_some()
+                    && reads(r) == joined
+                    && reads(l).is_some_and(|t| Some(&t) != joined.as_ref());
                 keys.push(Key {
                     left: l.clone(),
                     right: r.clone(),
+                    sided,
                 });
             }
             Some(keys)
@@ -163,35 +193,13 @@ fn keys_of(op: &JoinOperator, right: &Option<String>, relations: &[Relation]) ->
                 .map(both)
                 .collect(),
         ),
-        JoinConstraint::Natural => {
-            let right = right.as_deref()?;
-            let at = relations
-                .iter()
-                .position(|r| r.visible.eq_ignore_ascii_case(right))?;
-            let common = relations[at]
-                .columns
-                .iter()
-                .filter(|c| relations[..at].iter().any(|r| r.columns.contains(c)));
-            Some(common.map(|c| both(Ident::with_quote('"', c))).collect())
-        }
+        JoinConstraint::Natural => Some(
+            crate::join_conditions::natural_columns(right.as_deref()?, relations)?
+                .into_iter()
+                .map(|c| both(Ident::with_quote('"', c)))
+                .collect(),
+        ),
         JoinConstraint::None => None,
-    }
-}
-
-/// The parts of `a AND b AND c`.
-fn conjuncts(e: &Expr) -> Vec<&Expr> {
-    match e {
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::And,
-            right,
-        } => {
-            let mut parts = conjuncts(left);
-            parts.extend(conjuncts(right));
-            parts
-        }
-        Expr::Nested(inner) => conjuncts(inner),
-        other => vec![other],
     }
 }
 
@@ -246,16 +254,16 @@ fn is_not_null(e: Expr) -> Expr {
     Expr::IsNotNull(Box::new(e))
 }
 
-/// `factor` as a subquery of its rows whose `columns` are not NULL, under the same alias; `None` when it has
-/// no alias to keep (a derived table named like a table would replace it for the rest of the query). A
-/// factor that is already such a subquery stays as it is (the normalised SQL is validated again).
-fn filtered(factor: &TableFactor, columns: &[Ident]) -> Option<TableFactor> {
-    if already_filtered(factor, columns) {
+/// `factor` as a subquery of its rows whose `keys` are not NULL, under the same alias (inside too, so that
+/// `b.k` and `b.d + 1` read as written); `None` when it has no alias to keep. A factor that is already such
+/// a subquery stays as it is (the normalised SQL is validated again).
+fn filtered(factor: &TableFactor, keys: &[Expr]) -> Option<TableFactor> {
+    if already_filtered(factor, keys) {
         return Some(factor.clone());
     }
-    let conditions = columns
+    let conditions = keys
         .iter()
-        .map(|c| format!("{c} IS NOT NULL"))
+        .map(|k| format!("({k}) IS NOT NULL"))
         .collect::<Vec<_>>()
         .join(" AND ");
     let (source, alias) = match factor {
@@ -264,7 +272,7 @@ fn filtered(factor: &TableFactor, columns: &[Ident]) -> Option<TableFactor> {
             alias: Some(alias),
             args: None,
             ..
-        } if alias.columns.is_empty() => (name.to_string(), &alias.name),
+        } if alias.columns.is_empty() => (format!("{name} AS {}", alias.name), &alias.name),
         TableFactor::Derived {
             lateral: false,
             subquery,
@@ -280,8 +288,8 @@ fn filtered(factor: &TableFactor, columns: &[Ident]) -> Option<TableFactor> {
     }
 }
 
-/// `(SELECT * FROM t WHERE c1 IS NOT NULL AND ...) AS x` with every one of `columns` among the c's.
-fn already_filtered(factor: &TableFactor, columns: &[Ident]) -> bool {
+/// `(SELECT * FROM t WHERE (k1) IS NOT NULL AND ...) AS x` testing every one of `keys`.
+fn already_filtered(factor: &TableFactor, keys: &[Expr]) -> bool {
     let TableFactor::Derived { subquery, .. } = factor else {
         return false;
     };
@@ -291,17 +299,20 @@ fn already_filtered(factor: &TableFactor, columns: &[Ident]) -> bool {
     let Some(selection) = select.selection.as_ref() else {
         return false;
     };
-    let not_null: Vec<&Ident> = conjuncts(selection)
+    let tested: Vec<String> = conjuncts(selection)
         .into_iter()
         .filter_map(|c| match c {
-            Expr::IsNotNull(inner) => match inner.as_ref() {
-                Expr::Identifier(i) => Some(i),
-                _ => None,
-            },
+            Expr::IsNotNull(inner) => Some(unbracketed(inner).to_string()),
             _ => None,
         })
         .collect();
-    columns
-        .iter()
-        .all(|c| not_null.iter().any(|n| n.value == c.value))
+    keys.iter()
+        .all(|k| tested.contains(&unbracketed(k).to_string()))
+}
+
+fn unbracketed(e: &Expr) -> &Expr {
+    match e {
+        Expr::Nested(inner) => unbracketed(inner),
+        other => other,
+    }
 }

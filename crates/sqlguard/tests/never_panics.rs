@@ -218,6 +218,15 @@ fn pathological_inputs() {
             "SELECT a FROM data WHERE a IS NOT NULL{}",
             " AND 1".repeat(3_000)
         ),
+        // An outer join's ON is read for a computed key before it is walked.
+        format!(
+            "SELECT x.a FROM data x LEFT JOIN data y ON y.a = x.a{}",
+            " + 1".repeat(3_000)
+        ),
+        format!(
+            "SELECT x.a FROM data x JOIN data y USING (a, b, c, d) RIGHT JOIN data z ON z.a = x.a{}",
+            " + 1".repeat(3_000)
+        ),
         format!(
             "SELECT ntile(2) OVER (ORDER BY 1{}) FROM data",
             " + 1".repeat(3_000)
