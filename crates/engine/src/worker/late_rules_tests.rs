@@ -47,3 +47,43 @@ fn a_late_value_in_a_thousands_column_keeps_its_dots_unless_they_group_thousands
         assert_eq!(last_of_a(&text), (dtype.into(), stored.into()), "{late}");
     }
 }
+
+/// The same file with `late` among the first rows: the type of column `a` and `late`'s value there.
+fn early_of_a(header: &str, filler: &str, late: &str) -> (String, String) {
+    let (report, frame) = stored_table(&format!("{header}\n{late}\n{filler}\n{filler}\n"));
+    let report = report.unwrap();
+    let first = frame
+        .unwrap()
+        .column("a")
+        .unwrap()
+        .get(0)
+        .unwrap()
+        .into_static();
+    let first = match first {
+        AnyValue::StringOwned(s) => s.to_string(),
+        other => other.to_string(),
+    };
+    (types(&report)[0].to_owned(), first)
+}
+
+/// Before: in a decimal-comma file, a late `1.234` in a column of decimals (`2,5`) or of whole numbers (`7`)
+/// was read as the decimal 1.234, where among the first rows it is 1234; a late `12.50` or `1.2345` was 12.5
+/// and 1.2345, where among the first rows they make the column text. Late and early agree now.
+#[test]
+fn a_late_dotted_value_in_a_decimal_comma_file_reads_as_it_does_early() {
+    for (filler, late, dtype, stored) in [
+        ("2,5;1", "1.234;2", "f64", "1234.0"),
+        ("7;0,5", "1.234;0,5", "i64", "1234"),
+        ("2,5;1", "12.50;1", "str", "12.50"),
+        ("2,5;1", "1.2345;1", "str", "1.2345"),
+        ("7;0,5", "2,5;0,5", "f64", "2.5"),
+    ] {
+        let late_read = last_of_a(&late_file("a;b", filler, late));
+        assert_eq!(
+            late_read,
+            (dtype.into(), stored.into()),
+            "{filler} then {late}"
+        );
+        assert_eq!(early_of_a("a;b", filler, late), late_read, "{late} early");
+    }
+}

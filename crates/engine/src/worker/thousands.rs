@@ -3,8 +3,12 @@
 //! 12500. Polars reads such a value as text (and without decimal commas as the decimal 12.5), so these columns
 //! are parsed as text and converted per piece: the dots dropped, the comma made a point.
 //!
-//! Which columns: in the sniffer's sample, every value a number written so, and one with dotted thousands.
-//! A later value that does not convert widens the column (whole numbers to decimals, else text), as anywhere.
+//! Which columns: in the sniffer's sample, every value a number written so (dotted thousands or not). Every
+//! such column, not only those with a dot in the sample: polars' parser of a decimal-comma file reads a dot
+//! as a decimal point too, so a later `1.234` in a column of `2,5` was 1.234 where in the sample it is 1234,
+//! and a later `12.50` was 12.5 where in the sample it makes the column text. Read here, a value means the
+//! same wherever it is. A later value that does not convert widens the column (whole numbers to decimals,
+//! else text), as anywhere.
 
 use std::borrow::Cow;
 use std::io;
@@ -14,11 +18,9 @@ use polars::prelude::*;
 use super::headers;
 
 /// A number with a decimal comma and, optionally, dots grouping its thousands (`-1.234,5`, `12.500`, `7`).
+/// Spaces around it make it text, as polars' inference takes ` 5` (and the rows it infers from decide).
 fn comma_number(value: &str) -> bool {
-    let digits = value
-        .trim()
-        .strip_prefix(['-', '+'])
-        .unwrap_or(value.trim());
+    let digits = value.strip_prefix(['-', '+']).unwrap_or(value);
     let (whole, fraction) = digits.split_once(',').unwrap_or((digits, "1"));
     let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     all_digits(fraction) && (all_digits(whole) || grouped(whole))
@@ -39,11 +41,13 @@ pub(crate) fn grouped(whole: &str) -> bool {
 
 /// A value with dotted thousands (and a decimal comma, or none).
 pub(crate) fn thousands(value: &str) -> bool {
-    let digits = value
-        .trim()
-        .strip_prefix(['-', '+'])
-        .unwrap_or(value.trim());
+    let digits = value.strip_prefix(['-', '+']).unwrap_or(value);
     grouped(digits.split_once(',').map_or(digits, |(whole, _)| whole)) && comma_number(value)
+}
+
+/// A whole number that an integer would not give back as written: a leading zero (`02134`), or a `+`.
+fn changes_as_integer(value: &str) -> bool {
+    value.starts_with('+') || headers::leading_zero(value)
 }
 
 /// The columns converted from text, with their types.
@@ -70,8 +74,9 @@ pub(crate) fn unconverted(error: &PolarsError) -> Option<&Unconverted> {
 }
 
 impl Thousands {
-    /// The columns of `rows` (the sample of a decimal-comma file) whose values are all numbers and one has
-    /// dotted thousands: whole numbers unless one has a decimal comma.
+    /// The columns of `rows` (the sample of a decimal-comma file) whose values are all such numbers: whole
+    /// numbers unless one has a decimal comma. Not a column of whole numbers one of which would change as an
+    /// integer (`02134`, `+5`): it stays text, as in any file (see `headers::keep_as_text`).
     pub(crate) fn in_sample(rows: &[Vec<String>], width: usize) -> Self {
         let columns = (0..width).filter_map(|index| {
             let values = || {
@@ -80,9 +85,10 @@ impl Thousands {
                     .filter(|v| !headers::is_null_text(v))
             };
             let numbers = values().all(|v| comma_number(v));
-            let dotted = values().any(|v| thousands(v));
+            let some = values().next().is_some();
             let decimal = values().any(|v| v.contains(','));
-            (numbers && dotted).then(|| {
+            let changes = !decimal && values().any(|v| changes_as_integer(v));
+            (numbers && some && !changes).then(|| {
                 let dtype = match decimal {
                     true => DataType::Float64,
                     false => DataType::Int64,
@@ -123,11 +129,13 @@ impl Thousands {
     /// does not convert.
     pub(crate) fn convert(&self, mut frame: DataFrame) -> PolarsResult<DataFrame> {
         for (index, dtype) in &self.0 {
+            let integer = dtype.is_integer();
+            let converts = |v: &str| comma_number(v) && !(integer && changes_as_integer(v));
             let text = frame.columns()[*index].str()?.clone();
             // Only a value whose dots group digits in threes loses them: dropping the dots of 1.5 or 12.50
             // made them 15 and 1250. Any other value is no number here (an empty text casts to null), and
             // widens the column below.
-            let plain = text.apply_values(|v| match comma_number(v) {
+            let plain = text.apply_values(|v| match converts(v) {
                 true => Cow::Owned(v.trim().replace('.', "").replace(',', ".")),
                 false => Cow::Borrowed(""),
             });
@@ -138,7 +146,9 @@ impl Thousands {
                     .find_map(|(v, null)| v.filter(|_| null == Some(true)))
                     .unwrap_or_default()
                     .to_owned();
-                let to = match comma_number(&value) {
+                // A whole number that does not convert to an integer is too large for one: as a decimal
+                // it would lose digits, so it is text, as polars' failures are widened (see `widen`).
+                let to = match converts(&value) && value.contains(',') {
                     true => DataType::Float64,
                     false => DataType::String,
                 };
@@ -177,7 +187,13 @@ pub(crate) fn note(
             .any(|v| v.contains(',') && comma_number(v))
     });
     let decimals = named(&mut commas.into_iter());
-    let grouped = named(&mut converted.0.iter().map(|(i, _)| *i));
+    // Every converted column with a dot grouping thousands in the sample (others are converted too).
+    let dotted = |i: usize| {
+        rows.iter()
+            .filter_map(|row| row.get(i))
+            .any(|v| thousands(v))
+    };
+    let grouped = named(&mut converted.0.iter().map(|(i, _)| *i).filter(|&i| dotted(i)));
     let mut said = Vec::new();
     if let Some(decimals) = decimals {
         said.push(format!(
@@ -227,7 +243,17 @@ mod tests {
         .map(|r| r.iter().map(|v| (*v).to_owned()).collect())
         .collect();
         let found = Thousands::in_sample(&rows, 4);
-        assert_eq!(found.0, [(2, DataType::Int64), (3, DataType::Float64)]);
+        let expected = [
+            (1, DataType::Float64),
+            (2, DataType::Int64),
+            (3, DataType::Float64),
+        ];
+        assert_eq!(found.0, expected);
+        // A leading zero or a `+` keeps a column of whole numbers text; spaces are no number.
+        for text in [["02134", "1.234"], ["+5", "7"], [" 5", "7"]] {
+            let rows = text.map(|v| vec![v.to_owned()]);
+            assert_eq!(Thousands::in_sample(&rows, 1).0, [], "{text:?}");
+        }
         let frame = df!(
             "qty" => [Some("1.234"), Some("12.500"), None, Some("7")],
             "x" => ["1.234,5", "7", "1,5", "-2.000,25"],
