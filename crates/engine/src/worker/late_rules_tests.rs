@@ -87,3 +87,21 @@ fn a_late_dotted_value_in_a_decimal_comma_file_reads_as_it_does_early() {
         assert_eq!(early_of_a("a;b", filler, late), late_read, "{late} early");
     }
 }
+
+/// Before: after 1,000 whole numbers, ` 02134` (a space first) was stored as 2134, and ` +5`, ` -07`, a
+/// tab and `5`, a quoted `" 02134"` likewise, where among the first rows ` 5` makes the column text. Python's
+/// csv module reads them as written.
+#[test]
+fn a_late_whole_number_with_spaces_before_it_makes_its_column_text() {
+    for late in [" 02134", " +5", " -07", "\t5", " 5"] {
+        let text = late_file("a,b", "7,1", &format!("{late},1"));
+        assert_eq!(last_of_a(&text), ("str".into(), late.into()), "{late:?}");
+        assert_eq!(
+            early_of_a("a,b", "7,1", &format!("{late},1")).0,
+            "str",
+            "{late:?}"
+        );
+    }
+    let text = late_file("a,b", "7,1", "\" 02134\",1");
+    assert_eq!(last_of_a(&text), ("str".into(), " 02134".into()));
+}

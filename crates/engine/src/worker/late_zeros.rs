@@ -1,5 +1,5 @@
-//! Whole numbers written so that they would change as numbers (`02134`, `-07`, `+5`), past the rows the types
-//! were inferred from. In those rows such a value keeps its column text (a leading zero: `headers::leading_zero`;
+//! Whole numbers written so that they would change as numbers (`02134`, `-07`, `+5`, ` 5` with a space or a
+//! tab before it), past the rows the types were inferred from. In those rows such a value keeps its column text (a leading zero: `headers::leading_zero`;
 //! a `+`: polars infers it as text); further on polars' parser reads them as the integers 2134, -7 and 5. Here
 //! a piece of whole records is searched for them in its integer columns, and a column that has one is
 //! reported as a [`LateTypes`] error with the type text, for the conversion to start again with it so.
@@ -54,8 +54,17 @@ pub(super) fn check(records: &[u8], delimiter: u8, integers: &[usize]) -> Polars
     .into())
 }
 
-/// A whole number that an integer would not give back as written: a leading zero, or a `+`.
+/// A whole number that an integer would not give back as written: a leading zero, a `+`, or spaces before
+/// it (polars' parser skips them; its inference, in the first rows, keeps ` 5` text).
 fn changes_as_integer(value: &str) -> bool {
+    let trimmed = value.trim_start_matches([' ', '\t']);
+    if trimmed.len() < value.len() {
+        let digits = trimmed
+            .trim_end()
+            .strip_prefix(['+', '-'])
+            .unwrap_or(trimmed.trim_end());
+        return !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    }
     let plus = value
         .strip_prefix('+')
         .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()));
@@ -67,7 +76,13 @@ fn changes_as_integer(value: &str) -> bool {
 fn hit(prev: u8, c: u8, next: u8, delimiter: u8) -> bool {
     let starts = (prev == delimiter) | (prev == b'\n') | (prev == b'"');
     let digit = next.wrapping_sub(b'0') < 10;
-    starts & ((((c == b'0') | (c == b'+')) & digit) | ((c == b'-') & (next == b'0')))
+    // A space or a tab before a number, a sign or more of them (` 5`, ` -07`, `\t 5`).
+    let blank = (c == b' ') | (c == b'\t');
+    let before_number = digit | (next == b'+') | (next == b'-') | (next == b' ') | (next == b'\t');
+    starts
+        & ((((c == b'0') | (c == b'+')) & digit)
+            | ((c == b'-') & (next == b'0'))
+            | (blank & before_number))
 }
 
 /// Where fields that may be such numbers start (a few more: `-0.5`, a `0` after a quote inside text), in
@@ -164,6 +179,17 @@ mod tests {
         assert_eq!(made_text("1,+5\n", &[0, 1]), [1]);
         assert_eq!(made_text("1,-07\n", &[0, 1]), [1]);
         assert_eq!(made_text("1,\"007\"\n", &[0, 1]), [1]);
+        for blank in [
+            "1, 5\n",
+            "1, 02134\n",
+            "1, +5\n",
+            "1, -07\n",
+            "1,\t5\n",
+            "1,\" 02134\"\n",
+            "1,  5\n",
+        ] {
+            assert_eq!(made_text(blank, &[0, 1]), [1], "{blank:?}");
+        }
         // Long pieces: candidates inside the vectorised blocks, and every candidate of a piece of several
         // stretches, in order, at the stretches' edges too.
         let long = format!("{}9,0123\n", "1,2\n".repeat(100));
@@ -179,6 +205,9 @@ mod tests {
             "1,0.25\n",
             "x,\"a,01\"\n",
             "1,10\n",
+            "1, x\n",
+            "1, -\n",
+            "1, 2.5\n",
             "",
         ] {
             assert_eq!(made_text(fine, &[0, 1]), Vec::<usize>::new(), "{fine:?}");
