@@ -36,7 +36,7 @@ impl Walker<'_> {
             Resolved::Column(real) => {
                 self.corrected(ident, &real, location);
                 set_column(ident, &real);
-                None
+                self.qualified_inside_a_join(ident)
             }
             // SQLite reads an alias in WHERE as the expression it names (`SELECT price * qty AS total ...
             // WHERE total > 100`); Polars cannot see it there ("unable to find column").
@@ -103,6 +103,38 @@ impl Walker<'_> {
             ),
             location,
         );
+    }
+
+    /// A column of a subquery inside a SELECT that joins tables holding a column of that name, qualified
+    /// with its own table: Polars checks the joined SELECT's names down into its subqueries and refused
+    /// `WHERE x.id IN (SELECT id FROM data ...)` as "ambiguous reference to column id" (probe Y).
+    fn qualified_inside_a_join(&self, ident: &Ident) -> Option<Expr> {
+        let (own, outer) = self.scopes.split_last()?;
+        let shared = outer.iter().any(|scope| {
+            scope
+                .relations
+                .iter()
+                .filter(|r| r.find_column(&ident.value).is_some())
+                .count()
+                >= 2
+        });
+        if !shared {
+            return None;
+        }
+        let holders: Vec<&crate::scope::Relation> = own
+            .relations
+            .iter()
+            .filter(|r| !r.visible.is_empty() && r.find_column(&ident.value).is_some())
+            .collect();
+        let [holder] = holders.as_slice() else {
+            return None;
+        };
+        let table = Ident {
+            value: holder.visible.clone(),
+            quote_style: crate::relations::needs_quotes(&holder.visible).then_some('"'),
+            span: ident.span,
+        };
+        Some(Expr::CompoundIdentifier(vec![table, ident.clone()]))
     }
 
     fn corrected(&mut self, ident: &Ident, real: &str, location: Option<Location>) {
