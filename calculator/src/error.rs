@@ -187,20 +187,29 @@ impl AppError {
     }
 }
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
+impl AppError {
+    /// The response to this error: its status, the body `body` makes under the request's trace id (this error's
+    /// own, or one completed with more fields, as an analysis's `sql` and `attempts`), and `Retry-After` when the
+    /// sidecar gave one. Logs the error: call it once, at the boundary.
+    pub fn respond(&self, body: impl FnOnce(&str) -> ApiError) -> Response {
         let (status, _) = self.status_and_code();
         self.log();
         let trace_id = telemetry::current_trace_id().unwrap_or_default();
-        let mut response = (status, telemetry::ApiJson(self.body(&trace_id))).into_response();
+        let mut response = (status, telemetry::ApiJson(body(&trace_id))).into_response();
         if let Self::Sidecar(SidecarError::Upstream {
             retry_after: Some(seconds),
             ..
-        }) = &self
+        }) = self
             && let Ok(value) = HeaderValue::from_str(seconds)
         {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         response
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.respond(|trace_id| self.body(trace_id))
     }
 }

@@ -113,10 +113,7 @@ impl SidecarError {
             } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "codegen_failed",
-                match cut_off {
-                    Some(cut_off) => cut_off_message(*attempts, *cut_off),
-                    None => codegen_failed_message(*attempts),
-                },
+                codegen_failed_message(*attempts, *cut_off),
             ),
             Self::Llm(error) => describe_llm(error),
             Self::Internal(_) => (
@@ -145,18 +142,18 @@ impl SidecarError {
     }
 }
 
-/// The message of `codegen_failed` after `attempts` answers; the calculator says it again with the count of
-/// every round of an analysis.
-pub fn codegen_failed_message(attempts: u32) -> String {
-    format!(
-        "the model gave no query that passes validation in {attempts} answer(s); `issues` lists what was wrong \
-         with the last one (raise AI_MAX_REPAIRS, rephrase the question, or use a stronger model)"
-    )
-}
-
-/// The message of `codegen_failed` when the last answer hit the output token limit: more repairs would hit it
-/// again, so the fix named is the limit's.
-pub fn cut_off_message(attempts: u32, cut_off: CutOff) -> String {
+/// The message of `codegen_failed` after `attempts` answers, the last one `cut_off` at the output token limit or
+/// not: the one place it is worded. The calculator says it again with the count of every round of an analysis
+/// ([`recount_codegen_failed`]).
+///
+/// When the last answer hit the token limit, more repairs would hit it again, so the fix named is the limit's.
+pub fn codegen_failed_message(attempts: u32, cut_off: Option<CutOff>) -> String {
+    let Some(cut_off) = cut_off else {
+        return format!(
+            "the model gave no query that passes validation in {attempts} answer(s); `issues` lists what was \
+             wrong with the last one (raise AI_MAX_REPAIRS, rephrase the question, or use a stronger model)"
+        );
+    };
     let how = if cut_off.empty {
         "before it had written anything (a thinking model can spend the whole limit thinking)"
     } else {
@@ -169,15 +166,35 @@ pub fn cut_off_message(attempts: u32, cut_off: CutOff) -> String {
     )
 }
 
-/// A `codegen_failed` message counted again: the calculator states the answers of every round of an analysis,
-/// and keeps what the sidecar said was wrong (the token limit, or the validator's issues).
-pub fn recount_codegen_failed(message: &str, counted: u32, total: u32) -> String {
-    let said = format!("in {counted} answer(s)");
-    if message.contains(&said) {
-        message.replacen(&said, &format!("in {total} answer(s)"), 1)
-    } else {
-        codegen_failed_message(total)
+/// The message of `codegen_failed` when the last answer hit the output token limit.
+pub fn cut_off_message(attempts: u32, cut_off: CutOff) -> String {
+    codegen_failed_message(attempts, Some(cut_off))
+}
+
+impl CutOff {
+    /// The cut-off named by a `codegen_failed` message of `attempts` answers, as a caller received it (the error
+    /// body has no field for it): the limit the message states, when the message is exactly the one
+    /// [`codegen_failed_message`] words for that cut-off.
+    pub fn named_in(message: &str, attempts: u32) -> Option<Self> {
+        let max_tokens = message
+            .strip_suffix(')')?
+            .rsplit_once("(now ")?
+            .1
+            .parse()
+            .ok()?;
+        [true, false]
+            .map(|empty| Self { max_tokens, empty })
+            .into_iter()
+            .find(|&cut_off| codegen_failed_message(attempts, Some(cut_off)) == message)
     }
+}
+
+/// A `codegen_failed` message of `counted` answers, counted again: the calculator states the answers of every
+/// round of an analysis, and keeps what the sidecar said was wrong (the token limit, or the validator's issues).
+/// The message is worded again from its data, the count and the cut-off; one that is not the sidecar's wording
+/// becomes the validator's.
+pub fn recount_codegen_failed(message: &str, counted: u32, total: u32) -> String {
+    codegen_failed_message(total, CutOff::named_in(message, counted))
 }
 
 fn describe_llm(error: &LlmError) -> (StatusCode, &'static str, String) {
@@ -261,6 +278,51 @@ mod tests {
         assert_eq!(rendered.body.error.attempts, Some(3));
         assert_eq!(rendered.body.error.issues.len(), 1);
         assert_eq!(rendered.body.error.trace_id, "t-1");
+    }
+
+    #[test]
+    fn a_recount_changes_the_number_only() {
+        let cut_offs = [
+            None,
+            Some(CutOff {
+                max_tokens: 1024,
+                empty: true,
+            }),
+            Some(CutOff {
+                max_tokens: 8192,
+                empty: false,
+            }),
+        ];
+        for cut_off in cut_offs {
+            let error = SidecarError::CodegenFailed {
+                issues: Vec::new(),
+                sql: None,
+                attempts: 3,
+                cut_off,
+            };
+            let said = error.render("t").body.error.message;
+            assert_eq!(
+                recount_codegen_failed(&said, 3, 5),
+                codegen_failed_message(5, cut_off),
+                "{said}"
+            );
+            assert_eq!(
+                recount_codegen_failed(&said, 3, 5),
+                said.replace("in 3 answer(s)", "in 5 answer(s)")
+            );
+        }
+        // A count other than the one the message states is not read as that message.
+        let said = cut_off_message(
+            2,
+            CutOff {
+                max_tokens: 1024,
+                empty: false,
+            },
+        );
+        assert_eq!(
+            recount_codegen_failed(&said, 3, 5),
+            codegen_failed_message(5, None)
+        );
     }
 
     #[test]

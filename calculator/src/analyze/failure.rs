@@ -48,14 +48,8 @@ impl Failure {
 }
 
 impl IntoResponse for Failure {
+    /// As the calculator's other errors answer (status, logging, `Retry-After`), with `sql` and `attempts`.
     fn into_response(self) -> Response {
-        if self.sql.is_none() && self.attempts.is_none() {
-            // Everything else answers exactly as the calculator's other errors do (Retry-After included).
-            return self.error.into_response();
-        }
-        let (status, _) = self.error.status_and_code();
-        self.log();
-        let trace_id = telemetry::current_trace_id().unwrap_or_default();
-        (status, telemetry::ApiJson(self.body(&trace_id))).into_response()
+        self.error.respond(|trace_id| self.body(trace_id))
     }
 }
