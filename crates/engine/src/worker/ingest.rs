@@ -122,7 +122,7 @@ pub(crate) fn ingest(
     };
     if !sniffed.utf8 || sniffed.cr_line_ends {
         upload.wait_complete().map_err(unreadable)?;
-        let (copy, made) = normalised_copy(csv, returns)?;
+        let (copy, made) = normalised_copy(csv, returns, sniffed.delimiter)?;
         (transcoded, repairs) = (Some(copy), made);
     }
     let mut infer_all = false;
@@ -229,7 +229,7 @@ pub(crate) fn ingest(
                     .map(|i| (i, DataType::String)),
             );
         } else if transcoded.is_none() && is_utf8_error(&text) {
-            let (copy, made) = normalised_copy(csv, returns)?;
+            let (copy, made) = normalised_copy(csv, returns, sniffed.delimiter)?;
             (transcoded, repairs) = (Some(copy), made);
         } else if returns == Returns::Kept
             && *lone_returns.get_or_insert_with(|| has_lone_returns(csv))
@@ -237,7 +237,7 @@ pub(crate) fn ingest(
             // Some line ends with a carriage return alone among others, which polars read as part of a value
             // (a field count off, or a value that breaks its column): before anything is widened for it.
             returns = Returns::Lone;
-            let (copy, made) = normalised_copy(csv, returns)?;
+            let (copy, made) = normalised_copy(csv, returns, sniffed.delimiter)?;
             (transcoded, repairs) = (Some(copy), made);
         } else if let Some((index, dtype)) = (widenings < widen::MAX_WIDENINGS && !infer_all)
             .then(|| widen::widening(&text, &widened, &names))

@@ -270,3 +270,14 @@ fn dotted_thousands_in_a_decimal_comma_file_are_thousands() {
     assert_eq!(types(&report), ["str", "str"]);
     assert!(report.notes.is_empty(), "{:?}", report.notes);
 }
+
+/// Before: a classic Mac file's copy made every carriage return a newline, those inside quoted values too:
+/// `"x\ry"` was stored as `x\ny` and `"p\r\nq"` as `p\n\nq`. Python's csv module keeps `x\ry` and `p\r\nq`.
+#[test]
+fn returns_inside_quotes_of_a_classic_mac_file_stay() {
+    let (report, frame) = stored_table("a,b\r\"x\ry\",1\r\"p\r\nq\",2\r");
+    assert_eq!(types(&report.unwrap()), ["str", "i64"]);
+    let frame = frame.unwrap();
+    let a: Vec<Option<&str>> = frame.column("a").unwrap().str().unwrap().iter().collect();
+    assert_eq!(a, [Some("x\ry"), Some("p\r\nq")]);
+}

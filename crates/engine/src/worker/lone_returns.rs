@@ -8,31 +8,58 @@ use std::path::Path;
 
 use super::normalise::each_chunk;
 
-/// Where [`Returns::Lone`] is in the file, from one chunk of text to the next.
-#[derive(Default)]
+/// Where [`Returns::Lone`] (or, with `every`, [`Returns::All`]) is in the file, from one chunk of text to
+/// the next.
 pub(super) struct LoneReturns {
+    delimiter: u8,
+    /// Every return outside quotes is a line end (a classic Mac file), not only one without a newline after.
+    every: bool,
     quoted: bool,
+    /// The last byte began a field (a delimiter or a line end): a quote here opens a quoted value. Elsewhere
+    /// it is a character (27" wide), as Python's csv module reads it.
+    field_start: bool,
+    /// The last byte closed a quoted value: a quote here is a doubled one, and the value goes on.
+    closed: bool,
     /// The last chunk ended with a return outside quotes: whether it is lone depends on the next byte.
     pending: bool,
 }
 
 impl LoneReturns {
-    /// `text` with its lone returns outside quotes made newlines (counted in `made`).
+    pub(super) fn new(delimiter: u8, every: bool) -> Self {
+        Self {
+            delimiter,
+            every,
+            quoted: false,
+            field_start: true,
+            closed: false,
+            pending: false,
+        }
+    }
+
+    /// `text` with its lone returns outside quotes made newlines (counted in `made`). Returns inside quotes
+    /// stay: they are the value's own bytes (a classic Mac file's copy once made `"x\ry"` read `x\ny`).
     pub(super) fn replace(&mut self, text: &[u8], last: bool, made: &mut u64) -> Vec<u8> {
         let mut out = Vec::with_capacity(text.len() + 1);
         for &byte in text {
             if std::mem::take(&mut self.pending) {
-                out.push(if byte == b'\n' { b'\r' } else { b'\n' });
-                *made += u64::from(byte != b'\n');
+                let ends = self.every || byte != b'\n';
+                out.push(if ends { b'\n' } else { b'\r' });
+                *made += u64::from(ends);
             }
-            match byte {
-                b'"' => self.quoted = !self.quoted,
-                b'\r' if !self.quoted => {
-                    self.pending = true;
-                    continue;
+            let closed = std::mem::take(&mut self.closed);
+            if self.quoted {
+                if byte == b'"' {
+                    (self.quoted, self.closed) = (false, true);
                 }
-                _ => {}
+            } else if byte == b'"' && (self.field_start || closed) {
+                self.quoted = true;
+            } else if byte == b'\r' {
+                self.pending = true;
+                self.field_start = true;
+                continue;
             }
+            self.field_start =
+                !self.quoted && (byte == self.delimiter || byte == b'\n' || byte == b'\r');
             out.push(byte);
         }
         if last && std::mem::take(&mut self.pending) {
@@ -78,7 +105,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.csv");
         std::fs::write(&path, bytes).unwrap();
-        let (copy, repairs) = normalised_copy(&path, returns).unwrap();
+        let (copy, repairs) = normalised_copy(&path, returns, b',').unwrap();
         (std::fs::read_to_string(&copy.0).unwrap(), repairs)
     }
 
@@ -90,12 +117,20 @@ mod tests {
         assert_eq!(repairs.line_ends, 2);
         assert!(repairs.notes()[0].starts_with("2 lines end with a carriage return alone"));
         // A return at the end of a chunk of the copy waits for the next byte.
-        let mut lone = LoneReturns::default();
+        let mut lone = LoneReturns::new(b',', false);
         let mut made = 0;
         let mut joined = lone.replace(b"1,2\r", false, &mut made);
         joined.extend(lone.replace(b"\n3\r", false, &mut made));
         joined.extend(lone.replace(b"4", true, &mut made));
         assert_eq!((joined.as_slice(), made), (&b"1,2\r\n3\n4"[..], 1));
+        // Every return of a classic Mac file outside quotes, and none inside them, doubled quotes and a quote
+        // inside an unquoted value (27" wide) aside: the quoted values stay as Python's csv module reads them.
+        let (text, repairs) = copy_with(
+            b"a,b\r\"x\ry\",1\r\"p\r\nq\",2\r27\" wide,3\r\"say \"\"hi\r\"\"\",4\r",
+            Returns::All,
+        );
+        let expected = "a,b\n\"x\ry\",1\n\"p\r\nq\",2\n27\" wide,3\n\"say \"\"hi\r\"\"\",4\n";
+        assert_eq!((text.as_str(), repairs.line_ends), (expected, 5));
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.csv");
         for (bytes, lone) in [

@@ -73,6 +73,7 @@ impl Repairs {
 pub(super) fn normalised_copy(
     csv: &Path,
     returns: Returns,
+    delimiter: u8,
 ) -> Result<(TempFile, Repairs), EngineError> {
     let out = TempFile(with_suffix(csv, ".utf8"));
     let failed = |e: std::io::Error| EngineError::Internal(format!("transcoding failed: {e}"));
@@ -86,19 +87,16 @@ pub(super) fn normalised_copy(
         ..Repairs::default()
     };
     let mut text = Vec::new();
-    let mut lone = super::lone_returns::LoneReturns::default();
+    // Which returns are outside quotes (see `LoneReturns`).
+    let mut lone = super::lone_returns::LoneReturns::new(delimiter, returns == Returns::All);
     each_chunk(csv, |bytes, last| {
         text.clear();
         let used = decoder.decode(bytes, last, &mut text, &mut repairs);
         match returns {
             Returns::Kept => {}
-            Returns::All => {
-                for byte in text.iter_mut().filter(|b| **b == b'\r') {
-                    *byte = b'\n';
-                    repairs.line_ends += 1;
-                }
+            Returns::All | Returns::Lone => {
+                text = lone.replace(&text, last, &mut repairs.line_ends)
             }
-            Returns::Lone => text = lone.replace(&text, last, &mut repairs.line_ends),
         }
         output.write_all(&text)?;
         Ok(used)
@@ -254,7 +252,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.csv");
         std::fs::write(&path, bytes).unwrap();
-        let (copy, repairs) = normalised_copy(&path, returns).unwrap();
+        let (copy, repairs) = normalised_copy(&path, returns, b',').unwrap();
         (std::fs::read_to_string(&copy.0).unwrap(), repairs)
     }
 
@@ -310,8 +308,8 @@ mod tests {
     #[test]
     fn lone_carriage_returns_become_newlines() {
         let (text, repairs) = copy_of(b"a,b\r1,\"x\ry\"\r2,3\r", true);
-        assert_eq!(text, "a,b\n1,\"x\ny\"\n2,3\n");
-        assert_eq!(repairs.line_ends, 4);
+        assert_eq!(text, "a,b\n1,\"x\ry\"\n2,3\n");
+        assert_eq!(repairs.line_ends, 3);
         assert_eq!(repairs.notes().len(), 1);
         assert_eq!(copy_of(b"a\rb\n", false).0, "a\rb\n");
     }
