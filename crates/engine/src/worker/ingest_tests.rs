@@ -281,3 +281,44 @@ fn returns_inside_quotes_of_a_classic_mac_file_stay() {
     let a: Vec<Option<&str>> = frame.column("a").unwrap().str().unwrap().iter().collect();
     assert_eq!(a, [Some("x\ry"), Some("p\r\nq")]);
 }
+
+/// Before: 2^53 + 1 (9007199254740993) is stored as 2^53, which is no further than 2^53, so no note named
+/// it; nor any value of a column decimal within its first rows. Every whole number stored as another is named.
+#[test]
+fn every_whole_number_stored_as_another_float_is_named() {
+    let note = |text: &str| {
+        let report = stored_table(text).0.unwrap();
+        assert_eq!(types(&report)[1], "f64", "{:?}", report.notes);
+        let said = report
+            .notes
+            .iter()
+            .find(|n| n.contains("exact only up to 2^53"));
+        said.cloned().unwrap_or_default()
+    };
+    for (big, stored) in [
+        ("9007199254740993", "9007199254740992"),
+        ("-9007199254740993", "-9007199254740992"),
+    ] {
+        let mut text = String::from("id,n\n");
+        for i in 0..2_600 {
+            let n = match i {
+                9 => big.to_owned(),
+                2_500 => "1.5".to_owned(),
+                _ => "7".to_owned(),
+            };
+            text.push_str(&format!("{i},{n}\n"));
+        }
+        let said = note(&text);
+        assert!(
+            said.contains(&format!("{big} (line 11) is stored as {stored}")),
+            "{said}"
+        );
+    }
+    let said = note("id,n\n1,1.5\n2,12345678901234567\n");
+    assert!(
+        said.contains("12345678901234567 (line 3) is stored as 12345678901234568"),
+        "{said}"
+    );
+    // 2^53 itself is exact: no note.
+    assert_eq!(note("id,n\n1,1.5\n2,9007199254740992\n"), "");
+}

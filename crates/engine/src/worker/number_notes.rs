@@ -4,12 +4,14 @@
 //! - A whole number past the 64-bit range (`99999999999999999999`) makes its column text (see
 //!   [`super::widen`]): as a decimal it would lose digits, as leading zeros would be lost as numbers. The note
 //!   names the value, its line and why.
-//! - A column of whole numbers widened to decimals by a later value (`2.5`) stores every value as a 64-bit
+//! - A column of decimals (from its first rows, or widened by a later `2.5`) stores every value as a 64-bit
 //!   float, exact only up to 2^53: a whole number past that (`9007199254740993`) changes. The note names the
-//!   first such value, its line and what it became. Found by reading the column again, only when the stored
-//!   column's minimum or maximum is past 2^53 (a rare file; never on the usual path).
+//!   first such value, its line and what it became. Found by reading the column again and comparing each
+//!   whole number's text with its float, only when the stored column's minimum or maximum is 2^53 or past
+//!   it (a rare file; never on the usual path). From 2^53 on: 2^53 + 1 is stored as 2^53, which is no
+//!   further.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use contracts::ColumnStats;
@@ -24,16 +26,12 @@ const EXACT_UP_TO: f64 = 9_007_199_254_740_992.0;
 pub(super) struct NumberNotes {
     /// Columns made text by a whole number too large for a 64-bit integer, and that number.
     too_large: BTreeMap<usize, String>,
-    /// Columns of whole numbers widened to decimals.
-    to_decimals: BTreeSet<usize>,
 }
 
 impl NumberNotes {
     /// Remembers the widening of column `index` to `text`-or-not (`to_text`) for polars' failure `message`.
     pub(super) fn widened(&mut self, index: usize, to_text: bool, message: &str) {
-        if !to_text {
-            self.to_decimals.insert(index);
-        } else if let Some(value) = too_large_integer(message) {
+        if to_text && let Some(value) = too_large_integer(message) {
             self.too_large.entry(index).or_insert(value);
         }
     }
@@ -59,15 +57,17 @@ impl NumberNotes {
                 sql_name(&column.name)
             ));
         }
-        for &index in &self.to_decimals {
-            let Some(column) = columns.get(index).filter(|c| c.dtype == "f64") else {
+        // Every decimal column, not only those widened: one decimal among the first rows made the column
+        // decimals with no widening, and its large whole numbers changed without a note.
+        for (index, column) in columns.iter().enumerate() {
+            if column.dtype != "f64" {
                 continue;
-            };
+            }
             let past = |bound: &Option<serde_json::Value>| {
                 bound
                     .as_ref()
                     .and_then(serde_json::Value::as_f64)
-                    .is_some_and(|v| v.abs() > EXACT_UP_TO)
+                    .is_some_and(|v| v.abs() >= EXACT_UP_TO)
             };
             if !past(&column.min) && !past(&column.max) {
                 continue;
