@@ -72,6 +72,16 @@ impl Walker<'_> {
                 return;
             }
         };
+        // Not respelled as QUANTILE_CONT/DISC (see `foreign_calls`): say which part could not be.
+        if let Some(why) = crate::foreign_calls::percentile_refusal(f, &name) {
+            self.unsupported(
+                &format!("{} {why}", name.to_uppercase()),
+                "write `PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY x)` with a fraction from 0 to 1 (or \
+                 `QUANTILE_CONT(x, 0.5)`, `MEDIAN(x)`), as an aggregate, without FILTER (filter in WHERE or in \
+                 a CASE: `QUANTILE_CONT(CASE WHEN c THEN x END, 0.5)`).",
+            );
+            return;
+        }
         if !functions::is_allowed(&name) {
             self.function_not_allowed(&name, location);
         }

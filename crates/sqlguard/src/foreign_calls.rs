@@ -89,6 +89,30 @@ fn percentile(f: &Function, name: &str) -> Option<String> {
     Some(format!("{quantile}({}, {p:?})", order.expr))
 }
 
+/// Why a PERCENTILE_CONT/DISC call was not respelled by [`percentile`], or `None` for other calls.
+pub(crate) fn percentile_refusal(f: &Function, name: &str) -> Option<&'static str> {
+    if !matches!(name, "percentile_cont" | "percentile_disc") {
+        return None;
+    }
+    let args = crate::syntax::plain_args_of(&f.args);
+    let fraction = args
+        .as_deref()
+        .and_then(|a| match a {
+            [p] => p.to_string().parse::<f64>().ok(),
+            _ => None,
+        })
+        .is_some_and(|p| (0.0..=1.0).contains(&p));
+    Some(match f.within_group.as_slice() {
+        [] => "without WITHIN GROUP (ORDER BY x)",
+        [_, _, ..] => "with more than one ORDER BY key",
+        _ if f.over.is_some() => "as a window (OVER)",
+        _ if f.filter.is_some() => "with FILTER",
+        _ if !fraction => "with anything but one fraction from 0 to 1",
+        [order] if order.options.asc == Some(false) => "sorted descending (PERCENTILE_DISC)",
+        _ => "in this form",
+    })
+}
+
 fn rename(f: &mut Function, to: &str) {
     f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new(to))]);
 }

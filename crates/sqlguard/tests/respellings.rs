@@ -132,3 +132,37 @@ fn refused_foreign_calls_name_the_rewrite() {
         assert!(issues[0].message.contains(advice), "{sql}: {issues:#?}");
     }
 }
+
+/// PERCENTILE_CONT/DISC forms that are not respelled say which part could not be (probe Y: each was
+/// "not an allowed function", the reason lost in a generic hint).
+#[test]
+fn percentile_forms_not_respelled_say_why() {
+    let catalog = common::catalog();
+    for (sql, says) in [
+        (
+            "SELECT PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY Age DESC) FROM data",
+            "PERCENTILE_DISC sorted descending",
+        ),
+        (
+            "SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY Age) FILTER (WHERE id > 1) FROM data",
+            "with FILTER",
+        ),
+        (
+            "SELECT PERCENTILE_CONT(1.5) WITHIN GROUP (ORDER BY Age) FROM data",
+            "one fraction from 0 to 1",
+        ),
+        (
+            "SELECT PERCENTILE_CONT(0.5) FROM data",
+            "without WITHIN GROUP",
+        ),
+    ] {
+        let issues = sqlguard::ValidatedQuery::parse(sql, &catalog).expect_err(sql);
+        assert!(
+            issues.len() == 1 && issues[0].message.contains(says),
+            "{sql}: {issues:?}"
+        );
+    }
+    // The plain form runs (respelled).
+    let q = common::ok("SELECT PERCENTILE_CONT(0.25) WITHIN GROUP (ORDER BY Age) AS q FROM data");
+    assert!(q.sql().contains("QUANTILE_CONT"), "{}", q.sql());
+}
