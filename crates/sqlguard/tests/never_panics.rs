@@ -224,6 +224,14 @@ fn pathological_inputs() {
             " + 1".repeat(3_000)
         ),
         format!(
+            "SELECT x.a FROM data x LEFT JOIN data y ON y.a = x.a{}",
+            " AND y.b = x.b".repeat(3_000)
+        ),
+        format!(
+            "SELECT x.a FROM data x JOIN data y ON y.a = x.a{}",
+            " AND y.b = x.b".repeat(3_000)
+        ),
+        format!(
             "SELECT x.a FROM data x JOIN data y USING (a, b, c, d) RIGHT JOIN data z ON z.a = x.a{}",
             " + 1".repeat(3_000)
         ),
