@@ -90,6 +90,15 @@ async fn null_keys_never_pair_in_joins_on_four_or_more_keys() {
             "SELECT COUNT(*) FROM data x JOIN data y ON y.a = x.a AND y.b = x.b AND y.c = x.c AND y.d + 1 = x.e",
             json!([[1]]),
         ),
+        // Semi and anti joins (EXISTS / NOT EXISTS with four keys, as SQLite answers those).
+        (
+            "SELECT COUNT(*) FROM data x LEFT SEMI JOIN data y ON y.a = x.a AND y.b = x.b AND y.c = x.c AND y.d = x.d",
+            json!([[2]]),
+        ),
+        (
+            "SELECT COUNT(*) FROM data x LEFT ANTI JOIN data y ON y.a = x.a AND y.b = x.b AND y.c = x.c AND y.d = x.d",
+            json!([[16]]),
+        ),
     ];
     expect_rows(&engine, &parquet, &catalog, cases).await;
 }

@@ -35,6 +35,28 @@ pub(crate) fn constraint_mut(op: &mut JoinOperator) -> Option<&mut JoinConstrain
     }
 }
 
+/// The ON/USING part of a join, when the operator has one (read only).
+pub(crate) fn constraint(op: &JoinOperator) -> Option<&JoinConstraint> {
+    use JoinOperator as J;
+    match op {
+        J::Join(c)
+        | J::Inner(c)
+        | J::Left(c)
+        | J::LeftOuter(c)
+        | J::Right(c)
+        | J::RightOuter(c)
+        | J::FullOuter(c)
+        | J::CrossJoin(c)
+        | J::Semi(c)
+        | J::LeftSemi(c)
+        | J::RightSemi(c)
+        | J::Anti(c)
+        | J::LeftAnti(c)
+        | J::RightAnti(c) => Some(c),
+        _ => None,
+    }
+}
+
 /// Whether an ON condition mentions any column; `ON 1=1` is a cross join in disguise.
 /// Bounded recursion: past the bound we answer "yes", and the main walk rejects the depth anyway.
 pub(crate) fn mentions_column(e: &Expr) -> bool {
@@ -204,29 +226,12 @@ impl Walker<'_> {
     }
 
     fn join_shape(&mut self, join: &Join, filtered: bool) {
-        use JoinOperator as J;
-        let constraint = match &join.join_operator {
-            J::Join(c)
-            | J::Inner(c)
-            | J::Left(c)
-            | J::LeftOuter(c)
-            | J::Right(c)
-            | J::RightOuter(c)
-            | J::FullOuter(c)
-            | J::CrossJoin(c)
-            | J::Semi(c)
-            | J::LeftSemi(c)
-            | J::RightSemi(c)
-            | J::Anti(c)
-            | J::LeftAnti(c)
-            | J::RightAnti(c) => c,
-            _ => {
-                self.unsupported(
-                    "this join type (APPLY, ASOF, STRAIGHT_JOIN, ARRAY JOIN)",
-                    "use [INNER|LEFT|RIGHT|FULL] JOIN ... ON.",
-                );
-                return;
-            }
+        let Some(constraint) = constraint(&join.join_operator) else {
+            self.unsupported(
+                "this join type (APPLY, ASOF, STRAIGHT_JOIN, ARRAY JOIN)",
+                "use [INNER|LEFT|RIGHT|FULL] JOIN ... ON.",
+            );
+            return;
         };
         let unfiltered = match constraint {
             JoinConstraint::None => true,

@@ -81,13 +81,26 @@ impl Walker<'_> {
                         }));
                         continue;
                     }
-                    J::Join(_) | J::Inner(_) | J::Left(_) | J::LeftOuter(_) => {
-                        (&mut twj.joins[i].relation, sided(false), "LEFT")
-                    }
-                    J::Right(_) | J::RightOuter(_) if i == 0 => {
+                    // A semi or anti join keeps or drops the left rows that find a partner: none is
+                    // found for a NULL key once the joined table has none.
+                    J::Join(_)
+                    | J::Inner(_)
+                    | J::Left(_)
+                    | J::LeftOuter(_)
+                    | J::Semi(_)
+                    | J::LeftSemi(_)
+                    | J::Anti(_)
+                    | J::LeftAnti(_) => (&mut twj.joins[i].relation, sided(false), "LEFT"),
+                    J::Right(_) | J::RightOuter(_) | J::RightSemi(_) | J::RightAnti(_)
+                        if i == 0 =>
+                    {
                         (&mut twj.relation, sided(true), "RIGHT")
                     }
-                    J::Right(_) | J::RightOuter(_) | J::FullOuter(_) => {
+                    J::Right(_)
+                    | J::RightOuter(_)
+                    | J::RightSemi(_)
+                    | J::RightAnti(_)
+                    | J::FullOuter(_) => {
                         self.unsupported(
                             "a FULL JOIN (or a RIGHT JOIN after another join) on four or more keys that may be NULL",
                             "Polars pairs rows whose keys are NULL in such a join. Join on at most three keys, or \
@@ -140,16 +153,10 @@ fn visible_name(factor: &TableFactor) -> Option<String> {
 /// The keys of an equi-join: its `a.x = b.y` pairings, its USING columns, or (NATURAL) the columns both
 /// sides have. `None` when the join pairs by anything else too.
 fn keys_of(op: &JoinOperator, right: &Option<String>, relations: &[Relation]) -> Option<Vec<Key>> {
-    let constraint = match op {
-        JoinOperator::Join(c)
-        | JoinOperator::Inner(c)
-        | JoinOperator::Left(c)
-        | JoinOperator::LeftOuter(c)
-        | JoinOperator::Right(c)
-        | JoinOperator::RightOuter(c)
-        | JoinOperator::FullOuter(c) => c,
-        _ => return None,
-    };
+    if matches!(op, JoinOperator::CrossJoin(_)) {
+        return None;
+    }
+    let constraint = crate::joins::constraint(op)?;
     let both = |name: Ident| Key {
         left: Expr::Identifier(name.clone()),
         right: Expr::Identifier(name),
