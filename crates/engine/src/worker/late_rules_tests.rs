@@ -105,3 +105,53 @@ fn a_late_whole_number_with_spaces_before_it_makes_its_column_text() {
     let text = late_file("a,b", "7,1", "\" 02134\",1");
     assert_eq!(last_of_a(&text), ("str".into(), " 02134".into()));
 }
+
+/// Before: a quoted value over two lines whose second line starts with a zero-padded number
+/// (`"12 Main St\n02134"`) made the integer column `id` text: its line was read as a record.
+#[test]
+fn a_zero_padded_line_inside_a_quoted_value_leaves_an_integer_column_alone() {
+    let text = "id,address\n1,\"12 Main St\n02134\"\n2,\"x\"\n";
+    let (report, frame) = stored_table(text);
+    assert_eq!(types(&report.unwrap()), ["i64", "str"]);
+    let address = frame
+        .unwrap()
+        .column("address")
+        .unwrap()
+        .get(0)
+        .unwrap()
+        .to_string();
+    assert!(address.contains("12 Main St\n02134"), "{address}");
+    // Late, too: past the rows the types are inferred from.
+    let text = late_file("a,b", "1,x", "2,\"line\n007\"");
+    assert_eq!(last_of_a(&text), ("i64".into(), "2".into()));
+}
+
+/// Timing, run by hand (`cargo test -p engine --lib -- --ignored --nocapture candidates_timing`): a wide file
+/// full of candidates (times, dates, decimals below one, zero-padded codes) beside an integer column. Each
+/// candidate's column was counted from its line's start, and `integers` searched for each.
+#[test]
+#[ignore]
+fn candidates_timing() {
+    let row = "09:30,01/02/2024,-0.5,007,".repeat(5);
+    let text: String = std::iter::once(format!(
+        "id,{}\n",
+        (1..=20)
+            .map(|i| format!("c{i}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    ))
+    .chain((0..200_000).map(|i| format!("{i},{}\n", row.trim_end_matches(','))))
+    .collect();
+    let records = text.split_once('\n').unwrap().1.as_bytes();
+    let started = std::time::Instant::now();
+    super::late_zeros::check(records, b',', &[0]).unwrap();
+    let searched = started.elapsed();
+    let started = std::time::Instant::now();
+    let (report, _) = stored_table(&text);
+    assert_eq!(types(&report.unwrap())[0], "i64");
+    println!(
+        "{} MB: late_zeros::check {searched:?}, whole ingest {:?}",
+        text.len() >> 20,
+        started.elapsed()
+    );
+}

@@ -8,7 +8,8 @@
 //! nothing of how they were written. The search compares each byte with its neighbours in blocks that the
 //! compiler vectorises (about 8 GB/s: 60 ms of one core for the 509 MB groupby table, which has no hit); only
 //! a block with a candidate (a field starting `0` and a digit, `+` and a digit, or `-0`) is looked at again,
-//! and only a candidate's own line is read to tell its column.
+//! and only for a candidate that is such a number is the piece walked on (once, see [`Fields`]) to tell its
+//! column.
 
 use std::io;
 
@@ -27,31 +28,71 @@ pub(super) fn check(records: &[u8], delimiter: u8, integers: &[usize]) -> Polars
     if integers.is_empty() {
         return Ok(());
     }
-    let mut text: Vec<usize> = Vec::new();
+    // Looked up once per candidate: a vector, not a search of `integers` (a file of candidates has millions).
+    let width = integers.iter().max().map_or(0, |&i| i + 1);
+    let mut integer = vec![false; width];
+    for &i in integers {
+        integer[i] = true;
+    }
+    let mut left = integers.len();
+    let mut text = vec![false; width];
+    let mut fields = Fields::new(records, delimiter);
     for start in candidates(records, delimiter) {
-        let Some(column) = column_at(records, start, delimiter) else {
+        // Most candidates (`-0.5`, `09:30`, `01/02/2024`) are no such number, told from their first bytes:
+        // their column is not needed.
+        let Some(end) = whole_number_end(records, start, delimiter) else {
             continue;
         };
-        if !integers.contains(&column) || text.contains(&column) {
+        if !changes_as_integer(&String::from_utf8_lossy(&records[start..end])) {
             continue;
         }
-        let end = records[start..]
-            .iter()
-            .position(|&b| b == delimiter || matches!(b, b'\n' | b'\r' | b'"'))
-            .map_or(records.len(), |n| start + n);
-        if changes_as_integer(&String::from_utf8_lossy(&records[start..end])) {
-            text.push(column);
+        let Some(column) = fields.column_at(start) else {
+            continue;
+        };
+        if integer.get(column).copied().unwrap_or(false) && !text[column] {
+            text[column] = true;
+            left -= 1;
+            if left == 0 {
+                break;
+            }
         }
     }
-    if text.is_empty() {
+    if left == integers.len() {
         return Ok(());
     }
-    let types = text.into_iter().map(|i| (i, DataType::String)).collect();
+    let types = (text.iter().enumerate())
+        .filter(|(_, t)| **t)
+        .map(|(i, _)| (i, DataType::String))
+        .collect();
     Err(io::Error::from(LateTypes {
         types,
         dates: Vec::new(),
     })
     .into())
+}
+
+/// The end of the field starting at `start` when it may be a whole number (blanks, signs, digits, blanks,
+/// then the field's end), else `None`, seen as soon as a byte is none of these. Every value
+/// [`changes_as_integer`] takes passes.
+fn whole_number_end(bytes: &[u8], start: usize, delimiter: u8) -> Option<usize> {
+    // A tab is a blank only when it is not the delimiter (a TSV).
+    let blank = |b: u8| (b == b' ' || b == b'\t') && b != delimiter;
+    let over = |mut i: usize, wanted: &dyn Fn(u8) -> bool| {
+        while bytes.get(i).is_some_and(|&b| wanted(b)) {
+            i += 1;
+        }
+        i
+    };
+    let digits = over(over(start, &blank), &|b| b == b'+' || b == b'-');
+    let end = over(digits, &|b| b.is_ascii_digit());
+    if end == digits {
+        return None;
+    }
+    let end = over(end, &blank);
+    match bytes.get(end) {
+        None => Some(end),
+        Some(&b) => (b == delimiter || matches!(b, b'\n' | b'\r' | b'"')).then_some(end),
+    }
 }
 
 /// A whole number that an integer would not give back as written: a leading zero, a `+`, or spaces before
@@ -134,22 +175,67 @@ fn candidates_in(bytes: &[u8], from: usize, to: usize, delimiter: u8) -> Vec<usi
     found
 }
 
-/// The column of the field starting at `start`: the delimiters outside quotes before it on its line. A
-/// candidate inside a quoted value that spans lines may be put in the wrong column; it is then read as text
-/// and checked, which only misses such a value (it never makes a column text on its own).
-fn column_at(bytes: &[u8], start: usize, delimiter: u8) -> Option<usize> {
-    let line = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |n| n + 1);
-    let (mut column, mut quoted) = (0usize, false);
-    for &b in &bytes[line..start] {
-        match b {
-            b'"' => quoted = !quoted,
-            _ if b == delimiter && !quoted => column += 1,
-            _ => {}
+/// The fields of a piece of whole records, walked forward once from its start: the quote state and the field
+/// index are carried from one candidate to the next, so a candidate inside a quoted value that spans lines
+/// (`"12 Main St\n02134"`) is told from a field's start, and no line is read twice. Quotes are told as polars'
+/// parser and Python's csv module tell them: one opens a value only at a field's start (`27" wide` is a
+/// character), and inside a quoted value a doubled one is a quote.
+struct Fields<'a> {
+    bytes: &'a [u8],
+    delimiter: u8,
+    /// Walked up to here.
+    at: usize,
+    column: usize,
+    /// Where the current field starts.
+    field: usize,
+    quoted: bool,
+}
+
+impl<'a> Fields<'a> {
+    fn new(bytes: &'a [u8], delimiter: u8) -> Self {
+        Self {
+            bytes,
+            delimiter,
+            at: 0,
+            column: 0,
+            field: 0,
+            quoted: false,
         }
     }
-    // A field starting with a quote: the candidate is the quote's first character.
-    let opens_quote = start > line && bytes[start - 1] == b'"';
-    (quoted == opens_quote).then_some(column)
+
+    /// The column of the field starting at `start` (at or after the last one asked about), or `None` when
+    /// no field starts there (the candidate is inside a value).
+    fn column_at(&mut self, start: usize) -> Option<usize> {
+        let bytes = &self.bytes[..start];
+        while self.at < start {
+            if self.quoted {
+                // Only a quote ends a quoted value: delimiters and line ends are its characters.
+                match memchr::memchr(b'"', &bytes[self.at..]) {
+                    Some(n) => (self.at, self.quoted) = (self.at + n + 1, false),
+                    None => self.at = start,
+                }
+                continue;
+            }
+            let Some(n) = memchr::memchr3(self.delimiter, b'\n', b'"', &bytes[self.at..]) else {
+                self.at = start;
+                break;
+            };
+            let i = self.at + n;
+            self.at = i + 1;
+            match bytes[i] {
+                // At a field's start, or after its closing quote (a doubled quote), a quote opens.
+                b'"' => self.quoted = i == self.field || self.bytes[self.field] == b'"',
+                b'\n' => (self.column, self.field) = (0, i + 1),
+                _ => (self.column, self.field) = (self.column + 1, i + 1),
+            }
+        }
+        // A field starting with a quote: the candidate is the quote's first character.
+        let starts = match self.quoted {
+            false => start == self.field,
+            true => start == self.field + 1 && self.bytes[self.field] == b'"',
+        };
+        starts.then_some(self.column)
+    }
 }
 
 #[cfg(test)]
@@ -215,5 +301,27 @@ mod tests {
         // Not an integer column: text, a date, a time.
         assert_eq!(made_text("09:30,01/02/2024\n", &[]), Vec::<usize>::new());
         assert_eq!(made_text("a,09:30\n", &[0]), Vec::<usize>::new());
+    }
+
+    /// Before: each candidate's column was counted from its own line's start, so the line of a quoted value
+    /// that spans lines was read as a record: `02134`, the second line of an address, made the integer
+    /// column `id` text, and a real `02` after such a value was missed.
+    #[test]
+    fn a_quoted_value_over_lines_is_one_field() {
+        assert_eq!(
+            made_text("1,\"12 Main St\n02134\"\n2,\"x\"\n", &[0]),
+            Vec::<usize>::new()
+        );
+        assert_eq!(made_text("\"x\n,y\",02\n", &[1]), [1]);
+        assert_eq!(
+            made_text("\"a\"\"\n007\",1\n", &[0, 1]),
+            Vec::<usize>::new()
+        );
+        // A quote inside an unquoted value is a character: it opens nothing.
+        assert_eq!(made_text("27\" wide,1\n2,007\n", &[0, 1]), [1]);
+        assert_eq!(made_text("1,x\n\"2\n007\",3\n", &[0]), Vec::<usize>::new());
+        // In a TSV a tab ends the value.
+        assert!(check(b"1\t007\t5\n", b'\t', &[1]).is_err());
+        assert!(check(b"1\t 5\t5\n", b'\t', &[1]).is_err());
     }
 }
