@@ -6,18 +6,9 @@
 mod common;
 
 use axum::http::StatusCode;
-use serde_json::{Value, json};
-use testkit::post_json;
-use wiremock::{
-    Mock, MockServer, ResponseTemplate,
-    matchers::{body_string_contains, path},
-};
-
-const CSV: &str = "city,sales\nParis,1\nLyon,2\n";
-
-fn codegen(code: &str) -> Value {
-    json!({"code": code, "language": "sql", "summary": "s", "attempts": 1, "model": "m"})
-}
+use common::analyze::*;
+use serde_json::json;
+use wiremock::{Mock, MockServer, ResponseTemplate, matchers::path};
 
 /// A sidecar that answers `code` to codegen and approves it (with `headers` on the verdict).
 async fn sidecar(code: &str, verdict_headers: &[(&str, &str)]) -> MockServer {
@@ -26,35 +17,8 @@ async fn sidecar(code: &str, verdict_headers: &[(&str, &str)]) -> MockServer {
         .respond_with(ResponseTemplate::new(200).set_body_json(codegen(code)))
         .mount(&server)
         .await;
-    let mut verdict =
-        ResponseTemplate::new(200).set_body_json(json!({"is_valid": true, "issues": []}));
-    for (name, value) in verdict_headers {
-        verdict = verdict.insert_header(*name, *value);
-    }
-    Mock::given(path("/ai/validate"))
-        .respond_with(verdict)
-        .mount(&server)
-        .await;
+    mount_approval(&server, verdict_headers).await;
     server
-}
-
-async fn app_with(url: String) -> (common::TestApp, String) {
-    let app = common::TestApp::configured(|config| config.sidecar_url = Some(url));
-    let dataset = app.dataset("sales", CSV).await;
-    let id = dataset["id"].as_str().unwrap().to_owned();
-    (app, id)
-}
-
-async fn ask(app: &common::TestApp, id: &str) -> testkit::Reply {
-    app.send(post_json(
-        &format!("/datasets/{id}/analyze"),
-        r#"{"question": "total?"}"#,
-    ))
-    .await
-}
-
-async fn last_record(app: &common::TestApp, id: &str) -> Value {
-    app.get(&format!("/datasets/{id}/analyses")).await.json()["analyses"][0].clone()
 }
 
 /// 1,200 columns: under 20,000 bytes as the model wrote them, past it once `sales` is quoted.
@@ -78,15 +42,7 @@ async fn sql_the_sidecar_normalised_past_the_size_limit_still_runs() {
 async fn the_audit_trail_and_the_stream_show_the_sql_that_ran() {
     let sidecar_sql = "select CITY from data";
     let sidecar = sidecar(sidecar_sql, &[]).await;
-    let result = json!({"code": sidecar_sql, "language": "sql", "summary": "s", "attempts": 1, "model": "m"});
-    Mock::given(path("/ai/codegen/stream"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("content-type", "text/event-stream")
-                .set_body_string(format!("event: result\ndata: {result}\n\n")),
-        )
-        .mount(&sidecar)
-        .await;
+    mount_stream_result(&sidecar, &codegen(sidecar_sql)).await;
     let (app, id) = app_with(sidecar.uri()).await;
     let reply = ask(&app, &id).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
@@ -96,17 +52,9 @@ async fn the_audit_trail_and_the_stream_show_the_sql_that_ran() {
     assert_eq!(record["code"], ran, "{record}");
     assert_eq!(record["generated_code"], sidecar_sql, "{record}");
 
-    let stream = app
-        .send(post_json(
-            &format!("/datasets/{id}/analyze/stream"),
-            r#"{"question": "total?"}"#,
-        ))
-        .await
-        .text();
-    let done = stream
-        .split("\n\n")
-        .filter_map(|event| event.split_once("data: ").map(|(_, data)| data))
-        .filter_map(|data| serde_json::from_str::<Value>(data).ok())
+    let stream = ask_stream(&app, &id).await;
+    let done = stream_data(&stream, None)
+        .into_iter()
         .find(|data| data["type"] == "done" && data.get("code").is_some())
         .unwrap_or_else(|| panic!("no codegen done event in {stream}"));
     assert_eq!(done["code"], ran, "{done}");
@@ -142,29 +90,10 @@ async fn a_review_that_failed_is_noted_in_the_response_and_the_audit_trail() {
 /// The first round's answer fails in the engine; the repair round's three answers are all rejected.
 #[tokio::test]
 async fn codegen_failed_after_a_repair_round_states_every_answer() {
-    let server = MockServer::start().await;
     let failed = json!({"error": {"code": "codegen_failed", "trace_id": "t", "attempts": 3,
         "message": "the model gave no query that passes validation in 3 answer(s); ...",
         "issues": [{"rule": "table_function", "message": "no"}], "sql": "SELECT * FROM read_csv('x')"}});
-    Mock::given(path("/ai/codegen"))
-        .and(body_string_contains("previous_attempt"))
-        .respond_with(ResponseTemplate::new(422).set_body_json(failed))
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(path("/ai/codegen"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(codegen("SELECT CAST(city AS INTEGER) AS n FROM data")),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(path("/ai/validate"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"is_valid": true, "issues": []})),
-        )
-        .mount(&server)
-        .await;
+    let server = sidecar_repairing_with(422, failed).await;
     let (app, id) = app_with(server.uri()).await;
     let reply = ask(&app, &id).await;
     let (code, message) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);

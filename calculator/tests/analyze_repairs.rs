@@ -4,57 +4,12 @@
 mod common;
 
 use axum::http::StatusCode;
+use common::analyze::*;
 use serde_json::{Value, json};
-use testkit::post_json;
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
     matchers::{body_string_contains, path},
 };
-
-const CSV: &str = "city,sales\nParis,1\nLyon,2\n";
-/// Passes both validators and fails in the engine: `Paris` is no integer.
-const FAILING_SQL: &str = "SELECT CAST(city AS INTEGER) AS n FROM data";
-
-fn codegen(code: &str) -> Value {
-    json!({"code": code, "language": "sql", "summary": "s", "attempts": 1, "model": "m"})
-}
-
-async fn app_with(url: String) -> (common::TestApp, String) {
-    let app = common::TestApp::configured(|config| config.sidecar_url = Some(url));
-    let dataset = app.dataset("sales", CSV).await;
-    let id = dataset["id"].as_str().unwrap().to_owned();
-    (app, id)
-}
-
-async fn ask(app: &common::TestApp, id: &str) -> testkit::Reply {
-    app.send(post_json(
-        &format!("/datasets/{id}/analyze"),
-        r#"{"question": "total?"}"#,
-    ))
-    .await
-}
-
-/// A sidecar whose first answer fails in the engine and whose repair round answers `repair` with `status`.
-async fn sidecar_repairing_with(status: u16, repair: Value) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(path("/ai/codegen"))
-        .and(body_string_contains("previous_attempt"))
-        .respond_with(ResponseTemplate::new(status).set_body_json(repair))
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(path("/ai/codegen"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(codegen(FAILING_SQL)))
-        .mount(&server)
-        .await;
-    Mock::given(path("/ai/validate"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"is_valid": true, "issues": []})),
-        )
-        .mount(&server)
-        .await;
-    server
-}
 
 /// The repair round's answer was cut off at the token limit: the count is every answer's, and the cause and fix
 /// the sidecar named (AI_MAX_TOKENS) stay; it was replaced by the generic "raise AI_MAX_REPAIRS".
@@ -156,33 +111,15 @@ async fn query_failed_after_the_repair_carries_sql_and_attempts() {
         .unwrap_or_else(|| panic!("no sql: {error}"));
     assert!(sql.contains("CAST") && sql.contains("city"), "{sql}");
 
-    let record = app.get(&format!("/datasets/{id}/analyses")).await.json()["analyses"][0].clone();
+    let record = last_record(&app, &id).await;
     assert_eq!(record["error"]["error"]["sql"], sql, "{record}");
     assert_eq!(record["error"]["error"]["attempts"], 2, "{record}");
     assert_eq!(record["code"], sql, "{record}");
 
-    let result = codegen(FAILING_SQL);
-    Mock::given(path("/ai/codegen/stream"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("content-type", "text/event-stream")
-                .set_body_string(format!("event: result\ndata: {result}\n\n")),
-        )
-        .mount(&server)
-        .await;
-    let stream = app
-        .send(post_json(
-            &format!("/datasets/{id}/analyze/stream"),
-            r#"{"question": "total?"}"#,
-        ))
-        .await
-        .text();
-    let last = stream
-        .split("\n\n")
-        .filter(|event| event.starts_with("event: error"))
-        .filter_map(|event| event.split_once("data: ").map(|(_, data)| data))
-        .filter_map(|data| serde_json::from_str::<Value>(data).ok())
-        .last()
+    mount_stream_result(&server, &codegen(FAILING_SQL)).await;
+    let stream = ask_stream(&app, &id).await;
+    let last = stream_data(&stream, Some("error"))
+        .pop()
         .unwrap_or_else(|| panic!("no error event in {stream}"));
     assert_eq!(last["error"]["code"], "query_failed", "{last}");
     assert_eq!(last["error"]["sql"], sql, "{last}");

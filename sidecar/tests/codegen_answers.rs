@@ -172,18 +172,13 @@ async fn a_gemini_stream_cut_off_is_an_error_event_not_a_result() {
         .respond_with(sse(&[cut.to_string()]))
         .mount(&server)
         .await;
-    let reply = send(
-        router(config(gemini(&server))),
-        post("/ai/codegen/stream", &codegen_body()),
-    )
-    .await;
+    let reply = codegen_stream(gemini(&server)).await;
     let events = sse_events(&reply.text());
     assert!(
         events.iter().all(|(name, _)| name != "result"),
         "{events:?}"
     );
-    let (name, data) = events.last().unwrap();
-    assert_eq!(name, "error", "{events:?}");
+    let data = last_error_event(&reply);
     assert_eq!(data["error"]["code"], "llm_unavailable", "{data}");
 }
 

@@ -45,21 +45,16 @@ fn deltas(events: &[(String, Value)], attempt: u64) -> String {
 async fn openai_deltas_repair_then_result() {
     let server = MockServer::start().await;
     let bad = answer("SELECT * FROM read_csv('/etc/passwd')");
-    Mock::given(request_id("trace-1-1"))
-        .respond_with(sse(&openai_chunks(&bad)))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(request_id("trace-1-r1-1"))
-        .respond_with(sse(&openai_chunks(&answer(GOOD_SQL))))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let reply = send(
-        router(config(openai(&server))),
-        post("/ai/codegen/stream", &codegen_body()),
+    mount(
+        &server,
+        request_id("trace-1-1"),
+        sse(&openai_chunks(&bad)),
+        1,
     )
     .await;
+    let good = sse(&openai_chunks(&answer(GOOD_SQL)));
+    mount(&server, request_id("trace-1-r1-1"), good, 1).await;
+    let reply = codegen_stream(openai(&server)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     assert!(
         reply.headers["content-type"]
@@ -117,11 +112,7 @@ async fn gemini_stream_happy_path() {
         .expect(1)
         .mount(&server)
         .await;
-    let reply = send(
-        router(config(gemini(&server))),
-        post("/ai/codegen/stream", &codegen_body()),
-    )
-    .await;
+    let reply = codegen_stream(gemini(&server)).await;
     let events = sse_events(&reply.text());
     assert_eq!(deltas(&events, 1), text);
     let (name, result) = events.last().unwrap();
@@ -138,20 +129,10 @@ async fn in_band_error_becomes_an_error_event() {
         json!({"error": {"message": "CUDA out of memory", "type": "InternalServerError", "code": 500}}).to_string(),
         "[DONE]".to_owned(),
     ];
-    Mock::given(method("POST"))
-        .respond_with(sse(&chunks))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let reply = send(
-        router(config(openai(&server))),
-        post("/ai/codegen/stream", &codegen_body()),
-    )
-    .await;
-    let events = sse_events(&reply.text());
-    assert_eq!(events[0].0, "delta");
-    let (name, error) = events.last().unwrap();
-    assert_eq!(name, "error", "{}", reply.text());
+    mount(&server, method("POST"), sse(&chunks), 1).await;
+    let reply = codegen_stream(openai(&server)).await;
+    assert_eq!(sse_events(&reply.text())[0].0, "delta");
+    let error = last_error_event(&reply);
     assert_eq!(error["error"]["code"], "llm_error");
     assert_eq!(error["error"]["trace_id"], "trace-1");
     assert!(
@@ -169,20 +150,9 @@ async fn an_error_as_the_first_chunk_is_retried_then_unavailable() {
     let openai_error =
         json!({"error": {"message": "engine died early", "type": "InternalServerError", "code": 500}})
             .to_string();
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(sse(&[openai_error.clone(), "[DONE]".to_owned()]))
-        .expect(3) // the first attempt and AI_RETRIES = 2
-        .mount(&server)
-        .await;
-    let reply = send(
-        router(config(openai(&server))),
-        post("/ai/codegen/stream", &codegen_body()),
-    )
-    .await;
-    let events = sse_events(&reply.text());
-    let (name, error) = events.last().unwrap();
-    assert_eq!(name, "error", "{}", reply.text());
+    // The first attempt and AI_RETRIES = 2.
+    let server = llm_answering(sse(&[openai_error, "[DONE]".to_owned()]), 3).await;
+    let error = last_error_event(&codegen_stream(openai(&server)).await);
     assert_eq!(error["error"]["code"], "llm_unavailable", "{error}");
     assert!(
         error["error"]["message"]
@@ -195,43 +165,22 @@ async fn an_error_as_the_first_chunk_is_retried_then_unavailable() {
         json!({"error": {"code": 503, "message": "overloaded early", "status": "UNAVAILABLE"}})
             .to_string();
     let server = MockServer::start().await;
-    Mock::given(request_id("trace-1-1"))
-        .respond_with(sse(&[gemini_error]))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(request_id("trace-1-2"))
-        .respond_with(sse(&[gemini_body(&answer(GOOD_SQL), "STOP").to_string()]))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let reply = send(
-        router(config(gemini(&server))),
-        post("/ai/codegen/stream", &codegen_body()),
-    )
-    .await;
+    mount(&server, request_id("trace-1-1"), sse(&[gemini_error]), 1).await;
+    let whole = gemini_body(&answer(GOOD_SQL), "STOP").to_string();
+    mount(&server, request_id("trace-1-2"), sse(&[whole]), 1).await;
+    let reply = codegen_stream(gemini(&server)).await;
     let events = sse_events(&reply.text());
     assert_eq!(events.last().unwrap().0, "result", "{}", reply.text());
 }
 
 #[tokio::test]
 async fn never_complying_model_ends_with_codegen_failed() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(sse(&openai_chunks(&answer("DELETE FROM data"))))
-        .expect(3)
-        .mount(&server)
-        .await;
-    let reply = send(
-        router(config(openai(&server))),
-        post("/ai/codegen/stream", &codegen_body()),
-    )
-    .await;
+    let server = llm_answering(sse(&openai_chunks(&answer("DELETE FROM data"))), 3).await;
+    let reply = codegen_stream(openai(&server)).await;
     let events = sse_events(&reply.text());
     let repairs = events.iter().filter(|(n, _)| n == "repair").count();
     assert_eq!(repairs, 2, "a repair event per answer fed back");
-    let (name, error) = events.last().unwrap();
-    assert_eq!(name, "error");
+    let error = last_error_event(&reply);
     assert_eq!(error["error"]["code"], "codegen_failed");
     assert_eq!(error["error"]["attempts"], 3);
     assert_eq!(error["error"]["sql"], "DELETE FROM data");

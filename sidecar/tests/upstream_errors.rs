@@ -10,17 +10,26 @@ use testkit::send;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+/// A 429 asking to slow down, without a hint of when to come back.
+fn slow_down() -> ResponseTemplate {
+    ResponseTemplate::new(429).set_body_json(
+        json!({"error": {"message": "slow down", "type": "rate_limit", "code": null}}),
+    )
+}
+
 #[tokio::test]
 async fn refusal_is_422_llm_refused_and_not_repaired() {
     let server = MockServer::start().await;
     let mut body = openai_body("", "stop");
     body["choices"][0]["message"]["content"] = json!(null);
     body["choices"][0]["message"]["refusal"] = json!("I can't help with that.");
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(body))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        method("POST"),
+        ResponseTemplate::new(200).set_body_json(body),
+        1,
+    )
+    .await;
     let reply = codegen_openai(&server).await;
     let (code, message) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(code, "llm_refused");
@@ -32,13 +41,7 @@ async fn rate_limit_is_retried_with_retry_after_then_passed_on() {
     // Honoured: one 429 asking for 1 s, then success.
     let server = MockServer::start().await;
     Mock::given(request_id("trace-1-1"))
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("retry-after", "1")
-                .set_body_json(
-                    json!({"error": {"message": "slow down", "type": "rate_limit", "code": null}}),
-                ),
-        )
+        .respond_with(slow_down().insert_header("retry-after", "1"))
         .mount(&server)
         .await;
     Mock::given(request_id("trace-1-2"))
@@ -56,16 +59,11 @@ async fn rate_limit_is_retried_with_retry_after_then_passed_on() {
 
     // Exhausted quota: not retried, 429 passed on without the provider's Retry-After, which is about its
     // per-minute window: the quota does not come back in 30 s.
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("retry-after", "30")
-                .set_body_json(json!({"error": {"message": "You exceeded your current quota", "type": "insufficient_quota", "code": "insufficient_quota"}})),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+    let quota = json!({"error": {"message": "You exceeded your current quota", "type": "insufficient_quota", "code": "insufficient_quota"}});
+    let exhausted = ResponseTemplate::new(429)
+        .insert_header("retry-after", "30")
+        .set_body_json(quota);
+    let server = llm_answering(exhausted, 1).await;
     let reply = codegen_openai(&server).await;
     assert_eq!(
         reply.error(StatusCode::TOO_MANY_REQUESTS).0,
@@ -100,12 +98,11 @@ async fn server_error_then_success() {
 
 #[tokio::test]
 async fn unauthorized_is_not_retried() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "Unauthorized"})))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let server = llm_answering(
+        ResponseTemplate::new(401).set_body_json(json!({"error": "Unauthorized"})),
+        1,
+    )
+    .await;
     let reply = codegen_openai(&server).await;
     let (code, message) = reply.error(StatusCode::BAD_GATEWAY);
     assert_eq!(code, "llm_error");
@@ -270,12 +267,11 @@ async fn every_error_body_variant_maps_to_a_code() {
 /// README's table: 504 is `llm_timeout`); it was 503 `llm_unavailable`.
 #[tokio::test]
 async fn upstream_gateway_timeout_is_504_llm_timeout() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(504).set_body_string("upstream request timeout"))
-        .expect(3)
-        .mount(&server)
-        .await;
+    let server = llm_answering(
+        ResponseTemplate::new(504).set_body_string("upstream request timeout"),
+        3,
+    )
+    .await;
     let reply = codegen_openai(&server).await;
     let (code, message) = reply.error(StatusCode::GATEWAY_TIMEOUT);
     assert_eq!(code, "llm_timeout");
@@ -286,14 +282,7 @@ async fn upstream_gateway_timeout_is_504_llm_timeout() {
 /// client would have used next, at least 1 s), as the README promises for every rate limit but a daily quota.
 #[tokio::test]
 async fn rate_limit_without_a_hint_still_gets_retry_after() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(429).set_body_json(
-            json!({"error": {"message": "slow down", "type": "rate_limit", "code": null}}),
-        ))
-        .expect(3)
-        .mount(&server)
-        .await;
+    let server = llm_answering(slow_down(), 3).await;
     let reply = codegen_openai(&server).await;
     assert_eq!(
         reply.error(StatusCode::TOO_MANY_REQUESTS).0,
@@ -310,18 +299,8 @@ async fn rate_limit_without_a_hint_still_gets_retry_after() {
     assert!(wait >= 1, "{wait}");
 
     // The provider's own hint is still what is passed on.
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("retry-after", "7")
-                .set_body_json(
-                    json!({"error": {"message": "slow down", "type": "rate_limit", "code": null}}),
-                ),
-        )
-        .expect(1) // 7 s is over the tests' 2 s cap: not waited for, passed on
-        .mount(&server)
-        .await;
+    // 7 s is over the tests' 2 s cap: not waited for, passed on.
+    let server = llm_answering(slow_down().insert_header("retry-after", "7"), 1).await;
     let reply = codegen_openai(&server).await;
     assert_eq!(
         reply.error(StatusCode::TOO_MANY_REQUESTS).0,

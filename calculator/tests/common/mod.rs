@@ -2,6 +2,8 @@
 //! workers (this crate's `calculator` binary in worker mode), uploads, and the shared corpora.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod analyze;
+
 use std::path::{Path, PathBuf};
 
 use axum::{

@@ -4,23 +4,10 @@
 mod common;
 
 use common::*;
-use futures::StreamExt;
-use llm::{LlmError, StreamEvent, build_provider};
+use llm::{LlmError, StreamEvent};
 use serde_json::json;
+use wiremock::MockServer;
 use wiremock::matchers::method;
-use wiremock::{Mock, MockServer};
-
-async fn collect(
-    stream: futures::stream::BoxStream<'static, Result<StreamEvent, LlmError>>,
-) -> Vec<Result<StreamEvent, LlmError>> {
-    stream.collect().await
-}
-
-fn chunk(content: &str, finish: Option<&str>) -> String {
-    json!({"id": "c1", "object": "chat.completion.chunk", "model": "qwen-7b",
-           "choices": [{"index": 0, "delta": {"content": content}, "finish_reason": finish}]})
-    .to_string()
-}
 
 fn openai_early_error() -> String {
     json!({"error": {"message": "engine died early", "type": "InternalServerError", "code": 500}})
@@ -32,25 +19,26 @@ fn gemini_early_error() -> String {
         .to_string()
 }
 
+/// Asserts the stream ended at once with `Unavailable` for `status`, its message carrying `needle`.
+fn assert_only_unavailable(events: &[Result<StreamEvent, LlmError>], status: u16, needle: &str) {
+    assert_eq!(events.len(), 1, "{events:?}");
+    match &events[0] {
+        Err(error @ LlmError::Unavailable { status: got, .. }) => {
+            assert_eq!(*got, Some(status));
+            assert!(error.to_string().contains(needle), "{error}");
+        }
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn openai_error_as_first_chunk_is_retried() {
     let server = MockServer::start().await;
-    Mock::given(request_id("s-1"))
-        .respond_with(sse(&[&openai_early_error(), "[DONE]"]))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(request_id("s-2"))
-        .respond_with(sse(&[&chunk("SELECT 2", Some("stop")), "[DONE]"]))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let events = collect(
-        build_provider(openai_cfg(&server))
-            .unwrap()
-            .chat_stream(plain_request("s")),
-    )
-    .await;
+    let first = sse(&[&openai_early_error(), "[DONE]"]);
+    mount(&server, request_id("s-1"), first, 1).await;
+    let second = sse(&[&chunk("SELECT 2", Some("stop")), "[DONE]"]);
+    mount(&server, request_id("s-2"), second, 1).await;
+    let events = stream_events(openai_cfg(&server), "s").await;
     assert_eq!(events[0], Ok(StreamEvent::Delta("SELECT 2".into())));
     assert!(matches!(&events[1], Ok(StreamEvent::Done(r)) if r.text == "SELECT 2"));
 }
@@ -58,70 +46,26 @@ async fn openai_error_as_first_chunk_is_retried() {
 #[tokio::test]
 async fn openai_error_as_first_chunk_exhausts_retries_as_unavailable() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(sse(&[&openai_early_error(), "[DONE]"]))
-        .expect(3) // first attempt + 2 retries
-        .mount(&server)
-        .await;
-    let events = collect(
-        build_provider(openai_cfg(&server))
-            .unwrap()
-            .chat_stream(plain_request("s")),
-    )
-    .await;
-    assert_eq!(events.len(), 1, "{events:?}");
-    match &events[0] {
-        Err(error @ LlmError::Unavailable { status, .. }) => {
-            assert_eq!(*status, Some(500));
-            assert!(error.to_string().contains("engine died early"), "{error}");
-        }
-        other => panic!("expected Unavailable, got {other:?}"),
-    }
+    let error = sse(&[&openai_early_error(), "[DONE]"]);
+    mount(&server, method("POST"), error, 3).await; // first attempt + 2 retries
+    let events = stream_events(openai_cfg(&server), "s").await;
+    assert_only_unavailable(&events, 500, "engine died early");
 }
 
 #[tokio::test]
 async fn gemini_error_as_only_chunk_is_retried_then_unavailable() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(sse(&[&gemini_early_error()]))
-        .expect(3)
-        .mount(&server)
-        .await;
-    let events = collect(
-        build_provider(gemini_cfg(&server))
-            .unwrap()
-            .chat_stream(plain_request("g")),
-    )
-    .await;
-    assert_eq!(events.len(), 1, "{events:?}");
-    match &events[0] {
-        Err(error @ LlmError::Unavailable { status, .. }) => {
-            assert_eq!(*status, Some(503));
-            assert!(error.to_string().contains("overloaded early"), "{error}");
-        }
-        other => panic!("expected Unavailable, got {other:?}"),
-    }
+    mount(&server, method("POST"), sse(&[&gemini_early_error()]), 3).await;
+    let events = stream_events(gemini_cfg(&server), "g").await;
+    assert_only_unavailable(&events, 503, "overloaded early");
 
     // And a retry that succeeds is used.
     let server = MockServer::start().await;
     let ok = json!({"candidates": [{"content": {"parts": [{"text": "SELECT 1"}]}, "finishReason": "STOP"}]})
         .to_string();
-    Mock::given(request_id("g-1"))
-        .respond_with(sse(&[&gemini_early_error()]))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(request_id("g-2"))
-        .respond_with(sse(&[&ok]))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let events = collect(
-        build_provider(gemini_cfg(&server))
-            .unwrap()
-            .chat_stream(plain_request("g")),
-    )
-    .await;
+    mount(&server, request_id("g-1"), sse(&[&gemini_early_error()]), 1).await;
+    mount(&server, request_id("g-2"), sse(&[&ok]), 1).await;
+    let events = stream_events(gemini_cfg(&server), "g").await;
     assert!(
         matches!(events.last(), Some(Ok(StreamEvent::Done(r))) if r.text == "SELECT 1"),
         "{events:?}"
@@ -134,17 +78,8 @@ async fn a_non_retryable_first_chunk_error_is_not_retried() {
     let bad =
         json!({"error": {"message": "prompt too long", "type": "BadRequestError", "code": 400}})
             .to_string();
-    Mock::given(method("POST"))
-        .respond_with(sse(&[&bad, "[DONE]"]))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let events = collect(
-        build_provider(openai_cfg(&server))
-            .unwrap()
-            .chat_stream(plain_request("s")),
-    )
-    .await;
+    mount(&server, method("POST"), sse(&[&bad, "[DONE]"]), 1).await;
+    let events = stream_events(openai_cfg(&server), "s").await;
     assert!(
         matches!(&events[0], Err(LlmError::Stream(m)) if m.contains("prompt too long")),
         "{events:?}"
@@ -154,21 +89,9 @@ async fn a_non_retryable_first_chunk_error_is_not_retried() {
 #[tokio::test]
 async fn a_retryable_error_after_a_delta_is_a_stream_error_and_not_retried() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(sse(&[
-            &chunk("SELECT", None),
-            &openai_early_error(),
-            "[DONE]",
-        ]))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let events = collect(
-        build_provider(openai_cfg(&server))
-            .unwrap()
-            .chat_stream(plain_request("s")),
-    )
-    .await;
+    let body = sse(&[&chunk("SELECT", None), &openai_early_error(), "[DONE]"]);
+    mount(&server, method("POST"), body, 1).await;
+    let events = stream_events(openai_cfg(&server), "s").await;
     assert_eq!(events.len(), 2, "{events:?}");
     assert!(
         matches!(&events[1], Err(LlmError::Stream(m)) if m.contains("engine died early")),

@@ -3,23 +3,10 @@
 mod common;
 
 use common::*;
-use futures::StreamExt;
-use llm::{LlmError, StreamEvent, build_provider};
+use llm::{LlmError, StreamEvent};
 use serde_json::json;
 use wiremock::matchers::{body_partial_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-async fn collect(
-    stream: futures::stream::BoxStream<'static, Result<StreamEvent, LlmError>>,
-) -> Vec<Result<StreamEvent, LlmError>> {
-    stream.collect().await
-}
-
-fn chunk(content: &str, finish: Option<&str>) -> String {
-    json!({"id": "c1", "object": "chat.completion.chunk", "model": "qwen-7b",
-           "choices": [{"index": 0, "delta": {"content": content}, "finish_reason": finish}]})
-    .to_string()
-}
 
 #[tokio::test]
 async fn openai_stream_happy_path() {
@@ -45,12 +32,7 @@ async fn openai_stream_happy_path() {
         .expect(1)
         .mount(&server)
         .await;
-    let events = collect(
-        build_provider(openai_cfg(&server))
-            .unwrap()
-            .chat_stream(plain_request("s")),
-    )
-    .await;
+    let events = stream_events(openai_cfg(&server), "s").await;
     let events: Vec<StreamEvent> = events.into_iter().map(Result::unwrap).collect();
     assert_eq!(events[0], StreamEvent::Delta("SELECT ".into()));
     assert_eq!(events[1], StreamEvent::Delta("1".into()));
@@ -70,17 +52,10 @@ async fn openai_stream_happy_path() {
 async fn openai_in_band_error_chunk() {
     let server = MockServer::start().await;
     let err = json!({"error": {"object": "error", "message": "CUDA out of memory", "type": "InternalServerError", "param": null, "code": 500}}).to_string();
-    Mock::given(method("POST"))
-        .respond_with(sse(&[&chunk("SELECT", None), &err, "[DONE]"]))
-        .expect(1) // a delta was already forwarded: never retried
-        .mount(&server)
-        .await;
-    let events = collect(
-        build_provider(openai_cfg(&server))
-            .unwrap()
-            .chat_stream(plain_request("s")),
-    )
-    .await;
+    // Called once: a delta was already forwarded, so never retried.
+    let body = sse(&[&chunk("SELECT", None), &err, "[DONE]"]);
+    mount(&server, method("POST"), body, 1).await;
+    let events = stream_events(openai_cfg(&server), "s").await;
     assert_eq!(events.len(), 2);
     assert_eq!(events[0], Ok(StreamEvent::Delta("SELECT".into())));
     assert!(
@@ -101,12 +76,7 @@ async fn openai_stream_truncated() {
         ]))
         .mount(&server)
         .await;
-    let events = collect(
-        build_provider(openai_cfg(&server))
-            .unwrap()
-            .chat_stream(plain_request("s")),
-    )
-    .await;
+    let events = stream_events(openai_cfg(&server), "s").await;
     assert_eq!(
         events.last().unwrap(),
         &Err(LlmError::Truncated {
@@ -118,24 +88,21 @@ async fn openai_stream_truncated() {
 #[tokio::test]
 async fn stream_retried_before_first_event() {
     let server = MockServer::start().await;
-    Mock::given(request_id("s-1"))
-        .respond_with(
-            ResponseTemplate::new(502).set_body_string("<html><body>Bad Gateway</body></html>"),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(request_id("s-2"))
-        .respond_with(sse(&[&chunk("SELECT 2", Some("stop")), "[DONE]"]))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let events = collect(
-        build_provider(openai_cfg(&server))
-            .unwrap()
-            .chat_stream(plain_request("s")),
+    mount(
+        &server,
+        request_id("s-1"),
+        ResponseTemplate::new(502).set_body_string("<html><body>Bad Gateway</body></html>"),
+        1,
     )
     .await;
+    mount(
+        &server,
+        request_id("s-2"),
+        sse(&[&chunk("SELECT 2", Some("stop")), "[DONE]"]),
+        1,
+    )
+    .await;
+    let events = stream_events(openai_cfg(&server), "s").await;
     assert_eq!(events[0], Ok(StreamEvent::Delta("SELECT 2".into())));
     assert!(matches!(&events[1], Ok(StreamEvent::Done(r)) if r.text == "SELECT 2"));
 }
@@ -143,17 +110,14 @@ async fn stream_retried_before_first_event() {
 #[tokio::test]
 async fn stream_error_status_is_reported() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "Unauthorized"})))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let events = collect(
-        build_provider(openai_cfg(&server))
-            .unwrap()
-            .chat_stream(plain_request("s")),
+    mount(
+        &server,
+        method("POST"),
+        ResponseTemplate::new(401).set_body_json(json!({"error": "Unauthorized"})),
+        1,
     )
     .await;
+    let events = stream_events(openai_cfg(&server), "s").await;
     assert_eq!(
         events,
         vec![Err(LlmError::Unauthorized {
@@ -187,12 +151,7 @@ async fn gemini_stream_happy_path() {
         .expect(1)
         .mount(&server)
         .await;
-    let events = collect(
-        build_provider(gemini_cfg(&server))
-            .unwrap()
-            .chat_stream(plain_request("g")),
-    )
-    .await;
+    let events = stream_events(gemini_cfg(&server), "g").await;
     let events: Vec<StreamEvent> = events.into_iter().map(Result::unwrap).collect();
     assert_eq!(
         events[..2],
@@ -221,12 +180,7 @@ async fn gemini_stream_safety_stop() {
         .respond_with(sse(&[&c1, &c2]))
         .mount(&server)
         .await;
-    let events = collect(
-        build_provider(gemini_cfg(&server))
-            .unwrap()
-            .chat_stream(plain_request("g")),
-    )
-    .await;
+    let events = stream_events(gemini_cfg(&server), "g").await;
     assert_eq!(
         events.last().unwrap(),
         &Err(LlmError::Blocked {
@@ -240,17 +194,8 @@ async fn gemini_in_band_error_after_text() {
     let server = MockServer::start().await;
     let c1 = json!({"candidates": [{"content": {"parts": [{"text": "SELECT"}]}}]}).to_string();
     let err = json!({"error": {"code": 500, "message": "Internal error encountered.", "status": "INTERNAL"}}).to_string();
-    Mock::given(method("POST"))
-        .respond_with(sse(&[&c1, &err]))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let events = collect(
-        build_provider(gemini_cfg(&server))
-            .unwrap()
-            .chat_stream(plain_request("g")),
-    )
-    .await;
+    mount(&server, method("POST"), sse(&[&c1, &err]), 1).await;
+    let events = stream_events(gemini_cfg(&server), "g").await;
     assert_eq!(events[0], Ok(StreamEvent::Delta("SELECT".into())));
     assert!(
         matches!(&events[1], Err(LlmError::Stream(m)) if m.contains("Internal error encountered")),
@@ -267,17 +212,8 @@ async fn gemini_stream_cut_off_without_finish_reason_is_an_error() {
     let c1 = json!({"candidates": [{"content": {"role": "model",
         "parts": [{"text": "{\"sql\": \"SELECT city FROM data "}]}}]})
     .to_string();
-    Mock::given(method("POST"))
-        .respond_with(sse(&[&c1]))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let events = collect(
-        build_provider(gemini_cfg(&server))
-            .unwrap()
-            .chat_stream(plain_request("g")),
-    )
-    .await;
+    mount(&server, method("POST"), sse(&[&c1]), 1).await;
+    let events = stream_events(gemini_cfg(&server), "g").await;
     assert_eq!(
         events[0],
         Ok(StreamEvent::Delta(
@@ -299,26 +235,13 @@ async fn a_stream_cut_off_before_anything_was_forwarded_is_retried() {
     // A candidate with no text yet, then the connection closes: nothing reached the caller.
     let empty = json!({"candidates": [{"content": {"role": "model", "parts": [{"text": ""}]}}]})
         .to_string();
-    Mock::given(request_id("g-1"))
-        .respond_with(sse(&[&empty]))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount(&server, request_id("g-1"), sse(&[&empty]), 1).await;
     let whole =
         json!({"candidates": [{"content": {"role": "model", "parts": [{"text": "SELECT 1"}]},
                                        "finishReason": "STOP"}]})
         .to_string();
-    Mock::given(request_id("g-2"))
-        .respond_with(sse(&[&whole]))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let events = collect(
-        build_provider(gemini_cfg(&server))
-            .unwrap()
-            .chat_stream(plain_request("g")),
-    )
-    .await;
+    mount(&server, request_id("g-2"), sse(&[&whole]), 1).await;
+    let events = stream_events(gemini_cfg(&server), "g").await;
     assert_eq!(events[0], Ok(StreamEvent::Delta("SELECT 1".into())));
     assert!(matches!(&events[1], Ok(StreamEvent::Done(r)) if r.text == "SELECT 1"));
 }
@@ -326,17 +249,14 @@ async fn a_stream_cut_off_before_anything_was_forwarded_is_retried() {
 #[tokio::test]
 async fn server_ignoring_stream_flag_still_works() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(openai_ok("SELECT 7")))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let events = collect(
-        build_provider(openai_cfg(&server))
-            .unwrap()
-            .chat_stream(plain_request("s")),
+    mount(
+        &server,
+        method("POST"),
+        ResponseTemplate::new(200).set_body_json(openai_ok("SELECT 7")),
+        1,
     )
     .await;
+    let events = stream_events(openai_cfg(&server), "s").await;
     assert_eq!(events[0], Ok(StreamEvent::Delta("SELECT 7".into())));
     assert!(
         matches!(&events[1], Ok(StreamEvent::Done(r)) if r.text == "SELECT 7" && r.usage.is_some())

@@ -7,7 +7,8 @@ use axum::{Router, body::Body, http::Request};
 use llm::{ProviderConfig, RetryPolicy};
 use serde_json::{Value, json};
 use sidecar::{AppState, Config};
-use wiremock::{MockServer, ResponseTemplate};
+use wiremock::matchers::method;
+use wiremock::{Match, Mock, MockServer, ResponseTemplate};
 
 pub const KEY: &str = "sk-test-SIDECAR-SECRET-42a7";
 
@@ -63,6 +64,37 @@ pub async fn codegen_gemini(server: &MockServer) -> testkit::Reply {
         post("/ai/codegen", &codegen_body()),
     )
     .await
+}
+
+/// `POST /ai/codegen/stream` with the standard question, the LLM `provider`.
+pub async fn codegen_stream(provider: ProviderConfig) -> testkit::Reply {
+    testkit::send(
+        router(config(provider)),
+        post("/ai/codegen/stream", &codegen_body()),
+    )
+    .await
+}
+
+/// Mounts on `server` a mock answering the requests `matcher` matches with `response`, verified (when the
+/// server is dropped) to have been called exactly `times` times.
+pub async fn mount(
+    server: &MockServer,
+    matcher: impl Match + 'static,
+    response: ResponseTemplate,
+    times: u64,
+) {
+    Mock::given(matcher)
+        .respond_with(response)
+        .expect(times)
+        .mount(server)
+        .await;
+}
+
+/// A mock LLM answering every request with `response`, verified to be called exactly `times` times.
+pub async fn llm_answering(response: ResponseTemplate, times: u64) -> MockServer {
+    let server = MockServer::start().await;
+    mount(&server, method("POST"), response, times).await;
+    server
 }
 
 /// The dataset every test asks about (a slice of the Titanic data).
@@ -180,6 +212,14 @@ pub fn sse_events(body: &str) -> Vec<(String, Value)> {
         })
         .collect()
 }
+/// The data of a streamed reply's last event, asserting it is an `error` event.
+pub fn last_error_event(reply: &testkit::Reply) -> Value {
+    let events = sse_events(&reply.text());
+    let (name, data) = events.last().expect("an event");
+    assert_eq!(name, "error", "{}", reply.text());
+    data.clone()
+}
+
 /// Re-exported for the tests that match request ids; not every test binary does.
 #[allow(unused_imports)]
 pub use testkit::request_id;

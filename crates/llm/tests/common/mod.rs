@@ -3,9 +3,13 @@
 
 use std::time::Duration;
 
-use llm::{ChatRequest, Message, ProviderConfig, RetryPolicy};
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use llm::{
+    ChatRequest, LlmError, Message, ProviderConfig, RetryPolicy, StreamEvent, build_provider,
+};
 use serde_json::{Value, json};
-use wiremock::{MockServer, ResponseTemplate};
+use wiremock::{Match, Mock, MockServer, ResponseTemplate};
 
 pub const KEY: &str = "sk-test-SECRET-9f8e7d6c5b4a";
 
@@ -88,6 +92,54 @@ pub fn gemini_finish(text: &str, finish: &str) -> Value {
 pub fn sse(payloads: &[&str]) -> ResponseTemplate {
     let body: String = payloads.iter().map(|p| format!("data: {p}\n\n")).collect();
     ResponseTemplate::new(200).set_body_raw(body, "text/event-stream")
+}
+
+/// An OpenAI-compatible stream chunk carrying `content`, with `finish` as its finish reason.
+pub fn chunk(content: &str, finish: Option<&str>) -> String {
+    json!({"id": "c1", "object": "chat.completion.chunk", "model": "qwen-7b",
+           "choices": [{"index": 0, "delta": {"content": content}, "finish_reason": finish}]})
+    .to_string()
+}
+
+/// Every item of `stream`, in order.
+pub async fn collect(
+    stream: BoxStream<'static, Result<StreamEvent, LlmError>>,
+) -> Vec<Result<StreamEvent, LlmError>> {
+    stream.collect().await
+}
+
+/// The events of streaming [`plain_request`]`(trace)` from the provider `cfg`.
+pub async fn stream_events(cfg: ProviderConfig, trace: &str) -> Vec<Result<StreamEvent, LlmError>> {
+    collect(
+        build_provider(cfg)
+            .unwrap()
+            .chat_stream(plain_request(trace)),
+    )
+    .await
+}
+
+/// The error of [`plain_request`]`(trace)` sent to the provider `cfg` (failing the test if it succeeds).
+pub async fn chat_err(cfg: ProviderConfig, trace: &str) -> LlmError {
+    build_provider(cfg)
+        .unwrap()
+        .chat(plain_request(trace))
+        .await
+        .unwrap_err()
+}
+
+/// Mounts on `server` a mock answering the requests `matcher` matches with `response`, verified (when the
+/// server is dropped) to have been called exactly `times` times.
+pub async fn mount(
+    server: &MockServer,
+    matcher: impl Match + 'static,
+    response: ResponseTemplate,
+    times: u64,
+) {
+    Mock::given(matcher)
+        .respond_with(response)
+        .expect(times)
+        .mount(server)
+        .await;
 }
 
 pub const ANSWER: &str = r#"{"sql":"SELECT COUNT(*) FROM customers","summary":"count"}"#;
