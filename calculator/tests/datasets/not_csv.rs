@@ -159,3 +159,24 @@ async fn csv_media_types_of_every_spelling_are_accepted() {
         );
     }
 }
+
+/// Before: after Excel's `sep=,` line the header was counted from the file's start, and the count ended with
+/// that line (2 fields): a header of 200,000 names went past the limit to polars.
+#[tokio::test]
+async fn a_sep_line_does_not_let_a_wide_header_past_the_limit() {
+    let app = TestApp::new();
+    let names: Vec<String> = (0..200_000).map(|i| format!("c{i}")).collect();
+    let header = names.join(",");
+    for (name, text) in [
+        ("plain", format!("{header}\n")),
+        ("sep", format!("sep=,\n{header}\n")),
+        ("sep_crlf", format!("\u{feff}sep=,\r\n{header}\r\n")),
+    ] {
+        let (code, message) = app
+            .upload_raw(name, text)
+            .await
+            .error(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(code, "ingest_limit_exceeded", "{name}: {message}");
+        assert!(message.contains("at least"), "{name}: {message}");
+    }
+}

@@ -78,7 +78,13 @@ pub(crate) fn ingest(
     // Polars' time and memory grow with the columns (100,000 took 10 s and 2.9 GB for a 0.9 MB file): a
     // file wider than this is refused from its header, before any of that.
     let width = if sniffed.header_cut {
-        sniff::header_width(&mut upload, sniffed.delimiter, MAX_COLUMNS).map_err(unreadable)?
+        sniff::header_width(
+            &mut upload,
+            sniffed.delimiter,
+            sniffed.header_start,
+            MAX_COLUMNS,
+        )
+        .map_err(unreadable)?
     } else {
         sniffed.header.len()
     };

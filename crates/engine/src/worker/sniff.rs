@@ -28,6 +28,8 @@ pub(crate) struct Sniffed {
     pub rows: Vec<Vec<String>>,
     /// The file starts with Excel's `sep=;` line, naming the delimiter: it is not a record.
     pub sep_line: bool,
+    /// Where the header starts in the file: after a byte-order mark and a `sep=;` line.
+    pub header_start: u64,
     /// Numbers are written with a decimal comma (`1,50`), as European spreadsheets export them with `;`
     /// between fields: see [`decimal_comma`].
     pub decimal_comma: bool,
@@ -98,6 +100,8 @@ pub(crate) fn sniff_bytes(sample: &[u8], complete: bool) -> Result<Sniffed, Engi
         Some((delimiter, rest)) => (Some(delimiter), rest),
         None => (None, body),
     };
+    // A copy with newlines has the length of the text it copies: the offset holds in the file.
+    let header_start = (sample.len() - body.len()) as u64;
     let delimiter = named.unwrap_or_else(|| detect_delimiter(body, complete));
     let mut records = parse_records(body, delimiter, complete, utf8);
     // No line end in all the sample: the first record runs past it.
@@ -110,6 +114,7 @@ pub(crate) fn sniff_bytes(sample: &[u8], complete: bool) -> Result<Sniffed, Engi
     Ok(Sniffed {
         decimal_comma: decimal_comma(delimiter, &records),
         sep_line: named.is_some(),
+        header_start,
         delimiter,
         utf8,
         cr_line_ends,
@@ -233,15 +238,18 @@ fn parse_records(body: &[u8], delimiter: u8, complete: bool, utf8: bool) -> Vec<
     records
 }
 
-/// The fields of a header longer than the sample: counted to its end (the first line end outside quotes),
-/// or until there are more than `limit`, so that a header of millions of fields is not read to its end to
-/// be refused.
+/// The fields of a header longer than the sample, which starts at `from` (after a `sep=;` line, whose own
+/// delimiter ended the count at 2 and let any width past): counted to its end (the first line end outside
+/// quotes), or until there are more than `limit`, so that a header of millions of fields is not read to its
+/// end to be refused.
 pub(crate) fn header_width(
     source: &mut super::source::CsvSource,
     delimiter: u8,
+    from: u64,
     limit: usize,
 ) -> std::io::Result<usize> {
-    let (mut fields, mut quoted, mut scanned) = (1, false, 0);
+    let (mut fields, mut quoted) = (1, false);
+    let mut scanned = usize::try_from(from).map_err(std::io::Error::other)?;
     let mut want = 4 * SAMPLE_BYTES as u64;
     loop {
         let available = source.wait_for(want)?;
@@ -322,6 +330,8 @@ mod tests {
             assert_eq!(sniffed.delimiter, delimiter, "{text:?}");
             assert_eq!(sniffed.header, ["a", "b"], "{text:?}");
             assert_eq!(sniffed.rows.len(), 1, "{text:?}");
+            let at = usize::try_from(sniffed.header_start).unwrap();
+            assert_eq!(text[at], b'a', "{text:?}");
         }
         for text in [&b"sep=x\na,b\n"[..], b"sep,b\n1,2\n", b"a,b\nsep=;\n"] {
             assert!(!sniff_bytes(text, true).unwrap().sep_line, "{text:?}");
