@@ -238,10 +238,13 @@ pub(crate) fn ingest(
             let (copy, made) = normalised_copy(csv, returns, sniffed.delimiter)?;
             (transcoded, repairs) = (Some(copy), made);
         } else if returns == Returns::Kept
+            && joined_lines(&text)
             && *lone_returns.get_or_insert_with(|| has_lone_returns(csv))
         {
             // Some line ends with a carriage return alone among others, which polars read as part of a value
             // (a field count off, or a value that breaks its column): before anything is widened for it.
+            // Only these failures look: a routine widening neither reads the file again nor reads a return
+            // inside an unquoted value (`foo\rbar`) as a line end, which it is not without them.
             returns = Returns::Lone;
             let (copy, made) = normalised_copy(csv, returns, sniffed.delimiter)?;
             (transcoded, repairs) = (Some(copy), made);
@@ -285,6 +288,15 @@ fn is_utf8_error(text: &str) -> bool {
     };
     let lower = own.to_lowercase();
     lower.contains("utf-8") || lower.contains("utf8")
+}
+
+/// Whether polars' failure may be two lines read as one across a lone carriage return: more fields than
+/// the header (`3,4\r5,6`; in the rows the types are inferred from, a schema that does not match), or a
+/// value with a return in it that broke its column (`4\r5`).
+fn joined_lines(text: &str) -> bool {
+    text.contains("more fields than")
+        || text.contains("does not match number of columns")
+        || locate::bad_value(text).is_some_and(|(value, _)| value.contains('\r'))
 }
 
 fn is_type_error(text: &str) -> bool {

@@ -322,3 +322,23 @@ fn every_whole_number_stored_as_another_float_is_named() {
     // 2^53 itself is exact: no note.
     assert_eq!(note("id,n\n1,1.5\n2,9007199254740992\n"), "");
 }
+
+/// Before: any failure, a routine late widening too, read the file again for lone carriage returns and then
+/// read them as line ends: a return inside an unquoted value (`foo\rbar`, a row of three fields as polars and
+/// the file's other rows read it) split its row, and one late 2.5 made the upload a 422 ragged row.
+#[test]
+fn a_late_widening_leaves_a_return_inside_a_value_alone() {
+    let text = format!("a,b,c\n1,foo\rbar,5\n{}2,y,2.5\n", "1,x,5\n".repeat(1_000));
+    let (report, frame) = stored_table(&text);
+    let report = report.unwrap();
+    assert_eq!(report.row_count, 1_002);
+    assert_eq!(types(&report), ["i64", "str", "f64"]);
+    let b = frame
+        .unwrap()
+        .column("b")
+        .unwrap()
+        .get(0)
+        .unwrap()
+        .to_string();
+    assert!(b.contains("foo\rbar"), "{b:?}");
+}
