@@ -248,7 +248,10 @@ async fn an_empty_answer_cut_off_is_not_repaired() {
     let (code, message) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(code, "codegen_failed");
     assert_eq!(reply.json()["error"]["attempts"], 1);
-    assert!(message.contains("raise AI_MAX_TOKENS (now 1024)"), "{message}");
+    assert!(
+        message.contains("raise AI_MAX_TOKENS (now 1024)"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
