@@ -13,48 +13,39 @@ use crate::join_conditions::{conjuncts, distinct_from, pairs_columns, pairs_expr
 use crate::scope::Relation;
 use crate::walk::Walker;
 
+/// The ON/USING part of a join operator that has one, by reference or by mutable reference (match
+/// ergonomics bind `c` as the operator is given): one list of the operators for both.
+macro_rules! constraint_of {
+    ($op:expr) => {{
+        use JoinOperator as J;
+        match $op {
+            J::Join(c)
+            | J::Inner(c)
+            | J::Left(c)
+            | J::LeftOuter(c)
+            | J::Right(c)
+            | J::RightOuter(c)
+            | J::FullOuter(c)
+            | J::CrossJoin(c)
+            | J::Semi(c)
+            | J::LeftSemi(c)
+            | J::RightSemi(c)
+            | J::Anti(c)
+            | J::LeftAnti(c)
+            | J::RightAnti(c) => Some(c),
+            _ => None,
+        }
+    }};
+}
+
 /// The ON/USING part of a join, when the operator has one.
 pub(crate) fn constraint_mut(op: &mut JoinOperator) -> Option<&mut JoinConstraint> {
-    use JoinOperator as J;
-    match op {
-        J::Join(c)
-        | J::Inner(c)
-        | J::Left(c)
-        | J::LeftOuter(c)
-        | J::Right(c)
-        | J::RightOuter(c)
-        | J::FullOuter(c)
-        | J::CrossJoin(c)
-        | J::Semi(c)
-        | J::LeftSemi(c)
-        | J::RightSemi(c)
-        | J::Anti(c)
-        | J::LeftAnti(c)
-        | J::RightAnti(c) => Some(c),
-        _ => None,
-    }
+    constraint_of!(op)
 }
 
 /// The ON/USING part of a join, when the operator has one (read only).
 pub(crate) fn constraint(op: &JoinOperator) -> Option<&JoinConstraint> {
-    use JoinOperator as J;
-    match op {
-        J::Join(c)
-        | J::Inner(c)
-        | J::Left(c)
-        | J::LeftOuter(c)
-        | J::Right(c)
-        | J::RightOuter(c)
-        | J::FullOuter(c)
-        | J::CrossJoin(c)
-        | J::Semi(c)
-        | J::LeftSemi(c)
-        | J::RightSemi(c)
-        | J::Anti(c)
-        | J::LeftAnti(c)
-        | J::RightAnti(c) => Some(c),
-        _ => None,
-    }
+    constraint_of!(op)
 }
 
 /// Whether an ON condition mentions any column; `ON 1=1` is a cross join in disguise.

@@ -2,8 +2,10 @@
 //! capture log output, and run a service's binary.
 
 mod binaries;
+mod mocks;
 mod request_id;
 pub use binaries::{first_line_with, isolated, output_within};
+pub use mocks::mount;
 pub use request_id::{RequestId, request_id};
 
 use std::sync::{Arc, Mutex};

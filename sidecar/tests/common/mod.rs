@@ -8,7 +8,7 @@ use llm::{ProviderConfig, RetryPolicy};
 use serde_json::{Value, json};
 use sidecar::{AppState, Config};
 use wiremock::matchers::method;
-use wiremock::{Match, Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
 pub const KEY: &str = "sk-test-SIDECAR-SECRET-42a7";
 
@@ -75,20 +75,9 @@ pub async fn codegen_stream(provider: ProviderConfig) -> testkit::Reply {
     .await
 }
 
-/// Mounts on `server` a mock answering the requests `matcher` matches with `response`, verified (when the
-/// server is dropped) to have been called exactly `times` times.
-pub async fn mount(
-    server: &MockServer,
-    matcher: impl Match + 'static,
-    response: ResponseTemplate,
-    times: u64,
-) {
-    Mock::given(matcher)
-        .respond_with(response)
-        .expect(times)
-        .mount(server)
-        .await;
-}
+// Not every test binary of this crate mounts mocks so.
+#[allow(unused_imports)]
+pub use testkit::mount;
 
 /// A mock LLM answering every request with `response`, verified to be called exactly `times` times.
 pub async fn llm_answering(response: ResponseTemplate, times: u64) -> MockServer {

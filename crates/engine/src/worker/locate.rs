@@ -76,27 +76,39 @@ pub(crate) fn value_line(
     value: &str,
     index: Option<usize>,
 ) -> Option<u64> {
-    let mut reader = reader(path, delimiter)?;
-    let mut record = csv::ByteRecord::new();
-    let mut first = true;
-    while reader.read_byte_record(&mut record).ok()? {
-        if std::mem::take(&mut first) {
-            continue;
-        }
+    let (_, line) = first_record(path, delimiter, |record| {
         let hit = match index {
             Some(i) => record.get(i) == Some(value.as_bytes()),
             None => record.iter().any(|f| f == value.as_bytes()),
         };
-        if hit {
-            return record.position().and_then(|p| line_of(path, p));
-        }
-    }
-    None
+        hit.then_some(())
+    })?;
+    Some(line)
 }
 
 /// The first whole number in column `index` (header skipped) that a 64-bit float does not hold exactly
 /// (past 2^53), and its line.
 pub(crate) fn inexact_integer(path: &Path, delimiter: u8, index: usize) -> Option<(String, u64)> {
+    first_record(path, delimiter, |record| {
+        let field = std::str::from_utf8(record.get(index)?).ok()?.trim();
+        let whole = field.strip_prefix(['+', '-']).unwrap_or(field);
+        if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        // Whole numbers past i128 are not exact either.
+        let exact = field
+            .parse::<i128>()
+            .is_ok_and(|v| (v as f64) as i128 == v && (v as f64).abs() < 1.7e38);
+        (!exact).then(|| field.to_owned())
+    })
+}
+
+/// What `pick` finds in the first record (header skipped) where it finds anything, and that record's line.
+fn first_record<T>(
+    path: &Path,
+    delimiter: u8,
+    mut pick: impl FnMut(&csv::ByteRecord) -> Option<T>,
+) -> Option<(T, u64)> {
     let mut reader = reader(path, delimiter)?;
     let mut record = csv::ByteRecord::new();
     let mut first = true;
@@ -104,21 +116,9 @@ pub(crate) fn inexact_integer(path: &Path, delimiter: u8, index: usize) -> Optio
         if std::mem::take(&mut first) {
             continue;
         }
-        let Some(field) = record.get(index).and_then(|f| std::str::from_utf8(f).ok()) else {
-            continue;
-        };
-        let field = field.trim();
-        let whole = field.strip_prefix(['+', '-']).unwrap_or(field);
-        if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
-            continue;
-        }
-        // Whole numbers past i128 are not exact either.
-        let exact = field
-            .parse::<i128>()
-            .is_ok_and(|v| (v as f64) as i128 == v && (v as f64).abs() < 1.7e38);
-        if !exact {
+        if let Some(found) = pick(&record) {
             let line = record.position().and_then(|p| line_of(path, p))?;
-            return Some((field.to_owned(), line));
+            return Some((found, line));
         }
     }
     None

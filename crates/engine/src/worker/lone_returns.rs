@@ -98,16 +98,9 @@ pub(super) fn has_lone_returns(path: &Path) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::normalise::{Returns, normalised_copy};
+    use super::super::normalise::Returns;
+    use super::super::normalise::tests::copy_with;
     use super::*;
-
-    fn copy_with(bytes: &[u8], returns: Returns) -> (String, super::super::normalise::Repairs) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.csv");
-        std::fs::write(&path, bytes).unwrap();
-        let (copy, repairs) = normalised_copy(&path, returns, b',').unwrap();
-        (std::fs::read_to_string(&copy.0).unwrap(), repairs)
-    }
 
     /// A file of newlines or `\r\n` with a lone return among them: that one is a line end too.
     #[test]

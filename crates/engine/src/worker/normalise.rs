@@ -236,7 +236,7 @@ pub(super) fn sample_text(bytes: &[u8]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     fn copy_of(bytes: &[u8], cr_line_ends: bool) -> (String, Repairs) {
@@ -248,7 +248,9 @@ mod tests {
         copy_with(bytes, returns)
     }
 
-    fn copy_with(bytes: &[u8], returns: Returns) -> (String, Repairs) {
+    /// The normalised copy of `bytes` written to a file, as text, with its repairs (lone_returns' tests
+    /// use it too).
+    pub(in crate::worker) fn copy_with(bytes: &[u8], returns: Returns) -> (String, Repairs) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.csv");
         std::fs::write(&path, bytes).unwrap();

@@ -9,7 +9,7 @@ use llm::{
     ChatRequest, LlmError, Message, ProviderConfig, RetryPolicy, StreamEvent, build_provider,
 };
 use serde_json::{Value, json};
-use wiremock::{Match, Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
 pub const KEY: &str = "sk-test-SECRET-9f8e7d6c5b4a";
 
@@ -127,20 +127,9 @@ pub async fn chat_err(cfg: ProviderConfig, trace: &str) -> LlmError {
         .unwrap_err()
 }
 
-/// Mounts on `server` a mock answering the requests `matcher` matches with `response`, verified (when the
-/// server is dropped) to have been called exactly `times` times.
-pub async fn mount(
-    server: &MockServer,
-    matcher: impl Match + 'static,
-    response: ResponseTemplate,
-    times: u64,
-) {
-    Mock::given(matcher)
-        .respond_with(response)
-        .expect(times)
-        .mount(server)
-        .await;
-}
+// Not every test binary of this crate mounts mocks so.
+#[allow(unused_imports)]
+pub use testkit::mount;
 
 pub const ANSWER: &str = r#"{"sql":"SELECT COUNT(*) FROM customers","summary":"count"}"#;
 
