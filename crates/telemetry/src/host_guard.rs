@@ -67,8 +67,8 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         match refusal(&self.hosts, &request) {
-            Some(response) => GuardFuture::Refused {
-                response: Some(response),
+            Some(refusal) => GuardFuture::Refused {
+                refusal: Some(refusal),
             },
             None => GuardFuture::Passed {
                 inner: self.inner.call(request),
@@ -77,11 +77,21 @@ where
     }
 }
 
+/// Why a request was refused: the error body is rendered only when the guard's future is polled. `call` runs
+/// before the request layer's scope is entered when the guard wraps the whole router (`crate::served`), so a
+/// body rendered there had an empty `trace_id`; polled, the future is inside that scope.
+#[derive(Debug)]
+pub struct Refusal {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
 pin_project_lite::pin_project! {
     /// The inner service's future, or the guard's answer.
     #[project = GuardProjection]
     pub enum GuardFuture<F> {
-        Refused { response: Option<Response> },
+        Refused { refusal: Option<Refusal> },
         Passed { #[pin] inner: F },
     }
 }
@@ -94,8 +104,13 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project() {
-            GuardProjection::Refused { response } => {
-                Poll::Ready(Ok(response.take().expect("polled after completion")))
+            GuardProjection::Refused { refusal } => {
+                let Refusal {
+                    status,
+                    code,
+                    message,
+                } = refusal.take().expect("polled after completion");
+                Poll::Ready(Ok(error_response(status, code, message)))
             }
             GuardProjection::Passed { inner } => inner.poll(cx),
         }
@@ -103,11 +118,11 @@ where
 }
 
 /// The guard's answer to `request`, or `None` to let it through.
-fn refusal<B>(hosts: &AllowedHosts, request: &Request<B>) -> Option<Response> {
+fn refusal<B>(hosts: &AllowedHosts, request: &Request<B>) -> Option<Refusal> {
     let headers = request.headers();
     // RFC 9112 §3.2: two Host headers are a bad request (a proxy and the server could each read another).
     if headers.get_all(header::HOST).iter().nth(1).is_some() {
-        return Some(error_response(
+        return Some(Refusal::new(
             StatusCode::BAD_REQUEST,
             "bad_request",
             "the request has more than one Host header".to_owned(),
@@ -118,7 +133,7 @@ fn refusal<B>(hosts: &AllowedHosts, request: &Request<B>) -> Option<Response> {
     if let Some(target) = request.uri().authority()
         && host_and_port(target.as_str()).is_none_or(|(host, _)| !hosts.allows(&host))
     {
-        return Some(error_response(
+        return Some(Refusal::new(
             StatusCode::MISDIRECTED_REQUEST,
             "host_not_allowed",
             format!(
@@ -140,7 +155,7 @@ fn refusal<B>(hosts: &AllowedHosts, request: &Request<B>) -> Option<Response> {
             None => hosts.is_any(),
         };
         if !allowed {
-            return Some(error_response(
+            return Some(Refusal::new(
                 StatusCode::MISDIRECTED_REQUEST,
                 "host_not_allowed",
                 format!(
@@ -176,7 +191,7 @@ fn refusal<B>(hosts: &AllowedHosts, request: &Request<B>) -> Option<Response> {
         || "another site".to_owned(),
         |o| format!("`{}`", quoted(&String::from_utf8_lossy(o))),
     );
-    Some(error_response(
+    Some(Refusal::new(
         StatusCode::FORBIDDEN,
         "cross_origin_refused",
         format!(
@@ -185,6 +200,16 @@ fn refusal<B>(hosts: &AllowedHosts, request: &Request<B>) -> Option<Response> {
             request.method()
         ),
     ))
+}
+
+impl Refusal {
+    fn new(status: StatusCode, code: &'static str, message: String) -> Self {
+        Self {
+            status,
+            code,
+            message,
+        }
+    }
 }
 
 /// Whether an `Origin` header (`http://localhost:8000`) names the request's own host and port. An opaque

@@ -244,3 +244,68 @@ async fn two_hosts_or_a_foreign_target_are_refused() {
         StatusCode::OK
     );
 }
+
+/// Around the whole router (`served`, as both servers run it) the guard is called before the request layer's
+/// scope is entered: its error bodies carried `"trace_id": ""` while the header had the id.
+#[tokio::test]
+async fn refusals_of_the_served_router_carry_the_trace_id_in_the_body() {
+    let routes = Router::new().route("/datasets", any(|| async { "stored" }));
+    type Headers = &'static [(&'static str, &'static str)];
+    let cases: [(&str, Headers, StatusCode, &str); 3] = [
+        (
+            "GET",
+            &[("host", "evil.example")],
+            StatusCode::MISDIRECTED_REQUEST,
+            "host_not_allowed",
+        ),
+        (
+            "POST",
+            &[
+                ("host", "localhost:8000"),
+                ("origin", "http://evil.example"),
+            ],
+            StatusCode::FORBIDDEN,
+            "cross_origin_refused",
+        ),
+        (
+            "GET",
+            &[("host", "localhost"), ("host", "evil.example")],
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+    ];
+    for (method, headers, status, expected) in cases {
+        for caller_id in [Some("t1"), None] {
+            let mut request = Request::builder().method(method).uri("/datasets");
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            if let Some(id) = caller_id {
+                request = request.header("x-trace-id", id);
+            }
+            let served = telemetry::served(routes.clone(), 1024, loopback());
+            let response = tower::ServiceExt::oneshot(served, request.body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(response.status(), status, "{method} {headers:?}");
+            let header = response.headers()["x-trace-id"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(body["error"]["code"], expected);
+            assert!(!header.is_empty());
+            if let Some(id) = caller_id {
+                assert_eq!(header, id);
+            }
+            assert_eq!(
+                body["error"]["trace_id"],
+                header.as_str(),
+                "{method} {headers:?}"
+            );
+        }
+    }
+}
