@@ -49,7 +49,7 @@ pub async fn create(
             (receiving.await, arriving)
         }
     };
-    let received = match received {
+    let received = match received.and_then(|received| one_name(name.as_deref(), received)) {
         Ok(received) if received.bytes > 0 => received,
         failed => {
             if let Some(arriving) = arriving {
@@ -84,6 +84,17 @@ pub async fn create(
         "upload stored"
     );
     Ok(published)
+}
+
+/// Refuses a name given twice, differently: in the query string and in the form. Which one the client meant
+/// cannot be told, and keeping one without a word would label the dataset wrongly.
+fn one_name(query: Option<&str>, received: Received) -> Result<Received, AppError> {
+    match (query, received.name.as_deref()) {
+        (Some(query), Some(form)) if query != form => Err(AppError::InvalidInput(format!(
+            "the dataset's name is given twice, `?name={query}` and the form field `name` ({form:?}); send one"
+        ))),
+        _ => Ok(received),
+    }
 }
 
 fn describe(

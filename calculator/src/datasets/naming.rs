@@ -136,6 +136,25 @@ pub fn clean_file_name(raw: &str) -> Option<String> {
     (!cleaned.is_empty() && cleaned != "." && cleaned != "..").then(|| cleaned.to_owned())
 }
 
+/// The file name of an RFC 5987 `filename*=UTF-8''caf%C3%A9.csv` parameter in a Content-Disposition header,
+/// which RFC 6266 says wins over `filename`: browsers and curl send plain `filename`, but other clients (Python's
+/// `requests` for non-ASCII names, .NET) send only this one. Other charsets than UTF-8 are not read.
+pub fn extended_file_name(disposition: &str) -> Option<String> {
+    let value = disposition.split(';').find_map(|param| {
+        let (key, value) = param.split_once('=')?;
+        key.trim()
+            .eq_ignore_ascii_case("filename*")
+            .then(|| value.trim().trim_matches('"'))
+    })?;
+    let mut parts = value.splitn(3, '\'');
+    let (charset, _language, encoded) = (parts.next()?, parts.next()?, parts.next()?);
+    if !charset.eq_ignore_ascii_case("utf-8") {
+        return None;
+    }
+    let decoded = percent_encoding::percent_decode_str(encoded).decode_utf8().ok()?;
+    clean_file_name(&decoded)
+}
+
 /// The display name when none was given: the file name without its extension, else `dataset`.
 pub fn default_name(file_name: Option<&str>) -> String {
     file_name
@@ -149,9 +168,12 @@ pub fn default_name(file_name: Option<&str>) -> String {
 
 /// The SQL name a dataset answers to besides `data`: `[a-z0-9_]`, not starting with a digit, not a
 /// reserved word, at most 63 characters. `My Sales (2024).csv` → `my_sales_2024`.
+///
+/// Letters of other scripts are spelled in ASCII first (`café` → `cafe`, `продажи` → `prodazhi`): dropping
+/// them left `caf`, or `dataset` for a name in Cyrillic, which nobody would guess to write in SQL.
 pub fn table_name_for(name: &str) -> String {
     let mut out = String::new();
-    for c in name.chars().flat_map(char::to_lowercase) {
+    for c in deunicode::deunicode(name).chars().flat_map(char::to_lowercase) {
         if c.is_ascii_alphanumeric() {
             out.push(c);
         } else if !out.ends_with('_') {
@@ -196,9 +218,12 @@ mod tests {
             // Not reserved in PostgreSQL, and the parser takes them as table names.
             ("show", "show"),
             ("Year", "year"),
-            ("données-brutes", "donn_es_brutes"),
+            ("données-brutes", "donnees_brutes"),
             ("___", "dataset"),
-            ("Ünïcödé", "n_c_d"),
+            ("Ünïcödé", "unicode"),
+            ("café", "cafe"),
+            ("продажи", "prodazhi"),
+            ("売上", "mai_shang"),
             ("data", "data"),
             ("a--b..c", "a_b_c"),
         ] {
@@ -261,5 +286,23 @@ mod tests {
         assert_eq!(default_name(Some(".csv")), ".csv");
         assert_eq!(default_name(Some("noext")), "noext");
         assert_eq!(default_name(None), "dataset");
+    }
+
+    #[test]
+    fn extended_file_names_are_read() {
+        let read = extended_file_name;
+        assert_eq!(
+            read("form-data; name=\"file\"; filename*=UTF-8''caf%C3%A9%20%E2%98%95.csv").as_deref(),
+            Some("café ☕.csv")
+        );
+        assert_eq!(
+            read("form-data; name=\"file\"; filename=\"x.csv\"; FILENAME*=utf-8'en'..%2F..%2Fa.csv")
+                .as_deref(),
+            Some("a.csv")
+        );
+        assert_eq!(read("form-data; name=\"file\"; filename=\"x.csv\""), None);
+        assert_eq!(read("form-data; filename*=ISO-8859-1''caf%E9.csv"), None);
+        assert_eq!(read("form-data; filename*=UTF-8''%FF.csv"), None);
+        assert_eq!(read("form-data; filename*=garbage"), None);
     }
 }

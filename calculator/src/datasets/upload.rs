@@ -11,7 +11,7 @@ use axum::{
 use futures::{Stream, StreamExt};
 use tokio::io::{AsyncWriteExt, BufWriter};
 
-use super::naming::{clean_file_name, parse_name};
+use super::naming::{clean_file_name, extended_file_name, parse_name};
 use crate::AppError;
 
 /// Media types accepted as a raw CSV body (spreadsheets and browsers label CSV files in all these ways).
@@ -131,7 +131,12 @@ async fn receive_multipart(
                         "multipart field `file` appears twice; upload one CSV per request".into(),
                     ));
                 }
-                let file_name = field.file_name().and_then(clean_file_name);
+                let extended = field
+                    .headers()
+                    .get(axum::http::header::CONTENT_DISPOSITION)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(extended_file_name);
+                let file_name = extended.or_else(|| field.file_name().and_then(clean_file_name));
                 let (bytes, content_hash) = save(field, dest, limits)
                     .await
                     .map_err(|e| e.into_app_error(limits, multipart_error))?;

@@ -151,6 +151,48 @@ async fn names_come_from_the_form_field_the_query_string_or_the_file_name() {
 }
 
 #[tokio::test]
+async fn a_name_given_twice_differently_is_refused_and_nothing_is_kept() {
+    let app = TestApp::new();
+    let form = [
+        Part::text("name", "from the form"),
+        Part::file("file", "q3.csv", b"x\n1\n"),
+    ];
+    let reply = app.upload_form("/datasets?name=from%20the%20query", &form).await;
+    let (code, message) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code, "invalid_input");
+    assert!(
+        message.contains("from the query") && message.contains("from the form"),
+        "{message}"
+    );
+    assert!(app.listed_ids().await.is_empty());
+
+    let reply = app.upload_form("/datasets?name=from%20the%20form", &form).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "the same name twice is one name");
+    assert_eq!(reply.json()["name"], "from the form");
+}
+
+#[tokio::test]
+async fn an_rfc_5987_file_name_is_read_and_names_the_table() {
+    let app = TestApp::new();
+    // What Python's `requests` sends for a non-ASCII file name: only `filename*`.
+    let body = "--B\r\nContent-Disposition: form-data; name=\"file\"; filename*=UTF-8''caf%C3%A9.csv\r\n\
+                Content-Type: text/csv\r\n\r\nx\n1\n\r\n--B--\r\n";
+    let request = Request::post("/datasets")
+        .header("content-type", "multipart/form-data; boundary=B")
+        .body(Body::from(body))
+        .unwrap();
+    let reply = app.send(request).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    let dataset = reply.json();
+    assert_eq!(dataset["file_name"], "café.csv");
+    assert_eq!(dataset["name"], "café");
+    assert_eq!(dataset["table_name"], "cafe");
+    let id = dataset["id"].as_str().unwrap();
+    let reply = app.query(id, "SELECT SUM(x) AS s FROM cafe").await;
+    assert_eq!(reply.json()["rows"], json!([[1]]), "{}", reply.text());
+}
+
+#[tokio::test]
 async fn the_list_is_newest_first_and_survives_a_restart() {
     let app = TestApp::new();
     let mut ids = Vec::new();
