@@ -1,4 +1,7 @@
-//! Cross-cutting HTTP behaviour: trace ids, 404/405/413 bodies, health, OpenAPI and the offline docs page.
+//! Cross-cutting HTTP behaviour: trace ids, 404/405/413 bodies, JSON bodies that are not objects, health,
+//! OpenAPI and the offline docs page.
+
+mod common;
 
 use axum::{
     body::Body,
@@ -188,4 +191,48 @@ async fn docs_page_is_served_offline() {
     }
     let initializer = send(router(), get("/docs/swagger-initializer.js")).await;
     assert!(String::from_utf8_lossy(&initializer.body).contains("/openapi.json"));
+}
+
+/// serde read a JSON array as a struct's fields in order: `POST /add` with `[1, 2]` answered 3. Every JSON
+/// route takes an object only, and says which fields it has.
+#[tokio::test]
+async fn a_json_body_that_is_not_an_object_is_invalid_input_naming_the_fields() {
+    let app = common::TestApp::new();
+    let dataset = app.dataset("sales", "city,sales\nParis,1\n").await;
+    let id = dataset["id"].as_str().unwrap();
+    for (uri, body, fields) in [
+        ("/add".to_owned(), "[1, 2]", "`a`, `b`"),
+        ("/subtract".to_owned(), "[1, 2]", "`a`, `b`"),
+        (
+            "/calculate".to_owned(),
+            r#"["add", 1, 2]"#,
+            "`op`, `a`, `b`",
+        ),
+        ("/chart".to_owned(), "[[1, 2, 3]]", "`values`, "),
+        (
+            format!("/datasets/{id}/query"),
+            r#"["SELECT COUNT(*) FROM data"]"#,
+            "`sql`, `limit`",
+        ),
+        (
+            format!("/datasets/{id}/analyze"),
+            r#"["how many?"]"#,
+            "`question`",
+        ),
+        (
+            format!("/datasets/{id}/analyze/stream"),
+            r#"["how many?"]"#,
+            "`question`",
+        ),
+        ("/add".to_owned(), "3", "`a`, `b`"),
+    ] {
+        let reply = app.send(post_json(&uri, body)).await;
+        let (code, message) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(code, "invalid_input", "{uri} {body}");
+        assert!(
+            message.starts_with("the body must be a JSON object with the fields ")
+                && message.contains(fields),
+            "{uri} {body}: {message}"
+        );
+    }
 }

@@ -13,7 +13,7 @@ use crate::{
     body_deadline::{BODY_TIMEOUT, BodyTimedOut, Deadline},
     content_encoding::{content_encoding, encoded_body_message},
     errors::error_response,
-    json_errors,
+    json_errors, object_body,
     scope::current_body_limit,
 };
 
@@ -213,11 +213,19 @@ impl<'a> BodySource<'a> {
 }
 
 /// Parses a JSON body: a syntax error is 400 `malformed_json`, a value of the wrong shape 422 `invalid_input`
-/// naming the field.
+/// naming the field, and for a struct any top-level value but an object (an array was read as its fields in
+/// order) 422 `invalid_input` naming the fields.
 fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Rejection> {
     // A UTF-8 byte-order mark is no part of the JSON; RFC 8259 lets a parser ignore it, and Windows tools
     // write one.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Some(message) = object_body::not_an_object::<T>(bytes) {
+        return Err(Rejection::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            message,
+        ));
+    }
     // The common case, a well-formed body, parses without tracking the path; only a body that fails is
     // parsed again with serde_path_to_error to name the field (same input, same error).
     if let Ok(value) = serde_json::from_slice(bytes) {

@@ -12,6 +12,7 @@ mod format;
 mod host_guard;
 mod json_errors;
 mod logging;
+mod object_body;
 mod outgoing;
 mod scope;
 mod trace_id;

@@ -121,3 +121,37 @@ async fn a_compressed_body_is_unsupported_naming_the_encoding() {
         .unwrap();
     assert_eq!(send(router(), request).await.text(), "none 3");
 }
+
+/// serde's derived structs also read an array as their fields in order: `[null, 3]` drew "none 3". A struct's
+/// body is an object, and anything else is refused naming its fields; a handler that takes any JSON value
+/// still takes an array.
+#[tokio::test]
+async fn a_body_that_is_not_an_object_is_refused_naming_the_fields() {
+    for body in [
+        "[null, 3]",
+        "[\"bar\", 3]",
+        "\u{feff}[null, 3]",
+        "3",
+        "\"bar\"",
+        "null",
+    ] {
+        let reply = draw_with(body.as_bytes()).await;
+        let (code, message) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(code, "invalid_input", "{body}");
+        assert!(
+            message.starts_with(
+                "the body must be a JSON object with the fields `shape`, `size`, not "
+            ),
+            "{body}: {message}"
+        );
+    }
+    let reply = draw_with(b"[null, 3").await;
+    assert_eq!(reply.error(StatusCode::BAD_REQUEST).0, "malformed_json");
+    let echo = telemetry::instrument(Router::new().route(
+        "/echo",
+        post(|ApiJson(value): ApiJson<serde_json::Value>| async move { ApiJson(value) }),
+    ));
+    let reply = send(echo, post_json("/echo", "[1, 2]")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.json(), serde_json::json!([1, 2]));
+}
