@@ -173,19 +173,27 @@ pub(super) fn convert_in_pieces(
 }
 
 /// The first piece without its byte-order mark, Excel's `sep=` line and, when the file has one, its header
-/// record: the first line that is not blank, as the sniffer and polars' inference take it.
+/// record: the first line that is not blank (after the `sep=` line too), as the sniffer and polars'
+/// inference take it.
 fn after_preamble<'a>(piece: &'a [u8], reading: &Reading) -> &'a [u8] {
-    let mut body = piece.strip_prefix(BOM).unwrap_or(piece);
-    while let Some(rest) = body
-        .strip_prefix(b"\n")
-        .or_else(|| body.strip_prefix(b"\r\n"))
-    {
-        body = rest;
+    let blank_lines_skipped = |mut body: &'a [u8]| {
+        while let Some(rest) = body
+            .strip_prefix(b"\n")
+            .or_else(|| body.strip_prefix(b"\r\n"))
+        {
+            body = rest;
+        }
+        body
+    };
+    let record_skipped =
+        |body: &'a [u8]| &body[nth_record_end(body, reading.delimiter, 1).unwrap_or(body.len())..];
+    let mut body = blank_lines_skipped(piece.strip_prefix(BOM).unwrap_or(piece));
+    if reading.sep_line {
+        body = blank_lines_skipped(record_skipped(body));
     }
-    let records = usize::from(reading.sep_line) + usize::from(reading.has_header);
-    match records {
-        0 => body,
-        n => &body[nth_record_end(body, reading.delimiter, n).unwrap_or(body.len())..],
+    match reading.has_header {
+        true => record_skipped(body),
+        false => body,
     }
 }
 

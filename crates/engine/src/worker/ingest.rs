@@ -319,8 +319,8 @@ fn scan(plan: &Plan<'_>, path: &Path) -> PolarsResult<LazyFrame> {
         .with_separator(plan.sniffed.delimiter)
         .with_decimal_comma(plan.sniffed.decimal_comma)
         .with_has_header(plan.has_header)
-        // Excel's `sep=;` line (see `sniff::excel_separator`).
-        .with_skip_rows(usize::from(plan.sniffed.sep_line))
+        // Excel's `sep=;` line and the blank lines after it (see `sniff::excel_separator`).
+        .with_skip_lines(plan.sniffed.skip_lines)
         .with_try_parse_dates(true)
         .with_glob(false)
         .with_missing_is_null(true)

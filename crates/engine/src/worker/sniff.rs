@@ -28,6 +28,8 @@ pub(crate) struct Sniffed {
     pub rows: Vec<Vec<String>>,
     /// The file starts with Excel's `sep=;` line, naming the delimiter: it is not a record.
     pub sep_line: bool,
+    /// Lines before the header that are no records: the `sep=;` line and the blank lines after it.
+    pub skip_lines: usize,
     /// Where the header starts in the file: after a byte-order mark and a `sep=;` line.
     pub header_start: u64,
     /// Numbers are written with a decimal comma (`1,50`), as European spreadsheets export them with `;`
@@ -96,9 +98,20 @@ pub(crate) fn sniff_bytes(sample: &[u8], complete: bool) -> Result<Sniffed, Engi
         Err(e) => e.error_len().is_none() && !complete,
     };
     // Excel's first line `sep=;` names the delimiter (Excel writes it for a CSV to open split in any locale).
-    let (named, body) = match excel_separator(body) {
+    let (named, body) = match excel_separator(body, complete) {
         Some((delimiter, rest)) => (Some(delimiter), rest),
         None => (None, body),
+    };
+    // Nothing after it: no header for the dataset's columns (polars made a dataset of none, or of one).
+    if let Some(delimiter) = named
+        && body.iter().all(u8::is_ascii_whitespace)
+    {
+        return Err(only_a_sep_line(delimiter));
+    }
+    // Blank lines after it are no header: polars took the first for a header of one column.
+    let (body, skip_lines) = match named {
+        Some(_) => blank_lines_skipped(body),
+        None => (body, 0),
     };
     // A copy with newlines has the length of the text it copies: the offset holds in the file.
     let header_start = (sample.len() - body.len()) as u64;
@@ -114,6 +127,7 @@ pub(crate) fn sniff_bytes(sample: &[u8], complete: bool) -> Result<Sniffed, Engi
     Ok(Sniffed {
         decimal_comma: decimal_comma(delimiter, &records),
         sep_line: named.is_some(),
+        skip_lines: skip_lines + usize::from(named.is_some()),
         header_start,
         delimiter,
         utf8,
@@ -125,9 +139,14 @@ pub(crate) fn sniff_bytes(sample: &[u8], complete: bool) -> Result<Sniffed, Engi
 }
 
 /// The delimiter named by an Excel `sep=X` first line (`X` one of the candidates, or `\t` written out), and
-/// the text after that line.
-fn excel_separator(body: &[u8]) -> Option<(u8, &[u8])> {
-    let end = memchr::memchr(b'\n', body)?;
+/// the text after that line. `complete`: the sample is the whole file, whose last line needs no line end
+/// (a file of `sep=;` alone).
+fn excel_separator(body: &[u8], complete: bool) -> Option<(u8, &[u8])> {
+    let end = match memchr::memchr(b'\n', body) {
+        Some(end) => end,
+        None if complete => body.len(),
+        None => return None,
+    };
     let line = body[..end].strip_suffix(b"\r").unwrap_or(&body[..end]);
     let named = line.strip_prefix(b"sep=")?;
     let delimiter = match named {
@@ -135,7 +154,34 @@ fn excel_separator(body: &[u8]) -> Option<(u8, &[u8])> {
         [one] if DELIMITERS.contains(one) => *one,
         _ => return None,
     };
-    Some((delimiter, &body[end + 1..]))
+    Some((delimiter, body.get(end + 1..).unwrap_or_default()))
+}
+
+/// `body` after its blank lines (`\r\n` ones too), and how many there were.
+fn blank_lines_skipped(mut body: &[u8]) -> (&[u8], usize) {
+    let mut lines = 0;
+    while let Some(rest) = body
+        .strip_prefix(b"\n")
+        .or_else(|| body.strip_prefix(b"\r\n"))
+    {
+        (body, lines) = (rest, lines + 1);
+    }
+    (body, lines)
+}
+
+/// The refusal of a file that holds Excel's `sep=X` line and nothing else.
+fn only_a_sep_line(delimiter: u8) -> EngineError {
+    let named = match delimiter {
+        b'\t' => "\\t".to_owned(),
+        other => char::from(other).to_string(),
+    };
+    EngineError::Csv {
+        message: format!(
+            "the file holds only Excel's `sep={named}` line, which names the delimiter, and no header row or \
+             rows after it; upload a CSV with a header row and at least one column"
+        ),
+        line: None,
+    }
 }
 
 /// Whether the lines of `sample` end with a carriage return alone: outside quotes, such a return and no
