@@ -7,6 +7,7 @@ pub mod config;
 pub mod data_dir_lock;
 pub mod datasets;
 pub mod error;
+mod metrics;
 mod openapi;
 pub mod query;
 mod routes;

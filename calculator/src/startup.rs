@@ -34,6 +34,8 @@ pub struct Services {
     pub engine: engine::Engine,
     /// The sidecar client, the audit trail and the sample-row cache of analyze.
     pub analyses: crate::analyze::Analyses,
+    /// What `GET /metrics` serves.
+    pub metrics: telemetry::Metrics,
 }
 
 impl AppState {
@@ -49,12 +51,14 @@ impl AppState {
         let datasets = crate::datasets::Store::open(&config.data_dir)?;
         let engine = engine::Engine::new(config.engine.clone());
         let analyses = crate::analyze::Analyses::open(&config)?;
+        let metrics = crate::metrics::metrics(&datasets);
         Ok(Self(Arc::new(Services {
             config: Arc::new(config),
             render_permits: Arc::new(Semaphore::new(renders)),
             datasets,
             engine,
             analyses,
+            metrics,
         })))
     }
 }
@@ -82,9 +86,10 @@ pub fn routes(state: AppState) -> Router {
         .split_for_parts();
     // 400/413/415 on every operation with a JSON body, where it does not describe them itself.
     utoipa::Modify::modify(&contracts::openapi::JsonBodyErrors, &mut api);
-    router
+    let router = router
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
-        .merge(crate::ui::router())
+        .merge(crate::ui::router());
+    telemetry::with_metrics(router, &state.metrics)
         .fallback(routes::not_found)
         .with_state(state)
 }

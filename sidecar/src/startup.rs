@@ -88,7 +88,9 @@ pub fn app(state: AppState) -> Router {
     // Serialised once and shared: axum clones a route's handler (and whatever it captures) for every
     // connection, and a captured `OpenApi` value costs ~300 KB per connection under load.
     let document = Bytes::from(serde_json::to_vec(&api).unwrap_or_default());
-    let mut router = router
+    // HTTP metrics only: the LLM's own calls show in the routes' latencies and statuses (502/503/504/429).
+    let metrics = telemetry::Metrics::new(|_| {});
+    let mut router = telemetry::with_metrics(router, &metrics)
         .route(
             "/openapi.json",
             get(move || {

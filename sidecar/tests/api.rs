@@ -38,6 +38,36 @@ async fn healthz_names_the_service_and_its_llm() {
 }
 
 #[tokio::test]
+async fn metrics_count_requests_by_route_pattern_and_status() {
+    let app = router();
+    for _ in 0..2 {
+        send(app.clone(), get("/healthz")).await;
+    }
+    send(app.clone(), get("/ai/models")).await;
+    send(app.clone(), get("/ai/nothing")).await;
+    let reply = send(app.clone(), get("/metrics")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(
+        reply.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let text = reply.text();
+    for line in [
+        r#"http_requests_total{method="GET",route="/healthz",status="200"} 2"#,
+        r#"http_requests_total{method="GET",route="/ai/models",status="503"} 1"#,
+        r#"http_request_duration_seconds_count{method="GET",route="/healthz"} 2"#,
+    ] {
+        assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
+    }
+    assert!(
+        !text.contains("/ai/nothing") && !text.contains("route=\"/metrics\""),
+        "unmatched paths and the scrape itself are not series:\n{text}"
+    );
+}
+
+#[tokio::test]
 async fn trace_id_is_echoed_or_generated() {
     let request = Request::get("/healthz")
         .header("x-trace-id", "from-calculator-1")
@@ -176,7 +206,7 @@ async fn token_guards_every_route_but_healthz() {
         send(with_token(), get("/healthz")).await.status,
         StatusCode::OK
     );
-    for uri in ["/openapi.json", "/ai/models", "/ai/nothing"] {
+    for uri in ["/openapi.json", "/ai/models", "/ai/nothing", "/metrics"] {
         let reply = send(with_token(), authorized(uri, None)).await;
         assert_eq!(
             reply.error(StatusCode::UNAUTHORIZED).0,

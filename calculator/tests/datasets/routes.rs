@@ -193,6 +193,34 @@ async fn an_rfc_5987_file_name_is_read_and_names_the_table() {
 }
 
 #[tokio::test]
+async fn metrics_count_routes_and_what_is_stored() {
+    let app = TestApp::new();
+    let dataset = app.dataset("sales", SALES).await;
+    let id = dataset["id"].as_str().unwrap();
+    app.query(id, "SELECT SUM(qty) AS q FROM data").await;
+    app.query(id, "SELECT nope FROM data").await;
+    app.get("/datasets/not-an-id").await;
+    let reply = app.get("/metrics").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let text = reply.text();
+    for line in [
+        r#"http_requests_total{method="POST",route="/datasets",status="201"} 1"#,
+        r#"http_requests_total{method="POST",route="/datasets/{id}/query",status="200"} 1"#,
+        r#"http_requests_total{method="POST",route="/datasets/{id}/query",status="422"} 1"#,
+        r#"http_requests_total{method="GET",route="/datasets/{id}",status="404"} 1"#,
+        "datasets 1",
+        "datasets_rows 3",
+        &format!("datasets_source_bytes {}", SALES.len()),
+    ] {
+        assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
+    }
+    assert!(!text.contains(id), "ids are not labels");
+    app.delete(&format!("/datasets/{id}")).await;
+    let text = app.get("/metrics").await.text();
+    assert!(text.lines().any(|l| l == "datasets 0"), "{text}");
+}
+
+#[tokio::test]
 async fn the_list_is_newest_first_and_survives_a_restart() {
     let app = TestApp::new();
     let mut ids = Vec::new();

@@ -12,6 +12,7 @@ mod format;
 mod host_guard;
 mod json_errors;
 mod logging;
+mod metrics;
 mod object_body;
 mod outgoing;
 mod scope;
@@ -24,6 +25,9 @@ pub use errors::{error_response, status_code_name};
 pub use extract::{ApiJson, ApiQuery, Rejection};
 pub use host_guard::{GuardFuture, HostGuard, HostGuardLayer};
 pub use logging::{LogFormat, LogGuard, init, subscriber};
+pub use metrics::{Metrics, with_metrics};
+/// The metrics library, for a service's own metrics in [`Metrics::new`]'s registry.
+pub use prometheus_client;
 pub use outgoing::{TraceIdExt, trace_headers};
 pub use scope::in_request_scope;
 pub use trace_id::{
