@@ -30,7 +30,8 @@ pub enum LlmError {
         daily_quota: bool,
         message: String,
     },
-    /// 409/500/502/503 (after retries) or the server could not be reached at all (`status: None`).
+    /// 409/500/502/503 (after retries), or (`status: None`) the server could not be reached at all or closed
+    /// the connection before the answer was whole.
     #[error("LLM provider unavailable{}: {message}", fmt_status(.status))]
     Unavailable {
         status: Option<u16>,
@@ -121,16 +122,51 @@ impl LlmError {
             }
         } else if err.is_builder() {
             Self::NotConfigured(message)
+        } else if err.is_decode() && !caused_by::<serde_json::Error>(err) {
+            // reqwest names a body that could not be read whole (the server closed the connection after the
+            // headers) a "decode" error: a transport failure, retried like a connection closed before any
+            // response, not bad model output. Its text ("unexpected EOF during chunk size line") is hyper's and
+            // says nothing to an API client, so it goes to the log and the error says what happened.
+            tracing::warn!(error = %message, "the LLM response body broke off");
+            Self::Unavailable {
+                status: None,
+                retry_after: None,
+                message: broke_off(err).into(),
+            }
         } else if err.is_decode() {
             Self::BadOutput(message)
         } else {
-            // Connect refused, reset, DNS failure, body read error: all transient from our side.
+            // Connect refused, reset, DNS failure: all transient from our side.
             Self::Unavailable {
                 status: None,
                 retry_after: None,
                 message,
             }
         }
+    }
+}
+
+/// Whether `err` or one of its sources is an `E`.
+fn caused_by<E: std::error::Error + 'static>(err: &(dyn std::error::Error + 'static)) -> bool {
+    std::iter::successors(Some(err), |e| e.source()).any(|e| e.is::<E>())
+}
+
+/// What happened to a response body that broke off, in words: the connection closed (an end of file before the
+/// body's length or last chunk, a reset), or the transfer failed otherwise (an HTTP/2 stream reset).
+fn broke_off(err: &(dyn std::error::Error + 'static)) -> &'static str {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof};
+    let closed = std::iter::successors(Some(err), |e| e.source()).any(|e| {
+        e.downcast_ref::<std::io::Error>().is_some_and(|io| {
+            matches!(
+                io.kind(),
+                UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe
+            )
+        })
+    });
+    if closed {
+        "the LLM server closed the connection mid-answer"
+    } else {
+        "the LLM server's answer broke off mid-transfer"
     }
 }
 
