@@ -242,3 +242,20 @@ async fn long_png_lines_stay_inside_the_plot() {
         );
     }
 }
+
+/// `Accept: image/*` answered JSON: the wildcard matched nothing. It picks PNG, and SVG when PNG is refused.
+#[tokio::test]
+async fn an_image_wildcard_gets_an_image() {
+    let body = json!({"values": [1, 3, 2], "width": 200, "height": 100});
+    for (accept, content_type) in [
+        ("image/*", "image/png"),
+        ("image/png;q=0, image/*", "image/svg+xml"),
+        ("image/jpeg, image/*;q=0.5", "image/png"),
+    ] {
+        let reply = send(router(), chart_request(accept, &body)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{accept}: {}", reply.text());
+        assert_eq!(reply.headers["content-type"], content_type, "{accept}");
+    }
+    let reply = send(router(), chart_request("image/*", &body)).await;
+    assert_eq!(png_size(&reply.body), (200, 100));
+}

@@ -140,31 +140,76 @@ pub enum ImageFormat {
     JsonDataUrl,
 }
 
+/// What `/chart` can answer, in the order a tie is settled: JSON for `*/*`, PNG before SVG for `image/*`.
+const OFFERED: [(ImageFormat, &str); 3] = [
+    (ImageFormat::JsonDataUrl, "application/json"),
+    (ImageFormat::Png, "image/png"),
+    (ImageFormat::Svg, "image/svg+xml"),
+];
+
 impl ImageFormat {
-    /// Picks the format from an `Accept` header: the highest-quality supported type wins, JSON by default.
+    /// Picks the format from an `Accept` header, JSON when there is none; an `Accept` that none of the formats
+    /// satisfies (`image/jpeg` alone) falls back to JSON too. [`Self::choose`] refuses it instead.
     pub fn negotiate(accept: Option<&str>) -> Self {
-        let Some(accept) = accept else {
-            return Self::JsonDataUrl;
+        Self::choose(accept).unwrap_or(Self::JsonDataUrl)
+    }
+
+    /// The format `Accept` prefers: each format takes the quality of the most specific range that matches it
+    /// (`image/png;q=0, image/*` refuses PNG and accepts SVG), the highest quality wins, then the range listed
+    /// first, then [`OFFERED`]'s order. An `Accept` that rules out every format is 406 `not_acceptable`,
+    /// naming the types offered: answering JSON to `Accept: image/jpeg` gave a client what it said it could
+    /// not read.
+    pub fn choose(accept: Option<&str>) -> Result<Self, AppError> {
+        let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
+            return Ok(Self::JsonDataUrl);
         };
-        let mut best: Option<(f32, Self)> = None;
-        for item in accept.split(',') {
-            let mut parts = item.split(';');
-            let mime = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-            let quality = parts
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            let format = match mime.as_str() {
-                "image/png" => Self::Png,
-                "image/svg+xml" => Self::Svg,
-                "application/json" => Self::JsonDataUrl,
-                _ => continue,
+        let ranges: Vec<(String, f32)> = accept
+            .split(',')
+            .map(|item| {
+                let mut parts = item.split(';');
+                let mime = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+                let quality = parts
+                    .filter_map(|p| p.trim().strip_prefix("q="))
+                    .find_map(|q| q.trim().parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                (mime, quality)
+            })
+            .collect();
+        let mut best: Option<(f32, usize, Self)> = None;
+        for (format, mime) in OFFERED {
+            let (major, _) = mime.split_once('/').unwrap_or((mime, ""));
+            let specificity = |range: &str| match range.split_once('/') {
+                _ if range == mime => Some(2),
+                Some((m, "*")) if m == major => Some(1),
+                Some(("*", "*")) => Some(0),
+                _ => None,
             };
-            if quality > 0.0 && best.is_none_or(|(q, _)| quality > q) {
-                best = Some((quality, format));
+            let matched = ranges
+                .iter()
+                .enumerate()
+                .filter_map(|(position, (range, q))| specificity(range).map(|s| (s, *q, position)))
+                .max_by_key(|(s, _, _)| *s);
+            let Some((_, quality, position)) = matched else {
+                continue;
+            };
+            let better = best.is_none_or(|(q, p, _)| quality > q || (quality == q && position < p));
+            if quality > 0.0 && better {
+                best = Some((quality, position, format));
             }
         }
-        best.map_or(Self::JsonDataUrl, |(_, format)| format)
+        best.map(|(_, _, format)| format).ok_or_else(|| {
+            let offered: Vec<&str> = OFFERED.iter().map(|(_, mime)| *mime).collect();
+            telemetry::Rejection {
+                status: axum::http::StatusCode::NOT_ACCEPTABLE,
+                code: "not_acceptable",
+                message: format!(
+                    "`/chart` cannot answer any type the `Accept` header allows; it answers {} (JSON with \
+                     a PNG data URL, the default), or `*/*`",
+                    offered.join(", ")
+                ),
+            }
+            .into()
+        })
     }
 }
 
@@ -228,5 +273,44 @@ mod tests {
             ImageFormat::negotiate(Some("image/png;q=0, application/json")),
             ImageFormat::JsonDataUrl
         );
+    }
+
+    #[test]
+    fn wildcards_pick_the_first_offered_type_not_refused() {
+        let chosen = |accept| ImageFormat::choose(Some(accept)).ok();
+        assert_eq!(chosen("image/*"), Some(ImageFormat::Png));
+        assert_eq!(chosen("image/png;q=0, image/*"), Some(ImageFormat::Svg));
+        assert_eq!(chosen("image/jpeg, image/*;q=0.5"), Some(ImageFormat::Png));
+        assert_eq!(chosen("application/*"), Some(ImageFormat::JsonDataUrl));
+        assert_eq!(chosen("image/svg+xml, image/png"), Some(ImageFormat::Svg));
+        assert_eq!(
+            chosen("image/avif,image/webp,*/*;q=0.8"),
+            Some(ImageFormat::JsonDataUrl)
+        );
+        assert_eq!(
+            ImageFormat::choose(Some(" ")).ok(),
+            Some(ImageFormat::JsonDataUrl)
+        );
+    }
+
+    #[test]
+    fn an_accept_nothing_satisfies_is_406_naming_the_types_offered() {
+        for accept in [
+            "image/jpeg",
+            "text/html",
+            "image/*;q=0",
+            "*/*;q=0",
+            "image/png;q=0",
+        ] {
+            let error = ImageFormat::choose(Some(accept)).expect_err(accept);
+            let AppError::Rejected(rejection) = error else {
+                panic!("{accept}: {error:?}");
+            };
+            assert_eq!(rejection.status, axum::http::StatusCode::NOT_ACCEPTABLE);
+            assert_eq!(rejection.code, "not_acceptable");
+            for offered in ["application/json", "image/png", "image/svg+xml"] {
+                assert!(rejection.message.contains(offered), "{}", rejection.message);
+            }
+        }
     }
 }
