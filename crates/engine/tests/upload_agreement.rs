@@ -60,3 +60,28 @@ async fn a_file_of_only_a_sep_line_is_refused_saying_so() {
     assert_eq!(report.unwrap().columns.len(), 2);
     assert_eq!(rows, [[Value::from(1), Value::from(2)]]);
 }
+
+/// Before: the note of dotted thousands said "12.500 was read as 12500" whatever the file held, and the
+/// decimal comma's "(1,5) ... (1.5)" likewise. They quote a value of the file now, with its line.
+#[tokio::test]
+async fn the_decimal_comma_notes_quote_values_of_the_file_and_their_lines() {
+    let (report, _) = upload("item;price;qty\nA;2,75;7\nB;3,5;2.345\nC;4,25;1.000.000\n").await;
+    let notes = report.unwrap().notes;
+    assert_eq!(
+        notes,
+        [
+            "the numbers of `price` are written with a decimal comma (`2,75`, line 2, was read as 2.75); \
+             dots group the thousands of `qty` (`2.345`, line 3, was read as 2345)."
+        ]
+    );
+    // A decimal with dotted thousands is read as one number.
+    let (report, _) = upload("x;y\n1.234,5;a\n2,5;b\n").await;
+    let notes = report.unwrap().notes;
+    assert_eq!(
+        notes,
+        [
+            "the numbers of `x` are written with a decimal comma (`1.234,5`, line 2, was read as 1234.5); \
+             dots group the thousands of `x` (`1.234,5`, line 2, was read as 1234.5)."
+        ]
+    );
+}

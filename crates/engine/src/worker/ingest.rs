@@ -179,7 +179,10 @@ pub(crate) fn ingest(
                 }
                 notes.extend(repairs.notes());
                 if sniffed.decimal_comma {
-                    notes.extend(thousands::note(&sample, &columns, &grouped));
+                    let line = |i, value: &str| {
+                        locate::value_line(source, sniffed.delimiter, value, Some(i))
+                    };
+                    notes.extend(thousands::note(&sample, &columns, &grouped, &line));
                 }
                 notes.extend(numbers.notes(source, sniffed.delimiter, &columns));
                 if row_count == 0 {

@@ -239,8 +239,8 @@ fn dotted_thousands_in_a_decimal_comma_file_are_thousands() {
     assert_eq!(
         report.notes,
         [
-            "the numbers of `price` are written with a decimal comma (1,5) and were read as numbers (1.5); \
-          dots group the thousands of `qty` (12.500 was read as 12500)."
+            "the numbers of `price` are written with a decimal comma (`1,5`, line 2, was read as 1.5); \
+             dots group the thousands of `qty` (`1.234`, line 2, was read as 1234)."
         ]
     );
     // Past the sample, a decimal widens a column of whole numbers and a word makes it text.

@@ -162,50 +162,67 @@ impl Thousands {
 }
 
 /// The note of a decimal-comma file: the columns whose numbers were read with their comma (or dotted
-/// thousands) and are stored as numbers. None when no such column is (the file's commas stayed text): the
-/// note once said they were read as numbers whatever became of them.
+/// thousands) and are stored as numbers, each kind shown by a value of the sample (`rows`) and its line
+/// (`line` finds it, in the column of that index). None when no such column is (the file's commas stayed
+/// text): the note once said they were read as numbers whatever became of them, and showed 12.500 as an
+/// example whatever the file held.
 pub(crate) fn note(
     rows: &[Vec<String>],
     columns: &[contracts::ColumnStats],
     converted: &Thousands,
+    line: &dyn Fn(usize, &str) -> Option<u64>,
 ) -> Option<String> {
-    let numeric = |index: usize| {
+    let numeric = |index: &usize| {
         columns
-            .get(index)
+            .get(*index)
             .is_some_and(|c| matches!(c.dtype.as_str(), "f64" | "i64"))
     };
-    let named = |indices: &mut dyn Iterator<Item = usize>| {
-        let names: Vec<String> = indices
-            .filter(|&i| numeric(i))
-            .map(|i| format!("`{}`", columns[i].name))
+    let first = |index: usize, wanted: &dyn Fn(&str) -> bool| {
+        rows.iter()
+            .filter_map(|row| row.get(index))
+            .find(|v| wanted(v))
+    };
+    // The columns (at least one) and a value of the first, as read: "`a`, `b` ... (`1,5` in `a`, line 2,
+    // was read as 1.5)".
+    let said = |indices: Vec<usize>, wanted: &dyn Fn(&str) -> bool| {
+        let (&example, _) = indices.split_first()?;
+        let value = first(example, wanted)?;
+        let read = value
+            .replace('.', "")
+            .replace(',', ".")
+            .parse::<f64>()
+            .ok()?;
+        let names: Vec<String> = (indices.iter())
+            .map(|&i| format!("`{}`", columns[i].name))
             .collect();
-        (!names.is_empty()).then(|| names.join(", "))
+        let among = match names.len() {
+            1 => String::new(),
+            _ => format!(" in {}", names[0]),
+        };
+        let line = line(example, value).map_or_else(String::new, |line| format!(", line {line}"));
+        Some((
+            names.join(", "),
+            format!("(`{value}`{among}{line}, was read as {read})"),
+        ))
     };
-    let commas = (0..columns.len()).filter(|&i| {
-        rows.iter()
-            .filter_map(|row| row.get(i))
-            .any(|v| v.contains(',') && comma_number(v))
-    });
-    let decimals = named(&mut commas.into_iter());
+    let with_comma = |v: &str| v.contains(',') && comma_number(v);
+    let commas = (0..columns.len())
+        .filter(numeric)
+        .filter(|&i| first(i, &with_comma).is_some());
     // Every converted column with a dot grouping thousands in the sample (others are converted too).
-    let dotted = |i: usize| {
-        rows.iter()
-            .filter_map(|row| row.get(i))
-            .any(|v| thousands(v))
-    };
-    let grouped = named(&mut converted.0.iter().map(|(i, _)| *i).filter(|&i| dotted(i)));
-    let mut said = Vec::new();
-    if let Some(decimals) = decimals {
-        said.push(format!(
-            "the numbers of {decimals} are written with a decimal comma (1,5) and were read as numbers (1.5)"
+    let dotted = (converted.0.iter().map(|(i, _)| *i))
+        .filter(numeric)
+        .filter(|&i| first(i, &thousands).is_some());
+    let mut parts = Vec::new();
+    if let Some((names, example)) = said(commas.collect(), &with_comma) {
+        parts.push(format!(
+            "the numbers of {names} are written with a decimal comma {example}"
         ));
     }
-    if let Some(grouped) = grouped {
-        said.push(format!(
-            "dots group the thousands of {grouped} (12.500 was read as 12500)"
-        ));
+    if let Some((names, example)) = said(dotted.collect(), &thousands) {
+        parts.push(format!("dots group the thousands of {names} {example}"));
     }
-    (!said.is_empty()).then(|| format!("{}.", said.join("; ")))
+    (!parts.is_empty()).then(|| format!("{}.", parts.join("; ")))
 }
 
 #[cfg(test)]
