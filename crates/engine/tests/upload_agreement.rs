@@ -61,6 +61,36 @@ async fn a_file_of_only_a_sep_line_is_refused_saying_so() {
     assert_eq!(rows, [[Value::from(1), Value::from(2)]]);
 }
 
+/// A header, `odd` on line 2, then `filler` 1,000 times.
+fn early(header: &str, filler: &str, odd: &str) -> String {
+    format!("{header}\n{odd}\n{}", format!("{filler}\n").repeat(1_000))
+}
+
+/// A header, `filler` 1,000 times (the rows the types are inferred from), then `odd` on line 1002.
+fn late(header: &str, filler: &str, odd: &str) -> String {
+    format!("{header}\n{}{odd}\n", format!("{filler}\n").repeat(1_000))
+}
+
+/// For `odd` early (line 2, row 0) and late (line 1002, row 1000): the first column's type, that row's
+/// first cell and the notes.
+async fn both_ways(
+    header: &str,
+    filler: &str,
+    odd: &str,
+) -> [(String, Value, Vec<String>, u64); 2] {
+    let mut read = Vec::new();
+    for (text, row, line) in [
+        (early(header, filler, odd), 0, 2),
+        (late(header, filler, odd), 1_000, 1_002),
+    ] {
+        let (report, rows) = upload(&text).await;
+        let report = report.unwrap_or_else(|e| panic!("{odd:?} on line {line}: {e}"));
+        let dtype = report.columns[0].dtype.clone();
+        read.push((dtype, rows[row][0].clone(), report.notes, line));
+    }
+    read.try_into().unwrap()
+}
+
 /// Before: the note of dotted thousands said "12.500 was read as 12500" whatever the file held, and the
 /// decimal comma's "(1,5) ... (1.5)" likewise. They quote a value of the file now, with its line.
 #[tokio::test]
@@ -84,4 +114,37 @@ async fn the_decimal_comma_notes_quote_values_of_the_file_and_their_lines() {
              dots group the thousands of `x` (`1.234,5`, line 2, was read as 1234.5)."
         ]
     );
+}
+
+/// Before: in a file of decimal commas, `12.50` on line 2 of a column of whole numbers made the whole file
+/// one of decimal points (the column 12.5, the decimal commas text), while on line 1002 it made its column
+/// text. A dot that does not group thousands makes its column text, early or late, and the commas of the
+/// other columns are numbers.
+#[tokio::test]
+async fn a_decimal_point_in_a_decimal_comma_file_makes_its_column_text_early_or_late() {
+    for odd in ["12.50", "1.5", "0.125"] {
+        for (dtype, value, _, line) in both_ways("a;b", "7;0,5", &format!("{odd};0,5")).await {
+            assert_eq!(
+                (dtype.as_str(), &value),
+                ("str", &Value::from(odd)),
+                "{odd} on line {line}"
+            );
+        }
+        for text in [
+            early("a;b", "7;0,5", &format!("{odd};0,5")),
+            late("a;b", "7;0,5", &format!("{odd};0,5")),
+        ] {
+            let (report, rows) = upload(&text).await;
+            assert_eq!(report.unwrap().columns[1].dtype, "f64", "{odd}");
+            assert_eq!(rows[500][1], Value::from(0.5), "{odd}");
+        }
+    }
+    // Dotted thousands are numbers wherever they are.
+    for (dtype, value, _, line) in both_ways("a;b", "7;0,5", "12.500;0,5").await {
+        assert_eq!(
+            (dtype.as_str(), &value),
+            ("i64", &Value::from(12_500)),
+            "line {line}"
+        );
+    }
 }

@@ -72,3 +72,38 @@ pub(super) fn ragged(line: u64, found: usize, expected: usize, delimiter: u8) ->
         line: Some(line),
     }
 }
+
+/// Whether polars' failure says the bytes are not UTF-8.
+pub(super) fn is_utf8_error(text: &str) -> bool {
+    // Polars quotes the value it could not parse, and a value may say anything (`charset=utf-8`): only its
+    // own words count, the original error it appends.
+    let own = match text.contains("could not parse `") {
+        true => text
+            .rsplit_once("Original error:")
+            .map_or("", |(_, own)| own),
+        false => text,
+    };
+    let lower = own.to_lowercase();
+    lower.contains("utf-8") || lower.contains("utf8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_polars_own_words_make_an_encoding_error() {
+        assert!(is_utf8_error("invalid utf-8 sequence"));
+        let bad = |value: &str, original: &str| {
+            format!(
+                "could not parse `{value}` as dtype `i64` at column 'n' (column number 1)\n\n\
+                 You might want to try: ...\n\nOriginal error: ```{original}```"
+            )
+        };
+        assert!(is_utf8_error(&bad("\u{fffd}", "invalid utf-8 sequence")));
+        assert!(!is_utf8_error(&bad(
+            "charset=utf-8",
+            "invalid primitive value found"
+        )));
+    }
+}

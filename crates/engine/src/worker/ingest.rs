@@ -12,7 +12,7 @@ use contracts::DateOrder;
 use polars::prelude::*;
 
 use super::convert::{self, Reading};
-use super::explain::{explain, ragged};
+use super::explain::{explain, is_utf8_error, ragged};
 use super::headers;
 use super::inference_head::{TempFile, head_for_inference};
 use super::late_types;
@@ -115,9 +115,12 @@ pub(crate) fn ingest(
     }
     let keep_text = headers::keep_as_text(&sample, names.len());
     let mut dates = FoundDates::in_sample(&sample, names.len(), date_order);
-    let mut grouped = match sniffed.decimal_comma {
-        true => Thousands::in_sample(&sample, names.len()),
-        false => Thousands::default(),
+    let (mut grouped, pointed): (_, Vec<usize>) = match sniffed.decimal_comma {
+        true => (
+            Thousands::in_sample(&sample, names.len()),
+            thousands::pointed(&sample, names.len()).collect(),
+        ),
+        false => Default::default(),
     };
     // A copy polars can read, when the file is not UTF-8 or its lines end with a carriage return alone.
     let mut transcoded: Option<TempFile> = None;
@@ -136,8 +139,7 @@ pub(crate) fn ingest(
     // Whether the file has lone carriage returns among other line ends: looked for once, after a failure.
     let mut lone_returns: Option<bool> = None;
     let (mut widened, mut widenings) = (BTreeMap::new(), 0);
-    widened.extend(dates.text_columns().map(|i| (i, DataType::String)));
-    widened.extend(grouped.0.iter().map(|(i, _)| (*i, DataType::String)));
+    parsed_as_text(&mut widened, &dates, &grouped, &pointed);
     loop {
         let source = transcoded.as_ref().map_or(csv, |t| t.0.as_path());
         let plan = Plan {
@@ -262,9 +264,8 @@ pub(crate) fn ingest(
             // Polars' inference over the whole file decides every type, those widened so far too.
             infer_all = true;
             widened.clear();
-            // Except the columns whose dates were found unlike each other: polars would try them again.
-            widened.extend(dates.text_columns().map(|i| (i, DataType::String)));
-            widened.extend(grouped.0.iter().map(|(i, _)| (*i, DataType::String)));
+            // Except the columns it must not read as it would: dates unlike each other, decimal points.
+            parsed_as_text(&mut widened, &dates, &grouped, &pointed);
         } else {
             return Err(explain(
                 &error,
@@ -276,21 +277,24 @@ pub(crate) fn ingest(
     }
 }
 
-fn plan_source(csv: &Path, transcoded: Option<&TempFile>) -> PathBuf {
-    transcoded.map_or_else(|| csv.to_path_buf(), |t| t.0.clone())
+/// Columns parsed as text whatever polars infers: dates unlike each other, dotted thousands (converted
+/// after parsing, see [`thousands`]) and, in a decimal-comma file, decimal points (see `thousands::pointed`).
+fn parsed_as_text(
+    widened: &mut BTreeMap<usize, DataType>,
+    dates: &FoundDates,
+    grouped: &Thousands,
+    pointed: &[usize],
+) {
+    let grouped = grouped.0.iter().map(|(i, _)| *i);
+    let text = dates
+        .text_columns()
+        .chain(grouped)
+        .chain(pointed.iter().copied());
+    widened.extend(text.map(|i| (i, DataType::String)));
 }
 
-fn is_utf8_error(text: &str) -> bool {
-    // Polars quotes the value it could not parse, and a value may say anything (`charset=utf-8`): only its
-    // own words count, the original error it appends.
-    let own = match text.contains("could not parse `") {
-        true => text
-            .rsplit_once("Original error:")
-            .map_or("", |(_, own)| own),
-        false => text,
-    };
-    let lower = own.to_lowercase();
-    lower.contains("utf-8") || lower.contains("utf8")
+fn plan_source(csv: &Path, transcoded: Option<&TempFile>) -> PathBuf {
+    transcoded.map_or_else(|| csv.to_path_buf(), |t| t.0.clone())
 }
 
 /// Whether polars' failure may be two lines read as one across a lone carriage return: more fields than
@@ -390,25 +394,4 @@ fn write(
     };
     drop(head);
     convert::convert(csv, parquet, &reading)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_polars_own_words_make_an_encoding_error() {
-        assert!(is_utf8_error("invalid utf-8 sequence"));
-        let bad = |value: &str, original: &str| {
-            format!(
-                "could not parse `{value}` as dtype `i64` at column 'n' (column number 1)\n\n\
-                 You might want to try: ...\n\nOriginal error: ```{original}```"
-            )
-        };
-        assert!(is_utf8_error(&bad("\u{fffd}", "invalid utf-8 sequence")));
-        assert!(!is_utf8_error(&bad(
-            "charset=utf-8",
-            "invalid primitive value found"
-        )));
-    }
 }

@@ -37,10 +37,12 @@ pub(crate) struct Sniffed {
     pub decimal_comma: bool,
 }
 
-/// True when, with fields separated by something other than a comma, some value in `rows` is a number with a
-/// decimal comma (`-1,5`) and none a number with a decimal point (`1.5`): a file mixing them is read as
-/// written, its comma numbers as text. A comma followed by exactly three digits may be a thousands separator
-/// (`12,500`): at least one comma number must have another count of decimals.
+/// True when, with fields separated by something other than a comma, the values of `rows` that are numbers
+/// with a decimal comma (`-1,5`) outnumber those with a decimal point (`1.5`): a file of as many of each, or
+/// more points, is read as written, its comma numbers as text. In a file of decimal commas a point that does
+/// not group thousands makes its column text (see [`super::thousands::pointed`]): one `12.50` among them
+/// once made the whole file one of decimal points, where past the rows sniffed it made its column text. A
+/// comma followed by exactly three digits may be a thousands separator (`12,500`): it counts for neither.
 pub(crate) fn decimal_comma(delimiter: u8, rows: &[Vec<String>]) -> bool {
     // The digits after `mark`, when `value` is a number written with it.
     let fraction = |value: &str, mark: char| -> Option<usize> {
@@ -50,10 +52,14 @@ pub(crate) fn decimal_comma(delimiter: u8, rows: &[Vec<String>]) -> bool {
         (all_digits(whole) && all_digits(fraction)).then_some(fraction.len())
     };
     let values = || rows.iter().flatten().map(String::as_str);
-    delimiter != b','
-        && values().any(|v| fraction(v, ',').is_some_and(|places| places != 3))
-        // Dotted thousands (`1.234`, `12.500,5`) go with decimal commas (see `thousands`).
-        && !values().any(|v| fraction(v, '.').is_some() && !super::thousands::thousands(v))
+    let commas = values()
+        .filter(|v| fraction(v, ',').is_some_and(|places| places != 3))
+        .count();
+    // Dotted thousands (`1.234`, `12.500,5`) go with decimal commas (see `thousands`).
+    let points = values()
+        .filter(|v| fraction(v, '.').is_some() && !super::thousands::thousands(v))
+        .count();
+    delimiter != b',' && commas > points
 }
 
 pub(crate) fn sniff(path: &Path) -> Result<Sniffed, EngineError> {

@@ -45,6 +45,14 @@ pub(crate) fn thousands(value: &str) -> bool {
     grouped(digits.split_once(',').map_or(digits, |(whole, _)| whole)) && comma_number(value)
 }
 
+/// The columns of `rows` (the sample of a decimal-comma file, `width` columns wide) with a number written
+/// with a decimal point (`12.50`, `.5`), not dotted thousands: they are text, as such a value makes its
+/// column text further on ([`Thousands::convert`]). Polars' parser reads the point as a decimal one too.
+pub(crate) fn pointed(rows: &[Vec<String>], width: usize) -> impl Iterator<Item = usize> + '_ {
+    let point = |v: &str| v.contains('.') && !thousands(v) && v.trim().parse::<f64>().is_ok();
+    (0..width).filter(move |&i| rows.iter().any(|row| row.get(i).is_some_and(|v| point(v))))
+}
+
 /// A whole number that an integer would not give back as written: a leading zero (`02134`), or a `+`.
 fn changes_as_integer(value: &str) -> bool {
     value.starts_with('+') || headers::leading_zero(value)
