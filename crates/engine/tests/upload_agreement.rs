@@ -91,6 +91,38 @@ async fn both_ways(
     read.try_into().unwrap()
 }
 
+/// Before: among ISO dates (`2024-03-15`), a `15/03/2024` or a `Mar 5 2024` past row 1,000 made the column
+/// text with no note, where on line 2 `15/03/2024` made it text with a note (naming no line) and
+/// `Mar 5 2024` with none. Either way the column is text now, and a note names the value and its line.
+#[tokio::test]
+async fn a_value_unlike_a_columns_dates_makes_it_text_with_a_note_early_or_late() {
+    for (filler, odd) in [
+        ("2024-03-15,1", "15/03/2024"),
+        ("2024-03-15,1", "Mar 5 2024"),
+        ("2024-03-15,1", "20240315"),
+        ("2024-03-15,1", "soon"),
+        ("03/15/2024,1", "soon"),
+    ] {
+        for (dtype, value, notes, line) in both_ways("d,n", filler, &format!("{odd},1")).await {
+            assert_eq!(
+                (dtype.as_str(), &value),
+                ("str", &Value::from(odd)),
+                "{odd} on line {line}"
+            );
+            let named = notes
+                .iter()
+                .filter(|n| n.contains(&format!("`{odd}`, line {line})")))
+                .count();
+            assert_eq!(named, 1, "{odd} on line {line} after {filler}: {notes:?}");
+        }
+    }
+    // Another spelling polars reads as a date leaves the column dates, with no such note.
+    for (dtype, _, notes, line) in both_ways("d,n", "2024-03-15,1", "2024/03/15,1").await {
+        assert_eq!(dtype, "date", "line {line}");
+        assert!(notes.is_empty(), "line {line}: {notes:?}");
+    }
+}
+
 /// Before: the note of dotted thousands said "12.500 was read as 12500" whatever the file held, and the
 /// decimal comma's "(1,5) ... (1.5)" likewise. They quote a value of the file now, with its line.
 #[tokio::test]
@@ -146,5 +178,40 @@ async fn a_decimal_point_in_a_decimal_comma_file_makes_its_column_text_early_or_
             ("i64", &Value::from(12_500)),
             "line {line}"
         );
+    }
+}
+
+/// Before: after 1,000 whole numbers, `5 ` (a space or a tab after it) was stored as 5, where on line 2 it
+/// makes the column text (polars' inference keeps `5 ` text, as it keeps ` 5`). Text, early or late.
+#[tokio::test]
+async fn a_whole_number_with_blanks_after_it_makes_its_column_text_early_or_late() {
+    for odd in ["5 ", "5\t", "-5 ", "12  ", " 5 "] {
+        for (dtype, value, _, line) in both_ways("a,b", "7,1", &format!("{odd},1")).await {
+            assert_eq!(
+                (dtype.as_str(), &value),
+                ("str", &Value::from(odd)),
+                "{odd:?} on line {line}"
+            );
+        }
+    }
+    // Quoted, as written.
+    for (dtype, value, _, line) in both_ways("a,b", "7,1", "\"5 \",1").await {
+        assert_eq!(
+            (dtype.as_str(), &value),
+            ("str", &Value::from("5 ")),
+            "line {line}"
+        );
+    }
+    // Between tabs, a space after the number.
+    for (dtype, value, _, line) in both_ways("a\tb", "7\t1", "5 \t1").await {
+        assert_eq!(
+            (dtype.as_str(), &value),
+            ("str", &Value::from("5 ")),
+            "line {line}"
+        );
+    }
+    // A blank inside text or after a decimal is no whole number: text or decimals as before.
+    for (dtype, _, _, line) in both_ways("a,b", "7,1", "7,1 ").await {
+        assert_eq!(dtype, "i64", "line {line}");
     }
 }

@@ -180,17 +180,17 @@ pub(crate) fn ingest(
                     );
                 }
                 notes.extend(repairs.notes());
+                // The line of a value a note quotes, in its column.
+                let line =
+                    |i, value: &str| locate::value_line(source, sniffed.delimiter, value, Some(i));
                 if sniffed.decimal_comma {
-                    let line = |i, value: &str| {
-                        locate::value_line(source, sniffed.delimiter, value, Some(i))
-                    };
                     notes.extend(thousands::note(&sample, &columns, &grouped, &line));
                 }
                 notes.extend(numbers.notes(source, sniffed.delimiter, &columns));
                 if row_count == 0 {
                     notes.push("the file has a header but no rows.".into());
                 }
-                notes.extend(dates.notes(&names, parquet).map_err(|e| {
+                notes.extend(dates.notes(&names, parquet, &columns, &line).map_err(|e| {
                     EngineError::Internal(format!("reading the stored dates back: {e}"))
                 })?);
                 let stored_bytes = std::fs::metadata(parquet).map(|m| m.len()).unwrap_or(0);
@@ -258,6 +258,7 @@ pub(crate) fn ingest(
             .flatten()
         {
             numbers.widened(index, dtype == DataType::String, &text);
+            dates.widened(index, &dtype, &text);
             widened.insert(index, dtype);
             widenings += 1;
         } else if !infer_all && (is_type_error(&text) || late.is_some()) {

@@ -147,6 +147,22 @@ impl Written {
         }
     }
 
+    /// The first value that is no date at all (`Mar 5 2024`, `soon`) in a column whose values are mostly
+    /// such dates or ISO dates (polars reads the column as text, as it does the same value further on);
+    /// `None` when there is none, or dates are not most of the values.
+    pub(crate) fn no_date_among_dates<'a>(
+        values: impl IntoIterator<Item = &'a str>,
+    ) -> Option<&'a str> {
+        let (mut dates, mut others, mut first) = (0, 0, None);
+        for value in values.into_iter().filter(|v| !headers::is_null_text(v)) {
+            match iso_date(value) || Self::of(value).is_some() {
+                true => dates += 1,
+                false => (others, first) = (others + 1, first.or(Some(value))),
+            }
+        }
+        first.filter(|_| dates > others)
+    }
+
     /// `self` and `other` as one shape, `None` when they differ.
     fn agreeing(self, other: Self) -> Option<Self> {
         let same_shape = (self.separator, self.short_year, self.time, self.clock)

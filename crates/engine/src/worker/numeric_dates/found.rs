@@ -4,18 +4,22 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use contracts::DateOrder;
-use polars::prelude::PolarsResult;
+use contracts::{ColumnStats, DateOrder};
+use polars::prelude::{DataType, PolarsResult};
 
 use super::{DateColumns, Written};
+use crate::worker::locate;
 
-/// The date columns found so far, and the columns that looked like such dates until a value unlike the
-/// others (text, named in the notes).
+/// The date columns found so far, and the columns that looked like such dates (or ISO dates) until a value
+/// unlike the others (text, named in the notes).
 #[derive(Debug)]
 pub(crate) struct FoundDates {
     order: DateOrder,
     dates: BTreeMap<usize, Written>,
     undated: BTreeMap<usize, String>,
+    /// Columns of the sample's dates with a value that is no date (`Mar 5 2024`, `soon`), which polars reads
+    /// as text: named in the notes when it did, as the same value past the sample is.
+    no_date: BTreeMap<usize, String>,
 }
 
 impl FoundDates {
@@ -26,6 +30,7 @@ impl FoundDates {
             order,
             dates: BTreeMap::new(),
             undated: BTreeMap::new(),
+            no_date: BTreeMap::new(),
         };
         for i in 0..width {
             let values = || rows.iter().filter_map(|row| row.get(i).map(String::as_str));
@@ -33,9 +38,27 @@ impl FoundDates {
                 found.dates.insert(i, written.assuming(order));
             } else if let Some(value) = Written::unlike_others(values()) {
                 found.undated.insert(i, value.to_owned());
+            } else if let Some(value) = Written::no_date_among_dates(values()) {
+                found.no_date.insert(i, value.to_owned());
             }
         }
         found
+    }
+
+    /// Polars' failure `message` widened column `index` to `to`: a value that breaks a column of dates it
+    /// reads itself (ISO ones) makes it text, and is named in the notes, as in the sample.
+    pub(crate) fn widened(&mut self, index: usize, to: &DataType, message: &str) {
+        let Some((value, _)) = locate::bad_value(message) else {
+            return;
+        };
+        if to.is_string() && message.contains("` as dtype `date") {
+            // Polars quotes the field as written: `"Mar 5, 2024"` is the value Mar 5, 2024.
+            let value = match value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+                Some(inner) => inner.replace("\"\"", "\""),
+                None => value,
+            };
+            self.undated.entry(index).or_insert(value);
+        }
     }
 
     /// Whether column `index` is read as dates here.
@@ -86,8 +109,20 @@ impl FoundDates {
         )
     }
 
-    /// What the upload's notes say about these columns (see [`super::notes`]).
-    pub(crate) fn notes(&self, names: &[String], parquet: &Path) -> PolarsResult<Vec<String>> {
-        super::notes(&self.dates, &self.undated, names, parquet)
+    /// What the upload's notes say about these columns (see [`super::notes`]), stored as `columns`; `line`
+    /// finds a value's line in the column of that index.
+    pub(crate) fn notes(
+        &self,
+        names: &[String],
+        parquet: &Path,
+        columns: &[ColumnStats],
+        line: &dyn Fn(usize, &str) -> Option<u64>,
+    ) -> PolarsResult<Vec<String>> {
+        let text = |index: &usize| columns.get(*index).is_some_and(|c| c.dtype == "str");
+        let mut undated = self.undated.clone();
+        for (index, value) in self.no_date.iter().filter(|(i, _)| text(i)) {
+            undated.entry(*index).or_insert_with(|| value.clone());
+        }
+        super::notes(&self.dates, &undated, names, parquet, line)
     }
 }

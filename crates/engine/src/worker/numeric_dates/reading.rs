@@ -153,12 +153,13 @@ fn first_unread(
 /// What the upload's notes say about the columns read as `dates` from the stored `parquet`, and about the
 /// columns that looked like such dates but are text because of `undated`'s value, one note per kind of
 /// column (a file may have hundreds). Whether a column read day first only had days of 12 or less is known
-/// once every value is read.
+/// once every value is read. `line` finds the line of a value in the column of that index.
 pub(crate) fn notes(
     dates: &BTreeMap<usize, Written>,
     undated: &BTreeMap<usize, String>,
     names: &[String],
     parquet: &Path,
+    line: &dyn Fn(usize, &str) -> Option<u64>,
 ) -> PolarsResult<Vec<String>> {
     let name = |index: &usize| names.get(*index).map_or("?", String::as_str);
     let (mut month_first, mut assumed, mut short) = (Vec::new(), Vec::new(), Vec::new());
@@ -218,11 +219,16 @@ pub(crate) fn notes(
     }
     let undated: Vec<String> = undated
         .iter()
-        .map(|(index, value)| format!("`{}` (`{value}`)", name(index)))
+        .map(|(index, value)| {
+            let line =
+                line(*index, value).map_or_else(String::new, |line| format!(", line {line}"));
+            format!("`{}` (`{value}`{line})", name(index))
+        })
         .collect();
+    // "Hold": the value may come first (`Mar 5 2024` on line 2, then ISO dates).
     if !undated.is_empty() {
         notes.push(format!(
-            "kept as text, though they start with dates written as numbers, for a value unlike the others: {}.",
+            "kept as text, though they hold dates written as numbers, for a value unlike the others: {}.",
             undated.join(", ")
         ));
     }

@@ -231,7 +231,14 @@ fn notes_say_one_thing_per_kind_of_column() {
     ]);
     let undated = BTreeMap::from([(5, "13/14/2024".to_owned())]);
     let names: Vec<String> = ["a", "b", "c", "d", "e", "f"].map(String::from).into();
-    let notes = notes(&dates, &undated, &names, Path::new("/nonexistent")).unwrap();
+    let notes = notes(
+        &dates,
+        &undated,
+        &names,
+        Path::new("/nonexistent"),
+        &|_, _| None,
+    )
+    .unwrap();
     assert_eq!(
         notes,
         [
@@ -240,7 +247,7 @@ fn notes_say_one_thing_per_kind_of_column() {
              2069, 70 is 1970).",
             "column `b` has two-digit years: read as month/day/year, the years as 1970 to 2069 (69 is \
              2069, 70 is 1970).",
-            "kept as text, though they start with dates written as numbers, for a value unlike the others: \
+            "kept as text, though they hold dates written as numbers, for a value unlike the others: \
              `f` (`13/14/2024`).",
         ]
     );
