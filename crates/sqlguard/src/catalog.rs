@@ -67,6 +67,19 @@ impl Table {
         self.columns_where(is_numeric_dtype)
     }
 
+    /// Names of the columns holding whole numbers (`i64`, `u32`, ...), and other numbers (`f64`, `decimal`).
+    pub(crate) fn integer_columns(&self) -> Vec<String> {
+        self.columns_where(|dtype| {
+            is_numeric_dtype(dtype) && matches!(dtype.as_bytes()[0], b'i' | b'u')
+        })
+    }
+
+    pub(crate) fn real_columns(&self) -> Vec<String> {
+        self.columns_where(|dtype| {
+            is_numeric_dtype(dtype) && !matches!(dtype.as_bytes()[0], b'i' | b'u')
+        })
+    }
+
     /// Names of the columns holding dates.
     pub(crate) fn date_columns(&self) -> Vec<String> {
         self.columns_where(|dtype| dtype == "date")

@@ -66,7 +66,13 @@ impl Walker<'_> {
             crate::aggregate_filter::distinct_with_filter(e);
             crate::sqlite_calls::respell(e);
         }
-        if !self.date_trunc(e) && !self.day_count(e) && !self.moving_window(e) {
+        if !self.date_trunc(e)
+            && !self.day_count(e)
+            && !self.moving_window(e)
+            && !self.exists(e)
+            && !self.glob(e)
+            && !self.type_of(e)
+        {
             self.expr_kind(e);
         }
         crate::compat::days_between(&self.scopes, e);
@@ -339,10 +345,6 @@ impl Walker<'_> {
                 crate::temporal::date_subquery(q, &out);
             }
             Expr::Array(arr) => arr.elem.iter_mut().for_each(|x| self.expr(x)),
-            Expr::Exists { .. } => self.unsupported(
-                "EXISTS (...)",
-                "use `column IN (SELECT ...)` or a JOIN instead.",
-            ),
             other => {
                 let what = describe(other);
                 self.unsupported(&what, "");

@@ -16,11 +16,13 @@ mod date_trunc;
 mod datetimes;
 mod day_counts;
 mod defensive;
+mod exists;
 mod expr;
 mod fetch;
 mod foreign_calls;
 mod frames;
 mod functions;
+mod glob;
 mod having;
 mod issue;
 mod join_conditions;
@@ -38,7 +40,9 @@ mod set_ops;
 mod sqlite_calls;
 pub mod syntax;
 mod temporal;
+mod type_of;
 mod using_keys;
+mod using_star;
 mod walk;
 mod wide_joins;
 mod window_directions;
@@ -81,8 +85,16 @@ impl ValidatedQuery {
                 "the query is empty; write one SELECT statement.",
             )]);
         }
-        let mut query = single_query(sql)?;
+        // SQLite's infix GLOB, which sqlparser cannot read, is read as SIMILAR TO (see `glob.rs`).
+        let (mut query, globs) = match single_query(sql) {
+            Ok(query) => (query, false),
+            Err(issues) => match glob::respelled(sql).map(|text| single_query(&text)) {
+                Some(Ok(query)) => (query, true),
+                _ => return Err(issues),
+            },
+        };
         let mut walker = walk::Walker::new(catalog, limits);
+        walker.globs = globs;
         walker.query(&mut query);
         if !walker.issues.is_empty() {
             return Err(walker.issues);

@@ -105,6 +105,8 @@ impl Walker<'_> {
                     datetimes: kinds.datetimes,
                     booleans: kinds.booleans,
                     texts: kinds.texts,
+                    integers: Vec::new(),
+                    reals: Vec::new(),
                     not_null: Vec::new(),
                     one_row,
                 });
@@ -314,6 +316,8 @@ fn table_relation(table: &crate::catalog::Table, visible: String) -> Relation {
         datetimes: table.datetime_columns(),
         booleans: table.bool_columns(),
         texts: table.text_columns(),
+        integers: table.integer_columns(),
+        reals: table.real_columns(),
         not_null: table.not_null_columns(),
         one_row: false,
     }

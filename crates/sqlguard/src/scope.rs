@@ -23,6 +23,10 @@ pub(crate) struct Relation {
     /// comparison with a literal of another type (`active = 'yes'`, `code = 7`).
     pub booleans: Vec<String>,
     pub texts: Vec<String>,
+    /// Columns known to hold whole numbers, and other numbers (registered tables only: a WITH query's
+    /// number may be either), for SQLite's `typeof`.
+    pub integers: Vec<String>,
+    pub reals: Vec<String>,
     /// Columns known to hold no NULL (registered tables only, and not on the optional side of an outer
     /// join), so a window ordered by them needs no NULL placement.
     pub not_null: Vec<String>,
@@ -249,6 +253,8 @@ mod tests {
             datetimes: Vec::new(),
             booleans: Vec::new(),
             texts: Vec::new(),
+            integers: Vec::new(),
+            reals: Vec::new(),
             not_null: Vec::new(),
             one_row: false,
         };

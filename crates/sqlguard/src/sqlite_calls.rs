@@ -8,10 +8,11 @@
 //!   SQL deals rows out (the first `count % n` buckets get one row more).
 //! - `CAST(x AS DECIMAL(p, s))` / `NUMERIC(p, s)`: Polars has no such cast ("datatype Decimal ... is not
 //!   currently supported"); it is the number rounded to `s` places, as a float.
+//! - SQLite's `TOTAL(x)`: `COALESCE(SUM(CAST(x AS DOUBLE)), 0.0)`, a float, 0.0 where SUM is NULL.
 
 use sqlparser::ast::{
-    CastKind, DataType, ExactNumberInfo, Expr, FunctionArguments, Ident, ObjectName,
-    ObjectNamePart, WindowType,
+    CastKind, DataType, ExactNumberInfo, Expr, FunctionArg, FunctionArgExpr, FunctionArguments,
+    Ident, ObjectName, ObjectNamePart, WindowType,
 };
 
 /// Respells `e` when it is one of the calls above; it is then checked like anything else.
@@ -95,6 +96,27 @@ pub(crate) fn respell(e: &mut Expr) {
                     let Some([x]) = args.as_deref() else { return };
                     let field = if part == "dayofyear" { "DOY" } else { part };
                     format!("EXTRACT({} FROM {x})", field.to_ascii_uppercase())
+                }
+                // SQLite's TOTAL is a float, and 0.0 over no rows or only NULLs; Polars' is its SUM (an
+                // integer sum of an integer column, NULL over no rows).
+                ("total", _) => {
+                    let FunctionArguments::List(list) = &mut f.args else {
+                        return;
+                    };
+                    let [FunctionArg::Unnamed(FunctionArgExpr::Expr(x))] = list.args.as_mut_slice()
+                    else {
+                        return;
+                    };
+                    if !list.clauses.is_empty() {
+                        return;
+                    }
+                    let Some(cast) = crate::parse_expression(&format!("CAST({x} AS DOUBLE)"))
+                    else {
+                        return;
+                    };
+                    *x = cast;
+                    f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new("SUM"))]);
+                    format!("COALESCE({f}, 0.0)")
                 }
                 ("ntile", Some(WindowType::WindowSpec(spec))) => {
                     let Some([n]) = args.as_deref() else { return };

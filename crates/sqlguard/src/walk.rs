@@ -39,6 +39,8 @@ pub(crate) struct Walker<'a> {
     pub in_where: bool,
     /// Walking a HAVING clause, where the name of a SELECT expression without aggregates stands for it.
     pub in_having: bool,
+    /// The query was read with each infix GLOB spelled SIMILAR TO: its SIMILAR TO nodes are GLOBs (`glob.rs`).
+    pub globs: bool,
     depth: usize,
     too_deep_reported: bool,
 }
@@ -57,6 +59,7 @@ impl<'a> Walker<'a> {
             compared_value: false,
             in_where: false,
             in_having: false,
+            globs: false,
             qualify_scope: None,
             depth: 0,
             too_deep_reported: false,
@@ -161,6 +164,8 @@ impl<'a> Walker<'a> {
                     datetimes: kinds.datetimes,
                     booleans: kinds.booleans,
                     texts: kinds.texts,
+                    integers: Vec::new(),
+                    reals: Vec::new(),
                     not_null: Vec::new(),
                     one_row,
                 };
@@ -191,6 +196,8 @@ impl<'a> Walker<'a> {
                         datetimes: Vec::new(),
                         booleans: Vec::new(),
                         texts: Vec::new(),
+                        integers: Vec::new(),
+                        reals: Vec::new(),
                         not_null: Vec::new(),
                         one_row: false,
                     };
@@ -388,6 +395,9 @@ impl<'a> Walker<'a> {
         self.walk_join_constraints(&mut s.from);
         let in_where = std::mem::take(&mut self.in_where);
         let in_having = std::mem::take(&mut self.in_having);
+        if !self.too_deep() {
+            self.star_over_using(s);
+        }
         let out = self.projection(&mut s.projection);
         let deep = self.too_deep();
         if let Some(scope) = self.scopes.last_mut().filter(|_| !deep) {
