@@ -2,6 +2,7 @@
 //! and the engine ran — with the audit trail of every analysis and the readiness of the AI path.
 
 mod audit;
+mod cancel;
 mod chart;
 mod failure;
 mod pipeline;

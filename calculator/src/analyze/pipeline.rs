@@ -14,7 +14,9 @@ use futures::StreamExt;
 use sqlguard::{Issue, ValidatedQuery};
 
 use super::{
-    Failure, chart,
+    Failure,
+    cancel::Unfinished,
+    chart,
     progress::{Listener, StageEvent},
     sidecar_client::{CodegenEvent, SidecarError},
     trail::Trail,
@@ -48,12 +50,11 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// Runs the analysis and appends its audit record.
+    /// Runs the analysis and appends its audit record (`cancelled` when the future is dropped before the end).
     pub async fn run(self) -> Result<AnalyzeResponse, Failure> {
-        let started = Instant::now();
-        let mut trail = Trail::default();
-        let result = self.answer(&mut trail).await;
-        trail.timings.total_ms = millis(started);
+        let mut unfinished = Unfinished::new(&self);
+        let result = self.answer(unfinished.trail()).await;
+        let trail = unfinished.finish();
         let result = result.map_err(|error| trail.failure(error));
         let record = trail.record(&self, &result);
         tracing::info!(

@@ -26,7 +26,7 @@ impl Listener {
 
     pub(super) fn send(&self, event: StageEvent) {
         if let Some(sender) = &self.0 {
-            // A listener that hung up does not stop the analysis: it still finishes and is recorded.
+            // The stream stops reading only as it is dropped, which aborts the analysis (see `cancel`).
             let _ = sender.send(event);
         }
     }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use telemetry::{ApiJson, ApiQuery, Rejection, TraceId};
 use utoipa::IntoParams;
 
-use super::{Analysis, Failure, Listener, SidecarError, StageEvent};
+use super::{Analysis, Failure, Listener, SidecarError, StageEvent, cancel::cancellable};
 use crate::{AppError, AppState, datasets};
 
 /// Longest question accepted, in characters.
@@ -79,22 +79,8 @@ pub async fn analyze(
         trace_id,
         listener: Listener::default(),
     };
-    detached(analysis).await.map(ApiJson)
-}
-
-/// Runs the analysis in a task of its own and gives its outcome. A client that goes away drops the handler's
-/// future; an analysis awaited in place went with it, before its audit record was written. The task runs to its
-/// end (and into the audit trail) whatever the client does.
-fn detached(
-    analysis: Analysis,
-) -> impl Future<Output = Result<AnalyzeResponse, Failure>> + Send + 'static {
-    let task = tokio::spawn(telemetry::in_request_scope(analysis.run()));
-    async move {
-        task.await.unwrap_or_else(|join_error| {
-            tracing::error!(error = %join_error, "the analysis task failed");
-            Err(AppError::Internal(anyhow::anyhow!("analysis task failed")).into())
-        })
-    }
+    // hyper drops this future when the client hangs up, and the analysis stops with it (see `cancel`).
+    cancellable(analysis).await.map(ApiJson)
 }
 
 /// The same analysis as `POST /datasets/{id}/analyze`, reported stage by stage as server-sent events.
@@ -129,8 +115,8 @@ pub async fn analyze_stream(
         trace_id: trace_id.clone(),
         listener: Listener::new(sender),
     };
-    // The analysis runs to its end (and into the audit trail) even if the client goes away.
-    let task = detached(analysis);
+    // The stream owns the analysis: a client that goes away drops it, and the analysis stops (see `cancel`).
+    let task = cancellable(analysis);
     let stream = async_stream::stream! {
         while let Some(event) = receiver.recv().await {
             yield Ok(stage_event(&event));

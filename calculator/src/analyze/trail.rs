@@ -48,6 +48,20 @@ impl Trail {
                 Some(failure.body(&analysis.trace_id)),
             ),
         };
+        self.into_record(analysis, outcome, error)
+    }
+
+    /// The record of an analysis stopped because its client went away: no error body, as nothing failed.
+    pub(super) fn cancelled(self, analysis: &Analysis) -> AnalysisRecord {
+        self.into_record(analysis, Outcome::Cancelled, None)
+    }
+
+    fn into_record(
+        self,
+        analysis: &Analysis,
+        outcome: Outcome,
+        error: Option<contracts::ApiError>,
+    ) -> AnalysisRecord {
         // The sidecar's text is kept only where it says something `code` does not.
         let generated_code = self
             .generated_code

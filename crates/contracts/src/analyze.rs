@@ -80,6 +80,8 @@ pub enum Outcome {
     Failed,
     /// The sidecar or the LLM was unavailable, slow or misbehaving.
     Unavailable,
+    /// The client went away before the analysis ended, and the analysis was stopped with it.
+    Cancelled,
 }
 
 /// One entry of the audit trail: every analysis, whatever its outcome.
