@@ -149,3 +149,35 @@ async fn credentials_in_sidecar_url_are_never_shown() {
         );
     }
 }
+
+/// Every audit record holds the model: the one that answered when one did (a repair round's `codegen_failed`
+/// after a first answer), otherwise `null`, written out (the key was missing from `rejected` and `unavailable`
+/// records, as if the record had no such field).
+#[tokio::test]
+async fn every_audit_record_names_the_model_or_null() {
+    let failed = json!({"error": {"code": "codegen_failed", "trace_id": "t", "attempts": 3,
+        "message": "the model gave no query that passes validation in 3 answer(s)",
+        "issues": [{"rule": "table_function", "message": "no"}], "sql": "SELECT * FROM read_csv('x')"}});
+    let server = MockServer::start().await;
+    Mock::given(path("/ai/codegen"))
+        .respond_with(ResponseTemplate::new(422).set_body_json(failed.clone()))
+        .mount(&server)
+        .await;
+    let repairing = sidecar_repairing_with(422, failed).await;
+    // Nothing listens there: the port of a listener just closed.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let unreachable = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    for (url, outcome, model) in [
+        (server.uri(), "rejected", json!(null)),
+        (repairing.uri(), "rejected", json!("m")),
+        (unreachable, "unavailable", json!(null)),
+    ] {
+        let (app, id) = app_with(url).await;
+        ask(&app, &id).await;
+        let record = last_record(&app, &id).await;
+        assert_eq!(record["outcome"], outcome, "{record}");
+        let fields = record.as_object().unwrap();
+        assert_eq!(fields.get("model"), Some(&model), "{record}");
+    }
+}

@@ -93,7 +93,9 @@ pub struct AnalysisRecord {
     /// When it was asked (RFC 3339, UTC).
     pub created_at: String,
     pub outcome: Outcome,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The model that wrote the SQL; null when no answer of it came back (the sidecar unavailable, an
+    /// analysis cancelled before the model answered, `codegen_failed`, whose error body does not name it).
+    #[serde(default)]
     pub model: Option<String>,
     /// The SQL that ran: the calculator's own validation's normalised text, as in the response's `code`. When
     /// nothing ran, the last SQL considered.
