@@ -6,8 +6,10 @@ import { SseParser } from "./sse.js";
 
 /** An error as the server phrased it: `{"error":{"code","message","trace_id","issues"?,"sql"?,"attempts"?}}`. */
 export class ApiError extends Error {
-  constructor({ status = 0, code = "error", message, traceId = "", issues = [], sql = null, attempts = null }) {
+  constructor({ status = 0, code = "error", message, traceId = "", issues = [], sql = null, attempts = null, fromServer = false }) {
     super(message);
+    // True for the server's own words (written for API users; see messages.js), false for the page's.
+    this.fromServer = fromServer;
     this.status = status;
     this.code = code;
     this.traceId = traceId;
@@ -28,6 +30,7 @@ export class ApiError extends Error {
         issues: Array.isArray(e.issues) ? e.issues : [],
         sql: e.sql ?? null,
         attempts: e.attempts ?? null,
+        fromServer: true,
       });
     }
     return new ApiError({

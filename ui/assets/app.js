@@ -1,4 +1,5 @@
-// Entry point: wires the panels together, the tabs, the LLM status and the URL (`#/datasets/<id>`).
+// Entry point: wires the panels together, the tabs, the LLM status and the URL (`#/datasets/<id>`, then
+// `/ask` or `/history` for those tabs, so a reload or a shared link opens the tab it was on).
 
 import { createAsk } from "./ask.js";
 import { createCalculator } from "./calculator.js";
@@ -8,8 +9,18 @@ import { createHistory } from "./history.js";
 import { describeReadiness } from "./readiness.js";
 
 const TABS = ["data", "ask", "history"];
+let shownId = null;
+let shownTab = "data";
+
+/** The URL names the dataset shown and its tab (Data, the first, goes unsaid). Replaced, not pushed. */
+function writeHash() {
+  const tab = shownTab === "data" ? "" : `/${shownTab}`;
+  window.history.replaceState(null, "", shownId ? `#/datasets/${encodeURIComponent(shownId)}${tab}` : "#");
+}
 
 function selectTab(name, { focus = false } = {}) {
+  shownTab = name;
+  if (shownId) writeHash();
   for (const tab of TABS) {
     const button = $(`tab-${tab}`);
     const selected = tab === name;
@@ -39,9 +50,11 @@ function wireTabs(onChange) {
   });
 }
 
-function datasetIdFromHash() {
-  const match = /^#\/datasets\/([^/]+)/.exec(location.hash);
-  return match ? decodeURIComponent(match[1]) : null;
+/** `{id, tab}` from `#/datasets/<id>[/<tab>]`; an unknown tab reads as Data. */
+function routeFromHash() {
+  const match = /^#\/datasets\/([^/]+)(?:\/([a-z]+))?/.exec(location.hash);
+  if (!match) return { id: null, tab: "data" };
+  return { id: decodeURIComponent(match[1]), tab: TABS.includes(match[2]) ? match[2] : "data" };
 }
 
 async function checkReadiness(ask) {
@@ -81,13 +94,14 @@ async function main() {
   });
   const datasets = createDatasets({
     onSelect: (dataset) => {
-      window.history.replaceState(null, "", `#/datasets/${encodeURIComponent(dataset.id)}`);
+      shownId = dataset.id;
       selectTab("data");
       ask.reset(dataset);
       history.load(dataset.id);
     },
     onCleared: () => {
-      window.history.replaceState(null, "", "#");
+      shownId = null;
+      writeHash();
       ask.reset(null);
       history.clear();
     },
@@ -100,20 +114,25 @@ async function main() {
   // Tests and people can tell when the first load is over.
   document.body.dataset.ready = "false";
   const [list] = await Promise.all([datasets.refresh(), checkReadiness(ask)]);
-  const wanted = datasetIdFromHash();
-  const initial = list.find((d) => d.id === wanted) || list[0];
+  const wanted = routeFromHash();
+  const initial = list.find((d) => d.id === wanted.id) || list[0];
   if (initial) await datasets.select(initial.id);
-  selectTab("data");
+  // The tab named in the URL belongs to that dataset (whose history select() loaded); another one opens on Data.
+  selectTab(initial && initial.id === wanted.id ? wanted.tab : "data");
   document.body.dataset.ready = "true";
 
   window.addEventListener("hashchange", async () => {
-    const id = datasetIdFromHash();
-    if (!id || id === datasets.current?.id) return;
-    // An unknown id: the sidebar says so, and the URL goes back to naming the dataset still on screen.
-    if (!(await datasets.select(id))) {
-      const shown = datasets.current;
-      window.history.replaceState(null, "", shown ? `#/datasets/${encodeURIComponent(shown.id)}` : "#");
+    const { id, tab } = routeFromHash();
+    if (!id) return;
+    if (id === datasets.current?.id) {
+      if (tab === shownTab) return;
+      selectTab(tab);
+      if (tab === "history") history.load();
+      return;
     }
+    // An unknown id: the sidebar says so, and the URL goes back to naming the dataset (and tab) still on screen.
+    if (await datasets.select(id)) selectTab(tab);
+    else writeHash();
   });
 }
 

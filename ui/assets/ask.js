@@ -7,6 +7,8 @@ import { drawChart, numericColumns, numericValues } from "./charts.js";
 import { $, confirmDialog, el, formatCount, formatMs, formatValue, plural, showError } from "./dom.js";
 import { labelledChartUrl } from "./label-chart.js";
 import { latest } from "./latest.js";
+import { keepDrafts } from "./drafts.js";
+import { errorText } from "./messages.js";
 import { SqlEditor, formatSql, renderIssues } from "./sql-editor.js";
 import { renderTable } from "./table.js";
 
@@ -31,7 +33,13 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
   function showAnswerSql(sql) {
     editor.value = sql;
     answerSql = editor.value;
+    drafts.save();
   }
+  const drafts = keepDrafts({
+    getDataset,
+    snapshot: () => ({ question: $("question").value, sql: editor.value, fromAnswer: answerSql !== null && editor.value === answerSql }),
+    fields: [$("question"), editor.input],
+  });
 
   // ---- stages ----
   function stage(name) {
@@ -119,6 +127,7 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
     stopSql();
     if (answerSql !== null && editor.value === answerSql) editor.value = "";
     answerSql = null;
+    drafts.save();
     const request = asking.start();
     const stale = request.stale;
     setBusy(true);
@@ -242,7 +251,7 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
   function showFailure(error, question) {
     const rejected = error.issues && error.issues.length;
     const badge = failureBadge(error);
-    announce(`Not answered (${badge.label}): ${error.message}`);
+    announce(`Not answered (${badge.label}): ${errorText(error)}`);
     renderAnswer({
       question,
       ...badge,
@@ -448,6 +457,7 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
     stopSql();
     $("question").value = record.question;
     updateCount();
+    drafts.save();
     $("stages").hidden = true;
     $("token-box").hidden = true;
     $("stage-log").hidden = true;
@@ -490,7 +500,9 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
     asking.drop();
     stopSql();
     setBusy(false);
-    $("question").value = "";
+    // What was being written about this dataset before a reload or a switch, else a fresh start.
+    const draft = dataset ? drafts.restore(dataset.id) : null;
+    $("question").value = draft ? draft.question : "";
     updateCount();
     announce("");
     $("stages").hidden = true;
@@ -499,8 +511,8 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
     showError($("ask-error"), null);
     hideAnswer();
     renderVerdict($("verdict"), null);
-    editor.value = dataset ? STARTER_SQL : "";
-    answerSql = null;
+    editor.value = draft ? draft.sql : dataset ? STARTER_SQL : "";
+    answerSql = draft?.fromAnswer ? editor.value : null;
     $("sql-tables").replaceChildren("the table is ", el("code", {}, "data"),
       ...(dataset && dataset.table_name !== "data" ? [" (or ", el("code", {}, dataset.table_name), ")"] : []));
     renderIssues($("sql-issues"), {});

@@ -14,6 +14,8 @@ export function createDatasets({ onSelect, onCleared }) {
   let datasets = [];
   let current = null;
   let uploading = null;
+  let busy = false;
+  let keyboardFocus = false;
   // The quick chart being drawn (see latest.js): selecting a dataset drops it, so a late chart of the old
   // dataset is not drawn in the new one's Data tab.
   const quick = latest();
@@ -23,20 +25,46 @@ export function createDatasets({ onSelect, onCleared }) {
   const fileInput = $("file-input");
 
   async function uploadFiles(files) {
-    showError($("upload-error"), null);
-    // Read once: every file of one drop is read the way the form said when it was dropped.
-    const dateOrder = $("date-order").value;
-    for (const [index, file] of files.entries()) {
-      // One at a time: the progress bar describes one file, and the server parses them one by one anyway.
-      // A file that fails is reported and the next one still goes: they are independent.
-      const outcome = await uploadOne(file, dateOrder);
-      if (outcome === "cancelled") {
-        const left = files.length - index - 1;
-        // Cancel means stop: the files after it are not sent either, and the message says so.
-        toast(`Cancelled “${file.name}”: nothing was stored${left ? `; ${left} more ${left === 1 ? "file was" : "files were"} not sent` : ""}.`);
-        return;
+    // The progress box and Cancel describe one upload: a second one started meanwhile (the file input reached
+    // from the keyboard, a drop) would take them over and leave the first running unseen and uncancellable.
+    if (busy) return;
+    setBusy(true);
+    try {
+      showError($("upload-error"), null);
+      // Read once: every file of one drop is read the way the form said when it was dropped.
+      const dateOrder = $("date-order").value;
+      for (const [index, file] of files.entries()) {
+        // One at a time: the progress bar describes one file, and the server parses them one by one anyway.
+        // A file that fails is reported and the next one still goes: they are independent.
+        const outcome = await uploadOne(file, dateOrder);
+        if (outcome === "cancelled") {
+          const left = files.length - index - 1;
+          // Cancel means stop: the files after it are not sent either, and the message says so.
+          toast(`Cancelled “${file.name}”: nothing was stored${left ? `; ${left} more ${left === 1 ? "file was" : "files were"} not sent` : ""}.`);
+          return;
+        }
       }
+    } finally {
+      setBusy(false);
     }
+  }
+
+  /** While files upload, the dropzone takes no pointer and the file input no keyboard: one upload at a time. */
+  function setBusy(value) {
+    // A disabled input loses focus to the page: a keyboard user is led to Cancel meanwhile, then back here.
+    if (value) keyboardFocus = document.activeElement === fileInput;
+    busy = value;
+    dropzone.classList.toggle("busy", value);
+    fileInput.disabled = value;
+    if (!value) {
+      fileInput.value = "";
+      if (keyboardFocus && focusLost()) fileInput.focus();
+    }
+  }
+
+  function focusLost() {
+    const active = document.activeElement;
+    return !active || active === document.body || Boolean(active.closest("[hidden]"));
   }
 
   /** Uploads one file; resolves to "stored", "failed" (the error is added to the upload box) or "cancelled". */
@@ -46,7 +74,7 @@ export function createDatasets({ onSelect, onCleared }) {
     $("upload-text").textContent = `0 of ${formatBytes(file.size)}`;
     bar.value = 0;
     $("upload-progress").hidden = false;
-    dropzone.classList.add("busy");
+    if (keyboardFocus && focusLost()) $("upload-cancel").focus();
     uploading = uploadDataset(file, ({ loaded, total, done }) => {
       if (done) {
         bar.removeAttribute("value"); // indeterminate: the server is reading the CSV now
@@ -70,8 +98,6 @@ export function createDatasets({ onSelect, onCleared }) {
     } finally {
       uploading = null;
       $("upload-progress").hidden = true;
-      dropzone.classList.remove("busy");
-      fileInput.value = "";
     }
   }
 

@@ -2,6 +2,7 @@
 // CSV headers, cells and model output are untrusted.
 
 import { stringifyJson } from "./json.js";
+import { forPeople } from "./messages.js";
 
 /** `el("p", {class: "x", title: "y"}, "text", childNode)`; `on*` attributes become listeners. */
 export function el(tag, attrs = {}, ...children) {
@@ -101,12 +102,25 @@ export function showError(box, error, { title = "" } = {}) {
   appendError(box, error, { title });
 }
 
-/** Adds one more error to an alert box, below those already in it (several files failing, say). */
+/**
+ * Adds one more error to an alert box, below those already in it (several files failing, say). A server error
+ * the page has words for (messages.js) says those, with the server's own message and code under "Details".
+ */
 export function appendError(box, error, { title = "" } = {}) {
   const parts = [];
   if (title) parts.push(el("p", { class: "alert-title" }, title));
-  parts.push(el("p", { class: "alert-message" }, error.message || String(error)));
-  if (error.code && error.code !== "error") parts.push(el("span", { class: "alert-code" }, error.code));
+  const code = error.code && error.code !== "error" ? el("span", { class: "alert-code" }, error.code) : null;
+  const people = forPeople(error);
+  if (people) {
+    parts.push(el("p", { class: "alert-message" }, people.message));
+    if (people.hint) parts.push(el("p", { class: "alert-hint" }, people.hint));
+    parts.push(el("details", { class: "alert-details" },
+      el("summary", {}, "Details"),
+      el("p", { class: "alert-server" }, error.message), code));
+  } else {
+    parts.push(el("p", { class: "alert-message" }, error.message || String(error)));
+    if (code) parts.push(code);
+  }
   if (error.traceId) parts.push(traceIdChip(error.traceId));
   // The first error fills the box as before; each further one is a group of its own, ruled off above.
   if (box.childElementCount) box.append(el("div", { class: "alert-item" }, parts));
