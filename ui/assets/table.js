@@ -1,18 +1,40 @@
-// Result and preview tables: paged on the client, numbers right-aligned, long cells cut with the full value
-// in the tooltip.
+// Result and preview tables: paged on the client, numbers right-aligned, whitespace shown, long cells cut
+// with the full value in the tooltip.
 
 import { el, formatCount, formatValue, isNumericDtype } from "./dom.js";
 import { stringifyJson } from "./json.js";
 
 const LONG = 28; // characters past which a cell may be cut by CSS, so it carries its full text as a title
 
+/** Whitespace a reader could not tell apart from one space: tabs, line breaks, runs, or at either end. */
+const HIDDEN_SPACE = /[\t\r\n]| {2}|^\s|\s$/;
+
+/**
+ * A cell's text with its whitespace shown (the cell keeps it, `white-space: pre`): a tab and a line break
+ * each carry a visible mark, and a line break stays on the row's one line. The characters themselves stay in
+ * the text, so copying a cell copies the value.
+ */
+function spacedText(text) {
+  if (!/[\t\r\n]/.test(text)) return [text];
+  return text.split(/(\r\n|\r|\n|\t)/).filter(Boolean).map((part) =>
+    part === "\t" ? el("span", { class: "ws ws-tab" }, part)
+      : /^[\r\n]+$/.test(part) ? el("span", { class: "ws ws-break" }, part)
+        : part);
+}
+
 function cell(value, numeric) {
   if (value === null || value === undefined) return el("td", { class: numeric ? "num null" : "null" }, "null");
   const text = formatValue(value);
   const full = typeof value === "object" ? stringifyJson(value) : String(value);
-  const title = full.length > LONG || full !== text ? full : undefined;
+  const title = full.length > LONG || full !== text || HIDDEN_SPACE.test(full) ? full : undefined;
   const kind = typeof value === "boolean" ? "bool" : "";
-  return el("td", { class: [numeric ? "num" : "", kind].join(" ").trim() || undefined, title }, text);
+  return el("td", { class: [numeric ? "num" : "", kind].join(" ").trim() || undefined, title }, spacedText(text));
+}
+
+/** A cell cut by the column's width shows its whole value as a tooltip, whatever its length. */
+function titleWhenCut(event) {
+  const td = event.target.closest?.("td");
+  if (td && !td.title && td.scrollWidth > td.clientWidth) td.title = td.textContent;
 }
 
 /**
@@ -35,6 +57,7 @@ export function renderTable(container, table, options = {}) {
   const body = el("tbody");
   const tableEl = el("table", { class: "data-table" }, options.label ? el("caption", { class: "visually-hidden" }, options.label) : null, head, body);
   const wrap = el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": options.label || "Table" }, tableEl);
+  wrap.addEventListener("mouseover", titleWhenCut);
 
   const status = el("span", { class: "pager-status", "aria-live": "polite" });
   const prev = el("button", { type: "button", class: "btn btn-ghost btn-small", "aria-label": "Previous page" }, "‹ Previous");
