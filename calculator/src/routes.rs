@@ -87,14 +87,17 @@ pub async fn calculate(
 
 /// Draws `values` as a line, bar or scatter chart.
 ///
-/// `Accept: image/png` answers PNG bytes, `Accept: image/svg+xml` an SVG document, anything else JSON with a
-/// PNG data URL. Series longer than the plot is wide are downsampled (min/max per pixel column).
+/// `Accept: image/png` (or `image/*`) answers PNG bytes, `Accept: image/svg+xml` an SVG document, none or
+/// `*/*` JSON with a PNG data URL, and an `Accept` none of them satisfies 406. Series longer than the plot is
+/// wide are downsampled: min/max per pixel column for lines and bars, one dot per dot-sized cell for scatters.
 #[utoipa::path(post, path = "/chart", tag = "charts", request_body = ChartRequest,
     responses(
         (status = 200, description = "The chart", content(
             (ChartJson = "application/json"),
             (inline(contracts::PngImage) = "image/png"),
             (String = "image/svg+xml"))),
+        (status = 406, body = contracts::ApiError, description = "`not_acceptable`: `Accept` allows none of \
+            application/json, image/png, image/svg+xml"),
         (status = 413, body = contracts::ApiError, description = "`payload_too_large`: more than 1,000,000 \
             values, or a body over `MAX_BODY_BYTES` (32 MiB by default)"),
         (status = 422, body = contracts::ApiError)))]
@@ -104,7 +107,7 @@ pub async fn chart(
     body: Result<ApiJson<ChartRequest>, telemetry::Rejection>,
 ) -> Result<Response, AppError> {
     let (spec, values) = ChartSpec::parse(body?.0)?;
-    let format = ImageFormat::negotiate(headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()));
+    let format = ImageFormat::choose(headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()))?;
     // Rendering is CPU-bound: bounded in number and in time, and kept off the async workers.
     let points = values.len();
     let (width, height) = (spec.width, spec.height);

@@ -259,3 +259,16 @@ async fn an_image_wildcard_gets_an_image() {
     let reply = send(router(), chart_request("image/*", &body)).await;
     assert_eq!(png_size(&reply.body), (200, 100));
 }
+
+#[tokio::test]
+async fn an_accept_no_format_satisfies_is_406_naming_the_formats() {
+    let body = json!({"values": [1, 3, 2]});
+    for accept in ["image/jpeg", "text/html", "image/png;q=0, image/svg+xml;q=0"] {
+        let reply = send(router(), chart_request(accept, &body)).await;
+        let (code, message) = reply.error(StatusCode::NOT_ACCEPTABLE);
+        assert_eq!(code, "not_acceptable", "{accept}");
+        for offered in ["application/json", "image/png", "image/svg+xml"] {
+            assert!(message.contains(offered), "{accept}: {message}");
+        }
+    }
+}

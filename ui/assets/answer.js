@@ -10,6 +10,8 @@ const OUTCOME_LABEL = {
   rejected: "Rejected",
   failed: "Failed",
   unavailable: "Unavailable",
+  // The client left (a closed tab, Stop): the server stopped the analysis.
+  cancelled: "Cancelled",
 };
 
 /** Failures that are usually over soon: the card says asking again may work. */

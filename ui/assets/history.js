@@ -31,7 +31,7 @@ export function createHistory({ onOpen }) {
         record.timings ? formatMs(record.timings.total_ms) : null,
         record.error ? record.error.error?.code : null,
       ].filter(Boolean);
-      // The record's outcome is one of four words; its error code says which failure it was, as on the card.
+      // The record's outcome is one of five words; its error code says which failure it was, as on the card.
       const badge = recordBadge(record);
       return el("li", {}, el("button", {
         type: "button",

@@ -148,12 +148,6 @@ const OFFERED: [(ImageFormat, &str); 3] = [
 ];
 
 impl ImageFormat {
-    /// Picks the format from an `Accept` header, JSON when there is none; an `Accept` that none of the formats
-    /// satisfies (`image/jpeg` alone) falls back to JSON too. [`Self::choose`] refuses it instead.
-    pub fn negotiate(accept: Option<&str>) -> Self {
-        Self::choose(accept).unwrap_or(Self::JsonDataUrl)
-    }
-
     /// The format `Accept` prefers: each format takes the quality of the most specific range that matches it
     /// (`image/png;q=0, image/*` refuses PNG and accepts SVG), the highest quality wins, then the range listed
     /// first, then [`OFFERED`]'s order. An `Accept` that rules out every format is 406 `not_acceptable`,
@@ -255,22 +249,23 @@ mod tests {
 
     #[test]
     fn negotiation_follows_accept() {
-        assert_eq!(ImageFormat::negotiate(None), ImageFormat::JsonDataUrl);
-        assert_eq!(ImageFormat::negotiate(Some("image/png")), ImageFormat::Png);
+        let chosen = |accept| ImageFormat::choose(accept).unwrap();
+        assert_eq!(chosen(None), ImageFormat::JsonDataUrl);
+        assert_eq!(chosen(Some("image/png")), ImageFormat::Png);
         assert_eq!(
-            ImageFormat::negotiate(Some("image/svg+xml")),
+            chosen(Some("image/svg+xml")),
             ImageFormat::Svg
         );
         assert_eq!(
-            ImageFormat::negotiate(Some("*/*")),
+            chosen(Some("*/*")),
             ImageFormat::JsonDataUrl
         );
         assert_eq!(
-            ImageFormat::negotiate(Some("image/png;q=0.5, image/svg+xml")),
+            chosen(Some("image/png;q=0.5, image/svg+xml")),
             ImageFormat::Svg
         );
         assert_eq!(
-            ImageFormat::negotiate(Some("image/png;q=0, application/json")),
+            chosen(Some("image/png;q=0, application/json")),
             ImageFormat::JsonDataUrl
         );
     }

@@ -12,7 +12,7 @@ use plotters::{
 use super::{
     ChartSpec,
     axis::{AxisScale, axis_range, compact_number, extent},
-    downsample::min_max_per_column,
+    downsample::{min_max_per_column, one_per_cell},
     stroke::segments,
 };
 
@@ -87,7 +87,13 @@ fn draw<DB: DrawingBackend>(
         .width
         .saturating_sub(layout.y_labels + 2 * layout.margin)
         .max(1) as usize;
-    let points = min_max_per_column(values, plot_columns);
+    let points = if spec.kind == ChartKind::Scatter {
+        // Cells of a dot's width (its radius is 3 px): finer ones add points no one can tell apart.
+        let plot_rows = spec.height.saturating_sub(layout.x_labels + layout.caption + 2 * layout.margin);
+        one_per_cell(values, plot_columns.div_ceil(3), (plot_rows as usize).div_ceil(3).max(1))
+    } else {
+        min_max_per_column(values, plot_columns)
+    };
     let scale = AxisScale::fit(points.iter().map(|p| p.1));
     let points: Vec<(f64, f64)> = points
         .into_iter()
