@@ -140,7 +140,7 @@ pub fn clean_file_name(raw: &str) -> Option<String> {
 /// which RFC 6266 says wins over `filename`: browsers and curl send plain `filename`, but other clients (Python's
 /// `requests` for non-ASCII names, .NET) send only this one. Other charsets than UTF-8 are not read.
 pub fn extended_file_name(disposition: &str) -> Option<String> {
-    let value = disposition.split(';').find_map(|param| {
+    let value = parameters(disposition).find_map(|param| {
         let (key, value) = param.split_once('=')?;
         key.trim()
             .eq_ignore_ascii_case("filename*")
@@ -153,6 +153,25 @@ pub fn extended_file_name(disposition: &str) -> Option<String> {
     }
     let decoded = percent_encoding::percent_decode_str(encoded).decode_utf8().ok()?;
     clean_file_name(&decoded)
+}
+
+/// A header value's `;`-separated parameters, a `;` inside a quoted string (`filename="a;b.csv"`) not
+/// separating them.
+fn parameters(header: &str) -> impl Iterator<Item = &str> {
+    let mut quoted = false;
+    let mut escaped = false;
+    header
+        .split(move |c| {
+            let separates = c == ';' && !quoted;
+            if escaped {
+                escaped = false;
+            } else if quoted && c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                quoted = !quoted;
+            }
+            separates
+        })
 }
 
 /// The display name when none was given: the file name without its extension, else `dataset`.
@@ -304,5 +323,14 @@ mod tests {
         assert_eq!(read("form-data; filename*=ISO-8859-1''caf%E9.csv"), None);
         assert_eq!(read("form-data; filename*=UTF-8''%FF.csv"), None);
         assert_eq!(read("form-data; filename*=garbage"), None);
+        // A `filename*=` inside a quoted plain file name is part of that name, not a parameter.
+        assert_eq!(
+            read("form-data; name=\"file\"; filename=\"a; filename*=UTF-8''b.csv\""),
+            None
+        );
+        assert_eq!(
+            read("form-data; filename=\"a\\\"; x\"; filename*=UTF-8''c.csv").as_deref(),
+            Some("c.csv")
+        );
     }
 }

@@ -204,10 +204,10 @@ async fn metrics_count_routes_and_what_is_stored() {
     assert_eq!(reply.status, StatusCode::OK);
     let text = reply.text();
     for line in [
-        r#"http_requests_total{method="POST",route="/datasets",status="201"} 1"#,
-        r#"http_requests_total{method="POST",route="/datasets/{id}/query",status="200"} 1"#,
-        r#"http_requests_total{method="POST",route="/datasets/{id}/query",status="422"} 1"#,
-        r#"http_requests_total{method="GET",route="/datasets/{id}",status="404"} 1"#,
+        r#"http_request_duration_seconds_count{method="POST",route="/datasets",status="201"} 1"#,
+        r#"http_request_duration_seconds_count{method="POST",route="/datasets/{id}/query",status="200"} 1"#,
+        r#"http_request_duration_seconds_count{method="POST",route="/datasets/{id}/query",status="422"} 1"#,
+        r#"http_request_duration_seconds_count{method="GET",route="/datasets/{id}",status="404"} 1"#,
         "datasets 1",
         "datasets_rows 3",
         &format!("datasets_source_bytes {}", SALES.len()),
