@@ -7,7 +7,8 @@ use polars::prelude::PolarsError;
 
 use super::clean;
 use super::locate;
-use super::pieces::UnclosedQuote;
+use super::pieces::{self, UnclosedQuote};
+use super::quote_fault::TextAfterQuote;
 use super::sniff::Sniffed;
 use crate::EngineError;
 use crate::error::says_out_of_memory;
@@ -23,13 +24,25 @@ pub(super) fn explain(
     names: &[String],
 ) -> EngineError {
     let text = clean::message(error, &[source]);
-    let unclosed = match error {
-        PolarsError::IO { error, .. } => error
-            .get_ref()
-            .and_then(|e| e.downcast_ref::<UnclosedQuote>()),
+    let io = match error {
+        PolarsError::IO { error, .. } => error.get_ref(),
         _ => None,
     };
-    if let Some(unclosed) = unclosed {
+    let fault = io.and_then(|e| e.downcast_ref::<TextAfterQuote>());
+    // Polars may fail on such a value before the conversion meets it: the file would be refused for it.
+    let found = fault
+        .is_none()
+        .then(|| pieces::text_after_quote(source, sniffed.delimiter))
+        .flatten();
+    if let Some(fault) = fault.or(found.as_ref()) {
+        let line = locate::line_at(source, fault.offset);
+        let opened_on = locate::line_at(source, fault.opened).filter(|&l| Some(l) != line);
+        return EngineError::Csv {
+            message: fault.message(sniffed.delimiter, opened_on),
+            line,
+        };
+    }
+    if let Some(unclosed) = io.and_then(|e| e.downcast_ref::<UnclosedQuote>()) {
         return EngineError::Csv {
             message: UNCLOSED_QUOTE.into(),
             line: locate::line_at(source, unclosed.offset),
@@ -71,6 +84,20 @@ pub(super) fn ragged(line: u64, found: usize, expected: usize, delimiter: u8) ->
         ),
         line: Some(line),
     }
+}
+
+/// Whether polars' failure may be two lines read as one across a lone carriage return: more fields than
+/// the header (`3,4\r5,6`; in the rows the types are inferred from, a schema that does not match), or a
+/// value with a return in it that broke its column (`4\r5`).
+pub(super) fn joined_lines(text: &str) -> bool {
+    text.contains("more fields than")
+        || text.contains("does not match number of columns")
+        || locate::bad_value(text).is_some_and(|(value, _)| value.contains('\r'))
+}
+
+/// Whether polars' failure is a value its column's type could not parse.
+pub(super) fn is_type_error(text: &str) -> bool {
+    text.contains("could not parse") || text.contains("as dtype")
 }
 
 /// Whether polars' failure says the bytes are not UTF-8.

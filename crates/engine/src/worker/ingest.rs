@@ -12,7 +12,7 @@ use contracts::DateOrder;
 use polars::prelude::*;
 
 use super::convert::{self, Reading};
-use super::explain::{explain, is_utf8_error, ragged};
+use super::explain::{explain, is_type_error, is_utf8_error, joined_lines, ragged};
 use super::headers;
 use super::inference_head::{TempFile, head_for_inference};
 use super::late_types;
@@ -296,19 +296,6 @@ fn parsed_as_text(
 
 fn plan_source(csv: &Path, transcoded: Option<&TempFile>) -> PathBuf {
     transcoded.map_or_else(|| csv.to_path_buf(), |t| t.0.clone())
-}
-
-/// Whether polars' failure may be two lines read as one across a lone carriage return: more fields than
-/// the header (`3,4\r5,6`; in the rows the types are inferred from, a schema that does not match), or a
-/// value with a return in it that broke its column (`4\r5`).
-fn joined_lines(text: &str) -> bool {
-    text.contains("more fields than")
-        || text.contains("does not match number of columns")
-        || locate::bad_value(text).is_some_and(|(value, _)| value.contains('\r'))
-}
-
-fn is_type_error(text: &str) -> bool {
-    text.contains("could not parse") || text.contains("as dtype")
 }
 
 pub(super) fn unreadable(error: std::io::Error) -> EngineError {

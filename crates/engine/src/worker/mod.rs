@@ -28,6 +28,7 @@ mod piece_independence;
 mod piece_parser;
 mod pieces;
 mod query;
+mod quote_fault;
 mod records;
 mod sniff;
 mod source;

@@ -4,8 +4,10 @@
 //! A newline ends a record only outside a quoted value, as [`super::records`] reads them.
 
 use std::io;
+use std::path::Path;
 
-use super::records::{last_record_end, unclosed_quote};
+use super::quote_fault::TextAfterQuote;
+use super::records::scan;
 use super::source::{CsvSource, Window};
 
 /// The file ends inside a quoted value, which opens at `offset`.
@@ -54,24 +56,48 @@ impl<'a> Pieces<'a> {
             let available = self.source.wait_for(end)?;
             let len = usize::try_from(available - self.offset).map_err(io::Error::other)?;
             let window = self.source.map(self.offset, len)?;
+            let scanned = scan(&window, self.delimiter, self.offset == 0);
+            // Refused before it is parsed: polars' splitter drops the quotes (see `quote_fault`).
+            let fault = |(opened, after)| TextAfterQuote::new(&window, opened, after, self.offset);
             if available < end {
                 // The end of the file: the rest is the last piece.
                 self.finished = true;
+                if let Some(found) = scanned.after_quote {
+                    return Err(fault(found).into());
+                }
                 let start = std::mem::replace(&mut self.offset, available);
                 // Refused before it is parsed: polars would read the rest of the file as one value, or a lone
                 // quote ending it as an empty one (a null, in a column of numbers).
-                if let Some(at) = unclosed_quote(&window, self.delimiter, start == 0) {
+                if let Some(at) = scanned.open_quote {
                     let offset = start + at as u64;
                     return Err(UnclosedQuote { offset }.into());
                 }
                 return Ok((len > 0).then_some(window));
             }
-            if let Some(boundary) = last_record_end(&window, self.delimiter, self.offset == 0) {
+            if let Some(boundary) = scanned.last_end {
+                // Past the boundary, the next piece looks again from its record's start.
+                if let Some(found) = scanned.after_quote.filter(|(_, after)| *after < boundary) {
+                    return Err(fault(found).into());
+                }
                 self.offset += boundary as u64;
                 return Ok(Some(window.truncated(boundary)));
             }
             // One record longer than the piece (a huge quoted value): look further until it ends.
             want = want.saturating_mul(2);
+        }
+    }
+}
+
+/// The first quoted value of the file at `path` with text after its closing quote, found as the conversion
+/// finds it: for a failure polars met first (its type inference reads `"a"b"c` to the file's end).
+pub(crate) fn text_after_quote(path: &Path, delimiter: u8) -> Option<TextAfterQuote> {
+    let mut source = CsvSource::complete(path).ok()?;
+    let mut pieces = Pieces::new(&mut source, 8 << 20, delimiter);
+    loop {
+        match pieces.next_piece() {
+            Ok(Some(_)) => {}
+            Ok(None) => return None,
+            Err(error) => return error.into_inner()?.downcast().ok().map(|fault| *fault),
         }
     }
 }
@@ -180,6 +206,32 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// However the file is cut, the first quoted value with text after its closing quote is refused, pointing
+    /// at that text; one in a record the piece cuts off is found in the next.
+    #[test]
+    fn text_after_a_closing_quote_is_refused_wherever_the_pieces_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        let text = "a,b\n1,\"x\ny\"\n2,\"p\"q\n3,\"r\" \n";
+        std::fs::write(&path, text).unwrap();
+        for target in 1..text.len() + 2 {
+            let mut source = CsvSource::complete(&path).unwrap();
+            let mut pieces = Pieces::new(&mut source, target, b',');
+            let error = loop {
+                match pieces.next_piece() {
+                    Ok(Some(_)) => {}
+                    Ok(None) => panic!("target {target}: read to the end"),
+                    Err(error) => break error,
+                }
+            };
+            let fault = error
+                .get_ref()
+                .and_then(|e| e.downcast_ref::<TextAfterQuote>());
+            assert_eq!(fault.map(|f| f.offset), Some(17), "target {target}");
+        }
+        assert_eq!(text_after_quote(&path, b',').map(|f| f.offset), Some(17));
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub(crate) fn record_ends(text: &[u8], delimiter: u8) -> RecordEnds<'_> {
         last_quote: 0,
         opened: 0,
         strays: None,
+        after_quote: None,
     }
 }
 
@@ -43,6 +44,8 @@ pub(crate) struct RecordEnds<'a> {
     opened: usize,
     /// Where the quotes are that are characters, when asked for ([`stray_quotes`]).
     strays: Option<Vec<usize>>,
+    /// The first quoted value with text after its closing quote (see [`Scanned::after_quote`]).
+    after_quote: Option<(usize, usize)>,
 }
 
 impl RecordEnds<'_> {
@@ -71,6 +74,14 @@ impl Iterator for RecordEnds<'_> {
             } else if self.inside {
                 self.inside = false;
                 self.last_quote = i;
+                // A quote inside the value is doubled (`""`); anything else after a closing quote but the
+                // delimiter or the line's end is text polars' splitter joins to the value, dropping the
+                // quotes (`"a"b"c"` read `abc`). The end of `text` may cut the record: nothing to tell yet.
+                let next = text.get(i + 1).copied();
+                let ends = |b: u8| b == b'"' || b == self.delimiter || b == b'\n' || b == b'\r';
+                if self.after_quote.is_none() && next.is_some_and(|b| !ends(b)) {
+                    self.after_quote = Some((self.opened, i + 1));
+                }
             } else if i == self.first_field
                 || (i > 0 && (text[i - 1] == self.delimiter || text[i - 1] == b'\n'))
             {
@@ -134,28 +145,51 @@ pub(crate) fn starts_with_long_record(piece: &[u8], delimiter: u8) -> bool {
         && nth_record_end(piece, delimiter, 1).is_none_or(|end| end >= LONG_RECORD)
 }
 
-/// The index just past the last record that ends in `text`, if one does.
-/// `at_file_start`: `text` is the start of the file (see [`record_ends_of_file`]).
-pub(crate) fn last_record_end(text: &[u8], delimiter: u8, at_file_start: bool) -> Option<usize> {
-    if memchr::memchr(b'"', text).is_none() {
-        return memchr::memrchr(b'\n', text).map(|i| i + 1);
-    }
-    match at_file_start {
-        true => record_ends_of_file(text, delimiter).last(),
-        false => record_ends(text, delimiter).last(),
-    }
+/// What one walk over `text` (records from its start) finds.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Scanned {
+    /// The index just past the last record that ends in `text`, if one does.
+    pub last_end: Option<usize>,
+    /// Where the quote is that opens a value `text` never closes.
+    pub open_quote: Option<usize>,
+    /// The first quoted value with text after its closing quote (`"a"b`, `"a" `): where the value's opening
+    /// quote is, and the byte after its closing one.
+    pub after_quote: Option<(usize, usize)>,
 }
 
-/// Where, in `text`, the quote is that opens a value the text never closes; `None` when every quoted value
-/// closes. `at_file_start`: `text` is the start of the file (see [`record_ends_of_file`]).
-pub(crate) fn unclosed_quote(text: &[u8], delimiter: u8, at_file_start: bool) -> Option<usize> {
-    memchr::memchr(b'"', text)?;
+/// Walks the records of `text`. `at_file_start`: `text` is the start of the file (see
+/// [`record_ends_of_file`]).
+pub(crate) fn scan(text: &[u8], delimiter: u8, at_file_start: bool) -> Scanned {
+    if memchr::memchr(b'"', text).is_none() {
+        let last_end = memchr::memrchr(b'\n', text).map(|i| i + 1);
+        return Scanned {
+            last_end,
+            ..Scanned::default()
+        };
+    }
     let mut ends = match at_file_start {
         true => record_ends_of_file(text, delimiter),
         false => record_ends(text, delimiter),
     };
-    ends.by_ref().for_each(drop);
-    ends.open_quote()
+    let last_end = ends.by_ref().last();
+    Scanned {
+        last_end,
+        open_quote: ends.open_quote(),
+        after_quote: ends.after_quote,
+    }
+}
+
+/// The index just past the last record that ends in `text`, if one does (see [`scan`]).
+#[cfg(test)]
+pub(crate) fn last_record_end(text: &[u8], delimiter: u8, at_file_start: bool) -> Option<usize> {
+    scan(text, delimiter, at_file_start).last_end
+}
+
+/// Where, in `text`, the quote is that opens a value the text never closes; `None` when every quoted value
+/// closes (see [`scan`]).
+#[cfg(test)]
+pub(crate) fn unclosed_quote(text: &[u8], delimiter: u8, at_file_start: bool) -> Option<usize> {
+    scan(text, delimiter, at_file_start).open_quote
 }
 
 /// Where the quotes in `text` (a file's start) are that are characters in the middle of an unquoted value
@@ -228,6 +262,27 @@ mod tests {
         // After a closed quoted value, a quote in the same field toggles (polars' splitter); past a
         // delimiter it is a character.
         assert_eq!(strays("\"a\"b\"c\",1\n\"a\"b,c\"d\n"), [16]);
+    }
+
+    #[test]
+    fn text_after_a_closing_quote_is_found() {
+        let after = |text: &str| scan(text.as_bytes(), b',', false).after_quote;
+        for fine in [
+            "a,b\n\"x\",\"y\"\n",
+            "\"say \"\"hi\"\"\",1\r\n",
+            "\"\",\"\"\n",
+            "27\" wide,\"q\"",
+            "\"a\"\r2,3\n",
+        ] {
+            assert_eq!(after(fine), None, "{fine:?}");
+        }
+        assert_eq!(after("id,v\n1,\"a\"b\"c\"\n"), Some((7, 10)));
+        assert_eq!(after("1,\"a\" \n"), Some((2, 5)));
+        assert_eq!(after("1,\"say \\\"hi\\\" ok\"\n"), Some((2, 9)));
+        // Between tabs, a tab after the closing quote ends the value.
+        assert_eq!(scan(b"\"a\"\tb\n", b'\t', false).after_quote, None);
+        // A record the text cuts off after its closing quote: nothing to tell yet.
+        assert_eq!(after("1,\"a\""), None);
     }
 
     #[test]

@@ -1,0 +1,103 @@
+//! Uploads through real workers: no value is changed without a word. Every stored value is what a person
+//! reading the file sees, or the upload is a 422 naming the line, or a note names the value and its line;
+//! among the first 1,000 rows (those polars infers the types from) as past them.
+
+mod common;
+
+use common::*;
+use engine::{EngineError, IngestReport};
+use serde_json::Value;
+
+/// `text` uploaded: the report (or the error) and every stored row.
+async fn upload(text: &str) -> (Result<IngestReport, EngineError>, Vec<Vec<Value>>) {
+    let engine = engine();
+    let (_dir, path) = csv_file("t.csv", text.as_bytes());
+    let (report, parquet) = ingest(&engine, &path).await;
+    let rows = match &report {
+        Ok(_) => engine.preview(parquet, 5_000).await.unwrap().table.rows,
+        Err(_) => Vec::new(),
+    };
+    (report, rows)
+}
+
+/// `odd` as line 2 (row 0) of `header`, `filler` 1,000 times, and as line 1002 (row 1000) after them: each
+/// text, with the row and line `odd` is on.
+fn both_ways(header: &str, filler: &str, odd: &str) -> [(String, usize, u64); 2] {
+    let fill = format!("{filler}\n").repeat(1_000);
+    [
+        (format!("{header}\n{odd}\n{fill}"), 0, 2),
+        (format!("{header}\n{fill}{odd}\n"), 1_000, 1_002),
+    ]
+}
+
+/// The 422 of an upload `text` must be, with its line and message.
+async fn refused(text: &str) -> (Option<u64>, String) {
+    match upload(text).await.0 {
+        Err(EngineError::Csv { message, line }) => (line, message),
+        other => panic!("{:?}: {other:?}", &text[..text.len().min(80)]),
+    }
+}
+
+/// Before: polars dropped a quote inside a quoted value that was not doubled: `"a"b"c"` was stored as `abc`
+/// (Python's csv reads `ab"c"`), MySQL's `"say \"hi\" ok"` as `say \hi\ ok`. RFC 4180 doubles such a quote;
+/// any other is a 422 naming the line and saying how to write it, early or late.
+#[tokio::test]
+async fn a_quote_inside_a_quoted_value_that_is_not_doubled_is_refused_naming_the_line() {
+    for (odd, says) in [
+        (
+            "2,\"a\"b\"c\"",
+            "text follows the closing quote of a quoted value (`\"a\"b`)",
+        ),
+        (
+            "2,\"say \\\"hi\\\" ok\"",
+            "doubled (`\"\"`), not written `\\\"`",
+        ),
+        ("\"a\"b\"c\",2", "text follows the closing quote"),
+    ] {
+        for (text, _, line) in both_ways("id,v", "1,x", odd) {
+            let (at, message) = refused(&text).await;
+            assert_eq!(at, Some(line), "{odd}: {message}");
+            assert!(message.contains(says), "{odd} on line {line}: {message}");
+        }
+    }
+    // Doubled quotes, and quoted values ending at a delimiter or a line's end (`\r\n` too), read as written.
+    let (report, rows) = upload("id,v\r\n1,\"a\"\"b\"\r\n\"2\",\"\"\r\n3,\"x,\ny\"\r\n").await;
+    assert_eq!(report.unwrap().row_count, 3);
+    assert_eq!(rows[0][1], Value::from("a\"b"));
+    assert_eq!(rows[2][1], Value::from("x,\ny"));
+}
+
+/// Before: a closing quote followed by a blank or other text (`"a" `, `"a"\t`, `"a"b`) was "a quoted value
+/// is never closed". The message names what is wrong; a quote never closed still says so.
+#[tokio::test]
+async fn text_after_a_closing_quote_is_named_as_such() {
+    for (odd, says) in [
+        (
+            "1,\"a\" ",
+            "a blank follows the closing quote of a quoted value (`\"a\" `)",
+        ),
+        ("1,\"a\"\t", "a blank follows the closing quote"),
+        ("1,\"a\" ,2", "a blank follows the closing quote"),
+        (
+            "1,\"a\"b",
+            "text follows the closing quote of a quoted value (`\"a\"b`)",
+        ),
+    ] {
+        for (text, _, line) in both_ways("id,v", "1,x", odd) {
+            let (at, message) = refused(&text).await;
+            assert_eq!(at, Some(line), "{odd:?}: {message}");
+            assert!(message.contains(says), "{odd:?}: {message}");
+            assert!(!message.contains("never closed"), "{odd:?}: {message}");
+        }
+    }
+    let (at, message) = refused("id,v\n1,x\n2,\"open\n3,y\n").await;
+    assert_eq!(at, Some(3));
+    assert!(message.contains("never closed"), "{message}");
+    // A quote left open, then closed by a quote text follows: the line of each.
+    let (at, message) = refused("id,v\n1,\"open\n2,\"x\"y\n").await;
+    assert_eq!(at, Some(3));
+    assert!(
+        message.contains("(`2,\"x`)") && message.contains("opens with a quote on line 2"),
+        "{message}"
+    );
+}
