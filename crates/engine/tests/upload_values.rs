@@ -101,3 +101,33 @@ async fn text_after_a_closing_quote_is_named_as_such() {
         "{message}"
     );
 }
+
+/// Before: R's `NA` and MySQL's `\N` were text, so a column of numbers or dates with one became text. They
+/// are nulls now, as the other null tokens are, in every type of column, early or late.
+#[tokio::test]
+async fn na_and_backslash_n_are_nulls_in_every_column() {
+    for token in ["NA", "\\N"] {
+        for (filler, dtype) in [
+            ("7", "i64"),
+            ("1.5", "f64"),
+            ("2024-03-15", "date"),
+            ("true", "bool"),
+            ("word", "str"),
+        ] {
+            for (text, row, line) in both_ways("v,n", &format!("{filler},1"), &format!("{token},1"))
+            {
+                let (report, rows) = upload(&text).await;
+                let column = &report.unwrap().columns[0];
+                assert_eq!(
+                    (column.dtype.as_str(), column.null_count),
+                    (dtype, 1),
+                    "{token} on line {line} among {filler}"
+                );
+                assert_eq!(rows[row][0], Value::Null, "{token} on line {line}");
+            }
+        }
+    }
+    // Quoted, as the other tokens.
+    let (report, _) = upload("v\n1\n\"NA\"\n").await;
+    assert_eq!(report.unwrap().columns[0].dtype, "i64");
+}

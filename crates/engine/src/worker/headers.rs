@@ -2,9 +2,11 @@
 
 use std::collections::HashSet;
 
-/// Cell texts read as null (besides empty cells): what databases and spreadsheets write for a missing
-/// value. `NA` and `None` are not among them: they are real values too often (Namibia, North America).
-pub(crate) const NULL_TOKENS: &[&str] = &["NULL", "null", "Null", "N/A", "n/a", "#N/A"];
+/// Cell texts read as null (besides empty cells): what databases, spreadsheets and R write for a missing
+/// value: `NA` is R's (pandas reads it as missing too), `\N` MySQL's and PostgreSQL's `COPY`. Without them a
+/// column of numbers with one became text. `None` is not among them: it is a real value too often.
+pub(crate) const NULL_TOKENS: &[&str] =
+    &["NULL", "null", "Null", "N/A", "n/a", "#N/A", "NA", "\\N"];
 
 /// [`NULL_TOKENS`] as polars' CSV option, for every column, and the empty text: polars compares a quoted
 /// field's inside with them, so a quoted empty cell (`""`, as pandas' QUOTE_ALL and PostgreSQL's FORCE_QUOTE
