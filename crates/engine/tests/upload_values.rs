@@ -131,3 +131,39 @@ async fn na_and_backslash_n_are_nulls_in_every_column() {
     let (report, _) = upload("v\n1\n\"NA\"\n").await;
     assert_eq!(report.unwrap().columns[0].dtype, "i64");
 }
+
+/// Before: `NaN` and `inf` made a column of decimals, but `nan`, `Infinity`, `INF` or `-Infinity` among the
+/// first rows made it text (past them polars' parser read them as floats). Every spelling is the float now,
+/// early or late.
+#[tokio::test]
+async fn nan_and_infinity_in_any_case_are_decimals_early_or_late() {
+    for (odd, bound) in [
+        ("nan", None),
+        ("NAN", None),
+        ("Infinity", Some(("max", "inf"))),
+        ("INF", Some(("max", "inf"))),
+        ("-Infinity", Some(("min", "-inf"))),
+        ("+inf", Some(("max", "inf"))),
+    ] {
+        for filler in ["1.5", "7"] {
+            for (text, _, line) in both_ways("x", filler, odd) {
+                let report = upload(&text).await.0.unwrap();
+                let column = &report.columns[0];
+                assert_eq!(
+                    (column.dtype.as_str(), column.null_count),
+                    ("f64", 0),
+                    "{odd} on line {line} among {filler}"
+                );
+                match bound {
+                    Some(("max", v)) => assert_eq!(column.max, Some(Value::from(v)), "{odd}"),
+                    Some((_, v)) => assert_eq!(column.min, Some(Value::from(v)), "{odd}"),
+                    // NaN is left out of the mean.
+                    None => assert_eq!(column.mean, filler.parse().ok(), "{odd}"),
+                }
+            }
+        }
+    }
+    // A word among text is text, as before.
+    let report = upload("x\nnan\nabc\n").await.0.unwrap();
+    assert_eq!(report.columns[0].dtype, "str");
+}

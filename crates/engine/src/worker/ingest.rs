@@ -13,6 +13,7 @@ use polars::prelude::*;
 
 use super::convert::{self, Reading};
 use super::explain::{explain, is_type_error, is_utf8_error, joined_lines, ragged};
+use super::float_words;
 use super::headers;
 use super::inference_head::{TempFile, head_for_inference};
 use super::late_types;
@@ -139,6 +140,9 @@ pub(crate) fn ingest(
     // Whether the file has lone carriage returns among other line ends: looked for once, after a failure.
     let mut lone_returns: Option<bool> = None;
     let (mut widened, mut widenings) = (BTreeMap::new(), 0);
+    // Decimals with `nan` or `Infinity` among them (see `float_words`); not once inferred from the whole file.
+    let words = float_words::columns(&sample, names.len(), sniffed.decimal_comma);
+    widened.extend(words.map(|i| (i, DataType::Float64)));
     parsed_as_text(&mut widened, &dates, &grouped, &pointed);
     loop {
         let source = transcoded.as_ref().map_or(csv, |t| t.0.as_path());

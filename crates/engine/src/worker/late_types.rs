@@ -13,6 +13,7 @@ use std::io::{self, Cursor};
 
 use polars::prelude::*;
 
+use super::float_words;
 use super::headers;
 use super::ingest::INFER_ROWS;
 use super::numeric_dates::Written;
@@ -133,6 +134,10 @@ fn type_of(values: &[&str], decimal_comma: bool) -> PolarsResult<DataType> {
     if dtype.is_integer() && values.iter().any(|v| headers::leading_zero(v)) {
         return Ok(DataType::String);
     }
+    // `nan` or `Infinity` among numbers, as in the first rows (see `float_words`).
+    if dtype.is_string() && float_words::decimals(values.iter().copied(), decimal_comma) {
+        return Ok(DataType::Float64);
+    }
     Ok(dtype)
 }
 
@@ -149,6 +154,7 @@ mod tests {
         assert_eq!(type_of(&["1", "08123"]), DataType::String);
         assert_eq!(type_of(&["a, b", "say \"hi\""]), DataType::String);
         assert_eq!(type_of(&["true", "false"]), DataType::Boolean);
+        assert_eq!(type_of(&["1", "nan", "-Infinity"]), DataType::Float64);
     }
 
     #[test]
