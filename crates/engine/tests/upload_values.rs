@@ -102,6 +102,38 @@ async fn text_after_a_closing_quote_is_named_as_such() {
     );
 }
 
+/// Before: a decimal past a 64-bit float's range was stored as an infinity (shown as null, a SUM null) with
+/// no note. Its column is text now, as for a whole number past 64 bits, and a note names it and its line;
+/// an infinity written out stays one.
+#[tokio::test]
+async fn a_decimal_past_the_float_range_makes_its_column_text_with_a_note() {
+    let long = format!("1{}.5", "0".repeat(400));
+    for (filler, odd) in [
+        ("1.5", "1e400"),
+        ("1.5", "-2e308"),
+        ("1.5", long.as_str()),
+        ("7", "1e400"),
+    ] {
+        for (text, row, line) in both_ways("x", filler, odd) {
+            let (report, rows) = upload(&text).await;
+            let report = report.unwrap();
+            assert_eq!(report.columns[0].dtype, "str", "{odd} on line {line}");
+            assert_eq!(rows[row][0], Value::from(odd), "line {line}");
+            let named =
+                format!("{odd} (line {line}) is a number past the range of a 64-bit decimal");
+            let notes = report.notes.iter().filter(|n| n.contains(&named)).count();
+            assert_eq!(notes, 1, "{odd} on line {line}: {:?}", report.notes);
+        }
+    }
+    for (text, _, line) in both_ways("x", "1.5", "-inf") {
+        let report = upload(&text).await.0.unwrap();
+        let column = &report.columns[0];
+        assert_eq!(column.dtype, "f64", "line {line}");
+        assert_eq!(column.min, Some(Value::from("-inf")), "line {line}");
+        assert!(report.notes.is_empty(), "line {line}: {:?}", report.notes);
+    }
+}
+
 /// Before: R's `NA` and MySQL's `\N` were text, so a column of numbers or dates with one became text. They
 /// are nulls now, as the other null tokens are, in every type of column, early or late.
 #[tokio::test]

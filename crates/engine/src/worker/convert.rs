@@ -16,6 +16,7 @@ use polars::prelude::*;
 use polars_core::runtime::RAYON;
 
 use super::blank_lines::without_blank_lines;
+use super::float_range;
 use super::late_types;
 use super::late_zeros;
 use super::numeric_dates::DateColumns;
@@ -121,6 +122,10 @@ pub(super) fn convert_in_pieces(
             // Whole numbers written with a leading zero or a `+` keep their column text, as they do in the
             // rows the types were inferred from (see `late_zeros`).
             late_zeros::check(&records, reading.delimiter, &integers)?;
+            // Decimals past a float's range, which polars read as infinities, make their column text.
+            if let Some(frame) = &frame {
+                float_range::check(frame, &records, reading)?;
+            }
             drop(records);
             // Before anything of the piece is written: a column's first values may change its type.
             if let Some(frame) = frame.as_ref().filter(|_| !unseen.is_empty()) {

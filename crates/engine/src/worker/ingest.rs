@@ -225,6 +225,7 @@ pub(crate) fn ingest(
         {
             widened.extend(late.types.iter().cloned());
             dates.add_late(&late.dates);
+            numbers.past_float(&late.past_float);
             widenings += 1;
             continue;
         }

@@ -25,6 +25,8 @@ pub(crate) struct LateTypes {
     pub(crate) types: Vec<(usize, DataType)>,
     /// Columns of dates written as three numbers (see [`super::numeric_dates`]).
     pub(crate) dates: Vec<(usize, Written)>,
+    /// Columns made text by a decimal past a float's range, and that value (see [`super::float_range`]).
+    pub(crate) past_float: Vec<(usize, String)>,
 }
 
 impl From<LateTypes> for io::Error {
@@ -95,7 +97,12 @@ pub(super) fn first_values(
     if late.is_empty() && dates.is_empty() {
         return Ok(());
     }
-    Err(io::Error::from(LateTypes { types: late, dates }).into())
+    Err(io::Error::from(LateTypes {
+        types: late,
+        dates,
+        past_float: Vec::new(),
+    })
+    .into())
 }
 
 /// The type polars infers for a column of these values, as [`super::ingest`] reads the file (dates tried,

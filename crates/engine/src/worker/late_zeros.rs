@@ -67,6 +67,7 @@ pub(super) fn check(records: &[u8], delimiter: u8, integers: &[usize]) -> Polars
     Err(io::Error::from(LateTypes {
         types,
         dates: Vec::new(),
+        past_float: Vec::new(),
     })
     .into())
 }

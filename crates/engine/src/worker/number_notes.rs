@@ -26,6 +26,8 @@ const EXACT_UP_TO: f64 = 9_007_199_254_740_992.0;
 pub(super) struct NumberNotes {
     /// Columns made text by a whole number too large for a 64-bit integer, and that number.
     too_large: BTreeMap<usize, String>,
+    /// Columns made text by a decimal past a 64-bit float's range, and that value (see `float_range`).
+    past_float: BTreeMap<usize, String>,
 }
 
 impl NumberNotes {
@@ -33,6 +35,15 @@ impl NumberNotes {
     pub(super) fn widened(&mut self, index: usize, to_text: bool, message: &str) {
         if to_text && let Some(value) = too_large_integer(message) {
             self.too_large.entry(index).or_insert(value);
+        }
+    }
+
+    /// Remembers the columns made text by a decimal past a float's range, with that value.
+    pub(super) fn past_float(&mut self, found: &[(usize, String)]) {
+        for (index, value) in found {
+            self.past_float
+                .entry(*index)
+                .or_insert_with(|| value.clone());
         }
     }
 
@@ -53,6 +64,19 @@ impl NumberNotes {
             notes.push(format!(
                 "column `{}` is text: {value}{line} is a whole number too large for a 64-bit integer, and as a \
                  decimal it would lose digits; CAST({} AS DOUBLE) computes with it approximately.",
+                column.name,
+                sql_name(&column.name)
+            ));
+        }
+        for (&index, value) in &self.past_float {
+            let Some(column) = columns.get(index).filter(|c| c.dtype == "str") else {
+                continue;
+            };
+            let line = locate::value_line(source, delimiter, value, Some(index))
+                .map_or_else(String::new, |line| format!(" (line {line})"));
+            notes.push(format!(
+                "column `{}` is text: {value}{line} is a number past the range of a 64-bit decimal (about \
+                 ±1.8e308), which would store it as infinity; CAST({} AS DOUBLE) gives the others as numbers.",
                 column.name,
                 sql_name(&column.name)
             ));

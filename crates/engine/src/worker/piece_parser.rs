@@ -95,6 +95,26 @@ fn may_hold_tokens(column: &StringChunked) -> bool {
     token_long || empty > column.null_count()
 }
 
+/// `piece` parsed as [`PieceParser`] parses it, but with column `index` text: its values as written.
+pub(crate) fn with_text_column(
+    piece: &[u8],
+    reading: &Reading,
+    index: usize,
+) -> PolarsResult<DataFrame> {
+    let mut schema = (*reading.schema).clone();
+    if let Some((_, dtype)) = schema.get_at_index_mut(index) {
+        *dtype = DataType::String;
+    }
+    let text = Reading {
+        schema: Arc::new(schema),
+        unseen: Vec::new(),
+        dates: Default::default(),
+        thousands: Default::default(),
+        ..*reading
+    };
+    read_piece(piece, &text, true)
+}
+
 /// One piece of whole records (no header) into a frame of the file's schema; `with_tokens` has polars read
 /// the null tokens as nulls in every column.
 fn read_piece(piece: &[u8], reading: &Reading, with_tokens: bool) -> PolarsResult<DataFrame> {
