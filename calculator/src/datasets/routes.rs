@@ -89,7 +89,7 @@ fn unreadable_id(rejection: &PathRejection) -> String {
 /// `application/octet-stream`), uncompressed (no `Content-Encoding`). A blank `name` field is no name. The body is streamed to disk, up to `MAX_UPLOAD_BYTES` (default 1 GiB);
 /// `MAX_BODY_BYTES` does not apply. Delimiter (`,` `;` tab `|`), header row, quoting, a UTF-8 BOM and column
 /// types are detected; bytes that are not UTF-8 are read as Latin-1 and the answer says so in `encoding` and
-/// `notes`. Empty fields and `NULL`, `null`, `Null`, `N/A`, `n/a`, `#N/A` are read as nulls. Answers 201 with the
+/// `notes`. Empty fields and `NULL`, `null`, `Null`, `N/A`, `n/a`, `#N/A`, `NA`, `\N` are read as nulls. Answers 201 with the
 /// dataset and its `Location`.
 #[utoipa::path(post, path = "/datasets", tag = "datasets", params(UploadParams),
     request_body(content(
