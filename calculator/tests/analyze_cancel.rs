@@ -88,25 +88,46 @@ async fn serve(sidecar_url: String) -> (String, String, calculator::Config) {
     (base, id, config)
 }
 
-/// The audit record of `trace_id`, once there is one (within [`NOTICE`]).
-async fn record(base: &str, trace_id: &str) -> Value {
+/// The audit record of `trace_id` in dataset `id`'s history, once there is one (within [`NOTICE`]), and that
+/// there is one only: an analysis is recorded once, whatever its outcome.
+async fn record(base: &str, id: &str, trace_id: &str) -> Value {
     let started = std::time::Instant::now();
-    loop {
-        let reply = reqwest::get(format!("{base}/analyses/{trace_id}"))
-            .await
-            .unwrap();
-        if reply.status() == 200 {
-            return reply.json().await.unwrap();
-        }
+    while records(base, id, trace_id).await.is_empty() {
         assert!(started.elapsed() < NOTICE, "no audit record for {trace_id}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // A second record would be written by the same task's end: give it the time to land.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut records = records(base, id, trace_id).await;
+    assert_eq!(records.len(), 1, "{records:?}");
+    let record = records.remove(0);
+    let by_trace = reqwest::get(format!("{base}/analyses/{trace_id}"))
+        .await
+        .unwrap();
+    assert_eq!(by_trace.json::<Value>().await.unwrap(), record);
+    record
+}
+
+/// Every record of `trace_id` in dataset `id`'s history.
+async fn records(base: &str, id: &str, trace_id: &str) -> Vec<Value> {
+    let reply = reqwest::get(format!("{base}/datasets/{id}/analyses?limit=500"))
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    let list: Value = reply.json().await.unwrap();
+    let analyses = list["analyses"].as_array().unwrap();
+    analyses
+        .iter()
+        .filter(|record| record["trace_id"] == trace_id)
+        .cloned()
+        .collect()
 }
 
 /// Asserts the sidecar call, made to `path`, is closed soon after the client left, and the analysis recorded as
 /// cancelled.
 async fn assert_cancelled(
     base: &str,
+    id: &str,
     request_line: &str,
     closed: Receiver<()>,
     trace_id: &str,
@@ -120,7 +141,7 @@ async fn assert_cancelled(
         .await
         .expect("the sidecar call is closed soon after the client leaves")
         .unwrap();
-    let record = record(base, trace_id).await;
+    let record = record(base, id, trace_id).await;
     assert_eq!(record["outcome"], "cancelled", "{record}");
     assert_eq!(record["error"], Value::Null, "{record}");
     assert!(record["timings"]["total_ms"].as_u64().is_some(), "{record}");
@@ -152,7 +173,7 @@ async fn a_client_that_leaves_the_json_route_stops_its_analysis() {
     let line = arrived(call.received).await;
     client.abort();
     let _ = client.await;
-    assert_cancelled(&base, &line, call.closed, "leaves-json", "/ai/codegen").await;
+    assert_cancelled(&base, &id, &line, call.closed, "leaves-json", "/ai/codegen").await;
 }
 
 #[tokio::test]
@@ -183,10 +204,45 @@ async fn a_client_that_leaves_the_stream_stops_its_analysis() {
     drop(client);
     assert_cancelled(
         &base,
+        &id,
         &line,
         call.closed,
         "leaves-stream",
         "/ai/codegen/stream",
     )
     .await;
+}
+
+/// An analysis that ends is recorded once, as it ended: its guard's drop adds no `cancelled` record after it, on
+/// either route (the stream's body is dropped once read, the JSON route's future once answered).
+#[tokio::test]
+async fn an_answered_analysis_is_recorded_once_as_answered() {
+    let sidecar = wiremock::MockServer::start().await;
+    let answer = common::analyze::codegen("SELECT SUM(sales) AS total FROM data");
+    wiremock::Mock::given(wiremock::matchers::path("/ai/codegen"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(&answer))
+        .mount(&sidecar)
+        .await;
+    common::analyze::mount_stream_result(&sidecar, &answer).await;
+    common::analyze::mount_approval(&sidecar, &[]).await;
+    let (base, id, _config) = serve(sidecar.uri()).await;
+    let client = reqwest::Client::new();
+    for (route, trace_id) in [
+        ("analyze", "answers-json"),
+        ("analyze/stream", "answers-stream"),
+    ] {
+        let reply = client
+            .post(format!("{base}/datasets/{id}/{route}"))
+            .header("content-type", "application/json")
+            .header("x-trace-id", trace_id)
+            .body(r#"{"question": "total?"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 200);
+        let body = reply.text().await.unwrap();
+        assert!(body.contains(r#""row_count":1"#), "{body}");
+        let record = record(&base, &id, trace_id).await;
+        assert_eq!(record["outcome"], "answered", "{record}");
+    }
 }

@@ -50,13 +50,20 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// Runs the analysis and appends its audit record (`cancelled` when the future is dropped before the end).
+    /// Runs the analysis and appends its audit record (`cancelled` when the future is dropped before the end,
+    /// `failed` when it panics).
     pub async fn run(self) -> Result<AnalyzeResponse, Failure> {
-        let mut unfinished = Unfinished::new(&self);
-        let result = self.answer(unfinished.trail()).await;
-        let trail = unfinished.finish();
+        Unfinished::new(self).run().await
+    }
+
+    /// Appends the record of the analysis that ended with `result`, and gives its outcome.
+    pub(super) fn conclude(
+        &self,
+        trail: Trail,
+        result: Result<AnalyzeResponse, AppError>,
+    ) -> Result<AnalyzeResponse, Failure> {
         let result = result.map_err(|error| trail.failure(error));
-        let record = trail.record(&self, &result);
+        let record = trail.record(self, &result);
         tracing::info!(
             dataset = %record.dataset_id,
             outcome = ?record.outcome,
@@ -73,7 +80,7 @@ impl Analysis {
         })
     }
 
-    async fn answer(&self, trail: &mut Trail) -> Result<AnalyzeResponse, AppError> {
+    pub(super) async fn answer(&self, trail: &mut Trail) -> Result<AnalyzeResponse, AppError> {
         let description = self.describe().await?;
         let mut previous = None;
         loop {
