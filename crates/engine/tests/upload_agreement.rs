@@ -215,3 +215,53 @@ async fn a_whole_number_with_blanks_after_it_makes_its_column_text_early_or_late
         assert_eq!(dtype, "i64", "line {line}");
     }
 }
+
+/// Before (review of fa4e5a5): a `;` file whose comma numbers (`amount`, 12,50) outnumber its point numbers
+/// (`ratio`, 0.5) is one of decimal commas, and `rate`'s `1.125`, `2.250` passed for dotted thousands: they
+/// were stored as 1125 and 2250, said only in a note. The decimal points of `ratio` say a dot marks decimals
+/// in this file: `rate` is text as written, and a note says why and what to write. A dot alone grouping
+/// threes past the rows sniffed makes its column text too (it was 1125); `1.234,5` is still thousands.
+#[tokio::test]
+async fn dotted_threes_beside_decimal_points_are_not_read_as_thousands() {
+    let mut text = String::from("amount;ratio;rate\n");
+    for i in 0..150 {
+        let (ratio, rate) = match i < 100 {
+            true => ("0.5", ["1.125", "2.250"][i % 2]),
+            false => ("", "2.250"),
+        };
+        text.push_str(&format!("12,50;{ratio};{rate}\n"));
+    }
+    let (report, rows) = upload(&text).await;
+    let report = report.unwrap();
+    let types: Vec<&str> = report.columns.iter().map(|c| c.dtype.as_str()).collect();
+    assert_eq!(types, ["f64", "str", "str"]);
+    assert_eq!(rows[0], [Value::from(12.5), "0.5".into(), "1.125".into()]);
+    assert_eq!(rows[1][2], Value::from("2.250"));
+    assert_eq!(
+        report.notes,
+        [
+            "the numbers of `amount` are written with a decimal comma (`12,50`, line 2, was read as 12.5); \
+             `rate` was kept as text: a dot may group thousands or mark decimals (`1.125`, line 2), and \
+             `ratio` has decimal points (`0.5`, line 2); write such a number with a decimal comma (1,125) or \
+             without dots (1125)."
+        ]
+    );
+    // Past the rows sniffed, in a column of decimal commas (`fee` keeps the commas the more).
+    const HEAD: &str = "amount;ratio;fee";
+    const FILLER: &str = "12,50;0.5;7,25";
+    for (dtype, value, _, line) in both_ways(HEAD, FILLER, "1.125;0.5;7,25").await {
+        assert_eq!(
+            (dtype.as_str(), &value),
+            ("str", &Value::from("1.125")),
+            "line {line}"
+        );
+    }
+    // A dot with a decimal comma groups thousands whatever the file's points.
+    for (dtype, value, _, line) in both_ways(HEAD, FILLER, "1.234,5;0.5;7,25").await {
+        assert_eq!(
+            (dtype.as_str(), &value),
+            ("f64", &Value::from(1234.5)),
+            "line {line}"
+        );
+    }
+}

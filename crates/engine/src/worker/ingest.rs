@@ -25,6 +25,7 @@ use super::numeric_dates::{self, FoundDates};
 use super::sniff::{self, Sniffed};
 use super::source::CsvSource;
 use super::thousands::{self, Thousands};
+use super::thousands_note;
 use super::utf16;
 use super::widen;
 use crate::protocol::completion_marker;
@@ -119,7 +120,9 @@ pub(crate) fn ingest(
     let (mut grouped, pointed): (_, Vec<usize>) = match sniffed.decimal_comma {
         true => (
             Thousands::in_sample(&sample, names.len()),
-            thousands::pointed(&sample, names.len()).collect(),
+            (thousands::pointed(&sample, names.len()))
+                .chain(thousands::unsure(&sample, names.len()))
+                .collect(),
         ),
         false => Default::default(),
     };
@@ -188,7 +191,7 @@ pub(crate) fn ingest(
                 let line =
                     |i, value: &str| locate::value_line(source, sniffed.delimiter, value, Some(i));
                 if sniffed.decimal_comma {
-                    notes.extend(thousands::note(&sample, &columns, &grouped, &line));
+                    notes.extend(thousands_note::note(&sample, &columns, &grouped, &line));
                 }
                 notes.extend(numbers.notes(source, sniffed.delimiter, &columns));
                 if row_count == 0 {
@@ -284,7 +287,8 @@ pub(crate) fn ingest(
 }
 
 /// Columns parsed as text whatever polars infers: dates unlike each other, dotted thousands (converted
-/// after parsing, see [`thousands`]) and, in a decimal-comma file, decimal points (see `thousands::pointed`).
+/// after parsing, see [`thousands`]) and, in a decimal-comma file, decimal points and
+/// the dotted thousands they make unsure (see `thousands::pointed`, `thousands::unsure`).
 fn parsed_as_text(
     widened: &mut BTreeMap<usize, DataType>,
     dates: &FoundDates,

@@ -39,6 +39,7 @@ mod subqueries;
 mod syncing;
 mod text_for_polars;
 mod thousands;
+mod thousands_note;
 mod utf16;
 mod values;
 mod widen;

@@ -19,7 +19,7 @@ use super::headers;
 
 /// A number with a decimal comma and, optionally, dots grouping its thousands (`-1.234,5`, `12.500`, `7`).
 /// Spaces around it make it text, as polars' inference takes ` 5` (and the rows it infers from decide).
-fn comma_number(value: &str) -> bool {
+pub(super) fn comma_number(value: &str) -> bool {
     let digits = value.strip_prefix(['-', '+']).unwrap_or(value);
     let (whole, fraction) = digits.split_once(',').unwrap_or((digits, "1"));
     let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
@@ -49,8 +49,41 @@ pub(crate) fn thousands(value: &str) -> bool {
 /// with a decimal point (`12.50`, `.5`), not dotted thousands: they are text, as such a value makes its
 /// column text further on ([`Thousands::convert`]). Polars' parser reads the point as a decimal one too.
 pub(crate) fn pointed(rows: &[Vec<String>], width: usize) -> impl Iterator<Item = usize> + '_ {
-    let point = |v: &str| v.contains('.') && !thousands(v) && v.trim().parse::<f64>().is_ok();
-    (0..width).filter(move |&i| rows.iter().any(|row| row.get(i).is_some_and(|v| point(v))))
+    (0..width).filter(move |&i| {
+        rows.iter()
+            .any(|row| row.get(i).is_some_and(|v| decimal_point(v)))
+    })
+}
+
+/// A number written with a decimal point (`12.50`, `.5`), not dotted thousands.
+pub(super) fn decimal_point(value: &str) -> bool {
+    value.contains('.') && !thousands(value) && value.trim().parse::<f64>().is_ok()
+}
+
+/// A value whose only mark is dots grouping digits in threes (`1.125`, `2.250`, not `1.234,5`): thousands in
+/// a file whose dots group them, but a decimal as much in one whose other numbers have decimal points.
+pub(super) fn dots_alone(value: &str) -> bool {
+    thousands(value) && !value.contains(',')
+}
+
+/// The columns of `rows` (the sample of a decimal-comma file) with a value of [`dots_alone`], when another
+/// column has decimal points ([`pointed`]): the points say a dot marks decimals in this file, so `1.125` is
+/// no sure 1125 (as thousands it once was, a rate a thousand times itself, said only in a note). Such a
+/// column is text, its values as written, as the pointed columns are; it is not read as the decimal 1.125
+/// because then the same dot would be a decimal in one column and make another text.
+pub(crate) fn unsure(rows: &[Vec<String>], width: usize) -> Vec<usize> {
+    let pointed: Vec<usize> = pointed(rows, width).collect();
+    let dotted = |i: usize| {
+        rows.iter()
+            .any(|row| row.get(i).is_some_and(|v| dots_alone(v)))
+    };
+    match pointed.is_empty() {
+        true => Vec::new(),
+        false => (0..width)
+            .filter(|i| !pointed.contains(i))
+            .filter(|&i| dotted(i))
+            .collect(),
+    }
 }
 
 /// A whole number that an integer would not give back as written: a leading zero (`02134`), or a `+`.
@@ -58,9 +91,20 @@ fn changes_as_integer(value: &str) -> bool {
     value.starts_with('+') || headers::leading_zero(value)
 }
 
-/// The columns converted from text, with their types.
+/// The columns converted from text, with their types, and what a value of [`dots_alone`] is there.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Thousands(pub(crate) Vec<(usize, DataType)>);
+pub(crate) struct Thousands(pub(crate) Vec<(usize, DataType)>, pub(crate) Dots);
+
+/// What `1.125` is in a column of [`Thousands`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) enum Dots {
+    /// Thousands: 1125.
+    #[default]
+    Group,
+    /// No number: the sample has decimal points (see [`unsure`]), so the value makes its column text,
+    /// wherever it is.
+    Unsure,
+}
 
 /// A value of a [`Thousands`] column that does not convert to its type: the column needs `to` instead.
 #[derive(Debug, thiserror::Error)]
@@ -84,27 +128,35 @@ pub(crate) fn unconverted(error: &PolarsError) -> Option<&Unconverted> {
 impl Thousands {
     /// The columns of `rows` (the sample of a decimal-comma file) whose values are all such numbers: whole
     /// numbers unless one has a decimal comma. Not a column of whole numbers one of which would change as an
-    /// integer (`02134`, `+5`): it stays text, as in any file (see `headers::keep_as_text`).
+    /// integer (`02134`, `+5`): it stays text, as in any file (see `headers::keep_as_text`). Nor a column
+    /// [`unsure`] makes text.
     pub(crate) fn in_sample(rows: &[Vec<String>], width: usize) -> Self {
-        let columns = (0..width).filter_map(|index| {
-            let values = || {
-                rows.iter()
-                    .filter_map(move |row| row.get(index))
-                    .filter(|v| !headers::is_null_text(v))
-            };
-            let numbers = values().all(|v| comma_number(v));
-            let some = values().next().is_some();
-            let decimal = values().any(|v| v.contains(','));
-            let changes = !decimal && values().any(|v| changes_as_integer(v));
-            (numbers && some && !changes).then(|| {
-                let dtype = match decimal {
-                    true => DataType::Float64,
-                    false => DataType::Int64,
+        let unsure = unsure(rows, width);
+        let dots = match pointed(rows, width).next() {
+            Some(_) => Dots::Unsure,
+            None => Dots::Group,
+        };
+        let columns = (0..width)
+            .filter(|i| !unsure.contains(i))
+            .filter_map(|index| {
+                let values = || {
+                    rows.iter()
+                        .filter_map(move |row| row.get(index))
+                        .filter(|v| !headers::is_null_text(v))
                 };
-                (index, dtype)
-            })
-        });
-        Self(columns.collect())
+                let numbers = values().all(|v| comma_number(v));
+                let some = values().next().is_some();
+                let decimal = values().any(|v| v.contains(','));
+                let changes = !decimal && values().any(|v| changes_as_integer(v));
+                (numbers && some && !changes).then(|| {
+                    let dtype = match decimal {
+                        true => DataType::Float64,
+                        false => DataType::Int64,
+                    };
+                    (index, dtype)
+                })
+            });
+        Self(columns.collect(), dots)
     }
 
     /// Column `index` needs `to` (text: no longer converted).
@@ -138,7 +190,9 @@ impl Thousands {
     pub(crate) fn convert(&self, mut frame: DataFrame) -> PolarsResult<DataFrame> {
         for (index, dtype) in &self.0 {
             let integer = dtype.is_integer();
-            let converts = |v: &str| comma_number(v) && !(integer && changes_as_integer(v));
+            let unsure = |v: &str| self.1 == Dots::Unsure && dots_alone(v);
+            let converts =
+                |v: &str| comma_number(v) && !(integer && changes_as_integer(v)) && !unsure(v);
             let text = frame.columns()[*index].str()?.clone();
             // Only a value whose dots group digits in threes loses them: dropping the dots of 1.5 or 12.50
             // made them 15 and 1250. Any other value is no number here (an empty text casts to null), and
@@ -167,70 +221,6 @@ impl Thousands {
         }
         Ok(frame)
     }
-}
-
-/// The note of a decimal-comma file: the columns whose numbers were read with their comma (or dotted
-/// thousands) and are stored as numbers, each kind shown by a value of the sample (`rows`) and its line
-/// (`line` finds it, in the column of that index). None when no such column is (the file's commas stayed
-/// text): the note once said they were read as numbers whatever became of them, and showed 12.500 as an
-/// example whatever the file held.
-pub(crate) fn note(
-    rows: &[Vec<String>],
-    columns: &[contracts::ColumnStats],
-    converted: &Thousands,
-    line: &dyn Fn(usize, &str) -> Option<u64>,
-) -> Option<String> {
-    let numeric = |index: &usize| {
-        columns
-            .get(*index)
-            .is_some_and(|c| matches!(c.dtype.as_str(), "f64" | "i64"))
-    };
-    let first = |index: usize, wanted: &dyn Fn(&str) -> bool| {
-        rows.iter()
-            .filter_map(|row| row.get(index))
-            .find(|v| wanted(v))
-    };
-    // The columns (at least one) and a value of the first, as read: "`a`, `b` ... (`1,5` in `a`, line 2,
-    // was read as 1.5)".
-    let said = |indices: Vec<usize>, wanted: &dyn Fn(&str) -> bool| {
-        let (&example, _) = indices.split_first()?;
-        let value = first(example, wanted)?;
-        let read = value
-            .replace('.', "")
-            .replace(',', ".")
-            .parse::<f64>()
-            .ok()?;
-        let names: Vec<String> = (indices.iter())
-            .map(|&i| format!("`{}`", columns[i].name))
-            .collect();
-        let among = match names.len() {
-            1 => String::new(),
-            _ => format!(" in {}", names[0]),
-        };
-        let line = line(example, value).map_or_else(String::new, |line| format!(", line {line}"));
-        Some((
-            names.join(", "),
-            format!("(`{value}`{among}{line}, was read as {read})"),
-        ))
-    };
-    let with_comma = |v: &str| v.contains(',') && comma_number(v);
-    let commas = (0..columns.len())
-        .filter(numeric)
-        .filter(|&i| first(i, &with_comma).is_some());
-    // Every converted column with a dot grouping thousands in the sample (others are converted too).
-    let dotted = (converted.0.iter().map(|(i, _)| *i))
-        .filter(numeric)
-        .filter(|&i| first(i, &thousands).is_some());
-    let mut parts = Vec::new();
-    if let Some((names, example)) = said(commas.collect(), &with_comma) {
-        parts.push(format!(
-            "the numbers of {names} are written with a decimal comma {example}"
-        ));
-    }
-    if let Some((names, example)) = said(dotted.collect(), &thousands) {
-        parts.push(format!("dots group the thousands of {names} {example}"));
-    }
-    (!parts.is_empty()).then(|| format!("{}.", parts.join("; ")))
 }
 
 #[cfg(test)]
@@ -284,7 +274,10 @@ mod tests {
             "x" => ["1.234,5", "7", "1,5", "-2.000,25"],
         )
         .unwrap();
-        let converting = Thousands(vec![(0, DataType::Int64), (1, DataType::Float64)]);
+        let converting = Thousands(
+            vec![(0, DataType::Int64), (1, DataType::Float64)],
+            Dots::Group,
+        );
         let converted = converting.convert(frame).unwrap();
         let qty: Vec<Option<i64>> = converted
             .column("qty")
@@ -305,7 +298,7 @@ mod tests {
         // A later decimal widens a column of whole numbers; a word makes it text.
         for (value, to) in [("2,5", DataType::Float64), ("many", DataType::String)] {
             let frame = df!("qty" => ["1.234", value]).unwrap();
-            let error = Thousands(vec![(0, DataType::Int64)])
+            let error = Thousands(vec![(0, DataType::Int64)], Dots::Group)
                 .convert(frame)
                 .unwrap_err();
             let unconverted = unconverted(&error).unwrap();
