@@ -4,9 +4,7 @@
 //! so a new sqlparser node can never slip through unchecked. Recursion is bounded by
 //! `Limits::max_tree_depth` (see `Walker::deeper`).
 
-use sqlparser::ast::{
-    Distinct, GroupByExpr, LimitClause, OrderBy, OrderByKind, Query, Select, SelectFlavor, SetExpr,
-};
+use sqlparser::ast::{Distinct, GroupByExpr, OrderBy, Query, Select, SelectFlavor, SetExpr};
 
 use crate::catalog::{Catalog, Limits};
 use crate::issue::{Issue, Location, Rule};
@@ -121,59 +119,7 @@ impl<'a> Walker<'a> {
     }
 
     fn query_inner(&mut self, q: &mut Query) -> Output {
-        let mut pushed_ctes = false;
-        if let Some(with) = q.with.as_mut() {
-            if with.recursive {
-                self.unsupported("WITH RECURSIVE", "use a plain WITH clause.");
-            }
-            self.ctes.push(Vec::new());
-            pushed_ctes = true;
-            for cte in &mut with.cte_tables {
-                if cte.from.is_some() || cte.materialized.is_some() {
-                    self.unsupported("a CTE modifier (MATERIALIZED / FROM)", "remove it.");
-                }
-                self.check_shadow(&cte.alias.name, "a WITH (CTE) name", None);
-                let one_row = crate::joins::at_most_one_row(&cte.query);
-                let mut out = self.query(&mut cte.query);
-                // What its columns hold, for literals compared with them (`literals`) and date
-                // differences, as for a derived table; under the new names when the CTE renames them.
-                let mut kinds = self.output_kinds(&cte.query, &out.columns);
-                if !cte.alias.columns.is_empty() {
-                    let outer: Vec<String> = cte
-                        .alias
-                        .columns
-                        .iter()
-                        .map(|c| c.name.value.clone())
-                        .collect();
-                    kinds = kinds.renamed(&out.columns, &outer, out.open);
-                    let dates =
-                        crate::output_kinds::renamed(&out.dates, &out.columns, &outer, out.open);
-                    out = Output {
-                        columns: outer,
-                        open: false,
-                        dates,
-                    };
-                }
-                let rel = Relation {
-                    visible: cte.alias.name.value.clone(),
-                    columns: out.columns,
-                    open: out.open,
-                    describe: format!("WITH query `{}`", cte.alias.name.value),
-                    numeric: kinds.numeric,
-                    dates: out.dates,
-                    datetimes: kinds.datetimes,
-                    booleans: kinds.booleans,
-                    texts: kinds.texts,
-                    integers: Vec::new(),
-                    reals: Vec::new(),
-                    not_null: Vec::new(),
-                    one_row,
-                };
-                if let Some(frame) = self.ctes.last_mut() {
-                    frame.push(rel);
-                }
-            }
-        }
+        let pushed_ctes = self.with_clause(q);
         self.qualify_scope = None;
         let mut qualify_scope = None;
         let out = match q.body.as_mut() {
@@ -212,56 +158,7 @@ impl<'a> Walker<'a> {
                 out
             }
         };
-        if let Err((what, hint)) = crate::fetch::as_limit(q) {
-            self.unsupported(what, hint);
-        }
-        match q.limit_clause.as_mut() {
-            None => {}
-            Some(LimitClause::LimitOffset {
-                limit,
-                offset,
-                limit_by,
-            }) => {
-                if !limit_by.is_empty() {
-                    self.unsupported("LIMIT ... BY", "use a window function instead.");
-                }
-                // SQLite reads a negative LIMIT as none (`LIMIT -1 OFFSET 5`); Polars refused it.
-                if limit
-                    .as_ref()
-                    .and_then(crate::syntax::integer_literal)
-                    .is_some_and(|n| n < 0)
-                {
-                    *limit = None;
-                }
-                if let Some(limit) = limit {
-                    self.expr(limit);
-                }
-                if let Some(offset) = offset {
-                    self.expr(&mut offset.value);
-                }
-            }
-            Some(LimitClause::OffsetCommaLimit { offset, limit }) => {
-                self.expr(offset);
-                self.expr(limit);
-            }
-        }
-        if !q.locks.is_empty() {
-            self.reject(
-                Rule::ForbiddenClause,
-                "locking clauses (FOR UPDATE / FOR SHARE) are not allowed in a read-only query; remove them.".into(),
-                None,
-            );
-        }
-        if q.for_clause.is_some() || q.settings.is_some() || q.format_clause.is_some() {
-            self.reject(
-                Rule::ForbiddenClause,
-                "FOR XML/JSON, SETTINGS and FORMAT clauses are not allowed; remove them.".into(),
-                None,
-            );
-        }
-        if !q.pipe_operators.is_empty() {
-            self.unsupported("pipe syntax (|>)", "write a plain SELECT.");
-        }
+        self.query_clauses(q);
         if pushed_ctes {
             self.ctes.pop();
         }
@@ -491,24 +388,5 @@ impl<'a> Walker<'a> {
         self.in_where = in_where;
         self.in_having = in_having;
         out
-    }
-
-    pub fn order_by(&mut self, order_by: &mut OrderBy) {
-        if order_by.interpolate.is_some() {
-            self.unsupported("ORDER BY ... INTERPOLATE", "remove it.");
-        }
-        if let OrderByKind::Expressions(items) = &mut order_by.kind {
-            for item in items {
-                if item.with_fill.is_some() {
-                    self.unsupported("ORDER BY ... WITH FILL", "remove it.");
-                }
-                self.expr(&mut item.expr);
-                // NULLs last both ways, as DuckDB sorts for analysts: Polars (like PostgreSQL) puts them first
-                // when descending, so `ORDER BY bonus DESC LIMIT 5` gave five NULLs, not the five largest.
-                if item.options.asc == Some(false) && item.options.nulls_first.is_none() {
-                    item.options.nulls_first = Some(false);
-                }
-            }
-        }
     }
 }
