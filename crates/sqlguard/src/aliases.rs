@@ -1,7 +1,9 @@
 //! A SELECT name used where SQLite and PostgreSQL read it as the expression it names: in WHERE (SQLite), in
-//! HAVING and in GROUP BY.
+//! HAVING, in GROUP BY, and inside an ORDER BY expression of a grouped query.
 
-use sqlparser::ast::Expr;
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{Expr, Query, SelectItem, VisitMut, VisitorMut};
 
 use crate::scope::{Resolved, resolve};
 use crate::walk::Walker;
@@ -63,4 +65,45 @@ impl Walker<'_> {
             }
         })
     }
+}
+
+/// `key` (an ORDER BY expression of a grouped query, about to become a hidden SELECT item: see
+/// `compat::order_by_aggregates`) with each SELECT name in it, outside subqueries, written as the expression
+/// it names. `ORDER BY total / COUNT(*)` where `total` is `SUM(salary)`: SQLite reads the name; Polars, given
+/// it beside the aggregates it names, could not find a column `total`.
+pub(crate) fn spelled_out(key: &mut Expr, projection: &[SelectItem]) {
+    struct Names<'p> {
+        projection: &'p [SelectItem],
+        queries: usize,
+    }
+    impl VisitorMut for Names<'_> {
+        type Break = ();
+        fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+            self.queries += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+            self.queries -= 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+            let Expr::Identifier(word) = e else {
+                return ControlFlow::Continue(());
+            };
+            let named = self.projection.iter().find_map(|item| match item {
+                SelectItem::ExprWithAlias { expr, alias } if self.queries == 0 && alias == word => {
+                    Some(expr.clone())
+                }
+                _ => None,
+            });
+            if let Some(expr) = named {
+                *e = Expr::Nested(Box::new(expr));
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = key.visit(&mut Names {
+        projection,
+        queries: 0,
+    });
 }

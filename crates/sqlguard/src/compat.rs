@@ -274,6 +274,7 @@ pub(crate) fn order_by_aggregates(q: &mut Query) {
         ) {
             continue;
         }
+        crate::aliases::spelled_out(&mut item.expr, &select.projection);
         let same = select.projection.iter().find_map(|p| match p {
             SelectItem::ExprWithAlias { expr, alias } if *expr == item.expr => {
                 Some(Expr::Identifier(alias.clone()))

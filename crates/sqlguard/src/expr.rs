@@ -79,6 +79,9 @@ impl Walker<'_> {
         crate::temporal::date_plus_days(&self.scopes, e);
         if !self.too_deep() {
             self.datetime_plus_number(e);
+            crate::null_args::read_as_sqlite(e);
+            crate::non_finite::guard(e);
+            crate::substr::sqlite_start(e);
         }
     }
 
@@ -217,6 +220,13 @@ impl Walker<'_> {
                 match crate::like_escape::like_escape(e) {
                     Some(Ok(rewritten)) => *e = rewritten,
                     Some(Err(advice)) => self.reject(Rule::UnsupportedSyntax, advice, None),
+                    None => {}
+                }
+                match crate::like_computed::rewrite(&self.scopes, e) {
+                    Some(Ok(rewritten)) => *e = rewritten,
+                    Some(Err(advice)) => {
+                        self.unsupported("a LIKE pattern computed per row", &advice)
+                    }
                     None => {}
                 }
             }

@@ -98,10 +98,31 @@ pub(crate) fn at_most_one_row(q: &Query) -> bool {
     };
     limited
         || match q.body.as_ref() {
-            SetExpr::Select(s) => select_is_one_row(s),
+            SetExpr::Select(s) => select_is_one_row(s) || kept_one_row(s),
             SetExpr::Query(inner) => at_most_one_row(inner),
             _ => false,
         }
+}
+
+/// `SELECT * EXCLUDE ("__having") FROM (...) AS "__had" WHERE "__having"`, the form `having::without_groups`
+/// and `one_row` give a query of at most one row.
+fn kept_one_row(s: &Select) -> bool {
+    matches!(
+        s.from.as_slice(),
+        [TableWithJoins {
+            relation: TableFactor::Derived {
+                subquery,
+                alias: Some(alias),
+                ..
+            },
+            joins,
+        }] if joins.is_empty() && alias.name.value == "__had" && at_most_one_row(subquery)
+    )
+}
+
+/// A SELECT that aggregates the rows of its FROM into one: no GROUP BY, every item an aggregate.
+pub(crate) fn aggregates_to_one_row(s: &Select) -> bool {
+    !s.from.is_empty() && select_is_one_row(s)
 }
 
 fn select_is_one_row(s: &Select) -> bool {

@@ -25,13 +25,18 @@ mod frames;
 mod functions;
 mod glob;
 mod having;
+mod in_subquery;
 mod issue;
 mod join_conditions;
 mod join_filters;
 mod joins;
+mod like_computed;
 mod like_escape;
 mod literals;
 mod names;
+mod non_finite;
+mod null_args;
+mod one_row;
 mod output_kinds;
 mod prescan;
 mod qualify;
@@ -40,6 +45,7 @@ mod relations;
 mod scope;
 mod set_ops;
 mod sqlite_calls;
+mod substr;
 pub mod syntax;
 mod temporal;
 mod type_of;
@@ -101,6 +107,7 @@ impl ValidatedQuery {
         if !walker.issues.is_empty() {
             return Err(walker.issues);
         }
+        one_row::keep_one_row(&mut query);
         let sql = query.to_string();
         // Rewrites repeat some expressions (SQLite's scalar MAX as a CASE over its arguments): bounded here,
         // whatever they do, so that what runs stays near the size of what was sent.

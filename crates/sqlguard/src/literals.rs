@@ -121,7 +121,8 @@ pub(crate) fn number_as_text_argument(scopes: &[crate::scope::SelectScope], e: &
 }
 
 /// Where `e` stands as a condition (WHERE, HAVING, a CASE's WHEN, and the operands of AND, OR and NOT
-/// there), a number column becomes `column <> 0`. Stops at a depth no query within the limits needs.
+/// there), a number column becomes `column <> 0`, and a literal NULL `CAST(NULL AS BOOLEAN)`. Stops at a
+/// depth no query within the limits needs.
 pub(crate) fn number_as_condition(scopes: &[crate::scope::SelectScope], e: &mut Expr) {
     as_condition_within(scopes, e, 0);
 }
@@ -144,6 +145,12 @@ fn as_condition_within(scopes: &[crate::scope::SelectScope], e: &mut Expr, depth
         } => {
             as_condition_within(scopes, left, depth + 1);
             as_condition_within(scopes, right, depth + 1);
+        }
+        // NULL as a condition is unknown (SQLite); Polars refused a condition of no type.
+        Expr::Value(v) if matches!(v.value, sqlparser::ast::Value::Null) => {
+            if let Some(unknown) = crate::parse_expression("CAST(NULL AS BOOLEAN)") {
+                *e = unknown;
+            }
         }
         _ if crate::compat::is_numeric_column(scopes, e) => {
             if let Some(test) = crate::parse_expression(&format!("({e} <> 0)")) {

@@ -380,6 +380,12 @@ impl<'a> Walker<'a> {
         if let Some(order_by) = order_by.as_deref_mut() {
             self.order_by(order_by);
         }
+        if !self.too_deep() && crate::in_subquery::outside_where(s, order_by.as_deref()) {
+            self.unsupported(
+                "`x IN (SELECT ...)` outside WHERE (in SELECT, an aggregate, HAVING, GROUP BY or ORDER BY)",
+                crate::in_subquery::ADVICE,
+            );
+        }
         self.bare_columns(s);
         self.coalesce_using_keys(s, order_by);
         self.null_keys_of_wide_joins(s);
