@@ -224,3 +224,39 @@ async fn typeof_and_total_of_a_real_column_and_star_using_names() {
     let names: Vec<&str> = out.table.columns.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["id", "label", "price", "tag", "price:hr"]);
 }
+
+/// GLOB on a boolean matches SQLite's 1 or 0 (ingest's true/false are SQLite's 1/0), on a real its text with
+/// `.0`; an alias in the HAVING of an aggregate under EXISTS is the aggregate it names.
+#[tokio::test]
+async fn glob_of_a_boolean_and_an_exists_having_alias_answer_as_sqlite() {
+    let engine = engine();
+    let (_dir, path) = csv_file(
+        "flags.csv",
+        b"id,active,price\n1,true,2.5\n2,false,4\n3,,10\n",
+    );
+    let (report, parquet) = ingest(&engine, &path).await;
+    let catalog = catalog(&report.unwrap(), &[]);
+    let cases: &[(&str, Value)] = &[
+        (
+            "SELECT id FROM data WHERE active GLOB '1' ORDER BY id",
+            json!([[1]]),
+        ),
+        (
+            "SELECT id FROM data WHERE active NOT GLOB '1' ORDER BY id",
+            json!([[2]]),
+        ),
+        (
+            "SELECT id FROM data WHERE price GLOB '*.0' ORDER BY id",
+            json!([[2], [3]]),
+        ),
+        (
+            "SELECT COUNT(*) FROM data WHERE EXISTS (SELECT MAX(price) AS m FROM data HAVING m > 5)",
+            json!([[3]]),
+        ),
+        (
+            "SELECT COUNT(*) FROM data WHERE EXISTS (SELECT MAX(price) AS m FROM data HAVING m > 50)",
+            json!([[0]]),
+        ),
+    ];
+    expect_rows(&engine, &parquet, &catalog, cases).await;
+}

@@ -8,6 +8,9 @@
 //! `[abc]`, `[a-z]`, `[^x]` classes (a `]` first in a class is one of its characters; a `-` first or last is
 //! itself), the whole value matched. Every other character stands for itself, written `\x{..}` in the
 //! regular expression unless it is a letter, digit or space, so nothing in a pattern is read as regex syntax.
+//!
+//! The value is matched as SQLite's text for it: a number as its digits, a date as `2020-02-12`, a datetime as
+//! `2024-01-01 10:30:00`, a boolean as `1` or `0`.
 
 use sqlparser::ast::{BinaryOperator, Expr, Value};
 use sqlparser::dialect::GenericDialect;
@@ -174,6 +177,14 @@ impl Walker<'_> {
         crate::compat::date_as_text(&self.scopes, expr);
         // A number column matched as its text (`qty GLOB '1*'`), as SQLite does.
         crate::literals::number_as_text_argument(&self.scopes, expr);
+        // SQLite holds a boolean as 1 or 0, and matches that text; Polars refused a regex on a Boolean.
+        if crate::compat::is_column_of_kind(&self.scopes, expr, |r| &r.booleans)
+            && let Some(text) = crate::parse_expression(&format!(
+                "CASE WHEN {expr} THEN '1' WHEN NOT {expr} THEN '0' END"
+            ))
+        {
+            **expr = text;
+        }
         let op = if *negated {
             BinaryOperator::PGRegexNotMatch
         } else {

@@ -91,6 +91,27 @@ fn uncorrelated_exists_counts_the_subquerys_rows() {
 }
 
 #[test]
+fn exists_having_reads_a_select_alias_as_its_expression() {
+    // The SELECT list is replaced by the CASE, so the alias in HAVING is written out first.
+    let q = ok("SELECT id FROM data WHERE EXISTS (SELECT MAX(Age) AS m FROM data HAVING m > 3)");
+    assert!(
+        q.sql()
+            .contains(r#"(SELECT CASE WHEN (MAX("Age")) > 3 THEN 1 ELSE 0 END"#),
+        "{}",
+        q.sql()
+    );
+    let sql = ok_with(
+        "SELECT id FROM data WHERE NOT EXISTS (SELECT MIN(price) AS Low, COUNT(*) AS n FROM data \
+         HAVING low < 2 AND n > 1)",
+        &typed(),
+    );
+    assert!(
+        sql.contains(r#"CASE WHEN (MIN("price")) < 2 AND (COUNT(*)) > 1 THEN 1 ELSE 0 END"#),
+        "{sql}"
+    );
+}
+
+#[test]
 fn correlated_exists_is_still_refused_with_the_in_to_write() {
     let issues = rejected_with(
         "SELECT name FROM data d WHERE EXISTS (SELECT 1 FROM data o WHERE o.country = d.country AND o.Age > 30)",
@@ -125,6 +146,16 @@ fn glob_is_an_anchored_case_sensitive_regex_match() {
     // A number column is matched as its text, as SQLite does.
     let q = ok("SELECT id FROM data WHERE Age GLOB '3*'");
     assert!(q.sql().contains(" ~ '^(?s:3.*)$'"), "{}", q.sql());
+    // A boolean is matched as SQLite's 1 or 0.
+    let sql = ok_with(
+        "SELECT id FROM data WHERE flag GLOB '1' OR flag NOT GLOB '[0]'",
+        &typed(),
+    );
+    assert!(
+        sql.contains(r#"(CASE WHEN "flag" THEN '1' WHEN NOT "flag" THEN '0' END ~ '^(?s:1)$')"#)
+            && sql.contains(r#"(CASE WHEN "flag" THEN '1' WHEN NOT "flag" THEN '0' END !~ "#),
+        "{sql}"
+    );
     // A column called glob stays a column.
     let sql = ok_with(
         "SELECT glob, name AS glob2 FROM data WHERE glob GLOB 'x*'",
