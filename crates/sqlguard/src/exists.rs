@@ -3,7 +3,11 @@
 //! engine's `subqueries.rs`). True iff the subquery has a row, in WHERE, CASE, SELECT or HAVING, as in SQLite.
 //! A correlated EXISTS stays refused, as every correlated subquery is, with the IN or JOIN to write.
 
-use sqlparser::ast::{Expr, GroupByExpr, Query, SetExpr, Statement};
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    Expr, GroupByExpr, Query, SelectItem, SetExpr, Statement, VisitMut, VisitorMut,
+};
 
 use crate::issue::Rule;
 use crate::walk::Walker;
@@ -15,8 +19,9 @@ impl Walker<'_> {
             return false;
         };
         let comparison = if *negated { "= 0" } else { "> 0" };
+        let is_column = |name: &str| self.names_a_column(name);
         let Some(counted) = crate::syntax::shallow(subquery.as_ref())
-            .then(|| count_rows(subquery))
+            .then(|| count_rows(subquery, &is_column))
             .flatten()
             .and_then(|count| crate::parse_expression(&format!("(({count}) {comparison})")))
         else {
@@ -45,6 +50,22 @@ impl Walker<'_> {
         }
         true
     }
+
+    /// True when `name` is a column of a table or of a visible WITH query: SQLite reads such a name in
+    /// HAVING as the column, not as a SELECT alias.
+    fn names_a_column(&self, name: &str) -> bool {
+        let tables = self
+            .catalog
+            .tables()
+            .iter()
+            .flat_map(|t| t.columns.iter().map(|c| c.name.as_str()));
+        let ctes = self
+            .ctes
+            .iter()
+            .flatten()
+            .flat_map(|r| r.columns.iter().map(String::as_str));
+        tables.chain(ctes).any(|c| c.eq_ignore_ascii_case(name))
+    }
 }
 
 /// A query whose one value is above 0 iff `q` has a row; `None` where that cannot be told here.
@@ -53,8 +74,9 @@ impl Walker<'_> {
 /// list becomes `COUNT(*)`. An aggregate without GROUP BY has one row, kept by its HAVING: `CASE WHEN
 /// <having> THEN 1 ELSE 0 END` (Polars counted such a query's input rows under `COUNT(*) FROM (...)`); a
 /// SELECT without FROM has one row, kept by its WHERE. Anything else (grouped, limited, a set operation) is
-/// counted as a derived table.
-fn count_rows(q: &Query) -> Option<String> {
+/// counted as a derived table. The HAVING moved into the CASE loses the SELECT list, so a SELECT alias in it
+/// (not naming a column, per `is_column`) is first written as the expression it names.
+fn count_rows(q: &Query, is_column: &dyn Fn(&str) -> bool) -> Option<String> {
     let limited = q.limit_clause.is_some() || q.fetch.is_some();
     if let SetExpr::Select(select) = q.body.as_ref()
         && matches!(&select.group_by, GroupByExpr::Expressions(keys, mods) if keys.is_empty() && mods.is_empty())
@@ -69,6 +91,10 @@ fn count_rows(q: &Query) -> Option<String> {
                 let kept = select
                     .having
                     .take()
+                    .map(|mut h| {
+                        aliases_spelled_out(&mut h, &select.projection, is_column);
+                        h
+                    })
                     .map_or("COUNT(*) >= 0".to_string(), |h| h.to_string());
                 format!("CASE WHEN {kept} THEN 1 ELSE 0 END")
             }
@@ -95,6 +121,56 @@ fn count_rows(q: &Query) -> Option<String> {
         return Some(counted.to_string());
     }
     derived(q)
+}
+
+/// `having` with each SELECT alias in it (outside subqueries, and not naming a column) written as the
+/// expression it names, as SQLite reads it: `HAVING m > 3` under `SELECT MAX(Age) AS m`.
+fn aliases_spelled_out(
+    having: &mut Expr,
+    projection: &[SelectItem],
+    is_column: &dyn Fn(&str) -> bool,
+) {
+    struct Names<'p> {
+        projection: &'p [SelectItem],
+        is_column: &'p dyn Fn(&str) -> bool,
+        queries: usize,
+    }
+    impl VisitorMut for Names<'_> {
+        type Break = ();
+        fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+            self.queries += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+            self.queries -= 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+            let Expr::Identifier(word) = e else {
+                return ControlFlow::Continue(());
+            };
+            if self.queries > 0 || (self.is_column)(&word.value) {
+                return ControlFlow::Continue(());
+            }
+            let named = self.projection.iter().find_map(|item| match item {
+                SelectItem::ExprWithAlias { expr, alias }
+                    if alias.value.eq_ignore_ascii_case(&word.value) =>
+                {
+                    Some(expr.clone())
+                }
+                _ => None,
+            });
+            if let Some(expr) = named {
+                *e = Expr::Nested(Box::new(expr));
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = having.visit(&mut Names {
+        projection,
+        is_column,
+        queries: 0,
+    });
 }
 
 /// `SELECT COUNT(*) FROM (q)`; a WITH clause stays outside the derived table, where Polars reads it.
