@@ -5,20 +5,8 @@
 mod common;
 
 use common::*;
-use engine::{EngineError, IngestReport};
+use engine::EngineError;
 use serde_json::Value;
-
-/// `text` uploaded: the report (or the error) and every stored row.
-async fn upload(text: &str) -> (Result<IngestReport, EngineError>, Vec<Vec<Value>>) {
-    let engine = engine();
-    let (_dir, path) = csv_file("t.csv", text.as_bytes());
-    let (report, parquet) = ingest(&engine, &path).await;
-    let rows = match &report {
-        Ok(_) => engine.preview(parquet, 5_000).await.unwrap().table.rows,
-        Err(_) => Vec::new(),
-    };
-    (report, rows)
-}
 
 /// Before: a file of Excel's `sep=;` line alone was a dataset of no columns, or of columns `sep=` and
 /// `column_2` (with no line end), or of one column (blank lines after it), "with a header but no rows".

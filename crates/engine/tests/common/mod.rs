@@ -46,6 +46,23 @@ pub async fn ingest(
     (engine.ingest(job).await, parquet)
 }
 
+/// `text` uploaded through a fresh engine: the report (or the error) and every stored row (up to 5,000).
+pub async fn upload(
+    text: &str,
+) -> (
+    Result<IngestReport, engine::EngineError>,
+    Vec<Vec<serde_json::Value>>,
+) {
+    let engine = engine();
+    let (_dir, path) = csv_file("t.csv", text.as_bytes());
+    let (report, parquet) = ingest(&engine, &path).await;
+    let rows = match &report {
+        Ok(_) => engine.preview(parquet, 5_000).await.unwrap().table.rows,
+        Err(_) => Vec::new(),
+    };
+    (report, rows)
+}
+
 /// The catalog sqlguard needs for a dataset ingested as `report`, registered as `data` (and `aliases`).
 /// The stored table as the calculator describes it to the validator: its columns, and which hold no NULL.
 pub fn catalog(report: &IngestReport, aliases: &[&str]) -> Catalog {
