@@ -263,7 +263,11 @@ async fn an_image_wildcard_gets_an_image() {
 #[tokio::test]
 async fn an_accept_no_format_satisfies_is_406_naming_the_formats() {
     let body = json!({"values": [1, 3, 2]});
-    for accept in ["image/jpeg", "text/html", "image/png;q=0, image/svg+xml;q=0"] {
+    for accept in [
+        "image/jpeg",
+        "text/html",
+        "image/png;q=0, image/svg+xml;q=0",
+    ] {
         let reply = send(router(), chart_request(accept, &body)).await;
         let (code, message) = reply.error(StatusCode::NOT_ACCEPTABLE);
         assert_eq!(code, "not_acceptable", "{accept}");

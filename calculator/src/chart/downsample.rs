@@ -112,14 +112,20 @@ mod tests {
         let values: Vec<f64> = (0..10_000).map(|i| ((i * 7919) % 1000) as f64).collect();
         let points = one_per_cell(&values, 300, 100);
         assert!(points.len() <= 300 * 100 + 2, "{} points", points.len());
-        let middle = points.iter().filter(|p| (200.0..800.0).contains(&p.1)).count();
+        let middle = points
+            .iter()
+            .filter(|p| (200.0..800.0).contains(&p.1))
+            .count();
         assert!(
             middle * 10 > points.len() * 5,
             "{middle} of {} points in the middle 60 %",
             points.len()
         );
         assert!(points.iter().any(|p| p.1 == 0.0) && points.iter().any(|p| p.1 == 999.0));
-        assert!(points.windows(2).all(|w| w[0].0 < w[1].0), "index order kept");
+        assert!(
+            points.windows(2).all(|w| w[0].0 < w[1].0),
+            "index order kept"
+        );
         // Before: min/max per column kept only the extremes of each column.
         let old = min_max_per_column(&values, 300);
         assert!(old.iter().all(|p| !(200.0..800.0).contains(&p.1)));
@@ -127,9 +133,16 @@ mod tests {
 
     #[test]
     fn a_scatter_of_few_or_equal_values_is_drawn_whole_or_once_per_column() {
-        assert_eq!(one_per_cell(&[3.0, 1.0], 10, 10), vec![(0.0, 3.0), (1.0, 1.0)]);
+        assert_eq!(
+            one_per_cell(&[3.0, 1.0], 10, 10),
+            vec![(0.0, 3.0), (1.0, 1.0)]
+        );
         let flat = vec![5.0; 1_000];
         let points = one_per_cell(&flat, 100, 50);
-        assert_eq!(points.len(), 100, "one per column when every value is the same");
+        assert_eq!(
+            points.len(),
+            100,
+            "one per column when every value is the same"
+        );
     }
 }

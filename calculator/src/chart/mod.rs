@@ -252,14 +252,8 @@ mod tests {
         let chosen = |accept| ImageFormat::choose(accept).unwrap();
         assert_eq!(chosen(None), ImageFormat::JsonDataUrl);
         assert_eq!(chosen(Some("image/png")), ImageFormat::Png);
-        assert_eq!(
-            chosen(Some("image/svg+xml")),
-            ImageFormat::Svg
-        );
-        assert_eq!(
-            chosen(Some("*/*")),
-            ImageFormat::JsonDataUrl
-        );
+        assert_eq!(chosen(Some("image/svg+xml")), ImageFormat::Svg);
+        assert_eq!(chosen(Some("*/*")), ImageFormat::JsonDataUrl);
         assert_eq!(
             chosen(Some("image/png;q=0.5, image/svg+xml")),
             ImageFormat::Svg

@@ -89,8 +89,14 @@ fn draw<DB: DrawingBackend>(
         .max(1) as usize;
     let points = if spec.kind == ChartKind::Scatter {
         // Cells of a dot's width (its radius is 3 px): finer ones add points no one can tell apart.
-        let plot_rows = spec.height.saturating_sub(layout.x_labels + layout.caption + 2 * layout.margin);
-        one_per_cell(values, plot_columns.div_ceil(3), (plot_rows as usize).div_ceil(3).max(1))
+        let plot_rows = spec
+            .height
+            .saturating_sub(layout.x_labels + layout.caption + 2 * layout.margin);
+        one_per_cell(
+            values,
+            plot_columns.div_ceil(3),
+            (plot_rows as usize).div_ceil(3).max(1),
+        )
     } else {
         min_max_per_column(values, plot_columns)
     };

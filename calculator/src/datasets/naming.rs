@@ -151,7 +151,9 @@ pub fn extended_file_name(disposition: &str) -> Option<String> {
     if !charset.eq_ignore_ascii_case("utf-8") {
         return None;
     }
-    let decoded = percent_encoding::percent_decode_str(encoded).decode_utf8().ok()?;
+    let decoded = percent_encoding::percent_decode_str(encoded)
+        .decode_utf8()
+        .ok()?;
     clean_file_name(&decoded)
 }
 
@@ -160,18 +162,17 @@ pub fn extended_file_name(disposition: &str) -> Option<String> {
 fn parameters(header: &str) -> impl Iterator<Item = &str> {
     let mut quoted = false;
     let mut escaped = false;
-    header
-        .split(move |c| {
-            let separates = c == ';' && !quoted;
-            if escaped {
-                escaped = false;
-            } else if quoted && c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                quoted = !quoted;
-            }
-            separates
-        })
+    header.split(move |c| {
+        let separates = c == ';' && !quoted;
+        if escaped {
+            escaped = false;
+        } else if quoted && c == '\\' {
+            escaped = true;
+        } else if c == '"' {
+            quoted = !quoted;
+        }
+        separates
+    })
 }
 
 /// The display name when none was given: the file name without its extension, else `dataset`.
@@ -192,7 +193,10 @@ pub fn default_name(file_name: Option<&str>) -> String {
 /// them left `caf`, or `dataset` for a name in Cyrillic, which nobody would guess to write in SQL.
 pub fn table_name_for(name: &str) -> String {
     let mut out = String::new();
-    for c in deunicode::deunicode(name).chars().flat_map(char::to_lowercase) {
+    for c in deunicode::deunicode(name)
+        .chars()
+        .flat_map(char::to_lowercase)
+    {
         if c.is_ascii_alphanumeric() {
             out.push(c);
         } else if !out.ends_with('_') {
@@ -315,8 +319,10 @@ mod tests {
             Some("café ☕.csv")
         );
         assert_eq!(
-            read("form-data; name=\"file\"; filename=\"x.csv\"; FILENAME*=utf-8'en'..%2F..%2Fa.csv")
-                .as_deref(),
+            read(
+                "form-data; name=\"file\"; filename=\"x.csv\"; FILENAME*=utf-8'en'..%2F..%2Fa.csv"
+            )
+            .as_deref(),
             Some("a.csv")
         );
         assert_eq!(read("form-data; name=\"file\"; filename=\"x.csv\""), None);

@@ -157,7 +157,9 @@ async fn a_name_given_twice_differently_is_refused_and_nothing_is_kept() {
         Part::text("name", "from the form"),
         Part::file("file", "q3.csv", b"x\n1\n"),
     ];
-    let reply = app.upload_form("/datasets?name=from%20the%20query", &form).await;
+    let reply = app
+        .upload_form("/datasets?name=from%20the%20query", &form)
+        .await;
     let (code, message) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(code, "invalid_input");
     assert!(
@@ -166,8 +168,14 @@ async fn a_name_given_twice_differently_is_refused_and_nothing_is_kept() {
     );
     assert!(app.listed_ids().await.is_empty());
 
-    let reply = app.upload_form("/datasets?name=from%20the%20form", &form).await;
-    assert_eq!(reply.status, StatusCode::CREATED, "the same name twice is one name");
+    let reply = app
+        .upload_form("/datasets?name=from%20the%20form", &form)
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::CREATED,
+        "the same name twice is one name"
+    );
     assert_eq!(reply.json()["name"], "from the form");
 }
 

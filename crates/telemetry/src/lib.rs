@@ -26,9 +26,9 @@ pub use extract::{ApiJson, ApiQuery, Rejection};
 pub use host_guard::{GuardFuture, HostGuard, HostGuardLayer};
 pub use logging::{LogFormat, LogGuard, init, subscriber};
 pub use metrics::{Metrics, with_metrics};
+pub use outgoing::{TraceIdExt, trace_headers};
 /// The metrics library, for a service's own metrics in [`Metrics::new`]'s registry.
 pub use prometheus_client;
-pub use outgoing::{TraceIdExt, trace_headers};
 pub use scope::in_request_scope;
 pub use trace_id::{
     TraceId, current_trace_id, instrument, instrument_with_body_limit, is_valid_trace_id,

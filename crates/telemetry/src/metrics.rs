@@ -21,12 +21,12 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use tower::{Layer, Service};
 use prometheus_client::{
     encoding::{EncodeLabelSet, text::encode},
     metrics::{family::Family, histogram::Histogram},
     registry::Registry,
 };
+use tower::{Layer, Service};
 
 /// Latency buckets in seconds: from a cached JSON answer (~1 ms) to an analysis waiting on an LLM (minutes).
 const LATENCY_BUCKETS: [f64; 12] = [
@@ -100,21 +100,22 @@ where
     S: Clone + Send + Sync + 'static,
 {
     let scraped = metrics.clone();
-    router
-        .route_layer(MetricsLayer(metrics.clone()))
-        .route(
-            "/metrics",
-            get(move || {
-                let metrics = scraped.clone();
-                async move {
-                    (
-                        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-                        metrics.render(),
-                    )
-                        .into_response()
-                }
-            }),
-        )
+    router.route_layer(MetricsLayer(metrics.clone())).route(
+        "/metrics",
+        get(move || {
+            let metrics = scraped.clone();
+            async move {
+                (
+                    [(
+                        header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4; charset=utf-8",
+                    )],
+                    metrics.render(),
+                )
+                    .into_response()
+            }
+        }),
+    )
 }
 
 /// The per-route layer. Not axum's `middleware::from_fn`: that boxes every request's future and splits and
@@ -210,7 +211,9 @@ where
             let (method, status) = (*this.method, response.status().as_u16());
             let seconds = this.start.elapsed().as_secs_f64();
             let Some(seen) = this.seen.take() else {
-                this.metrics.histogram(method, route, status).observe(seconds);
+                this.metrics
+                    .histogram(method, route, status)
+                    .observe(seconds);
                 return Poll::Ready(output);
             };
             // A poisoned lock only means another request panicked mid-push: the list is still whole.
