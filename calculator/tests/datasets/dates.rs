@@ -189,7 +189,10 @@ async fn a_column_of_two_and_four_digit_years_is_text_and_says_why() {
     csv.push_str("16.03.24\n");
     let dataset = app.dataset("years", &csv).await;
     assert_eq!(column_types(&dataset), ["str"], "{dataset}");
-    assert!(notes(&dataset).contains("`d` (`16.03.24`)"), "{dataset}");
+    assert!(
+        notes(&dataset).contains("`d` (`16.03.24`, line 3002)"),
+        "{dataset}"
+    );
 }
 
 /// A column empty in its first rows and then filled with US dates was text (polars' inference calls them

@@ -3,7 +3,7 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Expr, Query, SelectItem, VisitMut, VisitorMut};
+use sqlparser::ast::{Expr, Ident, Query, SelectItem, VisitMut, VisitorMut};
 
 use crate::scope::{Resolved, resolve};
 use crate::walk::Walker;
@@ -72,8 +72,19 @@ impl Walker<'_> {
 /// it names. `ORDER BY total / COUNT(*)` where `total` is `SUM(salary)`: SQLite reads the name; Polars, given
 /// it beside the aggregates it names, could not find a column `total`.
 pub(crate) fn spelled_out(key: &mut Expr, projection: &[SelectItem]) {
+    names_spelled_out(key, projection, &|alias, word| alias == word);
+}
+
+/// `expr` with each identifier outside subqueries that `names` pairs with a SELECT item's alias
+/// (`names(alias, identifier)`) written as that item's expression, in brackets.
+pub(crate) fn names_spelled_out(
+    expr: &mut Expr,
+    projection: &[SelectItem],
+    names: &dyn Fn(&Ident, &Ident) -> bool,
+) {
     struct Names<'p> {
         projection: &'p [SelectItem],
+        names: &'p dyn Fn(&Ident, &Ident) -> bool,
         queries: usize,
     }
     impl VisitorMut for Names<'_> {
@@ -90,8 +101,11 @@ pub(crate) fn spelled_out(key: &mut Expr, projection: &[SelectItem]) {
             let Expr::Identifier(word) = e else {
                 return ControlFlow::Continue(());
             };
+            if self.queries > 0 {
+                return ControlFlow::Continue(());
+            }
             let named = self.projection.iter().find_map(|item| match item {
-                SelectItem::ExprWithAlias { expr, alias } if self.queries == 0 && alias == word => {
+                SelectItem::ExprWithAlias { expr, alias } if (self.names)(alias, word) => {
                     Some(expr.clone())
                 }
                 _ => None,
@@ -102,8 +116,9 @@ pub(crate) fn spelled_out(key: &mut Expr, projection: &[SelectItem]) {
             ControlFlow::Continue(())
         }
     }
-    let _ = key.visit(&mut Names {
+    let _ = expr.visit(&mut Names {
         projection,
+        names,
         queries: 0,
     });
 }

@@ -3,11 +3,7 @@
 //! engine's `subqueries.rs`). True iff the subquery has a row, in WHERE, CASE, SELECT or HAVING, as in SQLite.
 //! A correlated EXISTS stays refused, as every correlated subquery is, with the IN or JOIN to write.
 
-use std::ops::ControlFlow;
-
-use sqlparser::ast::{
-    Expr, GroupByExpr, Query, SelectItem, SetExpr, Statement, VisitMut, VisitorMut,
-};
+use sqlparser::ast::{Expr, GroupByExpr, Query, SelectItem, SetExpr, Statement};
 
 use crate::issue::Rule;
 use crate::walk::Walker;
@@ -130,46 +126,8 @@ fn aliases_spelled_out(
     projection: &[SelectItem],
     is_column: &dyn Fn(&str) -> bool,
 ) {
-    struct Names<'p> {
-        projection: &'p [SelectItem],
-        is_column: &'p dyn Fn(&str) -> bool,
-        queries: usize,
-    }
-    impl VisitorMut for Names<'_> {
-        type Break = ();
-        fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
-            self.queries += 1;
-            ControlFlow::Continue(())
-        }
-        fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
-            self.queries -= 1;
-            ControlFlow::Continue(())
-        }
-        fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
-            let Expr::Identifier(word) = e else {
-                return ControlFlow::Continue(());
-            };
-            if self.queries > 0 || (self.is_column)(&word.value) {
-                return ControlFlow::Continue(());
-            }
-            let named = self.projection.iter().find_map(|item| match item {
-                SelectItem::ExprWithAlias { expr, alias }
-                    if alias.value.eq_ignore_ascii_case(&word.value) =>
-                {
-                    Some(expr.clone())
-                }
-                _ => None,
-            });
-            if let Some(expr) = named {
-                *e = Expr::Nested(Box::new(expr));
-            }
-            ControlFlow::Continue(())
-        }
-    }
-    let _ = having.visit(&mut Names {
-        projection,
-        is_column,
-        queries: 0,
+    crate::aliases::names_spelled_out(having, projection, &|alias, word| {
+        !is_column(&word.value) && alias.value.eq_ignore_ascii_case(&word.value)
     });
 }
 

@@ -187,15 +187,7 @@ mod tests {
         ] {
             std::fs::write(&path, text).unwrap();
             for target in 1..text.len() + 2 {
-                let mut source = CsvSource::complete(&path).unwrap();
-                let mut pieces = Pieces::new(&mut source, target, b',');
-                let error = loop {
-                    match pieces.next_piece() {
-                        Ok(Some(_)) => {}
-                        Ok(None) => panic!("{text:?}, target {target}: read to the end"),
-                        Err(error) => break error,
-                    }
-                };
+                let error = first_error(&path, target);
                 let unclosed = error
                     .get_ref()
                     .and_then(|e| e.downcast_ref::<UnclosedQuote>());
@@ -204,6 +196,19 @@ mod tests {
                     Some(opens),
                     "{text:?}, target {target}"
                 );
+            }
+        }
+    }
+
+    /// The error of reading `path` in pieces of about `target` bytes, which must come before its end.
+    fn first_error(path: &std::path::Path, target: usize) -> std::io::Error {
+        let mut source = CsvSource::complete(path).unwrap();
+        let mut pieces = Pieces::new(&mut source, target, b',');
+        loop {
+            match pieces.next_piece() {
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("{}, target {target}: read to the end", path.display()),
+                Err(error) => return error,
             }
         }
     }
@@ -217,15 +222,7 @@ mod tests {
         let text = "a,b\n1,\"x\ny\"\n2,\"p\"q\n3,\"r\" \n";
         std::fs::write(&path, text).unwrap();
         for target in 1..text.len() + 2 {
-            let mut source = CsvSource::complete(&path).unwrap();
-            let mut pieces = Pieces::new(&mut source, target, b',');
-            let error = loop {
-                match pieces.next_piece() {
-                    Ok(Some(_)) => {}
-                    Ok(None) => panic!("target {target}: read to the end"),
-                    Err(error) => break error,
-                }
-            };
+            let error = first_error(&path, target);
             let fault = error
                 .get_ref()
                 .and_then(|e| e.downcast_ref::<TextAfterQuote>());
