@@ -76,6 +76,12 @@ async fn arithmetic_and_charts(c: &mut Contract) {
         let reply = c.call("/chart", request).await;
         assert_eq!(media_type(&reply), accept, "{}", excerpt(&reply));
     }
+    // An Accept no format satisfies: 406 with the error body.
+    let mut request = post("/chart", chart.clone());
+    request
+        .headers_mut()
+        .insert("accept", "image/jpeg".parse().unwrap());
+    c.call("/chart", request).await;
     c.post("/chart", "/chart", json!({"values": []})).await;
 }
 
