@@ -88,7 +88,7 @@ async fn the_error_body_the_audit_trail_and_the_llm_agree_on_the_attempts() {
 }
 
 #[tokio::test]
-async fn a_plain_analysis_lands_in_the_audit_trail_when_its_client_goes_away() {
+async fn a_plain_analysis_whose_client_goes_away_is_stopped_and_recorded_cancelled() {
     let server = MockServer::start().await;
     let completion = json!({"id": "c", "object": "chat.completion", "model": "test-model",
         "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant",
@@ -104,7 +104,8 @@ async fn a_plain_analysis_lands_in_the_audit_trail_when_its_client_goes_away() {
     let stack =
         spawn_stack(StackOptions::new(worker!()).with_llm(format!("{}/v1", server.uri()))).await;
     let id = stack.upload_passengers().await;
-    // The client gives up while the LLM thinks (`curl -m`), which drops the handler.
+    // The client gives up while the LLM thinks (`curl -m`), which drops the handler and, with it, the analysis:
+    // it no longer runs on to an answer nobody reads (its LLM call held a slot and cost tokens).
     let gone = stack
         .client
         .post(format!("{}/datasets/{id}/analyze", stack.calculator))
@@ -123,8 +124,12 @@ async fn a_plain_analysis_lands_in_the_audit_trail_when_its_client_goes_away() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(record["outcome"], "answered", "no audit record: {record}");
-    assert_eq!(record["row_count"], 1);
+    assert_eq!(record["outcome"], "cancelled", "no audit record: {record}");
+    assert!(
+        record["timings"]["total_ms"].as_u64().unwrap() < 1_500,
+        "recorded when the client left, not after the LLM's answer: {record}"
+    );
+    assert_eq!(record["row_count"], Value::Null, "no query ran: {record}");
 }
 
 #[tokio::test]
