@@ -42,21 +42,13 @@ impl Walker<'_> {
                     dates,
                 };
             }
-            let rel = Relation {
-                visible: cte.alias.name.value.clone(),
-                columns: out.columns,
-                open: out.open,
-                describe: format!("WITH query `{}`", cte.alias.name.value),
-                numeric: kinds.numeric,
-                dates: out.dates,
-                datetimes: kinds.datetimes,
-                booleans: kinds.booleans,
-                texts: kinds.texts,
-                integers: Vec::new(),
-                reals: Vec::new(),
-                not_null: Vec::new(),
+            let rel = Relation::derived(
+                cte.alias.name.value.clone(),
+                format!("WITH query `{}`", cte.alias.name.value),
+                out,
+                kinds,
                 one_row,
-            };
+            );
             if let Some(frame) = self.ctes.last_mut() {
                 frame.push(rel);
             }

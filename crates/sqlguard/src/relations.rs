@@ -95,21 +95,8 @@ impl Walker<'_> {
                     out.columns = outer;
                     out.open = false;
                 }
-                relations.push(Relation {
-                    describe: format!("subquery `{visible}`"),
-                    visible,
-                    columns: out.columns,
-                    open: out.open,
-                    numeric: kinds.numeric,
-                    dates: out.dates,
-                    datetimes: kinds.datetimes,
-                    booleans: kinds.booleans,
-                    texts: kinds.texts,
-                    integers: Vec::new(),
-                    reals: Vec::new(),
-                    not_null: Vec::new(),
-                    one_row,
-                });
+                let describe = format!("subquery `{visible}`");
+                relations.push(Relation::derived(visible, describe, out, kinds, one_row));
             }
             TableFactor::NestedJoin {
                 table_with_joins,

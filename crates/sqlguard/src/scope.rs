@@ -36,6 +36,34 @@ pub(crate) struct Relation {
 }
 
 impl Relation {
+    /// A WITH query or a subquery read as a relation: its output's columns and what is known of their kinds;
+    /// the facts only a registered table's schema gives (whole or other numbers, no NULL) are unknown.
+    pub(crate) fn derived(
+        visible: String,
+        describe: String,
+        out: crate::walk::Output,
+        kinds: crate::output_kinds::Kinds,
+        one_row: bool,
+    ) -> Self {
+        Self {
+            visible,
+            columns: out.columns,
+            open: out.open,
+            describe,
+            numeric: kinds.numeric,
+            dates: out.dates,
+            datetimes: kinds.datetimes,
+            booleans: kinds.booleans,
+            texts: kinds.texts,
+            integers: Vec::new(),
+            reals: Vec::new(),
+            not_null: Vec::new(),
+            one_row,
+        }
+    }
+}
+
+impl Relation {
     pub fn find_column(&self, word: &str) -> Option<&str> {
         find_exact_or_ci(&self.columns, word)
     }
