@@ -163,6 +163,61 @@ mod tests {
         }
     }
 
+    /// The `/assets/...` paths in `text`, and the `"./x.js"` module paths, as `assets/...` file names.
+    fn referenced_assets(text: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        for (marker, prefix) in [("\"/assets/", "assets/"), ("\"./", "assets/")] {
+            for piece in text.split(marker).skip(1) {
+                if let Some(end) = piece.find('"') {
+                    found.push(format!("{prefix}{}", &piece[..end]));
+                }
+            }
+        }
+        found
+    }
+
+    /// The page is split over several scripts and style sheets: every one the page links or a module imports
+    /// must be served, with its type, or part of the UI silently goes missing.
+    #[tokio::test]
+    async fn every_linked_style_sheet_and_imported_module_is_served() {
+        let index = UiFiles::get("index.html").unwrap();
+        let mut pending = referenced_assets(std::str::from_utf8(&index.data).unwrap());
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(path) = pending.pop() {
+            if !seen.insert(path.clone()) {
+                continue;
+            }
+            let response = get_path(&format!("/{path}"), None).await;
+            assert_eq!(
+                response.status(),
+                StatusCode::OK,
+                "{path} is referenced but not served"
+            );
+            let content_type = response.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            if path.ends_with(".js") {
+                assert!(
+                    content_type.contains("javascript"),
+                    "{path}: {content_type}"
+                );
+                let body = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+                pending.extend(referenced_assets(std::str::from_utf8(&body).unwrap()));
+            } else if path.ends_with(".css") {
+                assert!(
+                    content_type.starts_with("text/css"),
+                    "{path}: {content_type}"
+                );
+            }
+        }
+        let sheets = seen.iter().filter(|p| p.ends_with(".css")).count();
+        assert!(
+            sheets >= 4 && seen.contains("assets/ask-result.js"),
+            "{seen:?}"
+        );
+    }
+
     #[tokio::test]
     async fn a_matching_etag_answers_304_without_a_body() {
         let first = get_path("/assets/app.js", None).await;
