@@ -1,6 +1,6 @@
 //! Plumbing for the real-browser tests: finds Chromium and chromedriver, starts chromedriver on a free port,
 //! opens a fresh headless session, waits for things on the page, and saves screenshots under
-//! `target/ui-screenshots/`.
+//! `target/ui-screenshots/`. The stack, its mocked model and datasets that a test starts from: `browser_setup.rs`.
 //!
 //! Included by the browser test files with `#[path]` (it needs the dev-dependencies `fantoccini`,
 //! `hyper-util` and `tempfile`, which the library itself does not).
@@ -17,6 +17,9 @@ use std::{
 use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
+
+#[path = "browser_setup.rs"]
+pub mod setup;
 
 /// Laptop viewport for the screenshots; the phone one is set per shot.
 pub const WIDTH: u32 = 1366;

@@ -8,8 +8,8 @@
 #[path = "../src/browser_harness.rs"]
 mod browser_harness;
 
-use browser_harness::{launch, one_at_a_time};
-use integration_tests::{PASSENGERS_CSV, StackOptions, spawn_stack, worker};
+use browser_harness::{one_at_a_time, setup::Setup};
+use integration_tests::PASSENGERS_CSV;
 
 /// WebDriver's key code for Enter.
 const ENTER: &str = "\u{E007}";
@@ -54,10 +54,10 @@ fn voyage_csv() -> String {
 #[tokio::test]
 async fn calculator_panel_adds_subtracts_and_shows_server_errors() {
     one_at_a_time("calculator panel", async {
-        let stack = spawn_stack(StackOptions::new(worker!())).await;
-        let Some(browser) = launch("calculator_panel", &stack.calculator).await else {
+        let Some(page) = Setup::new("calculator_panel").start().await else {
             return;
         };
+        let browser = &page.browser;
         browser.open("/").await;
         // The empty state: no dataset yet, the welcome card explains the product.
         browser.wait_visible("#welcome").await;
@@ -90,7 +90,7 @@ async fn calculator_panel_adds_subtracts_and_shows_server_errors() {
         let trace = browser.text("#calc-error .trace-id").await;
         assert_eq!(trace.len(), 36, "a UUID trace id is shown: {trace:?}");
         browser.shot("03-calculator-error").await;
-        browser.close().await;
+        page.close().await;
     })
     .await;
 }
@@ -98,10 +98,10 @@ async fn calculator_panel_adds_subtracts_and_shows_server_errors() {
 #[tokio::test]
 async fn uploading_a_csv_shows_progress_schema_preview_and_a_quick_chart() {
     one_at_a_time("upload", async {
-    let stack = spawn_stack(StackOptions::new(worker!())).await;
-    let Some(browser) = launch("upload", &stack.calculator).await else {
+    let Some(page) = Setup::new("upload").start().await else {
         return;
     };
+    let (browser, stack) = (&page.browser, &page.stack);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("voyage.csv");
     std::fs::write(&file, voyage_csv()).unwrap();
@@ -231,7 +231,7 @@ async fn uploading_a_csv_shows_progress_schema_preview_and_a_quick_chart() {
     browser.wait_visible("#welcome").await;
     let (_, list) = stack.get("/datasets").await;
     assert_eq!(list["datasets"], serde_json::json!([]));
-    browser.close().await;
+    page.close().await;
     })
     .await;
 }
@@ -239,10 +239,10 @@ async fn uploading_a_csv_shows_progress_schema_preview_and_a_quick_chart() {
 #[tokio::test]
 async fn a_rejected_upload_shows_the_servers_message_and_trace_id() {
     one_at_a_time("rejected upload", async {
-        let stack = spawn_stack(StackOptions::new(worker!())).await;
-        let Some(browser) = launch("bad_upload", &stack.calculator).await else {
+        let Some(page) = Setup::new("bad_upload").start().await else {
             return;
         };
+        let (browser, stack) = (&page.browser, &page.stack);
         // Ragged rows: the third line has more fields than the header.
         let bad = "city,population\nOslo,709000\nBergen,291000,extra,fields\nTrondheim,212000\n";
         let dir = tempfile::tempdir().unwrap();
@@ -277,7 +277,7 @@ async fn a_rejected_upload_shows_the_servers_message_and_trace_id() {
         assert_eq!(trace.len(), 36, "the trace id is shown: {trace:?}");
         assert!(browser.find("#welcome").await.is_displayed().await.unwrap());
         browser.shot("08-upload-error").await;
-        browser.close().await;
+        page.close().await;
     })
     .await;
 }
@@ -286,11 +286,14 @@ async fn a_rejected_upload_shows_the_servers_message_and_trace_id() {
 async fn edited_sql_shows_the_validators_issues_inline_and_runs_when_fixed() {
     one_at_a_time("sql editor", async {
     // No LLM configured: the Ask panel says so and what to set, and the SQL editor still works.
-    let stack = spawn_stack(StackOptions::new(worker!())).await;
-    stack.upload_csv("passengers", PASSENGERS_CSV).await;
-    let Some(browser) = launch("sql_editor", &stack.calculator).await else {
+    let Some(page) = Setup::new("sql_editor")
+        .upload("passengers", PASSENGERS_CSV)
+        .start()
+        .await
+    else {
         return;
     };
+    let browser = &page.browser;
     browser.open("/").await;
     browser.wait_text("#ds-name", "passengers").await;
     // The tabs follow the WAI-ARIA pattern: arrow keys move between them.
@@ -386,7 +389,7 @@ async fn edited_sql_shows_the_validators_issues_inline_and_runs_when_fixed() {
         0
     );
     browser.shot("10-sql-result").await;
-    browser.close().await;
+    page.close().await;
     })
     .await;
 }
@@ -394,10 +397,10 @@ async fn edited_sql_shows_the_validators_issues_inline_and_runs_when_fixed() {
 #[tokio::test]
 async fn the_event_stream_parser_handles_split_lines_comments_and_multiline_data() {
     one_at_a_time("sse parser", async {
-    let stack = spawn_stack(StackOptions::new(worker!())).await;
-    let Some(browser) = launch("sse_parser", &stack.calculator).await else {
+    let Some(page) = Setup::new("sse_parser").start().await else {
         return;
     };
+    let browser = &page.browser;
     browser.open("/").await;
     // The page's own module, fed a stream cut at awkward places (inside a CRLF, mid-field).
     let events = browser
@@ -422,7 +425,7 @@ async fn the_event_stream_parser_handles_split_lines_comments_and_multiline_data
             {"event": "message", "data": "no type"},
         ])
     );
-    browser.close().await;
+    page.close().await;
     })
     .await;
 }

@@ -10,12 +10,8 @@ mod browser_harness;
 
 use std::time::Duration;
 
-use browser_harness::{launch, one_at_a_time};
-use integration_tests::{
-    PASSENGERS_CSV, StackOptions,
-    llm_mock::{MockLlm, answer},
-    spawn_stack, worker,
-};
+use browser_harness::{one_at_a_time, setup::Setup};
+use integration_tests::{PASSENGERS_CSV, llm_mock::answer};
 use serde_json::json;
 
 const ENTER: &str = "\u{E007}";
@@ -36,24 +32,24 @@ async fn a_question_streams_its_stages_then_shows_sql_verdict_table_chart_and_hi
             None,
         );
         // Codegen answers well once; every later answer is the forbidden one.
-        let llm = MockLlm::answering(vec![good, forbidden]).await;
-        // The review is held back a moment, so the page can be seen mid-analysis (generated, now validating).
-        llm.review_after(
-            Duration::from_millis(1500),
-            "answers",
-            "Groups the passengers by class and averages their fares.",
-        )
-        .await;
-        let stack = spawn_stack(
-            StackOptions::new(worker!())
-                .with_llm(llm.base_url())
-                .with_review(),
-        )
-        .await;
-        stack.upload_csv("passengers", PASSENGERS_CSV).await;
-        let Some(browser) = launch("ask", &stack.calculator).await else {
+        let Some(page) = Setup::new("ask")
+            .answering(vec![good, forbidden])
+            .with_review()
+            .upload("passengers", PASSENGERS_CSV)
+            .start()
+            .await
+        else {
             return;
         };
+        // The review is held back a moment, so the page can be seen mid-analysis (generated, now validating).
+        page.llm()
+            .review_after(
+                Duration::from_millis(1500),
+                "answers",
+                "Groups the passengers by class and averages their fares.",
+            )
+            .await;
+        let browser = &page.browser;
         browser.open("/").await;
         browser.wait_text("#llm-status", "test-model").await;
         browser.click("#tab-ask").await;
@@ -195,7 +191,7 @@ async fn a_question_streams_its_stages_then_shows_sql_verdict_table_chart_and_hi
             .await;
         assert_eq!(background, "rgb(11, 16, 32)", "the dark palette applies");
         browser.shot("16-dark").await;
-        browser.close().await;
+        page.close().await;
     })
     .await;
 }

@@ -10,45 +10,34 @@ mod browser_harness;
 
 use std::time::Duration;
 
-use browser_harness::{launch, one_at_a_time};
-use integration_tests::{
-    PASSENGERS_CSV, StackOptions,
-    llm_mock::{MockLlm, answer},
-    spawn_stack, worker,
+use browser_harness::{
+    one_at_a_time,
+    setup::{Setup, by_class},
 };
+use integration_tests::PASSENGERS_CSV;
 use serde_json::json;
 
 const ENTER: &str = "\u{E007}";
 
-fn by_class() -> String {
-    answer(
-        "SELECT class, COUNT(*) AS passengers FROM data GROUP BY class ORDER BY class",
-        "Passengers per class.",
-        Some(json!({"kind": "bar", "x": "class", "y": "passengers"})),
-    )
-}
-
 #[tokio::test]
 async fn switching_dataset_mid_answer_leaves_a_clean_ask_panel() {
     one_at_a_time("switch mid-answer", async {
-        let llm = MockLlm::answering(vec![by_class()]).await;
-        // The review takes long enough to switch dataset while the answer is still streaming.
-        llm.review_after(Duration::from_secs(4), "answers", "Counts per class.")
-            .await;
-        let stack = spawn_stack(
-            StackOptions::new(worker!())
-                .with_llm(llm.base_url())
-                .with_review(),
-        )
-        .await;
-        let first = stack.upload_csv("first", PASSENGERS_CSV).await;
-        stack.upload_csv("second", PASSENGERS_CSV).await;
-        let Some(browser) = launch("switch_mid_answer", &stack.calculator).await else {
+        let Some(page) = Setup::new("switch_mid_answer")
+            .answering(vec![by_class(true)])
+            .with_review()
+            .upload("first", PASSENGERS_CSV)
+            .upload("second", PASSENGERS_CSV)
+            .start()
+            .await
+        else {
             return;
         };
-        browser
-            .open(&format!("/#/datasets/{}", first["id"].as_str().unwrap()))
+        // The review takes long enough to switch dataset while the answer is still streaming.
+        page.llm()
+            .review_after(Duration::from_secs(4), "answers", "Counts per class.")
             .await;
+        let browser = &page.browser;
+        browser.open(&format!("/#/datasets/{}", page.id(0))).await;
         browser.wait_text("#ds-name", "first").await;
         browser.click("#tab-ask").await;
         browser
@@ -86,7 +75,7 @@ async fn switching_dataset_mid_answer_leaves_a_clean_ask_panel() {
             "the second dataset's Ask panel is clean"
         );
         browser.shot("33-switched-mid-answer").await;
-        browser.close().await;
+        page.close().await;
     })
     .await;
 }
@@ -94,14 +83,16 @@ async fn switching_dataset_mid_answer_leaves_a_clean_ask_panel() {
 #[tokio::test]
 async fn your_own_sql_replaces_the_answer_and_charts_against_labels() {
     one_at_a_time("own sql after an answer", async {
-        let llm = MockLlm::answering(vec![by_class()]).await;
-        let stack = spawn_stack(StackOptions::new(worker!()).with_llm(llm.base_url())).await;
-        stack.upload_csv("passengers", PASSENGERS_CSV).await;
-        let Some(browser) = launch("own_sql_after_answer", &stack.calculator).await else {
+        let Some(page) = Setup::new("own_sql_after_answer")
+            .answering(vec![by_class(true)])
+            .upload("passengers", PASSENGERS_CSV)
+            .start()
+            .await
+        else {
             return;
         };
-        browser.open("/").await;
-        browser.click("#tab-ask").await;
+        let browser = &page.browser;
+        page.open_ask().await;
         browser.fill("#question", "How many passengers per class?").await;
         browser
             .find("#question")
@@ -173,7 +164,7 @@ async fn your_own_sql_replaces_the_answer_and_charts_against_labels() {
         browser.click("#sql-run").await;
         let empty = browser.wait_text("#sql-issues", "The editor is empty").await;
         assert!(!empty.contains("unknown"), "the old error is gone: {empty}");
-        browser.close().await;
+        page.close().await;
     })
     .await;
 }
@@ -181,14 +172,16 @@ async fn your_own_sql_replaces_the_answer_and_charts_against_labels() {
 #[tokio::test]
 async fn a_failure_badge_names_its_cause_and_long_questions_are_stopped_here() {
     one_at_a_time("failure badges", async {
-        let llm = MockLlm::answering(vec![by_class()]).await;
-        let stack = spawn_stack(StackOptions::new(worker!()).with_llm(llm.base_url())).await;
-        stack.upload_csv("passengers", PASSENGERS_CSV).await;
-        let Some(browser) = launch("failure_badges", &stack.calculator).await else {
+        let Some(page) = Setup::new("failure_badges")
+            .answering(vec![by_class(true)])
+            .upload("passengers", PASSENGERS_CSV)
+            .start()
+            .await
+        else {
             return;
         };
-        browser.open("/").await;
-        browser.click("#tab-ask").await;
+        let (browser, llm) = (&page.browser, page.llm());
+        page.open_ask().await;
 
         // A first question is answered; then the model server fails. The next question's failure must not
         // leave the first answer's SQL in the editor, as if it were this question's.
@@ -293,7 +286,7 @@ async fn a_failure_badge_names_its_cause_and_long_questions_are_stopped_here() {
                 "Unavailable"
             ])
         );
-        browser.close().await;
+        page.close().await;
     })
     .await;
 }

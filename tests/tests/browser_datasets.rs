@@ -9,8 +9,8 @@
 #[path = "../src/browser_harness.rs"]
 mod browser_harness;
 
-use browser_harness::{launch, one_at_a_time};
-use integration_tests::{PASSENGERS_CSV, StackOptions, spawn_stack, worker};
+use browser_harness::{one_at_a_time, setup::Setup};
+use integration_tests::PASSENGERS_CSV;
 
 /// WebDriver's key code for Enter.
 const ENTER: &str = "\u{E007}";
@@ -30,18 +30,21 @@ async fn delete_elsewhere(stack: &integration_tests::TestStack, id: &str) {
 #[tokio::test]
 async fn a_dataset_deleted_elsewhere_leaves_the_list_and_the_view() {
     one_at_a_time("deleted elsewhere", async {
-        let stack = spawn_stack(StackOptions::new(worker!())).await;
-        let alpha = stack.upload_csv("alpha", PASSENGERS_CSV).await;
-        let beta = stack.upload_csv("beta", PASSENGERS_CSV).await;
-        let (alpha, beta) = (alpha["id"].as_str().unwrap(), beta["id"].as_str().unwrap());
-        let Some(browser) = launch("deleted_elsewhere", &stack.calculator).await else {
+        let Some(page) = Setup::new("deleted_elsewhere")
+            .upload("alpha", PASSENGERS_CSV)
+            .upload("beta", PASSENGERS_CSV)
+            .start()
+            .await
+        else {
             return;
         };
+        let (browser, stack) = (&page.browser, &page.stack);
+        let (alpha, beta) = (page.id(0), page.id(1));
         browser.open(&format!("/#/datasets/{alpha}")).await;
         browser.wait_text("#ds-name", "alpha").await;
 
         // Deleted with the API; the page finds out when running SQL on it.
-        delete_elsewhere(&stack, alpha).await;
+        delete_elsewhere(stack, alpha).await;
         browser.click("#tab-ask").await;
         browser.click("#sql-run").await;
         browser
@@ -57,7 +60,7 @@ async fn a_dataset_deleted_elsewhere_leaves_the_list_and_the_view() {
         browser.shot("31-deleted-elsewhere").await;
 
         // The last one, deleted elsewhere and then with the Delete button: the page ends on the welcome card.
-        delete_elsewhere(&stack, beta).await;
+        delete_elsewhere(stack, beta).await;
         browser.click("#ds-delete").await;
         browser.click("#confirm-ok").await;
         browser.wait_visible("#welcome").await;
@@ -70,7 +73,7 @@ async fn a_dataset_deleted_elsewhere_leaves_the_list_and_the_view() {
                 .await,
             0
         );
-        browser.close().await;
+        page.close().await;
     })
     .await;
 }
@@ -78,13 +81,15 @@ async fn a_dataset_deleted_elsewhere_leaves_the_list_and_the_view() {
 #[tokio::test]
 async fn a_link_to_an_unknown_dataset_keeps_the_view_and_its_url() {
     one_at_a_time("unknown dataset link", async {
-        let stack = spawn_stack(StackOptions::new(worker!())).await;
-        let alpha = stack.upload_csv("alpha", PASSENGERS_CSV).await;
-        stack.upload_csv("beta", PASSENGERS_CSV).await;
-        let alpha = alpha["id"].as_str().unwrap();
-        let Some(browser) = launch("unknown_dataset_link", &stack.calculator).await else {
+        let Some(page) = Setup::new("unknown_dataset_link")
+            .upload("alpha", PASSENGERS_CSV)
+            .upload("beta", PASSENGERS_CSV)
+            .start()
+            .await
+        else {
             return;
         };
+        let (browser, alpha) = (&page.browser, page.id(0));
         browser.open(&format!("/#/datasets/{alpha}")).await;
         browser.wait_text("#ds-name", "alpha").await;
 
@@ -113,7 +118,7 @@ async fn a_link_to_an_unknown_dataset_keeps_the_view_and_its_url() {
                 "the old error cleared",
             )
             .await;
-        browser.close().await;
+        page.close().await;
     })
     .await;
 }
@@ -121,10 +126,10 @@ async fn a_link_to_an_unknown_dataset_keeps_the_view_and_its_url() {
 #[tokio::test]
 async fn several_files_at_once_are_each_uploaded_and_each_failure_reported() {
     one_at_a_time("several files", async {
-        let stack = spawn_stack(StackOptions::new(worker!())).await;
-        let Some(browser) = launch("several_files", &stack.calculator).await else {
+        let Some(page) = Setup::new("several_files").start().await else {
             return;
         };
+        let (browser, stack) = (&page.browser, &page.stack);
         let dir = tempfile::tempdir().unwrap();
         let ragged = "city,population\nOslo,709000\nBergen,291000,extra\n";
         let files = [
@@ -173,7 +178,7 @@ async fn several_files_at_once_are_each_uploaded_and_each_failure_reported() {
             .collect();
         assert_eq!(names, ["good_second"]);
         browser.shot("32-several-files").await;
-        browser.close().await;
+        page.close().await;
     })
     .await;
 }
@@ -181,12 +186,15 @@ async fn several_files_at_once_are_each_uploaded_and_each_failure_reported() {
 #[tokio::test]
 async fn deleting_from_the_keyboard_moves_focus_off_the_next_delete_button() {
     one_at_a_time("keyboard delete", async {
-        let stack = spawn_stack(StackOptions::new(worker!())).await;
-        stack.upload_csv("alpha", PASSENGERS_CSV).await;
-        stack.upload_csv("beta", PASSENGERS_CSV).await;
-        let Some(browser) = launch("keyboard_delete", &stack.calculator).await else {
+        let Some(page) = Setup::new("keyboard_delete")
+            .upload("alpha", PASSENGERS_CSV)
+            .upload("beta", PASSENGERS_CSV)
+            .start()
+            .await
+        else {
             return;
         };
+        let browser = &page.browser;
         browser.open("/").await;
         let shown = browser.wait_visible("#ds-name").await.text().await.unwrap();
         browser
@@ -229,7 +237,7 @@ async fn deleting_from_the_keyboard_moves_focus_off_the_next_delete_button() {
                 "focus on the dataset's name",
             )
             .await;
-        browser.close().await;
+        page.close().await;
     })
     .await;
 }
@@ -257,10 +265,10 @@ async fn stored(stack: &integration_tests::TestStack, name: &str) -> serde_json:
 #[tokio::test]
 async fn dates_that_read_both_ways_are_read_as_the_upload_form_says() {
     one_at_a_time("date order", async {
-        let stack = spawn_stack(StackOptions::new(worker!())).await;
-        let Some(browser) = launch("date_order", &stack.calculator).await else {
+        let Some(page) = Setup::new("date_order").start().await else {
             return;
         };
+        let (browser, stack) = (&page.browser, &page.stack);
         let dir = tempfile::tempdir().unwrap();
         let csv = "d,n\n01/02/2024,1\n05/06/2024,2\n";
         let path = |name: &str| {
@@ -295,7 +303,7 @@ async fn dates_that_read_both_ways_are_read_as_the_upload_form_says() {
             .await;
         let notes = browser.wait_text("#ds-notes", "day first").await;
         assert!(notes.contains("month first"), "{notes}");
-        let dataset = stored(&stack, "day_first").await;
+        let dataset = stored(stack, "day_first").await;
         assert_eq!(dataset["columns"][0]["dtype"], "date", "{dataset}");
         assert_eq!(dataset["columns"][0]["min"], "2024-02-01", "{dataset}");
 
@@ -319,14 +327,14 @@ async fn dates_that_read_both_ways_are_read_as_the_upload_form_says() {
                 "the schema's min of `d` read month first",
             )
             .await;
-        let dataset = stored(&stack, "month_first").await;
+        let dataset = stored(stack, "month_first").await;
         assert_eq!(dataset["columns"][0]["dtype"], "date", "{dataset}");
         assert_eq!(dataset["columns"][0]["min"], "2024-01-02", "{dataset}");
         assert_eq!(dataset["columns"][0]["max"], "2024-05-06", "{dataset}");
         // The choice stays for the next upload.
         assert_eq!(browser.value("#date-order").await, "month_first");
         browser.shot("36-date-order").await;
-        browser.close().await;
+        page.close().await;
     })
     .await;
 }

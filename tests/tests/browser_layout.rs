@@ -9,12 +9,11 @@
 #[path = "../src/browser_harness.rs"]
 mod browser_harness;
 
-use browser_harness::{Browser, launch, one_at_a_time};
-use integration_tests::{
-    PASSENGERS_CSV, StackOptions,
-    llm_mock::{MockLlm, answer},
-    spawn_stack, worker,
+use browser_harness::{
+    Browser, one_at_a_time,
+    setup::{Setup, by_class},
 };
+use integration_tests::PASSENGERS_CSV;
 use serde_json::{Value, json};
 
 const ENTER: &str = "\u{E007}";
@@ -111,27 +110,25 @@ async fn answered(browser: &Browser, question: &str) {
 #[tokio::test]
 async fn a_phone_wraps_a_long_name_and_scrolls_the_chart_at_its_size() {
     one_at_a_time("phone layout", async {
-        let llm = MockLlm::answering(vec![answer(
-            "SELECT class, COUNT(*) AS passengers FROM data GROUP BY class ORDER BY class",
-            "Passengers per class.",
-            Some(json!({"kind": "bar", "x": "class", "y": "passengers"})),
-        )])
-        .await;
-        let stack = spawn_stack(StackOptions::new(worker!()).with_llm(llm.base_url())).await;
         let name = format!("longname_{}", "y".repeat(150));
-        let long = stack.upload_csv(&name, PASSENGERS_CSV).await;
-        let Some(browser) = launch("phone_layout", &stack.calculator).await else {
+        let Some(page) = Setup::new("phone_layout")
+            .answering(vec![by_class(true)])
+            .upload(name, PASSENGERS_CSV)
+            .start()
+            .await
+        else {
             return;
         };
+        let browser = &page.browser;
         browser
-            .open(&format!("/#/datasets/{}", long["id"].as_str().unwrap()))
+            .open(&format!("/#/datasets/{}", page.id(0)))
             .await;
-        phone(&browser).await;
+        phone(browser).await;
         browser.wait_text("#ds-meta", "table longname_").await;
-        assert_eq!(page_width(&browser).await, json!([390, 390]), "no sideways scroll");
+        assert_eq!(page_width(browser).await, json!([390, 390]), "no sideways scroll");
 
         browser.click_centered("#tab-ask").await;
-        answered(&browser, "How many passengers per class?").await;
+        answered(browser, "How many passengers per class?").await;
         browser
             .wait_js(
                 "document.getElementById('answer-chart').complete && \
@@ -155,9 +152,9 @@ async fn a_phone_wraps_a_long_name_and_scrolls_the_chart_at_its_size() {
             (&json!(true), &json!("auto"), &json!(true)),
             "the chart's box scrolls, and the keyboard can reach it: {chart}"
         );
-        assert_eq!(page_width(&browser).await, json!([390, 390]), "the page itself does not scroll");
+        assert_eq!(page_width(browser).await, json!([390, 390]), "the page itself does not scroll");
         browser.shot_at("60-phone-long-name-and-chart", 390).await;
-        browser.close().await;
+        page.close().await;
     })
     .await;
 }
@@ -166,14 +163,13 @@ async fn a_phone_wraps_a_long_name_and_scrolls_the_chart_at_its_size() {
 #[tokio::test]
 async fn cells_show_their_whitespace_on_one_line() {
     one_at_a_time("whitespace cells", async {
-        let stack = spawn_stack(StackOptions::new(worker!())).await;
         let csv = "id,val\n1,\"a\tb\"\n2,\"x  y\"\n3,\"x y\"\n4,\"one\ntwo\"\n5,plain\n";
-        let dataset = stack.upload_csv("spaces", csv).await;
-        let Some(browser) = launch("whitespace_cells", &stack.calculator).await else {
+        let Some(page) = Setup::new("whitespace_cells").upload("spaces", csv).start().await else {
             return;
         };
+        let browser = &page.browser;
         browser
-            .open(&format!("/#/datasets/{}", dataset["id"].as_str().unwrap()))
+            .open(&format!("/#/datasets/{}", page.id(0)))
             .await;
         browser.wait_visible("#preview-table tbody tr").await;
         let cells = browser
@@ -200,7 +196,7 @@ async fn cells_show_their_whitespace_on_one_line() {
         assert!(number(1, "width") > number(2, "width"), "{cells}");
         assert_eq!(number(3, "height"), number(2, "height"), "{cells}");
         browser.shot("61-whitespace-cells").await;
-        browser.close().await;
+        page.close().await;
     })
     .await;
 }
@@ -211,22 +207,20 @@ async fn cells_show_their_whitespace_on_one_line() {
 #[tokio::test]
 async fn text_keeps_aa_contrast_in_both_themes_and_the_logo_is_named_by_its_text() {
     one_at_a_time("contrast", async {
-        let llm = MockLlm::answering(vec![answer(
-            "SELECT class, COUNT(*) AS passengers FROM data GROUP BY class ORDER BY class",
-            "Passengers per class.",
-            None,
-        )])
-        .await;
-        let stack = spawn_stack(StackOptions::new(worker!()).with_llm(llm.base_url())).await;
-        stack.upload_csv("passengers", PASSENGERS_CSV).await;
         // Empty values (shown as "null") in a table the question's SQL can run on.
         let nulls = "name,class,fare\nann,1,\nbob,2,3.5\ncid,,1.25\n";
-        let with_nulls = stack.upload_csv("with nulls", nulls).await;
-        let Some(browser) = launch("contrast", &stack.calculator).await else {
+        let Some(page) = Setup::new("contrast")
+            .answering(vec![by_class(false)])
+            .upload("passengers", PASSENGERS_CSV)
+            .upload("with nulls", nulls)
+            .start()
+            .await
+        else {
             return;
         };
+        let browser = &page.browser;
         browser
-            .open(&format!("/#/datasets/{}", with_nulls["id"].as_str().unwrap()))
+            .open(&format!("/#/datasets/{}", page.id(1)))
             .await;
         browser.wait_visible("#preview-table td.null").await;
 
@@ -266,7 +260,7 @@ async fn text_keeps_aa_contrast_in_both_themes_and_the_logo_is_named_by_its_text
             check(&format!("{theme} Data tab")).await;
             browser.click_centered("#tab-ask").await;
             if !dark {
-                answered(&browser, "How many passengers per class?").await;
+                answered(browser, "How many passengers per class?").await;
             }
             check(&format!("{theme} answered question")).await;
             // A comment in the editor and a rejected query: the highlighted SQL, gutter marks and the error.
@@ -282,7 +276,7 @@ async fn text_keeps_aa_contrast_in_both_themes_and_the_logo_is_named_by_its_text
         }
         assert!(failures.is_empty(), "below WCAG AA contrast:\n{}", failures.join("\n"));
         browser.shot("62-dark-history").await;
-        browser.close().await;
+        page.close().await;
     })
     .await;
 }

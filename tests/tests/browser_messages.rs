@@ -8,12 +8,11 @@
 #[path = "../src/browser_harness.rs"]
 mod browser_harness;
 
-use browser_harness::{Browser, launch, one_at_a_time};
-use integration_tests::{
-    PASSENGERS_CSV, StackOptions,
-    llm_mock::{MockLlm, answer},
-    spawn_stack, worker,
+use browser_harness::{
+    Browser, one_at_a_time,
+    setup::{Setup, by_class},
 };
+use integration_tests::PASSENGERS_CSV;
 use serde_json::json;
 use wiremock::{Mock, ResponseTemplate, matchers};
 
@@ -29,11 +28,14 @@ async fn calculator_requests(browser: &Browser) -> serde_json::Value {
 #[tokio::test]
 async fn the_calculator_checks_numbers_and_a_tab_panel_shows_focus() {
     one_at_a_time("calculator input", async {
-        let stack = spawn_stack(StackOptions::new(worker!())).await;
-        stack.upload_csv("passengers", PASSENGERS_CSV).await;
-        let Some(browser) = launch("calculator_input", &stack.calculator).await else {
+        let Some(page) = Setup::new("calculator_input")
+            .upload("passengers", PASSENGERS_CSV)
+            .start()
+            .await
+        else {
             return;
         };
+        let browser = &page.browser;
         browser.open("/").await;
 
         // A decimal comma is a decimal point.
@@ -41,7 +43,7 @@ async fn the_calculator_checks_numbers_and_a_tab_panel_shows_focus() {
         browser.fill("#calc-b", "2").await;
         browser.click("#calc-submit").await;
         browser.wait_text("#calc-result", "3.5").await;
-        let sent = calculator_requests(&browser).await;
+        let sent = calculator_requests(browser).await;
 
         // Not a number, or nothing: a sentence about the field, never the server's JSON parser error, and
         // nothing is sent.
@@ -60,7 +62,7 @@ async fn the_calculator_checks_numbers_and_a_tab_panel_shows_focus() {
                 json!(["calc-a", "true"])
             );
         }
-        assert_eq!(calculator_requests(&browser).await, sent, "nothing was sent");
+        assert_eq!(calculator_requests(browser).await, sent, "nothing was sent");
 
         // Tab from the selected tab to its panel: the panel shows where focus is.
         browser.click("#tab-data").await;
@@ -73,7 +75,7 @@ async fn the_calculator_checks_numbers_and_a_tab_panel_shows_focus() {
             .await;
         assert_eq!(focus, json!(["panel-data", "solid", "2px"]));
         browser.shot("40-tab-panel-focus").await;
-        browser.close().await;
+        page.close().await;
     })
     .await;
 }
@@ -81,22 +83,19 @@ async fn the_calculator_checks_numbers_and_a_tab_panel_shows_focus() {
 #[tokio::test]
 async fn failures_say_what_happened_and_history_asks_before_replacing_your_sql() {
     one_at_a_time("failure messages", async {
-        let llm = MockLlm::answering(vec![
-            answer(
-                "SELECT class, COUNT(*) AS passengers FROM data GROUP BY class ORDER BY class",
-                "Passengers per class.",
-                None,
-            ),
-            "Sorry, I am just a chatbot and cannot write SQL.".into(),
-        ])
-        .await;
-        let stack = spawn_stack(StackOptions::new(worker!()).with_llm(llm.base_url())).await;
-        stack.upload_csv("passengers", PASSENGERS_CSV).await;
-        let Some(browser) = launch("failure_messages", &stack.calculator).await else {
+        let Some(page) = Setup::new("failure_messages")
+            .answering(vec![
+                by_class(false),
+                "Sorry, I am just a chatbot and cannot write SQL.".into(),
+            ])
+            .upload("passengers", PASSENGERS_CSV)
+            .start()
+            .await
+        else {
             return;
         };
-        browser.open("/").await;
-        browser.click_centered("#tab-ask").await;
+        let (browser, llm) = (&page.browser, page.llm());
+        page.open_ask().await;
         let ask = async |question: &str| {
             browser.fill("#question", question).await;
             browser.click("#ask-button").await;
@@ -182,7 +181,7 @@ async fn failures_say_what_happened_and_history_asks_before_replacing_your_sql()
         browser.click("#confirm-ok").await;
         browser.wait_text("#answer-outcome", "Answered").await;
         assert!(browser.value("#sql-input").await.contains("GROUP BY"));
-        browser.close().await;
+        page.close().await;
     })
     .await;
 }

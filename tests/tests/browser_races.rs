@@ -11,12 +11,11 @@ mod browser_harness;
 
 use std::time::Duration;
 
-use browser_harness::{Browser, launch, one_at_a_time};
-use integration_tests::{
-    PASSENGERS_CSV, StackOptions,
-    llm_mock::{MockLlm, answer},
-    spawn_stack, worker,
+use browser_harness::{
+    Browser, one_at_a_time,
+    setup::{Setup, by_class},
 };
+use integration_tests::PASSENGERS_CSV;
 use serde_json::json;
 
 const CTRL_ENTER: &str = "\u{E009}\u{E007}\u{E000}";
@@ -62,20 +61,17 @@ async fn release_after(browser: &Browser, count: u32) {
 #[tokio::test]
 async fn a_running_query_blocks_ctrl_enter_and_its_late_reply_is_dropped() {
     one_at_a_time("query races", async {
-        let llm = MockLlm::answering(vec![answer(
-            "SELECT class, COUNT(*) AS passengers FROM data GROUP BY class ORDER BY class",
-            "Passengers per class.",
-            None,
-        )])
-        .await;
-        let stack = spawn_stack(StackOptions::new(worker!()).with_llm(llm.base_url())).await;
-        stack.upload_csv("passengers", PASSENGERS_CSV).await;
-        let Some(browser) = launch("query_races", &stack.calculator).await else {
+        let Some(page) = Setup::new("query_races")
+            .answering(vec![by_class(false)])
+            .upload("passengers", PASSENGERS_CSV)
+            .start()
+            .await
+        else {
             return;
         };
-        browser.open("/").await;
-        browser.click("#tab-ask").await;
-        hold_queries(&browser).await;
+        let browser = &page.browser;
+        page.open_ask().await;
+        hold_queries(browser).await;
 
         // A slow query: while it runs, its SQL stays as sent and Ctrl+Enter, like Run, waits for it.
         browser
@@ -95,12 +91,12 @@ async fn a_running_query_blocks_ctrl_enter_and_its_late_reply_is_dropped() {
         input.send_keys(CTRL_ENTER).await.unwrap();
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(browser.eval("window.__queries").await, json!(1), "one query at a time");
-        release_after(&browser, 1).await;
+        release_after(browser, 1).await;
         browser.wait_text("#result-meta", "5 rows").await;
         assert_eq!(browser.eval("document.getElementById('sql-input').readOnly").await, json!(false));
 
         // A slow query, then a question answered before it returns: the answer's table and SQL stay.
-        hold_queries(&browser).await;
+        hold_queries(browser).await;
         browser.fill("#sql-input", "SELECT name FROM data").await;
         browser.click("#sql-run").await;
         browser
@@ -112,7 +108,7 @@ async fn a_running_query_blocks_ctrl_enter_and_its_late_reply_is_dropped() {
         browser.click("#ask-button").await;
         browser.wait_text("#answer-outcome", "Answered").await;
         browser.wait_text("#result-meta", "3 rows").await;
-        release_after(&browser, 1).await;
+        release_after(browser, 1).await;
         let shown = browser
             .eval(
                 "({ meta: document.getElementById('result-meta').textContent, \
@@ -124,7 +120,7 @@ async fn a_running_query_blocks_ctrl_enter_and_its_late_reply_is_dropped() {
         assert!(shown["meta"].as_str().unwrap().starts_with("3 rows"), "{shown}");
         assert!(shown["sql"].as_str().unwrap().contains("GROUP BY"), "{shown}");
         assert_eq!((&shown["answer"], &shown["run"]), (&json!(true), &json!(false)), "{shown}");
-        browser.close().await;
+        page.close().await;
     })
     .await;
 }
@@ -132,16 +128,18 @@ async fn a_running_query_blocks_ctrl_enter_and_its_late_reply_is_dropped() {
 #[tokio::test]
 async fn switching_dataset_drops_a_running_query_and_quick_chart() {
     one_at_a_time("switch races", async {
-        let stack = spawn_stack(StackOptions::new(worker!())).await;
-        let first = stack.upload_csv("first", PASSENGERS_CSV).await;
-        stack.upload_csv("second", PASSENGERS_CSV).await;
-        let Some(browser) = launch("switch_races", &stack.calculator).await else {
+        let Some(page) = Setup::new("switch_races")
+            .upload("first", PASSENGERS_CSV)
+            .upload("second", PASSENGERS_CSV)
+            .start()
+            .await
+        else {
             return;
         };
-        let first_id = first["id"].as_str().unwrap();
+        let (browser, first_id) = (&page.browser, page.id(0));
         browser.open(&format!("/#/datasets/{first_id}")).await;
         browser.wait_text("#ds-name", "first").await;
-        hold_queries(&browser).await;
+        hold_queries(browser).await;
 
         // Rows, then an error, of the dataset left: neither shows in the other one's Ask panel.
         for (sql, back_to) in [
@@ -159,7 +157,7 @@ async fn switching_dataset_drops_a_running_query_and_quick_chart() {
                 .await;
             browser.wait_text("#ds-name", back_to).await;
             browser.click_centered("#tab-ask").await;
-            release_after(&browser, 1).await;
+            release_after(browser, 1).await;
             browser.eval("window.__hold = true").await;
             let panel = browser
                 .eval(
@@ -186,7 +184,7 @@ async fn switching_dataset_drops_a_running_query_and_quick_chart() {
             .click_centered("#dataset-list button:not([aria-current])")
             .await;
         browser.wait_text("#ds-name", "second").await;
-        release_after(&browser, 1).await;
+        release_after(browser, 1).await;
         let data = browser
             .eval(
                 "({ figure: document.getElementById('quick-figure').hidden, \
@@ -198,7 +196,7 @@ async fn switching_dataset_drops_a_running_query_and_quick_chart() {
         // ...and the new one's own chart still draws.
         browser.click("#quick-draw").await;
         browser.wait_visible("#quick-figure img").await;
-        browser.close().await;
+        page.close().await;
     })
     .await;
 }

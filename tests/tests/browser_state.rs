@@ -11,12 +11,11 @@ mod browser_harness;
 
 use std::time::Duration;
 
-use browser_harness::{Browser, launch, one_at_a_time};
-use integration_tests::{
-    PASSENGERS_CSV, StackOptions,
-    llm_mock::{MockLlm, answer},
-    spawn_stack, worker,
+use browser_harness::{
+    Browser, one_at_a_time,
+    setup::{Setup, by_class},
 };
+use integration_tests::PASSENGERS_CSV;
 use serde_json::json;
 
 const ENTER: &str = "\u{E007}";
@@ -45,10 +44,10 @@ async fn names(stack: &integration_tests::TestStack) -> Vec<String> {
 #[tokio::test]
 async fn a_second_upload_cannot_start_while_one_runs() {
     one_at_a_time("upload busy", async {
-        let stack = spawn_stack(StackOptions::new(worker!())).await;
-        let Some(browser) = launch("upload_busy", &stack.calculator).await else {
+        let Some(page) = Setup::new("upload_busy").start().await else {
             return;
         };
+        let (browser, stack) = (&page.browser, &page.stack);
         let dir = tempfile::tempdir().unwrap();
         let path = |name: &str| {
             let path = dir.path().join(name);
@@ -89,8 +88,8 @@ async fn a_second_upload_cannot_start_while_one_runs() {
                 "the file input enabled again",
             )
             .await;
-        assert_eq!(names(&stack).await, ["first"]);
-        browser.close().await;
+        assert_eq!(names(stack).await, ["first"]);
+        page.close().await;
     })
     .await;
 }
@@ -119,19 +118,16 @@ async fn reload(browser: &Browser) {
 #[tokio::test]
 async fn a_reload_keeps_the_tab_and_what_was_written_per_dataset() {
     one_at_a_time("reload", async {
-        let llm = MockLlm::answering(vec![answer(
-            "SELECT class, COUNT(*) AS passengers FROM data GROUP BY class ORDER BY class",
-            "Passengers per class.",
-            None,
-        )])
-        .await;
-        let stack = spawn_stack(StackOptions::new(worker!()).with_llm(llm.base_url())).await;
-        let alpha = stack.upload_csv("alpha", PASSENGERS_CSV).await;
-        let beta = stack.upload_csv("beta", PASSENGERS_CSV).await;
-        let (alpha, beta) = (alpha["id"].as_str().unwrap(), beta["id"].as_str().unwrap());
-        let Some(browser) = launch("reload", &stack.calculator).await else {
+        let Some(page) = Setup::new("reload")
+            .answering(vec![by_class(false)])
+            .upload("alpha", PASSENGERS_CSV)
+            .upload("beta", PASSENGERS_CSV)
+            .start()
+            .await
+        else {
             return;
         };
+        let (browser, alpha, beta) = (&page.browser, page.id(0), page.id(1));
         browser.open(&format!("/#/datasets/{alpha}")).await;
         browser.click_centered("#tab-ask").await;
         assert_eq!(
@@ -140,9 +136,9 @@ async fn a_reload_keeps_the_tab_and_what_was_written_per_dataset() {
         );
         browser.fill("#question", "Half a question").await;
         browser.fill("#sql-input", "SELECT name FROM data").await;
-        reload(&browser).await;
+        reload(browser).await;
         assert_eq!(
-            ask_state(&browser).await,
+            ask_state(browser).await,
             json!(["tab-ask", "Half a question", "SELECT name FROM data"])
         );
 
@@ -152,7 +148,7 @@ async fn a_reload_keeps_the_tab_and_what_was_written_per_dataset() {
             .await;
         browser.wait_text("#ds-name", "beta").await;
         assert_eq!(
-            ask_state(&browser).await,
+            ask_state(browser).await,
             json!(["tab-data", "", "SELECT *\nFROM data\nLIMIT 100"])
         );
         browser
@@ -160,7 +156,7 @@ async fn a_reload_keeps_the_tab_and_what_was_written_per_dataset() {
             .await;
         browser.wait_text("#ds-name", "alpha").await;
         assert_eq!(
-            ask_state(&browser).await,
+            ask_state(browser).await,
             json!(["tab-ask", "Half a question", "SELECT name FROM data"])
         );
 
@@ -176,13 +172,13 @@ async fn a_reload_keeps_the_tab_and_what_was_written_per_dataset() {
         let sql = browser.value("#sql-input").await;
         assert!(sql.contains("GROUP BY"), "{sql}");
         browser.click_centered("#tab-history").await;
-        reload(&browser).await;
+        reload(browser).await;
         assert_eq!(
-            ask_state(&browser).await,
+            ask_state(browser).await,
             json!(["tab-history", "How many per class?", sql])
         );
         browser.wait_visible("#history-list .history-item").await;
-        browser.close().await;
+        page.close().await;
     })
     .await;
 }
@@ -192,12 +188,15 @@ async fn a_reload_keeps_the_tab_and_what_was_written_per_dataset() {
 #[tokio::test]
 async fn errors_say_what_to_do_and_keep_the_servers_detail() {
     one_at_a_time("people's errors", async {
-        let llm = MockLlm::answering(vec!["Sorry, I only write poems.".into()]).await;
-        let stack = spawn_stack(StackOptions::new(worker!()).with_llm(llm.base_url())).await;
-        stack.upload_csv("passengers", PASSENGERS_CSV).await;
-        let Some(browser) = launch("people_errors", &stack.calculator).await else {
+        let Some(page) = Setup::new("people_errors")
+            .answering(vec!["Sorry, I only write poems.".into()])
+            .upload("passengers", PASSENGERS_CSV)
+            .start()
+            .await
+        else {
             return;
         };
+        let browser = &page.browser;
         browser.open("/").await;
         browser
             .eval("(location.hash = '#/datasets/doesnotexist', true)")
@@ -241,7 +240,7 @@ async fn errors_say_what_to_do_and_keep_the_servers_detail() {
             "{server}"
         );
         browser.shot("63-people-errors").await;
-        browser.close().await;
+        page.close().await;
     })
     .await;
 }

@@ -7,12 +7,8 @@
 #[path = "../src/browser_harness.rs"]
 mod browser_harness;
 
-use browser_harness::{Browser, launch, one_at_a_time};
-use integration_tests::{
-    StackOptions,
-    llm_mock::{MockLlm, answer},
-    spawn_stack, worker,
-};
+use browser_harness::{Browser, one_at_a_time, setup::Setup};
+use integration_tests::llm_mock::answer;
 use serde_json::json;
 
 /// 2^53 + 1 (the first whole number a double cannot hold) and a 19-digit one.
@@ -33,27 +29,29 @@ async fn cells(browser: &Browser, css: &str) -> serde_json::Value {
 #[tokio::test]
 async fn whole_numbers_beyond_2_pow_53_show_exactly_everywhere() {
     one_at_a_time("big integers", async {
-        let llm = MockLlm::answering(vec![answer(
-            "SELECT id FROM data WHERE amount = 2",
-            "The id of the row with amount 2.",
-            None,
-        )])
-        .await;
-        let stack = spawn_stack(StackOptions::new(worker!()).with_llm(llm.base_url())).await;
-        let dataset = stack.upload_csv("bigint", BIG_CSV).await;
+        let served = Setup::new("big_integers")
+            .answering(vec![answer(
+                "SELECT id FROM data WHERE amount = 2",
+                "The id of the row with amount 2.",
+                None,
+            )])
+            .upload("bigint", BIG_CSV)
+            .serve()
+            .await;
         // The API itself is exact: what the page shows must match it.
-        let id = dataset["id"].as_str().unwrap();
-        let (_, preview) = stack.get(&format!("/datasets/{id}/preview")).await;
+        let id = served.id(0);
+        let (_, preview) = served.stack.get(&format!("/datasets/{id}/preview")).await;
         assert_eq!(preview["rows"][0][0], json!(9007199254740993_i64));
-        let Some(browser) = launch("big_integers", &stack.calculator).await else {
+        let Some(page) = served.launch().await else {
             return;
         };
+        let browser = &page.browser;
         browser.open("/").await;
         browser.wait_text("#ds-name", "bigint").await;
 
         // Schema: min and max of `id` with every digit; its mean (a float) not dressed up as a whole number.
         browser.wait_visible("#schema-table tbody tr").await;
-        let schema = cells(&browser, "#schema-table tbody tr").await;
+        let schema = cells(browser, "#schema-table tbody tr").await;
         let id_row = &schema[0];
         assert_eq!(id_row[0], "id", "{schema}");
         assert_eq!(id_row[3], "9007199254740993", "min: {schema}");
@@ -67,7 +65,7 @@ async fn whole_numbers_beyond_2_pow_53_show_exactly_everywhere() {
         browser
             .wait_text("#preview-table tbody", "9007199254740993")
             .await;
-        let preview = cells(&browser, "#preview-table tbody tr").await;
+        let preview = cells(browser, "#preview-table tbody tr").await;
         assert_eq!(preview[0][1], "9007199254740993", "{preview}");
         assert_eq!(preview[1][1], "1234567890123456789", "{preview}");
 
@@ -81,7 +79,7 @@ async fn whole_numbers_beyond_2_pow_53_show_exactly_everywhere() {
             .await;
         browser.click("#sql-run").await;
         browser.wait_text("#result-meta", "1 row").await;
-        let result = cells(&browser, "#result-table tbody tr").await;
+        let result = cells(browser, "#result-table tbody tr").await;
         assert_eq!(
             result,
             json!([["9007199254740993", "9007199254740993"]]),
@@ -132,7 +130,7 @@ async fn whole_numbers_beyond_2_pow_53_show_exactly_everywhere() {
             json!([true, true, true, true, true]),
             "{checks}"
         );
-        browser.close().await;
+        page.close().await;
     })
     .await;
 }
