@@ -2,7 +2,7 @@
 // SQL read-only while it runs, its rows or the validator's issues shown, a late reply dropped.
 
 import { ApiError, api } from "./api.js";
-import { $, el, formatMs, plural, showError } from "./dom.js";
+import { $, el, formatMs, plural, setBusyButton, showError } from "./dom.js";
 import { latest } from "./latest.js";
 import { renderIssues } from "./sql-editor.js";
 
@@ -56,7 +56,7 @@ export function createSqlRunner({ editor, getDataset, result }) {
 
   /** While a query runs its SQL stays as sent (read-only), and Run waits. */
   function setRunning(busy) {
-    $("sql-run").disabled = busy;
+    setBusyButton($("sql-run"), busy);
     $("sql-run").classList.toggle("loading", busy);
     editor.input.readOnly = busy;
   }

@@ -7,7 +7,7 @@ import { failureBadge, hideAnswer, recordBadge, renderAnswer, renderVerdict } fr
 import { createSqlRunner } from "./ask-run.js";
 import { createResult } from "./ask-result.js";
 import { createStages } from "./ask-stages.js";
-import { $, confirmDialog, el, formatCount, formatMs, plural, showError } from "./dom.js";
+import { $, confirmDialog, el, focusLost, formatCount, formatMs, plural, showError } from "./dom.js";
 import { latest } from "./latest.js";
 import { keepDrafts } from "./drafts.js";
 import { errorText } from "./messages.js";
@@ -51,12 +51,20 @@ export function createAsk({ getDataset, onAnalysisDone, onRecheck }) {
   $("question").addEventListener("input", updateCount);
 
   // ---- asking ----
+  // Ask pressed from the keyboard: Ask is disabled while it runs, so Stop has the focus meanwhile, then Ask again.
+  let focusBack = false;
   function setBusy(busy) {
+    if (busy) focusBack = document.activeElement === $("ask-button");
     $("ask-button").disabled = busy || $("ask-button").dataset.llm === "off";
     $("ask-button").classList.toggle("loading", busy);
     $("ask-button").textContent = busy ? "Asking…" : "Ask";
     $("ask-cancel").hidden = !busy;
     $("question").readOnly = busy;
+    if (busy && focusBack) $("ask-cancel").focus();
+    if (!busy && focusBack) {
+      focusBack = false;
+      if (focusLost()) ($("ask-button").disabled ? $("question") : $("ask-button")).focus();
+    }
   }
 
   async function ask() {

@@ -1,7 +1,7 @@
 // The calculator panel: add or subtract two numbers with `/add` and `/subtract`.
 
 import { ApiError } from "./api.js";
-import { $, showError } from "./dom.js";
+import { $, setBusyButton, showError } from "./dom.js";
 
 // A number as people type it: a sign, digits with a decimal point or comma, an exponent.
 const TYPED_NUMBER = /^([+-]?)(\d*)(?:[.,](\d*))?([eE][+-]?\d+)?$/;
@@ -47,7 +47,7 @@ export function createCalculator() {
       return;
     }
     output.classList.remove("calc-stale");
-    $("calc-submit").disabled = true;
+    setBusyButton($("calc-submit"), true);
     try {
       // Built by hand so the numbers go out exactly as typed (see `operand`).
       const response = await fetch(`/${op}`, {
@@ -66,7 +66,7 @@ export function createCalculator() {
       output.classList.add("calc-stale");
       showError($("calc-error"), error);
     } finally {
-      $("calc-submit").disabled = false;
+      setBusyButton($("calc-submit"), false);
     }
   });
 }

@@ -3,7 +3,7 @@
 
 import { ApiError, api, onDatasetGone, uploadDataset } from "./api.js";
 import { chartDatasetColumn, numericColumns } from "./charts.js";
-import { $, appendError, confirmDialog, el, formatBytes, formatCount, plural, relativeTime, showError, toast } from "./dom.js";
+import { $, appendError, confirmDialog, el, focusLost, formatBytes, formatCount, plural, relativeTime, setBusyButton, showError, toast } from "./dom.js";
 import { latest } from "./latest.js";
 import { renderSchema, renderTable } from "./table.js";
 
@@ -62,11 +62,6 @@ export function createDatasets({ onSelect, onCleared }) {
     }
   }
 
-  function focusLost() {
-    const active = document.activeElement;
-    return !active || active === document.body || Boolean(active.closest("[hidden]"));
-  }
-
   /** Uploads one file; resolves to "stored", "failed" (the error is added to the upload box) or "cancelled". */
   async function uploadOne(file, dateOrder) {
     const bar = $("upload-bar");
@@ -123,18 +118,32 @@ export function createDatasets({ onSelect, onCleared }) {
   // ---- list ----
   function renderList() {
     const list = $("dataset-list");
+    // The buttons are drawn anew: the one with the focus hands it to its successor, not to the page.
+    const focusedId = list.contains(document.activeElement) ? document.activeElement.dataset.id : null;
     list.replaceChildren(...datasets.map((d) => el("li", {},
       el("button", {
         type: "button",
         class: d.id === current?.id ? "dataset-item active" : "dataset-item",
         "aria-current": d.id === current?.id ? "true" : undefined,
         dataset: { id: d.id },
-        onclick: () => select(d.id),
+        onclick: () => choose(d.id),
       },
       el("span", { class: "dataset-name", title: d.name }, d.name),
       el("span", { class: "dataset-sub" }, `${plural(d.row_count, "row")} · ${plural(d.columns.length, "col")} · ${formatBytes(d.source_bytes)}`)))));
     $("datasets-empty").hidden = datasets.length > 0;
     $("dataset-count").textContent = datasets.length ? String(datasets.length) : "";
+    if (focusedId) list.querySelector(`[data-id="${CSS.escape(focusedId)}"]`)?.focus();
+  }
+
+  /**
+   * A dataset chosen in the list. On a narrow screen the list is below the dataset, which changes out of sight:
+   * its name is focused, which brings it into view (and a screen reader says it).
+   */
+  async function choose(id) {
+    if (!(await select(id))) return;
+    const name = $("ds-name").getBoundingClientRect();
+    const bar = document.querySelector(".topbar").getBoundingClientRect();
+    if (name.top < bar.bottom || name.bottom > window.innerHeight) $("ds-name").focus();
   }
 
   async function refresh() {
@@ -198,7 +207,7 @@ export function createDatasets({ onSelect, onCleared }) {
   }
 
   function setDrawing(busy) {
-    $("quick-draw").disabled = busy;
+    setBusyButton($("quick-draw"), busy);
     $("quick-draw").classList.toggle("loading", busy);
   }
 

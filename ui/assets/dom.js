@@ -27,6 +27,26 @@ export function show(node, visible = true) {
   node.hidden = !visible;
 }
 
+/** True when no element has the keyboard focus: it fell back to the page, or sits in something now hidden. */
+export function focusLost() {
+  const active = document.activeElement;
+  return !active || active === document.body || Boolean(active.closest("[hidden]"));
+}
+
+// Buttons disabled while they had the focus, to be given it back.
+const refocus = new WeakSet();
+
+/**
+ * Disables or enables a button that is busy with its work. A disabled button drops the focus to the page, where
+ * the next Tab starts over at the top: a button disabled while focused gets the focus back once enabled, unless
+ * the person has put it somewhere else meanwhile.
+ */
+export function setBusyButton(button, busy) {
+  if (busy && document.activeElement === button) refocus.add(button);
+  button.disabled = busy;
+  if (!busy && refocus.delete(button) && focusLost()) button.focus();
+}
+
 const INTEGER = /^(i|u)(8|16|32|64|128)$/;
 const FLOAT = /^f(32|64)$|^decimal/;
 

@@ -77,8 +77,12 @@ export function renderTable(container, table, options = {}) {
     const range = rows.length ? `Rows ${formatCount(start + 1)}–${formatCount(start + slice.length)}` : "No rows";
     status.textContent = `${range} of ${formatCount(rows.length)} shown` +
       (total !== rows.length ? ` · ${formatCount(total)} ${options.source || "in total"}` : "");
+    const focused = document.activeElement;
     prev.disabled = page === 0;
     next.disabled = page >= pages - 1;
+    // The first or last page disables the button just pressed, which would drop the focus to the page.
+    if (focused === next && next.disabled) prev.focus();
+    if (focused === prev && prev.disabled) next.focus();
     pager.hidden = rows.length <= pageSize && total === rows.length;
   }
   prev.addEventListener("click", () => { page -= 1; draw(); });

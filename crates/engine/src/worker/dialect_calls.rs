@@ -4,8 +4,9 @@
 //! - `STRPOS(s, t)` (and `POSITION(t IN s)`, and `INSTR`, which sqlguard spells `STRPOS`) counts bytes in
 //!   Polars and answers 0 for a NULL `s`: `STRPOS('héllo', 'l')` was 4, and `WHERE INSTR(s, '%') = 0` kept
 //!   NULL rows. SQL counts characters and answers NULL.
-//! - `ROUND(x, n)` rounds half to even in Polars (`ROUND(2.5)` was 2); SQLite and PostgreSQL round half away
-//!   from zero.
+//! - `ROUND(x, n)` rounds half to even in Polars (`ROUND(2.5)` was 2), and on the binary float (`ROUND(1.005,
+//!   2)` was 1.0, 1.005 being 1.00499999999999989... in binary); SQLite and PostgreSQL round half away from zero
+//!   the decimal the float reads as (see `rounding`).
 //! - `SUBSTR(s, from, n)` with a negative `n` failed, and with a NULL `n` gave the rest of `s`: SQLite takes
 //!   the `-n` characters before `from`, and NULL.
 //! - `RIGHT(s, n)` dropped characters when `s` is shorter than `n` (`RIGHT('ab', 3)` was `'b'`).
@@ -13,6 +14,9 @@
 //!   failed for a negative exponent; in SQL it is a float.
 
 use sqlparser::ast::{Expr, Function, Value};
+
+#[path = "dialect_rounding.rs"]
+mod rounding;
 
 /// SQL's value for the call `name(...)`, where Polars' differs.
 pub(super) fn sql_value(name: &str, f: &Function) -> Option<Expr> {
@@ -25,8 +29,8 @@ pub(super) fn sql_value(name: &str, f: &Function) -> Option<Expr> {
     }
     let text = match (name, args.as_slice()) {
         ("strpos", [s, t]) => position(s, t),
-        ("round", [x]) => round(x, 0)?,
-        ("round", [x, n]) => round(
+        ("round", [x]) => rounding::round(x, 0)?,
+        ("round", [x, n]) => rounding::round(
             x,
             u32::try_from(sqlguard::syntax::integer_literal(n)?).ok()?,
         )?,
@@ -97,26 +101,6 @@ fn position(s: &Expr, t: &Expr) -> String {
             "CASE WHEN {s} IS NULL OR {t} IS NULL THEN NULL ELSE CAST(STRPOS({s}, {t}) AS BIGINT) END"
         ),
     }
-}
-
-/// Half away from zero: the sign times the magnitude rounded up from its half. Polars divides by a constant
-/// as a multiplication by its inverse (`179 / 10` gave 17.900000000000002), so Polars' own ROUND then takes
-/// off the last bit; it sees a value already on the grid, where half to even cannot differ.
-///
-/// The argument appears twice, so each level of `ROUND(ROUND(...))` doubles it: past 64 KiB of argument
-/// (which no query within sqlguard's limits reaches without such nesting), Polars' ROUND is kept as it is.
-fn round(x: &Expr, places: u32) -> Option<String> {
-    if x.to_string().len() > 64 * 1024 {
-        return None;
-    }
-    let scale = 10_u64
-        .checked_pow(places)
-        .filter(|s| *s <= 1_000_000_000_000_000)?;
-    Some(if scale == 1 {
-        format!("SIGN({x}) * FLOOR(ABS({x}) + 0.5)")
-    } else {
-        format!("ROUND(SIGN({x}) * FLOOR(ABS({x}) * {scale} + 0.5) / {scale}, {places})")
-    })
 }
 
 fn is_double(e: &Expr) -> bool {
