@@ -28,6 +28,7 @@ use super::thousands::{self, Thousands};
 use super::thousands_note;
 use super::utf16;
 use super::widen;
+use super::written_note;
 use crate::protocol::completion_marker;
 use crate::{EngineError, IngestReport};
 
@@ -124,7 +125,11 @@ pub(crate) fn ingest(
                 .chain(thousands::unsure(&sample, names.len()))
                 .collect(),
         ),
-        false => Default::default(),
+        // Currencies, comma thousands, parentheses, percentages (see `written_numbers`).
+        false => (
+            Thousands::written_in_sample(&sample, names.len(), sniffed.delimiter),
+            Vec::new(),
+        ),
     };
     // A copy polars can read, when the file is not UTF-8 or its lines end with a carriage return alone.
     let mut transcoded: Option<TempFile> = None;
@@ -192,6 +197,8 @@ pub(crate) fn ingest(
                     |i, value: &str| locate::value_line(source, sniffed.delimiter, value, Some(i));
                 if sniffed.decimal_comma {
                     notes.extend(thousands_note::note(&sample, &columns, &grouped, &line));
+                } else {
+                    notes.extend(written_note::notes(&sample, &columns, &grouped, &line));
                 }
                 notes.extend(numbers.notes(source, sniffed.delimiter, &columns));
                 if row_count == 0 {

@@ -43,6 +43,8 @@ mod thousands_note;
 mod utf16;
 mod values;
 mod widen;
+mod written_note;
+mod written_numbers;
 
 /// The schema of these columns, in order (for tests).
 #[cfg(test)]
