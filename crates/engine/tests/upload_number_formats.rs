@@ -149,3 +149,20 @@ async fn thousands_grouped_by_no_break_spaces_are_numbers() {
     assert_eq!(column(&rows, 2), ints(&[12345, 6]));
 }
 
+/// Before: decimals with more significant digits than a float keeps were stored rounded with no word. The
+/// type is unchanged (decimals); a note names the column and a value as written and as stored.
+#[tokio::test]
+async fn decimals_a_float_rounds_are_named_in_a_note() {
+    let text = "id,x,y\n1,1.5,0.1234567890123456789\n2,2.25,12345678901234567890.5\n";
+    let (report, rows) = upload(text).await;
+    let report = report.unwrap();
+    assert_eq!(types(&report), ["i64", "f64", "f64"]);
+    assert_eq!(rows[0][2], Value::from(0.123_456_789_012_345_68));
+    assert_eq!(
+        report.notes,
+        [
+            "column `y` has decimals with more significant digits than a 64-bit decimal keeps (about 16), \
+          which are stored rounded: `0.1234567890123456789` (line 2) is stored as 0.12345678901234568."
+        ]
+    );
+}

@@ -13,6 +13,7 @@ use polars::prelude::*;
 
 use super::convert::{self, Reading};
 use super::explain::{explain, is_type_error, is_utf8_error, joined_lines, ragged};
+use super::float_digits;
 use super::float_words;
 use super::headers;
 use super::inference_head::{TempFile, head_for_inference};
@@ -201,6 +202,8 @@ pub(crate) fn ingest(
                     notes.extend(written_note::notes(&sample, &columns, &grouped, &line));
                 }
                 notes.extend(numbers.notes(source, sniffed.delimiter, &columns));
+                let decimal_comma = sniffed.decimal_comma;
+                notes.extend(float_digits::notes(&sample, &columns, decimal_comma, &line));
                 if row_count == 0 {
                     notes.push("the file has a header but no rows.".into());
                 }

@@ -8,6 +8,7 @@ mod dialect;
 mod dialect_calls;
 mod explain;
 mod file_kind;
+mod float_digits;
 mod float_range;
 mod float_words;
 mod headers;
