@@ -13,6 +13,7 @@ use polars::prelude::*;
 
 use super::convert::{self, Reading};
 use super::explain::{explain, is_type_error, is_utf8_error, joined_lines, ragged};
+use super::float_digits;
 use super::float_words;
 use super::headers;
 use super::inference_head::{TempFile, head_for_inference};
@@ -28,6 +29,7 @@ use super::thousands::{self, Thousands};
 use super::thousands_note;
 use super::utf16;
 use super::widen;
+use super::written_note;
 use crate::protocol::completion_marker;
 use crate::{EngineError, IngestReport};
 
@@ -124,7 +126,11 @@ pub(crate) fn ingest(
                 .chain(thousands::unsure(&sample, names.len()))
                 .collect(),
         ),
-        false => Default::default(),
+        // Currencies, comma thousands, parentheses, percentages (see `written_numbers`).
+        false => (
+            Thousands::written_in_sample(&sample, names.len(), sniffed.delimiter),
+            Vec::new(),
+        ),
     };
     // A copy polars can read, when the file is not UTF-8 or its lines end with a carriage return alone.
     let mut transcoded: Option<TempFile> = None;
@@ -192,8 +198,12 @@ pub(crate) fn ingest(
                     |i, value: &str| locate::value_line(source, sniffed.delimiter, value, Some(i));
                 if sniffed.decimal_comma {
                     notes.extend(thousands_note::note(&sample, &columns, &grouped, &line));
+                } else {
+                    notes.extend(written_note::notes(&sample, &columns, &grouped, &line));
                 }
                 notes.extend(numbers.notes(source, sniffed.delimiter, &columns));
+                let decimal_comma = sniffed.decimal_comma;
+                notes.extend(float_digits::notes(&sample, &columns, decimal_comma, &line));
                 if row_count == 0 {
                     notes.push("the file has a header but no rows.".into());
                 }

@@ -8,6 +8,7 @@ mod dialect;
 mod dialect_calls;
 mod explain;
 mod file_kind;
+mod float_digits;
 mod float_range;
 mod float_words;
 mod headers;
@@ -43,6 +44,8 @@ mod thousands_note;
 mod utf16;
 mod values;
 mod widen;
+mod written_note;
+mod written_numbers;
 
 /// The schema of these columns, in order (for tests).
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Test: how a CSV is cut into pieces never changes what is stored. Random CSVs, some mangled (quotes,
 //! delimiters, CRLF, blank lines, lines of whitespace, null tokens, values that break their column),
-//! converted whole and in pieces of random sizes: the same table and statistics, or the same failure.
+//! converted whole and in pieces of random sizes: the same table and statistics, or the same failure; and
+//! numbers written with a currency and thousands, converted after parsing, likewise.
 
 use std::path::Path;
 
@@ -155,4 +156,54 @@ fn the_pieces_never_change_what_is_stored() {
         stored > 40 && failed > 10,
         "stored {stored}, failed {failed}"
     );
+}
+
+/// Numbers written with a currency, thousands and parentheses (see `written_numbers`), converted after
+/// parsing, are stored the same whole and in pieces; a value in another convention (`€5`) fails both ways.
+#[test]
+fn written_numbers_do_not_depend_on_the_pieces() {
+    let sample = [vec!["$1,234.50".to_owned()]];
+    let reading = Reading {
+        delimiter: b',',
+        decimal_comma: false,
+        has_header: true,
+        sep_line: false,
+        schema: super::schema_of(&[("a", DataType::String)]),
+        unseen: Vec::new(),
+        dates: Default::default(),
+        thousands: super::thousands::Thousands::written_in_sample(&sample, 1, b','),
+    };
+    let mut rng = fastrand::Rng::with_seed(5);
+    for trial in 0..30 {
+        let mut text = String::from("a\n");
+        for _ in 0..rng.usize(1..200) {
+            let value = ["\"$1,234.50\"", "$5", "($7.25)", "", "\"-$12,000\"", "N/A"];
+            text.push_str(pick(&mut rng, &value));
+            text.push('\n');
+        }
+        if trial % 3 == 0 {
+            text.push_str("€5\n");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, &text).unwrap();
+        let stored = |piece_bytes: usize| -> Result<DataFrame, String> {
+            let parquet = dir.path().join(format!("{piece_bytes}.parquet"));
+            let mut source = CsvSource::complete(&path).map_err(|e| e.to_string())?;
+            convert_in_pieces(&mut source, &parquet, &reading, piece_bytes)
+                .map_err(|e| e.to_string())?;
+            Ok(ParquetReader::new(std::fs::File::open(&parquet).unwrap())
+                .finish()
+                .unwrap())
+        };
+        let whole = stored(1 << 30);
+        assert_eq!(whole.is_err(), trial % 3 == 0, "trial {trial}: {whole:?}");
+        for piece_bytes in [1, rng.usize(1..text.len())] {
+            match (&whole, stored(piece_bytes)) {
+                (Ok(a), Ok(b)) => assert!(a.equals_missing(&b), "trial {trial}\n{a}\n{b}"),
+                (Err(_), Err(_)) => {}
+                (a, b) => panic!("trial {trial}, pieces of {piece_bytes}: {a:?} against {b:?}"),
+            }
+        }
+    }
 }

@@ -16,6 +16,7 @@ use std::io;
 use polars::prelude::*;
 
 use super::headers;
+use super::written_numbers::{self, Convention};
 
 /// A number with a decimal comma and, optionally, dots grouping its thousands (`-1.234,5`, `12.500`, `7`).
 /// Spaces around it make it text, as polars' inference takes ` 5` (and the rows it infers from decide).
@@ -91,9 +92,14 @@ fn changes_as_integer(value: &str) -> bool {
     value.starts_with('+') || headers::leading_zero(value)
 }
 
-/// The columns converted from text, with their types, and what a value of [`dots_alone`] is there.
+/// The columns converted from text, with their types, what a value of [`dots_alone`] is there, and the
+/// columns of a file of decimal points read in their [`Convention`] instead (see [`super::written_numbers`]).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Thousands(pub(crate) Vec<(usize, DataType)>, pub(crate) Dots);
+pub(crate) struct Thousands(
+    pub(crate) Vec<(usize, DataType)>,
+    pub(crate) Dots,
+    pub(crate) Vec<(usize, Convention)>,
+);
 
 /// What `1.125` is in a column of [`Thousands`].
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -108,7 +114,7 @@ pub(crate) enum Dots {
 
 /// A value of a [`Thousands`] column that does not convert to its type: the column needs `to` instead.
 #[derive(Debug, thiserror::Error)]
-#[error("`{value}` in column number {} is not a number with dotted thousands", index + 1)]
+#[error("`{value}` in column number {} is not a number written as the column's others", index + 1)]
 pub(crate) struct Unconverted {
     pub(crate) index: usize,
     pub(crate) value: String,
@@ -156,13 +162,26 @@ impl Thousands {
                     (index, dtype)
                 })
             });
-        Self(columns.collect(), dots)
+        Self(columns.collect(), dots, Vec::new())
+    }
+
+    /// The columns of `rows` (the sample of a file of decimal points) of numbers written with a currency,
+    /// thousands, parentheses or a percent sign (see [`written_numbers::in_sample`]).
+    pub(crate) fn written_in_sample(rows: &[Vec<String>], width: usize, delimiter: u8) -> Self {
+        let (columns, conventions) = written_numbers::in_sample(rows, width, delimiter)
+            .into_iter()
+            .map(|(index, dtype, convention)| ((index, dtype), (index, convention)))
+            .unzip();
+        Self(columns, Dots::Group, conventions)
     }
 
     /// Column `index` needs `to` (text: no longer converted).
     pub(crate) fn settle(&mut self, index: usize, to: &DataType) {
         match to {
-            DataType::String => self.0.retain(|(i, _)| *i != index),
+            DataType::String => {
+                self.0.retain(|(i, _)| *i != index);
+                self.2.retain(|(i, _)| *i != index);
+            }
             wider => self
                 .0
                 .iter_mut()
@@ -191,16 +210,17 @@ impl Thousands {
         for (index, dtype) in &self.0 {
             let integer = dtype.is_integer();
             let unsure = |v: &str| self.1 == Dots::Unsure && dots_alone(v);
-            let converts =
-                |v: &str| comma_number(v) && !(integer && changes_as_integer(v)) && !unsure(v);
-            let text = frame.columns()[*index].str()?.clone();
+            let convention = self.2.iter().find(|(i, _)| i == index).map(|(_, c)| c);
             // Only a value whose dots group digits in threes loses them: dropping the dots of 1.5 or 12.50
             // made them 15 and 1250. Any other value is no number here (an empty text casts to null), and
             // widens the column below.
-            let plain = text.apply_values(|v| match converts(v) {
-                true => Cow::Owned(v.trim().replace('.', "").replace(',', ".")),
-                false => Cow::Borrowed(""),
-            });
+            let read = |v: &str| match convention {
+                Some(convention) => convention.plain(v),
+                None => (comma_number(v) && !(integer && changes_as_integer(v)) && !unsure(v))
+                    .then(|| v.trim().replace('.', "").replace(',', ".")),
+            };
+            let text = frame.columns()[*index].str()?.clone();
+            let plain = text.apply_values(|v| read(v).map_or(Cow::Borrowed(""), Cow::Owned));
             let number = plain.cast(dtype)?;
             if number.null_count() > text.null_count() {
                 let is_null = number.is_null();
@@ -210,7 +230,7 @@ impl Thousands {
                     .to_owned();
                 // A whole number that does not convert to an integer is too large for one: as a decimal
                 // it would lose digits, so it is text, as polars' failures are widened (see `widen`).
-                let to = match converts(&value) && value.contains(',') {
+                let to = match read(&value).is_some_and(|plain| plain.contains('.')) {
                     true => DataType::Float64,
                     false => DataType::String,
                 };
@@ -277,6 +297,7 @@ mod tests {
         let converting = Thousands(
             vec![(0, DataType::Int64), (1, DataType::Float64)],
             Dots::Group,
+            Vec::new(),
         );
         let converted = converting.convert(frame).unwrap();
         let qty: Vec<Option<i64>> = converted
@@ -298,7 +319,7 @@ mod tests {
         // A later decimal widens a column of whole numbers; a word makes it text.
         for (value, to) in [("2,5", DataType::Float64), ("many", DataType::String)] {
             let frame = df!("qty" => ["1.234", value]).unwrap();
-            let error = Thousands(vec![(0, DataType::Int64)], Dots::Group)
+            let error = Thousands(vec![(0, DataType::Int64)], Dots::Group, Vec::new())
                 .convert(frame)
                 .unwrap_err();
             let unconverted = unconverted(&error).unwrap();
