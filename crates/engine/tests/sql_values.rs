@@ -320,3 +320,40 @@ async fn round_of_literals_integers_and_nulls() {
     let types: Vec<&str> = out.table.columns.iter().map(|c| c.dtype.as_str()).collect();
     assert_eq!(types, ["i64", "i64"]);
 }
+
+/// Errors about a value written in the query name it as written, not as Polars' internal column `scalar`
+/// or its expression language (`dyn int: 1`).
+#[tokio::test]
+async fn errors_name_the_querys_values_as_written() {
+    let engine = engine();
+    let (_dir, path) = csv_file("t.csv", b"id,s\n1,a\n2,b\n");
+    let (report, parquet) = ingest(&engine, &path).await;
+    let catalog = catalog(&report.unwrap(), &[]);
+    let cases = [
+        ("SELECT CAST('a' AS INT) FROM data", "the value 'a'"),
+        (
+            "SELECT CAST('2024-13-45' AS DATE) FROM data",
+            "the value '2024-13-45'",
+        ),
+        ("SELECT 1 + 'x' FROM data", "between 1 and 'x'"),
+        ("SELECT SUM('a') FROM data", "'a'"),
+        (
+            "SELECT id + s FROM data",
+            "between the column id and the column s",
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (sql, named) in cases {
+        let message = match query(&engine, &parquet, &catalog, sql).await {
+            Ok(out) => format!("answered {:?}", out.table.rows),
+            Err(e) => e.to_string(),
+        };
+        let internal = ["scalar", "literal", "dyn int", "len()"]
+            .iter()
+            .any(|word| message.contains(word));
+        if internal || !message.contains(named) {
+            wrong.push(format!("{sql}\n  {message}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

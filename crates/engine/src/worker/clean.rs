@@ -6,6 +6,9 @@ use std::sync::LazyLock;
 use polars::prelude::PolarsError;
 use regex::Regex;
 
+#[path = "clean_names.rs"]
+mod clean_names;
+
 /// The innermost error of polars' context wrappers, as one cleaned paragraph.
 pub(crate) fn message(error: &PolarsError, paths: &[&Path]) -> String {
     let mut inner = error;
@@ -39,7 +42,7 @@ pub(crate) fn tidy(text: &str, paths: &[&Path]) -> String {
     for noise in ["sql parser error: ", "SQLInterface: ", "SQLSyntax: "] {
         text = text.replace(noise, "");
     }
-    let mut text = without_syntax_tree(&text);
+    let mut text = clean_names::in_sql_words(&without_syntax_tree(&text));
     if text.chars().count() > 600 {
         text = text.chars().take(600).collect::<String>() + "…";
     }
