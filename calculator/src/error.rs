@@ -72,6 +72,10 @@ pub enum AppError {
         .0 / (1024 * 1024)
     )]
     QueryTooLarge(u64),
+    /// The job's worker process was killed from outside or crashed (not for its memory); the message names
+    /// the signal. The pool has started another worker: trying again may well work.
+    #[error("{0}")]
+    WorkerFailed(String),
     /// Every engine worker stayed busy for the job's whole time limit: the server's load, not the query.
     #[error("{0}")]
     Busy(String),
@@ -121,6 +125,7 @@ impl AppError {
             Self::QueryTimeout(_) => (StatusCode::UNPROCESSABLE_ENTITY, "query_timeout"),
             Self::QueryTooLarge(_) => (StatusCode::UNPROCESSABLE_ENTITY, "query_too_large"),
             Self::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "engine_busy"),
+            Self::WorkerFailed(_) => (StatusCode::SERVICE_UNAVAILABLE, "worker_failed"),
             Self::InsufficientStorage(_) => {
                 (StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage")
             }
@@ -182,6 +187,10 @@ impl AppError {
                 tracing::error!(%error, "the AI sidecar refused the calculator's token")
             }
             Self::Sidecar(error) => tracing::warn!(%error, "the AI sidecar call failed"),
+            // The engine logged how the worker died; this says which request it cost.
+            Self::WorkerFailed(message) => {
+                tracing::warn!(%message, "an engine worker died mid-job")
+            }
             _ => {}
         }
     }

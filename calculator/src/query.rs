@@ -105,6 +105,9 @@ pub fn engine_error(error: EngineError) -> AppError {
         EngineError::Busy { .. } => AppError::Busy(error.to_string()),
         EngineError::TooLarge { limit_bytes } => AppError::QueryTooLarge(limit_bytes),
         EngineError::Query(message) => AppError::QueryFailed(clean_message(&message)),
+        EngineError::WorkerDied { cause } => AppError::WorkerFailed(format!(
+            "the query's worker process stopped ({cause}) before the query finished; try again"
+        )),
         // Stored Parquet that cannot be read, a worker that cannot start: ours, not the client's.
         other => AppError::Internal(anyhow::Error::new(other).context("engine")),
     }

@@ -143,6 +143,10 @@ fn ingest_error(error: EngineError) -> AppError {
         EngineError::Encoding(message) => AppError::CsvEncoding(message),
         EngineError::TooManyColumns { .. } => AppError::IngestLimit(error.to_string()),
         EngineError::Busy { .. } => AppError::Busy(error.to_string()),
+        EngineError::WorkerDied { cause } => AppError::WorkerFailed(format!(
+            "the worker process reading the CSV stopped ({cause}) before it finished; nothing was stored, \
+             upload the file again"
+        )),
         EngineError::Timeout { limit } => AppError::IngestLimit(format!(
             "reading the CSV took longer than INGEST_TIMEOUT ({} s) and was stopped",
             limit.as_secs_f64()

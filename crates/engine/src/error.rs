@@ -57,6 +57,10 @@ pub enum EngineError {
     /// Nothing to read: the file is empty (or holds only a byte-order mark or blank lines).
     #[error("the file is empty; upload a CSV with a header row and at least one column")]
     EmptyFile,
+    /// The job's worker process was stopped from outside (another process's signal) or crashed, not for its
+    /// memory: the job may well succeed on the fresh worker the pool starts for the next one.
+    #[error("the worker process running the job stopped ({cause}) before it finished; try again")]
+    WorkerDied { cause: String },
     /// A fault in the engine itself; the message is for the logs, not for clients.
     #[error("engine failure: {0}")]
     Internal(String),
@@ -101,7 +105,10 @@ impl EngineError {
     pub fn is_client_error(&self) -> bool {
         !matches!(
             self,
-            EngineError::Internal(_) | EngineError::Busy { .. } | EngineError::Unreadable(_)
+            EngineError::Internal(_)
+                | EngineError::Busy { .. }
+                | EngineError::Unreadable(_)
+                | EngineError::WorkerDied { .. }
         )
     }
 }

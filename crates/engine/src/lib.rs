@@ -8,6 +8,7 @@
 
 mod arriving;
 mod config;
+mod death;
 mod error;
 mod pool;
 mod protocol;

@@ -2,9 +2,8 @@
 //! time limit, and replaced after any death. No polars code runs here.
 
 use std::collections::VecDeque;
-use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{ExitStatus, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,7 +13,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout, timeout_at};
 
-use crate::error::says_out_of_memory;
+use crate::death::{classify, oom_kills};
 use crate::protocol::{Payload, Reply, Request, receive, send};
 use crate::worker::{CACHE_ENV, MEMORY_LIMIT_ENV, PARENT_ENV};
 use crate::{EngineConfig, EngineError, IngestJob, IngestReport, QueryJob, QueryOutput};
@@ -35,6 +34,8 @@ struct Inner {
     config: EngineConfig,
     idle: Mutex<Vec<Worker>>,
     permits: Arc<Semaphore>,
+    /// Every worker process alive, idle or busy.
+    pids: Arc<Mutex<Vec<u32>>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -54,6 +55,7 @@ impl Engine {
                 config,
                 idle: Mutex::new(Vec::new()),
                 permits: Arc::new(Semaphore::new(workers)),
+                pids: Arc::default(),
             }),
         }
     }
@@ -125,6 +127,15 @@ impl Engine {
     pub fn idle_worker_pids(&self) -> Vec<u32> {
         let idle = self.inner.idle.lock().unwrap_or_else(|p| p.into_inner());
         idle.iter().filter_map(|w| w.child.id()).collect()
+    }
+
+    /// Process ids of every worker, idle or running a job (an operator, or a test, can see which one to stop).
+    pub fn worker_pids(&self) -> Vec<u32> {
+        self.inner
+            .pids
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// One job on one worker. Dropping this future (a client went away) drops the worker, which kills it.
@@ -258,6 +269,8 @@ impl Engine {
             stdout,
             holds: None,
             stderr_task: Some(stderr_task),
+            oom_kills_at_start: oom_kills(),
+            _listed: Listed::new(&self.inner.pids, pid),
         })
     }
 }
@@ -287,6 +300,10 @@ pub(crate) struct Worker {
     /// The dataset this worker last read (and may hold in memory).
     holds: Option<PathBuf>,
     stderr_task: Option<JoinHandle<Vec<String>>>,
+    /// The cgroup's OOM-kill count when the worker started, to tell an OOM kill from another SIGKILL.
+    oom_kills_at_start: Option<u64>,
+    /// Takes this worker's pid out of [`Engine::worker_pids`] when it is dropped (and so killed).
+    _listed: Listed,
 }
 
 impl Worker {
@@ -307,100 +324,35 @@ impl Worker {
                 .unwrap_or_default(),
             None => Vec::new(),
         };
-        let error = classify(status, &tail, config.memory_limit_bytes);
+        let oom_killed = match (self.oom_kills_at_start, oom_kills()) {
+            (Some(before), Some(now)) => now > before,
+            _ => false,
+        };
+        let error = classify(status, &tail, config.memory_limit_bytes, oom_killed);
         tracing::warn!(?status, %io_error, ?error, "engine worker died during a job");
         error
     }
 }
 
-/// Map how a worker died to what the caller is told. Allocation failures abort (SIGABRT) after printing
-/// "memory allocation of N bytes failed"; the kernel's OOM killer sends SIGKILL.
-fn classify(status: Option<ExitStatus>, tail: &[String], limit_bytes: u64) -> EngineError {
-    let said = |needle: &str| tail.iter().any(|line| line.contains(needle));
-    if said("has overflowed its stack") {
-        return EngineError::Query(
-            "the query is nested too deeply to run; simplify it (use WITH for intermediate steps)"
-                .into(),
-        );
-    }
-    let out_of_memory = tail.iter().any(|line| says_out_of_memory(line));
-    // A panic that could not unwind (while panicking, or where nothing catches it) and a failed safety check
-    // abort too, but they are faults of the engine, not of the query or the file: a 500, logged.
-    let fault = said("panicked at") || said("unsafe precondition");
-    let signal = status.and_then(|s| s.signal());
-    const SIGBUS: i32 = 7;
-    const SIGKILL: i32 = 9;
-    const SIGABRT: i32 = 6;
-    const SIGSEGV: i32 = 11;
-    // Without a word of why (the kernel's OOM killer, or an abort that printed nothing), memory is the likely
-    // cause under the limit.
-    let silent_death = !fault && matches!(signal, Some(SIGABRT | SIGKILL | SIGSEGV | SIGBUS));
-    if out_of_memory || silent_death {
-        return EngineError::TooLarge { limit_bytes };
-    }
-    EngineError::Internal(format!(
-        "the engine worker exited during a job ({}); its last output: {}",
-        status.map_or("status unknown".to_string(), |s| s.to_string()),
-        tail.join(" | ")
-    ))
+/// A worker's entry in the pool's list of pids, removed when the worker goes.
+struct Listed {
+    pids: Arc<Mutex<Vec<u32>>>,
+    pid: u32,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+impl Listed {
+    fn new(pids: &Arc<Mutex<Vec<u32>>>, pid: u32) -> Listed {
+        pids.lock().unwrap_or_else(|p| p.into_inner()).push(pid);
+        Listed {
+            pids: Arc::clone(pids),
+            pid,
+        }
+    }
+}
 
-    #[test]
-    fn deaths_are_classified() {
-        let abort = ExitStatus::from_raw(6);
-        let killed = ExitStatus::from_raw(9);
-        let panicked = ExitStatus::from_raw(101 << 8);
-        assert!(matches!(
-            classify(Some(abort), &[], 1),
-            EngineError::TooLarge { limit_bytes: 1 }
-        ));
-        assert!(matches!(
-            classify(Some(killed), &[], 1),
-            EngineError::TooLarge { .. }
-        ));
-        let oom = ["memory allocation of 800000000 bytes failed".to_string()];
-        assert!(matches!(
-            classify(Some(panicked), &oom, 1),
-            EngineError::TooLarge { .. }
-        ));
-        let stack = ["thread 'x' has overflowed its stack".to_string()];
-        assert!(matches!(
-            classify(Some(abort), &stack, 1),
-            EngineError::Query(_)
-        ));
-        assert!(matches!(
-            classify(Some(panicked), &["boom".into()], 1),
-            EngineError::Internal(_)
-        ));
-        // An abort that says why: a fault of the engine, unless what it says is that memory ran out.
-        let precondition = [
-            "unsafe precondition(s) violated: slice::get_unchecked requires that the \
-                             index is within the slice"
-                .to_string(),
-        ];
-        assert!(matches!(
-            classify(Some(abort), &precondition, 1),
-            EngineError::Internal(_)
-        ));
-        let double_panic = [
-            "thread '<unnamed>' panicked at src/x.rs:1:1:".to_string(),
-            "thread caused non-unwinding panic. aborting.".to_string(),
-        ];
-        assert!(matches!(
-            classify(Some(abort), &double_panic, 1),
-            EngineError::Internal(_)
-        ));
-        let panicked_for_memory = [
-            "thread 'main' panicked at src/x.rs:1:1:".to_string(),
-            "failed to spawn thread: Os { code: 11, kind: WouldBlock }".to_string(),
-        ];
-        assert!(matches!(
-            classify(Some(abort), &panicked_for_memory, 1),
-            EngineError::TooLarge { .. }
-        ));
+impl Drop for Listed {
+    fn drop(&mut self) {
+        let mut pids = self.pids.lock().unwrap_or_else(|p| p.into_inner());
+        pids.retain(|&pid| pid != self.pid);
     }
 }
