@@ -5,7 +5,8 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use engine::EngineConfig;
 use secrecy::SecretString;
 use telemetry::{
-    AllowedHosts, ByteCount, ConfigError, Delay, ListenAddr, LogFormat, Seconds, env_opt, env_or,
+    AllowedHosts, ByteCount, ConfigError, Delay, HeadLimits, ListenAddr, LogFormat, Seconds,
+    env_opt, env_or,
 };
 
 /// Longer than the sidecar's longest code generation with its defaults: 1 + `AI_MAX_REPAIRS` (2) answers of up
@@ -31,6 +32,10 @@ pub struct Config {
     pub allowed_hosts: AllowedHosts,
     /// Largest request body accepted on JSON endpoints (`MAX_BODY_BYTES`, default 32 MiB: a 1M-point chart).
     pub max_body_bytes: usize,
+    /// Longest URI (`MAX_URI_BYTES`, default 16 KiB; 414 `uri_too_long` beyond) and most bytes of headers
+    /// (`MAX_HEADER_BYTES`, default 64 KiB; 431 `headers_too_large` beyond) a request may have; both below
+    /// the HTTP server's own limits, which answer with no error body.
+    pub head_limits: HeadLimits,
     /// The sidecar's base URL (`SIDECAR_URL`); unset means the embedded sidecar started beside the calculator
     /// (whose address `main` fills in once it is bound).
     pub sidecar_url: Option<String>,
@@ -72,6 +77,7 @@ impl Config {
             allowed_hosts: env_opt(telemetry::ALLOWED_HOSTS)?
                 .unwrap_or_else(|| AllowedHosts::for_bind(addr)),
             max_body_bytes: env_or("MAX_BODY_BYTES", ByteCount(32 << 20))?.as_usize(),
+            head_limits: head_limits_from_env()?,
             sidecar_url: telemetry::http_url(
                 "SIDECAR_URL",
                 env_opt("SIDECAR_URL")?,
@@ -137,11 +143,37 @@ impl Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             allowed_hosts: AllowedHosts::for_bind(SocketAddr::from(([127, 0, 0, 1], 0))),
             max_body_bytes: 32 * 1024 * 1024,
+            head_limits: HeadLimits::default(),
             sidecar_url: None,
             sidecar_token: None,
             sidecar_timeout: DEFAULT_SIDECAR_TIMEOUT,
             log_format: LogFormat::Pretty,
         }
+    }
+}
+
+/// `MAX_URI_BYTES` and `MAX_HEADER_BYTES`, refused when hyper's own limits would answer first.
+fn head_limits_from_env() -> Result<HeadLimits, ConfigError> {
+    let defaults = HeadLimits::default();
+    let limits = HeadLimits {
+        max_uri_bytes: env_or("MAX_URI_BYTES", ByteCount(defaults.max_uri_bytes as u64))?
+            .as_usize(),
+        max_header_bytes: env_or(
+            "MAX_HEADER_BYTES",
+            ByteCount(defaults.max_header_bytes as u64),
+        )?
+        .as_usize(),
+    };
+    match limits.problem() {
+        Some(message) => Err(ConfigError {
+            variable: if limits.max_uri_bytes >= telemetry::HYPER_MAX_URI_BYTES {
+                "MAX_URI_BYTES".into()
+            } else {
+                "MAX_HEADER_BYTES".into()
+            },
+            message,
+        }),
+        None => Ok(limits),
     }
 }
 

@@ -16,8 +16,12 @@ use utoipa::OpenApi;
                        **404** `not_found` (a path that is no endpoint), **405** `method_not_allowed` (a method \
                        the path does not accept; the `Allow` header lists those it does), **421** \
                        `host_not_allowed` (a `Host` not in `ALLOWED_HOSTS`), **403** `cross_origin_refused` (a \
-                       request that is not GET, HEAD or OPTIONS sent by a web page of another origin) and \
-                       **500** `internal_error`, all with that error body."
+                       request that is not GET, HEAD or OPTIONS sent by a web page of another origin), **414** \
+                       `uri_too_long` (a URI over `MAX_URI_BYTES`, 16 KiB by default), **431** \
+                       `headers_too_large` (headers over `MAX_HEADER_BYTES`, 64 KiB by default) and **500** \
+                       `internal_error`, all with that error body. A request that runs an engine job (an upload, \
+                       a query, a preview, an analysis) can also be answered **503** `engine_busy` (every worker \
+                       stayed busy) or `worker_failed` (its worker process was killed or crashed; try again)."
     ),
     tags(
         (name = "health", description = "Liveness"),

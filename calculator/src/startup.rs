@@ -66,9 +66,10 @@ impl AppState {
 /// The router with every endpoint, the docs, the body limit and the trace-id layer.
 pub fn app(state: AppState) -> Router {
     let body_limit = state.config.max_body_bytes;
+    let head_limits = state.config.head_limits;
     let guard = telemetry::HostGuardLayer::new(state.config.allowed_hosts.clone());
     // One layer for both: each `Router::layer` adds a boxed service clone and a boxed future per request.
-    telemetry::instrument_with_body_limit(routes(state).layer(guard), body_limit)
+    telemetry::instrument_with_limits(routes(state).layer(guard), body_limit, head_limits)
 }
 
 /// Every endpoint and the docs, without the host and origin guard (`ALLOWED_HOSTS`) and the request layer: a
@@ -99,6 +100,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     max_body_bytes: usize,
+    head_limits: telemetry::HeadLimits,
     allowed_hosts: telemetry::AllowedHosts,
     /// Released when the server stops.
     data_dir_lock: Option<crate::data_dir_lock::DataDirLock>,
@@ -117,6 +119,7 @@ impl Application {
         Ok(Self {
             listener,
             max_body_bytes: state.config.max_body_bytes,
+            head_limits: state.config.head_limits,
             allowed_hosts: state.config.allowed_hosts.clone(),
             router: routes(state),
             data_dir_lock,
@@ -133,11 +136,12 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let served = telemetry::serve(
+        let served = telemetry::serve_with(
             self.listener,
             self.router,
             self.max_body_bytes,
             self.allowed_hosts,
+            self.head_limits,
             shutdown,
         )
         .await;

@@ -13,7 +13,7 @@ use testkit::Reply;
 use crate::common::TestApp;
 
 /// Statuses any request may get, documented once in the info description rather than on every operation.
-pub const ANY_ROUTE: [u16; 3] = [404, 405, 500];
+pub const ANY_ROUTE: [u16; 5] = [404, 405, 414, 431, 500];
 /// Documented statuses no request here provokes, and what it would take.
 const NOT_PROBED: &[(&str, &str, u16, &str)] = &[
     (

@@ -158,5 +158,16 @@ async fn methods(c: &mut Contract, concrete: &impl Fn(&str) -> String) {
                 c.fail(format!("{method} {uri} -> 405 without `Allow`"));
             }
         }
-    }
+    } // Any path: a URI over `MAX_URI_BYTES`, headers over `MAX_HEADER_BYTES` (414 and 431).
+    let limits = c.app.config.head_limits;
+    let long = format!("/healthz?pad={}", "a".repeat(limits.max_uri_bytes));
+    let reply = c
+        .app
+        .send(Request::get(long).body(Body::empty()).unwrap())
+        .await;
+    c.check_any_route("GET with a URI over MAX_URI_BYTES", &reply);
+    let cookie = "a".repeat(limits.max_header_bytes);
+    let request = Request::get("/healthz").header("cookie", cookie);
+    let reply = c.app.send(request.body(Body::empty()).unwrap()).await;
+    c.check_any_route("GET with headers over MAX_HEADER_BYTES", &reply);
 }

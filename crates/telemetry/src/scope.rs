@@ -26,7 +26,8 @@ use tower::{Layer, Service};
 use tracing::{Instrument, Span};
 
 use crate::{
-    errors::ensure_error_body,
+    HeadLimits,
+    errors::{ensure_error_body, error_response},
     trace_id::{TRACE_ID, accept_or_assign},
 };
 
@@ -44,10 +45,11 @@ tokio::task_local! {
 }
 
 /// Applies [`RequestService`] to a router's routes (see [`crate::instrument`]), with the JSON body limit its
-/// requests carry.
+/// requests carry and the limits on their URI and headers.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct RequestLayer {
     pub(crate) body_limit: Option<usize>,
+    pub(crate) head: HeadLimits,
 }
 
 impl<S> Layer<S> for RequestLayer {
@@ -57,6 +59,7 @@ impl<S> Layer<S> for RequestLayer {
         RequestService {
             inner,
             body_limit: self.body_limit,
+            head: self.head,
         }
     }
 }
@@ -65,6 +68,7 @@ impl<S> Layer<S> for RequestLayer {
 pub(crate) struct RequestService<S> {
     inner: S,
     body_limit: Option<usize>,
+    head: HeadLimits,
 }
 
 impl<S, B> Service<Request<B>> for RequestService<S>
@@ -88,7 +92,12 @@ where
             method = request.method().as_str(),
             path = request.uri().path(),
         );
-        let inner = self.inner.call(request);
+        // Over a limit, the inner service is not called: the answer is made in the request's scope, with its id.
+        let refused = self.head.refuse(&request);
+        let inner = match refused {
+            None => Some(self.inner.call(request)),
+            Some(_) => None,
+        };
         let context = RequestContext {
             trace_id,
             body_limit: self.body_limit,
@@ -97,6 +106,7 @@ where
             context.clone(),
             ResponseFuture {
                 inner,
+                refused,
                 span,
                 context: Some(context),
                 start,
@@ -109,7 +119,9 @@ pin_project_lite::pin_project! {
     /// Runs the inner service in the request span, then finishes the response.
     pub struct ResponseFuture<F> {
         #[pin]
-        inner: F,
+        inner: Option<F>,
+        // The answer to a request over the head limits, instead of the inner service's.
+        refused: Option<(StatusCode, &'static str, String)>,
         span: Span,
         // Taken when the response is ready: its trace id goes on the response, and a streamed body keeps it.
         context: Option<RequestContext>,
@@ -126,7 +138,15 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let _entered = this.span.enter();
-        let response = ready!(this.inner.poll(cx))?;
+        let response = match (this.inner.as_pin_mut(), this.refused.take()) {
+            (Some(inner), _) => ready!(inner.poll(cx))?,
+            (None, Some((status, code, message))) => error_response(status, code, message),
+            (None, None) => error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "the request was answered twice",
+            ),
+        };
         let context = this.context.take().unwrap_or_else(|| RequestContext {
             trace_id: HeaderValue::from_static(""),
             body_limit: None,

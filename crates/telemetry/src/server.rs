@@ -85,8 +85,27 @@ pub fn served(
 > + Clone
 + Send
 + 'static {
+    served_with(router, max_body_bytes, hosts, crate::HeadLimits::default())
+}
+
+/// [`served`], with `head` as the limits on a request's URI and headers.
+pub fn served_with(
+    router: Router,
+    max_body_bytes: usize,
+    hosts: crate::AllowedHosts,
+    head: crate::HeadLimits,
+) -> impl tower::Service<
+    axum::extract::Request,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future = impl Send,
+> + Clone
++ Send
++ 'static {
     let guarded = crate::HostGuardLayer::new(hosts).layer(with_method_not_allowed(router));
-    request_layer(max_body_bytes).layer(guarded)
+    let mut layer = request_layer(max_body_bytes);
+    layer.head = head;
+    layer.layer(guarded)
 }
 
 /// How [`serve_connections`] treats connections: the bounds that keep slow or silent clients (a slowloris)
@@ -133,7 +152,28 @@ pub async fn serve(
     hosts: crate::AllowedHosts,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let service = served(router, max_body_bytes, hosts);
+    serve_with(
+        listener,
+        router,
+        max_body_bytes,
+        hosts,
+        crate::HeadLimits::default(),
+        shutdown,
+    )
+    .await
+}
+
+/// [`serve`], with `head` as the limits on a request's URI and headers (see [`crate::HeadLimits::problem`]
+/// for those hyper's own limits leave room for).
+pub async fn serve_with(
+    listener: TcpListener,
+    router: Router,
+    max_body_bytes: usize,
+    hosts: crate::AllowedHosts,
+    head: crate::HeadLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let service = served_with(router, max_body_bytes, hosts, head);
     serve_connections(listener, service, ConnectionLimits::default(), shutdown).await
 }
 

@@ -2,6 +2,7 @@
 //! the request span, make it available to handlers and outgoing calls, and echo it on every response.
 
 use crate::{
+    HeadLimits,
     errors::method_not_allowed,
     scope::{CURRENT_REQUEST, RequestLayer},
 };
@@ -105,7 +106,24 @@ where
 pub(crate) fn request_layer(max_body_bytes: usize) -> RequestLayer {
     RequestLayer {
         body_limit: Some(max_body_bytes),
+        head: HeadLimits::default(),
     }
+}
+
+/// [`instrument_with_body_limit`], with `head` as the limits on a request's URI and headers (414 and 431
+/// with the JSON error body beyond them) instead of [`HeadLimits::default`].
+pub fn instrument_with_limits<S>(
+    router: Router<S>,
+    max_body_bytes: usize,
+    head: HeadLimits,
+) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    with_method_not_allowed(router).layer(RequestLayer {
+        body_limit: Some(max_body_bytes),
+        head,
+    })
 }
 
 /// Extracts the request's trace id in a handler (always present under [`instrument`]).
