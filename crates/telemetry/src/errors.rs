@@ -68,6 +68,9 @@ fn default_message(status: StatusCode) -> String {
             "the request body is larger than this server accepts".to_owned()
         }
         StatusCode::REQUEST_TIMEOUT => "the request took too long to arrive".to_owned(),
+        StatusCode::BAD_REQUEST => {
+            "the request could not be read: its path, query string or a header is malformed".to_owned()
+        }
         other => other
             .canonical_reason()
             .unwrap_or("request failed")

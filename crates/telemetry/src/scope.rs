@@ -1,7 +1,9 @@
 //! The request layer: for the whole time a request is served, its trace id is in a task-local (for log lines,
 //! error bodies and outgoing calls) and its `request{trace_id,method,path}` span is entered; when the response
 //! is ready it gets the trace id header, the error body if it lacks one, and the access log line. A streamed
-//! body (server-sent events) is produced in the same scope and span, so its log lines carry the id too.
+//! body (server-sent events) is produced in the same scope and span, so its log lines carry the id too. A
+//! request over the head limits is answered here without reaching the router, and a handler that panics is
+//! answered 500 `internal_error` instead of losing its connection.
 //!
 //! One hand-written layer rather than tower-http's `SetRequestId` + `PropagateRequestId` + `TraceLayer` and two
 //! `map_*` closures: that stack cost more CPU per request than the `/add` handler itself (`bench/http.sh`;
@@ -9,7 +11,9 @@
 //! and five nested futures. This one allocates at most the generated id and adds one future.
 
 use std::{
+    any::Any,
     future::Future,
+    panic::{AssertUnwindSafe, catch_unwind},
     pin::Pin,
     task::{Context, Poll, ready},
     time::Instant,
@@ -139,7 +143,22 @@ where
         let this = self.project();
         let _entered = this.span.enter();
         let response = match (this.inner.as_pin_mut(), this.refused.take()) {
-            (Some(inner), _) => ready!(inner.poll(cx))?,
+            // A handler that panics would otherwise take its connection down with it: the client got no
+            // answer at all, not even a status.
+            (Some(inner), _) => match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+                Ok(polled) => ready!(polled)?,
+                Err(panic) => {
+                    tracing::error!(
+                        panic = panic_text(&*panic),
+                        "the request's handler panicked"
+                    );
+                    error_response(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal_error",
+                        "internal error; quote the trace id when reporting it",
+                    )
+                }
+            },
             (None, Some((status, code, message))) => error_response(status, code, message),
             (None, None) => error_response(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -226,6 +245,15 @@ fn log_access(status: StatusCode, start: Instant) {
     } else {
         tracing::debug!(target: "access", status, latency_us = latency_us(), "request served");
     }
+}
+
+/// A panic's message, when it has one (`panic!` with a text).
+fn panic_text(panic: &(dyn Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
 }
 
 /// The JSON body limit of the request being served, when its layer was given one.
