@@ -39,17 +39,20 @@ impl FoundDates {
         };
         for i in 0..width {
             let values = || rows.iter().filter_map(|row| row.get(i).map(String::as_str));
-            // What most values are tells what the column holds, should a value unlike them keep it text
-            // (`Mar 5 2024` among ISO dates is not a column of month names).
-            let named = (values().filter(|v| !headers::is_null_text(v)))
-                .map(|v| Written::of(v).is_some_and(|w| w.named_example().is_some()))
-                .fold(0i64, |balance, named| balance + if named { 1 } else { -1 });
-            if named > 0 {
-                found.named.insert(i);
-            }
             if let Some(written) = Written::of_column(values()) {
+                if written.named_example().is_some() {
+                    found.named.insert(i);
+                }
                 found.dates.insert(i, written.assuming(order));
             } else if let Some(value) = Written::unlike_others(values()) {
+                // What most values are tells what the column holds (`Mar 5 2024` among ISO dates is not
+                // a column of month names).
+                let named = (values().filter(|v| !headers::is_null_text(v)))
+                    .map(|v| Written::of(v).is_some_and(|w| w.named_example().is_some()))
+                    .fold(0i64, |balance, named| balance + if named { 1 } else { -1 });
+                if named > 0 {
+                    found.named.insert(i);
+                }
                 found.undated.insert(i, value.to_owned());
             } else if let Some(value) = Written::no_date_among_dates(values()) {
                 found.no_date.insert(i, value.to_owned());
