@@ -12,6 +12,7 @@ use contracts::DateOrder;
 use polars::prelude::*;
 
 use super::convert::{self, Reading};
+use super::datetime_notes;
 use super::explain::{explain, is_type_error, is_utf8_error, joined_lines, ragged};
 use super::float_digits;
 use super::float_words;
@@ -210,6 +211,10 @@ pub(crate) fn ingest(
                 notes.extend(dates.notes(&names, parquet, &columns, &line).map_err(|e| {
                     EngineError::Internal(format!("reading the stored dates back: {e}"))
                 })?);
+                let leaps = dates.leaps();
+                notes.extend(datetime_notes::notes(
+                    &sample, &names, &columns, &leaps, &line,
+                ));
                 let stored_bytes = std::fs::metadata(parquet).map(|m| m.len()).unwrap_or(0);
                 return Ok(IngestReport {
                     row_count,

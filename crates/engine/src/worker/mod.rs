@@ -4,6 +4,7 @@ mod blank_lines;
 mod chunked;
 mod clean;
 mod convert;
+mod datetime_notes;
 mod dialect;
 mod dialect_calls;
 mod explain;

@@ -26,6 +26,8 @@ pub(crate) enum Order {
     /// No value has a day past 12: read as the upload's `date_order` says (day first unless told), and the
     /// upload's notes say so.
     Either,
+    /// The month written as a name (`Mar 5 2024`, see [`named`]): never ambiguous.
+    Named(named::Layout),
 }
 
 /// How a column writes its dates: the order, the separator, a two-digit year, and any time of day.
@@ -54,6 +56,16 @@ impl Written {
     /// The shape of one value, `None` when it is not such a date.
     pub(crate) fn of(value: &str) -> Option<Self> {
         let value = value.trim();
+        if let Some((layout, separator)) = named::of(value) {
+            return Some(Self {
+                order: Order::Named(layout),
+                either_as: DateOrder::DayFirst,
+                separator,
+                short_year: false,
+                time: Time::None,
+                clock: ' ',
+            });
+        }
         let split = value
             .split_once(' ')
             .map(|(date, time)| (date, time.trim_start(), ' '))
@@ -169,7 +181,9 @@ impl Written {
             == (other.separator, other.short_year, other.time, other.clock);
         let order = match (self.order, other.order) {
             (a, b) if a == b => a,
-            (Order::YearFirst, _) | (_, Order::YearFirst) => return None,
+            (Order::YearFirst | Order::Named(_), _) | (_, Order::YearFirst | Order::Named(_)) => {
+                return None;
+            }
             (Order::Either, known) | (known, Order::Either) => known,
             _ => return None,
         };
@@ -197,6 +211,19 @@ impl Written {
         format!("01{s}02{s}2024")
     }
 
+    /// How a column of month names is written (`Mar 5 2024`), `None` for numbers.
+    pub(crate) fn named_example(&self) -> Option<String> {
+        match self.order {
+            Order::Named(layout) => Some(layout.example(self.separator)),
+            _ => None,
+        }
+    }
+
+    /// Whether the time of day has seconds (and so may hold a leap second).
+    pub(crate) fn has_seconds(&self) -> bool {
+        matches!(self.time, Time::Seconds | Time::SecondsMeridiem)
+    }
+
     /// Whether the year has two digits.
     pub(crate) fn short_year(&self) -> bool {
         self.short_year
@@ -212,6 +239,7 @@ impl Written {
         let s = self.separator;
         let year = if self.short_year { "%y" } else { "%Y" };
         let date = match (self.order, self.either_as) {
+            (Order::Named(layout), _) => layout.format(s),
             (Order::YearFirst, _) => format!("%Y{s}%m{s}%d"),
             (Order::MonthFirst, _) | (Order::Either, DateOrder::MonthFirst) => {
                 format!("%m{s}%d{s}{year}")
@@ -306,10 +334,11 @@ fn time_of_day(text: &str) -> Option<Time> {
 }
 
 mod found;
+mod named;
 mod reading;
 
 pub(crate) use found::FoundDates;
-pub(crate) use reading::{DateColumns, notes, unread};
+pub(crate) use reading::{DateColumns, Leaps, notes, unread};
 
 #[cfg(test)]
 mod tests;

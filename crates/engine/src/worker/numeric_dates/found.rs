@@ -1,14 +1,14 @@
 //! Which columns of an upload are dates written as numbers, as the ingest learns it: from the sample, from a
 //! column's first values past the inference rows, and from the values a column's format could not read.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use contracts::{ColumnStats, DateOrder};
 use polars::prelude::{DataType, PolarsResult};
 
-use super::{DateColumns, Written};
-use crate::worker::locate;
+use super::{DateColumns, Leaps, Written};
+use crate::worker::{headers, locate};
 
 /// The date columns found so far, and the columns that looked like such dates (or ISO dates) until a value
 /// unlike the others (text, named in the notes).
@@ -20,6 +20,9 @@ pub(crate) struct FoundDates {
     /// Columns of the sample's dates with a value that is no date (`Mar 5 2024`, `soon`), which polars reads
     /// as text: named in the notes when it did, as the same value past the sample is.
     no_date: BTreeMap<usize, String>,
+    /// Columns whose dates were seen written with month names (`Mar 5 2024`): their notes say so.
+    named: BTreeSet<usize>,
+    leaps: Leaps,
 }
 
 impl FoundDates {
@@ -31,12 +34,25 @@ impl FoundDates {
             dates: BTreeMap::new(),
             undated: BTreeMap::new(),
             no_date: BTreeMap::new(),
+            named: BTreeSet::new(),
+            leaps: Leaps::default(),
         };
         for i in 0..width {
             let values = || rows.iter().filter_map(|row| row.get(i).map(String::as_str));
             if let Some(written) = Written::of_column(values()) {
+                if written.named_example().is_some() {
+                    found.named.insert(i);
+                }
                 found.dates.insert(i, written.assuming(order));
             } else if let Some(value) = Written::unlike_others(values()) {
+                // What most values are tells what the column holds (`Mar 5 2024` among ISO dates is not
+                // a column of month names).
+                let named = (values().filter(|v| !headers::is_null_text(v)))
+                    .map(|v| Written::of(v).is_some_and(|w| w.named_example().is_some()))
+                    .fold(0i64, |balance, named| balance + if named { 1 } else { -1 });
+                if named > 0 {
+                    found.named.insert(i);
+                }
                 found.undated.insert(i, value.to_owned());
             } else if let Some(value) = Written::no_date_among_dates(values()) {
                 found.no_date.insert(i, value.to_owned());
@@ -61,6 +77,11 @@ impl FoundDates {
         }
     }
 
+    /// The first leap second of each column read here, by position (see [`Leaps`]).
+    pub(crate) fn leaps(&self) -> BTreeMap<usize, String> {
+        self.leaps.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     /// Whether column `index` is read as dates here.
     pub(crate) fn contains(&self, index: usize) -> bool {
         self.dates.contains_key(&index)
@@ -74,6 +95,8 @@ impl FoundDates {
     /// Columns whose first values, past the inference rows, are such dates.
     pub(crate) fn add_late(&mut self, late: &[(usize, Written)]) {
         let order = self.order;
+        let named = late.iter().filter(|(_, w)| w.named_example().is_some());
+        self.named.extend(named.map(|(i, _)| *i));
         self.dates
             .extend(late.iter().map(|(i, w)| (*i, w.assuming(order))));
     }
@@ -100,13 +123,10 @@ impl FoundDates {
 
     /// The columns converted after parsing, those in `text` aside.
     pub(crate) fn reading(&self, text: impl Fn(usize) -> bool) -> DateColumns {
-        DateColumns(
-            self.dates
-                .iter()
-                .filter(|(i, _)| !text(**i))
-                .map(|(i, written)| (*i, *written))
-                .collect(),
-        )
+        let columns = (self.dates.iter())
+            .filter(|(i, _)| !text(**i))
+            .map(|(i, written)| (*i, *written));
+        DateColumns::new(columns.collect()).telling(&self.leaps)
     }
 
     /// What the upload's notes say about these columns (see [`super::notes`]), stored as `columns`; `line`
@@ -123,6 +143,6 @@ impl FoundDates {
         for (index, value) in self.no_date.iter().filter(|(i, _)| text(i)) {
             undated.entry(*index).or_insert_with(|| value.clone());
         }
-        super::notes(&self.dates, &undated, names, parquet, line)
+        super::notes(&self.dates, &undated, &self.named, names, parquet, line)
     }
 }

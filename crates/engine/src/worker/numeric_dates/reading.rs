@@ -1,9 +1,10 @@
 //! Converting the columns of dates written as three numbers, piece by piece, and what the upload's notes
 //! say about them once the whole file is stored.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::path::Path;
+use std::sync::Mutex;
 
 use polars::prelude::*;
 use polars_core::runtime::RAYON;
@@ -50,16 +51,39 @@ pub(crate) fn unread(error: &PolarsError) -> Option<&[(usize, String)]> {
 
 /// The columns parsed as text and converted to dates here, by position, with how each is written.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct DateColumns(pub(crate) Vec<(usize, Written)>);
+pub(crate) struct DateColumns {
+    columns: Vec<(usize, Written)>,
+    leaps: Leaps,
+}
+
+/// The first leap second (`23:59:60`) of each column converted, by position: a timestamp has no room for
+/// it, so it is stored as the next minute's start, and the notes say so. Shared with the
+/// [`super::FoundDates`] the reading came from, which outlives the pieces.
+pub(crate) type Leaps = Arc<Mutex<BTreeMap<usize, String>>>;
 
 impl DateColumns {
+    pub(crate) fn new(columns: Vec<(usize, Written)>) -> Self {
+        Self {
+            columns,
+            leaps: Leaps::default(),
+        }
+    }
+
+    /// These columns, their leap seconds told to `leaps`.
+    pub(crate) fn telling(self, leaps: &Leaps) -> Self {
+        Self {
+            leaps: leaps.clone(),
+            ..self
+        }
+    }
+
     /// `parsed` (the schema pieces are parsed with, these columns text) with these columns' stored types.
     pub(crate) fn stored_schema(&self, parsed: &SchemaRef) -> SchemaRef {
-        if self.0.is_empty() {
+        if self.columns.is_empty() {
             return parsed.clone();
         }
         let mut schema = parsed.as_ref().clone();
-        for (index, written) in &self.0 {
+        for (index, written) in &self.columns {
             if let Some((_, dtype)) = schema.get_at_index_mut(*index) {
                 *dtype = written.dtype();
             }
@@ -70,12 +94,13 @@ impl DateColumns {
     /// `frame`, a parsed piece, with these columns converted. An [`Unread`] error names, for every column
     /// whose format did not read a value, the first such value: one restart settles them all.
     pub(crate) fn convert(&self, mut frame: DataFrame) -> PolarsResult<DataFrame> {
-        if self.0.is_empty() {
+        if self.columns.is_empty() {
             return Ok(frame);
         }
         // A column at a time on each core: polars converts a column on one thread.
-        let converted: Vec<(usize, PolarsResult<Result<Column, String>>)> = RAYON.install(|| {
-            self.0
+        type Outcome = PolarsResult<Result<(Column, Option<String>), String>>;
+        let converted: Vec<(usize, Outcome)> = RAYON.install(|| {
+            self.columns
                 .par_iter()
                 .map(|(index, written)| (*index, converted(&frame.columns()[*index], written)))
                 .collect()
@@ -83,8 +108,12 @@ impl DateColumns {
         let mut unread = Vec::new();
         for (index, outcome) in converted {
             match outcome? {
-                Ok(dates) => {
+                Ok((dates, leap)) => {
                     frame.replace_column(index, dates)?;
+                    if let Some(leap) = leap {
+                        let mut leaps = self.leaps.lock().unwrap_or_else(|e| e.into_inner());
+                        leaps.entry(index).or_insert(leap);
+                    }
                 }
                 Err(value) => unread.push((index, value)),
             }
@@ -98,8 +127,11 @@ impl DateColumns {
     }
 }
 
-/// `column`'s text as `written` reads it, or the first value it does not read.
-fn converted(column: &Column, written: &Written) -> PolarsResult<Result<Column, String>> {
+/// `column`'s text as `written` reads it with its first leap second, or the first value it does not read.
+fn converted(
+    column: &Column,
+    written: &Written,
+) -> PolarsResult<Result<(Column, Option<String>), String>> {
     let raw = column.str()?;
     // As the sample was read (`Written::of_column`): spaces around a value, and null tokens with spaces
     // around them, which the piece parser keeps. Most columns have neither, and are read as they are.
@@ -118,8 +150,33 @@ fn converted(column: &Column, written: &Written) -> PolarsResult<Result<Column, 
     let dates = written.parse(&text)?;
     Ok(match first_unread(&text, &dates, written)? {
         Some(value) => Err(value),
-        None => Ok(dates),
+        None => {
+            let leap = first_leap(&text, &dates, written)?;
+            Ok((dates, leap))
+        }
     })
+}
+
+/// The first value with a leap second (`23:59:60`), which chrono reads and the timestamp stores as the next
+/// minute's start. Only values stored at a whole minute can be one, so only those are looked at.
+fn first_leap(
+    text: &StringChunked,
+    dates: &Column,
+    written: &Written,
+) -> PolarsResult<Option<String>> {
+    if !written.has_seconds() {
+        return Ok(None);
+    }
+    let whole_minute = dates.as_materialized_series().second()?.equal(0);
+    if !whole_minute.any() {
+        return Ok(None);
+    }
+    let candidates = text.filter(&whole_minute)?;
+    let leap = candidates
+        .iter()
+        .flatten()
+        .find(|value| value.contains(":60"));
+    Ok(leap.map(str::to_owned))
 }
 
 /// The first value of `text` that `dates` lost: one the format did not read, or (chrono reads `%Y` as one
@@ -151,12 +208,14 @@ fn first_unread(
 }
 
 /// What the upload's notes say about the columns read as `dates` from the stored `parquet`, and about the
-/// columns that looked like such dates but are text because of `undated`'s value, one note per kind of
-/// column (a file may have hundreds). Whether a column read day first only had days of 12 or less is known
-/// once every value is read. `line` finds the line of a value in the column of that index.
+/// columns that looked like such dates but are text because of `undated`'s value (those in `with_names` held
+/// dates with month names), one note per kind of column (a file may have hundreds). Whether a column read
+/// day first only had days of 12 or less is known once every value is read. `line` finds the line of a
+/// value in the column of that index.
 pub(crate) fn notes(
     dates: &BTreeMap<usize, Written>,
     undated: &BTreeMap<usize, String>,
+    with_names: &BTreeSet<usize>,
     names: &[String],
     parquet: &Path,
     line: &dyn Fn(usize, &str) -> Option<u64>,
@@ -164,7 +223,11 @@ pub(crate) fn notes(
     let name = |index: &usize| names.get(*index).map_or("?", String::as_str);
     let (mut month_first, mut assumed, mut short) = (Vec::new(), Vec::new(), Vec::new());
     let mut example = None;
+    let mut by_name: Vec<(&str, String)> = Vec::new();
     for (index, written) in dates {
+        if let Some(layout) = written.named_example() {
+            by_name.push((name(index), layout));
+        }
         match written.order {
             Order::MonthFirst => month_first.push(name(index)),
             Order::Either if largest_day(parquet, name(index))? <= 12 => {
@@ -217,22 +280,44 @@ pub(crate) fn notes(
             ));
         }
     }
-    let undated: Vec<String> = undated
-        .iter()
-        .map(|(index, value)| {
-            let line =
-                line(*index, value).map_or_else(String::new, |line| format!(", line {line}"));
-            format!("`{}` (`{value}`{line})", name(index))
-        })
-        .collect();
-    // "Hold": the value may come first (`Mar 5 2024` on line 2, then ISO dates).
-    if !undated.is_empty() {
+    let mut layouts: Vec<&String> = by_name.iter().map(|(_, layout)| layout).collect();
+    layouts.sort();
+    layouts.dedup();
+    for layout in layouts {
+        let columns = named_as(&by_name, layout);
         notes.push(format!(
-            "kept as text, though they hold dates written as numbers, for a value unlike the others: {}.",
-            undated.join(", ")
+            "{} dates with the month's name, as {layout}: they were read as dates.",
+            listed(&columns, "writes", "write")
         ));
     }
+    for (named, kind) in [(false, "written as numbers"), (true, "with month names")] {
+        let undated: Vec<String> = undated
+            .iter()
+            .filter(|(index, _)| with_names.contains(index) == named)
+            .map(|(index, value)| {
+                let line =
+                    line(*index, value).map_or_else(String::new, |line| format!(", line {line}"));
+                format!("`{}` (`{value}`{line})", name(index))
+            })
+            .collect();
+        // "Hold": the value may come first (`Mar 5 2024` on line 2, then ISO dates).
+        if !undated.is_empty() {
+            notes.push(format!(
+                "kept as text, though they hold dates {kind}, for a value unlike the others: {}.",
+                undated.join(", ")
+            ));
+        }
+    }
     Ok(notes)
+}
+
+/// The names of the columns written as `layout`.
+fn named_as<'a>(pairs: &[(&'a str, String)], layout: &str) -> Vec<&'a str> {
+    pairs
+        .iter()
+        .filter(|(_, written)| written == layout)
+        .map(|(name, _)| *name)
+        .collect()
 }
 
 /// The names paired with `wanted`.

@@ -88,7 +88,7 @@ fn frame(values: &[Option<&str>]) -> DataFrame {
 
 #[test]
 fn columns_convert_with_their_format_and_name_the_first_value_they_cannot_read() {
-    let us = DateColumns(vec![(1, Written::of("03/15/2024").unwrap())]);
+    let us = DateColumns::new(vec![(1, Written::of("03/15/2024").unwrap())]);
     let converted = us
         .convert(frame(&[
             Some(" 03/15/2024 "),
@@ -111,7 +111,7 @@ fn columns_convert_with_their_format_and_name_the_first_value_they_cannot_read()
     assert_eq!(converted.column("d").unwrap(), &expected);
     // Every column's first value it cannot read; a short year among four-digit ones too (chrono reads
     // `%Y` from one to four digits: 03/16/24 would be the year 24).
-    let both = DateColumns(vec![
+    let both = DateColumns::new(vec![
         (0, Written::of("15/03/2024").unwrap()),
         (1, Written::of("03/15/2024").unwrap()),
     ]);
@@ -129,7 +129,7 @@ fn columns_convert_with_their_format_and_name_the_first_value_they_cannot_read()
         [(0, "16/03/24".to_owned()), (1, "13/14/2024".to_owned())]
     );
 
-    let short = DateColumns(vec![(1, Written::of("15/03/70 13:05").unwrap())]);
+    let short = DateColumns::new(vec![(1, Written::of("15/03/70 13:05").unwrap())]);
     let converted = short
         .convert(frame(&[
             Some("15/03/70 13:05"),
@@ -157,7 +157,7 @@ fn columns_convert_with_their_format_and_name_the_first_value_they_cannot_read()
         Some(&DataType::Datetime(TimeUnit::Microseconds, None))
     );
 
-    let iso = DateColumns(vec![(1, Written::of("2024-03-15 1:30 PM").unwrap())]);
+    let iso = DateColumns::new(vec![(1, Written::of("2024-03-15 1:30 PM").unwrap())]);
     let converted = iso
         .convert(frame(&[
             Some("2024-03-15 1:30 PM"),
@@ -199,7 +199,7 @@ fn year_first_dates_are_taken_only_with_a_time_of_day() {
         Written::of_column(["2024-03-15 13:30:00", "2024-03-15T13:30:00"]),
         None
     );
-    let iso = DateColumns(vec![(1, Written::of("2024-03-15T13:30:05").unwrap())]);
+    let iso = DateColumns::new(vec![(1, Written::of("2024-03-15T13:30:05").unwrap())]);
     let converted = iso
         .convert(frame(&[
             Some("2024-03-15T13:30:05"),
@@ -234,6 +234,7 @@ fn notes_say_one_thing_per_kind_of_column() {
     let notes = notes(
         &dates,
         &undated,
+        &Default::default(),
         &names,
         Path::new("/nonexistent"),
         &|_, _| None,
@@ -278,7 +279,7 @@ fn a_column_of_such_dates_unlike_each_other_names_the_value_that_keeps_it_text()
 
 #[test]
 fn early_years_are_read_when_written_in_full() {
-    let columns = DateColumns(vec![(1, Written::of("0999-01-01 00:00:00").unwrap())]);
+    let columns = DateColumns::new(vec![(1, Written::of("0999-01-01 00:00:00").unwrap())]);
     let converted = columns
         .convert(frame(&[
             Some("0999-01-01 00:00:00"),
@@ -286,7 +287,7 @@ fn early_years_are_read_when_written_in_full() {
         ]))
         .unwrap();
     assert_eq!(converted.column("d").unwrap().null_count(), 0);
-    let us = DateColumns(vec![(1, Written::of("01/15/0999").unwrap())]);
+    let us = DateColumns::new(vec![(1, Written::of("01/15/0999").unwrap())]);
     assert!(us.convert(frame(&[Some("01/15/0999")])).is_ok());
     assert_eq!(
         unread(
