@@ -189,9 +189,11 @@ impl Walker<'_> {
         match f.over.as_mut() {
             None => {}
             Some(WindowType::NamedWindow(_)) => {
+                // Those a WINDOW clause defines are inlined (`named_windows`) before the SELECT is walked.
                 self.unsupported(
-                    "named windows (OVER w)",
-                    "write the window inline: OVER (PARTITION BY ...).",
+                    "a window name no WINDOW clause of this SELECT defines (OVER w)",
+                    "define it after WHERE/GROUP BY/HAVING, `WINDOW w AS (PARTITION BY ... ORDER BY ...)`, \
+                     or write the window inline: OVER (PARTITION BY ...).",
                 );
             }
             Some(WindowType::WindowSpec(spec)) => {
@@ -208,6 +210,7 @@ impl Walker<'_> {
                     self.expr(&mut item.expr);
                 }
                 if !self.too_deep() {
+                    let written_items = spec.order_by.clone();
                     let written: Vec<Expr> =
                         spec.order_by.iter().map(|item| item.expr.clone()).collect();
                     if let Some(advice) =
@@ -243,6 +246,18 @@ impl Walker<'_> {
                         self.expr(&mut spec.order_by[i].expr);
                     }
                     crate::windows::place_nulls(&self.scopes, &mut spec.order_by);
+                    if let Some(advice) = crate::window_directions::rank_of_later_nulls(
+                        &self.scopes,
+                        &name,
+                        &spec.order_by,
+                        &written_items,
+                    ) {
+                        self.unsupported(
+                            "a RANK or DENSE_RANK (or PERCENT_RANK, CUME_DIST) over several keys where a \
+                             key after one that may be NULL may be NULL too",
+                            &advice,
+                        );
+                    }
                     if let Some(advice) =
                         crate::window_directions::keys_of_one_name(&spec.order_by, &written)
                     {

@@ -110,6 +110,9 @@ impl Walker<'_> {
     /// Rewrites `e` when it is an aggregate over a moving frame of rows; true when it was one (rewritten
     /// or refused). The rewritten expression is then walked like any other.
     pub(crate) fn moving_window(&mut self, e: &mut Expr) -> bool {
+        if self.partition_frame(e) == Some(true) {
+            return true;
+        }
         let Expr::Function(f) = e else { return false };
         let Some(WindowType::WindowSpec(spec)) = &f.over else {
             return false;

@@ -13,6 +13,10 @@ pub(crate) struct Kinds {
     pub texts: Vec<String>,
     pub booleans: Vec<String>,
     pub datetimes: Vec<String>,
+    /// Those never NULL whatever the rows (ranks, counts, a CASE of constants): a window over them needs no
+    /// NULL flag, and a RANK over several keys may take them after a key that may be NULL (see
+    /// `window_directions::rank_of_later_nulls`, whose advice is such a WITH query).
+    pub not_null: Vec<String>,
 }
 
 impl Walker<'_> {
@@ -28,7 +32,12 @@ impl Walker<'_> {
     fn body_kinds(&self, body: &SetExpr, columns: &[String]) -> Kinds {
         match body {
             SetExpr::Select(select) if !self.too_deep() => self.select_kinds(select, columns),
-            SetExpr::SetOperation { left, .. } => self.body_kinds(left, columns),
+            SetExpr::SetOperation { left, .. } => {
+                // Another branch may give the column NULLs.
+                let mut kinds = self.body_kinds(left, columns);
+                kinds.not_null.clear();
+                kinds
+            }
             SetExpr::Query(q) => self.body_kinds(&q.body, columns),
             _ => Kinds::default(),
         }
@@ -107,6 +116,10 @@ impl Walker<'_> {
             };
             let counts = matches!(inner, Expr::Function(f) if f.over.is_none()
                 && crate::syntax::function_name(&f.name).as_deref() == Some("count"));
+            // Without the scopes: a stored column's NULLs may come back through an outer join.
+            if crate::windows::holds_no_nulls(&[], expr) {
+                kinds.not_null.push(name.clone());
+            }
             if counts || of(|r| &r.numeric) {
                 kinds.numeric.push(name);
             } else if of(|r| &r.texts) {
@@ -159,6 +172,7 @@ impl Kinds {
             texts: each(&self.texts),
             booleans: each(&self.booleans),
             datetimes: each(&self.datetimes),
+            not_null: each(&self.not_null),
         }
     }
 }

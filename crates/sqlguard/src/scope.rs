@@ -37,7 +37,8 @@ pub(crate) struct Relation {
 
 impl Relation {
     /// A WITH query or a subquery read as a relation: its output's columns and what is known of their kinds;
-    /// the facts only a registered table's schema gives (whole or other numbers, no NULL) are unknown.
+    /// the facts only a registered table's schema gives (whole or other numbers, no NULL but in a rank or a
+    /// count) are unknown.
     pub(crate) fn derived(
         visible: String,
         describe: String,
@@ -57,7 +58,7 @@ impl Relation {
             texts: kinds.texts,
             integers: Vec::new(),
             reals: Vec::new(),
-            not_null: Vec::new(),
+            not_null: kinds.not_null,
             one_row,
         }
     }

@@ -226,7 +226,10 @@ impl<'a> Walker<'a> {
         self.deeper(|w| w.select_inner(s, order_by))
     }
 
-    fn select_inner(&mut self, s: &mut Select, order_by: Option<&mut OrderBy>) -> Output {
+    fn select_inner(&mut self, s: &mut Select, mut order_by: Option<&mut OrderBy>) -> Output {
+        if let Err(problem) = crate::named_windows::inline(s, order_by.as_deref_mut()) {
+            self.reject(Rule::UnsupportedSyntax, problem, None);
+        }
         if s.into.is_some() {
             self.reject(
                 Rule::ForbiddenClause,
@@ -376,7 +379,6 @@ impl<'a> Walker<'a> {
                  SELECT dept, total, RANK() OVER (ORDER BY total DESC) AS r FROM g`.",
             );
         }
-        let mut order_by = order_by;
         if let Some(order_by) = order_by.as_deref_mut() {
             self.order_by(order_by);
         }

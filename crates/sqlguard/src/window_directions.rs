@@ -313,3 +313,56 @@ fn rank_text(e: &Expr, written: OrderByOptions, no_nulls: bool, descending: bool
     };
     format!("CASE WHEN {e} IS NOT NULL THEN {value} ELSE {null_value} END")
 }
+
+/// The advice for a RANK or DENSE_RANK over several keys where a key after the first that may be NULL may be
+/// NULL too (`RANK() OVER (ORDER BY a, b)`, both with NULLs), which ranked wrongly: only the first such key
+/// gets the flag of [`place_nulls`](crate::windows::place_nulls) (its keys are named alike), a later one
+/// cannot be ranked (Polars refuses a window among the keys of a RANK over several keys), and Polars sorts
+/// its NULLs first ascending and last descending, wherever they belong. `order_by`: the keys as rewritten;
+/// `written`: as written. PERCENT_RANK and CUME_DIST are computed from such a RANK.
+pub(crate) fn rank_of_later_nulls(
+    scopes: &[SelectScope],
+    function: &str,
+    order_by: &[OrderByExpr],
+    written: &[OrderByExpr],
+) -> Option<String> {
+    if !matches!(function, "rank" | "dense_rank") || order_by.len() < 2 {
+        return None;
+    }
+    let flagged = |i: usize| i > 0 && is_flag_of(&order_by[i - 1].expr, &order_by[i].expr);
+    let misplaced = (0..order_by.len()).any(|i| {
+        let item = &order_by[i];
+        let polars_first = item.options.asc != Some(false);
+        let wanted_first = item.options.nulls_first == Some(true);
+        !named_literal(&item.expr)
+            && !flagged(i)
+            && polars_first != wanted_first
+            && !holds_no_nulls(scopes, &item.expr)
+    });
+    if !misplaced {
+        return None;
+    }
+    let nullable: Vec<&OrderByExpr> = written
+        .iter()
+        .filter(|item| !holds_no_nulls(scopes, &item.expr))
+        .collect();
+    let later = nullable.get(1).or(nullable.first())?;
+    let keys: Vec<String> = written
+        .iter()
+        .map(|item| {
+            if std::ptr::eq(item, *later) {
+                "key_rank".to_string()
+            } else {
+                item.to_string()
+            }
+        })
+        .collect();
+    Some(format!(
+        "Polars would sort the NULLs of `{}` first among rows tied on the keys before it. Rank that key in a \
+         WITH query first, then rank by that rank: `WITH keyed AS (SELECT *, DENSE_RANK() OVER (ORDER BY \
+         {later}) AS key_rank FROM data) SELECT ..., {}() OVER (ORDER BY {}) FROM keyed`.",
+        later.expr,
+        function.to_uppercase(),
+        keys.join(", ")
+    ))
+}
