@@ -105,3 +105,31 @@ async fn a_real_server_answers_them_before_hyper_does() {
     );
     assert!(past_hyper.starts_with("HTTP/1.1 414"), "{past_hyper}");
 }
+
+/// Limits hyper's own would meet first stop startup, naming the variable; so does a limit that is no size.
+#[test]
+fn head_limits_past_hypers_stop_startup() {
+    for (variable, value, why) in [
+        ("MAX_URI_BYTES", "70000", "below 65534 bytes"),
+        (
+            "MAX_HEADER_BYTES",
+            "1MiB",
+            "MAX_HEADER_BYTES together must stay below",
+        ),
+        ("MAX_URI_BYTES", "0", "more than zero"),
+    ] {
+        let (mut command, dir) = testkit::isolated(env!("CARGO_BIN_EXE_calculator"));
+        command
+            .env("CALCULATOR_ADDR", "127.0.0.1:0")
+            .env("SIDECAR_ADDR", "127.0.0.1:0")
+            .env("DATA_DIR", dir.path().join("data"))
+            .env(variable, value);
+        let output = testkit::output_within(&mut command, std::time::Duration::from_secs(30));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{variable}={value} started");
+        assert!(
+            stderr.contains(variable) && stderr.contains(why),
+            "{variable}={value}: {stderr}"
+        );
+    }
+}
