@@ -234,6 +234,15 @@ async fn nulls_names_and_patterns_read_as_sqlite_reads_them() {
             "SELECT id FROM data WHERE city LIKE '%' || SUBSTR(name, 2) ORDER BY id",
             json!([[6]]),
         ),
+        // A pattern concatenated from literals alone is that literal pattern (it was refused as computed).
+        (
+            "SELECT id FROM data WHERE name LIKE '%' || 'o' ORDER BY id",
+            json!([[6]]),
+        ),
+        (
+            "SELECT id FROM data WHERE city LIKE ('C' || '%') OR name NOT LIKE '%' || 'd' || '%' ORDER BY id",
+            json!([[2], [3], [6]]),
+        ),
         (
             "SELECT id, city LIKE '%' || LOWER(SUBSTR(name, 1, 1)) || '%' FROM data ORDER BY id",
             json!([

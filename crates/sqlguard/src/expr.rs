@@ -216,6 +216,7 @@ impl Walker<'_> {
                 crate::compat::date_as_text(&self.scopes, expr);
                 // A number column matched as its text (`x LIKE '%5'`), as SQLite does; Polars refused.
                 crate::literals::number_as_text_argument(&self.scopes, expr);
+                crate::like_computed::fold_literal_pattern(e);
                 crate::compat::like_ignores_case(e);
                 match crate::like_escape::like_escape(e) {
                     Some(Ok(rewritten)) => *e = rewritten,

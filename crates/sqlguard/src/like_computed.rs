@@ -3,6 +3,7 @@
 //! as `STARTS_WITH(LOWER(x), LOWER(y))`, `x LIKE '%' || y` as `ENDS_WITH(...)`, `x LIKE '%' || y || '%'` as
 //! `STRPOS(LOWER(x), LOWER(y)) > 0`; NOT LIKE as their negation. A `%` or `_` inside `y`'s value is taken
 //! literally (SQLite would read it as a wildcard). Any other computed pattern is refused with these forms.
+//! A pattern concatenated from literals alone (`'%' || 'e'`, as a model builds one) is one literal pattern.
 
 use sqlparser::ast::{BinaryOperator as B, Expr, Value};
 
@@ -60,6 +61,30 @@ pub(crate) fn rewrite(scopes: &[SelectScope], e: &Expr) -> Option<Result<Expr, S
         format!("({call})")
     };
     crate::parse_expression(&text).map(Ok)
+}
+
+/// A pattern written as a chain of `||` over text literals only (`'%' || 'e'`) made the literal it spells,
+/// so that it is read as any literal pattern (case, escapes) rather than refused as computed per row.
+pub(crate) fn fold_literal_pattern(e: &mut Expr) {
+    let (Expr::Like { pattern, .. } | Expr::ILike { pattern, .. }) = e else {
+        return;
+    };
+    if !matches!(pattern.as_ref(), Expr::BinaryOp { .. } | Expr::Nested(_)) {
+        return;
+    }
+    let mut parts = Vec::new();
+    concatenated(pattern, &mut parts);
+    let mut text = String::new();
+    for part in parts {
+        match part {
+            Expr::Value(v) => match &v.value {
+                Value::SingleQuotedString(s) => text.push_str(s),
+                _ => return,
+            },
+            _ => return,
+        }
+    }
+    **pattern = Expr::value(Value::SingleQuotedString(text));
 }
 
 /// The operands of a chain of `||`, in order.

@@ -134,9 +134,14 @@ fn like_with_a_computed_pattern_runs_as_its_call_or_is_refused() {
     ] {
         assert!(q.sql().contains(part), "{part} in {}", q.sql());
     }
+    // Literals alone make a literal pattern, read as any other (and the rewrite is idempotent).
+    let q = ok("SELECT id FROM data WHERE name LIKE '%' || 'e' AND name NOT LIKE ('A' || '%')");
+    assert!(!q.sql().contains("||"), "{}", q.sql());
+    assert_eq!(ok(q.sql()).sql(), q.sql());
     for sql in [
         "SELECT id FROM data WHERE name LIKE country",
         "SELECT id FROM data WHERE name LIKE country || '_'",
+        "SELECT id FROM data WHERE name LIKE 'a' || NULL",
     ] {
         let issues = rejected_with(sql, "unsupported_syntax");
         assert!(
