@@ -48,7 +48,9 @@ pub struct UploadForm {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PreviewParams {
-    /// Rows to show: 0 to 1000, default 20.
+    /// Rows to show: 0 to 1000 and at most the server's `MAX_RESULT_ROWS` (10,000 by default); default 20, or
+    /// `MAX_RESULT_ROWS` when that is lower. A `limit` over `MAX_RESULT_ROWS` is refused (422 naming it)
+    /// rather than answered with fewer rows than asked for.
     #[param(maximum = 1000)]
     limit: Option<usize>,
 }
@@ -163,25 +165,39 @@ pub async fn describe(
     Ok(ApiJson(find(&state, id)?.1.as_ref().clone()))
 }
 
-/// The first rows of a dataset (`limit`: 0 to 1000, default 20).
+/// The first rows of a dataset (`limit`: 0 to 1000 and at most `MAX_RESULT_ROWS`, default 20): `rows` holds
+/// exactly `min(limit, row_count)` rows.
 #[utoipa::path(get, path = "/datasets/{id}/preview", tag = "datasets",
     params(("id" = String, Path, description = "Dataset id"), PreviewParams),
     responses(
         (status = 200, body = Preview),
         (status = 404, body = contracts::ApiError, description = "`dataset_not_found`"),
-        (status = 422, body = contracts::ApiError, description = "`invalid_input`: `limit` out of range")))]
+        (status = 422, body = contracts::ApiError,
+            description = "`invalid_input`: `limit` out of range (over 1000, or over the server's `MAX_RESULT_ROWS`)")))]
 pub async fn preview(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
     params: Result<ApiQuery<PreviewParams>, Rejection>,
 ) -> Result<ApiJson<Preview>, AppError> {
     let (id, dataset) = find(&state, id)?;
-    let limit = params?.0.limit.unwrap_or(PREVIEW_DEFAULT);
-    if limit > PREVIEW_MAX {
-        return Err(AppError::InvalidInput(format!(
-            "query string: `limit` must be at most {PREVIEW_MAX} (got {limit}); use POST /datasets/{{id}}/query for more rows"
-        )));
-    }
+    let max_rows = state.engine.config().max_result_rows;
+    let limit = match params?.0.limit {
+        // The default is a convenience, not a request for 20 rows: a lower cap lowers it.
+        None => PREVIEW_DEFAULT.min(max_rows),
+        Some(limit) if limit > PREVIEW_MAX => {
+            return Err(AppError::InvalidInput(format!(
+                "query string: `limit` must be at most {PREVIEW_MAX} (got {limit}); use POST /datasets/{{id}}/query for more rows"
+            )));
+        }
+        // The engine would silently cut the rows to the cap, and a preview has no `truncated` flag to say so:
+        // a client that asked for more rows than it can get is told why, and the number to ask for.
+        Some(limit) if limit > max_rows => {
+            return Err(AppError::InvalidInput(format!(
+                "query string: `limit` must be at most {max_rows}, this server's MAX_RESULT_ROWS (got {limit})"
+            )));
+        }
+        Some(limit) => limit,
+    };
     let output = state
         .engine
         .preview(state.datasets.parquet_path(&id), limit)

@@ -10,6 +10,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod contract;
+mod preview_cap;
 mod probes;
 mod sidecar;
 
