@@ -108,7 +108,8 @@ pub fn app(state: AppState) -> Router {
     }
     // Outside the token check: a request to a host the sidecar does not answer to is refused first.
     router = router.layer(telemetry::HostGuardLayer::new(allowed_hosts));
-    telemetry::instrument_with_body_limit(router, max_body_bytes)
+    // Head limits below the server's read buffer (`serve::MAX_BUFFER`): hyper's own 431 would answer first.
+    telemetry::instrument_with_limits(router, max_body_bytes, crate::serve::HEAD_LIMITS)
 }
 
 /// Pending connections the kernel queues for us: a burst of thousands of concurrent calls must not overflow
