@@ -35,6 +35,11 @@ pub enum AppError {
          lists the stored datasets"
     )]
     DatasetIdUnreadable(String),
+    /// The dataset is stored but its data file is missing or damaged; `why` says which.
+    #[error(
+        "dataset `{id}` cannot be read: {why}; delete it (DELETE /datasets/{id}) and upload its CSV again"
+    )]
+    DatasetDamaged { id: String, why: String },
     /// The body's media type is not one the endpoint reads; the message says what it accepts.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -112,6 +117,7 @@ impl AppError {
             Self::DatasetNotFound(_) | Self::DatasetIdUnreadable(_) => {
                 (StatusCode::NOT_FOUND, "dataset_not_found")
             }
+            Self::DatasetDamaged { .. } => (StatusCode::CONFLICT, "dataset_damaged"),
             Self::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }

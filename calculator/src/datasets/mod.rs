@@ -1,6 +1,7 @@
 //! CSV datasets: uploads streamed to disk, read by the engine into Parquet, published atomically under
 //! `DATA_DIR/datasets/<id>/`; listing, description, preview and deletion.
 
+mod damage;
 mod id;
 mod ingest;
 mod naming;

@@ -10,6 +10,10 @@
 //! - One calculator process owns a `DATA_DIR` (startup clears `tmp/`); `crate::data_dir_lock` holds it for a
 //!   server.
 //! - An entry whose `meta.json` cannot be read is skipped with a warning and left on disk, never deleted.
+//! - An entry whose Parquet file is damaged (cut short, overwritten: `super::damage` checks its ends only)
+//!   is listed with a warning, so that it can still be described and deleted; its previews and queries
+//!   answer 409 `dataset_damaged`, as they do when its Parquet file disappears while the server runs.
+//! - A dataset whose directory disappears while the server runs is gone: deleting it answers as a deletion.
 
 use std::{
     collections::HashMap,
@@ -141,15 +145,29 @@ impl Store {
             .tmp_dir
             .join(format!("deleted-{id}-{}", DatasetId::generate()));
         let parent = self.inner.datasets_dir.clone();
-        let moved = tokio::task::spawn_blocking(move || -> io::Result<PathBuf> {
-            std::fs::rename(&from, &trash)?;
+        let moved = tokio::task::spawn_blocking(move || -> io::Result<Option<PathBuf>> {
+            match std::fs::rename(&from, &trash) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    // Removed by hand (its directory), or tmp/ was: only the first leaves nothing to delete.
+                    match std::fs::symlink_metadata(&from) {
+                        Err(gone) if gone.kind() == io::ErrorKind::NotFound => return Ok(None),
+                        _ => return Err(e),
+                    }
+                }
+                Err(e) => return Err(e),
+            }
             sync_dir(&parent)?;
-            Ok(trash)
+            Ok(Some(trash))
         })
         .await
         .map_err(io::Error::other)?;
         let trash = match moved {
-            Ok(trash) => trash,
+            Ok(Some(trash)) => trash,
+            Ok(None) => {
+                tracing::warn!(dataset = %id, "a deleted dataset's directory was already gone from DATA_DIR");
+                return Ok(true);
+            }
             Err(error) => {
                 // Still on disk under its name: keep listing it.
                 self.write_index().insert(id.clone(), removed);
@@ -203,6 +221,14 @@ fn load_index(datasets_dir: &Path) -> io::Result<HashMap<DatasetId, Arc<Dataset>
         let path = entry?.path();
         match load_entry(&path) {
             Ok((id, dataset)) => {
+                if let Some(why) = super::damage::damage(&path.join(PARQUET_FILE)) {
+                    tracing::warn!(
+                        path = %path.display(),
+                        %why,
+                        "a stored dataset is damaged: listed so it can be deleted; its previews and queries \
+                         answer 409 dataset_damaged"
+                    );
+                }
                 index.insert(id, Arc::new(dataset));
             }
             Err(problem) => tracing::warn!(
