@@ -248,3 +248,77 @@ async fn a_month_name_among_iso_dates_is_a_value_unlike_dates_written_as_numbers
         ]
     );
 }
+
+/// Three numbers with a year of one or three digits are no date (version numbers, `1.2.3`): polars read
+/// `1.2.3` as 1 February of the year 3. They stay text as written; a column of dates with one of them
+/// among its values is text with the usual note. Two- and four-digit years are still dates.
+#[tokio::test]
+async fn numbers_with_a_one_or_three_digit_year_are_no_dates() {
+    for values in [
+        ["1.2.3", "1.10.0"],
+        ["1/2/3", "4/5/6"],
+        ["1-2-3", "4-5-6"],
+        ["24-3-5", "25-3-5"],
+        ["123-4-5", "124-4-5"],
+        ["1.2.345", "2.3.456"],
+        ["1.2.3 10:00", "1.2.4 11:00"],
+    ] {
+        let text = format!("id,version\n1,{}\n2,{}\n", values[0], values[1]);
+        let (notes, types, rows) = uploaded(&text).await;
+        assert_eq!(types, ["i64", "str"], "{text:?}");
+        assert_eq!(
+            rows,
+            [[json!(1), json!(values[0])], [json!(2), json!(values[1])]],
+            "{text:?}"
+        );
+        assert_eq!(notes, Vec::<String>::new(), "{text:?}");
+    }
+    for (values, stored) in [
+        (["2024-3-5", "2024-3-6"], "2024-03-05"),
+        (["3/5/24", "3/6/24"], "2024-05-03"),
+        (["15.03.24", "16.03.24"], "2024-03-15"),
+        (["15.03.2024", "16.03.2024"], "2024-03-15"),
+    ] {
+        let text = format!("id,d\n1,{}\n2,{}\n", values[0], values[1]);
+        let (_, types, rows) = uploaded(&text).await;
+        assert_eq!(types, ["i64", "date"], "{text:?}");
+        assert_eq!(rows[0][1], json!(stored), "{text:?}");
+    }
+    for values in [
+        ["15.03.2024", "1.2.3", "16.03.2024"],
+        ["2024-03-15", "1-2-3", "2024-03-16"],
+    ] {
+        let text = format!("id,d\n1,{}\n2,{}\n3,{}\n", values[0], values[1], values[2]);
+        let (notes, types, rows) = uploaded(&text).await;
+        assert_eq!(types, ["i64", "str"], "{text:?}");
+        assert_eq!(rows[1][1], json!(values[1]), "{text:?}");
+        assert_eq!(
+            notes,
+            [format!(
+                "kept as text, though they hold dates written as numbers, for a value unlike the others: \
+                 `d` (`{}`, line 3).",
+                values[1]
+            )],
+            "{text:?}"
+        );
+    }
+}
+
+/// Past the rows the types are inferred from, such a value makes a column of dates text, named with its line.
+#[tokio::test]
+async fn a_late_number_with_a_one_digit_year_makes_a_date_column_text() {
+    for late in ["1.2.3", "1.2.345", "1.2.20245"] {
+        let fill = "1,15.03.2024\n".repeat(1_500);
+        let text = format!("id,d\n{fill}2,{late}\n");
+        let (notes, types, rows) = uploaded(&text).await;
+        assert_eq!(types, ["i64", "str"], "{late}");
+        assert_eq!(rows[1_500][1], json!(late));
+        assert_eq!(
+            notes,
+            [format!(
+                "kept as text, though they hold dates written as numbers, for a value unlike the others: \
+                 `d` (`{late}`, line 1502)."
+            )]
+        );
+    }
+}

@@ -20,6 +20,9 @@ pub(crate) struct FoundDates {
     /// Columns of the sample's dates with a value that is no date (`Mar 5 2024`, `soon`), which polars reads
     /// as text: named in the notes when it did, as the same value past the sample is.
     no_date: BTreeMap<usize, String>,
+    /// Columns of three numbers that are no dates (`1.2.3`, see [`Written::no_year_among`]) among few
+    /// dates or none: text, as polars would not read them, without a note.
+    no_year: BTreeSet<usize>,
     /// Columns whose dates were seen written with month names (`Mar 5 2024`): their notes say so.
     named: BTreeSet<usize>,
     leaps: Leaps,
@@ -34,6 +37,7 @@ impl FoundDates {
             dates: BTreeMap::new(),
             undated: BTreeMap::new(),
             no_date: BTreeMap::new(),
+            no_year: BTreeSet::new(),
             named: BTreeSet::new(),
             leaps: Leaps::default(),
         };
@@ -44,6 +48,12 @@ impl FoundDates {
                     found.named.insert(i);
                 }
                 found.dates.insert(i, written.assuming(order));
+            } else if let Some((value, among_dates)) = Written::no_year_among(values()) {
+                if among_dates {
+                    found.undated.insert(i, value.to_owned());
+                } else {
+                    found.no_year.insert(i);
+                }
             } else if let Some(value) = Written::unlike_others(values()) {
                 // What most values are tells what the column holds (`Mar 5 2024` among ISO dates is not
                 // a column of month names).
@@ -87,9 +97,10 @@ impl FoundDates {
         self.dates.contains_key(&index)
     }
 
-    /// The columns kept text for a value unlike the others: polars must not read them as dates either.
+    /// The columns kept text for a value unlike the others, or for values that are no dates: polars must
+    /// not read them as dates either.
     pub(crate) fn text_columns(&self) -> impl Iterator<Item = usize> + '_ {
-        self.undated.keys().copied()
+        self.undated.keys().chain(&self.no_year).copied()
     }
 
     /// Columns whose first values, past the inference rows, are such dates.

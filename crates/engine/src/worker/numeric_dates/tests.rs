@@ -298,3 +298,38 @@ fn early_years_are_read_when_written_in_full() {
         [(1, "01/16/99".to_owned())]
     );
 }
+
+#[test]
+fn three_numbers_without_a_two_or_four_digit_year_are_no_dates() {
+    for no_date in [
+        "1.2.3",
+        "1.10.0",
+        "1/2/3",
+        "1-2-3",
+        "24-3-5",
+        "123-4-5",
+        "1.2.345",
+        "1.2.20245",
+        "31.02.24",
+        "1.2.3 10:00",
+    ] {
+        assert!(odd_year(no_date), "{no_date}");
+    }
+    for other in [
+        "2024-3-5",
+        "2024-03-15",
+        "3/5/24",
+        "15.03.24",
+        "15.03.2024",
+        "1.234.567",
+        "1.2",
+        "1.2.3.4",
+        "v1.2.3",
+    ] {
+        assert!(!odd_year(other), "{other}");
+    }
+    let among = |values: &[&'static str]| Written::no_year_among(values.iter().copied());
+    assert_eq!(among(&["1.2.3", "1.10.0", "soon"]), Some(("1.2.3", false)));
+    assert_eq!(among(&["15.03.2024", "1.2.3"]), Some(("1.2.3", true)));
+    assert_eq!(among(&["15.03.2024", "16.03.2024"]), None);
+}
