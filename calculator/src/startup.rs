@@ -85,8 +85,12 @@ pub fn routes(state: AppState) -> Router {
         .merge(crate::datasets::router())
         .merge(crate::analyze::router())
         .split_for_parts();
-    // 400/413/415 on every operation with a JSON body, where it does not describe them itself.
+    // 400/413/415 on every operation with a JSON body, where it does not describe them itself; `/metrics`; the
+    // guards' 403/414/421/431/500 on every operation; 503 on those that run an engine job.
     utoipa::Modify::modify(&contracts::openapi::JsonBodyErrors, &mut api);
+    utoipa::Modify::modify(&contracts::openapi::MetricsPath, &mut api);
+    utoipa::Modify::modify(&contracts::openapi::RouteGuards, &mut api);
+    utoipa::Modify::modify(&crate::openapi::EngineJobs, &mut api);
     let router = router
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .merge(crate::ui::router());

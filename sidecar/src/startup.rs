@@ -40,6 +40,40 @@ impl Modify for BearerScheme {
     }
 }
 
+/// `/metrics` needs the bearer token when `SIDECAR_TOKEN` is set, as the annotated `/ai/*` routes say.
+struct MetricsToken;
+
+impl Modify for MetricsToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ResponseBuilder, security::SecurityRequirement};
+        let Some(operation) = openapi
+            .paths
+            .paths
+            .get_mut("/metrics")
+            .and_then(|item| item.get.as_mut())
+        else {
+            return;
+        };
+        let bearer = SecurityRequirement::new("bearer", Vec::<String>::new());
+        operation.security = Some(vec![SecurityRequirement::default(), bearer]);
+        let unauthorized = ResponseBuilder::new()
+            .description(
+                "`unauthorized`: `SIDECAR_TOKEN` is set and the bearer token is missing or wrong",
+            )
+            .content(
+                "application/json",
+                utoipa::openapi::ContentBuilder::new()
+                    .schema(Some(utoipa::openapi::Ref::from_schema_name("ApiError")))
+                    .build(),
+            )
+            .build();
+        operation
+            .responses
+            .responses
+            .insert("401".to_owned(), unauthorized.into());
+    }
+}
+
 /// Shared, immutable state of the sidecar.
 #[derive(Clone)]
 pub struct AppState {
@@ -80,8 +114,12 @@ pub fn app(state: AppState) -> Router {
         .routes(routes!(routes::models))
         .split_for_parts();
     let mut api = api;
-    // The 400, 413 and 415 every JSON body can get, on each operation that takes one.
+    // The 400, 413 and 415 every JSON body can get, on each operation that takes one; `/metrics` (behind the
+    // token like every route but `/healthz`); the guards' 403/414/421/431/500 on every operation.
     contracts::openapi::JsonBodyErrors.modify(&mut api);
+    contracts::openapi::MetricsPath.modify(&mut api);
+    MetricsToken.modify(&mut api);
+    contracts::openapi::RouteGuards.modify(&mut api);
     let token = state.config.token.clone();
     let allowed_hosts = state.config.allowed_hosts.clone();
     let max_body_bytes = state.config.max_body_bytes;

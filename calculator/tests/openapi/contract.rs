@@ -14,8 +14,15 @@ use crate::common::TestApp;
 
 /// Statuses any request may get, documented once in the info description rather than on every operation.
 pub const ANY_ROUTE: [u16; 5] = [404, 405, 414, 431, 500];
-/// Documented statuses no request here provokes, and what it would take.
+/// Documented statuses no request here provokes, and what it would take (`*`: every method or path).
 const NOT_PROBED: &[(&str, &str, u16, &str)] = &[
+    (
+        "*",
+        "*",
+        500,
+        "a bug: a handler that fails or panics (telemetry's handler_panic.rs answers one through the request \
+         layer both services use)",
+    ),
     (
         "post",
         "/datasets",
@@ -214,7 +221,7 @@ impl Contract {
                     .seen
                     .contains(&(method.clone(), template.clone(), status));
                 let excused = NOT_PROBED.iter().any(|(m, t, s, _)| {
-                    (*m, *t, *s) == (method.as_str(), template.as_str(), status)
+                    (*m == "*" || *m == method) && (*t == "*" || *t == template) && *s == status
                 });
                 if !seen && !excused {
                     self.fail(format!(

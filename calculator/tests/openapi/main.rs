@@ -10,6 +10,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod contract;
+mod engine;
 mod preview_cap;
 mod probes;
 mod sidecar;
@@ -47,6 +48,7 @@ async fn the_openapi_document_matches_what_the_server_answers() {
     let (id, other) = datasets(&mut c).await;
     let trace_id = analyses(&mut c, &id).await;
     probes::all(&mut c, &id, &trace_id).await;
+    engine::all(&mut c, &id).await;
     // Deleted last, and not the dataset the other checks use.
     for _ in 0..2 {
         let delete = Request::delete(format!("/datasets/{other}")).body(Body::empty());
@@ -58,6 +60,7 @@ async fn the_openapi_document_matches_what_the_server_answers() {
 async fn arithmetic_and_charts(c: &mut Contract) {
     c.get("/healthz", "/healthz").await;
     c.get("/readyz", "/readyz").await;
+    c.get("/metrics", "/metrics").await;
     for path in ["/add", "/subtract"] {
         c.post(path, path, json!({"a": 1.5, "b": 2})).await;
         c.post(path, path, json!({"a": 1, "b": "two"})).await;

@@ -1,7 +1,8 @@
 //! Bad requests derived from the document itself, so that a new operation is probed without a new test: each
 //! JSON body operation gets malformed JSON, a wrong content type, a body over the limit and JSON of the wrong
 //! shape; each integer query parameter its documented bounds and the values just past them (or a large value
-//! when it has no maximum); each path the methods it does not document.
+//! when it has no maximum); each path the methods it does not document; each operation the refusals of the
+//! guards in front of every route (a head over the limits, another host, a cross-origin page).
 
 use axum::{
     body::Body,
@@ -29,6 +30,7 @@ pub async fn all(c: &mut Contract, id: &str, trace_id: &str) {
         if method == "get" {
             query_bounds(c, &template, &uri, &operation).await;
         }
+        guards(c, &method, &template, &uri).await;
     }
     methods(c, &concrete).await;
     let reply = c.app.get("/no/such/endpoint").await;
@@ -170,4 +172,50 @@ async fn methods(c: &mut Contract, concrete: &impl Fn(&str) -> String) {
     let request = Request::get("/healthz").header("cookie", cookie);
     let reply = c.app.send(request.body(Body::empty()).unwrap()).await;
     c.check_any_route("GET with headers over MAX_HEADER_BYTES", &reply);
+}
+
+/// The operation's request with a URI over `MAX_URI_BYTES` (414), headers over `MAX_HEADER_BYTES` (431), a
+/// `Host` not in `ALLOWED_HOSTS` (421) and, but for a GET, sent by a page of another site (403): refused before
+/// any handler runs, so a POST or DELETE here changes nothing.
+async fn guards(c: &mut Contract, method: &str, template: &str, uri: &str) {
+    let verb: Method = method.to_uppercase().parse().unwrap();
+    let limits = c.app.config.head_limits;
+    let request = |uri: &str| json_request(verb.clone(), uri, "{}");
+    let separator = if uri.contains('?') { '&' } else { '?' };
+    let long = format!("{uri}{separator}pad={}", "a".repeat(limits.max_uri_bytes));
+    let mut probes = vec![(
+        "a URI over MAX_URI_BYTES",
+        request(&long),
+        StatusCode::URI_TOO_LONG,
+    )];
+    let mut large = request(uri);
+    let cookie = "a".repeat(limits.max_header_bytes).parse().unwrap();
+    large.headers_mut().insert("cookie", cookie);
+    probes.push((
+        "headers over MAX_HEADER_BYTES",
+        large,
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+    ));
+    let mut elsewhere = request(uri);
+    let host = "rebound.example".parse().unwrap();
+    elsewhere.headers_mut().insert("host", host);
+    probes.push((
+        "a Host not in ALLOWED_HOSTS",
+        elsewhere,
+        StatusCode::MISDIRECTED_REQUEST,
+    ));
+    if verb != Method::GET {
+        let mut foreign = request(uri);
+        let site = "cross-site".parse().unwrap();
+        foreign.headers_mut().insert("sec-fetch-site", site);
+        probes.push(("a cross-site page", foreign, StatusCode::FORBIDDEN));
+    }
+    for (what, request, expected) in probes {
+        let status = c.call(template, request).await.status;
+        if status != expected {
+            c.fail(format!(
+                "{verb} {uri} with {what}: {status} (expected {expected})"
+            ));
+        }
+    }
 }

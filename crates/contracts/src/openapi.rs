@@ -79,3 +79,116 @@ impl Modify for JsonBodyErrors {
         }
     }
 }
+
+/// `uri_too_long`: the URI (path and query string) is longer than `MAX_URI_BYTES`.
+#[derive(ToResponse)]
+#[allow(dead_code)] // documentation only: the request layer answers
+pub struct UriTooLong(ApiError);
+
+/// `headers_too_large`: the request's headers, as sent, are longer than `MAX_HEADER_BYTES`.
+#[derive(ToResponse)]
+#[allow(dead_code)] // documentation only
+pub struct HeadersTooLarge(ApiError);
+
+/// `host_not_allowed`: the `Host` the request was sent to is not in `ALLOWED_HOSTS` (a page that rebound its
+/// name to this server's address); the message names the host and the setting.
+#[derive(ToResponse)]
+#[allow(dead_code)] // documentation only
+pub struct HostNotAllowed(ApiError);
+
+/// `cross_origin_refused`: a request that changes something sent by a web page of another origin (an
+/// `Origin` that is not the `Host`, or `Sec-Fetch-Site: cross-site`).
+#[derive(ToResponse)]
+#[allow(dead_code)] // documentation only
+pub struct CrossOriginRefused(ApiError);
+
+/// `internal_error`: a bug on the server's side (the handler failed or panicked); the trace id finds its log.
+#[derive(ToResponse)]
+#[allow(dead_code)] // documentation only
+pub struct InternalError(ApiError);
+
+/// Adds the responses the request layer and the host and origin guard (`telemetry::HostGuardLayer`) give
+/// before any handler runs, to every operation that does not describe the status itself: 414 [`UriTooLong`],
+/// 431 [`HeadersTooLarge`], 421 [`HostNotAllowed`], 500 [`InternalError`], and 403 [`CrossOriginRefused`] on
+/// every operation but GET (a GET is never refused as cross-origin). Registers them under
+/// `components/responses`. 404 and 405 stay in the document's description: they answer requests no operation
+/// matches. Run it on the finished document, as [`JsonBodyErrors`].
+pub struct RouteGuards;
+
+impl Modify for RouteGuards {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let every = [
+            ("414", UriTooLong::response()),
+            ("421", HostNotAllowed::response()),
+            ("431", HeadersTooLarge::response()),
+            ("500", InternalError::response()),
+        ];
+        let (forbidden, cross_origin) = CrossOriginRefused::response();
+        for item in openapi.paths.paths.values_mut() {
+            let get = item.get.iter_mut().map(|o| (o, false));
+            let changing = [
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            let changing = changing.into_iter().flatten().map(|o| (o, true));
+            for (operation, refusable) in get.chain(changing) {
+                let responses = &mut operation.responses.responses;
+                for (status, (name, _)) in &every {
+                    responses
+                        .entry((*status).to_owned())
+                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(*name)));
+                }
+                if refusable {
+                    responses
+                        .entry("403".to_owned())
+                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(forbidden)));
+                }
+            }
+        }
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (name, response) in every
+            .into_iter()
+            .map(|(_, r)| r)
+            .chain([(forbidden, cross_origin)])
+        {
+            components
+                .responses
+                .entry(name.to_owned())
+                .or_insert(response);
+        }
+    }
+}
+
+/// Documents `GET /metrics` (served by `telemetry::with_metrics`, outside the annotated handlers): the
+/// Prometheus text exposition format, `Content-Type: text/plain; version=0.0.4`. Add it before
+/// [`RouteGuards`], which gives it the guards' responses too.
+pub struct MetricsPath;
+
+impl Modify for MetricsPath {
+    fn modify(&self, openapi: &mut OpenApi) {
+        use utoipa::openapi::{
+            ContentBuilder, HttpMethod, ObjectBuilder, PathItem, ResponseBuilder, Type,
+            path::OperationBuilder,
+        };
+        let text = ObjectBuilder::new().schema_type(Type::String).build();
+        let scraped = ResponseBuilder::new()
+            .description(
+                "Request counts and latencies by route and status in the Prometheus text exposition format \
+                 (`Content-Type: text/plain; version=0.0.4; charset=utf-8`)",
+            )
+            .content("text/plain", ContentBuilder::new().schema(Some(text)).build())
+            .build();
+        let operation = OperationBuilder::new()
+            .operation_id(Some("metrics"))
+            .tag("health")
+            .summary(Some("Prometheus metrics"))
+            .response("200", scraped)
+            .build();
+        openapi.paths.paths.insert(
+            "/metrics".to_owned(),
+            PathItem::new(HttpMethod::Get, operation),
+        );
+    }
+}
