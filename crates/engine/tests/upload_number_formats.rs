@@ -27,7 +27,7 @@ fn ints(values: &[i64]) -> Vec<Value> {
 
 /// Before: every one of these columns was stored as text, so a SUM of `amount` was refused or wrong.
 #[tokio::test]
-async fn currency_thousands_parentheses_and_percentages_are_numbers() {
+async fn currency_thousands_and_parentheses_are_numbers_and_percentages_text_with_a_note() {
     let text = "item,amount,qty,rate,balance,fee,code\n\
         A,\"$1,234.56\",\"1,234\",12.5%,(123.45),€5.00,USD 12.00\n\
         B,-$5.00,999,3%,\"1,000.50\",12.50 €,USD 7.50\n\
@@ -38,14 +38,14 @@ async fn currency_thousands_parentheses_and_percentages_are_numbers() {
     let report = report.unwrap();
     assert_eq!(
         types(&report),
-        ["str", "f64", "i64", "f64", "f64", "f64", "f64"]
+        ["str", "f64", "i64", "str", "f64", "f64", "f64"]
     );
     assert_eq!(column(&rows, 1), floats(&[1234.56, -5.0, -5.0, -5.0, 0.99]));
     let mut qty = ints(&[1234, 999, 1234567, -1234]);
     qty.push(Value::Null);
     assert_eq!(column(&rows, 2), qty);
-    // Percent as written: what the user sees in the file is 12.5, not 0.125.
-    let mut rate = floats(&[12.5, 3.0, 0.25, 100.0]);
+    // Percentages as written (12.5% may be meant as 12.5 or as 0.125), as SQLite keeps them.
+    let mut rate: Vec<Value> = ["12.5%", "3%", "0.25%", "100%"].map(Value::from).to_vec();
     rate.push(Value::Null);
     assert_eq!(column(&rows, 3), rate);
     let mut balance = floats(&[-123.45, 1000.5, 7.25, -0.5]);
@@ -62,7 +62,8 @@ async fn currency_thousands_parentheses_and_percentages_are_numbers() {
         "`amount`: read `$1,234.56` (line 2) as 1234.56 (currency sign `$` and thousands separators \
          dropped, parentheses read as a minus sign)",
         "`qty`: read `1,234` (line 2) as 1234 (thousands separators dropped)",
-        "`rate`: read `12.5%` (line 2) as 12.5 (the values are percent: 12.5 means 12.5 %, not 0.125)",
+        "`rate` holds percentages (`12.5%`, line 2): kept as text, as written (a percentage may be meant as \
+         12.5 or as 0.125); to compute with them write `CAST(REPLACE(\"rate\", '%', '') AS DOUBLE)`.",
         "`balance`: read `(123.45)` (line 2) as -123.45 (thousands separators dropped, parentheses read as \
          a minus sign)",
         "`fee`: read `€1,000.00` (line 4) as 1000 (currency sign `€` and thousands separators dropped)",
@@ -164,5 +165,44 @@ async fn decimals_a_float_rounds_are_named_in_a_note() {
             "column `y` has decimals with more significant digits than a 64-bit decimal keeps (about 16), \
           which are stored rounded: `0.1234567890123456789` (line 2) is stored as 0.12345678901234568."
         ]
+    );
+}
+
+/// Percentages stay text, and the SQL their note gives computes with them; parentheses beside plain numbers
+/// (area codes, footnotes) are not negatives. Before, `share` was stored as numbers and `area` `(212)` as -212.
+#[tokio::test]
+async fn percentages_compute_through_their_notes_sql_and_bare_parentheses_stay_text() {
+    let engine = engine();
+    let (_dir, path) = csv_file(
+        "t.csv",
+        b"show,share,area\nA,44.7%,(212)\nB,22.7%,800\nC,-3%,(415)\n",
+    );
+    let (report, parquet) = ingest(&engine, &path).await;
+    let report = report.unwrap();
+    assert_eq!(types(&report), ["str", "str", "str"]);
+    let note = report
+        .notes
+        .iter()
+        .find(|n| n.starts_with("`share`"))
+        .expect("a note on share");
+    let sql = note
+        .split('`')
+        .find(|part| part.starts_with("CAST("))
+        .expect("the SQL");
+    let out = query(
+        &engine,
+        &parquet,
+        &catalog(&report, &[]),
+        &format!("SELECT SUM({sql}) AS total, MAX(area) AS a FROM data"),
+    )
+    .await
+    .unwrap();
+    let total = out.table.rows[0][0].as_f64().unwrap();
+    assert!((total - 64.4).abs() < 1e-9, "{total}");
+    assert_eq!(out.table.rows[0][1], Value::from("800"));
+    assert!(
+        !report.notes.iter().any(|n| n.contains("`area`")),
+        "{:?}",
+        report.notes
     );
 }

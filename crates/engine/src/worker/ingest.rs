@@ -201,6 +201,7 @@ pub(crate) fn ingest(
                     notes.extend(thousands_note::note(&sample, &columns, &grouped, &line));
                 } else {
                     notes.extend(written_note::notes(&sample, &columns, &grouped, &line));
+                    notes.extend(written_note::percent_notes(&sample, &columns, &line));
                 }
                 notes.extend(numbers.notes(source, sniffed.delimiter, &columns));
                 let decimal_comma = sniffed.decimal_comma;

@@ -1,16 +1,21 @@
 //! Numbers written as exports write them in a file of decimal points (Stripe, Shopify, banks, Excel):
 //! `"1,234"` and `1,234,567.89` (comma thousands), `$1,234.56`, `12.50 €` and `USD 12.00` (a currency),
-//! `(123.45)` (an accounting negative), `12.5%`, and thousands grouped by a no-break space (`1 234.5`).
+//! `(123.45)` (an accounting negative) and thousands grouped by a no-break space (`1 234.5`).
 //! Polars reads them as text; a column whose every value in the sample is such a number, in ONE convention
-//! (one currency or none, percent on every value or none, one thousands mark), is parsed as text and
+//! (one currency or none, one thousands mark), is parsed as text and
 //! converted per piece as [`super::thousands::Thousands`] converts dotted thousands: a later value in
 //! another convention widens the column (whole numbers to decimals, else text), as anywhere.
 //!
 //! Not numbers here: an ordinary space between digits (`1 234` may be two numbers), groups not of three
 //! (`1,23`, `2024,5`, `1,2,3`), leading zeros (`02134`), a `+`, several points (`1.2.3`), anything else
-//! around the digits (`$HOME`, `$ 5 each`). A comma grouping thousands needs the file to say its decimals
-//! are points: commas between its fields, or a decimal point in its sample; in a file of semicolons and no
-//! points, `1,234` may be a German 1.234 and stays text.
+//! around the digits (`$HOME`, `$ 5 each`). Parentheses with no currency or thousands mark in the column
+//! (`(212)` beside `800`: area codes, footnotes) are not negatives. A comma grouping thousands needs the
+//! file to say its decimals are points: commas between its fields, or a decimal point in its sample; in a
+//! file of semicolons and no points, `1,234` may be a German 1.234 and stays text.
+//!
+//! Percentages (`12.5%`) stay text, as SQLite, pandas and DuckDB keep them: `12.5%` may be meant as 12.5 or
+//! as 0.125, and what the file shows is kept; the upload's note gives the SQL that computes with them
+//! ([`percent_columns`]).
 
 use polars::prelude::DataType;
 
@@ -213,10 +218,13 @@ pub(crate) fn in_sample(
                 .iter()
                 .all(|w| w.currency == first.currency && w.percent == first.percent)
                 && groups.all(|g| Some(g) == group);
-            let marked = written.iter().any(|w| w.marks() > 0);
+            // Parentheses alone are not a mark: `(212)` beside `800` are area codes, not -212.
+            let marked = written
+                .iter()
+                .any(|w| w.currency.is_some() || w.group.is_some());
             let outside_parens = written.iter().any(|w| !w.parens);
             let ambiguous = group == Some(',') && !points;
-            if !(one && marked && outside_parens) || ambiguous {
+            if !(one && marked && outside_parens) || ambiguous || first.percent {
                 return None;
             }
             let dtype = match written.iter().any(Written::decimal) {
@@ -229,6 +237,23 @@ pub(crate) fn in_sample(
                 group: group.or(points.then_some(',')),
             };
             Some((index, dtype, convention))
+        })
+        .collect()
+}
+
+/// The columns of the sample whose every value is a number written with a percent sign and nothing else
+/// (`12.5%`, `-3%`), which stay text: their note says how to compute with them.
+pub(crate) fn percent_columns(rows: &[Vec<String>], width: usize) -> Vec<usize> {
+    (0..width)
+        .filter(|&index| {
+            let mut values = (rows.iter())
+                .filter_map(|row| row.get(index))
+                .filter(|v| !headers::is_null_text(v))
+                .peekable();
+            values.peek().is_some()
+                && values.all(|v| {
+                    read(v).is_some_and(|w| w.percent && w.currency.is_none() && !w.parens)
+                })
         })
         .collect()
 }
@@ -297,9 +322,13 @@ mod tests {
         };
         let found = |values: &[&str], delimiter| in_sample(&rows(values), 1, delimiter);
         assert_eq!(found(&["$1,234", "$5", ""], b',')[0].1, DataType::Int64);
-        assert_eq!(found(&["(1.5)", "2"], b',')[0].1, DataType::Float64);
+        assert_eq!(found(&["(1,500.5)", "2"], b',')[0].1, DataType::Float64);
+        // Parentheses need a currency or thousands mark beside them; percentages stay text.
         for text in [
             &["$5", "€5"][..],
+            &["(1.5)", "2"],
+            &["(212)", "800"],
+            &["12%", "13.5%"],
             &["12%", "5"],
             &["1", "2"],
             &["(1)", "(2)"],
