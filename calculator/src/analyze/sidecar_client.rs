@@ -367,6 +367,14 @@ async fn check_status(response: reqwest::Response) -> Result<reqwest::Response, 
             "it refused the host in SIDECAR_URL: {why}; set the sidecar's ALLOWED_HOSTS to include it"
         )));
     }
+    // The sidecar has no route that answers 404: one means SIDECAR_URL does not lead to its API (a wrong path
+    // prefix, another service). Passed on, it told the client its own request named nothing that exists.
+    if status == StatusCode::NOT_FOUND {
+        return Err(SidecarError::BadResponse(format!(
+            "HTTP 404 for {}: is SIDECAR_URL the sidecar's base URL?",
+            llm::redact_url(response.url().as_str())
+        )));
+    }
     // The sidecar's 401 is about the calculator's token: passed on, it told end users they were unauthorized.
     if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
         return Err(SidecarError::Unauthorized(status));
