@@ -48,9 +48,8 @@ pub struct UploadForm {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PreviewParams {
-    /// Rows to show: 0 to 1000 and at most the server's `MAX_RESULT_ROWS` (10,000 by default); default 20, or
-    /// `MAX_RESULT_ROWS` when that is lower. A `limit` over `MAX_RESULT_ROWS` is refused (422 naming it)
-    /// rather than answered with fewer rows than asked for.
+    /// Rows to show: 0 to 1000, default 20. The server's `MAX_RESULT_ROWS` (10,000 by default) caps them too:
+    /// a preview cut by it says `truncated: true`.
     #[param(maximum = 1000)]
     limit: Option<usize>,
 }
@@ -165,39 +164,27 @@ pub async fn describe(
     Ok(ApiJson(find(&state, id)?.1.as_ref().clone()))
 }
 
-/// The first rows of a dataset (`limit`: 0 to 1000 and at most `MAX_RESULT_ROWS`, default 20): `rows` holds
-/// exactly `min(limit, row_count)` rows.
+/// The first rows of a dataset (`limit`: 0 to 1000, default 20): `min(limit, row_count)` rows, or fewer when
+/// the server's `MAX_RESULT_ROWS` is lower, which `truncated` then says.
 #[utoipa::path(get, path = "/datasets/{id}/preview", tag = "datasets",
     params(("id" = String, Path, description = "Dataset id"), PreviewParams),
     responses(
         (status = 200, body = Preview),
         (status = 404, body = contracts::ApiError, description = "`dataset_not_found`"),
         (status = 422, body = contracts::ApiError,
-            description = "`invalid_input`: `limit` out of range (over 1000, or over the server's `MAX_RESULT_ROWS`)")))]
+            description = "`invalid_input`: `limit` out of range")))]
 pub async fn preview(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
     params: Result<ApiQuery<PreviewParams>, Rejection>,
 ) -> Result<ApiJson<Preview>, AppError> {
     let (id, dataset) = find(&state, id)?;
-    let max_rows = state.engine.config().max_result_rows;
-    let limit = match params?.0.limit {
-        // The default is a convenience, not a request for 20 rows: a lower cap lowers it.
-        None => PREVIEW_DEFAULT.min(max_rows),
-        Some(limit) if limit > PREVIEW_MAX => {
-            return Err(AppError::InvalidInput(format!(
-                "query string: `limit` must be at most {PREVIEW_MAX} (got {limit}); use POST /datasets/{{id}}/query for more rows"
-            )));
-        }
-        // The engine would silently cut the rows to the cap, and a preview has no `truncated` flag to say so:
-        // a client that asked for more rows than it can get is told why, and the number to ask for.
-        Some(limit) if limit > max_rows => {
-            return Err(AppError::InvalidInput(format!(
-                "query string: `limit` must be at most {max_rows}, this server's MAX_RESULT_ROWS (got {limit})"
-            )));
-        }
-        Some(limit) => limit,
-    };
+    let limit = params?.0.limit.unwrap_or(PREVIEW_DEFAULT);
+    if limit > PREVIEW_MAX {
+        return Err(AppError::InvalidInput(format!(
+            "query string: `limit` must be at most {PREVIEW_MAX} (got {limit}); use POST /datasets/{{id}}/query for more rows"
+        )));
+    }
     let output = state
         .engine
         .preview(state.datasets.parquet_path(&id), limit)
@@ -216,10 +203,15 @@ pub async fn preview(
     } else {
         output.table.columns
     };
+    // The engine cuts a preview to `MAX_RESULT_ROWS` without a word: fewer rows than both the `limit` and the
+    // dataset have means it did (the UI asks for 100 rows, so a lower cap is a flag, not a refusal).
+    let wanted = (limit as u64).min(dataset.row_count);
+    let truncated = (output.table.rows.len() as u64) < wanted;
     Ok(ApiJson(Preview {
         columns,
         rows: output.table.rows,
         row_count: dataset.row_count,
+        truncated,
     }))
 }
 

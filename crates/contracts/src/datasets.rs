@@ -106,6 +106,10 @@ pub struct Preview {
     pub rows: Vec<Vec<Value>>,
     /// Rows in the whole dataset.
     pub row_count: u64,
+    /// True when the server's `MAX_RESULT_ROWS` cut `rows`: fewer than both the `limit` asked for and
+    /// `row_count`.
+    #[serde(default)]
+    pub truncated: bool,
 }
 
 /// `POST /datasets/{id}/query`: one read-only SQL query over the dataset, registered as `data` and under its
