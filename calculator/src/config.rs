@@ -68,6 +68,7 @@ pub struct Config {
 impl Config {
     /// Reads the configuration from the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
+        telemetry::log_filter_from_env()?;
         let ListenAddr(addr) = env_or(
             "CALCULATOR_ADDR",
             ListenAddr(SocketAddr::from(([127, 0, 0, 1], 8000))),
@@ -123,6 +124,31 @@ impl Config {
         } else {
             self.sidecar_timeout = needed;
         }
+    }
+
+    /// Creates `DATA_DIR` (and its parents) unless it is there, before anything else starts (the embedded
+    /// sidecar said it was listening, then the calculator stopped). An error names the variable and the path,
+    /// where the system's said only "File exists (os error 17)".
+    pub fn create_data_dir(&self) -> std::io::Result<()> {
+        let path = &self.data_dir;
+        let error = match std::fs::create_dir_all(path) {
+            Ok(()) => return Ok(()),
+            Err(error) => error,
+        };
+        let why = if path.exists() && !path.is_dir() {
+            "a file of that name is there; point DATA_DIR at a directory".to_owned()
+        } else if error.kind() == std::io::ErrorKind::NotADirectory {
+            format!("a part of the path is a file, not a directory ({error})")
+        } else {
+            error.to_string()
+        };
+        Err(std::io::Error::new(
+            error.kind(),
+            format!(
+                "DATA_DIR={}: cannot create the directory: {why}",
+                path.display()
+            ),
+        ))
     }
 
     /// A configuration for tests: an ephemeral loopback port, a fresh temporary `DATA_DIR` (removed when the

@@ -1,6 +1,6 @@
 //! Runs the whole stack: the calculator, and the sidecar beside it unless `SIDECAR_URL` points elsewhere.
 
-use std::time::Duration;
+use std::{process::ExitCode, time::Duration};
 
 use calculator::{Application, Config};
 use tokio::sync::watch;
@@ -8,24 +8,42 @@ use tokio::sync::watch;
 /// How long blocking work still running after both servers stopped may take before the process exits anyway.
 const BLOCKING_GRACE: Duration = Duration::from_secs(10);
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     // The query engine's worker processes are this binary started with a hidden argument; that mode runs
     // polars, so it must begin before the async runtime or any thread exists (it never returns).
     engine::run_worker_if_requested();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // Before any thread exists: loading `.env` sets environment variables.
+    if let Err(e) = telemetry::load_dotenv() {
+        return failed(&e.into());
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()?;
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return failed(&e.into()),
+    };
     let outcome = runtime.block_on(serve());
     // Dropping a runtime waits for every blocking task without limit: one that never ends (a render past its
     // deadline) would keep the process alive after SIGTERM. In-flight requests have finished by now.
     runtime.shutdown_timeout(BLOCKING_GRACE);
-    outcome
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => failed(&e),
+    }
+}
+
+/// Prints why the process stops, its causes on the same line: returned from `main`, an error was printed with
+/// its backtrace under `RUST_BACKTRACE=1`, 30 frames for a mistyped setting.
+fn failed(error: &anyhow::Error) -> ExitCode {
+    eprintln!("Error: {error:#}");
+    ExitCode::FAILURE
 }
 
 async fn serve() -> anyhow::Result<()> {
-    telemetry::load_dotenv();
     let mut config = Config::from_env()?;
     let _log_guard = telemetry::init(config.log_format);
+    config.create_data_dir()?;
 
     // One signal stops both servers, each finishing its in-flight requests.
     let (stop_tx, stop_rx) = watch::channel(false);

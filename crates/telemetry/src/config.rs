@@ -17,10 +17,25 @@ impl Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Loads `.env` from the working directory when present; real environment variables win.
-pub fn load_dotenv() {
-    // A missing .env is the normal case; a malformed one is reported by the variable reads that follow.
-    let _ = dotenvy::dotenv();
+mod dotenv;
+
+pub use dotenv::load_dotenv;
+
+/// Checks `RUST_LOG` (a tracing filter): logging would otherwise fall back to `info` without a word.
+pub fn log_filter_from_env() -> Result<(), ConfigError> {
+    match std::env::var("RUST_LOG") {
+        Ok(raw) if !raw.trim().is_empty() => tracing_subscriber::EnvFilter::try_new(raw.trim())
+            .map(drop)
+            .map_err(|e| ConfigError {
+                variable: "RUST_LOG".into(),
+                message: format!(
+                    "cannot use `{}` as a log filter ({e}); write one such as info, or \
+                     calculator=debug,tower_http=info",
+                    raw.trim()
+                ),
+            }),
+        _ => Ok(()),
+    }
 }
 
 /// The variable parsed as `T`, or `None` when unset or blank.
@@ -112,6 +127,18 @@ impl FromStr for ListenAddr {
         }
         let example =
             "such as 127.0.0.1:8000 (this machine only) or 0.0.0.0:8000 (every interface)";
+        if let Some((ip, port)) = s.rsplit_once(':')
+            && ip
+                .trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_ok()
+            && !port.is_empty()
+            && port.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(format!(
+                "`{s}` has port {port}, out of range: a port is 0 to 65535 (0 picks a free one)"
+            ));
+        }
         Err(if s.parse::<std::net::IpAddr>().is_ok() {
             format!("`{s}` has no port: write an IP address and port, {example}")
         } else {
@@ -122,8 +149,9 @@ impl FromStr for ListenAddr {
     }
 }
 
-/// The variable's value when it is an absolute http(s) URL (without a trailing slash), an error naming the
-/// variable otherwise; `None` when unset. `example` shows what would be right. A value holding `@` is not
+/// The variable's value when it is an absolute http(s) URL (without a trailing slash; a path is a prefix the
+/// caller's paths are appended to), an error naming the variable otherwise, and for a query string or a
+/// fragment, which appending a path would put before it; `None` when unset. `example` shows what would be right. A value holding `@` is not
 /// repeated in the message: it may carry credentials.
 pub fn http_url(
     variable: &str,
@@ -134,19 +162,35 @@ pub fn http_url(
     let raw = raw.trim();
     match reqwest::Url::parse(raw) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {
+            if url.query().is_some() || url.fragment().is_some() {
+                return Err(ConfigError {
+                    variable: variable.to_owned(),
+                    message: format!(
+                        "{} has a query string or fragment (`?` or `#`), which paths cannot be appended to; \
+                         write the base URL alone, such as {example} (a path prefix such as {example}/base is \
+                         fine)",
+                        shown(raw)
+                    ),
+                });
+            }
             Ok(Some(raw.trim_end_matches('/').to_owned()))
         }
-        _ => {
-            let shown = if raw.contains('@') {
-                "the value (not shown: it holds an `@`, perhaps credentials)".to_owned()
-            } else {
-                format!("`{raw}`")
-            };
-            Err(ConfigError {
-                variable: variable.to_owned(),
-                message: format!("{shown} is not an absolute http(s) URL such as {example}"),
-            })
-        }
+        _ => Err(ConfigError {
+            variable: variable.to_owned(),
+            message: format!(
+                "{} is not an absolute http(s) URL such as {example}",
+                shown(raw)
+            ),
+        }),
+    }
+}
+
+/// A URL as an error message may repeat it: not at all when it holds an `@` (perhaps credentials).
+fn shown(raw: &str) -> String {
+    if raw.contains('@') {
+        "the value (not shown: it holds an `@`, perhaps credentials)".to_owned()
+    } else {
+        format!("`{raw}`")
     }
 }
 
@@ -179,6 +223,11 @@ mod tests {
         assert!(error.contains("127.0.0.1:8000"), "{error}");
         let error = "127.0.0.1".parse::<ListenAddr>().unwrap_err();
         assert!(error.contains("has no port"), "{error}");
+        for out_of_range in ["127.0.0.1:99999", "[::1]:65536"] {
+            let error = out_of_range.parse::<ListenAddr>().unwrap_err();
+            assert!(error.contains("out of range"), "{error}");
+            assert!(!error.contains("host name"), "{error}");
+        }
     }
 
     #[test]
@@ -201,6 +250,24 @@ mod tests {
         let secret = url("ftp://user:hunter2@x").unwrap_err().to_string();
         assert!(!secret.contains("hunter2"), "{secret}");
         assert_eq!(http_url("SIDECAR_URL", None, "x"), Ok(None));
+        assert_eq!(
+            url("http://h:8001/base/").unwrap().as_deref(),
+            Some("http://h:8001/base")
+        );
+        for wrong in [
+            "http://h:8001/?q=1",
+            "http://h:8001/base?q",
+            "http://h:8001/#top",
+        ] {
+            let error = url(wrong).unwrap_err();
+            assert_eq!(error.variable, "SIDECAR_URL");
+            assert!(
+                error.message.contains("query string or fragment"),
+                "{error}"
+            );
+        }
+        let secret = url("http://u:hunter2@h/?q=1").unwrap_err().to_string();
+        assert!(!secret.contains("hunter2"), "{secret}");
     }
 
     #[test]

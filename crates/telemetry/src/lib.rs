@@ -39,7 +39,10 @@ pub use trace_id::{
 
 mod config;
 mod server;
-pub use config::{ConfigError, Delay, ListenAddr, Seconds, env_opt, env_or, http_url, load_dotenv};
+pub use config::{
+    ConfigError, Delay, ListenAddr, Seconds, env_opt, env_or, http_url, load_dotenv,
+    log_filter_from_env,
+};
 pub use server::{
     ConnectionLimits, bind_error, serve, serve_connections, serve_with, served, served_with,
     shutdown_signal,

@@ -66,6 +66,7 @@ const MAX_CONCURRENCY_CAP: usize = 10_000;
 impl Config {
     /// Reads the configuration from the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
+        telemetry::log_filter_from_env()?;
         let llm = match provider_config_from_env()? {
             Some(config) => Some(build(config)?),
             None => None,

@@ -198,6 +198,22 @@ fn apply_tuning(config: &mut ProviderConfig) -> Result<(), ConfigError> {
         config.deadline = config.deadline.max(timeout * 2);
     }
     if let Some(Seconds(deadline)) = env_opt("AI_DEADLINE")? {
+        // Shorter than one attempt's timeout, the deadline cuts every slow attempt short and AI_TIMEOUT never
+        // applies: two settings that contradict each other, whichever was meant.
+        if deadline < config.timeout {
+            let timeout = if std::env::var_os("AI_TIMEOUT").is_some() {
+                format!("AI_TIMEOUT ({:?})", config.timeout)
+            } else {
+                format!("AI_TIMEOUT ({:?}, its default)", config.timeout)
+            };
+            return Err(wrong(
+                "AI_DEADLINE",
+                format!(
+                    "{deadline:?} is shorter than {timeout}, the limit of one attempt: raise AI_DEADLINE to at \
+                     least AI_TIMEOUT (twice it leaves room for a retry) or lower AI_TIMEOUT"
+                ),
+            ));
+        }
         config.deadline = deadline;
     }
     if let Some(retries) = env_opt::<u32>("AI_RETRIES")? {
