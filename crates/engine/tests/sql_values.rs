@@ -303,6 +303,16 @@ async fn round_of_literals_integers_and_nulls() {
                 [3, null, null, -2.5, -3.0, 7, -7]
             ]),
         ),
+        // An argument that is an operation is one value (`2 * (x - n)`, not `2 * x - n`: review finding).
+        (
+            "SELECT ROUND(3.5 - 1), ROUND(1.0 - 1.5), ROUND(10.125 - 1, 2), ROUND(2.675 - 0.5, 2)",
+            json!([[3.0, -1.0, 9.13, 2.18]]),
+        ),
+        (
+            "SELECT id, ROUND(x - n, 2), ROUND(x + 1.5), ROUND(n - x, 1), ROUND(x - 1, 0) FROM data \
+             WHERE id <> 2 ORDER BY id",
+            json!([[1, -4.0, 3.0, 4.0, 0.0], [3, null, -1.0, null, -4.0]]),
+        ),
         (
             "SELECT ROUND(SUM(x), 2), ROUND(AVG(x) * 3, 1), ROUND(ROUND(x, 3), 2) FROM data WHERE id = 1",
             json!([[1.01, 3.0, 1.01]]),

@@ -53,9 +53,9 @@ pub(super) fn round(x: &Expr, places: u32) -> Option<String> {
     Some(format!(
         "CASE WHEN {agrees} THEN {polars} ELSE {} END",
         if places == 0 {
-            format!("ROUND(2 * {x} - {polars})")
+            format!("ROUND(2 * ({x}) - {polars})")
         } else {
-            format!("ROUND(2 * {x} - {polars}, {places})")
+            format!("ROUND(2 * ({x}) - {polars}, {places})")
         }
     ))
 }
