@@ -94,9 +94,9 @@ fn rounding_positions_and_powers_take_sqls_values() {
     assert_eq!(
         adapted("SELECT round(a, 2), round(a), power(2, -1) FROM data"),
         "SELECT (CASE WHEN ABS(a) >= 1000000000000.0 OR ABS(ROUND(a, 2)) = ROUND(FLOOR(ABS(a) * 100 + 0.5 + \
-         POWER(10.0, FLOOR(LOG10(ABS(a))) - 12) * 0.5) / 100, 2) THEN ROUND(a, 2) ELSE ROUND(2 * a - ROUND(a, 2), 2) \
+         POWER(10.0, FLOOR(LOG10(ABS(a))) - 12) * 0.5) / 100, 2) THEN ROUND(a, 2) ELSE ROUND(2 * (a) - ROUND(a, 2), 2) \
          END), (CASE WHEN ABS(a) >= 4503599627370496.0 OR ABS(ROUND(a)) = FLOOR(ABS(a) + 0.5) THEN ROUND(a) \
-         ELSE ROUND(2 * a - ROUND(a)) END), (POWER(CAST(2 AS DOUBLE), -1)) FROM data"
+         ELSE ROUND(2 * (a) - ROUND(a)) END), (POWER(CAST(2 AS DOUBLE), -1)) FROM data"
     );
     // Past 14 places (the digits of a float), and at negative places (which Polars refuses, naming them),
     // Polars' ROUND is left as written.
