@@ -48,19 +48,28 @@ fn shell_worker(c: &Contract, script: &str, change: impl FnOnce(&mut Config)) ->
     TestApp::with(config)
 }
 
-/// Runs `request` on `app` in the background (holding its worker) while `probe` is sent through the contract
-/// to `app`; the held job is dropped after, which kills its worker.
+/// Runs `held` on `app` in the background, its worker a shell that marks a file and sleeps, and once it
+/// holds that only worker sends `probe` through the contract to `app`; the held job is dropped after, which
+/// kills its worker.
 async fn while_held(
     c: &mut Contract,
-    app: TestApp,
+    change: impl FnOnce(&mut Config),
     held: Request<Body>,
     template: &str,
     probe: Request<Body>,
 ) -> Reply {
-    let router = app.router.clone();
-    let holding = tokio::spawn(testkit::send(router, held));
-    // Time for the held job to take the only worker.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let marker = tempfile::NamedTempFile::new().unwrap().into_temp_path();
+    std::fs::remove_file(&marker).unwrap();
+    let script = format!(": > '{}'; exec sleep 5", marker.display());
+    let app = shell_worker(c, &script, change);
+    let holding = tokio::spawn(testkit::send(app.router.clone(), held));
+    // Workers start on first use, after the job took its permit: the file says the worker is held.
+    for _ in 0..500 {
+        if marker.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let served = std::mem::replace(&mut c.app, app);
     let reply = c.call(template, probe).await;
     c.app = served;
@@ -81,18 +90,17 @@ pub async fn all(c: &mut Contract, id: &str) {
     }
     c.app = served;
 
-    let sleeping = "exec sleep 5";
     let short = Duration::from_millis(200);
     for (template, request) in jobs(id) {
         // The probed job's own limit is short; the held job, of the other kind, has the default.
-        let (app, held) = if template == "/datasets" {
-            let app = shell_worker(c, sleeping, |config| config.engine.ingest_timeout = short);
-            (app, jobs(id).into_iter().nth(1).unwrap().1)
+        let reply = if template == "/datasets" {
+            let held = jobs(id).into_iter().nth(1).unwrap().1;
+            let change = |config: &mut Config| config.engine.ingest_timeout = short;
+            while_held(c, change, held, template, request).await
         } else {
-            let app = shell_worker(c, sleeping, |config| config.engine.query_timeout = short);
-            (app, upload())
+            let change = |config: &mut Config| config.engine.query_timeout = short;
+            while_held(c, change, upload(), template, request).await
         };
-        let reply = while_held(c, app, held, template, request).await;
         if reply.status != StatusCode::SERVICE_UNAVAILABLE
             || reply.json()["error"]["code"] != "engine_busy"
         {
