@@ -11,23 +11,51 @@ use crate::error::says_out_of_memory;
 const SIGABRT: i32 = 6;
 const SIGKILL: i32 = 9;
 
-/// Processes of this service's memory cgroup that an OOM killer has killed so far (`oom_kill` of cgroup v2's
-/// `memory.events` or v1's `memory.oom_control`), when the system says.
+/// OOM kills counted so far where this process can see them: the kernel's count of every OOM kill
+/// (`oom_kill` in `/proc/vmstat`) plus this process's own memory cgroup's (`oom_kill` of cgroup v2's
+/// `memory.events` or v1's `memory.oom_control`, under the path `/proc/self/cgroup` names: a service under
+/// systemd or in a container without its own cgroup namespace is not at the root of the hierarchy, and a
+/// parent's count does not include its children's in v1). Only a rise matters, so counting one kill twice is
+/// harmless; None when no source is readable.
 ///
 /// The worker's own limit (`RLIMIT_AS`) never kills: an allocation fails and the worker aborts saying so. A
-/// SIGKILL is an OOM kill only when this count rose while the worker ran; otherwise someone killed it.
+/// SIGKILL is an OOM kill only when this count rose while the worker ran its job; otherwise someone killed it.
 pub(crate) fn oom_kills() -> Option<u64> {
-    [
-        "/sys/fs/cgroup/memory.events",
-        "/sys/fs/cgroup/memory/memory.oom_control",
-    ]
-    .iter()
-    .find_map(|path| {
-        let text = std::fs::read_to_string(path).ok()?;
-        text.lines()
-            .find_map(|line| line.strip_prefix("oom_kill "))
-            .and_then(|count| count.trim().parse().ok())
-    })
+    let cgroups = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    let counts: Vec<u64> = count_files(&cgroups)
+        .iter()
+        .filter_map(|(path, prefix)| {
+            let text = std::fs::read_to_string(path).ok()?;
+            text.lines()
+                .find_map(|line| line.strip_prefix(prefix))
+                .and_then(|count| count.trim().parse().ok())
+        })
+        .collect();
+    (!counts.is_empty()).then(|| counts.iter().sum())
+}
+
+/// The files holding OOM-kill counts for a process whose `/proc/self/cgroup` reads `cgroups`, each with the
+/// prefix of its count's line.
+fn count_files(cgroups: &str) -> Vec<(String, &'static str)> {
+    let mut files = vec![("/proc/vmstat".to_string(), "oom_kill ")];
+    for line in cgroups.lines() {
+        let mut fields = line.splitn(3, ':');
+        let (Some(_), Some(controllers), Some(path)) =
+            (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        let path = path.trim_end_matches('/');
+        if controllers.is_empty() {
+            files.push((format!("/sys/fs/cgroup{path}/memory.events"), "oom_kill "));
+        } else if controllers.split(',').any(|c| c == "memory") {
+            files.push((
+                format!("/sys/fs/cgroup/memory{path}/memory.oom_control"),
+                "oom_kill ",
+            ));
+        }
+    }
+    files
 }
 
 /// What happened to a worker, from its exit `status`, the last lines of its stderr (`tail`) and whether an OOM
@@ -84,6 +112,33 @@ fn signal_cause(signal: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn oom_kills_are_read_from_the_kernel_and_this_process_own_cgroup() {
+        let v1 = "9:name=systemd:/\n4:cpu,memory:/process_api/abc\n1:cpu:/\n";
+        let files: Vec<String> = count_files(v1).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(
+            files,
+            [
+                "/proc/vmstat",
+                "/sys/fs/cgroup/memory/process_api/abc/memory.oom_control"
+            ]
+        );
+        let v2 = "0::/system.slice/csv-ask.service\n";
+        let files: Vec<String> = count_files(v2).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(
+            files,
+            [
+                "/proc/vmstat",
+                "/sys/fs/cgroup/system.slice/csv-ask.service/memory.events"
+            ]
+        );
+        // At the root of its namespace (a container): the hierarchy's own files.
+        let files: Vec<String> = count_files("0::/\n").into_iter().map(|(f, _)| f).collect();
+        assert_eq!(files, ["/proc/vmstat", "/sys/fs/cgroup/memory.events"]);
+        // This machine's kernel says, whatever its cgroups.
+        assert!(oom_kills().is_some());
+    }
 
     fn classify(status: ExitStatus, tail: &[String], oom_killed: bool) -> EngineError {
         super::classify(Some(status), tail, 1, oom_killed)

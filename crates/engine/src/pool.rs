@@ -173,6 +173,8 @@ impl Engine {
                 Some(worker) if !fresh => worker,
                 _ => self.spawn()?,
             };
+            // Counted as the job starts: an OOM kill before it (of this worker's cgroup) is not its death.
+            worker.oom_kills_at_job = oom_kills();
             match timeout_at(deadline, send(&mut worker.stdin, request)).await {
                 Err(_) => return Err(EngineError::Timeout { limit }),
                 Ok(Err(e)) if !fresh => {
@@ -269,7 +271,7 @@ impl Engine {
             stdout,
             holds: None,
             stderr_task: Some(stderr_task),
-            oom_kills_at_start: oom_kills(),
+            oom_kills_at_job: oom_kills(),
             _listed: Listed::new(&self.inner.pids, pid),
         })
     }
@@ -300,8 +302,8 @@ pub(crate) struct Worker {
     /// The dataset this worker last read (and may hold in memory).
     holds: Option<PathBuf>,
     stderr_task: Option<JoinHandle<Vec<String>>>,
-    /// The cgroup's OOM-kill count when the worker started, to tell an OOM kill from another SIGKILL.
-    oom_kills_at_start: Option<u64>,
+    /// The OOM-kill count when the worker's job was sent, to tell an OOM kill from another SIGKILL.
+    oom_kills_at_job: Option<u64>,
     /// Takes this worker's pid out of [`Engine::worker_pids`] when it is dropped (and so killed).
     _listed: Listed,
 }
@@ -324,7 +326,7 @@ impl Worker {
                 .unwrap_or_default(),
             None => Vec::new(),
         };
-        let oom_killed = match (self.oom_kills_at_start, oom_kills()) {
+        let oom_killed = match (self.oom_kills_at_job, oom_kills()) {
             (Some(before), Some(now)) => now > before,
             _ => false,
         };
