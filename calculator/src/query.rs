@@ -83,13 +83,16 @@ pub async fn run_validated(
         query,
         limit: limit.unwrap_or(max_rows).min(max_rows),
     };
-    let output = state.engine.query(job).await.map_err(|error| {
-        // A dataset deleted while its query ran fails to open: that is a 404, not a broken query.
-        if state.datasets.get(&id).is_none() {
-            return AppError::DatasetNotFound(dataset.id.clone());
+    let output = match state.engine.query(job).await {
+        Ok(output) => output,
+        // Deleted while the query ran (404), or its data file damaged (409), rather than a broken query.
+        Err(error) => {
+            return Err(state
+                .datasets
+                .explain_failure(&id, engine_error(error))
+                .await);
         }
-        engine_error(error)
-    })?;
+    };
     Ok(QueryResult {
         table: output.table,
         elapsed_ms: output.elapsed_ms,
@@ -151,15 +154,19 @@ pub fn describe_issues(issues: &[SqlIssue]) -> String {
 /// first (one SELECT, only this table, allowlisted functions, no file or network access); what runs is its
 /// normalised form, returned as `sql`. At most `limit` rows come back (default and ceiling:
 /// `MAX_RESULT_ROWS`, 10,000 by default; a larger `limit` is lowered to it); `row_count` counts them all and
-/// `truncated` says when rows were left out. Every failure is a 422 with its own code, and the service keeps
-/// serving: `validation_failed` (every issue in `error.issues`), `query_failed` (the engine's cleaned
-/// message), `query_timeout` (over `QUERY_TIMEOUT`), `query_too_large` (over `QUERY_MEMORY_LIMIT`).
+/// `truncated` says when rows were left out. Every failure of the query is a 422 with its own code, and the
+/// service keeps serving: `validation_failed` (every issue in `error.issues`), `query_failed` (the engine's
+/// cleaned message), `query_timeout` (over `QUERY_TIMEOUT`), `query_too_large` (over `QUERY_MEMORY_LIMIT`).
+/// A dataset whose stored data file is missing or damaged answers 409 `dataset_damaged`: delete it and
+/// upload its CSV again.
 #[utoipa::path(post, path = "/datasets/{id}/query", tag = "datasets",
     params(("id" = String, Path, description = "Dataset id")),
     request_body = QueryRequest,
     responses(
         (status = 200, body = QueryResult),
         (status = 404, body = contracts::ApiError, description = "`dataset_not_found`"),
+        (status = 409, body = contracts::ApiError, description = "`dataset_damaged`: its stored data file is \
+            missing or damaged; delete the dataset and upload its CSV again"),
         (status = 422, body = contracts::ApiError, description = "`validation_failed` (with `issues`), \
             `query_failed`, `query_timeout`, `query_too_large`, `invalid_input`")))]
 pub async fn query(

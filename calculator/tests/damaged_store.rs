@@ -58,6 +58,67 @@ async fn a_cut_short_data_file_stays_listed_and_can_be_deleted() {
     assert!(app.entries("datasets").is_empty());
 }
 
+/// A dataset whose data file is cut short (as after a restart) or removed (while the server runs) answers
+/// previews and queries alike: 409 `dataset_damaged`, saying to delete it and upload it again (was 500
+/// `internal_error` and 422 `query_failed`).
+#[tokio::test]
+async fn previews_and_queries_of_a_damaged_or_missing_data_file_are_409_dataset_damaged() {
+    let app = TestApp::new();
+    let cut = app.dataset("cut", CSV).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let gone = app.dataset("gone", CSV).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let parquet = |id: &str| {
+        app.config
+            .data_dir
+            .join(format!("datasets/{id}/data.parquet"))
+    };
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(parquet(&cut))
+        .unwrap();
+    file.set_len(100).unwrap();
+    drop(file);
+    let app = app.restart();
+    std::fs::remove_file(parquet(&gone)).unwrap();
+
+    for (id, why) in [
+        (&cut, "not a whole Parquet file"),
+        (&gone, "data file is missing"),
+    ] {
+        for reply in [
+            app.get(&format!("/datasets/{id}/preview")).await,
+            app.query(id, "SELECT * FROM data").await,
+        ] {
+            assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.text());
+            let error = &reply.json()["error"];
+            assert_eq!(error["code"], "dataset_damaged", "{error}");
+            let message = error["message"].as_str().unwrap();
+            assert!(message.contains(why), "{message}");
+            assert!(
+                message.contains(&format!("delete it (DELETE /datasets/{id})")),
+                "{message}"
+            );
+        }
+    }
+    // A healthy dataset's failing query is still the query's fault.
+    let fine = app.dataset("fine", CSV).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reply = app.query(&fine, "SELECT CAST(region AS INTEGER) AS n FROM data").await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text()
+    );
+}
+
 /// `DATA_DIR/.lock` that cannot be opened stops startup with a message naming it and what to do (not a bare
 /// `Permission denied`). A directory stands in for an unwritable file: tests may run as root.
 #[tokio::test]

@@ -171,6 +171,8 @@ pub async fn describe(
     responses(
         (status = 200, body = Preview),
         (status = 404, body = contracts::ApiError, description = "`dataset_not_found`"),
+        (status = 409, body = contracts::ApiError, description = "`dataset_damaged`: its stored data file is \
+            missing or damaged; delete the dataset and upload its CSV again"),
         (status = 422, body = contracts::ApiError,
             description = "`invalid_input`: `limit` out of range")))]
 pub async fn preview(
@@ -185,14 +187,20 @@ pub async fn preview(
             "query string: `limit` must be at most {PREVIEW_MAX} (got {limit}); use POST /datasets/{{id}}/query for more rows"
         )));
     }
-    let output = state
+    let output = match state
         .engine
         .preview(state.datasets.parquet_path(&id), limit)
         .await
-        .map_err(|error| match state.datasets.get(&id) {
-            None => AppError::DatasetNotFound(dataset.id.clone()),
-            Some(_) => engine_error(error),
-        })?;
+    {
+        Ok(output) => output,
+        // Deleted meanwhile (404), or its data file damaged (409), rather than an engine failure.
+        Err(error) => {
+            return Err(state
+                .datasets
+                .explain_failure(&id, engine_error(error))
+                .await);
+        }
+    };
     // The stored schema is authoritative for the column list, even when there are no rows to show.
     let columns = if output.table.columns.is_empty() {
         dataset
