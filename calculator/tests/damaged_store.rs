@@ -110,7 +110,9 @@ async fn previews_and_queries_of_a_damaged_or_missing_data_file_are_409_dataset_
         .as_str()
         .unwrap()
         .to_owned();
-    let reply = app.query(&fine, "SELECT CAST(region AS INTEGER) AS n FROM data").await;
+    let reply = app
+        .query(&fine, "SELECT CAST(region AS INTEGER) AS n FROM data")
+        .await;
     assert_eq!(
         reply.status,
         StatusCode::UNPROCESSABLE_ENTITY,
