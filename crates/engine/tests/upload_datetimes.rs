@@ -322,3 +322,29 @@ async fn a_late_number_with_a_one_digit_year_makes_a_date_column_text() {
         );
     }
 }
+
+/// Past the rows the types are inferred from: a fraction past microseconds, or a leap second with a
+/// fraction, is named with its line, in a column of fractions or of whole seconds (which takes fractions
+/// from then on: it was text).
+#[tokio::test]
+async fn late_cut_fractions_and_leap_seconds_with_a_fraction_are_named() {
+    for first in ["2024-03-15 10:00:00.5", "2024-03-15 10:00:00"] {
+        let fill = format!("1,{first}\n").repeat(1_500);
+        let text =
+            format!("id,ts\n{fill}2,2024-03-15 10:00:00.123456789\n3,2016-12-31 23:59:60.5\n");
+        let (notes, types, rows) = uploaded(&text).await;
+        assert_eq!(types, ["i64", "datetime[μs]"], "{first}");
+        assert_eq!(rows[1_500][1], json!("2024-03-15T10:00:00.123456"));
+        assert_eq!(rows[1_501][1], json!("2017-01-01T00:00:00.500"));
+        assert_eq!(
+            notes,
+            [
+                "column `ts` has fractions of a second past microseconds: they were cut to microseconds \
+                 (`2024-03-15 10:00:00.123456789`, line 1502 → `2024-03-15 10:00:00.123456`).",
+                "column `ts` has a leap second: it was stored as the next minute's start \
+                 (`2016-12-31 23:59:60.5`, line 1503 → `2017-01-01 00:00:00.500`)."
+            ],
+            "{first}"
+        );
+    }
+}

@@ -5,8 +5,9 @@
 //! Why notes rather than other values: the stored instant is the right one, and one type per column cannot
 //! keep each value's offset; but a person comparing the file with the answers must be told why 10:00 is
 //! 08:00. The offsets are told from the stored type (every value of such a column has been read so), leap
-//! seconds of the columns `numeric_dates` reads from all their values; the fractions, and the leap seconds
-//! of columns polars reads itself, from the first rows the types were inferred from.
+//! seconds and fractions of the columns `numeric_dates` reads (those without an offset) from all their
+//! values; those of columns polars reads itself (with an offset) from the first rows the types were
+//! inferred from.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +15,7 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime, Timelike};
 use contracts::ColumnStats;
 
 use super::headers;
+use super::numeric_dates::Changed;
 
 /// ISO 8601 with an offset (`+02:00`, `+0200`, `+02`, `Z`), as polars' reader takes them.
 const WITH_OFFSET: [&str; 2] = ["%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f%#z"];
@@ -25,7 +27,7 @@ pub(crate) fn notes(
     sample: &[Vec<String>],
     names: &[String],
     columns: &[ColumnStats],
-    leaps: &BTreeMap<usize, String>,
+    leaps: &BTreeMap<usize, Changed>,
     line: &dyn Fn(usize, &str) -> Option<u64>,
 ) -> Vec<String> {
     let mut notes = Vec::new();
@@ -43,9 +45,16 @@ pub(crate) fn notes(
             notes.push(in_utc(name, &values, &at));
         }
         if column.dtype.starts_with("datetime[") {
-            notes.extend(past_micros(name, &values, &at));
-            let leap = leaps.get(&index).map(|value| vec![value.as_str()]);
-            notes.extend(leap_second(name, leap.as_deref().unwrap_or(&values), &at));
+            // Columns numeric_dates read were looked at in full, the others in the sample.
+            let (cut, leap) = match leaps.get(&index) {
+                Some(changed) => (
+                    changed.cut.iter().map(String::as_str).collect(),
+                    changed.leap.iter().map(String::as_str).collect(),
+                ),
+                None => (values.clone(), values.clone()),
+            };
+            notes.extend(past_micros(name, &cut, &at));
+            notes.extend(leap_second(name, &leap, &at));
         }
         if column.dtype == "str" {
             notes.extend(some_without_offset(name, &values, &at));
@@ -118,8 +127,10 @@ fn leap_second(name: &str, values: &[&str], at: &dyn Fn(&str) -> String) -> Opti
             .or_else(|| without_offset(value))?;
         (time.nanosecond() >= 1_000_000_000).then_some((*value, time))
     })?;
-    let stored =
-        (time.with_nanosecond(0)? + chrono::TimeDelta::seconds(1)).format("%Y-%m-%d %H:%M:%S");
+    // The leap second's own fraction (`23:59:60.5`) is kept past the next minute's start.
+    let fraction = time.nanosecond() - 1_000_000_000;
+    let stored = (time.with_nanosecond(fraction)? + chrono::TimeDelta::seconds(1))
+        .format("%Y-%m-%d %H:%M:%S%.f");
     Some(format!(
         "column `{name}` has a leap second: it was stored as the next minute's start (`{value}`{} → \
          `{stored}`).",

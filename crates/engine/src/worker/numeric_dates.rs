@@ -8,7 +8,8 @@
 //! read as the morning's hour). These columns are parsed as text and converted here with the format their
 //! values show, which also tells apart the columns where every value reads both ways (see
 //! [`Order::Either`]). ISO datetimes (`2024-03-15 13:30:00`, `2024-03-15T13:30`) are read here too, three
-//! times as fast as polars' reader; ISO dates alone, fractions of seconds and time zones stay polars' own.
+//! times as fast as polars' reader, and with fractions of seconds (so that a fraction past microseconds or
+//! a leap second is noted wherever it is in the file); ISO dates alone and time zones stay polars' own.
 
 use contracts::DateOrder;
 use polars::prelude::*;
@@ -48,6 +49,9 @@ enum Time {
     None,
     Minutes,
     Seconds,
+    /// Seconds with a fraction (`10:00:00.5`, up to nine digits), some values or all: stored to the
+    /// microsecond, the first value cut so named in the notes.
+    Fraction,
     MinutesMeridiem,
     SecondsMeridiem,
 }
@@ -175,32 +179,28 @@ impl Written {
         first.filter(|_| dates > others)
     }
 
-    /// The first value that is three numbers but no date, for a year of one, three or five digits (`1.2.3`,
-    /// `24-3-5`, `123-4-5`: a version or some other code), and whether dates are at least half the values
-    /// (the notes then name it as keeping a column of dates text). Polars' reader takes the year with
-    /// chrono's `%Y`, any number of digits, so `1.2.3` was 1 February of the year 3; such a column is text.
-    /// `None` when there is no such value.
-    pub(crate) fn no_year_among<'a>(
-        values: impl IntoIterator<Item = &'a str>,
-    ) -> Option<(&'a str, bool)> {
-        let (mut dates, mut others, mut first) = (0, 0, None);
-        for value in values.into_iter().filter(|v| !headers::is_null_text(v)) {
-            if iso_date(value) || Self::of(value).is_some() {
-                dates += 1;
-                continue;
-            }
-            others += 1;
-            if first.is_none() && odd_year(value) {
-                first = Some(value);
-            }
-        }
-        first.map(|value| (value, dates >= others))
-    }
-
     /// `self` and `other` as one shape, `None` when they differ.
     fn agreeing(self, other: Self) -> Option<Self> {
-        let same_shape = (self.separator, self.short_year, self.time, self.clock)
-            == (other.separator, other.short_year, other.time, other.clock);
+        // Whole seconds and fractions are one shape: `%.f` reads both.
+        let seconds = |time| match time {
+            Time::Fraction => Time::Seconds,
+            time => time,
+        };
+        let time = match other.time {
+            Time::Fraction => other.time,
+            _ => self.time,
+        };
+        let same_shape = (
+            self.separator,
+            self.short_year,
+            seconds(self.time),
+            self.clock,
+        ) == (
+            other.separator,
+            other.short_year,
+            seconds(other.time),
+            other.clock,
+        );
         let order = match (self.order, other.order) {
             (a, b) if a == b => a,
             (Order::YearFirst | Order::Named(_), _) | (_, Order::YearFirst | Order::Named(_)) => {
@@ -209,7 +209,11 @@ impl Written {
             (Order::Either, known) | (known, Order::Either) => known,
             _ => return None,
         };
-        same_shape.then_some(Self { order, ..self })
+        same_shape.then_some(Self {
+            order,
+            time,
+            ..self
+        })
     }
 
     /// Read as `order` says while every value reads both ways.
@@ -218,13 +222,15 @@ impl Written {
     }
 
     /// How to read the column again when `value` is one its reading failed on: a value of the same shape
-    /// that settles which way round a column of [`Order::Either`] is; `None` otherwise (the column is text).
+    /// that settles which way round a column of [`Order::Either`] is, or the first with a fraction of a
+    /// second in a column of whole seconds; `None` otherwise (the column is text).
     pub(crate) fn settled_by(self, value: &str) -> Option<Self> {
-        (self.order == Order::Either)
-            .then(|| Self::of(value))
-            .flatten()
+        Self::of(value)
             .and_then(|other| self.agreeing(other))
-            .filter(|settled| settled.order != Order::Either)
+            .filter(|settled| {
+                let ordered = self.order == Order::Either && settled.order != Order::Either;
+                ordered || (self.time == Time::Seconds && settled.time == Time::Fraction)
+            })
     }
 
     /// `01/02/2024` with this column's separator.
@@ -243,7 +249,15 @@ impl Written {
 
     /// Whether the time of day has seconds (and so may hold a leap second).
     pub(crate) fn has_seconds(&self) -> bool {
-        matches!(self.time, Time::Seconds | Time::SecondsMeridiem)
+        matches!(
+            self.time,
+            Time::Seconds | Time::Fraction | Time::SecondsMeridiem
+        )
+    }
+
+    /// Whether seconds may have a fraction (and so one past microseconds).
+    pub(crate) fn has_fraction(&self) -> bool {
+        self.time == Time::Fraction
     }
 
     /// Whether the year has two digits.
@@ -274,6 +288,7 @@ impl Written {
             Time::None => return date,
             Time::Minutes => "%H:%M",
             Time::Seconds => "%H:%M:%S",
+            Time::Fraction => "%H:%M:%S%.f",
             Time::MinutesMeridiem => "%I:%M %p",
             Time::SecondsMeridiem => "%I:%M:%S %p",
         };
@@ -314,30 +329,6 @@ fn iso_date(value: &str) -> bool {
     value.len() == 10 && chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok()
 }
 
-/// Three numbers (and maybe a time of day) that [`Written::of`] does not read, the first not a four-digit
-/// year: polars would read them day first or year first with whatever year is left (`31.02.24` is no
-/// 31 February, so it was the year 31). A middle number past two digits is no month (`1.234.567`).
-fn odd_year(value: &str) -> bool {
-    let value = value.trim();
-    let date = value.split([' ', 'T']).next().unwrap_or(value);
-    let Some(separator) = date.chars().find(|c| !c.is_ascii_digit()) else {
-        return false;
-    };
-    if !matches!(separator, '/' | '-' | '.') {
-        return false;
-    }
-    let parts: Vec<&str> = date.split(separator).collect();
-    let &[a, b, c] = parts.as_slice() else {
-        return false;
-    };
-    let any = 1..=usize::MAX;
-    digits(a, any.clone())
-        && digits(c, any)
-        && digits(b, 1..=2)
-        && a.len() != 4
-        && Written::of(value).is_none()
-}
-
 fn digits(text: &str, lengths: std::ops::RangeInclusive<usize>) -> bool {
     lengths.contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit())
 }
@@ -370,6 +361,7 @@ fn time_of_day(text: &str) -> Option<Time> {
         } else {
             Time::Minutes
         }),
+        [_, m, s] if hour_ok && two(m) && !meridiem && fraction(s) => Some(Time::Fraction),
         [_, m, s] if hour_ok && two(m) && two(s) => Some(if meridiem {
             Time::SecondsMeridiem
         } else {
@@ -379,12 +371,22 @@ fn time_of_day(text: &str) -> Option<Time> {
     }
 }
 
+/// `SS.f`, one to nine digits after the point.
+fn fraction(seconds: &str) -> bool {
+    seconds
+        .split_once('.')
+        .is_some_and(|(whole, part)| digits(whole, 2..=2) && digits(part, 1..=9))
+}
+
 mod found;
 mod named;
+mod no_year;
 mod reading;
 
 pub(crate) use found::FoundDates;
-pub(crate) use reading::{DateColumns, Leaps, notes, unread};
+#[cfg(test)]
+use no_year::odd_year;
+pub(crate) use reading::{Changed, DateColumns, Leaps, notes, unread};
 
 #[cfg(test)]
 mod tests;

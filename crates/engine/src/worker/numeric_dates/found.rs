@@ -7,7 +7,7 @@ use std::path::Path;
 use contracts::{ColumnStats, DateOrder};
 use polars::prelude::{DataType, PolarsResult};
 
-use super::{DateColumns, Leaps, Written};
+use super::{Changed, DateColumns, Leaps, Written};
 use crate::worker::{headers, locate};
 
 /// The date columns found so far, and the columns that looked like such dates (or ISO dates) until a value
@@ -87,8 +87,8 @@ impl FoundDates {
         }
     }
 
-    /// The first leap second of each column read here, by position (see [`Leaps`]).
-    pub(crate) fn leaps(&self) -> BTreeMap<usize, String> {
+    /// The first leap second and cut fraction of each column read here, by position (see [`Leaps`]).
+    pub(crate) fn leaps(&self) -> BTreeMap<usize, Changed> {
         self.leaps.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
@@ -113,8 +113,9 @@ impl FoundDates {
     }
 
     /// After the values the formats did not read (`unread`): a column whose dates all read both ways until
-    /// one is read that one's way; any other is text from now on. Returns the columns now text. A column
-    /// takes at most those two steps, so this needs no budget.
+    /// one is read that one's way, a column of whole seconds with a fraction once one has one; any other is
+    /// text from now on. Returns the columns now text. A column takes at most those three steps, so this
+    /// needs no budget.
     pub(crate) fn settle(&mut self, unread: &[(usize, String)]) -> Vec<usize> {
         let mut text = Vec::new();
         for (index, value) in unread {

@@ -56,10 +56,18 @@ pub(crate) struct DateColumns {
     leaps: Leaps,
 }
 
-/// The first leap second (`23:59:60`) of each column converted, by position: a timestamp has no room for
-/// it, so it is stored as the next minute's start, and the notes say so. Shared with the
-/// [`super::FoundDates`] the reading came from, which outlives the pieces.
-pub(crate) type Leaps = Arc<Mutex<BTreeMap<usize, String>>>;
+/// The first leap second (`23:59:60`) and the first fraction past microseconds of each column converted,
+/// by position: a timestamp has no room for either, so the one is stored as the next minute's start and
+/// the other cut, and the notes say so. Shared with the [`super::FoundDates`] the reading came from, which
+/// outlives the pieces.
+pub(crate) type Leaps = Arc<Mutex<BTreeMap<usize, Changed>>>;
+
+/// A column's first values stored otherwise than written (see [`Leaps`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Changed {
+    pub(crate) leap: Option<String>,
+    pub(crate) cut: Option<String>,
+}
 
 impl DateColumns {
     pub(crate) fn new(columns: Vec<(usize, Written)>) -> Self {
@@ -98,7 +106,7 @@ impl DateColumns {
             return Ok(frame);
         }
         // A column at a time on each core: polars converts a column on one thread.
-        type Outcome = PolarsResult<Result<(Column, Option<String>), String>>;
+        type Outcome = PolarsResult<Result<(Column, Changed), String>>;
         let converted: Vec<(usize, Outcome)> = RAYON.install(|| {
             self.columns
                 .par_iter()
@@ -108,11 +116,13 @@ impl DateColumns {
         let mut unread = Vec::new();
         for (index, outcome) in converted {
             match outcome? {
-                Ok((dates, leap)) => {
+                Ok((dates, changed)) => {
                     frame.replace_column(index, dates)?;
-                    if let Some(leap) = leap {
+                    if changed.leap.is_some() || changed.cut.is_some() {
                         let mut leaps = self.leaps.lock().unwrap_or_else(|e| e.into_inner());
-                        leaps.entry(index).or_insert(leap);
+                        let seen = leaps.entry(index).or_default();
+                        seen.leap = seen.leap.take().or(changed.leap);
+                        seen.cut = seen.cut.take().or(changed.cut);
                     }
                 }
                 Err(value) => unread.push((index, value)),
@@ -127,11 +137,12 @@ impl DateColumns {
     }
 }
 
-/// `column`'s text as `written` reads it with its first leap second, or the first value it does not read.
+/// `column`'s text as `written` reads it with its first leap second and fraction past microseconds, or the
+/// first value it does not read.
 fn converted(
     column: &Column,
     written: &Written,
-) -> PolarsResult<Result<(Column, Option<String>), String>> {
+) -> PolarsResult<Result<(Column, Changed), String>> {
     let raw = column.str()?;
     // As the sample was read (`Written::of_column`): spaces around a value, and null tokens with spaces
     // around them, which the piece parser keeps. Most columns have neither, and are read as they are.
@@ -152,7 +163,13 @@ fn converted(
         Some(value) => Err(value),
         None => {
             let leap = first_leap(&text, &dates, written)?;
-            Ok((dates, leap))
+            Ok((
+                dates,
+                Changed {
+                    leap,
+                    cut: first_cut(&text, written),
+                },
+            ))
         }
     })
 }
@@ -177,6 +194,19 @@ fn first_leap(
         .flatten()
         .find(|value| value.contains(":60"));
     Ok(leap.map(str::to_owned))
+}
+
+/// The first value with more than six digits after the second's point (the time comes last: no offset).
+fn first_cut(text: &StringChunked, written: &Written) -> Option<String> {
+    if !written.has_fraction() {
+        return None;
+    }
+    let cut = text.iter().flatten().find(|value| {
+        value.rsplit_once('.').is_some_and(|(_, fraction)| {
+            fraction.len() > 6 && fraction.bytes().all(|b| b.is_ascii_digit())
+        })
+    });
+    cut.map(str::to_owned)
 }
 
 /// The first value of `text` that `dates` lost: one the format did not read, or (chrono reads `%Y` as one

@@ -182,11 +182,12 @@ fn year_first_dates_are_taken_only_with_a_time_of_day() {
     assert_eq!(order("2024-03-15 1:30 PM"), Some(Order::YearFirst));
     assert_eq!(order("2024-03-15 13:30"), Some(Order::YearFirst));
     assert_eq!(order("2024-03-15T13:30:05"), Some(Order::YearFirst));
+    // Fractions are read here, so that one past microseconds is named wherever it is in the file.
+    assert_eq!(order("2024-03-15 13:30:05.250"), Some(Order::YearFirst));
     for polars_own in [
         "2024-03-15",
         "2024-13-15 1:30 PM",
         "2024-03-15T13:30:05Z",
-        "2024-03-15 13:30:05.250",
         "2024-03-15 13:30:05+01:00",
     ] {
         assert_eq!(order(polars_own), None, "{polars_own}");
@@ -332,4 +333,22 @@ fn three_numbers_without_a_two_or_four_digit_year_are_no_dates() {
     assert_eq!(among(&["1.2.3", "1.10.0", "soon"]), Some(("1.2.3", false)));
     assert_eq!(among(&["15.03.2024", "1.2.3"]), Some(("1.2.3", true)));
     assert_eq!(among(&["15.03.2024", "16.03.2024"]), None);
+}
+
+#[test]
+fn fractions_of_a_second_are_one_shape_with_whole_seconds() {
+    let fraction = Written::of("2024-03-15 10:00:00.123456789").unwrap();
+    assert_eq!(fraction.format(), "%Y-%m-%d %H:%M:%S%.f");
+    let column = Written::of_column(["2024-03-15T10:00:00", "2024-03-15T10:00:00.5"]).unwrap();
+    assert_eq!(column.format(), "%Y-%m-%dT%H:%M:%S%.f");
+    let whole = Written::of("2024-03-15 10:00:00").unwrap();
+    assert_eq!(whole.settled_by("2024-03-16 10:00:00.5"), Some(fraction));
+    assert_eq!(whole.settled_by("2024-03-16 10:00"), None);
+    for no_date in [
+        "2024-03-15 10:00:00.",
+        "2024-03-15 10:00:00.1234567890",
+        "1/2/2024 1:00:00.5 PM",
+    ] {
+        assert_eq!(Written::of(no_date), None, "{no_date}");
+    }
 }
