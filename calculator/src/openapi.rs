@@ -38,9 +38,14 @@ use utoipa::{
     ),
     components(
         // The data of the analyze stream's `codegen` and `execution` events, which its description names, and
-        // the upload's `date_order` parameter: no operation's body refers to them, so they would not be
-        // collected otherwise (utoipa collects no schema from parameters).
-        schemas(contracts::CodegenStage, contracts::ExecutionStage, contracts::DateOrder),
+        // the upload's `date_order` and `month_names` parameters: no operation's body refers to them, so they
+        // would not be collected otherwise (utoipa collects no schema from parameters).
+        schemas(
+            contracts::CodegenStage,
+            contracts::ExecutionStage,
+            contracts::DateOrder,
+            contracts::MonthNames
+        ),
         // Referenced by name from the operations (`#/components/responses/...`): registered here, once.
         responses(MalformedJson, UnsupportedMediaType, PayloadTooLarge)
     )

@@ -334,6 +334,46 @@ async fn dates_that_read_both_ways_are_read_as_the_upload_form_says() {
         // The choice stays for the next upload.
         assert_eq!(browser.value("#date-order").await, "month_first");
         browser.shot("36-date-order").await;
+
+        // Dates written with month names: kept as written unless the form says to read them as dates.
+        assert_eq!(browser.value("#month-names").await, "text");
+        let named = |name: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(
+                &path,
+                "d,n
+Mar 5 2024,1
+Apr 6 2024,2
+",
+            )
+            .unwrap();
+            path.display().to_string()
+        };
+        browser
+            .find("#file-input")
+            .await
+            .send_keys(&named("named_text.csv"))
+            .await
+            .unwrap();
+        browser.wait_text("#ds-name", "named_text").await;
+        let dataset = stored(stack, "named_text").await;
+        assert_eq!(dataset["columns"][0]["dtype"], "str", "{dataset}");
+        browser
+            .find("#month-names")
+            .await
+            .select_by_value("dates")
+            .await
+            .unwrap();
+        browser
+            .find("#file-input")
+            .await
+            .send_keys(&named("named_dates.csv"))
+            .await
+            .unwrap();
+        browser.wait_text("#ds-name", "named_dates").await;
+        let dataset = stored(stack, "named_dates").await;
+        assert_eq!(dataset["columns"][0]["dtype"], "date", "{dataset}");
+        assert_eq!(dataset["columns"][0]["min"], "2024-03-05", "{dataset}");
         page.close().await;
     })
     .await;

@@ -105,12 +105,16 @@ export async function api(path, { method = "GET", json, signal } = {}) {
 /**
  * Uploads a file as multipart `file`, reporting bytes sent. XMLHttpRequest, because `fetch` has no upload
  * progress. `dateOrder` ("day_first" or "month_first") says how a column whose every date reads both ways
- * (01/02/2024) is read; only month first is sent, day first being the server's default. Returns
- * `{ promise, abort }`; the promise resolves to the stored Dataset.
+ * (01/02/2024) is read; only month first is sent, day first being the server's default. `monthNames` ("text" or
+ * "dates") says whether dates written with a month's name (Mar 5 2024) are kept as text (the default) or stored
+ * as dates. Returns `{ promise, abort }`; the promise resolves to the stored Dataset.
  */
-export function uploadDataset(file, onProgress, { dateOrder = "day_first" } = {}) {
+export function uploadDataset(file, onProgress, { dateOrder = "day_first", monthNames = "text" } = {}) {
   const xhr = new XMLHttpRequest();
-  const path = dateOrder && dateOrder !== "day_first" ? `/datasets?date_order=${encodeURIComponent(dateOrder)}` : "/datasets";
+  const query = new URLSearchParams();
+  if (dateOrder && dateOrder !== "day_first") query.set("date_order", dateOrder);
+  if (monthNames && monthNames !== "text") query.set("month_names", monthNames);
+  const path = query.size ? `/datasets?${query}` : "/datasets";
   const promise = new Promise((resolve, reject) => {
     xhr.open("POST", path);
     xhr.setRequestHeader("accept", "application/json");

@@ -33,10 +33,11 @@ export function createDatasets({ onSelect, onCleared }) {
       showError($("upload-error"), null);
       // Read once: every file of one drop is read the way the form said when it was dropped.
       const dateOrder = $("date-order").value;
+      const monthNames = $("month-names").value;
       for (const [index, file] of files.entries()) {
         // One at a time: the progress bar describes one file, and the server parses them one by one anyway.
         // A file that fails is reported and the next one still goes: they are independent.
-        const outcome = await uploadOne(file, dateOrder);
+        const outcome = await uploadOne(file, { dateOrder, monthNames });
         if (outcome === "cancelled") {
           const left = files.length - index - 1;
           // Cancel means stop: the files after it are not sent either, and the message says so.
@@ -63,7 +64,7 @@ export function createDatasets({ onSelect, onCleared }) {
   }
 
   /** Uploads one file; resolves to "stored", "failed" (the error is added to the upload box) or "cancelled". */
-  async function uploadOne(file, dateOrder) {
+  async function uploadOne(file, reading) {
     const bar = $("upload-bar");
     $("upload-name").textContent = file.name;
     $("upload-text").textContent = `0 of ${formatBytes(file.size)}`;
@@ -79,7 +80,7 @@ export function createDatasets({ onSelect, onCleared }) {
       const share = total ? Math.min(100, (loaded / total) * 100) : 0;
       bar.value = share;
       $("upload-text").textContent = `${formatBytes(loaded)} of ${formatBytes(total)} · ${share.toFixed(0)}%`;
-    }, { dateOrder });
+    }, reading);
     try {
       const dataset = await uploading.promise;
       toast(`Uploaded “${dataset.name}”: ${plural(dataset.row_count, "row")}, ${plural(dataset.columns.length, "column")}`, "success");

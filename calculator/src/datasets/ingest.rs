@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::Request;
-use contracts::{Dataset, DateOrder};
+use contracts::{Dataset, DateOrder, MonthNames};
 use engine::{EngineError, IngestJob, IngestReport};
 
 use super::{
@@ -19,6 +19,7 @@ pub async fn create(
     state: &AppState,
     name: Option<String>,
     date_order: DateOrder,
+    month_names: MonthNames,
     request: Request,
 ) -> Result<Arc<Dataset>, AppError> {
     let limits = Limits {
@@ -35,6 +36,7 @@ pub async fn create(
         csv_path: staging.source_path(),
         parquet_path: staging.parquet_path(),
         date_order,
+        month_names,
     };
     // An upload that is still arriving after `upload_overlap_after` is read by the engine as it arrives (when
     // a worker can be spared), so that its conversion overlaps its transfer instead of following it.

@@ -31,6 +31,11 @@ pub struct UploadParams {
     /// day past 12 (03/15/2024) is read in the order it shows, whatever this says.
     #[param(value_type = Option<contracts::DateOrder>)]
     date_order: Option<contracts::DateOrder>,
+    /// Dates written with a month's name (`Mar 5 2024`, `September 24, 2007`): `text` (the default: kept as
+    /// written, as SQLite and pandas keep them; the notes give the `STRPTIME` that reads them) or `dates` (a
+    /// column of one such layout is stored as dates).
+    #[param(value_type = Option<contracts::MonthNames>)]
+    month_names: Option<contracts::MonthNames>,
 }
 
 /// The multipart form of an upload.
@@ -118,8 +123,14 @@ pub async fn upload(
                 .map_err(|why| AppError::InvalidInput(format!("query string: `name` {why}")))
         })
         .transpose()?;
-    let dataset =
-        ingest::create(&state, name, params.date_order.unwrap_or_default(), request).await?;
+    let dataset = ingest::create(
+        &state,
+        name,
+        params.date_order.unwrap_or_default(),
+        params.month_names.unwrap_or_default(),
+        request,
+    )
+    .await?;
     tracing::info!(dataset = %dataset.id, rows = dataset.row_count, bytes = dataset.source_bytes, "dataset stored");
     let location = format!("/datasets/{}", dataset.id);
     Ok((

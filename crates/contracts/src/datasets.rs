@@ -90,6 +90,19 @@ pub enum DateOrder {
     MonthFirst,
 }
 
+/// How an upload's dates written with a month's name (`Mar 5 2024`, `September 24, 2007`) are stored. Text by
+/// default, as written, as SQLite, pandas and DuckDB keep them (the upload's notes say how to read them as
+/// dates in SQL); `dates` stores a column of one such layout as dates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MonthNames {
+    /// Kept as written (the notes give the `STRPTIME` that reads them).
+    #[default]
+    Text,
+    /// A column of one layout is stored as dates (the notes name the layout).
+    Dates,
+}
+
 /// `GET /datasets`: every stored dataset, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct DatasetList {

@@ -26,7 +26,7 @@ pub use analyze::{
 pub use arithmetic::{BinaryOperands, CalculateRequest, NumberResult, Operation};
 pub use chart::{ChartJson, ChartKind, ChartRequest, PngImage};
 pub use datasets::{
-    ColumnBound, ColumnStats, Dataset, DatasetList, DateOrder, Preview, QueryRequest, QueryResult,
+    ColumnBound, ColumnStats, Dataset, DatasetList, DateOrder, MonthNames, Preview, QueryRequest, QueryResult,
     ResultTable,
 };
 pub use error::{ApiError, ErrorBody};

@@ -169,6 +169,7 @@ async fn engine_ingest(csv: &Path, parquet: &Path) -> Outcome {
         csv_path: csv.to_path_buf(),
         parquet_path: parquet.to_path_buf(),
         date_order: Default::default(),
+        month_names: Default::default(),
     };
     let report = engine.ingest(job).await.map_err(|e| e.to_string())?;
     let took = started.elapsed();

@@ -28,6 +28,7 @@ impl Engine {
             parquet_path: job.parquet_path,
             arriving: true,
             date_order: job.date_order,
+            month_names: job.month_names,
         };
         let limit = self.config().ingest_timeout;
         let started = self

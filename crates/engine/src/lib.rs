@@ -32,6 +32,8 @@ pub struct IngestJob {
     pub parquet_path: PathBuf,
     /// How dates such as 01/02/2024 are read when every value of their column reads both ways.
     pub date_order: contracts::DateOrder,
+    /// Whether dates written with a month's name (`Mar 5 2024`) are stored as dates or kept as text.
+    pub month_names: contracts::MonthNames,
 }
 
 /// What an ingest found: shape, per-column statistics, and how the file was read.

@@ -76,6 +76,7 @@ impl Engine {
             parquet_path: job.parquet_path,
             arriving: false,
             date_order: job.date_order,
+            month_names: job.month_names,
         };
         match self
             .run(request, self.config().ingest_timeout, None)

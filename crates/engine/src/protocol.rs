@@ -26,6 +26,7 @@ pub(crate) enum Request {
         /// The CSV is an upload still being written; it is complete once its completion marker exists.
         arriving: bool,
         date_order: contracts::DateOrder,
+        month_names: contracts::MonthNames,
     },
     Query {
         parquet_path: PathBuf,

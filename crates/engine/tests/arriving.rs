@@ -17,6 +17,7 @@ fn job(dir: &Path) -> IngestJob {
         csv_path: dir.join("source.csv"),
         parquet_path: dir.join("data.parquet"),
         date_order: Default::default(),
+        month_names: Default::default(),
     }
 }
 

@@ -5,18 +5,28 @@
 mod common;
 
 use common::*;
+use contracts::MonthNames;
 use serde_json::{Value, json};
 
 /// The notes of an upload `text`, its column types and its stored rows.
 async fn uploaded(text: &str) -> (Vec<String>, Vec<String>, Vec<Vec<Value>>) {
-    let (report, rows) = upload(text).await;
+    uploaded_with(text, MonthNames::Text).await
+}
+
+/// [`uploaded`], with dates written with month names read as `month_names` says.
+async fn uploaded_with(
+    text: &str,
+    month_names: MonthNames,
+) -> (Vec<String>, Vec<String>, Vec<Vec<Value>>) {
+    let (report, rows) = upload_with(text, month_names).await;
     let report = report.unwrap_or_else(|e| panic!("{text:?}: {e}"));
     let types = report.columns.iter().map(|c| c.dtype.clone()).collect();
     (report.notes, types, rows)
 }
 
 /// The six layouts of month names, any case, with full names and abbreviations mixed (`May` is both):
-/// stored as dates, the layout named in a note; queried and described as dates.
+/// asked for as dates (`?month_names=dates`), stored as dates, the layout named in a note; queried and
+/// described as dates.
 #[tokio::test]
 async fn dates_with_month_names_are_dates_with_a_note_naming_the_layout() {
     for (first, second, layout) in [
@@ -28,7 +38,7 @@ async fn dates_with_month_names_are_dates_with_a_note_naming_the_layout() {
         ("2024-Mar-05", "2024-Apr-16", "2024-Mar-05"),
     ] {
         let text = format!("id,d\n1,{first}\n2,{second}\n3,\n");
-        let (notes, types, rows) = uploaded(&text).await;
+        let (notes, types, rows) = uploaded_with(&text, MonthNames::Dates).await;
         assert_eq!(types, ["i64", "date"], "{text:?}");
         assert_eq!(
             rows,
@@ -81,7 +91,7 @@ async fn month_names_without_a_year_or_in_two_layouts_stay_text() {
 async fn a_later_month_name_date_of_another_layout_makes_its_column_text() {
     let fill = "1,Mar 5 2024,\n".repeat(1_500);
     let text = format!("id,d,late\n{fill}2,5 Mar 2024,Jan 2 2025\n3,Mar 6 2024,Dec 31 2025\n");
-    let (notes, types, rows) = uploaded(&text).await;
+    let (notes, types, rows) = uploaded_with(&text, MonthNames::Dates).await;
     assert_eq!(types, ["i64", "str", "date"]);
     assert_eq!(rows[1_500][1], json!("5 Mar 2024"));
     assert_eq!(rows[1_501][2], json!("2025-12-31"));
@@ -104,7 +114,7 @@ async fn month_name_dates_are_queried_and_described_as_dates() {
         "t.csv",
         b"id,d\n1,Mar 5 2024\n2,Jan 31 2024\n3,Dec 1 2023\n4,Feb 29 2024\n",
     );
-    let (report, parquet) = ingest(&engine, &path).await;
+    let (report, parquet) = ingest_with(&engine, &path, MonthNames::Dates).await;
     let report = report.unwrap();
     let stats = &report.columns[1];
     assert_eq!(
@@ -122,6 +132,51 @@ async fn month_name_dates_are_queried_and_described_as_dates() {
             json!([["01", 1], ["02", 1], ["03", 1], ["12", 1]]),
         ),
     ];
+    expect_rows(&engine, &parquet, &catalog, cases).await;
+}
+
+/// By default (as SQLite, pandas and DuckDB do) dates written with month names stay text as written, so that
+/// a query shows them as the file does; the note names the upload option and the SQL that reads them as
+/// dates, and that SQL runs. A column empty in the first rows whose later values are such dates stays text too.
+#[tokio::test]
+async fn month_name_dates_stay_text_by_default_with_the_sql_that_reads_them() {
+    let engine = engine();
+    let fill = "9,\"September 24, 2007\",\n".repeat(1_200);
+    let text =
+        format!("id,aired,late\n1,\"March 5, 2024\",\n{fill}2,\"January 31, 2024\",Jan 2 2025\n");
+    let (_dir, path) = csv_file("t.csv", text.as_bytes());
+    let (report, parquet) = ingest(&engine, &path).await;
+    let report = report.unwrap();
+    let types: Vec<&str> = report.columns.iter().map(|c| c.dtype.as_str()).collect();
+    assert_eq!(types, ["i64", "str", "str"]);
+    let note = (report.notes.iter())
+        .find(|n| n.starts_with("column `aired`"))
+        .unwrap_or_else(|| panic!("{:?}", report.notes));
+    assert_eq!(
+        note,
+        "column `aired` writes dates with month names (`March 5, 2024`, line 2): kept as text, as written; \
+         upload with `?month_names=dates` (the page's \"Dates like Mar 5 2024\") to store them as dates, or \
+         read them in SQL with `STRPTIME(\"aired\", '%B %d, %Y')`."
+    );
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.starts_with("column `late` writes dates with month names")),
+        "{:?}",
+        report.notes
+    );
+    let strptime = note.split('`').find(|p| p.starts_with("STRPTIME")).unwrap();
+    let catalog = catalog(&report, &[]);
+    let cases: &[(&str, Value)] = &[(
+        &format!(
+            "SELECT aired, CAST({strptime} AS DATE) FROM data WHERE id <> 9 ORDER BY {strptime}"
+        ),
+        json!([
+            ["January 31, 2024", "2024-01-31"],
+            ["March 5, 2024", "2024-03-05"]
+        ]),
+    )];
     expect_rows(&engine, &parquet, &catalog, cases).await;
 }
 

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use contracts::DateOrder;
+use contracts::{DateOrder, MonthNames};
 use polars::prelude::*;
 
 use super::convert::{self, Reading};
@@ -63,6 +63,7 @@ pub(crate) fn ingest(
     parquet: &Path,
     arriving: bool,
     date_order: DateOrder,
+    month_names: MonthNames,
 ) -> Result<IngestReport, EngineError> {
     let mut upload = if arriving {
         CsvSource::growing(csv, completion_marker(csv))
@@ -119,7 +120,7 @@ pub(crate) fn ingest(
         sample.push(sniffed.header.clone());
     }
     let keep_text = headers::keep_as_text(&sample, names.len());
-    let mut dates = FoundDates::in_sample(&sample, names.len(), date_order);
+    let mut dates = FoundDates::in_sample(&sample, names.len(), date_order, month_names);
     let (mut grouped, pointed): (_, Vec<usize>) = match sniffed.decimal_comma {
         true => (
             Thousands::in_sample(&sample, names.len()),

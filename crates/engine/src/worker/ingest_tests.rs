@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use contracts::DateOrder;
+use contracts::{DateOrder, MonthNames};
 use polars::prelude::*;
 
 use super::ingest::ingest;
@@ -15,7 +15,7 @@ pub(super) fn stored_table(text: &str) -> (Result<IngestReport, EngineError>, Op
     let csv = dir.path().join("t.csv");
     std::fs::write(&csv, text).unwrap();
     let parquet: PathBuf = dir.path().join("t.parquet");
-    let report = ingest(&csv, &parquet, false, DateOrder::DayFirst);
+    let report = ingest(&csv, &parquet, false, DateOrder::DayFirst, MonthNames::Text);
     let frame = report.is_ok().then(|| {
         ParquetReader::new(std::fs::File::open(&parquet).unwrap())
             .finish()

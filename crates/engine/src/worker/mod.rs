@@ -173,7 +173,9 @@ fn handle(state: &mut query::State, request: Request) -> Result<Payload, EngineE
             parquet_path,
             arriving,
             date_order,
-        } => ingest::ingest(&csv_path, &parquet_path, arriving, date_order).map(Payload::Ingested),
+            month_names,
+        } => ingest::ingest(&csv_path, &parquet_path, arriving, date_order, month_names)
+            .map(Payload::Ingested),
         Request::Query {
             parquet_path,
             sql,

@@ -271,7 +271,7 @@ impl Written {
     }
 
     /// The strptime format ([`Order::Either`] read as `either_as` says).
-    fn format(&self) -> String {
+    pub(crate) fn format(&self) -> String {
         let s = self.separator;
         let year = if self.short_year { "%y" } else { "%Y" };
         let date = match (self.order, self.either_as) {

@@ -37,11 +37,21 @@ pub async fn ingest(
     engine: &Engine,
     csv: &Path,
 ) -> (Result<IngestReport, engine::EngineError>, PathBuf) {
+    ingest_with(engine, csv, Default::default()).await
+}
+
+/// Ingest `csv` as [`ingest`] does, with dates written with month names read as `month_names` says.
+pub async fn ingest_with(
+    engine: &Engine,
+    csv: &Path,
+    month_names: contracts::MonthNames,
+) -> (Result<IngestReport, engine::EngineError>, PathBuf) {
     let parquet = csv.with_file_name("data.parquet");
     let job = IngestJob {
         csv_path: csv.to_path_buf(),
         parquet_path: parquet.clone(),
         date_order: Default::default(),
+        month_names,
     };
     (engine.ingest(job).await, parquet)
 }
@@ -53,9 +63,20 @@ pub async fn upload(
     Result<IngestReport, engine::EngineError>,
     Vec<Vec<serde_json::Value>>,
 ) {
+    upload_with(text, Default::default()).await
+}
+
+/// [`upload`] with dates written with month names read as `month_names` says.
+pub async fn upload_with(
+    text: &str,
+    month_names: contracts::MonthNames,
+) -> (
+    Result<IngestReport, engine::EngineError>,
+    Vec<Vec<serde_json::Value>>,
+) {
     let engine = engine();
     let (_dir, path) = csv_file("t.csv", text.as_bytes());
-    let (report, parquet) = ingest(&engine, &path).await;
+    let (report, parquet) = ingest_with(&engine, &path, month_names).await;
     let rows = match &report {
         Ok(_) => engine.preview(parquet, 5_000).await.unwrap().table.rows,
         Err(_) => Vec::new(),

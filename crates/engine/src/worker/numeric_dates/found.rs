@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use contracts::{ColumnStats, DateOrder};
+use contracts::{ColumnStats, DateOrder, MonthNames};
 use polars::prelude::{DataType, PolarsResult};
 
 use super::{Changed, DateColumns, Leaps, Written};
@@ -25,13 +25,24 @@ pub(crate) struct FoundDates {
     no_year: BTreeSet<usize>,
     /// Columns whose dates were seen written with month names (`Mar 5 2024`): their notes say so.
     named: BTreeSet<usize>,
+    /// Whether a column of dates written with month names is read as dates, or kept as text.
+    month_names: MonthNames,
+    /// Columns of dates written with month names kept as text (`MonthNames::Text`): their first value and
+    /// the strptime format that reads them, for their note.
+    kept_named: BTreeMap<usize, (String, String)>,
     leaps: Leaps,
 }
 
 impl FoundDates {
     /// From the sample's `rows` (the header too when it is data), `width` columns wide; `order` reads the
-    /// columns whose every date reads both ways.
-    pub(crate) fn in_sample(rows: &[Vec<String>], width: usize, order: DateOrder) -> Self {
+    /// columns whose every date reads both ways, `month_names` says whether dates written with month names
+    /// are read or kept as text.
+    pub(crate) fn in_sample(
+        rows: &[Vec<String>],
+        width: usize,
+        order: DateOrder,
+        month_names: MonthNames,
+    ) -> Self {
         let mut found = Self {
             order,
             dates: BTreeMap::new(),
@@ -39,11 +50,16 @@ impl FoundDates {
             no_date: BTreeMap::new(),
             no_year: BTreeSet::new(),
             named: BTreeSet::new(),
+            month_names,
+            kept_named: BTreeMap::new(),
             leaps: Leaps::default(),
         };
         for i in 0..width {
             let values = || rows.iter().filter_map(|row| row.get(i).map(String::as_str));
             if let Some(written) = Written::of_column(values()) {
+                if found.keeps_as_text(i, &written, values().find(|v| !headers::is_null_text(v))) {
+                    continue;
+                }
                 if written.named_example().is_some() {
                     found.named.insert(i);
                 }
@@ -103,9 +119,23 @@ impl FoundDates {
         self.undated.keys().chain(&self.no_year).copied()
     }
 
-    /// Columns whose first values, past the inference rows, are such dates.
+    /// Whether column `index`, whose dates are `written` so (the first being `first`), is kept as text: dates
+    /// written with month names unless the upload asked for them as dates (recorded for their note).
+    fn keeps_as_text(&mut self, index: usize, written: &Written, first: Option<&str>) -> bool {
+        let keep = self.month_names == MonthNames::Text && written.named_example().is_some();
+        if keep {
+            let first = first.unwrap_or_default().to_owned();
+            self.kept_named.insert(index, (first, written.format()));
+        }
+        keep
+    }
+
+    /// Columns whose first values, past the inference rows, are such dates (`first`: the value that showed it).
     pub(crate) fn add_late(&mut self, late: &[(usize, Written)]) {
         let order = self.order;
+        let late: Vec<&(usize, Written)> = (late.iter())
+            .filter(|(i, w)| !self.keeps_as_text(*i, w, None))
+            .collect();
         let named = late.iter().filter(|(_, w)| w.named_example().is_some());
         self.named.extend(named.map(|(i, _)| *i));
         self.dates
@@ -155,6 +185,22 @@ impl FoundDates {
         for (index, value) in self.no_date.iter().filter(|(i, _)| text(i)) {
             undated.entry(*index).or_insert_with(|| value.clone());
         }
-        super::notes(&self.dates, &undated, &self.named, names, parquet, line)
+        let mut notes = super::notes(&self.dates, &undated, &self.named, names, parquet, line)?;
+        for (index, (value, format)) in self.kept_named.iter().filter(|(i, _)| text(i)) {
+            let Some(name) = names.get(*index) else {
+                continue;
+            };
+            let at = match line(*index, value) {
+                Some(n) if !value.is_empty() => format!(" (`{value}`, line {n})"),
+                _ if !value.is_empty() => format!(" (`{value}`)"),
+                _ => String::new(),
+            };
+            notes.push(format!(
+                "column `{name}` writes dates with month names{at}: kept as text, as written; upload with \
+                 `?month_names=dates` (the page's \"Dates like Mar 5 2024\") to store them as dates, or read \
+                 them in SQL with `STRPTIME(\"{name}\", '{format}')`."
+            ));
+        }
+        Ok(notes)
     }
 }
