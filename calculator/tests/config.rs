@@ -5,13 +5,7 @@ use std::{process::Command, time::Duration};
 
 /// The whole stack with only `vars` set, on ephemeral ports, in a fresh directory (no `.env` picked up).
 fn stack(vars: &[(&str, &str)]) -> (Command, tempfile::TempDir) {
-    let (mut command, dir) = testkit::isolated(env!("CARGO_BIN_EXE_calculator"));
-    command
-        .env("CALCULATOR_ADDR", "127.0.0.1:0")
-        .env("SIDECAR_ADDR", "127.0.0.1:0")
-        .env("DATA_DIR", dir.path().join("data"))
-        .envs(vars.iter().copied());
-    (command, dir)
+    testkit::isolated_stack(env!("CARGO_BIN_EXE_calculator"), vars)
 }
 
 #[test]

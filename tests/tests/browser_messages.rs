@@ -65,7 +65,7 @@ async fn the_calculator_checks_numbers_and_a_tab_panel_shows_focus() {
         assert_eq!(calculator_requests(browser).await, sent, "nothing was sent");
 
         // Tab from the selected tab to its panel: the panel shows where focus is.
-        browser.click("#tab-data").await;
+        browser.click_centered("#tab-data").await;
         browser.find("#tab-data").await.send_keys(TAB).await.unwrap();
         let focus = browser
             .eval(

@@ -143,18 +143,7 @@ fn rank_fraction(name: &str, spec: &WindowSpec) -> String {
     }
     // NULLs sort last both ways unless the query says otherwise (as `Walker::order_by` and the windows'
     // NULL placement read it), so the reversed order puts them first unless they were written first.
-    let reversed: Vec<OrderByExpr> = spec
-        .order_by
-        .iter()
-        .map(|item| {
-            let mut item = item.clone();
-            let asc = item.options.asc.unwrap_or(true);
-            let nulls_first = item.options.nulls_first.unwrap_or(false);
-            item.options.asc = Some(!asc);
-            item.options.nulls_first = Some(!nulls_first);
-            item
-        })
-        .collect();
+    let reversed = crate::partition_frames::reversed(&spec.order_by);
     let window = window_text(&partition, &reversed);
     let pad = per_row(&window);
     format!("({count} - RANK() OVER ({window}) + 1) / (({count}{pad}) * 1.0)")

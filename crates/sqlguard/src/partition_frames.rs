@@ -60,7 +60,7 @@ fn extent(frame: Option<&WindowFrame>) -> Extent {
 }
 
 /// `order_by` the other way round, NULLs too: last both ways unless written (see `windows::place_nulls`).
-fn reversed(order_by: &[OrderByExpr]) -> Vec<OrderByExpr> {
+pub(crate) fn reversed(order_by: &[OrderByExpr]) -> Vec<OrderByExpr> {
     order_by
         .iter()
         .map(|item| {

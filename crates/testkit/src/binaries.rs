@@ -19,6 +19,21 @@ pub fn isolated(program: impl AsRef<OsStr>) -> (Command, tempfile::TempDir) {
     (command, dir)
 }
 
+/// The calculator binary `program` (the whole stack) as [`isolated`] runs it, on ephemeral ports, storing
+/// under the fresh directory's `data`, with only `vars` set besides.
+pub fn isolated_stack(
+    program: impl AsRef<OsStr>,
+    vars: &[(&str, &str)],
+) -> (Command, tempfile::TempDir) {
+    let (mut command, dir) = isolated(program);
+    command
+        .env("CALCULATOR_ADDR", "127.0.0.1:0")
+        .env("SIDECAR_ADDR", "127.0.0.1:0")
+        .env("DATA_DIR", dir.path().join("data"))
+        .envs(vars.iter().copied());
+    (command, dir)
+}
+
 /// `command` started with its output captured.
 fn spawn_captured(command: &mut Command) -> Child {
     command

@@ -4,7 +4,7 @@
 mod binaries;
 mod mocks;
 mod request_id;
-pub use binaries::{first_line_with, isolated, output_within};
+pub use binaries::{first_line_with, isolated, isolated_stack, output_within};
 pub use mocks::mount;
 pub use request_id::{RequestId, request_id};
 
