@@ -26,8 +26,8 @@ pub use analyze::{
 pub use arithmetic::{BinaryOperands, CalculateRequest, NumberResult, Operation};
 pub use chart::{ChartJson, ChartKind, ChartRequest, PngImage};
 pub use datasets::{
-    ColumnBound, ColumnStats, Dataset, DatasetList, DateOrder, MonthNames, Preview, QueryRequest, QueryResult,
-    ResultTable,
+    ColumnBound, ColumnStats, Dataset, DatasetList, DateOrder, MonthNames, Preview, QueryRequest,
+    QueryResult, ResultTable,
 };
 pub use error::{ApiError, ErrorBody};
 pub use health::{Health, LlmStatus, Readiness, SidecarStatus};
