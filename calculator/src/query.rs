@@ -83,16 +83,9 @@ pub async fn run_validated(
         query,
         limit: limit.unwrap_or(max_rows).min(max_rows),
     };
-    let output = match state.engine.query(job).await {
-        Ok(output) => output,
-        // Deleted while the query ran (404), or its data file damaged (409), rather than a broken query.
-        Err(error) => {
-            return Err(state
-                .datasets
-                .explain_failure(&id, engine_error(error))
-                .await);
-        }
-    };
+    let outcome = state.engine.query(job).await;
+    // Deleted while the query ran (404), or its data file damaged (409), rather than a broken query.
+    let output = state.datasets.engine_outcome(&id, outcome).await?;
     Ok(QueryResult {
         table: output.table,
         elapsed_ms: output.elapsed_ms,

@@ -65,6 +65,21 @@ impl Store {
             .unwrap_or_else(|e| Some(format!("its data file could not be checked ({e})")))
     }
 
+    /// The outcome of an engine job over dataset `id` (a preview, a query) as the client's answer: a failure
+    /// is explained by [`Store::explain_failure`] (deleted meanwhile, or its data file damaged).
+    pub async fn engine_outcome<T>(
+        &self,
+        id: &DatasetId,
+        outcome: Result<T, engine::EngineError>,
+    ) -> Result<T, AppError> {
+        match outcome {
+            Ok(value) => Ok(value),
+            Err(error) => Err(self
+                .explain_failure(id, crate::query::engine_error(error))
+                .await),
+        }
+    }
+
     /// The answer to a preview or query of `id` that failed with `error`: 404 when the dataset was deleted
     /// meanwhile, 409 `dataset_damaged` when its data file is missing or damaged, else `error` itself.
     /// Checked only after a failure, so a working dataset pays nothing for it.

@@ -13,7 +13,7 @@ use telemetry::{ApiJson, ApiQuery, Rejection};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{DatasetId, ingest, naming::parse_name};
-use crate::{AppError, AppState, query::engine_error};
+use crate::{AppError, AppState};
 
 /// Rows a preview shows unless `limit` says otherwise.
 const PREVIEW_DEFAULT: usize = 20;
@@ -198,20 +198,12 @@ pub async fn preview(
             "query string: `limit` must be at most {PREVIEW_MAX} (got {limit}); use POST /datasets/{{id}}/query for more rows"
         )));
     }
-    let output = match state
+    let preview = state
         .engine
         .preview(state.datasets.parquet_path(&id), limit)
-        .await
-    {
-        Ok(output) => output,
-        // Deleted meanwhile (404), or its data file damaged (409), rather than an engine failure.
-        Err(error) => {
-            return Err(state
-                .datasets
-                .explain_failure(&id, engine_error(error))
-                .await);
-        }
-    };
+        .await;
+    // Deleted meanwhile (404), or its data file damaged (409), rather than an engine failure.
+    let output = state.datasets.engine_outcome(&id, preview).await?;
     // The stored schema is authoritative for the column list, even when there are no rows to show.
     let columns = if output.table.columns.is_empty() {
         dataset

@@ -20,18 +20,33 @@ const SIGKILL: i32 = 9;
 ///
 /// The worker's own limit (`RLIMIT_AS`) never kills: an allocation fails and the worker aborts saying so. A
 /// SIGKILL is an OOM kill only when this count rose while the worker ran its job; otherwise someone killed it.
-pub(crate) fn oom_kills() -> Option<u64> {
-    let cgroups = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
-    let counts: Vec<u64> = count_files(&cgroups)
-        .iter()
-        .filter_map(|(path, prefix)| {
-            let text = std::fs::read_to_string(path).ok()?;
-            text.lines()
-                .find_map(|line| line.strip_prefix(prefix))
-                .and_then(|count| count.trim().parse().ok())
-        })
-        .collect();
-    (!counts.is_empty()).then(|| counts.iter().sum())
+///
+/// The files are found once, when the engine starts (a process does not change cgroups); each job reads them.
+#[derive(Debug)]
+pub(crate) struct OomKills {
+    files: Vec<(String, &'static str)>,
+}
+
+impl OomKills {
+    pub(crate) fn new() -> Self {
+        let cgroups = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+        Self {
+            files: count_files(&cgroups),
+        }
+    }
+
+    /// The count now.
+    pub(crate) fn now(&self) -> Option<u64> {
+        let counts: Vec<u64> = (self.files.iter())
+            .filter_map(|(path, prefix)| {
+                let text = std::fs::read_to_string(path).ok()?;
+                text.lines()
+                    .find_map(|line| line.strip_prefix(prefix))
+                    .and_then(|count| count.trim().parse().ok())
+            })
+            .collect();
+        (!counts.is_empty()).then(|| counts.iter().sum())
+    }
 }
 
 /// The files holding OOM-kill counts for a process whose `/proc/self/cgroup` reads `cgroups`, each with the
@@ -137,7 +152,7 @@ mod tests {
         let files: Vec<String> = count_files("0::/\n").into_iter().map(|(f, _)| f).collect();
         assert_eq!(files, ["/proc/vmstat", "/sys/fs/cgroup/memory.events"]);
         // This machine's kernel says, whatever its cgroups.
-        assert!(oom_kills().is_some());
+        assert!(OomKills::new().now().is_some());
     }
 
     fn classify(status: ExitStatus, tail: &[String], oom_killed: bool) -> EngineError {

@@ -13,7 +13,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout, timeout_at};
 
-use crate::death::{classify, oom_kills};
+use crate::death::{OomKills, classify};
 use crate::protocol::{Payload, Reply, Request, receive, send};
 use crate::worker::{CACHE_ENV, MEMORY_LIMIT_ENV, PARENT_ENV};
 use crate::{EngineConfig, EngineError, IngestJob, IngestReport, QueryJob, QueryOutput};
@@ -36,6 +36,7 @@ struct Inner {
     permits: Arc<Semaphore>,
     /// Every worker process alive, idle or busy.
     pids: Arc<Mutex<Vec<u32>>>,
+    oom_kills: OomKills,
 }
 
 impl std::fmt::Debug for Engine {
@@ -56,6 +57,7 @@ impl Engine {
                 idle: Mutex::new(Vec::new()),
                 permits: Arc::new(Semaphore::new(workers)),
                 pids: Arc::default(),
+                oom_kills: OomKills::new(),
             }),
         }
     }
@@ -175,14 +177,14 @@ impl Engine {
                 _ => self.spawn()?,
             };
             // Counted as the job starts: an OOM kill before it (of this worker's cgroup) is not its death.
-            worker.oom_kills_at_job = oom_kills();
+            worker.oom_kills_at_job = self.inner.oom_kills.now();
             match timeout_at(deadline, send(&mut worker.stdin, request)).await {
                 Err(_) => return Err(EngineError::Timeout { limit }),
                 Ok(Err(e)) if !fresh => {
                     tracing::warn!(error = %e, "an idle engine worker had died; starting another");
                     fresh = true;
                 }
-                Ok(Err(e)) => return Err(worker.death(e, self.config()).await),
+                Ok(Err(e)) => return Err(worker.death(e, &self.inner).await),
                 Ok(Ok(())) => return Ok(worker),
             }
         }
@@ -202,7 +204,7 @@ impl Engine {
                 let _ = worker.child.kill().await;
                 Err(EngineError::Timeout { limit })
             }
-            Ok(Err(e)) => Err(worker.death(e, self.config()).await),
+            Ok(Err(e)) => Err(worker.death(e, &self.inner).await),
             Ok(Ok(reply)) => {
                 if !reply.retire {
                     worker.holds = dataset;
@@ -272,7 +274,8 @@ impl Engine {
             stdout,
             holds: None,
             stderr_task: Some(stderr_task),
-            oom_kills_at_job: oom_kills(),
+            // Counted as each job is sent (see `start`).
+            oom_kills_at_job: None,
             _listed: Listed::new(&self.inner.pids, pid),
         })
     }
@@ -311,7 +314,7 @@ pub(crate) struct Worker {
 
 impl Worker {
     /// The worker stopped talking mid-job: find out how it died and say what that means for the job.
-    async fn death(mut self, io_error: std::io::Error, config: &EngineConfig) -> EngineError {
+    async fn death(mut self, io_error: std::io::Error, pool: &Inner) -> EngineError {
         let status = match timeout(Duration::from_secs(5), self.child.wait()).await {
             Ok(Ok(status)) => Some(status),
             _ => {
@@ -327,11 +330,11 @@ impl Worker {
                 .unwrap_or_default(),
             None => Vec::new(),
         };
-        let oom_killed = match (self.oom_kills_at_job, oom_kills()) {
+        let oom_killed = match (self.oom_kills_at_job, pool.oom_kills.now()) {
             (Some(before), Some(now)) => now > before,
             _ => false,
         };
-        let error = classify(status, &tail, config.memory_limit_bytes, oom_killed);
+        let error = classify(status, &tail, pool.config.memory_limit_bytes, oom_killed);
         tracing::warn!(?status, %io_error, ?error, "engine worker died during a job");
         error
     }

@@ -170,7 +170,6 @@ fn body(value: &str) -> Option<(String, Option<char>)> {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Convention {
     pub(crate) currency: Option<String>,
-    pub(crate) percent: bool,
     /// The mark that may group thousands: the sample's, or a comma when the file's decimals are points.
     pub(crate) group: Option<char>,
 }
@@ -179,8 +178,9 @@ impl Convention {
     /// The number `value` is in this convention, as polars casts it; None when it is not one.
     pub(crate) fn plain(&self, value: &str) -> Option<String> {
         let written = read(value)?;
+        // A percentage never fits: columns of them stay text (see `percent_columns`).
         let fits = written.currency == self.currency
-            && written.percent == self.percent
+            && !written.percent
             && (written.group.is_none() || written.group == self.group);
         fits.then_some(written.plain)
     }
@@ -233,7 +233,6 @@ pub(crate) fn in_sample(
             };
             let convention = Convention {
                 currency: first.currency.clone(),
-                percent: first.percent,
                 group: group.or(points.then_some(',')),
             };
             Some((index, dtype, convention))
